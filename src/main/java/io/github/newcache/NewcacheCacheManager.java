@@ -1,0 +1,244 @@
+package io.github.newcache;
+
+import io.github.newcache.codec.ValueCodec;
+import io.github.newcache.config.CacheDeclaration;
+import io.github.newcache.config.ManagerSettings;
+import io.github.newcache.key.KeyMangler;
+import io.github.newcache.transport.MemcachedTransport;
+import io.github.newcache.transport.SpyTransport;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.CacheManager;
+import javax.cache.configuration.Configuration;
+import javax.cache.spi.CachingProvider;
+
+/**
+ * A {@link CacheManager} bound to one set of memcached servers through one connection. Caches are
+ * known to the manager that created them; their data is shared by every manager that reaches the
+ * same servers with the same flavor, version and cache name.
+ */
+public final class NewcacheCacheManager implements CacheManager {
+
+  private final NewcacheCachingProvider provider;
+  private final URI uri;
+  private final ClassLoader classLoader;
+  private final Properties properties;
+  private final ManagerSettings settings;
+  private final MemcachedTransport transport;
+  private final KeyMangler keyMangler;
+  private final ValueCodec valueCodec;
+  private final ThreadPoolExecutor executor;
+  private final Map<String, NewcacheCache<?, ?>> caches = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  NewcacheCacheManager(
+      NewcacheCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties, ManagerSettings settings) {
+    this.provider = provider;
+    this.uri = uri;
+    this.classLoader = classLoader;
+    this.properties = properties;
+    this.settings = settings;
+    this.keyMangler = instantiate(settings.keyMangler(), KeyMangler.class, "keyMangler");
+    this.valueCodec = instantiate(settings.valueCodec(), ValueCodec.class, "valueCodec");
+    this.transport = new SpyTransport(settings);
+    AtomicInteger threads = new AtomicInteger();
+    this.executor =
+        new ThreadPoolExecutor(
+            0,
+            4,
+            10,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(10_000),
+            r -> {
+              Thread t = new Thread(r, "newcache-loader-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.executor.allowCoreThreadTimeOut(true);
+    try {
+      for (CacheDeclaration d : settings.caches().values()) {
+        createCache(d.name(), d.toConfiguration(classLoader));
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private <T> T instantiate(String className, Class<T> type, String setting) {
+    try {
+      Class<?> c = Class.forName(className, true, classLoader);
+      if (!type.isAssignableFrom(c)) {
+        throw new IllegalArgumentException(
+            setting + "=" + className + " does not implement " + type.getName());
+      }
+      return type.cast(c.getConstructor().newInstance());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException(
+          setting + "=" + className + " cannot be created: it needs to be a public class with a "
+              + "public no-argument constructor implementing " + type.getName() + " (" + e + ")", e);
+    }
+  }
+
+  ManagerSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public CachingProvider getCachingProvider() {
+    return provider;
+  }
+
+  @Override
+  public URI getURI() {
+    return uri;
+  }
+
+  @Override
+  public ClassLoader getClassLoader() {
+    return classLoader;
+  }
+
+  @Override
+  public Properties getProperties() {
+    return properties;
+  }
+
+  @Override
+  public <K, V, C extends Configuration<K, V>> Cache<K, V> createCache(String cacheName, C configuration) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    Objects.requireNonNull(configuration, "configuration");
+    NewcacheConfiguration<K, V> config = new NewcacheConfiguration<>(configuration);
+    KeyMangler mangler = config.getKeyMangler() == null ? keyMangler : config.getKeyMangler();
+    ValueCodec codec = config.getValueCodec() == null ? valueCodec : config.getValueCodec();
+    NewcacheCache<K, V> cache = CacheFactory.create(cacheName, this, config, transport, mangler, codec, executor);
+    if (caches.putIfAbsent(cacheName, cache) != null) {
+      cache.closeResources();
+      throw new CacheException("cache " + cacheName + " already exists in cache manager " + uri);
+    }
+    CacheFactory.registerBeans(cache);
+    return cache;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <K, V> Cache<K, V> getCache(String cacheName, Class<K> keyType, Class<V> valueType) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    Objects.requireNonNull(keyType, "keyType");
+    Objects.requireNonNull(valueType, "valueType");
+    NewcacheCache<?, ?> cache = caches.get(cacheName);
+    if (cache == null) {
+      return null;
+    }
+    Configuration<?, ?> c = cache.configuration();
+    if (c.getKeyType() != keyType || c.getValueType() != valueType) {
+      throw new ClassCastException(
+          "cache " + cacheName + " holds " + c.getKeyType().getName() + " -> " + c.getValueType().getName()
+              + ", not " + keyType.getName() + " -> " + valueType.getName());
+    }
+    return (Cache<K, V>) cache;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <K, V> Cache<K, V> getCache(String cacheName) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    return (Cache<K, V>) caches.get(cacheName);
+  }
+
+  @Override
+  public Iterable<String> getCacheNames() {
+    checkOpen();
+    return Collections.unmodifiableSet(new LinkedHashSet<>(caches.keySet()));
+  }
+
+  @Override
+  public void destroyCache(String cacheName) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    NewcacheCache<?, ?> cache = caches.get(cacheName);
+    if (cache == null) {
+      return;
+    }
+    try {
+      cache.clearData();
+    } finally {
+      release(cache);
+      cache.closeResources();
+    }
+  }
+
+  /** Forgets a cache that is closing; its data stays on the servers. */
+  void release(NewcacheCache<?, ?> cache) {
+    caches.remove(cache.getName(), cache);
+    CacheFactory.unregisterBeans(cache);
+  }
+
+  @Override
+  public void enableManagement(String cacheName, boolean enabled) {
+    checkOpen();
+    NewcacheCache<?, ?> cache = caches.get(Objects.requireNonNull(cacheName, "cacheName"));
+    if (cache != null) {
+      CacheFactory.setManagement(cache, enabled);
+    }
+  }
+
+  @Override
+  public void enableStatistics(String cacheName, boolean enabled) {
+    checkOpen();
+    NewcacheCache<?, ?> cache = caches.get(Objects.requireNonNull(cacheName, "cacheName"));
+    if (cache != null) {
+      CacheFactory.setStatistics(cache, enabled);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    provider.release(this);
+    for (NewcacheCache<?, ?> cache : new ArrayList<>(caches.values())) {
+      release(cache);
+      cache.closeResources();
+    }
+    executor.shutdownNow();
+    transport.close();
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> clazz) {
+    if (clazz.isAssignableFrom(getClass())) {
+      return clazz.cast(this);
+    }
+    throw new IllegalArgumentException("cannot unwrap the cache manager to " + clazz.getName());
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("cache manager " + uri + " is closed");
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.github.newcache.codec;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import javax.cache.CacheException;
+
+/**
+ * The default codec: one tag byte, then a type-specific form for {@code String}, {@code byte[]}
+ * and the boxed primitives, and Java serialization for everything else. The common types never
+ * touch {@code ObjectOutputStream}, which costs microseconds per value.
+ *
+ * <p>Tags: {@code S} UTF-8 string, {@code U} UTF-16 string (only when it holds unpaired
+ * surrogates), {@code B} bytes, {@code I} int, {@code J} long, {@code D} double, {@code F} float,
+ * {@code Z} boolean, {@code H} short, {@code Y} byte, {@code C} char, {@code O} Java serialization.
+ */
+public class DefaultValueCodec implements ValueCodec {
+
+  @Override
+  public byte[] encode(Object value) {
+    Class<?> type = value.getClass();
+    if (type == String.class) {
+      String s = (String) value;
+      byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+      if (utf8.length >= s.length() && roundTrips(s, utf8)) {
+        return tagged('S', utf8);
+      }
+      return tagged('U', s.getBytes(StandardCharsets.UTF_16BE));
+    }
+    if (type == byte[].class) {
+      return tagged('B', (byte[]) value);
+    }
+    if (type == Integer.class) {
+      return tagged('I', ByteBuffer.allocate(4).putInt((Integer) value).array());
+    }
+    if (type == Long.class) {
+      return tagged('J', ByteBuffer.allocate(8).putLong((Long) value).array());
+    }
+    if (type == Double.class) {
+      return tagged('D', ByteBuffer.allocate(8).putDouble((Double) value).array());
+    }
+    if (type == Float.class) {
+      return tagged('F', ByteBuffer.allocate(4).putFloat((Float) value).array());
+    }
+    if (type == Boolean.class) {
+      return new byte[] {'Z', (byte) ((Boolean) value ? 1 : 0)};
+    }
+    if (type == Short.class) {
+      return tagged('H', ByteBuffer.allocate(2).putShort((Short) value).array());
+    }
+    if (type == Byte.class) {
+      return new byte[] {'Y', (Byte) value};
+    }
+    if (type == Character.class) {
+      return tagged('C', ByteBuffer.allocate(2).putChar((Character) value).array());
+    }
+    return tagged('O', JavaSerialization.serialize(value, "value"));
+  }
+
+  @Override
+  public Object decode(byte[] data, int offset, int length, ClassLoader loader) {
+    if (length < 1) {
+      throw new CacheException("empty stored value");
+    }
+    ByteBuffer b = ByteBuffer.wrap(data, offset + 1, length - 1);
+    switch ((char) data[offset]) {
+      case 'S':
+        return new String(data, offset + 1, length - 1, StandardCharsets.UTF_8);
+      case 'U':
+        return new String(data, offset + 1, length - 1, StandardCharsets.UTF_16BE);
+      case 'B':
+        return Arrays.copyOfRange(data, offset + 1, offset + length);
+      case 'I':
+        return b.getInt();
+      case 'J':
+        return b.getLong();
+      case 'D':
+        return b.getDouble();
+      case 'F':
+        return b.getFloat();
+      case 'Z':
+        return b.get() != 0;
+      case 'H':
+        return b.getShort();
+      case 'Y':
+        return b.get();
+      case 'C':
+        return b.getChar();
+      case 'O':
+        return JavaSerialization.deserialize(data, offset + 1, length - 1, loader);
+      default:
+        throw new CacheException("unknown stored value tag " + (data[offset] & 0xff));
+    }
+  }
+
+  private static boolean roundTrips(String s, byte[] utf8) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isSurrogate(s.charAt(i))) {
+        return s.equals(new String(utf8, StandardCharsets.UTF_8));
+      }
+    }
+    return true;
+  }
+
+  private static byte[] tagged(char tag, byte[] payload) {
+    byte[] out = new byte[payload.length + 1];
+    out[0] = (byte) tag;
+    System.arraycopy(payload, 0, out, 1, payload.length);
+    return out;
+  }
+}

@@ -1,0 +1,18 @@
+package io.github.newcache.codec;
+
+/**
+ * Turns cache values into bytes and back. Choose one with {@code valueCodec=<class name>} in the
+ * manager URI or properties file, or per cache with {@link io.github.newcache.NewcacheConfiguration}.
+ * Implementations need a public no-argument constructor and must be thread-safe.
+ */
+public interface ValueCodec {
+
+  /**
+   * The bytes for {@code value}; must throw {@link IllegalArgumentException} naming the problem
+   * when the value cannot be encoded.
+   */
+  byte[] encode(Object value);
+
+  /** The value stored as {@code data[offset, offset + length)}, loading classes with {@code loader}. */
+  Object decode(byte[] data, int offset, int length, ClassLoader loader);
+}

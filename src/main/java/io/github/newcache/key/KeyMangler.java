@@ -1,0 +1,32 @@
+package io.github.newcache.key;
+
+/**
+ * Turns a cache key into the memcached key it is stored under: the successor of django-newcache's
+ * {@code CACHE_KEY_MODULE}. Choose one with {@code keyMangler=<class name>} in the manager URI or
+ * properties file, or per cache with {@link io.github.newcache.NewcacheConfiguration}.
+ *
+ * <p>An implementation needs a public no-argument constructor and must be thread-safe. Its output
+ * is checked: at most 250 bytes, no whitespace or control characters. It need not be collision
+ * free: every stored entry carries its own key, so two keys mapped to the same memcached key
+ * displace each other but never read each other's values.
+ */
+public interface KeyMangler {
+
+  /**
+   * The memcached key for one cache key.
+   *
+   * @param space the flavor, version and cache namespace
+   * @param keyBytes the key's stable binary form ({@link KeyForms}): UTF-8 for a {@code String}
+   * @return the memcached key
+   */
+  String mangle(KeySpace space, byte[] keyBytes);
+
+  /**
+   * A prefix shared by every memcached key this mangler produces for {@code space}, used to find a
+   * cache's entries on the servers (iterator, clear, removeAll). The default, the empty string,
+   * is always correct but makes those operations read every entry on the servers.
+   */
+  default String prefix(KeySpace space) {
+    return "";
+  }
+}

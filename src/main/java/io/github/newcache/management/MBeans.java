@@ -1,0 +1,61 @@
+package io.github.newcache.management;
+
+import java.lang.management.ManagementFactory;
+import javax.cache.CacheException;
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.InstanceNotFoundException;
+import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
+
+/**
+ * Registers cache MXBeans on the platform MBeanServer under the standard names
+ * {@code javax.cache:type=CacheStatistics|CacheConfiguration,CacheManager=<uri>,Cache=<name>}, with
+ * {@code , : = newline} in the URI and name replaced by {@code .} so the name is always valid.
+ */
+public final class MBeans {
+
+  public static final String STATISTICS = "CacheStatistics";
+  public static final String CONFIGURATION = "CacheConfiguration";
+
+  private MBeans() {}
+
+  public static ObjectName name(String type, String managerUri, String cacheName) {
+    try {
+      return new ObjectName(
+          "javax.cache:type=" + type + ",CacheManager=" + safe(managerUri) + ",Cache=" + safe(cacheName));
+    } catch (MalformedObjectNameException e) {
+      throw new CacheException("cannot name the MBean for cache " + cacheName + ": " + e, e);
+    }
+  }
+
+  public static void register(Object bean, ObjectName name) {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    try {
+      if (!server.isRegistered(name)) {
+        server.registerMBean(bean, name);
+      }
+    } catch (InstanceAlreadyExistsException e) {
+      // registered by a racing thread: fine
+    } catch (Exception e) {
+      throw new CacheException("cannot register MBean " + name + ": " + e, e);
+    }
+  }
+
+  public static void unregister(ObjectName name) {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    try {
+      if (server.isRegistered(name)) {
+        server.unregisterMBean(name);
+      }
+    } catch (InstanceNotFoundException e) {
+      // already gone
+    } catch (Exception e) {
+      throw new CacheException("cannot unregister MBean " + name + ": " + e, e);
+    }
+  }
+
+  private static String safe(String s) {
+    return s == null ? "" : s.replaceAll(",|:|=|\n", ".");
+  }
+}
