@@ -11,7 +11,7 @@ import javax.management.ObjectName;
 /**
  * Registers cache MXBeans on the platform MBeanServer under the standard names
  * {@code javax.cache:type=CacheStatistics|CacheConfiguration,CacheManager=<uri>,Cache=<name>}, with
- * {@code , : = newline} in the URI and name replaced by {@code .} so the name is always valid.
+ * {@code , : = ? *} and newlines in the URI and name replaced by {@code .} so the name is always valid.
  */
 public final class MBeans {
 
@@ -56,6 +56,7 @@ public final class MBeans {
   }
 
   private static String safe(String s) {
-    return s == null ? "" : s.replaceAll(",|:|=|\n", ".");
+    // ? and * would turn the name into a pattern; the rest are ObjectName syntax.
+    return s == null ? "" : s.replaceAll("[,:=\n?*]", ".");
   }
 }
