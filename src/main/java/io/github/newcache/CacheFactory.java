@@ -1,6 +1,9 @@
 package io.github.newcache;
 
+import io.github.newcache.codec.DeserializationFilter;
+import io.github.newcache.codec.FilteringClassLoader;
 import io.github.newcache.codec.ValueCodec;
+import io.github.newcache.config.SecuritySettings;
 import io.github.newcache.event.EventDispatcher;
 import io.github.newcache.expiry.ExpiryCalculator;
 import io.github.newcache.key.KeyMangler;
@@ -8,8 +11,11 @@ import io.github.newcache.key.KeySpace;
 import io.github.newcache.key.Namespaces;
 import io.github.newcache.management.CacheConfigurationBean;
 import io.github.newcache.management.CacheStatistics;
+import io.github.newcache.management.FailureStatistics;
 import io.github.newcache.management.MBeans;
+import io.github.newcache.transport.CacheTransports;
 import io.github.newcache.transport.MemcachedTransport;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.expiry.EternalExpiryPolicy;
@@ -46,11 +52,21 @@ final class CacheFactory {
     }
     KeySpace space =
         new KeySpace(manager.settings().flavor(), manager.settings().version(), Namespaces.of(name));
+    // Safety: failure policy and signing wrap the shared transport; the allow-list rides on the loader.
+    SecuritySettings security = manager.settings().security();
+    FailureStatistics failures = new FailureStatistics(name);
+    ClassLoader valueLoader =
+        new FilteringClassLoader(
+            manager.getClassLoader(),
+            DeserializationFilter.forTypes(
+                List.of(config.getKeyType(), config.getValueType()),
+                security.deserializationAllow(),
+                manager.settings().maxItemSize()));
     return new NewcacheCache<>(
         name,
         manager,
         config,
-        transport,
+        CacheTransports.forCache(transport, security, config.getFailurePolicy(), failures),
         mangler,
         space,
         codec,
@@ -61,7 +77,9 @@ final class CacheFactory {
         writer,
         executor,
         System::currentTimeMillis,
-        manager.settings().maxItemSize());
+        manager.settings().maxItemSize() - CacheTransports.overhead(security),
+        valueLoader,
+        failures);
   }
 
   static void registerBeans(NewcacheCache<?, ?> cache) {

@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import io.github.newcache.codec.Envelope;
+import io.github.newcache.codec.RejectedValueException;
 import io.github.newcache.codec.ValueCodec;
 import io.github.newcache.event.EntryEvent;
 import io.github.newcache.event.EventDispatcher;
@@ -11,6 +12,7 @@ import io.github.newcache.key.KeyMangler;
 import io.github.newcache.key.KeySpace;
 import io.github.newcache.key.MemcachedKeys;
 import io.github.newcache.management.CacheStatistics;
+import io.github.newcache.management.FailureStatistics;
 import io.github.newcache.processor.ProcessorEntry;
 import io.github.newcache.transport.CasOutcome;
 import io.github.newcache.transport.Item;
@@ -82,7 +84,9 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   private final String prefix;
   private final byte[] namespace;
   private final ValueCodec codec;
+  /** The manager's loader carrying this cache's deserialization allow-list. */
   private final ClassLoader classLoader;
+  private final FailureStatistics failures;
   private final ExpiryCalculator expiry;
   private final EventDispatcher<K, V> events;
   private final CacheStatistics stats;
@@ -109,7 +113,9 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       CacheWriter<K, V> writer,
       ExecutorService executor,
       LongSupplier clock,
-      int maxItemSize) {
+      int maxItemSize,
+      ClassLoader valueLoader,
+      FailureStatistics failures) {
     this.name = name;
     this.manager = manager;
     this.config = config;
@@ -119,7 +125,8 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     this.prefix = mangler.prefix(space);
     this.namespace = space.namespace().getBytes(StandardCharsets.US_ASCII);
     this.codec = codec;
-    this.classLoader = manager.getClassLoader();
+    this.classLoader = valueLoader;
+    this.failures = failures;
     this.expiry = expiry;
     this.events = events;
     this.stats = stats;
@@ -174,6 +181,9 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       return null;
     }
     V value = decode(cur.env());
+    if (value == null) {
+      return null; // refused by the deserialization filter: a miss
+    }
     touchOnAccess(s, cur);
     return value;
   }
@@ -274,8 +284,9 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       long now = clock.getAsLong();
       for (Slot s : slots) {
         Envelope env = Envelope.parse(raw.get(s.mkey), namespace, s.form);
-        if (env != null && !env.isExpired(now)) {
-          result.put(s.key, decode(env));
+        V value = env != null && !env.isExpired(now) ? decode(env) : null;
+        if (value != null) {
+          result.put(s.key, value);
         } else {
           if (env != null) {
             expired(s, now);
@@ -388,12 +399,14 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     writeThrough(key, value);
     List<EntryEvent<K, V>> out = new ArrayList<>(1);
     putEncoded(s, value, encoded, out, false);
-    stats.puts(1);
     stats.putTime(start);
     events.dispatch(out);
   }
 
-  /** Stores one value; returns the old live value when {@code wantOld} (else null). */
+  /**
+   * Stores one value and counts the put; returns the old live value when {@code wantOld} (else
+   * null). A new entry that its expiry policy expires at once is not stored and not a put.
+   */
   private V putEncoded(Slot s, V value, byte[] encoded, List<EntryEvent<K, V>> out, boolean wantOld) {
     if (!wantOld
         && expiry.writeIgnoresOldEntry()
@@ -405,6 +418,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
         transport.delete(s.mkey);
       } else {
         transport.set(s.mkey, Ttl.of(at, now), envelope(s, at, encoded));
+        stats.puts(1);
       }
       return null;
     }
@@ -418,6 +432,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
         }
         V old = decode(cur.env());
         if (write(s, cur, at, encoded, now)) {
+          stats.puts(1);
           out.add(new EntryEvent<>(this, EventType.UPDATED, s.key, value, old, true));
           return old;
         }
@@ -427,6 +442,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
           return null;
         }
         if (write(s, cur, at, encoded, now)) {
+          stats.puts(1);
           out.add(new EntryEvent<>(this, EventType.CREATED, s.key, value, null, false));
           return null;
         }
@@ -471,7 +487,6 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     } else {
       stats.misses(1);
     }
-    stats.puts(1);
     stats.getTime(start);
     stats.putTime(start);
     events.dispatch(out);
@@ -528,13 +543,13 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
         transport.deleteAll(items.keySet());
       } else {
         transport.setAll(items, ttls);
+        stats.puts(items.size());
       }
     } else {
       for (K k : values.keySet()) {
         putEncoded(slots.get(k), values.get(k), encoded.get(k), out, false);
       }
     }
-    stats.puts(values.size());
     stats.putTime(start);
     events.dispatch(out);
     if (failure != null) {
@@ -565,9 +580,10 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       long at = expiry.forCreation(now);
       if (at <= now || write(s, cur, at, encoded, now)) {
         stats.misses(1);
-        stats.puts(1);
-        stats.putTime(start);
+        stats.getTime(start);
         if (at > now) {
+          stats.puts(1);
+          stats.putTime(start);
           events.dispatch(new EntryEvent<>(this, EventType.CREATED, key, value, null, false));
         }
         return true;
@@ -828,31 +844,33 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
         throw new EntryProcessorException(e);
       }
       if (apply(s, cur, entry, start)) {
+        // The lookup decides hit or miss, whatever the processor then does with the entry.
+        if (original != null) {
+          stats.hits(1);
+        } else {
+          stats.misses(1);
+        }
+        stats.getTime(start);
         return result;
       }
     }
     throw contention(s);
   }
 
-  /** Applies what a processor did with one CAS; false when another client changed the entry. */
+  /**
+   * Applies what a processor did with one CAS; false when another client changed the entry, so
+   * the processor runs again on what is there now. Hits and misses are counted by the caller.
+   */
   private boolean apply(Slot s, Current cur, ProcessorEntry<K, V> entry, long start) {
     long now = clock.getAsLong();
     switch (entry.outcome()) {
       case NONE:
         if (entry.readPresent()) {
-          stats.hits(1);
-          stats.getTime(start);
           touchOnAccess(s, cur);
-        } else if (entry.readAbsent()) {
-          stats.misses(1);
-          stats.getTime(start);
         }
         return true;
       case LOADED:
         {
-          if (entry.readAbsent()) {
-            stats.misses(1);
-          }
           long at = expiry.forCreation(now);
           V v = entry.value();
           checkValue(v);
@@ -874,12 +892,9 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
           if (!write(s, cur, at, encoded, now)) {
             return false;
           }
-          if (entry.readAbsent()) {
-            stats.misses(1);
-          }
-          stats.puts(1);
-          stats.putTime(start);
           if (at > now) {
+            stats.puts(1);
+            stats.putTime(start);
             events.dispatch(new EntryEvent<>(this, EventType.CREATED, s.key, v, null, false));
           }
           return true;
@@ -897,9 +912,6 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
           if (!write(s, cur, at, encoded, now)) {
             return false;
           }
-          if (entry.readPresent()) {
-            stats.hits(1);
-          }
           stats.puts(1);
           stats.putTime(start);
           events.dispatch(new EntryEvent<>(this, EventType.UPDATED, s.key, v, entry.original(), true));
@@ -909,16 +921,10 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
         {
           deleteThrough(s.key);
           if (entry.original() == null) {
-            if (entry.readAbsent()) {
-              stats.misses(1);
-            }
             return true;
           }
           if (!erase(s, cur)) {
             return false;
-          }
-          if (entry.readPresent()) {
-            stats.hits(1);
           }
           stats.removals(1);
           stats.removeTime(start);
@@ -997,12 +1003,23 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
         continue;
       }
       byte[] form = env.keyForm();
-      @SuppressWarnings("unchecked")
-      K key = (K) KeyForms.decode(form, classLoader);
+      K key;
+      try {
+        @SuppressWarnings("unchecked")
+        K k = (K) KeyForms.decode(form, classLoader);
+        key = k;
+      } catch (RejectedValueException e) {
+        failures.rejected(e.getMessage());
+        continue;
+      }
       if (!mkey.equals(mangle(form))) {
         continue; // not where this key belongs: left by another key function
       }
-      found.add(new Found(new Slot(key, form, mkey), new Current(null, env, true), decode(env)));
+      V value = decode(env);
+      if (value == null) {
+        continue; // refused by the deserialization filter
+      }
+      found.add(new Found(new Slot(key, form, mkey), new Current(null, env, true), value));
     }
     return found;
   }
@@ -1241,9 +1258,23 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     return Envelope.encode(namespace, s.form, at, encoded);
   }
 
+  /**
+   * The entry's value, or null (counted) when the deserialization filter refuses it: a planted or
+   * foreign entry reads as a miss and its classes are never instantiated.
+   */
   @SuppressWarnings("unchecked")
   private V decode(Envelope env) {
-    return (V) env.value(codec, classLoader);
+    try {
+      return (V) env.value(codec, classLoader);
+    } catch (RejectedValueException e) {
+      failures.rejected(e.getMessage());
+      return null;
+    }
+  }
+
+  /** Failures this cache absorbed ({@code failures=miss}) and stored entries it refused. */
+  public FailureStatistics failureStatistics() {
+    return failures;
   }
 
   private void writeThrough(K key, V value) {

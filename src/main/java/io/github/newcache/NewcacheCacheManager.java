@@ -70,7 +70,9 @@ public final class NewcacheCacheManager implements CacheManager {
     this.executor.allowCoreThreadTimeOut(true);
     try {
       for (CacheDeclaration d : settings.caches().values()) {
-        createCache(d.name(), d.toConfiguration(classLoader));
+        createCache(
+            d.name(),
+            new NewcacheConfiguration<>(d.toConfiguration(classLoader)).setFailurePolicy(d.failures()));
       }
     } catch (RuntimeException e) {
       close();

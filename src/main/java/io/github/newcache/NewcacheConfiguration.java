@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import io.github.newcache.codec.ValueCodec;
+import io.github.newcache.config.FailurePolicy;
 import io.github.newcache.key.KeyMangler;
 import javax.cache.configuration.CompleteConfiguration;
 import javax.cache.configuration.Configuration;
@@ -16,6 +17,7 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
 
   private transient KeyMangler keyMangler;
   private transient ValueCodec valueCodec;
+  private FailurePolicy failurePolicy = FailurePolicy.EXCEPTION;
 
   public NewcacheConfiguration() {}
 
@@ -26,7 +28,23 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
       NewcacheConfiguration<K, V> n = (NewcacheConfiguration<K, V>) other;
       this.keyMangler = n.keyMangler;
       this.valueCodec = n.valueCodec;
+      this.failurePolicy = n.failurePolicy;
     }
+  }
+
+  /** What the cache does when memcached fails; {@link FailurePolicy#EXCEPTION} by default. */
+  public FailurePolicy getFailurePolicy() {
+    return failurePolicy;
+  }
+
+  /**
+   * {@link FailurePolicy#MISS} makes memcached failures misses and skipped writes (counted in
+   * {@link NewcacheCache#failureStatistics()} and logged at a bounded rate) instead of {@link
+   * javax.cache.CacheException}.
+   */
+  public NewcacheConfiguration<K, V> setFailurePolicy(FailurePolicy failurePolicy) {
+    this.failurePolicy = java.util.Objects.requireNonNull(failurePolicy, "failurePolicy");
+    return this;
   }
 
   private static <K, V> CompleteConfiguration<K, V> complete(Configuration<K, V> other) {

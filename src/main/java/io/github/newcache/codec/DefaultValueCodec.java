@@ -25,7 +25,7 @@ public class DefaultValueCodec implements ValueCodec {
       if (utf8.length >= s.length() && roundTrips(s, utf8)) {
         return tagged('S', utf8);
       }
-      return tagged('U', s.getBytes(StandardCharsets.UTF_16BE));
+      return tagged('U', Utf16.encode(s));
     }
     if (type == byte[].class) {
       return tagged('B', (byte[]) value);
@@ -67,7 +67,7 @@ public class DefaultValueCodec implements ValueCodec {
       case 'S':
         return new String(data, offset + 1, length - 1, StandardCharsets.UTF_8);
       case 'U':
-        return new String(data, offset + 1, length - 1, StandardCharsets.UTF_16BE);
+        return Utf16.decode(data, offset + 1, length - 1);
       case 'B':
         return Arrays.copyOfRange(data, offset + 1, offset + length);
       case 'I':

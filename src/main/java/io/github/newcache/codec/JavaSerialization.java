@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InvalidClassException;
 import java.io.NotSerializableException;
 import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
@@ -12,14 +13,13 @@ import java.io.ObjectStreamClass;
 import javax.cache.CacheException;
 
 /**
- * Java serialization with the manager's class loader and a per-stream filter that bounds depth,
- * references and array sizes (merged with any JVM-wide {@code jdk.serialFilter}).
+ * Java serialization with the manager's class loader and a per-stream filter: the cache's
+ * allow-list and limits on depth, references, array sizes and bytes ({@link
+ * DeserializationFilter}, carried by a {@link FilteringClassLoader}), merged with any JVM-wide
+ * {@code jdk.serialFilter}. A rejected stream throws {@link RejectedValueException} before the
+ * rejected class is instantiated.
  */
 public final class JavaSerialization {
-
-  private static final ObjectInputFilter LIMITS =
-      ObjectInputFilter.Config.createFilter(
-          "maxdepth=100;maxrefs=1000000;maxarray=16777216;maxbytes=1073741824");
 
   private JavaSerialization() {}
 
@@ -39,8 +39,19 @@ public final class JavaSerialization {
   }
 
   public static Object deserialize(byte[] data, int offset, int length, ClassLoader loader) {
-    try (ObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(data, offset, length), loader)) {
+    LoaderObjectInputStream stream = null;
+    try (LoaderObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(data, offset, length), loader)) {
+      stream = in;
       return in.readObject();
+    } catch (InvalidClassException e) {
+      if (String.valueOf(e.getMessage()).contains("REJECTED")) {
+        throw new RejectedValueException(
+            "refused to deserialize a stored value: the deserialization filter rejected it at class "
+                + (stream == null ? "?" : stream.lastClass)
+                + " (not in the cache's allow-list, or past a size, depth or reference limit; "
+                + "allow your own classes with deserializationAllow)");
+      }
+      throw new CacheException("cannot deserialize a stored value: " + e, e);
     } catch (IOException | ClassNotFoundException e) {
       throw new CacheException("cannot deserialize a stored value: " + e, e);
     }
@@ -48,16 +59,24 @@ public final class JavaSerialization {
 
   private static final class LoaderObjectInputStream extends ObjectInputStream {
     private final ClassLoader loader;
+    /** The class last resolved, to name it when the filter rejects the stream. */
+    String lastClass = "?";
 
     LoaderObjectInputStream(InputStream in, ClassLoader loader) throws IOException {
       super(in);
       this.loader = loader;
+      // The cache's allow-list travels with its loader; a plain loader gets the built-in list.
+      ObjectInputFilter ours =
+          loader instanceof FilteringClassLoader
+              ? ((FilteringClassLoader) loader).filter()
+              : DeserializationFilter.DEFAULT;
       ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
-      setObjectInputFilter(jvmWide == null ? LIMITS : ObjectInputFilter.merge(jvmWide, LIMITS));
+      setObjectInputFilter(jvmWide == null ? ours : ObjectInputFilter.merge(jvmWide, ours));
     }
 
     @Override
     protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+      lastClass = desc.getName();
       try {
         return Class.forName(desc.getName(), false, loader);
       } catch (ClassNotFoundException e) {

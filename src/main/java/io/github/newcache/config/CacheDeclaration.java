@@ -22,6 +22,7 @@ import javax.cache.expiry.TouchedExpiryPolicy;
  * @param expiryMillis the expiry duration in milliseconds (ignored for eternal)
  * @param statistics whether statistics are enabled
  * @param management whether the configuration MXBean is registered
+ * @param failures what the cache does when memcached fails ({@code cache.<name>.failures})
  */
 public record CacheDeclaration(
     String name,
@@ -30,7 +31,8 @@ public record CacheDeclaration(
     String expiry,
     long expiryMillis,
     boolean statistics,
-    boolean management) {
+    boolean management,
+    FailurePolicy failures) {
 
   /** The JCache configuration this declaration stands for, with types loaded from {@code loader}. */
   public MutableConfiguration<Object, Object> toConfiguration(ClassLoader loader) {

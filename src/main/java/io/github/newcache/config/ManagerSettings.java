@@ -18,6 +18,9 @@ import java.util.Map;
  * @param listTimeoutMillis how long listing a server's keys (iterator, clear) may take
  * @param maxItemSize memcached's item size limit ({@code -I}), in bytes
  * @param caches caches declared by configuration, by name
+ * @param connection failure handling: failure mode, stall detection, reconnects, queue bounds
+ * @param security entry signing secret, SASL credentials, deserialization allow-list (never
+ *     printed)
  */
 public record ManagerSettings(
     List<InetSocketAddress> servers,
@@ -29,7 +32,9 @@ public record ManagerSettings(
     long opTimeoutMillis,
     int listTimeoutMillis,
     int maxItemSize,
-    Map<String, CacheDeclaration> caches) {
+    Map<String, CacheDeclaration> caches,
+    ConnectionSettings connection,
+    SecuritySettings security) {
 
   public ManagerSettings {
     servers = List.copyOf(servers);

@@ -44,12 +44,22 @@ public final class SettingsParser {
           "valueCodec",
           "opTimeout",
           "listTimeout",
-          "maxItemSize");
+          "maxItemSize",
+          "failureMode",
+          "maxReconnectDelay",
+          "stallTimeouts",
+          "stallCooldown",
+          "opQueueSize",
+          "opQueueWait",
+          "secret",
+          "username",
+          "password",
+          "deserializationAllow");
 
   /** Attributes accepted in {@code cache.<name>.<attribute>}. */
   public static final Set<String> CACHE_ATTRIBUTES =
       Set.of(
-          "keyType", "valueType", "expiry", "expiryDuration", "statistics", "management");
+          "keyType", "valueType", "expiry", "expiryDuration", "statistics", "management", "failures");
 
   public static final int DEFAULT_PORT = 11211;
   public static final String DEFAULT_KEY_MANGLER = "io.github.newcache.key.Md5KeyMangler";
@@ -72,6 +82,7 @@ public final class SettingsParser {
     Map<String, String> values = new LinkedHashMap<>();
     String source;
     if (scheme.equals("memcached")) {
+      SecuritySettings.refuseInUri(uri);
       source = "URI " + uri;
       values.put("servers", authority(uri));
       values.putAll(query(uri));
@@ -95,11 +106,16 @@ public final class SettingsParser {
               + "as file:, jar:, classpath: or classpath://");
     }
     if (overrides != null) {
+      java.util.Set<String> overridden = new java.util.TreeSet<>();
       for (String key : overrides.stringPropertyNames()) {
         if (SETTINGS.contains(key) || key.startsWith("cache.")) {
           checkKnown(key, "override properties");
           values.put(key, overrides.getProperty(key).trim());
+          overridden.add(key);
         }
+      }
+      if (!overridden.isEmpty()) {
+        source = source + " with override properties " + overridden;
       }
     }
     return build(values, source);
@@ -150,7 +166,9 @@ public final class SettingsParser {
         number(v, "opTimeout", 1000, 1, 600_000, source),
         (int) number(v, "listTimeout", 30_000, 1, 3_600_000, source),
         (int) number(v, "maxItemSize", 1024 * 1024, 1024, 1024 * 1024 * 1024, source),
-        caches(v, source));
+        caches(v, source),
+        ConnectionSettings.from(v, source),
+        SecuritySettings.from(v, bool(v, "binary", false, source), source));
   }
 
   private static Map<String, CacheDeclaration> caches(Map<String, String> v, String source) {
@@ -191,7 +209,8 @@ public final class SettingsParser {
               expiry,
               millis,
               bool(a, "statistics", false, where),
-              bool(a, "management", false, where)));
+              bool(a, "management", false, where),
+              FailurePolicy.parse(a.getOrDefault("failures", "exception"), where + ".failures")));
     }
     return caches;
   }
@@ -233,7 +252,7 @@ public final class SettingsParser {
     throw new IllegalArgumentException(source + ": " + key + "=" + s + " must be true or false");
   }
 
-  private static long number(
+  static long number(
       Map<String, String> v, String key, long dflt, long min, long max, String source) {
     String s = v.get(key);
     if (s == null) {

@@ -2,6 +2,7 @@ package io.github.newcache.event;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -120,41 +121,76 @@ public final class EventDispatcher<K, V> {
       }
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * Delivers the events this listener wants, in order. Consecutive events of one type go to the
+     * listener in one call, so a {@code putAll} of many new keys is one {@code onCreated}.
+     */
     void deliver(List<EntryEvent<K, V>> events) {
+      List<CacheEntryEvent<? extends K, ? extends V>> run = new ArrayList<>();
+      EventType runType = null;
       for (EntryEvent<K, V> e : events) {
         if (!types.contains(e.getEventType())) {
           continue;
         }
-        EntryEvent<K, V> shown =
-            config.isOldValueRequired() || e.getOldValue() == null
-                ? e
-                : new EntryEvent<>(e.getSource(), e.getEventType(), e.getKey(), e.getValue(), null, false);
-        try {
-          if (filter != null && !filter.evaluate(shown)) {
-            continue;
-          }
-          List<CacheEntryEvent<? extends K, ? extends V>> one = List.of(shown);
-          switch (e.getEventType()) {
-            case CREATED:
-              ((CacheEntryCreatedListener<K, V>) listener).onCreated(one);
-              break;
-            case UPDATED:
-              ((CacheEntryUpdatedListener<K, V>) listener).onUpdated(one);
-              break;
-            case REMOVED:
-              ((CacheEntryRemovedListener<K, V>) listener).onRemoved(one);
-              break;
-            default:
-              ((CacheEntryExpiredListener<K, V>) listener).onExpired(one);
-              break;
-          }
-        } catch (CacheEntryListenerException ex) {
-          throw ex;
-        } catch (RuntimeException ex) {
-          throw new CacheEntryListenerException(ex);
+        EntryEvent<K, V> shown = withoutUnwantedOldValue(e);
+        if (filter != null && !accepts(shown)) {
+          continue;
         }
+        if (runType != null && runType != e.getEventType()) {
+          send(runType, run);
+          run = new ArrayList<>();
+        }
+        runType = e.getEventType();
+        run.add(shown);
       }
+      if (runType != null) {
+        send(runType, run);
+      }
+    }
+
+    private boolean accepts(EntryEvent<K, V> event) {
+      try {
+        return filter.evaluate(event);
+      } catch (CacheEntryListenerException ex) {
+        throw ex;
+      } catch (RuntimeException ex) {
+        throw new CacheEntryListenerException(ex);
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void send(EventType type, List<CacheEntryEvent<? extends K, ? extends V>> run) {
+      try {
+        switch (type) {
+          case CREATED:
+            ((CacheEntryCreatedListener<K, V>) listener).onCreated(run);
+            break;
+          case UPDATED:
+            ((CacheEntryUpdatedListener<K, V>) listener).onUpdated(run);
+            break;
+          case REMOVED:
+            ((CacheEntryRemovedListener<K, V>) listener).onRemoved(run);
+            break;
+          default:
+            ((CacheEntryExpiredListener<K, V>) listener).onExpired(run);
+            break;
+        }
+      } catch (CacheEntryListenerException ex) {
+        throw ex;
+      } catch (RuntimeException ex) {
+        throw new CacheEntryListenerException(ex);
+      }
+    }
+
+    /**
+     * Drops an UPDATED event's old value when the listener did not ask for it. REMOVED and
+     * EXPIRED events keep theirs: there the old value is also the event's value, already at hand.
+     */
+    private EntryEvent<K, V> withoutUnwantedOldValue(EntryEvent<K, V> e) {
+      if (config.isOldValueRequired() || e.getEventType() != EventType.UPDATED || e.getOldValue() == null) {
+        return e;
+      }
+      return new EntryEvent<>(e.getSource(), e.getEventType(), e.getKey(), e.getValue(), null, false);
     }
 
     void close() {

@@ -1,6 +1,7 @@
 package io.github.newcache.key;
 
 import io.github.newcache.codec.JavaSerialization;
+import io.github.newcache.codec.Utf16;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -32,8 +33,7 @@ public final class KeyForms {
       if (!hasSurrogates(s) || wellFormed(s)) {
         return s.getBytes(StandardCharsets.UTF_8);
       }
-      byte[] chars = s.getBytes(StandardCharsets.UTF_16BE);
-      return tagged('U', chars);
+      return tagged('U', Utf16.encode(s));
     }
     if (key instanceof Integer) {
       return tagged('I', ByteBuffer.allocate(4).putInt((Integer) key).array());
@@ -51,7 +51,7 @@ public final class KeyForms {
     char tag = (char) form[1];
     switch (tag) {
       case 'U':
-        return new String(form, 2, form.length - 2, StandardCharsets.UTF_16BE);
+        return Utf16.decode(form, 2, form.length - 2);
       case 'I':
         return ByteBuffer.wrap(form, 2, 4).getInt();
       case 'J':

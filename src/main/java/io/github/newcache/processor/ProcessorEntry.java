@@ -25,7 +25,6 @@ public final class ProcessorEntry<K, V> implements MutableEntry<K, V> {
   private V value;
   private Outcome outcome = Outcome.NONE;
   private boolean readPresent;
-  private boolean readAbsent;
 
   /**
    * @param original the live value, or null when absent
@@ -48,14 +47,11 @@ public final class ProcessorEntry<K, V> implements MutableEntry<K, V> {
     if (outcome == Outcome.NONE) {
       if (original != null) {
         readPresent = true;
-      } else {
-        readAbsent = true;
-        if (loader != null) {
-          V loaded = loader.apply(key);
-          if (loaded != null) {
-            value = loaded;
-            outcome = Outcome.LOADED;
-          }
+      } else if (loader != null) {
+        V loaded = loader.apply(key);
+        if (loaded != null) {
+          value = loaded;
+          outcome = Outcome.LOADED;
         }
       }
     }
@@ -101,11 +97,6 @@ public final class ProcessorEntry<K, V> implements MutableEntry<K, V> {
   /** True when the processor read a present value without changing it. */
   public boolean readPresent() {
     return readPresent;
-  }
-
-  /** True when the processor read the value of an absent entry. */
-  public boolean readAbsent() {
-    return readAbsent;
   }
 
   @Override

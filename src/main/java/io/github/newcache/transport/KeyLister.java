@@ -13,8 +13,8 @@ import java.util.List;
 import javax.cache.CacheException;
 
 /**
- * Lists the keys on one memcached server with {@code lru_crawler metadump all}, the only
- * server-side enumeration memcached has.
+ * Lists the keys on one memcached server with {@code lru_crawler metadump}, the only server-side
+ * enumeration memcached has.
  *
  * <p>Why this exists: JCache's {@code iterator}, {@code clear} and {@code removeAll} must see
  * entries written by every client, not only those this JVM remembers. memcached keeps no index of
@@ -22,10 +22,22 @@ import javax.cache.CacheException;
  * that start with the cache's prefix. The cost is proportional to the number of items on the
  * server. The crawler serves one dump at a time; a {@code BUSY} answer is retried until the
  * deadline. The dump speaks the text protocol only, on its own short-lived connection.
+ *
+ * <p>Which walk: {@code metadump all} walks the LRU queues, and memcached's LRU maintainer keeps
+ * moving items between them (an item read just before the dump moves from HOT to WARM or COLD), so
+ * a walk racing the maintainer can skip live items: {@code removeAll()} then missed entries that a
+ * {@code get} had touched a moment earlier. {@code metadump hash} (recent memcached 1.6 releases)
+ * walks the hash table instead, where items never move, so it sees every item that existed for the
+ * whole walk. Servers too old for it answer {@code ERROR}; from then on this lister uses the LRU walk.
  */
 final class KeyLister {
 
+  private static final String HASH_WALK = "lru_crawler metadump hash\r\n";
+  private static final String LRU_WALK = "lru_crawler metadump all\r\n";
+
   private final int timeoutMillis;
+  /** False once a server has refused the hash walk: it is too old, use the LRU walk. */
+  private volatile boolean hashWalk = true;
 
   KeyLister(int timeoutMillis) {
     this.timeoutMillis = timeoutMillis;
@@ -35,9 +47,14 @@ final class KeyLister {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
     while (true) {
       List<String> keys = new ArrayList<>();
-      String refusal = dump(server, prefix, keys);
+      String command = hashWalk ? HASH_WALK : LRU_WALK;
+      String refusal = dump(server, prefix, keys, command);
       if (refusal == null) {
         return keys;
+      }
+      if (HASH_WALK.equals(command) && refusal.startsWith("ERROR")) {
+        hashWalk = false;
+        continue;
       }
       if (!refusal.startsWith("BUSY") || System.nanoTime() > deadline) {
         throw new CacheException(
@@ -54,12 +71,12 @@ final class KeyLister {
   }
 
   /** Returns null on success, or the server's refusal line. */
-  private String dump(InetSocketAddress server, String prefix, List<String> into) {
+  private String dump(InetSocketAddress server, String prefix, List<String> into, String command) {
     try (Socket socket = new Socket()) {
       socket.connect(server, timeoutMillis);
       socket.setSoTimeout(timeoutMillis);
       OutputStream out = socket.getOutputStream();
-      out.write("lru_crawler metadump all\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.write(command.getBytes(StandardCharsets.US_ASCII));
       out.flush();
       BufferedReader in =
           new BufferedReader(

@@ -1,27 +1,40 @@
 package io.github.newcache.transport;
 
 import io.github.newcache.config.ManagerSettings;
+import io.github.newcache.config.SecuritySettings;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
-import net.spy.memcached.ConnectionFactoryBuilder;
-import net.spy.memcached.DefaultHashAlgorithm;
-import net.spy.memcached.FailureMode;
 import net.spy.memcached.MemcachedClient;
-import net.spy.memcached.internal.OperationFuture;
+import net.spy.memcached.MemcachedNode;
+import net.spy.memcached.NodeLocator;
 
-/** The {@link MemcachedTransport} over spymemcached: the only class that holds a spymemcached client. */
+/**
+ * The {@link MemcachedTransport} over spymemcached: the only class that holds a spymemcached
+ * client.
+ *
+ * <p>Failures, by default all fast: keys are spread with libmemcached-compatible ketama ({@link
+ * SpyConnectionFactory}); a server whose connection is down fails its operations at once ({@code
+ * failureMode=cancel}); a server that is connected but silent is found by {@link NodeBreakers} and
+ * failed fast too; full queues refuse new operations after {@code opQueueWait}. Every failure is a
+ * {@link CacheException} that names the server and the operation.
+ */
 public final class SpyTransport implements MemcachedTransport {
 
   static {
@@ -31,38 +44,64 @@ public final class SpyTransport implements MemcachedTransport {
     }
   }
 
+  /** How long close() lets pending writes drain before it drops the connections. */
+  private static final long CLOSE_DRAIN_MILLIS = 250;
+
   private final MemcachedClient client;
+  private final SpyConnectionFactory factory;
   private final BytesTranscoder transcoder;
   private final List<InetSocketAddress> servers;
   private final KeyLister lister;
+  private final NodeBreakers breakers;
   private final long timeoutMillis;
+  private final int opQueueSize;
+  private final long opQueueWaitMillis;
+  private final boolean sasl;
 
   public SpyTransport(ManagerSettings settings) {
     this.timeoutMillis = settings.opTimeoutMillis();
     this.transcoder = new BytesTranscoder(settings.maxItemSize());
     this.servers = new ArrayList<>();
     for (InetSocketAddress a : settings.servers()) {
-      servers.add(new InetSocketAddress(a.getHostString(), a.getPort()));
+      servers.add(address(a.getHostString(), a.getPort()));
     }
     this.lister = new KeyLister(settings.listTimeoutMillis());
-    ConnectionFactoryBuilder builder =
-        new ConnectionFactoryBuilder()
-            .setProtocol(
-                settings.binary()
-                    ? ConnectionFactoryBuilder.Protocol.BINARY
-                    : ConnectionFactoryBuilder.Protocol.TEXT)
-            .setOpTimeout(settings.opTimeoutMillis())
-            .setLocatorType(ConnectionFactoryBuilder.Locator.CONSISTENT)
-            .setHashAlg(DefaultHashAlgorithm.KETAMA_HASH)
-            .setFailureMode(FailureMode.Cancel)
-            .setMaxReconnectDelay(2)
-            .setDaemon(true);
+    this.opQueueSize = settings.connection().opQueueSize();
+    this.opQueueWaitMillis = settings.connection().opQueueWaitMillis();
+    SecuritySettings security = settings.security();
+    this.sasl = security.username() != null;
+    if (sasl) {
+      for (InetSocketAddress server : servers) {
+        SaslCheck.verify(server, security.username(), security.password());
+      }
+    }
+    this.factory = new SpyConnectionFactory(settings);
+    this.breakers =
+        new NodeBreakers(
+            this::serverOf,
+            settings.connection().stallTimeouts(),
+            settings.connection().stallCooldownMillis(),
+            timeoutMillis);
     try {
-      this.client = new MemcachedClient(builder.build(), servers);
+      this.client = new MemcachedClient(factory, servers);
     } catch (IOException e) {
       throw new CacheException("cannot connect to memcached " + servers + ": " + e, e);
     }
     awaitConnections(Math.max(1000, settings.opTimeoutMillis()));
+  }
+
+  /**
+   * A resolved address that keeps the host as configured. ketama places servers by {@code
+   * host:port} as written (libmemcached's rule); an address resolved from an IP literal would
+   * otherwise answer a reverse DNS lookup ({@code localhost}) and move every key.
+   */
+  private static InetSocketAddress address(String host, int port) {
+    try {
+      InetAddress resolved = InetAddress.getByName(host);
+      return new InetSocketAddress(InetAddress.getByAddress(host, resolved.getAddress()), port);
+    } catch (UnknownHostException e) {
+      return new InetSocketAddress(host, port); // unresolved: reported when connecting
+    }
   }
 
   /**
@@ -73,7 +112,7 @@ public final class SpyTransport implements MemcachedTransport {
    */
   private void awaitConnections(long millis) {
     long deadline = System.nanoTime() + millis * 1_000_000L;
-    while (client.getAvailableServers().size() < servers.size() && System.nanoTime() < deadline) {
+    while (!allReady() && System.nanoTime() < deadline) {
       try {
         Thread.sleep(2);
       } catch (InterruptedException e) {
@@ -83,14 +122,58 @@ public final class SpyTransport implements MemcachedTransport {
     }
   }
 
+  /** Every server connected and, with SASL, authenticated (ops sent before that are refused). */
+  private boolean allReady() {
+    NodeLocator locator = factory.locator();
+    if (locator == null) {
+      return false;
+    }
+    for (MemcachedNode node : locator.getAll()) {
+      if (!node.isActive() || sasl && !node.isAuthenticated()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The server that holds {@code key}, or null before the client is connected. */
+  SocketAddress serverOf(String key) {
+    NodeLocator locator = factory.locator();
+    if (locator == null) {
+      return null;
+    }
+    MemcachedNode node = locator.getPrimary(key);
+    return node == null ? null : node.getSocketAddress();
+  }
+
+  /** The address of the server that holds {@code key}, as {@code host:port}. */
+  public String serverFor(String key) {
+    SocketAddress a = serverOf(key);
+    if (a instanceof InetSocketAddress) {
+      InetSocketAddress i = (InetSocketAddress) a;
+      return i.getHostString() + ":" + i.getPort();
+    }
+    return String.valueOf(a);
+  }
+
+  /** Servers that are currently failed fast as stalled, as {@code host:port}. */
+  public List<String> stalledServers() {
+    List<String> out = new ArrayList<>();
+    for (SocketAddress a : breakers.stalled()) {
+      InetSocketAddress i = (InetSocketAddress) a;
+      out.add(i.getHostString() + ":" + i.getPort());
+    }
+    return out;
+  }
+
   @Override
   public byte[] get(String key) {
-    return await(client.asyncGet(key, transcoder), "get", key);
+    return call("get", key, () -> client.asyncGet(key, transcoder));
   }
 
   @Override
   public Item gets(String key) {
-    CASValue<byte[]> v = await(client.asyncGets(key, transcoder), "gets", key);
+    CASValue<byte[]> v = call("gets", key, () -> client.asyncGets(key, transcoder));
     return v == null ? null : new Item(v.getValue(), v.getCas());
   }
 
@@ -99,12 +182,17 @@ public final class SpyTransport implements MemcachedTransport {
     if (keys.isEmpty()) {
       return Map.of();
     }
-    return await(client.asyncGetBulk(keys, transcoder), "get (multi)", keys.size() + " keys");
+    for (String key : keys) {
+      breakers.admit(key, "get (multi)");
+    }
+    Future<Map<String, byte[]>> f = enqueue("get (multi)", keys.iterator().next(),
+        () -> client.asyncGetBulk(keys, transcoder));
+    return await(f, "get (multi)", keys.iterator().next(), keys.size() + " keys", null);
   }
 
   @Override
   public void set(String key, int ttl, byte[] value) {
-    if (!await(client.set(key, ttl, value, transcoder), "set", key)) {
+    if (!call("set", key, () -> client.set(key, ttl, value, transcoder))) {
       throw new CacheException("memcached did not store the item under " + key);
     }
   }
@@ -112,11 +200,14 @@ public final class SpyTransport implements MemcachedTransport {
   @Override
   public void setAll(Map<String, byte[]> values, Map<String, Integer> ttls) {
     Map<String, Future<Boolean>> futures = new LinkedHashMap<>();
+    Map<String, NodeBreakers.Breaker> admitted = new LinkedHashMap<>();
     for (Map.Entry<String, byte[]> e : values.entrySet()) {
-      futures.put(e.getKey(), client.set(e.getKey(), ttls.get(e.getKey()), e.getValue(), transcoder));
+      String key = e.getKey();
+      admitted.put(key, breakers.admit(key, "set"));
+      futures.put(key, enqueue("set", key, () -> client.set(key, ttls.get(key), e.getValue(), transcoder)));
     }
     for (Map.Entry<String, Future<Boolean>> e : futures.entrySet()) {
-      if (!await(e.getValue(), "set", e.getKey())) {
+      if (!await(e.getValue(), "set", e.getKey(), e.getKey(), admitted.get(e.getKey()))) {
         throw new CacheException("memcached did not store the item under " + e.getKey());
       }
     }
@@ -124,12 +215,12 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public boolean add(String key, int ttl, byte[] value) {
-    return await(client.add(key, ttl, value, transcoder), "add", key);
+    return call("add", key, () -> client.add(key, ttl, value, transcoder));
   }
 
   @Override
   public CasOutcome cas(String key, long cas, int ttl, byte[] value) {
-    CASResponse r = await(client.asyncCAS(key, cas, ttl, value, transcoder), "cas", key);
+    CASResponse r = call("cas", key, () -> client.asyncCAS(key, cas, ttl, value, transcoder));
     switch (r) {
       case OK:
         return CasOutcome.STORED;
@@ -144,22 +235,30 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public boolean delete(String key) {
-    return await(client.delete(key), "delete", key);
+    return call("delete", key, () -> client.delete(key));
   }
 
   @Override
   public void deleteAll(Collection<String> keys) {
-    List<OperationFuture<Boolean>> futures = new ArrayList<>(keys.size());
+    Map<String, Future<Boolean>> futures = new LinkedHashMap<>();
+    Map<String, NodeBreakers.Breaker> admitted = new LinkedHashMap<>();
     for (String key : keys) {
-      futures.add(client.delete(key));
+      admitted.put(key, breakers.admit(key, "delete"));
+      futures.put(key, enqueue("delete", key, () -> client.delete(key)));
     }
-    for (OperationFuture<Boolean> f : futures) {
-      await(f, "delete", f.getKey());
+    for (Map.Entry<String, Future<Boolean>> e : futures.entrySet()) {
+      await(e.getValue(), "delete", e.getKey(), e.getKey(), admitted.get(e.getKey()));
     }
   }
 
   @Override
   public List<String> keys(String prefix) {
+    if (sasl) {
+      throw new CacheException(
+          "cannot list keys (iterator, clear, removeAll): that needs memcached's text protocol "
+              + "(lru_crawler metadump), which memcached refuses when it runs with SASL "
+              + "(username/password)");
+    }
     List<String> keys = new ArrayList<>();
     for (InetSocketAddress server : servers) {
       keys.addAll(lister.keys(server, prefix));
@@ -169,23 +268,66 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public void close() {
-    client.shutdown(Math.min(timeoutMillis, 1000), TimeUnit.MILLISECONDS);
+    try {
+      client.shutdown(Math.min(timeoutMillis, CLOSE_DRAIN_MILLIS), TimeUnit.MILLISECONDS);
+    } catch (IllegalStateException e) {
+      // A full queue refused the drain marker; spymemcached still closed every connection.
+    }
   }
 
-  private <T> T await(Future<T> future, String op, Object key) {
+  /** One single-key operation: stall check, enqueue, bounded wait. */
+  private <T> T call(String op, String key, Supplier<Future<T>> issue) {
+    NodeBreakers.Breaker b = breakers.admit(key, op);
+    return await(enqueue(op, key, issue), op, key, key, b);
+  }
+
+  /**
+   * Issues an operation. spymemcached encodes and enqueues inside the call, so a full queue
+   * ({@link IllegalStateException}) and an oversized item ({@link IllegalArgumentException}) come
+   * from here, not from the future.
+   */
+  private <T> Future<T> enqueue(String op, String key, Supplier<Future<T>> issue) {
     try {
-      return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+      return issue.get();
+    } catch (IllegalStateException e) {
+      throw new CacheException(
+          "memcached " + op + " of " + key + " refused: the queue for server " + serverFor(key)
+              + " is full (" + opQueueSize + " operations, waited " + opQueueWaitMillis
+              + " ms; opQueueSize/opQueueWait) or the client is shut down: " + e.getMessage(), e);
+    }
+  }
+
+  private <T> T await(Future<T> future, String op, String key, Object what, NodeBreakers.Breaker b) {
+    try {
+      T value = future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+      breakers.answered(b);
+      return value;
     } catch (TimeoutException e) {
       future.cancel(false);
+      if (!op.equals("get (multi)")) {
+        breakers.timedOut(key, b);
+      }
       throw new CacheException(
-          "memcached " + op + " of " + key + " timed out after " + timeoutMillis + " ms", e);
+          "memcached " + op + " of " + what + " on " + serverFor(key) + " timed out after "
+              + timeoutMillis + " ms", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new CacheException("interrupted during memcached " + op + " of " + key, e);
+      throw new CacheException("interrupted during memcached " + op + " of " + what, e);
     } catch (ExecutionException e) {
-      throw new CacheException("memcached " + op + " of " + key + " failed: " + e.getCause(), e.getCause());
+      breakers.answered(b);
+      if (e.getCause() instanceof CancellationException) {
+        throw new CacheException(
+            "memcached " + op + " of " + what + " failed at once: server " + serverFor(key)
+                + " is not connected (failureMode cancel)", e.getCause());
+      }
+      throw new CacheException("memcached " + op + " of " + what + " failed: " + e.getCause(), e.getCause());
+    } catch (CancellationException e) {
+      breakers.answered(b);
+      throw new CacheException(
+          "memcached " + op + " of " + what + " failed at once: server " + serverFor(key)
+              + " is not connected (failureMode cancel)", e);
     } catch (RuntimeException e) {
-      throw new CacheException("memcached " + op + " of " + key + " failed: " + e, e);
+      throw new CacheException("memcached " + op + " of " + what + " failed: " + e, e);
     }
   }
 }

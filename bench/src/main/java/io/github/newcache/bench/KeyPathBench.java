@@ -1,0 +1,58 @@
+package io.github.newcache.bench;
+
+import io.github.newcache.key.KeyForms;
+import io.github.newcache.key.KeySpace;
+import io.github.newcache.key.Md5KeyMangler;
+import io.github.newcache.key.MemcachedKeys;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The CPU our cache spends per key before it reaches the network, piece by piece (the public
+ * building blocks the cache calls): key form, MD5 mangling, key check. No memcached involved.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class KeyPathBench {
+
+  final Md5KeyMangler mangler = new Md5KeyMangler();
+  final KeySpace space = new KeySpace("", 1, "bench");
+  final String key = "key:123";
+  byte[] form;
+  MessageDigest md5;
+
+  @Setup(Level.Trial)
+  public void setUp() throws NoSuchAlgorithmException {
+    form = KeyForms.encode(key);
+    md5 = MessageDigest.getInstance("MD5");
+  }
+
+  /** What every operation does per key: key form, MD5 mangling (getInstance per call), key check. */
+  @Benchmark
+  public String keyPath() {
+    byte[] f = KeyForms.encode(key);
+    return MemcachedKeys.check(mangler.mangle(space, f), mangler);
+  }
+
+  /** MessageDigest.getInstance("MD5") alone, as Md5KeyMangler pays on every key. */
+  @Benchmark
+  public MessageDigest md5GetInstance() throws NoSuchAlgorithmException {
+    return MessageDigest.getInstance("MD5");
+  }
+
+  /** MD5 of the key form with a reused digest, for comparison. */
+  @Benchmark
+  public byte[] md5Reused() {
+    return md5.digest(form);
+  }
+}

@@ -1,0 +1,83 @@
+package io.github.newcache.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.config.ConnectionSettings;
+import io.github.newcache.config.FailurePolicy;
+import io.github.newcache.config.ManagerSettings;
+import io.github.newcache.config.SettingsParser;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The failure and security settings: defaults, URI and file forms, and errors that name the input. */
+class SettingsValidationTest {
+
+  private static ManagerSettings parse(String uri) {
+    return SettingsParser.parse(URI.create(uri), SettingsValidationTest.class.getClassLoader(), null);
+  }
+
+  private static String error(String uri) {
+    return assertThrows(IllegalArgumentException.class, () -> parse(uri)).getMessage();
+  }
+
+  @Test
+  void defaultsFailFast() {
+    ManagerSettings s = parse("memcached://h1:1,h2:2,h3:3");
+    assertEquals(3, s.servers().size());
+    assertEquals(ConnectionSettings.defaults(), s.connection());
+    assertEquals("cancel", s.connection().failureMode());
+    assertEquals(1, s.connection().stallTimeouts());
+    assertEquals(List.of(), s.security().deserializationAllow());
+  }
+
+  @Test
+  void uriParameters() {
+    ManagerSettings s =
+        parse("memcached://h:1/?failureMode=redistribute&maxReconnectDelay=5&stallTimeouts=3"
+            + "&stallCooldown=250&opQueueSize=1000&opQueueWait=20&deserializationAllow=com.example.**,org.foo.Bar"
+            + "&binary=true");
+    assertEquals(new ConnectionSettings("redistribute", 5, 3, 250, 1000, 20), s.connection());
+    assertEquals(List.of("com.example.**", "org.foo.Bar"), s.security().deserializationAllow());
+  }
+
+  @Test
+  void badValuesAreNamed() {
+    assertTrue(error("memcached://h:1/?failureMode=panic").contains("failureMode=panic"));
+    assertTrue(error("memcached://h:1/?stallTimeouts=-1").contains("stallTimeouts=-1"));
+    assertTrue(error("memcached://h:1/?opQueueSize=1").contains("opQueueSize=1 must be a whole number from 16"));
+    assertTrue(error("memcached://h:1/?opQueueWait=x").contains("opQueueWait=x"));
+    assertTrue(error("memcached://h:1/?maxReconnectDelay=0").contains("maxReconnectDelay=0"));
+    assertTrue(error("memcached://h:1/?deserializationAllow=a;b").contains("'a;b'"));
+    assertTrue(error("memcached://h:1/?username=app").contains("both username and password"));
+  }
+
+  @Test
+  void saslNeedsBinaryAndCachePolicyParses() throws IOException {
+    Path file = Files.createTempFile("newcache-settings", ".properties");
+    try {
+      Files.writeString(file, "servers=h:1\nusername=app\npassword=pw\n", StandardCharsets.UTF_8);
+      String e = assertThrows(IllegalArgumentException.class,
+          () -> SettingsParser.parse(file.toUri(), getClass().getClassLoader(), null)).getMessage();
+      assertTrue(e.contains("binary=true"), e);
+
+      Files.writeString(file, "servers=h:1\ncache.a.failures=miss\ncache.b.failures=exception\n", StandardCharsets.UTF_8);
+      ManagerSettings s = SettingsParser.parse(file.toUri(), getClass().getClassLoader(), null);
+      assertEquals(FailurePolicy.MISS, s.caches().get("a").failures());
+      assertEquals(FailurePolicy.EXCEPTION, s.caches().get("b").failures());
+
+      Files.writeString(file, "servers=h:1\ncache.a.failures=ignore\n", StandardCharsets.UTF_8);
+      e = assertThrows(IllegalArgumentException.class,
+          () -> SettingsParser.parse(file.toUri(), getClass().getClassLoader(), null)).getMessage();
+      assertTrue(e.contains("cache.a.failures=ignore") && e.contains("exception or miss"), e);
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+}

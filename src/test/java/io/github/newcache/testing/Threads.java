@@ -1,0 +1,41 @@
+package io.github.newcache.testing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Looks at the JVM's live threads. */
+public final class Threads {
+
+  private Threads() {}
+
+  /** Live threads whose name contains {@code part}. */
+  public static List<Thread> named(String part) {
+    List<Thread> found = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.isAlive() && t.getName().contains(part)) {
+        found.add(t);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Waits, at most {@code timeout}, until no live thread whose name contains {@code part} exists
+   * besides those in {@code before}; returns the ones left (empty on success).
+   */
+  public static List<Thread> awaitGone(String part, Set<Thread> before, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<Thread> left = named(part);
+      left.removeAll(before);
+      if (left.isEmpty() || System.nanoTime() > deadline) {
+        return left;
+      }
+      // A thread's end has no event to wait on from outside but join: join the first one left.
+      left.get(0).join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    }
+  }
+}

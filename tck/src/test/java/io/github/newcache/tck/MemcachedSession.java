@@ -1,0 +1,81 @@
+package io.github.newcache.tck;
+
+import io.github.newcache.server.LocalMemcached;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.LauncherSessionListener;
+
+/**
+ * Gives the TCK run a real memcached: started when the test session opens, stopped when it
+ * closes. The TCK always asks for the provider's default cache manager, so this writes a
+ * properties file naming the server and the protocol ({@code -Dnewcache.tck.binary}) and points
+ * the system property {@code newcache.uri} at it. A {@code file:} URI keeps {@code ?} and {@code =}
+ * out of the manager URI, which the TCK puts into JMX object names. At the end it prints the wall
+ * time of the whole run.
+ */
+public final class MemcachedSession implements LauncherSessionListener {
+
+  /** Which memcached protocol the run uses; read only here, by the test side. */
+  static final String BINARY_PROPERTY = "newcache.tck.binary";
+
+  /** The packages of the classes the TCK caches as keys and values. */
+  private static final String TCK_CLASSES = "domain.**,manager.**,org.jsr107.tck.**";
+
+  private LocalMemcached memcached;
+  private Path dir;
+  private long startNanos;
+  private boolean binary;
+
+  @Override
+  public void launcherSessionOpened(LauncherSession session) {
+    binary = Boolean.getBoolean(BINARY_PROPERTY);
+    startNanos = System.nanoTime();
+    memcached = LocalMemcached.start();
+    try {
+      dir = Files.createTempDirectory("newcache-tck");
+      Path file = dir.resolve("newcache.properties");
+      try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+        w.write("servers=" + memcached.address() + "\n");
+        w.write("binary=" + binary + "\n");
+        // The TCK stores its own domain classes in caches typed Object; the provider only
+        // deserializes classes it was told about.
+        w.write("deserializationAllow=" + TCK_CLASSES + "\n");
+        // The TCK checks behaviour, not latency: a busy build machine must not turn into timeouts.
+        w.write("opTimeout=10000\n");
+      }
+      System.setProperty("newcache.uri", file.toUri().toString());
+    } catch (IOException e) {
+      memcached.close();
+      throw new UncheckedIOException("cannot write the TCK's newcache.properties", e);
+    }
+    System.out.println("TCK memcached at " + memcached.address() + " (" + protocol() + "), "
+        + "newcache.uri=" + System.getProperty("newcache.uri"));
+  }
+
+  @Override
+  public void launcherSessionClosed(LauncherSession session) {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    System.out.println(String.format(Locale.ROOT, "TCK wall time (%s): %.1f s", protocol(), seconds));
+    if (memcached != null) {
+      memcached.close();
+    }
+    if (dir != null) {
+      try {
+        Files.deleteIfExists(dir.resolve("newcache.properties"));
+        Files.deleteIfExists(dir);
+      } catch (IOException ignored) {
+        // a leftover temp file is harmless
+      }
+    }
+  }
+
+  private String protocol() {
+    return binary ? "binary protocol" : "text protocol";
+  }
+}
