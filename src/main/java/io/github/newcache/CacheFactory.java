@@ -88,12 +88,14 @@ final class CacheFactory {
     }
     if (cache.configuration().isStatisticsEnabled()) {
       MBeans.register(cache.statistics(), name(cache, MBeans.STATISTICS));
+      MBeans.register(cache.herdStatistics(), name(cache, MBeans.HERD));
     }
   }
 
   static void unregisterBeans(NewcacheCache<?, ?> cache) {
     MBeans.unregister(name(cache, MBeans.CONFIGURATION));
     MBeans.unregister(name(cache, MBeans.STATISTICS));
+    MBeans.unregister(name(cache, MBeans.HERD));
   }
 
   static void setManagement(NewcacheCache<?, ?> cache, boolean enabled) {
@@ -110,8 +112,10 @@ final class CacheFactory {
     cache.statistics().setEnabled(enabled);
     if (enabled) {
       MBeans.register(cache.statistics(), name(cache, MBeans.STATISTICS));
+      MBeans.register(cache.herdStatistics(), name(cache, MBeans.HERD));
     } else {
       MBeans.unregister(name(cache, MBeans.STATISTICS));
+      MBeans.unregister(name(cache, MBeans.HERD));
     }
   }
 

@@ -7,6 +7,8 @@ import io.github.newcache.event.EntryEvent;
 import io.github.newcache.event.EventDispatcher;
 import io.github.newcache.expiry.ExpiryCalculator;
 import io.github.newcache.expiry.Ttl;
+import io.github.newcache.herd.HerdStatistics;
+import io.github.newcache.herd.LoadCoordinator;
 import io.github.newcache.key.KeyForms;
 import io.github.newcache.key.KeyMangler;
 import io.github.newcache.key.KeySpace;
@@ -70,6 +72,7 @@ import javax.cache.processor.EntryProcessorResult;
 public final class NewcacheCache<K, V> implements Cache<K, V> {
 
   private static final byte[] TOMBSTONE = {0};
+  private static final System.Logger REFRESH_LOG = System.getLogger(NewcacheCache.class.getName());
   private static final int BATCH = 100;
   private static final int MAX_ATTEMPTS = 10_000;
   /** Room memcached needs beside the value: the key (up to 250 bytes) and its item header. */
@@ -96,6 +99,8 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   private final LongSupplier clock;
   private final int maxStoredBytes;
   private final boolean trustedMangler;
+  private final LoadCoordinator herd;
+  private final long staleMillis;
   private volatile boolean closed;
 
   NewcacheCache(
@@ -136,6 +141,8 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     this.clock = clock;
     this.maxStoredBytes = maxItemSize - ITEM_OVERHEAD;
     this.trustedMangler = mangler.getClass() == io.github.newcache.key.Md5KeyMangler.class;
+    this.herd = new LoadCoordinator(this.transport, config.getLeaseTimeoutMillis(), new HerdStatistics(), executor);
+    this.staleMillis = config.getStaleWhileRevalidateMillis();
   }
 
   // ---------------------------------------------------------------- reads
@@ -151,7 +158,9 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     } else {
       stats.misses(1);
       if (config.isReadThrough() && cacheLoader != null) {
-        value = loadAndStore(s);
+        value = config.isSingleFlight()
+            ? herd.load(s.mkey, () -> readLive(s), () -> loadAndStore(s))
+            : loadAndStore(s);
       }
     }
     stats.getTime(start);
@@ -168,6 +177,10 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       }
       long now = clock.getAsLong();
       if (env.isExpired(now)) {
+        V stale = staleWhileRevalidating(s, env, now);
+        if (stale != null) {
+          return stale;
+        }
         expired(s, now);
         return null;
       }
@@ -176,7 +189,12 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     Current cur = read(s);
     if (!cur.live()) {
       if (cur.env() != null) {
-        expired(s, clock.getAsLong());
+        long now = clock.getAsLong();
+        V stale = staleWhileRevalidating(s, cur.env(), now);
+        if (stale != null) {
+          return stale;
+        }
+        expired(s, now);
       }
       return null;
     }
@@ -186,6 +204,44 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     }
     touchOnAccess(s, cur);
     return value;
+  }
+
+  /**
+   * Stale-while-revalidate (opt-in, beyond the spec): within the window after expiry, answers with
+   * the previous value and lets one client in the fleet refresh it in the background. Null when the
+   * window does not apply.
+   */
+  private V staleWhileRevalidating(Slot s, Envelope env, long now) {
+    if (staleMillis == 0
+        || cacheLoader == null
+        || !config.isReadThrough()
+        || now >= env.expiresAt() + staleMillis) {
+      return null;
+    }
+    V stale = decode(env);
+    if (stale != null) {
+      herd.staleRead();
+      herd.refreshInBackground(s.mkey, () -> refresh(s));
+    }
+    return stale;
+  }
+
+  /** Loads a key again and stores the result over whatever is there; failures leave the old entry. */
+  private void refresh(Slot s) {
+    if (closed) {
+      return;
+    }
+    try {
+      V loaded = load(s.key);
+      if (loaded != null) {
+        checkValue(loaded);
+        List<EntryEvent<K, V>> out = new ArrayList<>(1);
+        storeLoaded(s, loaded, out, false);
+        events.dispatch(out);
+      }
+    } catch (RuntimeException e) {
+      REFRESH_LOG.log(System.Logger.Level.WARNING, "background refresh of a key in cache " + name + " failed: " + e);
+    }
   }
 
   /** Applies the access expiry to a live entry just read; best effort if another client wins. */
@@ -198,7 +254,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     if (at <= now) {
       transport.cas(s.mkey, cur.item().cas(), Ttl.EXPIRED, TOMBSTONE);
     } else {
-      transport.cas(s.mkey, cur.item().cas(), Ttl.of(at, now), Envelope.withExpiry(cur.item().value(), at));
+      transport.cas(s.mkey, cur.item().cas(), ttl(at, now), Envelope.withExpiry(cur.item().value(), at));
     }
   }
 
@@ -417,7 +473,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       if (at <= now) {
         transport.delete(s.mkey);
       } else {
-        transport.set(s.mkey, Ttl.of(at, now), envelope(s, at, encoded));
+        transport.set(s.mkey, ttl(at, now), envelope(s, at, encoded));
         stats.puts(1);
       }
       return null;
@@ -462,9 +518,9 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     }
     byte[] stored = envelope(s, at, encoded);
     if (cur.item() == null) {
-      return transport.add(s.mkey, Ttl.of(at, now), stored);
+      return transport.add(s.mkey, ttl(at, now), stored);
     }
-    return transport.cas(s.mkey, cur.item().cas(), Ttl.of(at, now), stored) == CasOutcome.STORED;
+    return transport.cas(s.mkey, cur.item().cas(), ttl(at, now), stored) == CasOutcome.STORED;
   }
 
   /** Removes what {@code cur} read, atomically; true when it took. */
@@ -537,7 +593,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       for (K k : values.keySet()) {
         Slot s = slots.get(k);
         items.put(s.mkey, envelope(s, at, encoded.get(k)));
-        ttls.put(s.mkey, Ttl.of(at, now));
+        ttls.put(s.mkey, ttl(at, now));
       }
       if (at <= now) {
         transport.deleteAll(items.keySet());
@@ -828,11 +884,33 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     checkOpen();
     Slot s = slot(key);
     Objects.requireNonNull(processor, "processor");
+    if (!config.isSingleFlight()) {
+      return invokeLoop(s, processor, arguments, null);
+    }
+    // One processor at a time per key in this JVM; on an absent entry, one creator at a time in
+    // the fleet (so @Cacheable(sync=true)-style loaders run once).
+    return herd.exclusive(
+        s.mkey,
+        waited -> {
+          Current first = read(s);
+          if (first.live()) {
+            return invokeLoop(s, processor, arguments, first);
+          }
+          return herd.withLease(
+              s.mkey, () -> read(s).live(), () -> invokeLoop(s, processor, arguments, null));
+        });
+  }
+
+  /** Runs the processor and applies its outcome with CAS, again when another client got there first. */
+  private <T> T invokeLoop(Slot s, EntryProcessor<K, V, T> processor, Object[] arguments, Current initial) {
+    K key = s.key;
     long start = stats.start();
     Function<K, V> loadFn =
         config.isReadThrough() && cacheLoader != null ? k -> load(k) : null;
+    Current next = initial;
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Current cur = read(s);
+      Current cur = next != null ? next : read(s);
+      next = null;
       V original = cur.live() ? decode(cur.env()) : null;
       ProcessorEntry<K, V> entry = new ProcessorEntry<>(key, original, loadFn);
       T result;
@@ -1122,6 +1200,11 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     return stats;
   }
 
+  /** What thundering-herd protection did for this cache in this JVM. */
+  public HerdStatistics herdStatistics() {
+    return herd.statistics();
+  }
+
   @Override
   public String getName() {
     return name;
@@ -1252,6 +1335,14 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
               + maxStoredBytes + " bytes");
     }
     return encoded;
+  }
+
+  /**
+   * memcached's TTL for an entry expiring at {@code at}: with stale-while-revalidate, memcached
+   * keeps the item for the window after expiry so the previous value can still be served.
+   */
+  private int ttl(long at, long now) {
+    return Ttl.of(at == Envelope.ETERNAL || staleMillis == 0 ? at : at + staleMillis, now);
   }
 
   private byte[] envelope(Slot s, long at, byte[] encoded) {

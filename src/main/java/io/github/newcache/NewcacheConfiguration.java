@@ -18,6 +18,9 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   private transient KeyMangler keyMangler;
   private transient ValueCodec valueCodec;
   private FailurePolicy failurePolicy = FailurePolicy.EXCEPTION;
+  private boolean singleFlight = true;
+  private long leaseTimeoutMillis = 10_000;
+  private long staleWhileRevalidateMillis;
 
   public NewcacheConfiguration() {}
 
@@ -29,7 +32,57 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
       this.keyMangler = n.keyMangler;
       this.valueCodec = n.valueCodec;
       this.failurePolicy = n.failurePolicy;
+      this.singleFlight = n.singleFlight;
+      this.leaseTimeoutMillis = n.leaseTimeoutMillis;
+      this.staleWhileRevalidateMillis = n.staleWhileRevalidateMillis;
     }
+  }
+
+  /** Whether loads of a missing key run once across the fleet (default true); see {@link #setSingleFlight}. */
+  public boolean isSingleFlight() {
+    return singleFlight;
+  }
+
+  /**
+   * With single flight on (the default), a read-through load of a missing key, and an entry
+   * processor on an absent key, run once at a time per key across every JVM sharing the servers:
+   * one caller holds a short-lived lease in memcached, the others wait (bounded by the lease
+   * timeout) and then read what it stored.
+   */
+  public NewcacheConfiguration<K, V> setSingleFlight(boolean singleFlight) {
+    this.singleFlight = singleFlight;
+    return this;
+  }
+
+  /** How long a load lease lasts, in milliseconds: the longest anyone waits for another's load. */
+  public long getLeaseTimeoutMillis() {
+    return leaseTimeoutMillis;
+  }
+
+  public NewcacheConfiguration<K, V> setLeaseTimeoutMillis(long leaseTimeoutMillis) {
+    if (leaseTimeoutMillis < 1) {
+      throw new IllegalArgumentException("leaseTimeout must be at least 1 ms, not " + leaseTimeoutMillis);
+    }
+    this.leaseTimeoutMillis = leaseTimeoutMillis;
+    return this;
+  }
+
+  /** The stale-while-revalidate window in milliseconds; 0 (the default) turns it off. */
+  public long getStaleWhileRevalidateMillis() {
+    return staleWhileRevalidateMillis;
+  }
+
+  /**
+   * Opt-in, beyond the JCache spec: for {@code millis} after an entry of a read-through cache
+   * expires, {@code get} still answers with the previous value while one caller in the fleet
+   * refreshes it through the loader in the background. 0 turns it off.
+   */
+  public NewcacheConfiguration<K, V> setStaleWhileRevalidateMillis(long millis) {
+    if (millis < 0) {
+      throw new IllegalArgumentException("staleWhileRevalidate must be 0 or more ms, not " + millis);
+    }
+    this.staleWhileRevalidateMillis = millis;
+    return this;
   }
 
   /** What the cache does when memcached fails; {@link FailurePolicy#EXCEPTION} by default. */

@@ -15,8 +15,14 @@ public final class Ttl {
   /** memcached's limit for relative exptime values. */
   public static final long THIRTY_DAYS_SECONDS = 30L * 24 * 3600;
 
-  /** The exptime that makes memcached drop an item at once: used for atomic conditional deletes. */
-  public static final int EXPIRED = -1;
+  /**
+   * The exptime that makes memcached drop an item at once: used for atomic conditional deletes (a
+   * {@code cas} with this exptime). It is an absolute Unix time in January 1970, which memcached
+   * reads as long past in both protocols. A negative exptime would do in the text protocol only:
+   * the binary protocol carries exptime unsigned, so -1 becomes a date in 2106 and the "deleted"
+   * item would live on.
+   */
+  public static final int EXPIRED = (int) THIRTY_DAYS_SECONDS + 1;
 
   private Ttl() {}
 

@@ -17,13 +17,20 @@ public final class MBeans {
 
   public static final String STATISTICS = "CacheStatistics";
   public static final String CONFIGURATION = "CacheConfiguration";
+  /** Thundering-herd counters ({@code io.github.newcache.herd.HerdStatisticsMXBean}). */
+  public static final String HERD = "CacheHerd";
+  /** The domain of Newcache's own MXBeans. */
+  public static final String DOMAIN = "io.github.newcache";
 
   private MBeans() {}
 
   public static ObjectName name(String type, String managerUri, String cacheName) {
     try {
+      // The standard beans live in javax.cache; our own extensions in io.github.newcache, so that
+      // tools counting javax.cache beans see exactly the standard ones.
+      String domain = type.equals(STATISTICS) || type.equals(CONFIGURATION) ? "javax.cache" : DOMAIN;
       return new ObjectName(
-          "javax.cache:type=" + type + ",CacheManager=" + safe(managerUri) + ",Cache=" + safe(cacheName));
+          domain + ":type=" + type + ",CacheManager=" + safe(managerUri) + ",Cache=" + safe(cacheName));
     } catch (MalformedObjectNameException e) {
       throw new CacheException("cannot name the MBean for cache " + cacheName + ": " + e, e);
     }

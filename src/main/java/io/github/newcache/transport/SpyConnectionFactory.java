@@ -15,6 +15,7 @@ import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
 import net.spy.memcached.OperationFactory;
 import net.spy.memcached.auth.AuthDescriptor;
+import net.spy.memcached.auth.PlainCallbackHandler;
 import net.spy.memcached.ops.Operation;
 import net.spy.memcached.protocol.ascii.AsciiOperationFactory;
 import net.spy.memcached.protocol.binary.BinaryOperationFactory;
@@ -110,7 +111,9 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
     SecuritySettings s = settings.security();
     return s.username() == null
         ? null
-        : AuthDescriptor.typical(s.username(), s.password().reveal());
+        // PLAIN only: typical() offers CRAM-MD5 first, which a PLAIN-only server refuses.
+        : new AuthDescriptor(
+            new String[] {"PLAIN"}, new PlainCallbackHandler(s.username(), s.password().reveal()));
   }
 
   @Override

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
 import javax.cache.Cache;
 
 /**
- * Mixed load from many threads on one cache: gets, puts, conditional puts and removes on keys whose
+ * Mixed load from many threads on one cache: gets, puts and removes (one memcached command each,
+ * so each call's time is one operation's time) on keys whose
  * server is known. Every operation is timed and attributed to its key's server. Each key is written
  * by one thread only, with increasing numbers, so a read older than the last acknowledged write of
  * its key (a stale read) can be told apart from a miss. Bounded: threads stop at a deadline.
@@ -68,8 +69,29 @@ final class Load {
     this.counters = new AtomicLongArray(keys.size());
   }
 
+  /**
+   * The longest a thread here waited beyond a 5 ms sleep while the load ran: how late this machine
+   * schedules a thread that is ready. On a calm machine it is about a millisecond; when other
+   * processes saturate the cores it can reach hundreds, and every operation's time includes it.
+   */
+  final AtomicLong schedulingJitterNanos = new AtomicLong();
+
   void start() {
     stop = false;
+    Thread jitter = new Thread(() -> {
+      while (!stop) {
+        long t = System.nanoTime();
+        try {
+          Thread.sleep(5);
+        } catch (InterruptedException e) {
+          return;
+        }
+        schedulingJitterNanos.accumulateAndGet(System.nanoTime() - t - 5_000_000L, Math::max);
+      }
+    }, "fault-load-jitter");
+    jitter.setDaemon(true);
+    running.add(jitter);
+    jitter.start();
     for (int t = 0; t < threads; t++) {
       int id = t;
       Thread th = new Thread(() -> run(id), "fault-load-" + t);
@@ -106,18 +128,13 @@ final class Load {
       try {
         if (mine && dice < 4) {
           long n = counters.incrementAndGet(i);
-          if (dice < 3) {
-            cache.put(key, Long.toString(n));
-          } else if (!cache.replace(key, Long.toString(n))) {
-            cache.putIfAbsent(key, Long.toString(n));
-          }
+          cache.put(key, Long.toString(n)); // one set
           acked.accumulateAndGet(i, n, Math::max);
         } else if (mine && dice == 4) {
-          // removes keep the acknowledged floor: a miss is never stale
-          cache.remove(key);
+          cache.remove(key); // one delete; a miss is never stale
         } else {
           long floor = acked.get(i);
-          String v = cache.get(key);
+          String v = cache.get(key); // one get
           if (v != null && Long.parseLong(v) < floor) {
             staleReads.increment();
           }

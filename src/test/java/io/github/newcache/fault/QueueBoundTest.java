@@ -40,7 +40,9 @@ class QueueBoundTest {
           long millis = (System.nanoTime() - start) / 1_000_000;
           System.out.println("queue bound: refused after " + millis + " ms: " + e.getMessage());
           assertTrue(e.getMessage().contains("queue") && e.getMessage().contains("opQueueSize"), e.getMessage());
-          assertTrue(millis < 3000, "refused only after " + millis + " ms");
+          // The message proves the bound (an unbounded queue would end in a timeout instead); the
+          // time covers enqueueing up to the bound on a possibly busy 2-core machine.
+          assertTrue(millis < 10_000, "refused only after " + millis + " ms");
         } finally {
           server.resume();
         }
