@@ -72,7 +72,11 @@ public final class NewcacheCacheManager implements CacheManager {
       for (CacheDeclaration d : settings.caches().values()) {
         createCache(
             d.name(),
-            new NewcacheConfiguration<>(d.toConfiguration(classLoader)).setFailurePolicy(d.failures()));
+            new NewcacheConfiguration<>(d.toConfiguration(classLoader))
+                .setFailurePolicy(d.failures())
+                .setSingleFlight(d.singleFlight())
+                .setLeaseTimeoutMillis(d.leaseTimeoutMillis())
+                .setStaleWhileRevalidateMillis(d.staleWhileRevalidateMillis()));
       }
     } catch (RuntimeException e) {
       close();

@@ -23,6 +23,9 @@ import javax.cache.expiry.TouchedExpiryPolicy;
  * @param statistics whether statistics are enabled
  * @param management whether the configuration MXBean is registered
  * @param failures what the cache does when memcached fails ({@code cache.<name>.failures})
+ * @param singleFlight whether loads of a missing key run once across the fleet
+ * @param leaseTimeoutMillis how long a load lease lasts
+ * @param staleWhileRevalidateMillis the stale-while-revalidate window, 0 for off
  */
 public record CacheDeclaration(
     String name,
@@ -32,7 +35,10 @@ public record CacheDeclaration(
     long expiryMillis,
     boolean statistics,
     boolean management,
-    FailurePolicy failures) {
+    FailurePolicy failures,
+    boolean singleFlight,
+    long leaseTimeoutMillis,
+    long staleWhileRevalidateMillis) {
 
   /** The JCache configuration this declaration stands for, with types loaded from {@code loader}. */
   public MutableConfiguration<Object, Object> toConfiguration(ClassLoader loader) {

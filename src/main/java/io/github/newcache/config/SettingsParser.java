@@ -59,7 +59,16 @@ public final class SettingsParser {
   /** Attributes accepted in {@code cache.<name>.<attribute>}. */
   public static final Set<String> CACHE_ATTRIBUTES =
       Set.of(
-          "keyType", "valueType", "expiry", "expiryDuration", "statistics", "management", "failures");
+          "keyType",
+          "valueType",
+          "expiry",
+          "expiryDuration",
+          "statistics",
+          "management",
+          "failures",
+          "singleFlight",
+          "leaseTimeout",
+          "staleWhileRevalidate");
 
   public static final int DEFAULT_PORT = 11211;
   public static final String DEFAULT_KEY_MANGLER = "io.github.newcache.key.Md5KeyMangler";
@@ -210,7 +219,12 @@ public final class SettingsParser {
               millis,
               bool(a, "statistics", false, where),
               bool(a, "management", false, where),
-              FailurePolicy.parse(a.getOrDefault("failures", "exception"), where + ".failures")));
+              FailurePolicy.parse(a.getOrDefault("failures", "exception"), where + ".failures"),
+              bool(a, "singleFlight", true, where),
+              a.containsKey("leaseTimeout") ? duration(a.get("leaseTimeout"), where + ".leaseTimeout") : 10_000,
+              a.containsKey("staleWhileRevalidate")
+                  ? duration(a.get("staleWhileRevalidate"), where + ".staleWhileRevalidate")
+                  : 0));
     }
     return caches;
   }
