@@ -13,6 +13,7 @@ import io.github.newcache.key.KeyForms;
 import io.github.newcache.key.KeyMangler;
 import io.github.newcache.key.KeySpace;
 import io.github.newcache.key.MemcachedKeys;
+import io.github.newcache.key.Md5KeyMangler;
 import io.github.newcache.management.CacheStatistics;
 import io.github.newcache.management.FailureStatistics;
 import io.github.newcache.processor.ProcessorEntry;
@@ -333,7 +334,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(keys, "keys");
     List<Slot> slots = slots(keys);
     long start = stats.start();
-    Map<K, V> result = new LinkedHashMap<>();
+    Map<K, V> result = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
     List<Slot> missing = new ArrayList<>();
     if (expiry.accessNeverChanges()) {
       Map<String, byte[]> raw = transport.getAll(memcachedKeys(slots));
@@ -553,32 +554,37 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   public void putAll(Map<? extends K, ? extends V> map) {
     checkOpen();
     Objects.requireNonNull(map, "map");
-    Map<K, V> values = new LinkedHashMap<>();
-    Map<K, Slot> slots = new LinkedHashMap<>();
-    Map<K, byte[]> encoded = new LinkedHashMap<>();
+    int n = map.size();
+    List<Slot> slots = new ArrayList<>(n);
+    List<V> values = new ArrayList<>(n);
     for (Map.Entry<? extends K, ? extends V> e : map.entrySet()) {
-      Slot s = slot(e.getKey());
+      slots.add(slot(e.getKey()));
       checkValue(e.getValue());
-      values.put(e.getKey(), e.getValue());
-      slots.put(e.getKey(), s);
+      values.add(e.getValue());
     }
-    for (Map.Entry<K, V> e : values.entrySet()) {
-      encoded.put(e.getKey(), encode(e.getValue(), slots.get(e.getKey())));
+    List<byte[]> encoded = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      encoded.add(encode(values.get(i), slots.get(i)));
     }
     long start = stats.start();
     CacheWriterException failure = null;
+    boolean[] unwritten = new boolean[n];
     if (writer != null) {
-      List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>();
-      for (Map.Entry<K, V> e : values.entrySet()) {
-        entries.add(new NewcacheEntry<>(e.getKey(), e.getValue()));
+      List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        entries.add(new NewcacheEntry<>(slots.get(i).key, values.get(i)));
       }
       try {
         writer.writeAll(entries);
       } catch (RuntimeException e) {
         failure = writerFailure(e);
         // Entries the writer did not take stay in the collection: they are not cached.
-        for (Cache.Entry<? extends K, ? extends V> left : entries) {
-          values.remove(left.getKey());
+        Set<Object> left = new HashSet<>();
+        for (Cache.Entry<? extends K, ? extends V> entry : entries) {
+          left.add(entry.getKey());
+        }
+        for (int i = 0; i < n; i++) {
+          unwritten[i] = left.contains(slots.get(i).key);
         }
       }
     }
@@ -586,24 +592,26 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     if (expiry.writeIgnoresOldEntry()
         && !events.wants(EventType.CREATED)
         && !events.wants(EventType.UPDATED)) {
+      // Fast path: one pipelined batch of sets.
       long now = clock.getAsLong();
       long at = expiry.forCreation(now);
-      Map<String, byte[]> items = new LinkedHashMap<>();
-      Map<String, Integer> ttls = new HashMap<>();
-      for (K k : values.keySet()) {
-        Slot s = slots.get(k);
-        items.put(s.mkey, envelope(s, at, encoded.get(k)));
-        ttls.put(s.mkey, ttl(at, now));
+      Map<String, byte[]> items = new LinkedHashMap<>(n * 4 / 3 + 1);
+      for (int i = 0; i < n; i++) {
+        if (!unwritten[i]) {
+          items.put(slots.get(i).mkey, envelope(slots.get(i), at, encoded.get(i)));
+        }
       }
       if (at <= now) {
         transport.deleteAll(items.keySet());
       } else {
-        transport.setAll(items, ttls);
+        transport.setAll(items, ttl(at, now));
         stats.puts(items.size());
       }
     } else {
-      for (K k : values.keySet()) {
-        putEncoded(slots.get(k), values.get(k), encoded.get(k), out, false);
+      for (int i = 0; i < n; i++) {
+        if (!unwritten[i]) {
+          putEncoded(slots.get(i), values.get(i), encoded.get(i), out, false);
+        }
       }
     }
     stats.putTime(start);
@@ -612,6 +620,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       throw failure;
     }
   }
+
 
   @Override
   public boolean putIfAbsent(K key, V value) {
@@ -830,9 +839,21 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       }
     }
     long removed = 0;
-    for (Slot s : slots) {
-      if (toRemove.contains(s.key) && removeLive(s, null) != null) {
-        removed++;
+    if (trustedMangler && expiry.isEternal() && !events.wants(EventType.REMOVED)) {
+      // Fast path, as in remove(K): nothing expires and nobody needs old values, so whatever
+      // memcached holds under the key is the entry; one pipelined batch of deletes.
+      List<String> mkeys = new ArrayList<>(slots.size());
+      for (Slot s : slots) {
+        if (toRemove.contains(s.key)) {
+          mkeys.add(s.mkey);
+        }
+      }
+      removed = transport.deleteAll(mkeys);
+    } else {
+      for (Slot s : slots) {
+        if (toRemove.contains(s.key) && removeLive(s, null) != null) {
+          removed++;
+        }
       }
     }
     stats.removals(removed);
@@ -1291,29 +1312,34 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   private String mangle(byte[] form) {
+    if (trustedMangler) {
+      // The default key function, inlined: its output is legal by construction.
+      return Md5KeyMangler.key(prefix, form);
+    }
     return MemcachedKeys.check(mangler.mangle(space, form), mangler);
   }
 
   private List<Slot> slots(Collection<? extends K> keys) {
-    List<Slot> slots = new ArrayList<>(keys.size());
-    Set<K> seen = new HashSet<>();
     for (K k : keys) {
       Objects.requireNonNull(k, "a key in keys");
     }
+    List<Slot> slots = new ArrayList<>(keys.size());
+    Set<K> seen = keys instanceof Set ? null : new HashSet<>();
     for (K k : keys) {
-      if (seen.add(k)) {
+      if (seen == null || seen.add(k)) {
         slots.add(slot(k));
       }
     }
     return slots;
   }
 
+  /** The slots' memcached keys, each once (distinct keys share one only under a custom mangler). */
   private List<String> memcachedKeys(List<Slot> slots) {
-    Set<String> keys = new LinkedHashSet<>();
+    List<String> keys = new ArrayList<>(slots.size());
     for (Slot s : slots) {
       keys.add(s.mkey);
     }
-    return new ArrayList<>(keys);
+    return trustedMangler ? keys : new ArrayList<>(new LinkedHashSet<>(keys));
   }
 
   private void checkValue(V value) {
@@ -1325,9 +1351,13 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     }
   }
 
+  /**
+   * The value's stored form with room for the envelope header in front (filled by {@link
+   * #envelope}), so a put allocates and copies the value once.
+   */
   private byte[] encode(V value, Slot s) {
-    byte[] encoded = codec.encode(value);
-    int size = 16 + namespace.length + s.form.length + encoded.length;
+    byte[] encoded = codec.encode(value, Envelope.headerLength(namespace, s.form));
+    int size = encoded.length;
     if (size > maxStoredBytes) {
       throw new IllegalArgumentException(
           "the value for key " + abbreviate(s.key) + " in cache " + name + " takes " + size
@@ -1346,7 +1376,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   private byte[] envelope(Slot s, long at, byte[] encoded) {
-    return Envelope.encode(namespace, s.form, at, encoded);
+    return Envelope.fill(encoded, namespace, s.form, at);
   }
 
   /**

@@ -18,43 +18,51 @@ public class DefaultValueCodec implements ValueCodec {
 
   @Override
   public byte[] encode(Object value) {
+    return encode(value, 0);
+  }
+
+  /** One allocation: the tag and the value's form are written after {@code headroom} bytes. */
+  @Override
+  public byte[] encode(Object value, int headroom) {
     Class<?> type = value.getClass();
     if (type == String.class) {
       String s = (String) value;
       byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
       if (utf8.length >= s.length() && roundTrips(s, utf8)) {
-        return tagged('S', utf8);
+        return tagged(headroom, 'S', utf8);
       }
-      return tagged('U', Utf16.encode(s));
+      return tagged(headroom, 'U', Utf16.encode(s));
     }
     if (type == byte[].class) {
-      return tagged('B', (byte[]) value);
+      return tagged(headroom, 'B', (byte[]) value);
     }
     if (type == Integer.class) {
-      return tagged('I', ByteBuffer.allocate(4).putInt((Integer) value).array());
+      return tagged(headroom, 'I', ByteBuffer.allocate(4).putInt((Integer) value).array());
     }
     if (type == Long.class) {
-      return tagged('J', ByteBuffer.allocate(8).putLong((Long) value).array());
+      return tagged(headroom, 'J', ByteBuffer.allocate(8).putLong((Long) value).array());
     }
     if (type == Double.class) {
-      return tagged('D', ByteBuffer.allocate(8).putDouble((Double) value).array());
+      return tagged(headroom, 'D', ByteBuffer.allocate(8).putDouble((Double) value).array());
     }
     if (type == Float.class) {
-      return tagged('F', ByteBuffer.allocate(4).putFloat((Float) value).array());
+      return tagged(headroom, 'F', ByteBuffer.allocate(4).putFloat((Float) value).array());
     }
     if (type == Boolean.class) {
-      return new byte[] {'Z', (byte) ((Boolean) value ? 1 : 0)};
+      return tagged(headroom, 'Z', new byte[] {(byte) ((Boolean) value ? 1 : 0)});
     }
     if (type == Short.class) {
-      return tagged('H', ByteBuffer.allocate(2).putShort((Short) value).array());
+      return tagged(headroom, 'H', ByteBuffer.allocate(2).putShort((Short) value).array());
     }
     if (type == Byte.class) {
-      return new byte[] {'Y', (Byte) value};
+      return tagged(headroom, 'Y', new byte[] {(Byte) value});
     }
     if (type == Character.class) {
-      return tagged('C', ByteBuffer.allocate(2).putChar((Character) value).array());
+      return tagged(headroom, 'C', ByteBuffer.allocate(2).putChar((Character) value).array());
     }
-    return tagged('O', JavaSerialization.serialize(value, "value"));
+    byte[] out = JavaSerialization.serialize(value, "value", headroom + 1);
+    out[headroom] = 'O';
+    return out;
   }
 
   @Override
@@ -102,10 +110,10 @@ public class DefaultValueCodec implements ValueCodec {
     return true;
   }
 
-  private static byte[] tagged(char tag, byte[] payload) {
-    byte[] out = new byte[payload.length + 1];
-    out[0] = (byte) tag;
-    System.arraycopy(payload, 0, out, 1, payload.length);
+  private static byte[] tagged(int headroom, char tag, byte[] payload) {
+    byte[] out = new byte[headroom + 1 + payload.length];
+    out[headroom] = (byte) tag;
+    System.arraycopy(payload, 0, out, headroom + 1, payload.length);
     return out;
   }
 }

@@ -44,9 +44,23 @@ public final class Envelope {
 
   /** The stored bytes for one entry. */
   public static byte[] encode(byte[] namespace, byte[] keyForm, long expiresAt, byte[] value) {
+    byte[] out = new byte[headerLength(namespace, keyForm) + value.length];
+    System.arraycopy(value, 0, out, headerLength(namespace, keyForm), value.length);
+    return fill(out, namespace, keyForm, expiresAt);
+  }
+
+  /** Bytes before the value: what {@link ValueCodec#encode(Object, int)} leaves room for. */
+  public static int headerLength(byte[] namespace, byte[] keyForm) {
+    return 16 + namespace.length + keyForm.length;
+  }
+
+  /**
+   * Writes the header into the first {@link #headerLength} bytes of {@code out}, whose rest already
+   * holds the encoded value; returns {@code out}.
+   */
+  public static byte[] fill(byte[] out, byte[] namespace, byte[] keyForm, long expiresAt) {
     int n = namespace.length;
     int k = keyForm.length;
-    byte[] out = new byte[16 + n + k + value.length];
     out[0] = MAGIC;
     out[1] = FORMAT;
     putLong(out, 2, expiresAt);
@@ -55,7 +69,6 @@ public final class Envelope {
     System.arraycopy(namespace, 0, out, 12, n);
     putInt(out, 12 + n, k);
     System.arraycopy(keyForm, 0, out, 16 + n, k);
-    System.arraycopy(value, 0, out, 16 + n + k, value.length);
     return out;
   }
 

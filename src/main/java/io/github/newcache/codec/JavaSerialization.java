@@ -24,7 +24,13 @@ public final class JavaSerialization {
   private JavaSerialization() {}
 
   public static byte[] serialize(Object o, String what) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+    return serialize(o, what, 0);
+  }
+
+  /** The serialized form after {@code headroom} zero bytes, in one array. */
+  public static byte[] serialize(Object o, String what, int headroom) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 + headroom);
+    bytes.write(new byte[headroom], 0, headroom);
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(o);
     } catch (NotSerializableException e) {

@@ -13,6 +13,18 @@ public interface ValueCodec {
    */
   byte[] encode(Object value);
 
+  /**
+   * The encoding of {@code value} from index {@code headroom} on, leaving the first {@code
+   * headroom} bytes for the caller's header, so a stored entry needs a single array. The default
+   * copies {@link #encode(Object)}; override it to save that copy for large values.
+   */
+  default byte[] encode(Object value, int headroom) {
+    byte[] encoded = encode(value);
+    byte[] out = new byte[headroom + encoded.length];
+    System.arraycopy(encoded, 0, out, headroom, encoded.length);
+    return out;
+  }
+
   /** The value stored as {@code data[offset, offset + length)}, loading classes with {@code loader}. */
   Object decode(byte[] data, int offset, int length, ClassLoader loader);
 }

@@ -13,9 +13,32 @@ public class Md5KeyMangler implements KeyMangler {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
+  private static final ThreadLocal<MessageDigest> MD5 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("MD5");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("the JVM has no MD5", e);
+            }
+          });
+
   @Override
   public String mangle(KeySpace space, byte[] keyBytes) {
-    return prefix(space) + md5Hex(keyBytes);
+    return key(prefix(space), keyBytes);
+  }
+
+  /** {@code prefix} followed by the md5 hex of {@code keyBytes}, built in one buffer. */
+  public static String key(String prefix, byte[] keyBytes) {
+    byte[] digest = MD5.get().digest(keyBytes);
+    int p = prefix.length();
+    char[] out = new char[p + 32];
+    prefix.getChars(0, p, out, 0);
+    for (int i = 0; i < 16; i++) {
+      out[p + 2 * i] = HEX[(digest[i] >> 4) & 0xf];
+      out[p + 2 * i + 1] = HEX[digest[i] & 0xf];
+    }
+    return new String(out);
   }
 
   @Override
@@ -26,17 +49,6 @@ public class Md5KeyMangler implements KeyMangler {
 
   /** Lower-case hex of the MD5 digest of {@code bytes}. */
   public static String md5Hex(byte[] bytes) {
-    byte[] digest;
-    try {
-      digest = MessageDigest.getInstance("MD5").digest(bytes);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no MD5", e);
-    }
-    char[] out = new char[digest.length * 2];
-    for (int i = 0; i < digest.length; i++) {
-      out[2 * i] = HEX[(digest[i] >> 4) & 0xf];
-      out[2 * i + 1] = HEX[digest[i] & 0xf];
-    }
-    return new String(out);
+    return key("", bytes);
   }
 }

@@ -70,9 +70,9 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   @Override
-  public void setAll(Map<String, byte[]> values, Map<String, Integer> ttls) {
+  public void setAll(Map<String, byte[]> values, int ttl) {
     try {
-      delegate.setAll(values, ttls);
+      delegate.setAll(values, ttl);
     } catch (CacheException e) {
       absorbed(e);
     }
@@ -109,11 +109,12 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   @Override
-  public void deleteAll(Collection<String> keys) {
+  public int deleteAll(Collection<String> keys) {
     try {
-      delegate.deleteAll(keys);
+      return delegate.deleteAll(keys);
     } catch (CacheException e) {
       absorbed(e);
+      return 0;
     }
   }
 

@@ -27,8 +27,8 @@ public interface MemcachedTransport extends AutoCloseable {
   /** Stores unconditionally and waits for the server's acknowledgement. */
   void set(String key, int ttl, byte[] value);
 
-  /** Stores all entries pipelined, then waits for every acknowledgement. */
-  void setAll(Map<String, byte[]> values, Map<String, Integer> ttls);
+  /** Stores all entries with one TTL, pipelined, then waits for every acknowledgement. */
+  void setAll(Map<String, byte[]> values, int ttl);
 
   /** Stores only if memcached holds nothing under the key; true when stored. */
   boolean add(String key, int ttl, byte[] value);
@@ -39,8 +39,8 @@ public interface MemcachedTransport extends AutoCloseable {
   /** Deletes unconditionally; true when memcached held an item. */
   boolean delete(String key);
 
-  /** Deletes all keys pipelined, then waits for every acknowledgement. */
-  void deleteAll(Collection<String> keys);
+  /** Deletes all keys pipelined, then waits for every answer; returns how many items existed. */
+  int deleteAll(Collection<String> keys);
 
   /**
    * Every key on every server that starts with {@code prefix} (all keys when it is empty). This

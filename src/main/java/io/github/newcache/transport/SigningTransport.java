@@ -119,12 +119,12 @@ public final class SigningTransport implements MemcachedTransport {
   }
 
   @Override
-  public void setAll(Map<String, byte[]> values, Map<String, Integer> ttls) {
+  public void setAll(Map<String, byte[]> values, int ttl) {
     Map<String, byte[]> signed = new LinkedHashMap<>();
     for (Map.Entry<String, byte[]> e : values.entrySet()) {
       signed.put(e.getKey(), sign(e.getKey(), e.getValue()));
     }
-    delegate.setAll(signed, ttls);
+    delegate.setAll(signed, ttl);
   }
 
   @Override
@@ -143,8 +143,8 @@ public final class SigningTransport implements MemcachedTransport {
   }
 
   @Override
-  public void deleteAll(Collection<String> keys) {
-    delegate.deleteAll(keys);
+  public int deleteAll(Collection<String> keys) {
+    return delegate.deleteAll(keys);
   }
 
   @Override

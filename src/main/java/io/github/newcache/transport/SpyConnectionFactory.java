@@ -5,7 +5,7 @@ import io.github.newcache.config.ManagerSettings;
 import io.github.newcache.config.SecuritySettings;
 import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
@@ -66,7 +66,9 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   @Override
   public BlockingQueue<Operation> createWriteOperationQueue() {
-    return new ArrayBlockingQueue<>(connection.opQueueSize());
+    // Linked, like spymemcached's default write queue: separate locks for the callers that add
+    // and the IO thread that takes, which matters with many threads; bounded unlike the default.
+    return new LinkedBlockingQueue<>(connection.opQueueSize());
   }
 
   @Override

@@ -198,17 +198,21 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   @Override
-  public void setAll(Map<String, byte[]> values, Map<String, Integer> ttls) {
-    Map<String, Future<Boolean>> futures = new LinkedHashMap<>();
-    Map<String, NodeBreakers.Breaker> admitted = new LinkedHashMap<>();
+  public void setAll(Map<String, byte[]> values, int ttl) {
+    int n = values.size();
+    List<String> keys = new ArrayList<>(n);
+    List<Future<Boolean>> futures = new ArrayList<>(n);
+    List<NodeBreakers.Breaker> admitted = new ArrayList<>(n);
     for (Map.Entry<String, byte[]> e : values.entrySet()) {
       String key = e.getKey();
-      admitted.put(key, breakers.admit(key, "set"));
-      futures.put(key, enqueue("set", key, () -> client.set(key, ttls.get(key), e.getValue(), transcoder)));
+      byte[] value = e.getValue();
+      keys.add(key);
+      admitted.add(breakers.admit(key, "set"));
+      futures.add(enqueue("set", key, () -> client.set(key, ttl, value, transcoder)));
     }
-    for (Map.Entry<String, Future<Boolean>> e : futures.entrySet()) {
-      if (!await(e.getValue(), "set", e.getKey(), e.getKey(), admitted.get(e.getKey()))) {
-        throw new CacheException("memcached did not store the item under " + e.getKey());
+    for (int i = 0; i < n; i++) {
+      if (!await(futures.get(i), "set", keys.get(i), keys.get(i), admitted.get(i))) {
+        throw new CacheException("memcached did not store the item under " + keys.get(i));
       }
     }
   }
@@ -239,16 +243,23 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   @Override
-  public void deleteAll(Collection<String> keys) {
-    Map<String, Future<Boolean>> futures = new LinkedHashMap<>();
-    Map<String, NodeBreakers.Breaker> admitted = new LinkedHashMap<>();
+  public int deleteAll(Collection<String> keys) {
+    int n = keys.size();
+    List<String> issued = new ArrayList<>(n);
+    List<Future<Boolean>> futures = new ArrayList<>(n);
+    List<NodeBreakers.Breaker> admitted = new ArrayList<>(n);
     for (String key : keys) {
-      admitted.put(key, breakers.admit(key, "delete"));
-      futures.put(key, enqueue("delete", key, () -> client.delete(key)));
+      issued.add(key);
+      admitted.add(breakers.admit(key, "delete"));
+      futures.add(enqueue("delete", key, () -> client.delete(key)));
     }
-    for (Map.Entry<String, Future<Boolean>> e : futures.entrySet()) {
-      await(e.getValue(), "delete", e.getKey(), e.getKey(), admitted.get(e.getKey()));
+    int deleted = 0;
+    for (int i = 0; i < n; i++) {
+      if (await(futures.get(i), "delete", issued.get(i), issued.get(i), admitted.get(i))) {
+        deleted++;
+      }
     }
+    return deleted;
   }
 
   @Override

@@ -7,7 +7,6 @@ import io.github.newcache.config.SettingsParser;
 import io.github.newcache.server.LocalMemcached;
 import io.github.newcache.transport.SpyTransport;
 import java.net.URI;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.cache.CacheException;
@@ -27,16 +26,14 @@ class QueueBoundTest {
       SpyTransport transport = new SpyTransport(SettingsParser.parse(uri, getClass().getClassLoader(), null));
       try {
         Map<String, byte[]> values = new LinkedHashMap<>();
-        Map<String, Integer> ttls = new HashMap<>();
         byte[] value = new byte[100];
         for (int i = 0; i < 200_000; i++) {
           values.put("q" + i, value);
-          ttls.put("q" + i, 0);
         }
         server.pause();
         try {
           long start = System.nanoTime();
-          CacheException e = assertThrows(CacheException.class, () -> transport.setAll(values, ttls));
+          CacheException e = assertThrows(CacheException.class, () -> transport.setAll(values, 0));
           long millis = (System.nanoTime() - start) / 1_000_000;
           System.out.println("queue bound: refused after " + millis + " ms: " + e.getMessage());
           assertTrue(e.getMessage().contains("queue") && e.getMessage().contains("opQueueSize"), e.getMessage());
