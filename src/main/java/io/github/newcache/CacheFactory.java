@@ -89,6 +89,7 @@ final class CacheFactory {
     if (cache.configuration().isStatisticsEnabled()) {
       MBeans.register(cache.statistics(), name(cache, MBeans.STATISTICS));
       MBeans.register(cache.herdStatistics(), name(cache, MBeans.HERD));
+      MBeans.register(cache.failureStatistics(), name(cache, MBeans.FAILURES));
     }
   }
 
@@ -96,6 +97,7 @@ final class CacheFactory {
     MBeans.unregister(name(cache, MBeans.CONFIGURATION));
     MBeans.unregister(name(cache, MBeans.STATISTICS));
     MBeans.unregister(name(cache, MBeans.HERD));
+    MBeans.unregister(name(cache, MBeans.FAILURES));
   }
 
   static void setManagement(NewcacheCache<?, ?> cache, boolean enabled) {
@@ -113,9 +115,11 @@ final class CacheFactory {
     if (enabled) {
       MBeans.register(cache.statistics(), name(cache, MBeans.STATISTICS));
       MBeans.register(cache.herdStatistics(), name(cache, MBeans.HERD));
+      MBeans.register(cache.failureStatistics(), name(cache, MBeans.FAILURES));
     } else {
       MBeans.unregister(name(cache, MBeans.STATISTICS));
       MBeans.unregister(name(cache, MBeans.HERD));
+      MBeans.unregister(name(cache, MBeans.FAILURES));
     }
   }
 

@@ -664,7 +664,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     long start = stats.start();
     deleteThrough(key);
     boolean removed;
-    if (trustedMangler && expiry.isEternal() && !events.wants(EventType.REMOVED)) {
+    if (blindDeleteIsExact()) {
       removed = transport.delete(s.mkey);
     } else {
       removed = removeLive(s, null) != null;
@@ -674,6 +674,14 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     }
     stats.removeTime(start);
     return removed;
+  }
+
+  /**
+   * True when a plain {@code delete} removes exactly the entry: the default key function (no two
+   * keys share an item), nothing expires, and no listener needs the old value.
+   */
+  private boolean blindDeleteIsExact() {
+    return trustedMangler && expiry.isEternal() && !events.wants(EventType.REMOVED);
   }
 
   /**
@@ -839,7 +847,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       }
     }
     long removed = 0;
-    if (trustedMangler && expiry.isEternal() && !events.wants(EventType.REMOVED)) {
+    if (blindDeleteIsExact()) {
       // Fast path, as in remove(K): nothing expires and nobody needs old values, so whatever
       // memcached holds under the key is the entry; one pipelined batch of deletes.
       List<String> mkeys = new ArrayList<>(slots.size());

@@ -81,6 +81,7 @@ class RoundTripTest {
       assertEquals(Map.of("cmd_set", 100L), count(server, x -> c.putAll(hundred)), "putAll(100)");
       assertEquals(Map.of("cmd_get", 100L), count(server, x -> c.getAll(hundred.keySet())), "getAll(100)");
       assertEquals(Map.of("delete_hits", 1L), count(server, x -> c.remove("k")), "remove");
+      assertEquals(Map.of("delete_hits", 100L), count(server, x -> c.removeAll(hundred.keySet())), "removeAll(100)");
       m.destroyCache("rt");
     }
   }

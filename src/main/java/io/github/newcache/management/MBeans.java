@@ -19,6 +19,8 @@ public final class MBeans {
   public static final String CONFIGURATION = "CacheConfiguration";
   /** Thundering-herd counters ({@code io.github.newcache.herd.HerdStatisticsMXBean}). */
   public static final String HERD = "CacheHerd";
+  /** Absorbed failures and refused entries ({@code FailureStatisticsMXBean}). */
+  public static final String FAILURES = "CacheFailures";
   /** The domain of Newcache's own MXBeans. */
   public static final String DOMAIN = "io.github.newcache";
 
