@@ -6,6 +6,8 @@ import io.github.newcache.codec.ValueCodec;
 import io.github.newcache.config.SecuritySettings;
 import io.github.newcache.event.EventDispatcher;
 import io.github.newcache.expiry.ExpiryCalculator;
+import io.github.newcache.herd.HerdStatistics;
+import io.github.newcache.herd.LoadCoordinator;
 import io.github.newcache.key.KeyMangler;
 import io.github.newcache.key.KeySpace;
 import io.github.newcache.key.Namespaces;
@@ -62,11 +64,16 @@ final class CacheFactory {
                 List.of(config.getKeyType(), config.getValueType()),
                 security.deserializationAllow(),
                 manager.settings().maxItemSize()));
+    MemcachedTransport cacheTransport =
+        CacheTransports.forCache(transport, security, config.getFailurePolicy(), failures);
+    // Leases go through the cache's own transport: signed and under its failure policy.
+    LoadCoordinator herd =
+        new LoadCoordinator(cacheTransport, config.getLeaseTimeoutMillis(), new HerdStatistics(), executor);
     return new NewcacheCache<>(
         name,
         manager,
         config,
-        CacheTransports.forCache(transport, security, config.getFailurePolicy(), failures),
+        cacheTransport,
         mangler,
         space,
         codec,
@@ -79,7 +86,8 @@ final class CacheFactory {
         System::currentTimeMillis,
         manager.settings().maxItemSize() - CacheTransports.overhead(security),
         valueLoader,
-        failures);
+        failures,
+        herd);
   }
 
   static void registerBeans(NewcacheCache<?, ?> cache) {

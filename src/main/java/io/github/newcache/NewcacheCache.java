@@ -121,7 +121,8 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       LongSupplier clock,
       int maxItemSize,
       ClassLoader valueLoader,
-      FailureStatistics failures) {
+      FailureStatistics failures,
+      LoadCoordinator herd) {
     this.name = name;
     this.manager = manager;
     this.config = config;
@@ -142,7 +143,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     this.clock = clock;
     this.maxStoredBytes = maxItemSize - ITEM_OVERHEAD;
     this.trustedMangler = mangler.getClass() == io.github.newcache.key.Md5KeyMangler.class;
-    this.herd = new LoadCoordinator(this.transport, config.getLeaseTimeoutMillis(), new HerdStatistics(), executor);
+    this.herd = herd;
     this.staleMillis = config.getStaleWhileRevalidateMillis();
   }
 
