@@ -23,7 +23,6 @@ import io.github.newcache.transport.MemcachedTransport;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -630,6 +629,14 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     checkValue(value);
     long start = stats.start();
     byte[] encoded = encode(value, s);
+    if (writer == null && expiry.isEternal()) {
+      // Optimistic: an absent key takes one add. Only when the add fails is the occupant read, to
+      // tell a live entry from a stale or foreign item (the loop below).
+      long now = clock.getAsLong();
+      if (transport.add(s.mkey, ttl(Envelope.ETERNAL, now), envelope(s, Envelope.ETERNAL, encoded))) {
+        return absentPut(key, value, start, true);
+      }
+    }
     boolean wrote = false;
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Current cur = read(s);
@@ -645,18 +652,24 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       long now = clock.getAsLong();
       long at = expiry.forCreation(now);
       if (at <= now || write(s, cur, at, encoded, now)) {
-        stats.misses(1);
-        stats.getTime(start);
-        if (at > now) {
-          stats.puts(1);
-          stats.putTime(start);
-          events.dispatch(new EntryEvent<>(this, EventType.CREATED, key, value, null, false));
-        }
-        return true;
+        return absentPut(key, value, start, at > now);
       }
     }
     throw contention(s);
   }
+
+  /** Statistics and event of a putIfAbsent that found the key absent; {@code stored} false when it expired at once. */
+  private boolean absentPut(K key, V value, long start, boolean stored) {
+    stats.misses(1);
+    stats.getTime(start);
+    if (stored) {
+      stats.puts(1);
+      stats.putTime(start);
+      events.dispatch(new EntryEvent<>(this, EventType.CREATED, key, value, null, false));
+    }
+    return true;
+  }
+
 
   @Override
   public boolean remove(K key) {
@@ -1081,12 +1094,10 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   /** A live entry found by scanning the servers. */
   private final class Found {
     final Slot slot;
-    final Current current;
     final V value;
 
-    Found(Slot slot, Current current, V value) {
+    Found(Slot slot, V value) {
       this.slot = slot;
-      this.current = current;
       this.value = value;
     }
   }
@@ -1127,7 +1138,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
       if (value == null) {
         continue; // refused by the deserialization filter
       }
-      found.add(new Found(new Slot(key, form, mkey), new Current(null, env, true), value));
+      found.add(new Found(new Slot(key, form, mkey), value));
     }
     return found;
   }

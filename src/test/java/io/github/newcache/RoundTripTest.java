@@ -74,6 +74,7 @@ class RoundTripTest {
       assertEquals(Map.of("cmd_get", 1L), count(server, x -> c.get("absent")), "get miss");
       assertEquals(Map.of("cmd_set", 1L), count(server, x -> c.put("k", "w")), "put");
       assertEquals(Map.of("cmd_get", 1L), count(server, x -> c.containsKey("k")), "containsKey");
+      assertEquals(Map.of("cmd_set", 1L), count(server, x -> c.putIfAbsent("fresh", "v")), "putIfAbsent (absent)");
       Map<String, String> hundred = new HashMap<>();
       for (int i = 0; i < 100; i++) {
         hundred.put("k" + i, "v" + i);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.NewcacheCache;
-import io.github.newcache.NewcacheConfiguration;
 import io.github.newcache.testing.MemcachedExtension;
 import io.github.newcache.testing.Protocol;
 import io.github.newcache.testing.TestManagers;
