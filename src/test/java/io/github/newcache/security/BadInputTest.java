@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testing.MemcachedExtension;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,8 +14,8 @@ import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,18 +24,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * problem, and leaves the cache working: the entry written before is intact and the next
  * operations succeed. Both protocols (an oversized value behaves differently in each on the wire).
  */
+@ExtendWith(MemcachedExtension.class)
 class BadInputTest {
 
   private static LocalMemcached server;
 
   @BeforeAll
-  static void start() {
-    server = LocalMemcached.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
+  static void server(LocalMemcached started) {
+    server = started; // started and stopped with the class by MemcachedExtension
   }
 
   /** A value that is not Serializable. */

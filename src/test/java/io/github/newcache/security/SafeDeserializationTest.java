@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.NewcacheCache;
 import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testing.MemcachedExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -21,8 +22,8 @@ import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,18 +31,14 @@ import org.junit.jupiter.api.Test;
  * a gadget class reads as a miss (counted) and its readObject never runs, in get, getAll and the
  * iterator; spymemcached-style serialized and gzip items are misses and nothing is inflated.
  */
+@ExtendWith(MemcachedExtension.class)
 class SafeDeserializationTest {
 
   private static LocalMemcached server;
 
   @BeforeAll
-  static void start() {
-    server = LocalMemcached.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
+  static void server(LocalMemcached started) {
+    server = started; // started and stopped with the class by MemcachedExtension
   }
 
   private static CacheManager manager(String flavor, String allow) {

@@ -11,6 +11,7 @@ import io.github.newcache.NewcacheCache;
 import io.github.newcache.config.ManagerSettings;
 import io.github.newcache.config.SettingsParser;
 import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testing.MemcachedExtension;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +22,8 @@ import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,19 +31,15 @@ import org.junit.jupiter.api.Test;
  * altered, moved or foreign-secret entries are misses, counted and never deserialized. Secrets are
  * refused in URIs and never printed.
  */
+@ExtendWith(MemcachedExtension.class)
 class SignedEntriesTest {
 
   private static final String SECRET = "s3cret-0123456789-abcdef";
   private static LocalMemcached server;
 
   @BeforeAll
-  static void start() {
-    server = LocalMemcached.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
+  static void server(LocalMemcached started) {
+    server = started; // started and stopped with the class by MemcachedExtension
   }
 
   private static CacheManager manager(String secret, boolean binary) {
