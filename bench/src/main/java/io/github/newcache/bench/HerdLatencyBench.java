@@ -1,7 +1,7 @@
 package io.github.newcache.bench;
 
 import io.github.newcache.NewcacheConfiguration;
-import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testkit.LocalMemcached;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

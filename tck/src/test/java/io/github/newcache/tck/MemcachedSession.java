@@ -1,6 +1,6 @@
 package io.github.newcache.tck;
 
-import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testkit.LocalMemcached;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;

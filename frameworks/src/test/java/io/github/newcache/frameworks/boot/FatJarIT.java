@@ -2,7 +2,7 @@ package io.github.newcache.frameworks.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testkit.LocalMemcached;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

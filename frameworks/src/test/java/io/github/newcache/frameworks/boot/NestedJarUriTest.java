@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testkit.LocalMemcached;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.newcache.NewcacheCacheManager;
 import io.github.newcache.frameworks.support.NewcacheFiles;
-import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testkit.LocalMemcached;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.newcache.NewcacheCacheManager;
 import io.github.newcache.frameworks.support.NewcacheFiles;
-import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testkit.LocalMemcached;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

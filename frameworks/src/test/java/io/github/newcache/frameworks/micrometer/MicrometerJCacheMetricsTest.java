@@ -3,7 +3,7 @@ package io.github.newcache.frameworks.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.newcache.frameworks.support.NewcacheFiles;
-import io.github.newcache.server.LocalMemcached;
+import io.github.newcache.testkit.LocalMemcached;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.JCacheMetrics;

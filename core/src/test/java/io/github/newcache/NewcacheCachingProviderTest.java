@@ -1,0 +1,142 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import io.github.newcache.testing.Threads;
+import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.Caching;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.configuration.OptionalFeature;
+import javax.cache.spi.CachingProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The provider: default URI, one manager per URI and class loader, clean shutdown. */
+@ExtendWith(MemcachedExtension.class)
+class NewcacheCachingProviderTest {
+
+  private String savedUri;
+
+  @BeforeEach
+  void saveProperty() {
+    savedUri = System.getProperty(NewcacheCachingProvider.URI_PROPERTY);
+  }
+
+  @AfterEach
+  void restoreProperty() {
+    if (savedUri == null) {
+      System.clearProperty(NewcacheCachingProvider.URI_PROPERTY);
+    } else {
+      System.setProperty(NewcacheCachingProvider.URI_PROPERTY, savedUri);
+    }
+  }
+
+  @Test
+  void providerIsFoundByCaching() {
+    CachingProvider p = Caching.getCachingProvider();
+    assertTrue(p instanceof NewcacheCachingProvider, p.getClass().getName());
+    assertFalse(p.isSupported(OptionalFeature.STORE_BY_REFERENCE));
+  }
+
+  @Test
+  void defaultUriIsLocalhostUnlessThePropertyIsSet(TestManagers managers) {
+    CachingProvider p = Caching.getCachingProvider();
+    System.clearProperty(NewcacheCachingProvider.URI_PROPERTY);
+    assertEquals(URI.create("memcached://127.0.0.1:11211"), p.getDefaultURI());
+
+    URI mine = managers.uri(Protocol.BINARY);
+    System.setProperty(NewcacheCachingProvider.URI_PROPERTY, mine.toString());
+    assertEquals(mine, p.getDefaultURI());
+    CacheManager m = p.getCacheManager();
+    try {
+      assertEquals(mine, m.getURI());
+      assertSame(m, p.getCacheManager(null, null));
+    } finally {
+      m.close();
+    }
+
+    System.clearProperty(NewcacheCachingProvider.URI_PROPERTY);
+    assertEquals(URI.create("memcached://127.0.0.1:11211"), p.getDefaultURI());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void sameUriAndLoaderGiveTheSameManagerUntilClosed(Protocol p, TestManagers managers) throws Exception {
+    URI uri = URI.create("memcached://" + managers.server().address() + "/?binary=" + p.binary()
+        + "&flavor=" + managers.flavor());
+    CacheManager a = managers.open(uri);
+    assertSame(a, managers.open(uri));
+    assertSame(a, managers.open(URI.create(uri.toString())), "equal URIs give the same manager");
+    assertEquals(uri.toString(), a.getURI().toString(), "getURI returns the URI as given");
+
+    URI noSlash = URI.create(uri.toString().replace("/?", "?"));
+    CacheManager b = managers.open(noSlash);
+    assertNotSame(a, b);
+    assertEquals(noSlash.toString(), b.getURI().toString());
+
+    try (URLClassLoader other = new URLClassLoader(new URL[0], getClass().getClassLoader())) {
+      CacheManager c = managers.open(uri, other, null);
+      assertNotSame(a, c, "another class loader gets its own manager");
+      assertSame(other, c.getClassLoader());
+    }
+
+    a.close();
+    CacheManager again = managers.open(uri);
+    assertNotSame(a, again, "a closed manager is not handed out again");
+    assertFalse(again.isClosed());
+  }
+
+  @Test
+  void providerCloseClosesItsManagers(TestManagers managers) throws Exception {
+    CachingProvider p = Caching.getCachingProvider();
+    try (URLClassLoader loader = new URLClassLoader(new URL[0], getClass().getClassLoader())) {
+      CacheManager a = managers.open(managers.uri(Protocol.TEXT), loader, null);
+      CacheManager b = managers.open(managers.uri(Protocol.BINARY), loader, null);
+      p.close(a.getURI(), loader);
+      assertTrue(a.isClosed());
+      assertFalse(b.isClosed());
+      p.close(loader);
+      assertTrue(b.isClosed());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void closeLeavesNoMemcachedThreads(Protocol p, TestManagers managers) throws Exception {
+    Set<Thread> before = new HashSet<>(Threads.named("Memcached IO"));
+    CacheManager a = managers.open(p);
+    CacheManager b = managers.open(p, "opTimeout=1500");
+    Cache<String, String> c = a.createCache("c", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    c.put("k", "v");
+    c.iterator().hasNext();
+    Cache<String, String> d = b.createCache("c", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    assertEquals("v", d.get("k"));
+    List<Thread> running = Threads.named("Memcached IO");
+    running.removeAll(before);
+    assertTrue(running.size() >= 2, "each manager has its spymemcached IO thread: " + running);
+
+    a.close();
+    b.close();
+    List<Thread> left = Threads.awaitGone("Memcached IO", before, Duration.ofSeconds(10));
+    assertTrue(left.isEmpty(), "spymemcached threads left after close: " + left);
+  }
+}

@@ -1,0 +1,123 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.codec.Envelope;
+import io.github.newcache.expiry.Ttl;
+import io.github.newcache.key.Md5KeyMangler;
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.RawMemcached;
+import io.github.newcache.testkit.TestManagers;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.Duration;
+import javax.cache.expiry.ModifiedExpiryPolicy;
+import javax.cache.expiry.TouchedExpiryPolicy;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** What reaches memcached: the envelope and memcached's own TTL, read back over a raw socket. */
+@ExtendWith(MemcachedExtension.class)
+class StorageFormatTest {
+
+  private static String mkey(TestManagers managers, String cache, String key) {
+    return managers.flavor() + "-1-" + cache + "-" + Md5KeyMangler.md5Hex(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static MutableConfiguration<String, String> config() {
+    return new MutableConfiguration<String, String>().setTypes(String.class, String.class);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void eternalEntriesNeverExpireInMemcached(Protocol p, TestManagers managers, RawMemcached raw) {
+    Cache<String, String> c = managers.open(p).createCache("eternal", config());
+    c.put("k", "v");
+    c.putAll(Map.of("k2", "v2"));
+    c.putIfAbsent("k3", "v3");
+    c.replace("k", "w");
+    for (String key : new String[] {"k", "k2", "k3"}) {
+      Map<String, String> meta = raw.meta(mkey(managers, "eternal", key));
+      assertNotNull(meta, "stored: " + key);
+      assertEquals("-1", meta.get("exp"), "eternal entry " + key + " has memcached TTL 0: " + meta);
+      Envelope env = Envelope.parse(raw.get(mkey(managers, "eternal", key)),
+          "eternal".getBytes(StandardCharsets.US_ASCII), key.getBytes(StandardCharsets.UTF_8));
+      assertNotNull(env);
+      assertEquals(Envelope.ETERNAL, env.expiresAt());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void thirtyOneDayEntryIsReadableAndKeepsItsTtl(Protocol p, TestManagers managers, RawMemcached raw) {
+    MutableConfiguration<String, String> config = config();
+    config.setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.DAYS, 31)));
+    Cache<String, String> c = managers.open(p).createCache("long", config);
+    long before = System.currentTimeMillis();
+    c.put("k", "v");
+    assertEquals("v", c.get("k"), "a 31-day entry is readable right after put");
+    assertTrue(c.putIfAbsent("k2", "v2"));
+    assertEquals("v2", c.get("k2"));
+    Map<String, String> meta = raw.meta(mkey(managers, "long", "k"));
+    assertNotNull(meta, "memcached still holds the 31-day entry");
+    long exp = RawMemcached.secondsLeft(meta);
+    assertTrue(exp > Ttl.THIRTY_DAYS_SECONDS && exp <= 31 * 86_400L + 5,
+        "memcached keeps it about 31 days, not 'never' nor 'already expired': exp=" + exp);
+    Envelope env = Envelope.parse(raw.get(mkey(managers, "long", "k")),
+        "long".getBytes(StandardCharsets.US_ASCII), "k".getBytes(StandardCharsets.UTF_8));
+    long expected = before + TimeUnit.DAYS.toMillis(31);
+    assertTrue(Math.abs(env.expiresAt() - expected) < 60_000, "envelope expiry " + env.expiresAt());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void shortTtlIsAnUpperBoundInMemcached(Protocol p, TestManagers managers, RawMemcached raw) {
+    MutableConfiguration<String, String> config = config();
+    config.setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MINUTES, 10)));
+    Cache<String, String> c = managers.open(p).createCache("short", config);
+    c.put("k", "v");
+    long exp = RawMemcached.secondsLeft(raw.meta(mkey(managers, "short", "k")));
+    assertTrue(exp >= 598 && exp <= 603, "seconds left in memcached: " + exp);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void zeroDurationStoresNothingAndNeverForever(Protocol p, TestManagers managers, RawMemcached raw) {
+    CacheManager m = managers.open(p);
+    MutableConfiguration<String, String> created = config();
+    created.setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(Duration.ZERO));
+    Cache<String, String> c = m.createCache("zero", created);
+    c.put("k", "v");
+    assertNull(c.get("k"));
+    assertTrue(c.putIfAbsent("k2", "v"));
+    assertNull(c.get("k2"));
+    assertNull(raw.get(mkey(managers, "zero", "k")), "nothing stored for a zero creation duration");
+    assertNull(raw.get(mkey(managers, "zero", "k2")));
+
+    MutableConfiguration<String, String> modified = config();
+    modified.setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(Duration.ZERO));
+    Cache<String, String> mc = m.createCache("zeromod", modified);
+    mc.put("k", "v");
+    mc.putAll(Map.of("a", "1", "b", "2"));
+    assertNull(mc.get("k"));
+    assertNull(mc.get("a"));
+    assertTrue(raw.keys(managers.flavor() + "-1-zeromod-").isEmpty(), "nothing stored");
+
+    MutableConfiguration<String, String> touched = config();
+    touched.setExpiryPolicyFactory(TouchedExpiryPolicy.factoryOf(new Duration(TimeUnit.MINUTES, 5)));
+    Cache<String, String> tc = m.createCache("touched", touched);
+    tc.put("k", "v");
+    Map<String, String> meta = raw.meta(mkey(managers, "touched", "k"));
+    assertTrue(!meta.get("exp").equals("-1"), "a 5 minute entry is not stored forever: " + meta);
+  }
+}

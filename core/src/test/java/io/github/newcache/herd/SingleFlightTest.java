@@ -1,0 +1,187 @@
+package io.github.newcache.herd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.NewcacheCache;
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** One load per missing key: within a JVM, across managers, across JVMs, and when a holder dies. */
+@ExtendWith(MemcachedExtension.class)
+class SingleFlightTest {
+
+  private ExecutorService pool;
+
+  @BeforeEach
+  void resetLoads() {
+    HerdChild.LOADS.set(0);
+    HerdChild.die = false;
+    pool = Executors.newFixedThreadPool(64);
+  }
+
+  @AfterEach
+  void stopPool() throws InterruptedException {
+    pool.shutdownNow();
+    assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void concurrentMissesInOneJvmShareOneLoad(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = managers.open(p).createCache("herd", HerdChild.config());
+    List<String> values = all(race(16, () -> c.get("hot")));
+    assertEquals(1, HerdChild.LOADS.get(), "loads");
+    values.forEach(v -> assertEquals("loaded:hot", v));
+    HerdStatistics stats = c.unwrap(NewcacheCache.class).herdStatistics();
+    assertEquals(1, stats.getLeaderLoads());
+    assertEquals(15, stats.getLoadsSaved());
+  }
+
+  @Test
+  void fourManagersTimesSixteenThreadsLoadOnce(TestManagers managers) throws Exception {
+    List<Cache<String, String>> caches = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      // A distinct URI per manager: four managers, four connections, like four JVMs.
+      CacheManager m = managers.open(Protocol.BINARY, "opTimeout=" + (2000 + i));
+      caches.add(m.createCache("herd", HerdChild.config()));
+    }
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<String>> futures = new ArrayList<>();
+    for (Cache<String, String> c : caches) {
+      for (int t = 0; t < 16; t++) {
+        futures.add(pool.submit(() -> {
+          start.await();
+          return c.get("hot");
+        }));
+      }
+    }
+    start.countDown();
+    for (String v : all(futures)) {
+      assertEquals("loaded:hot", v);
+    }
+    assertEquals(1, HerdChild.LOADS.get(), "the loader ran once for 64 callers in 4 managers");
+  }
+
+  @Test
+  void separateJvmsLoadOnce(TestManagers managers, @TempDir Path dir) throws Exception {
+    URI uri = managers.uri(Protocol.BINARY);
+    Path go = dir.resolve("go");
+    List<Process> children = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      children.add(child(uri, "cold", go, false));
+    }
+    for (Process child : children) {
+      assertEquals("READY", readLine(child), "child started");
+    }
+    Cache<String, String> mine = managers.open(uri).createCache("herd", HerdChild.config());
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<String>> futures = new ArrayList<>();
+    for (int t = 0; t < 16; t++) {
+      futures.add(pool.submit(() -> {
+        start.await();
+        return mine.get("cold");
+      }));
+    }
+    Files.createFile(go);
+    start.countDown();
+    for (String v : all(futures)) {
+      assertEquals("loaded:cold", v);
+    }
+    int loads = HerdChild.LOADS.get();
+    for (Process child : children) {
+      String line = readLine(child);
+      assertTrue(line.startsWith("LOADS="), line);
+      loads += Integer.parseInt(line.substring(6, line.indexOf(' ')));
+      assertEquals(("loaded:cold,").repeat(16), line.substring(line.indexOf("VALUES=") + 7));
+      assertTrue(child.waitFor(20, TimeUnit.SECONDS));
+    }
+    assertEquals(1, loads, "one load across 4 JVMs x 16 threads");
+  }
+
+  @Test
+  void aLeaseHolderThatDiesMidLoadIsTakenOver(TestManagers managers, @TempDir Path dir) throws Exception {
+    URI uri = managers.uri(Protocol.BINARY);
+    Path go = dir.resolve("go");
+    Files.createFile(go);
+    Process dying = child(uri, "orphan", go, true);
+    assertEquals("READY", readLine(dying));
+    assertTrue(dying.waitFor(30, TimeUnit.SECONDS), "the child halted in its loader");
+    assertEquals(3, dying.exitValue(), "halted mid-load, lease left behind");
+    Cache<String, String> c = managers.open(uri).createCache("herd", HerdChild.config());
+    long started = System.nanoTime();
+    assertEquals("loaded:orphan", c.get("orphan"));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    assertTrue(millis < 3000 + 1500, "took over within the lease timeout, took " + millis + " ms");
+    assertEquals(1, HerdChild.LOADS.get());
+  }
+
+  private Process child(URI uri, String key, Path go, boolean die) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        HerdChild.class.getName(), uri.toString(), key, go.toString()));
+    if (die) {
+      cmd.add("die");
+    }
+    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+  }
+
+  private static String readLine(Process p) throws Exception {
+    BufferedReader r = readers.computeIfAbsent(p, k -> new BufferedReader(
+        new InputStreamReader(k.getInputStream(), StandardCharsets.UTF_8)));
+    Future<String> line = Executors.newSingleThreadExecutor(d -> {
+      Thread t = new Thread(d);
+      t.setDaemon(true);
+      return t;
+    }).submit(r::readLine);
+    String s = line.get(60, TimeUnit.SECONDS);
+    return s == null ? "<child exited " + (p.isAlive() ? "?" : p.exitValue()) + ">" : s;
+  }
+
+  private static final java.util.Map<Process, BufferedReader> readers = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private <T> List<Future<T>> race(int threads, Callable<T> task) {
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<T>> futures = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      futures.add(pool.submit(() -> {
+        start.await();
+        return task.call();
+      }));
+    }
+    start.countDown();
+    return futures;
+  }
+
+  private static <T> List<T> all(List<Future<T>> futures) throws Exception {
+    List<T> out = new ArrayList<>();
+    for (Future<T> f : futures) {
+      out.add(f.get(30, TimeUnit.SECONDS));
+    }
+    return out;
+  }
+}

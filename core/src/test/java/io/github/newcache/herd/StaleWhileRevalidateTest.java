@@ -1,0 +1,125 @@
+package io.github.newcache.herd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.NewcacheCache;
+import io.github.newcache.NewcacheConfiguration;
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.cache.Cache;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.Duration;
+import javax.cache.integration.CacheLoader;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Opt-in stale-while-revalidate: after expiry, one refresh while everyone gets the old value. */
+@ExtendWith(MemcachedExtension.class)
+class StaleWhileRevalidateTest {
+
+  static final AtomicInteger GENERATION = new AtomicInteger();
+
+  /** Takes 300 ms and returns a new generation each time. */
+  public static final class GenerationLoader implements CacheLoader<String, String> {
+    @Override
+    public String load(String key) {
+      int g = GENERATION.incrementAndGet();
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return key + "@" + g;
+    }
+
+    @Override
+    public java.util.Map<String, String> loadAll(Iterable<? extends String> keys) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  private static NewcacheConfiguration<String, String> config(long windowMillis) {
+    NewcacheConfiguration<String, String> c = new NewcacheConfiguration<>();
+    c.setTypes(String.class, String.class);
+    c.setReadThrough(true);
+    c.setCacheLoaderFactory(FactoryBuilder.factoryOf(GenerationLoader.class));
+    c.setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 400)));
+    c.setStaleWhileRevalidateMillis(windowMillis);
+    return c;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void expiredEntriesAreServedStaleWhileOneCallerRefreshes(Protocol p, TestManagers managers) throws Exception {
+    GENERATION.set(0);
+    Cache<String, String> c = managers.open(p).createCache("swr", config(10_000));
+    assertEquals("k@1", c.get("k"));
+    awaitExpiry(c, "k");
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Long>> latencies = new ArrayList<>();
+      List<Future<String>> values = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        Future<Object[]> f = pool.submit(() -> {
+          start.await();
+          long t0 = System.nanoTime();
+          String v = c.get("k");
+          return new Object[] {v, System.nanoTime() - t0};
+        });
+        values.add(pool.submit(() -> (String) f.get()[0]));
+        latencies.add(pool.submit(() -> (Long) f.get()[1]));
+      }
+      start.countDown();
+      for (int i = 0; i < 16; i++) {
+        assertEquals("k@1", values.get(i).get(10, TimeUnit.SECONDS), "the previous value, at once");
+        long ms = TimeUnit.NANOSECONDS.toMillis(latencies.get(i).get(10, TimeUnit.SECONDS));
+        assertTrue(ms < 300, "a stale read does not wait for the 300 ms load; took " + ms + " ms");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String v;
+    do {
+      v = c.get("k");
+    } while (!"k@2".equals(v) && System.nanoTime() < deadline);
+    assertEquals("k@2", v, "the refreshed value arrives");
+    assertEquals(2, GENERATION.get(), "one refresh for all the stale readers");
+    HerdStatistics stats = c.unwrap(NewcacheCache.class).herdStatistics();
+    assertEquals(1, stats.getRefreshes());
+    assertTrue(stats.getStaleReads() >= 16, "stale reads counted: " + stats.getStaleReads());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void offByDefaultAnExpiredEntryIsAMissThatLoads(Protocol p, TestManagers managers) throws Exception {
+    GENERATION.set(0);
+    Cache<String, String> c = managers.open(p).createCache("plain", config(0));
+    assertEquals("k@1", c.get("k"));
+    awaitExpiry(c, "k");
+    assertEquals("k@2", c.get("k"), "a plain read-through miss waits for the load");
+  }
+
+  /** Waits (bounded) until the entry's 400 ms expiry has passed, as seen by containsKey. */
+  private static void awaitExpiry(Cache<String, String> c, String key) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (c.containsKey(key) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertFalse(c.containsKey(key), "the entry expired");
+  }
+}

@@ -1,0 +1,292 @@
+package io.github.newcache.key;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.NewcacheConfiguration;
+import io.github.newcache.codec.Envelope;
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.RawMemcached;
+import io.github.newcache.testkit.TestManagers;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.configuration.MutableConfiguration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The key function: exact memcached keys, odd keys, broken manglers, collisions, versions, flavors. */
+@ExtendWith(MemcachedExtension.class)
+class KeyManglingTest {
+
+  private static Cache<String, String> createStrings(CacheManager m, String name) {
+    return m.createCache(name, strings());
+  }
+
+  private static MutableConfiguration<String, String> strings() {
+    return new MutableConfiguration<String, String>().setTypes(String.class, String.class);
+  }
+
+  @Test
+  void md5ManglerShapeWithoutServer() {
+    Md5KeyMangler m = new Md5KeyMangler();
+    byte[] games = "games".getBytes(StandardCharsets.UTF_8);
+    assertEquals(
+        "staging-2-games-9cfa7aefcc61936b70aaec6729329eda",
+        m.mangle(new KeySpace("staging", 2, "games"), games));
+    assertEquals(
+        "2-games-9cfa7aefcc61936b70aaec6729329eda", m.mangle(new KeySpace("", 2, "games"), games));
+    assertEquals("9cfa7aefcc61936b70aaec6729329eda", Md5KeyMangler.md5Hex(games));
+  }
+
+  @Test
+  void namespacesAreSafeAndDistinct() {
+    assertEquals("games", Namespaces.of("games"));
+    String odd = Namespaces.of("a-b c/\u00e9");
+    assertFalse(odd.contains("-"));
+    assertFalse(odd.contains(" "));
+    assertFalse(Namespaces.of("a-b").equals(Namespaces.of("a_b")));
+    String longName = Namespaces.of("x".repeat(1000));
+    assertTrue(longName.length() <= 64 + 1, longName);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void gamesKeyIsStoredUnderTheDjangoNewcacheKey(
+      Protocol p, TestManagers managers, RawMemcached raw) {
+    CacheManager m = managers.open(p, "flavor=staging&version=2");
+    Cache<String, String> games = m.createCache("games", strings());
+    String value = "score for " + p;
+    games.put("games", value);
+
+    byte[] stored = raw.get("staging-2-games-9cfa7aefcc61936b70aaec6729329eda");
+    assertNotNull(stored, "memcached holds nothing under staging-2-games-9cfa7aefcc61936b70aaec6729329eda");
+    assertEquals(Envelope.MAGIC, stored[0], "stored item is an envelope");
+    byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+    assertArrayEquals(
+        utf8, Arrays.copyOfRange(stored, stored.length - utf8.length, stored.length),
+        "the stored item ends with the value's UTF-8 bytes");
+    Envelope env =
+        Envelope.parse(stored, "games".getBytes(StandardCharsets.US_ASCII), "games".getBytes(StandardCharsets.UTF_8));
+    assertNotNull(env, "the envelope names cache games and key games");
+  }
+
+  static List<String> oddKeys() {
+    List<String> keys = new ArrayList<>();
+    keys.add("with space");
+    keys.add("new\nline");
+    keys.add("cr\r\nlf");
+    keys.add("nul\0byte");
+    keys.add("tab\tkey");
+    keys.add("");
+    keys.add(" ");
+    keys.add("unicode \u00e9\u4e2d\u6587 \ud83d\ude00");
+    keys.add("unpaired \ud800 surrogate");
+    keys.add("\u007f\u0085\u2028");
+    keys.add("x".repeat(10 * 1024));
+    keys.add("\u00e9".repeat(300));
+    return keys;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void oddKeysRoundTripAndProduceLegalMemcachedKeys(
+      Protocol p, TestManagers managers, RawMemcached raw) {
+    CacheManager m = managers.open(p);
+    Cache<String, String> c = m.createCache("odd keys", strings());
+    List<String> keys = oddKeys();
+    for (int i = 0; i < keys.size(); i++) {
+      c.put(keys.get(i), "v" + i);
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      assertEquals("v" + i, c.get(keys.get(i)), "key #" + i);
+      assertTrue(c.containsKey(keys.get(i)), "key #" + i);
+    }
+    List<String> stored = raw.keys(managers.flavor() + "-");
+    assertEquals(keys.size(), stored.size(), "one memcached key per cache key: " + stored);
+    for (String key : stored) {
+      assertTrue(key.getBytes(StandardCharsets.UTF_8).length <= 250, key);
+      for (char ch : key.toCharArray()) {
+        assertFalse(ch <= ' ' || ch == 0x7f || Character.isWhitespace(ch) || Character.isISOControl(ch),
+            "illegal character " + (int) ch + " in " + key);
+      }
+      assertNotNull(raw.get(key), "a text-protocol client can read " + key);
+    }
+    for (Cache.Entry<String, String> e : c) {
+      assertTrue(keys.contains(e.getKey()),
+          "the iterator gives back a key that was never put (value " + e.getValue() + "): "
+              + io.github.newcache.testing.Escapes.of(e.getKey()));
+      assertEquals("v" + keys.indexOf(e.getKey()), e.getValue());
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      assertTrue(c.remove(keys.get(i)), "key #" + i);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void longCacheNameStillGivesLegalKeys(Protocol p, TestManagers managers, RawMemcached raw) {
+    CacheManager m = managers.open(p);
+    Cache<String, String> c = m.createCache("n".repeat(400) + " \u00e9-/", strings());
+    c.put("x".repeat(5000), "v");
+    assertEquals("v", c.get("x".repeat(5000)));
+    for (String key : raw.keys(managers.flavor() + "-")) {
+      assertTrue(key.getBytes(StandardCharsets.UTF_8).length <= 250, key);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void manglerProducingAnIllegalKeyFailsNamingTheKey(
+      Protocol p, TestManagers managers, RawMemcached raw) {
+    CacheManager m = managers.open(p, "keyMangler=" + SpaceKeyMangler.class.getName());
+    Cache<String, String> c = m.createCache("broken", strings());
+    String bad = SpaceKeyMangler.keyFor(new KeySpace(managers.flavor(), 1, "broken"));
+    RuntimeException e = assertThrows(RuntimeException.class, () -> c.put("k", "v"));
+    assertTrue(e.getMessage().contains(bad), "message names the key '" + bad + "': " + e.getMessage());
+    assertTrue(e.getMessage().contains(SpaceKeyMangler.class.getName()), e.getMessage());
+    RuntimeException onGet = assertThrows(RuntimeException.class, () -> c.get("k"));
+    assertTrue(onGet.getMessage().contains(bad), onGet.getMessage());
+    assertTrue(raw.keys(managers.flavor()).isEmpty(), "nothing was stored");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void manglerProducingTooLongAKeyFailsNamingTheKey(Protocol p, TestManagers managers) {
+    CacheManager m = managers.open(p);
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setKeyMangler((space, bytes) -> "long" + "y".repeat(300));
+    Cache<String, String> c = m.createCache("too long", config);
+    RuntimeException e = assertThrows(RuntimeException.class, () -> c.put("k", "v"));
+    assertTrue(e.getMessage().contains("long" + "y".repeat(100)), e.getMessage());
+    assertTrue(e.getMessage().contains("250"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void collidingKeysNeverReadEachOthersValues(Protocol p, TestManagers managers) {
+    CacheManager m = managers.open(p, "keyMangler=" + CollidingKeyMangler.class.getName());
+    Cache<String, String> c = m.createCache("collide", strings());
+    c.put("k1", "v1");
+    c.put("k2", "v2");
+    assertNull(c.get("k1"), "k1 must not read k2's value");
+    assertEquals("v2", c.get("k2"));
+    assertFalse(c.containsKey("k1"));
+    assertEquals(Map.of("k2", "v2"), c.getAll(java.util.Set.of("k1", "k2")));
+    assertFalse(c.remove("k1"), "removing k1 must not remove k2's entry");
+    assertEquals("v2", c.get("k2"));
+    assertFalse(c.replace("k1", "x"));
+    assertEquals("v2", c.get("k2"));
+    assertNull(c.getAndRemove("k1"));
+    assertEquals("v2", c.get("k2"));
+    assertTrue(c.putIfAbsent("k1", "v1"), "k1 is absent although its memcached key is taken");
+    assertEquals("v1", c.get("k1"));
+    assertNull(c.get("k2"));
+
+    Cache<String, String> other = m.createCache("collide too", strings());
+    other.put("k1", "other");
+    assertNull(c.get("k1"), "another cache's entry under the same memcached key is not ours");
+    assertEquals("other", other.get("k1"));
+    int count = 0;
+    for (Cache.Entry<String, String> e : c) {
+      count++;
+    }
+    assertEquals(0, count, "the iterator of one cache never shows the other's entry");
+    c.clear();
+    assertEquals("other", other.get("k1"), "clear of one cache keeps the other's entry");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void perCacheManglerFromConfiguration(Protocol p, TestManagers managers, RawMemcached raw) {
+    CacheManager m = managers.open(p);
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setKeyMangler(
+        new KeyMangler() {
+          @Override
+          public String mangle(KeySpace space, byte[] keyBytes) {
+            return prefix(space) + new String(keyBytes, StandardCharsets.UTF_8);
+          }
+
+          @Override
+          public String prefix(KeySpace space) {
+            return "custom." + space.flavor() + "." + space.namespace() + ".";
+          }
+        });
+    Cache<String, String> c = m.createCache("mine", config);
+    c.put("plain", "v");
+    assertEquals("v", c.get("plain"));
+    assertNotNull(raw.get("custom." + managers.flavor() + ".mine.plain"));
+    Cache<String, String> defaultMangled = m.createCache("theirs", strings());
+    defaultMangled.put("plain", "w");
+    assertNotNull(raw.get(managers.flavor() + "-1-theirs-" + Md5KeyMangler.md5Hex("plain".getBytes(StandardCharsets.UTF_8))));
+    int n = 0;
+    for (Cache.Entry<String, String> e : c) {
+      assertEquals("plain", e.getKey());
+      n++;
+    }
+    assertEquals(1, n);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void keysDifferingOnlyInUnpairedSurrogatesStayApart(Protocol p, TestManagers managers) {
+    Cache<String, String> c = createStrings(managers.open(p), "surrogates");
+    c.put("x\ud800y", "first");
+    c.put("x\ud801y", "second");
+    assertEquals("first", c.get("x\ud800y"), "distinct keys must not share an entry");
+    assertEquals("second", c.get("x\ud801y"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void versionBumpHidesOldEntries(Protocol p, TestManagers managers) {
+    CacheManager v1 = managers.open(p, "version=1");
+    createStrings(v1, "c").put("k", "old");
+    v1.close();
+
+    CacheManager v2 = managers.open(p, "version=2");
+    Cache<String, String> c2 = v2.createCache("c", strings());
+    assertNull(c2.get("k"), "version 2 must not see version 1's entry");
+    assertFalse(c2.iterator().hasNext());
+    c2.put("k", "new");
+    c2.clear();
+    v2.close();
+
+    CacheManager back = managers.open(p, "version=1");
+    assertEquals("old", createStrings(back, "c").get("k"),
+        "going back to version 1 shows its entries again, untouched by version 2's clear");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void flavorsNeverSeeEachOther(Protocol p, TestManagers managers) {
+    String tag = managers.flavor();
+    Cache<String, String> dev = managers.open(p, "flavor=dev" + tag).createCache("c", strings());
+    Cache<String, String> prod = managers.open(p, "flavor=prod" + tag).createCache("c", strings());
+    dev.put("k", "dev");
+    assertNull(prod.get("k"));
+    prod.put("k", "prod");
+    assertEquals("dev", dev.get("k"));
+    assertEquals("prod", prod.get("k"));
+    dev.clear();
+    assertEquals("prod", prod.get("k"));
+    prod.removeAll();
+    assertFalse(dev.iterator().hasNext());
+    assertFalse(prod.iterator().hasNext());
+  }
+}

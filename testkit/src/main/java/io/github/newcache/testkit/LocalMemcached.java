@@ -1,0 +1,190 @@
+package io.github.newcache.testkit;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts and stops a real memcached process on a free loopback port: for the demo, the tests, the
+ * TCK run and the benchmarks. It looks for the executable in {@code $NEWCACHE_MEMCACHED}, then on
+ * the {@code PATH}, then in {@code /usr/bin} and {@code /usr/local/bin}.
+ */
+public final class LocalMemcached implements AutoCloseable {
+
+  private static final String HOST = "127.0.0.1";
+
+  private final List<String> extraArgs;
+  private final int port;
+  private Process process;
+
+  private LocalMemcached(int port, List<String> extraArgs) {
+    this.port = port;
+    this.extraArgs = extraArgs;
+  }
+
+  /** Starts memcached with the given extra command-line arguments (e.g. {@code -I 2m}). */
+  public static LocalMemcached start(String... extraArgs) {
+    IOException last = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      LocalMemcached m = new LocalMemcached(freePort(), List.of(extraArgs));
+      try {
+        m.launch();
+        return m;
+      } catch (IOException e) {
+        last = e;
+      }
+    }
+    throw new IllegalStateException("could not start memcached: " + last, last);
+  }
+
+  /** Restarts a stopped server on the same port (an empty server, as after a crash). */
+  public synchronized void restart() {
+    try {
+      launch();
+    } catch (IOException e) {
+      throw new IllegalStateException("could not restart memcached on port " + port + ": " + e, e);
+    }
+  }
+
+  private synchronized void launch() throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(executable(), "-l", HOST, "-p", Integer.toString(port), "-U", "0", "-t", "2", "-m", "128"));
+    if ("root".equals(System.getProperty("user.name"))) {
+      cmd.add("-u");
+      cmd.add("root");
+    }
+    cmd.addAll(extraArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    process = pb.start();
+    Process p = process;
+    Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new IOException("memcached exited with code " + p.exitValue() + " (" + String.join(" ", cmd) + ")");
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(HOST, port), 200);
+        return;
+      } catch (IOException notYet) {
+        sleep(20);
+      }
+    }
+    p.destroyForcibly();
+    throw new IOException("memcached did not accept connections on " + HOST + ":" + port + " within 10 s");
+  }
+
+  public String host() {
+    return HOST;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** {@code 127.0.0.1:port}. */
+  public String address() {
+    return HOST + ":" + port;
+  }
+
+  /** A manager URI for this server in the chosen protocol. */
+  public String uri(boolean binary) {
+    return "memcached://" + address() + "/?binary=" + binary;
+  }
+
+  /** Freezes the process (SIGSTOP): connections stay open but nothing is answered. */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** Thaws a paused process (SIGCONT). */
+  public void resume() {
+    signal("CONT");
+  }
+
+  /** Kills the process at once, like a crash. */
+  public synchronized void kill() {
+    if (process != null) {
+      process.destroyForcibly();
+      waitFor(process);
+    }
+  }
+
+  public synchronized boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (process != null) {
+      process.destroy();
+      if (!waitFor(process)) {
+        process.destroyForcibly();
+        waitFor(process);
+      }
+    }
+  }
+
+  private void signal(String sig) {
+    try {
+      Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
+      k.waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot send SIG" + sig + " to memcached: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static boolean waitFor(Process p) {
+    try {
+      return p.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The memcached executable, or an error telling how to install it. */
+  public static String executable() {
+    String env = System.getenv("NEWCACHE_MEMCACHED");
+    if (env != null && new File(env).canExecute()) {
+      return env;
+    }
+    String path = System.getenv("PATH");
+    List<String> dirs = new ArrayList<>();
+    if (path != null) {
+      dirs.addAll(List.of(path.split(File.pathSeparator)));
+    }
+    dirs.addAll(List.of("/usr/bin", "/usr/local/bin", "/usr/sbin"));
+    for (String dir : dirs) {
+      File f = new File(dir, "memcached");
+      if (f.canExecute()) {
+        return f.getPath();
+      }
+    }
+    throw new IllegalStateException(
+        "memcached is not installed: install it (Debian: apt-get install -y memcached) "
+            + "or point NEWCACHE_MEMCACHED at the executable");
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free loopback port: " + e, e);
+    }
+  }
+}
