@@ -1,11 +1,11 @@
 package io.github.newcache;
 
 import io.github.newcache.codec.ValueCodec;
-import io.github.newcache.config.CacheDeclaration;
-import io.github.newcache.config.ManagerSettings;
+import io.github.newcache.internal.config.CacheDeclaration;
+import io.github.newcache.internal.config.ManagerSettings;
+import io.github.newcache.internal.transport.MemcachedTransport;
+import io.github.newcache.internal.transport.SpyTransport;
 import io.github.newcache.key.KeyMangler;
-import io.github.newcache.transport.MemcachedTransport;
-import io.github.newcache.transport.SpyTransport;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;

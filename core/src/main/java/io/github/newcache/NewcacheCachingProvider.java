@@ -1,7 +1,7 @@
 package io.github.newcache;
 
-import io.github.newcache.config.ManagerSettings;
-import io.github.newcache.config.SettingsParser;
+import io.github.newcache.internal.config.ManagerSettings;
+import io.github.newcache.internal.config.SettingsParser;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;

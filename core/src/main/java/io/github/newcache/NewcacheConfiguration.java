@@ -1,7 +1,6 @@
 package io.github.newcache;
 
 import io.github.newcache.codec.ValueCodec;
-import io.github.newcache.config.FailurePolicy;
 import io.github.newcache.key.KeyMangler;
 import javax.cache.configuration.CompleteConfiguration;
 import javax.cache.configuration.Configuration;

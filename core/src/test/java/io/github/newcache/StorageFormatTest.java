@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.newcache.codec.Envelope;
-import io.github.newcache.expiry.Ttl;
+import io.github.newcache.internal.expiry.Ttl;
+import io.github.newcache.internal.store.Envelope;
 import io.github.newcache.key.Md5KeyMangler;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;

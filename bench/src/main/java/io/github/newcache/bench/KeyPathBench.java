@@ -1,9 +1,9 @@
 package io.github.newcache.bench;
 
-import io.github.newcache.key.KeyForms;
+import io.github.newcache.internal.key.KeyForms;
+import io.github.newcache.internal.key.MemcachedKeys;
 import io.github.newcache.key.KeySpace;
 import io.github.newcache.key.Md5KeyMangler;
-import io.github.newcache.key.MemcachedKeys;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.TimeUnit;

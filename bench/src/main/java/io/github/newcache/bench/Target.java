@@ -29,7 +29,7 @@ import net.spy.memcached.transcoders.Transcoder;
 final class Target implements AutoCloseable {
 
   /** The logger our library installs; the benchmark JVMs get it as a -D flag, this is a fallback. */
-  static final String SPY_LOGGER = "io.github.newcache.transport.SpyLogger";
+  static final String SPY_LOGGER = "io.github.newcache.internal.transport.SpyLogger";
 
   static {
     if (System.getProperty("net.spy.log.LoggerImpl") == null) {

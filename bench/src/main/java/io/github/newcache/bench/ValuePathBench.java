@@ -1,8 +1,8 @@
 package io.github.newcache.bench;
 
 import io.github.newcache.codec.DefaultValueCodec;
-import io.github.newcache.codec.Envelope;
-import io.github.newcache.key.KeyForms;
+import io.github.newcache.internal.key.KeyForms;
+import io.github.newcache.internal.store.Envelope;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

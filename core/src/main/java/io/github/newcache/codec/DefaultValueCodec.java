@@ -1,5 +1,7 @@
 package io.github.newcache.codec;
 
+import io.github.newcache.internal.codec.JavaSerialization;
+import io.github.newcache.internal.codec.Utf16;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

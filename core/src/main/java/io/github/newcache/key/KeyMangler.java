@@ -1,5 +1,6 @@
 package io.github.newcache.key;
 
+
 /**
  * Turns a cache key into the memcached key it is stored under: the successor of django-newcache's
  * {@code CACHE_KEY_MODULE}. Choose one with {@code keyMangler=<class name>} in the manager URI or

@@ -3,9 +3,9 @@ package io.github.newcache.fault;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.newcache.config.SettingsParser;
+import io.github.newcache.internal.config.SettingsParser;
+import io.github.newcache.internal.transport.SpyTransport;
 import io.github.newcache.testkit.LocalMemcached;
-import io.github.newcache.transport.SpyTransport;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.NewcacheConfiguration;
-import io.github.newcache.config.SettingsParser;
+import io.github.newcache.internal.config.SettingsParser;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.TestManagers;
 import java.nio.file.Files;

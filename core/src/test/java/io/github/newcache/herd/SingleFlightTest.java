@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.NewcacheCache;
+import io.github.newcache.internal.herd.HerdStatistics;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TestManagers;

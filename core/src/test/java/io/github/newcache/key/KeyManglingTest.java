@@ -9,7 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.NewcacheConfiguration;
-import io.github.newcache.codec.Envelope;
+import io.github.newcache.internal.key.Namespaces;
+import io.github.newcache.internal.store.Envelope;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.RawMemcached;

@@ -1,9 +1,9 @@
 package io.github.newcache.security;
 
-import io.github.newcache.codec.Envelope;
+import io.github.newcache.internal.key.Namespaces;
+import io.github.newcache.internal.store.Envelope;
 import io.github.newcache.key.KeySpace;
 import io.github.newcache.key.Md5KeyMangler;
-import io.github.newcache.key.Namespaces;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;

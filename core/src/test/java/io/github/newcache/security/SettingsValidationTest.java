@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.newcache.config.ConnectionSettings;
-import io.github.newcache.config.FailurePolicy;
-import io.github.newcache.config.ManagerSettings;
-import io.github.newcache.config.SettingsParser;
+import io.github.newcache.FailurePolicy;
+import io.github.newcache.internal.config.ConnectionSettings;
+import io.github.newcache.internal.config.ManagerSettings;
+import io.github.newcache.internal.config.SettingsParser;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

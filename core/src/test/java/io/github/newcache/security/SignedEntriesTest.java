@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.NewcacheCache;
-import io.github.newcache.config.ManagerSettings;
-import io.github.newcache.config.SettingsParser;
+import io.github.newcache.internal.config.ManagerSettings;
+import io.github.newcache.internal.config.SettingsParser;
 import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.MemcachedExtension;
 import java.io.IOException;
@@ -23,8 +23,8 @@ import javax.cache.CacheManager;
 import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * With {@code secret} set, every entry carries an HMAC over its memcached key and bytes; planted,

@@ -2,12 +2,10 @@ package io.github.newcache.demo;
 
 import io.github.newcache.testkit.LocalMemcached;
 import java.io.ByteArrayOutputStream;
-import java.lang.management.ManagementFactory;
-import javax.management.JMX;
-import javax.management.ObjectName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -18,6 +16,8 @@ import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.management.CacheStatisticsMXBean;
 import javax.cache.spi.CachingProvider;
+import javax.management.JMX;
+import javax.management.ObjectName;
 
 /**
  * The demo: a tour of Newcache against a real memcached. With no argument it starts its own

@@ -3,6 +3,7 @@ package io.github.newcache.frameworks.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.newcache.frameworks.support.NewcacheFiles;
+import io.github.newcache.internal.management.CacheStatistics;
 import io.github.newcache.testkit.LocalMemcached;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;

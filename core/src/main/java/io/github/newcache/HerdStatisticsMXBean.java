@@ -1,0 +1,23 @@
+package io.github.newcache;
+
+/**
+ * What thundering-herd protection did for one cache in this JVM, registered as
+ * {@code javax.cache:type=CacheHerd,CacheManager=<uri>,Cache=<name>} while statistics are on.
+ */
+public interface HerdStatisticsMXBean {
+
+  /** Loads this JVM ran for a missing key while holding the key's lease. */
+  long getLeaderLoads();
+
+  /** Callers that got a value loaded by another thread or JVM instead of loading it themselves. */
+  long getLoadsSaved();
+
+  /** Callers that stopped waiting for another client's lease and loaded the value themselves. */
+  long getLeaseTimeouts();
+
+  /** Reads answered with the previous value while one caller refreshed it (stale-while-revalidate). */
+  long getStaleReads();
+
+  /** Background refreshes started by stale-while-revalidate. */
+  long getRefreshes();
+}

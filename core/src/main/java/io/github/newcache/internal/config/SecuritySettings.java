@@ -1,0 +1,111 @@
+package io.github.newcache.internal.config;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Who may write entries and which classes may be deserialized: parsed once, never printed.
+ *
+ * @param secret the key that signs every stored entry (HMAC-SHA256), or null for unsigned entries
+ * @param username the SASL user (binary protocol only), or null
+ * @param password the SASL password, or null
+ * @param deserializationAllow class patterns that may be deserialized besides the built-in list:
+ *     {@code com.example.Foo}, {@code com.example.*} (package), {@code com.example.**} (and
+ *     subpackages), {@code com.example.Foo*} (prefix)
+ */
+public record SecuritySettings(
+    Secret secret, String username, Secret password, List<String> deserializationAllow) {
+
+  /** Settings that must never appear in a {@code memcached://} URI. */
+  public static final Set<String> SECRETS = Set.of("secret", "password");
+
+  /** The shortest signing secret accepted, in bytes. */
+  public static final int MIN_SECRET_BYTES = 16;
+
+  private static final Pattern CLASS_PATTERN =
+      Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*(\\.\\*\\*?|\\*)?");
+
+  public SecuritySettings {
+    deserializationAllow = List.copyOf(deserializationAllow);
+  }
+
+  /** No secret, no SASL, only the built-in deserialization allow-list. */
+  public static SecuritySettings none() {
+    return new SecuritySettings(null, null, null, List.of());
+  }
+
+  /**
+   * Refuses a {@code memcached://} URI whose query names a secret setting. The message never
+   * repeats the URI, because the URI holds the secret.
+   */
+  static void refuseInUri(URI uri) {
+    String q = uri.getRawQuery();
+    if (q == null) {
+      return;
+    }
+    for (String pair : q.split("&")) {
+      int eq = pair.indexOf('=');
+      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      if (SECRETS.contains(key.trim())) {
+        throw new IllegalArgumentException(
+            "a memcached:// URI must not carry '" + key.trim() + "': URIs end up in logs and JMX "
+                + "names; put it in the properties file or in the Properties given to "
+                + "getCacheManager");
+      }
+    }
+  }
+
+  /** Reads the settings from parsed {@code values}; errors name {@code source}, never a secret. */
+  static SecuritySettings from(Map<String, String> v, boolean binary, String source) {
+    Secret secret = null;
+    String s = v.get("secret");
+    if (s != null) {
+      secret = Secret.of(s);
+      if (secret.length() < MIN_SECRET_BYTES) {
+        throw new IllegalArgumentException(
+            source + ": secret is too short (" + secret.length() + " bytes); use at least "
+                + MIN_SECRET_BYTES + " random bytes");
+      }
+    }
+    String username = v.get("username");
+    Secret password = v.get("password") == null ? null : Secret.of(v.get("password"));
+    if ((username == null) != (password == null)) {
+      throw new IllegalArgumentException(
+          source + ": SASL needs both username and password (only "
+              + (username == null ? "password" : "username") + " is set)");
+    }
+    if (username != null) {
+      if (username.isEmpty() || username.chars().anyMatch(c -> c < ' ')) {
+        throw new IllegalArgumentException(source + ": username must be non-empty printable text");
+      }
+      if (!binary) {
+        throw new IllegalArgumentException(
+            source + ": username/password (SASL) need binary=true; memcached speaks SASL only in "
+                + "its binary protocol");
+      }
+    }
+    List<String> allow = new ArrayList<>();
+    String patterns = v.get("deserializationAllow");
+    if (patterns != null) {
+      for (String p : patterns.split(",")) {
+        String t = p.trim();
+        if (t.isEmpty()) {
+          continue;
+        }
+        if (!CLASS_PATTERN.matcher(t).matches()) {
+          throw new IllegalArgumentException(
+              source + ": deserializationAllow entry '" + t + "' is not a class name or pattern; "
+                  + "use com.example.Foo, com.example.*, com.example.** or com.example.Foo*");
+        }
+        allow.add(t);
+      }
+    }
+    return new SecuritySettings(secret, username, password, allow);
+  }
+}

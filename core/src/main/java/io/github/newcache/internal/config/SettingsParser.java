@@ -1,0 +1,406 @@
+package io.github.newcache.internal.config;
+
+import io.github.newcache.FailurePolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a manager URI (and optional override {@link Properties}) into {@link ManagerSettings}.
+ *
+ * <p>Two forms are accepted:
+ *
+ * <ul>
+ *   <li>{@code memcached://host[:port][,host[:port]…][/][?param=value&…]}: servers in the
+ *       authority, settings as query parameters;
+ *   <li>{@code file:}, {@code jar:} (including Spring Boot's {@code jar:nested:}), {@code
+ *       classpath:} or {@code classpath://}: a properties file carrying {@code servers=} and the
+ *       same settings, plus cache declarations {@code cache.<name>.<attribute>=value}.
+ * </ul>
+ *
+ * Every error names the input, where it came from and what is allowed.
+ */
+public final class SettingsParser {
+
+  /** Settings accepted in a URI query, a properties file or override properties. */
+  public static final Set<String> SETTINGS =
+      Set.of(
+          "servers",
+          "binary",
+          "flavor",
+          "version",
+          "keyMangler",
+          "valueCodec",
+          "opTimeout",
+          "listTimeout",
+          "maxItemSize",
+          "failureMode",
+          "maxReconnectDelay",
+          "stallTimeouts",
+          "stallCooldown",
+          "opQueueSize",
+          "opQueueWait",
+          "secret",
+          "username",
+          "password",
+          "deserializationAllow");
+
+  /** Attributes accepted in {@code cache.<name>.<attribute>}. */
+  public static final Set<String> CACHE_ATTRIBUTES =
+      Set.of(
+          "keyType",
+          "valueType",
+          "expiry",
+          "expiryDuration",
+          "statistics",
+          "management",
+          "failures",
+          "singleFlight",
+          "leaseTimeout",
+          "staleWhileRevalidate");
+
+  public static final int DEFAULT_PORT = 11211;
+  public static final String DEFAULT_KEY_MANGLER = "io.github.newcache.key.Md5KeyMangler";
+  public static final String DEFAULT_VALUE_CODEC = "io.github.newcache.codec.DefaultValueCodec";
+
+  private static final Pattern FLAVOR = Pattern.compile("[A-Za-z0-9_.]{0,32}");
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h|d)?");
+  private static final Set<String> EXPIRIES =
+      Set.of("eternal", "created", "accessed", "modified", "touched");
+
+  private SettingsParser() {}
+
+  /**
+   * Parses {@code uri}; {@code overrides} (may be null) win over what the URI or file says.
+   * Keys in {@code overrides} that are not settings are ignored, because frameworks pass their own
+   * properties through the same object.
+   */
+  public static ManagerSettings parse(URI uri, ClassLoader loader, Properties overrides) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    Map<String, String> values = new LinkedHashMap<>();
+    String source;
+    if (scheme.equals("memcached")) {
+      SecuritySettings.refuseInUri(uri);
+      source = "URI " + uri;
+      values.put("servers", authority(uri));
+      values.putAll(query(uri));
+      for (String key : values.keySet()) {
+        if (!SETTINGS.contains(key)) {
+          throw new IllegalArgumentException(
+              source + ": unknown parameter '" + key + "'; allowed: " + sorted(SETTINGS));
+        }
+      }
+    } else if (Set.of("file", "jar", "classpath").contains(scheme)) {
+      source = "properties file " + uri;
+      Properties file = load(uri, loader);
+      for (String key : file.stringPropertyNames()) {
+        checkKnown(key, source);
+        values.put(key, file.getProperty(key).trim());
+      }
+    } else {
+      throw new IllegalArgumentException(
+          "cache manager URI '" + uri + "': unsupported scheme '" + scheme + "'; allowed: "
+              + "memcached://host[:port][,host[:port]...][/?param=value&...], or a properties file "
+              + "as file:, jar:, classpath: or classpath://");
+    }
+    if (overrides != null) {
+      java.util.Set<String> overridden = new java.util.TreeSet<>();
+      for (String key : overrides.stringPropertyNames()) {
+        if (SETTINGS.contains(key) || key.startsWith("cache.")) {
+          checkKnown(key, "override properties");
+          values.put(key, overrides.getProperty(key).trim());
+          overridden.add(key);
+        }
+      }
+      if (!overridden.isEmpty()) {
+        source = source + " with override properties " + overridden;
+      }
+    }
+    return build(values, source);
+  }
+
+  private static void checkKnown(String key, String source) {
+    if (SETTINGS.contains(key)) {
+      return;
+    }
+    if (key.startsWith("cache.")) {
+      int dot = key.lastIndexOf('.');
+      String attribute = key.substring(dot + 1);
+      if (dot > "cache.".length() && CACHE_ATTRIBUTES.contains(attribute)) {
+        return;
+      }
+      throw new IllegalArgumentException(
+          source + ": '" + key + "' is not cache.<name>.<attribute> with an attribute among "
+              + sorted(CACHE_ATTRIBUTES));
+    }
+    throw new IllegalArgumentException(
+        source + ": unknown setting '" + key + "'; allowed: " + sorted(SETTINGS)
+            + " and cache.<name>.<attribute>");
+  }
+
+  private static ManagerSettings build(Map<String, String> v, String source) {
+    String servers = v.get("servers");
+    if (servers == null || servers.isBlank()) {
+      throw new IllegalArgumentException(
+          source + ": no memcached servers; give servers=host[:port][,host[:port]...]");
+    }
+    String flavor = v.getOrDefault("flavor", "");
+    if (!FLAVOR.matcher(flavor).matches()) {
+      throw new IllegalArgumentException(
+          source + ": flavor=" + flavor + " is not allowed; use up to 32 of A-Z a-z 0-9 _ .");
+    }
+    String keyMangler = v.getOrDefault("keyMangler", DEFAULT_KEY_MANGLER);
+    String valueCodec = v.getOrDefault("valueCodec", DEFAULT_VALUE_CODEC);
+    if (keyMangler.isEmpty() || valueCodec.isEmpty()) {
+      throw new IllegalArgumentException(source + ": keyMangler and valueCodec need a class name");
+    }
+    return new ManagerSettings(
+        servers(servers, source),
+        bool(v, "binary", false, source),
+        flavor,
+        (int) number(v, "version", 1, 0, Integer.MAX_VALUE, source),
+        keyMangler,
+        valueCodec,
+        number(v, "opTimeout", 1000, 1, 600_000, source),
+        (int) number(v, "listTimeout", 30_000, 1, 3_600_000, source),
+        (int) number(v, "maxItemSize", 1024 * 1024, 1024, 1024 * 1024 * 1024, source),
+        caches(v, source),
+        ConnectionSettings.from(v, source),
+        SecuritySettings.from(v, bool(v, "binary", false, source), source));
+  }
+
+  private static Map<String, CacheDeclaration> caches(Map<String, String> v, String source) {
+    Map<String, Map<String, String>> byName = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : v.entrySet()) {
+      String key = e.getKey();
+      if (key.startsWith("cache.")) {
+        int dot = key.lastIndexOf('.');
+        String name = key.substring("cache.".length(), dot);
+        byName.computeIfAbsent(name, n -> new LinkedHashMap<>()).put(key.substring(dot + 1), e.getValue());
+      }
+    }
+    Map<String, CacheDeclaration> caches = new LinkedHashMap<>();
+    for (Map.Entry<String, Map<String, String>> e : byName.entrySet()) {
+      String name = e.getKey();
+      Map<String, String> a = e.getValue();
+      String where = source + ", cache." + name;
+      String expiry = a.getOrDefault("expiry", "eternal").toLowerCase(Locale.ROOT);
+      if (!EXPIRIES.contains(expiry)) {
+        throw new IllegalArgumentException(
+            where + ".expiry=" + expiry + " is not allowed; use one of " + sorted(EXPIRIES));
+      }
+      long millis = 0;
+      if (!expiry.equals("eternal")) {
+        String duration = a.get("expiryDuration");
+        if (duration == null) {
+          throw new IllegalArgumentException(
+              where + ".expiry=" + expiry + " needs cache." + name + ".expiryDuration (e.g. 10m)");
+        }
+        millis = duration(duration, where + ".expiryDuration");
+      }
+      caches.put(
+          name,
+          new CacheDeclaration(
+              name,
+              a.getOrDefault("keyType", "java.lang.Object"),
+              a.getOrDefault("valueType", "java.lang.Object"),
+              expiry,
+              millis,
+              bool(a, "statistics", false, where),
+              bool(a, "management", false, where),
+              FailurePolicy.parse(a.getOrDefault("failures", "exception"), where + ".failures"),
+              bool(a, "singleFlight", true, where),
+              a.containsKey("leaseTimeout") ? duration(a.get("leaseTimeout"), where + ".leaseTimeout") : 10_000,
+              a.containsKey("staleWhileRevalidate")
+                  ? duration(a.get("staleWhileRevalidate"), where + ".staleWhileRevalidate")
+                  : 0));
+    }
+    return caches;
+  }
+
+  /** Parses {@code 250ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 31d}; bare numbers are ms. */
+  static long duration(String text, String where) {
+    Matcher m = DURATION.matcher(text.trim());
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw new IllegalArgumentException(
+          where + "=" + text + " is not a positive duration; use a number with ms, s, m, h or d");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "ms" : m.group(2);
+    switch (unit) {
+      case "s":
+        return n * 1000;
+      case "m":
+        return n * 60_000;
+      case "h":
+        return n * 3_600_000;
+      case "d":
+        return n * 86_400_000;
+      default:
+        return n;
+    }
+  }
+
+  private static boolean bool(Map<String, String> v, String key, boolean dflt, String source) {
+    String s = v.get(key);
+    if (s == null) {
+      return dflt;
+    }
+    if (s.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (s.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException(source + ": " + key + "=" + s + " must be true or false");
+  }
+
+  static long number(
+      Map<String, String> v, String key, long dflt, long min, long max, String source) {
+    String s = v.get(key);
+    if (s == null) {
+      return dflt;
+    }
+    try {
+      long n = Long.parseLong(s);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        source + ": " + key + "=" + s + " must be a whole number from " + min + " to " + max);
+  }
+
+  /** Parses {@code host[:port],host[:port]}; IPv6 hosts go in brackets. */
+  static List<InetSocketAddress> servers(String list, String source) {
+    List<InetSocketAddress> servers = new ArrayList<>();
+    for (String part : list.split(",", -1)) {
+      String s = part.trim();
+      String host;
+      String port = null;
+      if (s.startsWith("[")) {
+        int close = s.indexOf(']');
+        if (close < 0) {
+          throw badServer(s, source);
+        }
+        host = s.substring(1, close);
+        String rest = s.substring(close + 1);
+        if (!rest.isEmpty()) {
+          if (!rest.startsWith(":")) {
+            throw badServer(s, source);
+          }
+          port = rest.substring(1);
+        }
+      } else {
+        int colon = s.indexOf(':');
+        host = colon < 0 ? s : s.substring(0, colon);
+        port = colon < 0 ? null : s.substring(colon + 1);
+      }
+      if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == '/' || c == ':' && !s.startsWith("["))) {
+        throw badServer(s, source);
+      }
+      int p = DEFAULT_PORT;
+      if (port != null) {
+        try {
+          p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+          p = -1;
+        }
+        if (p < 1 || p > 65535) {
+          throw badServer(s, source);
+        }
+      }
+      servers.add(InetSocketAddress.createUnresolved(host, p));
+    }
+    return servers;
+  }
+
+  private static IllegalArgumentException badServer(String s, String source) {
+    return new IllegalArgumentException(
+        source + ": server '" + s + "' is not host[:port] with a port from 1 to 65535 "
+            + "(IPv6 as [addr]:port)");
+  }
+
+  private static String authority(URI uri) {
+    String authority = uri.getRawAuthority();
+    if (authority == null || authority.isEmpty()) {
+      throw new IllegalArgumentException(
+          "URI " + uri + ": no servers; use memcached://host[:port][,host[:port]...]");
+    }
+    String path = uri.getRawPath();
+    if (path != null && !path.isEmpty() && !path.equals("/")) {
+      throw new IllegalArgumentException(
+          "URI " + uri + ": unexpected path '" + path + "'; settings go in the query (?binary=true)");
+    }
+    return authority;
+  }
+
+  private static Map<String, String> query(URI uri) {
+    Map<String, String> params = new LinkedHashMap<>();
+    String q = uri.getRawQuery();
+    if (q == null || q.isEmpty()) {
+      return params;
+    }
+    for (String pair : q.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException(
+            "URI " + uri + ": query part '" + pair + "' is not param=value");
+      }
+      String key = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+      if (key.equals("servers")) {
+        throw new IllegalArgumentException(
+            "URI " + uri + ": servers go in the authority (memcached://h1:p1,h2:p2/), not the query");
+      }
+      params.put(key, URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+    }
+    return params;
+  }
+
+  private static Properties load(URI uri, ClassLoader loader) {
+    Properties p = new Properties();
+    try (InputStream in = open(uri, loader)) {
+      p.load(in);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read properties file " + uri + ": " + e, e);
+    }
+    return p;
+  }
+
+  private static InputStream open(URI uri, ClassLoader loader) throws IOException {
+    if (!uri.getScheme().equalsIgnoreCase("classpath")) {
+      return uri.toURL().openStream();
+    }
+    // classpath:x.properties, classpath:/x.properties, classpath://x.properties
+    String path = uri.getSchemeSpecificPart();
+    while (path.startsWith("/")) {
+      path = path.substring(1);
+    }
+    InputStream in = loader.getResourceAsStream(path);
+    if (in == null) {
+      throw new IOException("no resource '" + path + "' on the class path");
+    }
+    return in;
+  }
+
+  private static String sorted(Set<String> s) {
+    return new java.util.TreeSet<>(s).toString();
+  }
+}

@@ -1,0 +1,208 @@
+package io.github.newcache.internal.event;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.cache.configuration.CacheEntryListenerConfiguration;
+import javax.cache.configuration.Factory;
+import javax.cache.event.CacheEntryCreatedListener;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryEventFilter;
+import javax.cache.event.CacheEntryExpiredListener;
+import javax.cache.event.CacheEntryListener;
+import javax.cache.event.CacheEntryListenerException;
+import javax.cache.event.CacheEntryRemovedListener;
+import javax.cache.event.CacheEntryUpdatedListener;
+import javax.cache.event.EventType;
+
+/**
+ * Owns a cache's listener registrations and delivers events to them.
+ *
+ * <p>Where events come from: memcached has no notifications, so events are raised by the JVM that
+ * performs an operation, for the listeners registered in that JVM, and delivered in the calling
+ * thread before the operation returns (synchronous and asynchronous listeners alike, which also
+ * keeps events of one key in order). Expiry is noticed when a read finds an expired entry; the
+ * client whose CAS removes it raises the one EXPIRED event. Writes by other JVMs raise events
+ * there, not here.
+ */
+public final class EventDispatcher<K, V> {
+
+  private final List<Registration<K, V>> registrations = new CopyOnWriteArrayList<>();
+  private volatile Set<EventType> types = EnumSet.noneOf(EventType.class);
+
+  /** Registers a listener; false when the same configuration is already registered. */
+  public synchronized boolean register(CacheEntryListenerConfiguration<K, V> config) {
+    for (Registration<K, V> r : registrations) {
+      if (r.config.equals(config)) {
+        return false;
+      }
+    }
+    registrations.add(new Registration<>(config));
+    recompute();
+    return true;
+  }
+
+  public synchronized void deregister(CacheEntryListenerConfiguration<K, V> config) {
+    for (Registration<K, V> r : registrations) {
+      if (r.config.equals(config)) {
+        registrations.remove(r);
+        r.close();
+      }
+    }
+    recompute();
+  }
+
+  /** True when some listener wants events of this type. */
+  public boolean wants(EventType type) {
+    return types.contains(type);
+  }
+
+  /** True when any listener is registered. */
+  public boolean any() {
+    return !types.isEmpty();
+  }
+
+  /** Delivers {@code events} to every interested listener, in order, before returning. */
+  public void dispatch(List<EntryEvent<K, V>> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    for (Registration<K, V> r : registrations) {
+      r.deliver(events);
+    }
+  }
+
+  public void dispatch(EntryEvent<K, V> event) {
+    dispatch(List.of(event));
+  }
+
+  public void close() {
+    for (Registration<K, V> r : registrations) {
+      r.close();
+    }
+    registrations.clear();
+    recompute();
+  }
+
+  private void recompute() {
+    Set<EventType> t = EnumSet.noneOf(EventType.class);
+    for (Registration<K, V> r : registrations) {
+      t.addAll(r.types);
+    }
+    types = t;
+  }
+
+  private static final class Registration<K, V> {
+    final CacheEntryListenerConfiguration<K, V> config;
+    final CacheEntryListener<? super K, ? super V> listener;
+    final CacheEntryEventFilter<? super K, ? super V> filter;
+    final Set<EventType> types = EnumSet.noneOf(EventType.class);
+
+    Registration(CacheEntryListenerConfiguration<K, V> config) {
+      this.config = config;
+      this.listener = config.getCacheEntryListenerFactory().create();
+      Factory<CacheEntryEventFilter<? super K, ? super V>> ff = config.getCacheEntryEventFilterFactory();
+      this.filter = ff == null ? null : ff.create();
+      if (listener instanceof CacheEntryCreatedListener) {
+        types.add(EventType.CREATED);
+      }
+      if (listener instanceof CacheEntryUpdatedListener) {
+        types.add(EventType.UPDATED);
+      }
+      if (listener instanceof CacheEntryRemovedListener) {
+        types.add(EventType.REMOVED);
+      }
+      if (listener instanceof CacheEntryExpiredListener) {
+        types.add(EventType.EXPIRED);
+      }
+    }
+
+    /**
+     * Delivers the events this listener wants, in order. Consecutive events of one type go to the
+     * listener in one call, so a {@code putAll} of many new keys is one {@code onCreated}.
+     */
+    void deliver(List<EntryEvent<K, V>> events) {
+      List<CacheEntryEvent<? extends K, ? extends V>> run = new ArrayList<>();
+      EventType runType = null;
+      for (EntryEvent<K, V> e : events) {
+        if (!types.contains(e.getEventType())) {
+          continue;
+        }
+        EntryEvent<K, V> shown = withoutUnwantedOldValue(e);
+        if (filter != null && !accepts(shown)) {
+          continue;
+        }
+        if (runType != null && runType != e.getEventType()) {
+          send(runType, run);
+          run = new ArrayList<>();
+        }
+        runType = e.getEventType();
+        run.add(shown);
+      }
+      if (runType != null) {
+        send(runType, run);
+      }
+    }
+
+    private boolean accepts(EntryEvent<K, V> event) {
+      try {
+        return filter.evaluate(event);
+      } catch (CacheEntryListenerException ex) {
+        throw ex;
+      } catch (RuntimeException ex) {
+        throw new CacheEntryListenerException(ex);
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void send(EventType type, List<CacheEntryEvent<? extends K, ? extends V>> run) {
+      try {
+        switch (type) {
+          case CREATED:
+            ((CacheEntryCreatedListener<K, V>) listener).onCreated(run);
+            break;
+          case UPDATED:
+            ((CacheEntryUpdatedListener<K, V>) listener).onUpdated(run);
+            break;
+          case REMOVED:
+            ((CacheEntryRemovedListener<K, V>) listener).onRemoved(run);
+            break;
+          default:
+            ((CacheEntryExpiredListener<K, V>) listener).onExpired(run);
+            break;
+        }
+      } catch (CacheEntryListenerException ex) {
+        throw ex;
+      } catch (RuntimeException ex) {
+        throw new CacheEntryListenerException(ex);
+      }
+    }
+
+    /**
+     * Drops an UPDATED event's old value when the listener did not ask for it. REMOVED and
+     * EXPIRED events keep theirs: there the old value is also the event's value, already at hand.
+     */
+    private EntryEvent<K, V> withoutUnwantedOldValue(EntryEvent<K, V> e) {
+      if (config.isOldValueRequired() || e.getEventType() != EventType.UPDATED || e.getOldValue() == null) {
+        return e;
+      }
+      return new EntryEvent<>(e.getSource(), e.getEventType(), e.getKey(), e.getValue(), null, false);
+    }
+
+    void close() {
+      for (Object o : new Object[] {listener, filter}) {
+        if (o instanceof Closeable) {
+          try {
+            ((Closeable) o).close();
+          } catch (IOException ignored) {
+            // closing a listener is best effort
+          }
+        }
+      }
+    }
+  }
+}

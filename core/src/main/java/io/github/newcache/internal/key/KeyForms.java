@@ -1,0 +1,97 @@
+package io.github.newcache.internal.key;
+
+import io.github.newcache.internal.codec.JavaSerialization;
+import io.github.newcache.internal.codec.Utf16;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The stable binary form of a cache key: what the key function hashes and what each stored entry
+ * carries to prove whose value it is.
+ *
+ * <ul>
+ *   <li>A {@code String} is its UTF-8 bytes, exactly, so {@code "games"} hashes like it did in
+ *       django-newcache.
+ *   <li>Anything else starts with byte {@code 0xFF}, which never occurs in UTF-8, then a type tag:
+ *       {@code I} + 4 bytes for Integer, {@code J} + 8 bytes for Long, {@code U} + UTF-16 for a
+ *       String holding unpaired surrogates (UTF-8 cannot carry those), {@code O} + Java
+ *       serialization for other types.
+ * </ul>
+ *
+ * Equal keys must give equal forms: a key type whose serialized form depends on more than its
+ * equality (say, a field holding a {@code HashSet}) is not a good cache key for any remote cache.
+ */
+public final class KeyForms {
+
+  private static final byte MARK = (byte) 0xFF;
+
+  private KeyForms() {}
+
+  public static byte[] encode(Object key) {
+    if (key instanceof String) {
+      String s = (String) key;
+      if (!hasSurrogates(s) || wellFormed(s)) {
+        return s.getBytes(StandardCharsets.UTF_8);
+      }
+      return tagged('U', Utf16.encode(s));
+    }
+    if (key instanceof Integer) {
+      return tagged('I', ByteBuffer.allocate(4).putInt((Integer) key).array());
+    }
+    if (key instanceof Long) {
+      return tagged('J', ByteBuffer.allocate(8).putLong((Long) key).array());
+    }
+    return tagged('O', JavaSerialization.serialize(key, "key"));
+  }
+
+  public static Object decode(byte[] form, ClassLoader loader) {
+    if (form.length == 0 || form[0] != MARK) {
+      return new String(form, StandardCharsets.UTF_8);
+    }
+    char tag = (char) form[1];
+    switch (tag) {
+      case 'U':
+        return Utf16.decode(form, 2, form.length - 2);
+      case 'I':
+        return ByteBuffer.wrap(form, 2, 4).getInt();
+      case 'J':
+        return ByteBuffer.wrap(form, 2, 8).getLong();
+      case 'O':
+        return JavaSerialization.deserialize(form, 2, form.length - 2, loader);
+      default:
+        throw new IllegalStateException("unknown key form tag '" + tag + "'");
+    }
+  }
+
+  private static byte[] tagged(char tag, byte[] payload) {
+    byte[] out = new byte[payload.length + 2];
+    out[0] = MARK;
+    out[1] = (byte) tag;
+    System.arraycopy(payload, 0, out, 2, payload.length);
+    return out;
+  }
+
+  private static boolean hasSurrogates(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isSurrogate(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean wellFormed(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,36 @@
+package io.github.newcache.internal.transport;
+
+import io.github.newcache.FailurePolicy;
+import io.github.newcache.internal.config.SecuritySettings;
+import io.github.newcache.internal.management.FailureStatistics;
+
+/**
+ * Stacks one cache's decorators on the manager's shared transport, outermost first: the failure
+ * policy ({@link FailureAbsorbingTransport} for {@code failures=miss}), then entry signing
+ * ({@link SigningTransport} when a {@code secret} is set). With neither, the cache talks to the
+ * shared transport directly, so the default fast paths stay one memcached command each.
+ */
+public final class CacheTransports {
+
+  private CacheTransports() {}
+
+  public static MemcachedTransport forCache(
+      MemcachedTransport shared,
+      SecuritySettings security,
+      FailurePolicy policy,
+      FailureStatistics failures) {
+    MemcachedTransport t = shared;
+    if (security.secret() != null) {
+      t = new SigningTransport(t, security.secret(), failures);
+    }
+    if (policy == FailurePolicy.MISS) {
+      t = new FailureAbsorbingTransport(t, failures);
+    }
+    return t;
+  }
+
+  /** Bytes each stored item carries beside the cache's envelope. */
+  public static int overhead(SecuritySettings security) {
+    return security.secret() != null ? SigningTransport.TAG_BYTES : 0;
+  }
+}

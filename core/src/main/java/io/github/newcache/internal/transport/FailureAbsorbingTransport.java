@@ -1,0 +1,134 @@
+package io.github.newcache.internal.transport;
+
+import io.github.newcache.internal.management.FailureStatistics;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import javax.cache.CacheException;
+
+/**
+ * The {@code failures=miss} policy: a memcached failure ({@link CacheException} from the transport
+ * below: a timeout, a server down or stalled, a full queue) becomes a miss for a read and a
+ * skipped write for a write, as if memcached had evicted the entry at once. Each is counted and
+ * logged at a bounded rate. Bad input ({@link IllegalArgumentException} and the like) still
+ * surfaces: it is the caller's error, not memcached's.
+ *
+ * <p>A skipped write reports success ({@code add} true, {@code cas} stored), so conditional
+ * operations finish instead of retrying against a server that is not there.
+ */
+public final class FailureAbsorbingTransport implements MemcachedTransport {
+
+  private final MemcachedTransport delegate;
+  private final FailureStatistics failures;
+
+  public FailureAbsorbingTransport(MemcachedTransport delegate, FailureStatistics failures) {
+    this.delegate = delegate;
+    this.failures = failures;
+  }
+
+  private void absorbed(CacheException e) {
+    failures.absorbed(e.getMessage());
+  }
+
+  @Override
+  public byte[] get(String key) {
+    try {
+      return delegate.get(key);
+    } catch (CacheException e) {
+      absorbed(e);
+      return null;
+    }
+  }
+
+  @Override
+  public Item gets(String key) {
+    try {
+      return delegate.gets(key);
+    } catch (CacheException e) {
+      absorbed(e);
+      return null;
+    }
+  }
+
+  @Override
+  public Map<String, byte[]> getAll(Collection<String> keys) {
+    try {
+      return delegate.getAll(keys);
+    } catch (CacheException e) {
+      absorbed(e);
+      return Map.of();
+    }
+  }
+
+  @Override
+  public void set(String key, int ttl, byte[] value) {
+    try {
+      delegate.set(key, ttl, value);
+    } catch (CacheException e) {
+      absorbed(e);
+    }
+  }
+
+  @Override
+  public void setAll(Map<String, byte[]> values, int ttl) {
+    try {
+      delegate.setAll(values, ttl);
+    } catch (CacheException e) {
+      absorbed(e);
+    }
+  }
+
+  @Override
+  public boolean add(String key, int ttl, byte[] value) {
+    try {
+      return delegate.add(key, ttl, value);
+    } catch (CacheException e) {
+      absorbed(e);
+      return true;
+    }
+  }
+
+  @Override
+  public CasOutcome cas(String key, long cas, int ttl, byte[] value) {
+    try {
+      return delegate.cas(key, cas, ttl, value);
+    } catch (CacheException e) {
+      absorbed(e);
+      return CasOutcome.STORED;
+    }
+  }
+
+  @Override
+  public boolean delete(String key) {
+    try {
+      return delegate.delete(key);
+    } catch (CacheException e) {
+      absorbed(e);
+      return false;
+    }
+  }
+
+  @Override
+  public int deleteAll(Collection<String> keys) {
+    try {
+      return delegate.deleteAll(keys);
+    } catch (CacheException e) {
+      absorbed(e);
+      return 0;
+    }
+  }
+
+  @Override
+  public List<String> keys(String prefix) {
+    try {
+      return delegate.keys(prefix);
+    } catch (CacheException e) {
+      absorbed(e);
+      return List.of();
+    }
+  }
+
+  /** The shared connection belongs to the manager; a cache's decorator closes nothing. */
+  @Override
+  public void close() {}
+}

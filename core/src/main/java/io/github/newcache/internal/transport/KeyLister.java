@@ -1,0 +1,104 @@
+package io.github.newcache.internal.transport;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import javax.cache.CacheException;
+
+/**
+ * Lists the keys on one memcached server with {@code lru_crawler metadump}, the only server-side
+ * enumeration memcached has.
+ *
+ * <p>Why this exists: JCache's {@code iterator}, {@code clear} and {@code removeAll} must see
+ * entries written by every client, not only those this JVM remembers. memcached keeps no index of
+ * keys by prefix, so the crawler walks the server's whole item space and this class keeps the keys
+ * that start with the cache's prefix. The cost is proportional to the number of items on the
+ * server. The crawler serves one dump at a time; a {@code BUSY} answer is retried until the
+ * deadline. The dump speaks the text protocol only, on its own short-lived connection.
+ *
+ * <p>Which walk: {@code metadump all} walks the LRU queues, and memcached's LRU maintainer keeps
+ * moving items between them (an item read just before the dump moves from HOT to WARM or COLD), so
+ * a walk racing the maintainer can skip live items: {@code removeAll()} then missed entries that a
+ * {@code get} had touched a moment earlier. {@code metadump hash} (recent memcached 1.6 releases)
+ * walks the hash table instead, where items never move, so it sees every item that existed for the
+ * whole walk. Servers too old for it answer {@code ERROR}; from then on this lister uses the LRU walk.
+ */
+final class KeyLister {
+
+  private static final String HASH_WALK = "lru_crawler metadump hash\r\n";
+  private static final String LRU_WALK = "lru_crawler metadump all\r\n";
+
+  private final int timeoutMillis;
+  /** False once a server has refused the hash walk: it is too old, use the LRU walk. */
+  private volatile boolean hashWalk = true;
+
+  KeyLister(int timeoutMillis) {
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  List<String> keys(InetSocketAddress server, String prefix) {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    while (true) {
+      List<String> keys = new ArrayList<>();
+      String command = hashWalk ? HASH_WALK : LRU_WALK;
+      String refusal = dump(server, prefix, keys, command);
+      if (refusal == null) {
+        return keys;
+      }
+      if (HASH_WALK.equals(command) && refusal.startsWith("ERROR")) {
+        hashWalk = false;
+        continue;
+      }
+      if (!refusal.startsWith("BUSY") || System.nanoTime() > deadline) {
+        throw new CacheException(
+            "memcached at " + server + " refused to list its keys (lru_crawler metadump): "
+                + refusal);
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CacheException("interrupted while listing keys on " + server, e);
+      }
+    }
+  }
+
+  /** Returns null on success, or the server's refusal line. */
+  private String dump(InetSocketAddress server, String prefix, List<String> into, String command) {
+    try (Socket socket = new Socket()) {
+      socket.connect(server, timeoutMillis);
+      socket.setSoTimeout(timeoutMillis);
+      OutputStream out = socket.getOutputStream();
+      out.write(command.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII), 65536);
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.equals("END")) {
+          return null;
+        }
+        if (!line.startsWith("key=")) {
+          return line;
+        }
+        int end = line.indexOf(' ');
+        String encoded = end < 0 ? line.substring(4) : line.substring(4, end);
+        String key = URLDecoder.decode(encoded, StandardCharsets.UTF_8);
+        if (key.startsWith(prefix)) {
+          into.add(key);
+        }
+      }
+      throw new CacheException("memcached at " + server + " closed the key listing early");
+    } catch (IOException e) {
+      throw new CacheException("cannot list keys on memcached at " + server + ": " + e, e);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.github.newcache.internal.transport;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The narrow seam between the cache and memcached. Everything above this interface speaks in
+ * memcached keys, byte arrays, TTLs and CAS tokens; only implementations of it know which client
+ * library is underneath.
+ *
+ * <p>Every method either completes within the configured operation timeout or throws {@link
+ * javax.cache.CacheException}. TTLs are memcached exptime values, already converted (see {@link
+ * io.github.newcache.internal.expiry.Ttl}).
+ */
+public interface MemcachedTransport extends AutoCloseable {
+
+  /** The stored bytes, or {@code null} when memcached holds nothing under the key. */
+  byte[] get(String key);
+
+  /** The stored bytes with their CAS token, or {@code null}. */
+  Item gets(String key);
+
+  /** All present keys in one multi-get round trip per server. Missing keys are absent. */
+  Map<String, byte[]> getAll(Collection<String> keys);
+
+  /** Stores unconditionally and waits for the server's acknowledgement. */
+  void set(String key, int ttl, byte[] value);
+
+  /** Stores all entries with one TTL, pipelined, then waits for every acknowledgement. */
+  void setAll(Map<String, byte[]> values, int ttl);
+
+  /** Stores only if memcached holds nothing under the key; true when stored. */
+  boolean add(String key, int ttl, byte[] value);
+
+  /** Replaces the item only if it is still the version read with {@code cas}. */
+  CasOutcome cas(String key, long cas, int ttl, byte[] value);
+
+  /** Deletes unconditionally; true when memcached held an item. */
+  boolean delete(String key);
+
+  /** Deletes all keys pipelined, then waits for every answer; returns how many items existed. */
+  int deleteAll(Collection<String> keys);
+
+  /**
+   * Every key on every server that starts with {@code prefix} (all keys when it is empty). This
+   * walks each server's whole item space, so its cost grows with the server, not with the cache.
+   */
+  List<String> keys(String prefix);
+
+  /** Closes connections and stops the client's threads. */
+  @Override
+  void close();
+}
