@@ -1,149 +1,91 @@
 package io.github.newcache;
 
-import io.github.newcache.codec.ValueCodec;
-import io.github.newcache.internal.codec.RejectedValueException;
 import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventDispatcher;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
-import io.github.newcache.internal.expiry.Ttl;
-import io.github.newcache.internal.herd.HerdStatistics;
 import io.github.newcache.internal.herd.LoadCoordinator;
-import io.github.newcache.internal.key.KeyForms;
-import io.github.newcache.internal.key.MemcachedKeys;
+import io.github.newcache.internal.integration.WriteThrough;
+import io.github.newcache.internal.integration.WriterLocks;
 import io.github.newcache.internal.management.CacheStatistics;
 import io.github.newcache.internal.management.FailureStatistics;
-import io.github.newcache.internal.processor.ProcessorEntry;
-import io.github.newcache.internal.store.Envelope;
-import io.github.newcache.internal.transport.CasOutcome;
-import io.github.newcache.internal.transport.Item;
-import io.github.newcache.internal.transport.MemcachedTransport;
-import io.github.newcache.key.KeyMangler;
-import io.github.newcache.key.KeySpace;
-import io.github.newcache.key.Md5KeyMangler;
-import java.nio.charset.StandardCharsets;
+import io.github.newcache.internal.management.JmxRegistration;
+import io.github.newcache.internal.store.Applied;
+import io.github.newcache.internal.store.Current;
+import io.github.newcache.internal.store.Decision;
+import io.github.newcache.internal.store.Encoded;
+import io.github.newcache.internal.store.EntryStore;
+import io.github.newcache.internal.store.Found;
+import io.github.newcache.internal.store.Slot;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import javax.cache.Cache;
-import javax.cache.CacheException;
 import javax.cache.CacheManager;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.configuration.Configuration;
 import javax.cache.event.EventType;
-import javax.cache.integration.CacheLoader;
-import javax.cache.integration.CacheLoaderException;
-import javax.cache.integration.CacheWriter;
-import javax.cache.integration.CacheWriterException;
 import javax.cache.integration.CompletionListener;
 import javax.cache.processor.EntryProcessor;
-import javax.cache.processor.EntryProcessorException;
 import javax.cache.processor.EntryProcessorResult;
 
 /**
  * A JCache {@link Cache} whose entries live in memcached.
  *
- * <p>Each entry is one memcached item under the key the {@link KeyMangler} gives, holding an
- * {@link Envelope}: absolute expiry, the owning namespace and key form, and the encoded value.
- * Reads obey the envelope's expiry, not memcached's TTL. Conditional operations and entry
- * processors read with {@code gets} and write with {@code add} or {@code cas}, retrying when
- * another client got there first, so they are atomic across every client of the servers. A
- * conditional remove is a {@code cas} with a negative TTL, which memcached treats as an atomic
- * delete.
+ * <p>This class holds the JCache rules: which expiry applies, what counts as a hit, which events
+ * fire with which old values, when the writer runs. Every memcached command for an entry comes
+ * from its {@link EntryStore}: an operation that depends on what is stored hands the store a
+ * decision ({@link Decision}) to apply atomically with {@link EntryStore#compute}, so it holds
+ * across every client of the servers. Read-through, single-flight loads and stale-while-revalidate
+ * live in a subclass that the factory picks when the cache has a loader.
+ *
+ * <p>Write-through: with a {@link javax.cache.integration.CacheWriter}, every operation that calls
+ * the writer holds the key for the whole fleet while it calls it and writes memcached ({@link
+ * LoadCoordinator#locked}), so two clients never interleave a writer call and a memcached write,
+ * and an operation that returns false (or does nothing) never called the writer. Once the writer
+ * has run, the operation's memcached write follows it whatever another client did meanwhile, so the
+ * system of record and the cache agree.
  *
  * <p>Fast paths: with no listeners and an eternal (or modified/touched) expiry policy, a put is
  * one {@code set}; with an expiry policy that never changes on access, a get is one {@code get}.
- *
- * <p>How entries are enumerated (iterator, clear, removeAll()): memcached keeps no per-prefix
- * index, so each server's keys are listed with {@code lru_crawler metadump}, filtered by the
- * cache's key prefix, and the matching items fetched in multi-gets of 100 and checked against the
- * envelope. The cost grows with the number of items on the servers, not only in this cache.
  */
-public final class NewcacheCache<K, V> implements Cache<K, V> {
-
-  private static final byte[] TOMBSTONE = {0};
-  private static final System.Logger REFRESH_LOG = System.getLogger(NewcacheCache.class.getName());
-  private static final int BATCH = 100;
-  private static final int MAX_ATTEMPTS = 10_000;
-  /** Room memcached needs beside the value: the key (up to 250 bytes) and its item header. */
-  private static final int ITEM_OVERHEAD = 320;
+public class NewcacheCache<K, V> implements Cache<K, V> {
 
   private final String name;
   private final NewcacheCacheManager manager;
   private final NewcacheConfiguration<K, V> config;
-  private final MemcachedTransport transport;
-  private final KeyMangler mangler;
-  private final KeySpace space;
-  private final String prefix;
-  private final byte[] namespace;
-  private final ValueCodec codec;
-  /** The manager's loader carrying this cache's deserialization allow-list. */
-  private final ClassLoader classLoader;
+  final EntryStore<K, V> store;
+  final ExpiryCalculator expiry;
+  final EventDispatcher<K, V> events;
+  final CacheStatistics stats;
+  final WriteThrough<K, V> writer;
+  private final WriterLocks locks;
+  private final EntryProcessing<K, V> processing;
+  final LoadCoordinator herd;
   private final FailureStatistics failures;
-  private final ExpiryCalculator expiry;
-  private final EventDispatcher<K, V> events;
-  private final CacheStatistics stats;
-  private final CacheLoader<K, V> cacheLoader;
-  private final CacheWriter<K, V> writer;
-  private final ExecutorService executor;
-  private final LongSupplier clock;
-  private final int maxStoredBytes;
-  private final boolean trustedMangler;
-  private final LoadCoordinator herd;
-  private final long staleMillis;
+  private final JmxRegistration jmx;
   private volatile boolean closed;
 
-  NewcacheCache(
-      String name,
-      NewcacheCacheManager manager,
-      NewcacheConfiguration<K, V> config,
-      MemcachedTransport transport,
-      KeyMangler mangler,
-      KeySpace space,
-      ValueCodec codec,
-      ExpiryCalculator expiry,
-      EventDispatcher<K, V> events,
-      CacheStatistics stats,
-      CacheLoader<K, V> cacheLoader,
-      CacheWriter<K, V> writer,
-      ExecutorService executor,
-      LongSupplier clock,
-      int maxItemSize,
-      ClassLoader valueLoader,
-      FailureStatistics failures,
-      LoadCoordinator herd) {
-    this.name = name;
-    this.manager = manager;
-    this.config = config;
-    this.transport = transport;
-    this.mangler = mangler;
-    this.space = space;
-    this.prefix = mangler.prefix(space);
-    this.namespace = space.namespace().getBytes(StandardCharsets.US_ASCII);
-    this.codec = codec;
-    this.classLoader = valueLoader;
-    this.failures = failures;
-    this.expiry = expiry;
-    this.events = events;
-    this.stats = stats;
-    this.cacheLoader = cacheLoader;
-    this.writer = writer;
-    this.executor = executor;
-    this.clock = clock;
-    this.maxStoredBytes = maxItemSize - ITEM_OVERHEAD;
-    this.trustedMangler = mangler.getClass() == io.github.newcache.key.Md5KeyMangler.class;
-    this.herd = herd;
-    this.staleMillis = config.getStaleWhileRevalidateMillis();
+  NewcacheCache(CacheContext<K, V> context) {
+    this.name = context.name();
+    this.manager = context.manager();
+    this.config = context.config();
+    this.store = context.store();
+    this.expiry = context.expiry();
+    this.events = context.events();
+    this.stats = context.statistics();
+    this.writer = context.writer();
+    this.herd = context.herd();
+    this.locks = new WriterLocks(writer, herd);
+    this.processing = new EntryProcessing<>(this, context.config().isSingleFlight());
+    this.failures = context.failures();
+    this.jmx = context.jmx();
   }
 
   // ---------------------------------------------------------------- reads
@@ -151,211 +93,97 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   @Override
   public V get(K key) {
     checkOpen();
-    Slot s = slot(key);
+    Slot<K> s = store.slot(key);
     long start = stats.start();
-    V value = readLive(s);
+    V value = read(s, true);
     if (value != null) {
       stats.hits(1);
     } else {
       stats.misses(1);
-      if (config.isReadThrough() && cacheLoader != null) {
-        value = config.isSingleFlight()
-            ? herd.load(s.mkey, () -> readLive(s), () -> loadAndStore(s))
-            : loadAndStore(s);
-      }
+      value = loadMissing(s);
     }
     stats.getTime(start);
     return value;
   }
 
-  /** The live value, applying access expiry; null when absent or expired. */
-  private V readLive(Slot s) {
-    if (expiry.accessNeverChanges()) {
-      byte[] raw = transport.get(s.mkey);
-      Envelope env = Envelope.parse(raw, namespace, s.form);
-      if (env == null) {
-        return null;
-      }
-      long now = clock.getAsLong();
-      if (env.isExpired(now)) {
-        V stale = staleWhileRevalidating(s, env, now);
-        if (stale != null) {
-          return stale;
-        }
-        expired(s, now);
-        return null;
-      }
-      return decode(env);
-    }
-    Current cur = read(s);
-    if (!cur.live()) {
-      if (cur.env() != null) {
-        long now = clock.getAsLong();
-        V stale = staleWhileRevalidating(s, cur.env(), now);
-        if (stale != null) {
-          return stale;
-        }
-        expired(s, now);
-      }
-      return null;
-    }
-    V value = decode(cur.env());
-    if (value == null) {
-      return null; // refused by the deserialization filter: a miss
-    }
-    touchOnAccess(s, cur);
-    return value;
-  }
-
   /**
-   * Stale-while-revalidate (opt-in, beyond the spec): within the window after expiry, answers with
-   * the previous value and lets one client in the fleet refresh it in the background. Null when the
-   * window does not apply.
+   * The live value, applying access expiry; null when absent, expired or refused. An expired entry
+   * may still answer when {@code staleAllowed} and the loading layer serves it stale.
    */
-  private V staleWhileRevalidating(Slot s, Envelope env, long now) {
-    if (staleMillis == 0
-        || cacheLoader == null
-        || !config.isReadThrough()
-        || now >= env.expiresAt() + staleMillis) {
-      return null;
-    }
-    V stale = decode(env);
-    if (stale != null) {
-      herd.staleRead();
-      herd.refreshInBackground(s.mkey, () -> refresh(s));
-    }
-    return stale;
-  }
-
-  /** Loads a key again and stores the result over whatever is there; failures leave the old entry. */
-  private void refresh(Slot s) {
-    if (closed) {
-      return;
-    }
-    try {
-      V loaded = load(s.key);
-      if (loaded != null) {
-        checkValue(loaded);
-        List<EntryEvent<K, V>> out = new ArrayList<>(1);
-        storeLoaded(s, loaded, out, false);
-        events.dispatch(out);
-      }
-    } catch (RuntimeException e) {
-      REFRESH_LOG.log(System.Logger.Level.WARNING, "background refresh of a key in cache " + name + " failed: " + e);
-    }
-  }
-
-  /** Applies the access expiry to a live entry just read; best effort if another client wins. */
-  private void touchOnAccess(Slot s, Current cur) {
-    long now = clock.getAsLong();
-    long at = expiry.forAccess(now);
-    if (at == ExpiryCalculator.UNCHANGED || at == cur.env().expiresAt()) {
-      return;
-    }
-    if (at <= now) {
-      transport.cas(s.mkey, cur.item().cas(), Ttl.EXPIRED, TOMBSTONE);
+  V read(Slot<K> s, boolean staleAllowed) {
+    Current<V> cur;
+    if (expiry.accessNeverChanges()) {
+      cur = store.get(s);
     } else {
-      transport.cas(s.mkey, cur.item().cas(), ttl(at, now), Envelope.withExpiry(cur.item().value(), at));
+      cur = store.compute(s, c -> c.liveValue() != null ? Decision.touch(expiry.forAccess(c.now())) : Decision.keep()).before();
     }
+    if (cur.present()) {
+      return cur.value();
+    }
+    return cur.expired() ? expiredRead(s, cur, staleAllowed) : null;
   }
 
-  /** Removes an entry found expired; the client whose CAS wins raises the EXPIRED event. */
-  private void expired(Slot s, long now) {
+  /** What a read of an expired entry answers: nothing, after removing it for its EXPIRED event. */
+  V expiredRead(Slot<K> s, Current<V> cur, boolean staleAllowed) {
+    expired(s);
+    return null;
+  }
+
+  /** Removes an entry found expired; the client whose removal takes raises the EXPIRED event. */
+  void expired(Slot<K> s) {
     if (!events.wants(EventType.EXPIRED)) {
       return;
     }
-    Current cur = read(s);
-    if (cur.env() == null || !cur.env().isExpired(now)) {
-      return;
-    }
-    if (transport.cas(s.mkey, cur.item().cas(), Ttl.EXPIRED, TOMBSTONE) == CasOutcome.STORED) {
-      V old = decode(cur.env());
-      events.dispatch(new EntryEvent<>(this, EventType.EXPIRED, s.key, old, old, true));
+    Applied<V> a = store.compute(s, c -> c.expired() ? Decision.remove() : Decision.keep());
+    if (a.decision().kind() == Decision.Kind.REMOVE && a.before().expired()) {
+      V old = a.before().value();
+      events.dispatch(new EntryEvent<>(this, EventType.EXPIRED, s.key(), old, old, true));
     }
   }
 
-  private V loadAndStore(Slot s) {
-    V loaded = load(s.key);
-    if (loaded != null) {
-      checkValue(loaded);
-      List<EntryEvent<K, V>> out = new ArrayList<>(1);
-      storeLoaded(s, loaded, out, true);
-      events.dispatch(out);
-    }
-    return loaded;
+  /** The value for a key found missing by {@code get}: none here; read-through loads it. */
+  V loadMissing(Slot<K> s) {
+    return null;
   }
 
-  private V load(K key) {
-    try {
-      return cacheLoader.load(key);
-    } catch (CacheLoaderException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new CacheLoaderException("the cache loader failed for key " + key + ": " + e, e);
-    }
+  /** The values for keys found missing by {@code getAll}: none here; read-through loads them. */
+  Map<K, V> loadMissing(List<Slot<K>> missing) {
+    return Map.of();
   }
 
-  /** Stores a loaded value as a write (events, no writer); {@code onlyIfAbsent} keeps newer writes. */
-  private void storeLoaded(Slot s, V value, List<EntryEvent<K, V>> out, boolean onlyIfAbsent) {
-    byte[] encoded = encode(value, s);
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Current cur = read(s);
-      long now = clock.getAsLong();
-      if (cur.live()) {
-        if (onlyIfAbsent) {
-          return;
-        }
-        long at = expiry.forUpdate(now);
-        if (at == ExpiryCalculator.UNCHANGED) {
-          at = cur.env().expiresAt();
-        }
-        V old = decode(cur.env());
-        if (write(s, cur, at, encoded, now)) {
-          out.add(new EntryEvent<>(this, EventType.UPDATED, s.key, value, old, true));
-          return;
-        }
-      } else {
-        long at = expiry.forCreation(now);
-        if (at <= now) {
-          return;
-        }
-        if (write(s, cur, at, encoded, now)) {
-          out.add(new EntryEvent<>(this, EventType.CREATED, s.key, value, null, false));
-          return;
-        }
-      }
-    }
-    throw contention(s);
+  /** The loader an entry processor may call for an absent entry: none here. */
+  Function<K, V> processorLoader() {
+    return null;
   }
 
   @Override
   public Map<K, V> getAll(Set<? extends K> keys) {
     checkOpen();
     Objects.requireNonNull(keys, "keys");
-    List<Slot> slots = slots(keys);
+    List<Slot<K>> slots = store.slots(keys);
     long start = stats.start();
     Map<K, V> result = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
-    List<Slot> missing = new ArrayList<>();
+    List<Slot<K>> missing = new ArrayList<>();
     if (expiry.accessNeverChanges()) {
-      Map<String, byte[]> raw = transport.getAll(memcachedKeys(slots));
-      long now = clock.getAsLong();
-      for (Slot s : slots) {
-        Envelope env = Envelope.parse(raw.get(s.mkey), namespace, s.form);
-        V value = env != null && !env.isExpired(now) ? decode(env) : null;
+      List<Current<V>> found = store.getAll(slots);
+      for (int i = 0; i < slots.size(); i++) {
+        Slot<K> s = slots.get(i);
+        Current<V> cur = found.get(i);
+        V value = cur.liveValue();
         if (value != null) {
-          result.put(s.key, value);
+          result.put(s.key(), value);
         } else {
-          if (env != null) {
-            expired(s, now);
+          if (cur.expired()) {
+            expired(s);
           }
           missing.add(s);
         }
       }
     } else {
-      for (Slot s : slots) {
-        V v = readLive(s);
-        if (v != null) {
-          result.put(s.key, v);
+      for (Slot<K> s : slots) {
+        V value = read(s, true);
+        if (value != null) {
+          result.put(s.key(), value);
         } else {
           missing.add(s);
         }
@@ -363,182 +191,96 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     }
     stats.hits(result.size());
     stats.misses(missing.size());
-    if (!missing.isEmpty() && config.isReadThrough() && cacheLoader != null) {
-      result.putAll(loadAll(missing, false));
+    if (!missing.isEmpty()) {
+      result.putAll(loadMissing(missing));
     }
     stats.getTime(start);
-    return result;
-  }
-
-  private Map<K, V> loadAll(List<Slot> slots, boolean replace) {
-    Map<K, Slot> byKey = new LinkedHashMap<>();
-    for (Slot s : slots) {
-      byKey.put(s.key, s);
-    }
-    Map<K, V> loaded;
-    try {
-      loaded = cacheLoader.loadAll(byKey.keySet());
-    } catch (CacheLoaderException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new CacheLoaderException("the cache loader failed for keys " + byKey.keySet() + ": " + e, e);
-    }
-    Map<K, V> result = new LinkedHashMap<>();
-    List<EntryEvent<K, V>> out = new ArrayList<>();
-    if (loaded != null) {
-      for (Map.Entry<K, V> e : loaded.entrySet()) {
-        Slot s = byKey.get(e.getKey());
-        if (s != null && e.getValue() != null) {
-          storeLoaded(s, e.getValue(), out, !replace);
-          result.put(e.getKey(), e.getValue());
-        }
-      }
-    }
-    events.dispatch(out);
     return result;
   }
 
   @Override
   public boolean containsKey(K key) {
     checkOpen();
-    Slot s = slot(key);
-    Envelope env = Envelope.parse(transport.get(s.mkey), namespace, s.form);
-    return env != null && !env.isExpired(clock.getAsLong());
+    return store.get(store.slot(key)).present();
   }
 
   @Override
   public void loadAll(Set<? extends K> keys, boolean replaceExistingValues, CompletionListener listener) {
     checkOpen();
     Objects.requireNonNull(keys, "keys");
-    List<Slot> slots = slots(keys);
-    CompletionListener done = listener == null ? NO_LISTENER : listener;
-    if (cacheLoader == null) {
-      done.onCompletion();
-      return;
+    store.slots(keys); // checks the keys
+    if (listener != null) {
+      listener.onCompletion(); // no loader: nothing to load
     }
-    executor.execute(
-        () -> {
-          try {
-            List<Slot> todo = new ArrayList<>();
-            for (Slot s : slots) {
-              if (replaceExistingValues || !containsKey(s.key)) {
-                todo.add(s);
-              }
-            }
-            if (!todo.isEmpty()) {
-              loadAll(todo, replaceExistingValues);
-            }
-            done.onCompletion();
-          } catch (Exception e) {
-            done.onException(e instanceof CacheLoaderException ? e : new CacheLoaderException(e));
-          }
-        });
   }
-
-  private static final CompletionListener NO_LISTENER =
-      new CompletionListener() {
-        @Override
-        public void onCompletion() {}
-
-        @Override
-        public void onException(Exception e) {}
-      };
 
   // ---------------------------------------------------------------- writes
 
   @Override
   public void put(K key, V value) {
     checkOpen();
-    Slot s = slot(key);
-    checkValue(value);
+    Slot<K> s = store.slot(key);
+    Encoded<V> e = store.encode(s, value);
     long start = stats.start();
-    byte[] encoded = encode(value, s);
-    writeThrough(key, value);
     List<EntryEvent<K, V>> out = new ArrayList<>(1);
-    putEncoded(s, value, encoded, out, false);
+    locked(s, () -> {
+      writer.write(key, value);
+      return put(s, e, out, false);
+    });
     stats.putTime(start);
     events.dispatch(out);
   }
 
+  /** True when a write's outcome depends on nothing stored: no expiry from the old entry, no event needing it. */
+  private boolean blindWrites() {
+    return expiry.writeIgnoresOldEntry() && !events.wants(EventType.CREATED) && !events.wants(EventType.UPDATED);
+  }
+
   /**
-   * Stores one value and counts the put; returns the old live value when {@code wantOld} (else
-   * null). A new entry that its expiry policy expires at once is not stored and not a put.
+   * Stores one value, counts the put and collects its event; returns the old live value when
+   * {@code wantOld} (else null). A new entry that its expiry policy expires at once is not stored
+   * and not a put.
    */
-  private V putEncoded(Slot s, V value, byte[] encoded, List<EntryEvent<K, V>> out, boolean wantOld) {
-    if (!wantOld
-        && expiry.writeIgnoresOldEntry()
-        && !events.wants(EventType.CREATED)
-        && !events.wants(EventType.UPDATED)) {
-      long now = clock.getAsLong();
-      long at = expiry.forCreation(now);
-      if (at <= now) {
-        transport.delete(s.mkey);
-      } else {
-        transport.set(s.mkey, ttl(at, now), envelope(s, at, encoded));
+  private V put(Slot<K> s, Encoded<V> e, List<EntryEvent<K, V>> out, boolean wantOld) {
+    if (!wantOld && blindWrites()) {
+      long at = expiry.forCreation(store.now());
+      store.set(s, e, at);
+      if (at > store.now()) {
         stats.puts(1);
       }
       return null;
     }
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Current cur = read(s);
-      long now = clock.getAsLong();
-      if (cur.live()) {
-        long at = expiry.forUpdate(now);
-        if (at == ExpiryCalculator.UNCHANGED) {
-          at = cur.env().expiresAt();
-        }
-        V old = decode(cur.env());
-        if (write(s, cur, at, encoded, now)) {
-          stats.puts(1);
-          out.add(new EntryEvent<>(this, EventType.UPDATED, s.key, value, old, true));
-          return old;
-        }
-      } else {
-        long at = expiry.forCreation(now);
-        if (at <= now) {
-          return null;
-        }
-        if (write(s, cur, at, encoded, now)) {
-          stats.puts(1);
-          out.add(new EntryEvent<>(this, EventType.CREATED, s.key, value, null, false));
-          return null;
-        }
-      }
-    }
-    throw contention(s);
+    Applied<V> a = store.compute(s, c -> Decision.write(e, expiry.forWrite(c.present(), c.now())));
+    return written(s, e, a, out);
   }
 
-  /**
-   * Writes {@code encoded} over what {@code cur} read: {@code add} when memcached held nothing,
-   * {@code cas} otherwise; an expiry at or before now removes the entry instead. True when it took.
-   */
-  private boolean write(Slot s, Current cur, long at, byte[] encoded, long now) {
-    if (at <= now) {
-      return cur.item() == null
-          || transport.cas(s.mkey, cur.item().cas(), Ttl.EXPIRED, TOMBSTONE) == CasOutcome.STORED;
+  /** Counts and collects the event of a write that {@code a} applied; returns the old live value. */
+  private V written(Slot<K> s, Encoded<V> e, Applied<V> a, List<EntryEvent<K, V>> out) {
+    if (a.before().present()) {
+      V old = a.before().value();
+      stats.puts(1);
+      out.add(new EntryEvent<>(this, EventType.UPDATED, s.key(), e.value(), old, true));
+      return old;
     }
-    byte[] stored = envelope(s, at, encoded);
-    if (cur.item() == null) {
-      return transport.add(s.mkey, ttl(at, now), stored);
+    if (a.stored()) {
+      stats.puts(1);
+      out.add(new EntryEvent<>(this, EventType.CREATED, s.key(), e.value(), null, false));
     }
-    return transport.cas(s.mkey, cur.item().cas(), ttl(at, now), stored) == CasOutcome.STORED;
-  }
-
-  /** Removes what {@code cur} read, atomically; true when it took. */
-  private boolean erase(Slot s, Current cur) {
-    return transport.cas(s.mkey, cur.item().cas(), Ttl.EXPIRED, TOMBSTONE) == CasOutcome.STORED;
+    return null;
   }
 
   @Override
   public V getAndPut(K key, V value) {
     checkOpen();
-    Slot s = slot(key);
-    checkValue(value);
+    Slot<K> s = store.slot(key);
+    Encoded<V> e = store.encode(s, value);
     long start = stats.start();
-    byte[] encoded = encode(value, s);
-    writeThrough(key, value);
     List<EntryEvent<K, V>> out = new ArrayList<>(1);
-    V old = putEncoded(s, value, encoded, out, true);
+    V old =
+        locked(s, () -> {
+          writer.write(key, value);
+          return put(s, e, out, true);
+        });
     if (old != null) {
       stats.hits(1);
     } else {
@@ -555,107 +297,81 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     checkOpen();
     Objects.requireNonNull(map, "map");
     int n = map.size();
-    List<Slot> slots = new ArrayList<>(n);
-    List<V> values = new ArrayList<>(n);
-    for (Map.Entry<? extends K, ? extends V> e : map.entrySet()) {
-      slots.add(slot(e.getKey()));
-      checkValue(e.getValue());
-      values.add(e.getValue());
+    List<Slot<K>> slots = new ArrayList<>(n);
+    List<V> given = new ArrayList<>(n);
+    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+      slots.add(store.slot(entry.getKey()));
+      store.checkValue(entry.getValue());
+      given.add(entry.getValue());
     }
-    List<byte[]> encoded = new ArrayList<>(n);
+    // Every value is checked and encoded before the writer sees any.
+    List<Encoded<V>> values = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      encoded.add(encode(values.get(i), slots.get(i)));
+      values.add(store.encode(slots.get(i), given.get(i)));
     }
     long start = stats.start();
-    CacheWriterException failure = null;
-    boolean[] unwritten = new boolean[n];
-    if (writer != null) {
-      List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        entries.add(new NewcacheEntry<>(slots.get(i).key, values.get(i)));
-      }
-      try {
-        writer.writeAll(entries);
-      } catch (RuntimeException e) {
-        failure = writerFailure(e);
-        // Entries the writer did not take stay in the collection: they are not cached.
-        Set<Object> left = new HashSet<>();
-        for (Cache.Entry<? extends K, ? extends V> entry : entries) {
-          left.add(entry.getKey());
-        }
-        for (int i = 0; i < n; i++) {
-          unwritten[i] = left.contains(slots.get(i).key);
-        }
-      }
-    }
     List<EntryEvent<K, V>> out = new ArrayList<>();
-    if (expiry.writeIgnoresOldEntry()
-        && !events.wants(EventType.CREATED)
-        && !events.wants(EventType.UPDATED)) {
-      // Fast path: one pipelined batch of sets.
-      long now = clock.getAsLong();
-      long at = expiry.forCreation(now);
-      Map<String, byte[]> items = new LinkedHashMap<>(n * 4 / 3 + 1);
-      for (int i = 0; i < n; i++) {
-        if (!unwritten[i]) {
-          items.put(slots.get(i).mkey, envelope(slots.get(i), at, encoded.get(i)));
-        }
-      }
-      if (at <= now) {
-        transport.deleteAll(items.keySet());
-      } else {
-        transport.setAll(items, ttl(at, now));
-        stats.puts(items.size());
-      }
-    } else {
-      for (int i = 0; i < n; i++) {
-        if (!unwritten[i]) {
-          putEncoded(slots.get(i), values.get(i), encoded.get(i), out, false);
-        }
-      }
-    }
+    WriteThrough.Partial<K> partial =
+        lockedAll(slots, () -> {
+          List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
+          for (int j = 0; j < n; j++) {
+            entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
+          }
+          WriteThrough.Partial<K> p = writer.writeAll(entries);
+          // Entries the writer did not take are not cached.
+          List<Slot<K>> written = new ArrayList<>(n);
+          List<Encoded<V>> writtenValues = new ArrayList<>(n);
+          for (int j = 0; j < n; j++) {
+            if (!p.left().contains(slots.get(j).key())) {
+              written.add(slots.get(j));
+              writtenValues.add(values.get(j));
+            }
+          }
+          if (blindWrites()) {
+            // one pipelined batch of sets
+            stats.puts(store.setAll(written, writtenValues, expiry.forCreation(store.now())));
+          } else {
+            for (int j = 0; j < written.size(); j++) {
+              put(written.get(j), writtenValues.get(j), out, false);
+            }
+          }
+          return p;
+        });
     stats.putTime(start);
     events.dispatch(out);
-    if (failure != null) {
-      throw failure;
+    if (partial.failure() != null) {
+      throw partial.failure();
     }
   }
-
 
   @Override
   public boolean putIfAbsent(K key, V value) {
     checkOpen();
-    Slot s = slot(key);
-    checkValue(value);
+    Slot<K> s = store.slot(key);
+    Encoded<V> e = store.encode(s, value);
     long start = stats.start();
-    byte[] encoded = encode(value, s);
-    if (writer == null && expiry.isEternal()) {
+    if (!writer.enabled() && expiry.isEternal() && store.add(s, e, expiry.forCreation(store.now()))) {
       // Optimistic: an absent key takes one add. Only when the add fails is the occupant read, to
-      // tell a live entry from a stale or foreign item (the loop below).
-      long now = clock.getAsLong();
-      if (transport.add(s.mkey, ttl(Envelope.ETERNAL, now), envelope(s, Envelope.ETERNAL, encoded))) {
-        return absentPut(key, value, start, true);
-      }
+      // tell a live entry from a stale or foreign item.
+      return absentPut(key, value, start, true);
     }
-    boolean wrote = false;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Current cur = read(s);
-      if (cur.live()) {
-        stats.hits(1);
-        stats.getTime(start);
-        return false;
-      }
-      if (!wrote) {
-        writeThrough(key, value);
-        wrote = true;
-      }
-      long now = clock.getAsLong();
-      long at = expiry.forCreation(now);
-      if (at <= now || write(s, cur, at, encoded, now)) {
-        return absentPut(key, value, start, at > now);
-      }
+    Applied<V> a =
+        locked(s, () -> {
+          WriterOnce once = new WriterOnce();
+          return store.compute(s, c -> {
+            if (c.present() && !once.ran) {
+              return Decision.keep();
+            }
+            once.write(key, value);
+            return Decision.write(e, expiry.forCreation(c.now()));
+          });
+        });
+    if (a.decision().kind() == Decision.Kind.KEEP) {
+      stats.hits(1);
+      stats.getTime(start);
+      return false;
     }
-    throw contention(s);
+    return absentPut(key, value, start, a.stored());
   }
 
   /** Statistics and event of a putIfAbsent that found the key absent; {@code stored} false when it expired at once. */
@@ -670,19 +386,39 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     return true;
   }
 
+  /**
+   * The writer's part of one conditional operation: it runs at most once, and once it has run, the
+   * operation's write must follow whatever a later attempt reads, so the cache ends up agreeing
+   * with the system of record.
+   */
+  private final class WriterOnce {
+    boolean ran;
+
+    void write(K key, V value) {
+      if (!ran && writer.enabled()) {
+        writer.write(key, value);
+        ran = true;
+      }
+    }
+
+    void delete(K key) {
+      if (!ran && writer.enabled()) {
+        writer.delete(key);
+        ran = true;
+      }
+    }
+  }
 
   @Override
   public boolean remove(K key) {
     checkOpen();
-    Slot s = slot(key);
+    Slot<K> s = store.slot(key);
     long start = stats.start();
-    deleteThrough(key);
-    boolean removed;
-    if (blindDeleteIsExact()) {
-      removed = transport.delete(s.mkey);
-    } else {
-      removed = removeLive(s, null) != null;
-    }
+    boolean removed =
+        locked(s, () -> {
+          writer.delete(key);
+          return blindDeleteIsExact() ? store.delete(s) : removeLive(s) != null;
+        });
     if (removed) {
       stats.removals(1);
     }
@@ -695,72 +431,40 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
    * keys share an item), nothing expires, and no listener needs the old value.
    */
   private boolean blindDeleteIsExact() {
-    return trustedMangler && expiry.isEternal() && !events.wants(EventType.REMOVED);
+    return store.exactKeys() && expiry.isEternal() && !events.wants(EventType.REMOVED);
   }
 
-  /**
-   * Atomically removes the live entry (only if its value equals {@code expected}, when given);
-   * returns the removed value, or null when nothing was removed.
-   */
-  private V removeLive(Slot s, V expected) {
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Current cur = read(s);
-      if (!cur.live()) {
-        return null;
-      }
-      V old = decode(cur.env());
-      if (expected != null && !expected.equals(old)) {
-        return null;
-      }
-      if (erase(s, cur)) {
-        events.dispatch(new EntryEvent<>(this, EventType.REMOVED, s.key, old, old, true));
-        return old;
-      }
+  /** Atomically removes the live entry and raises its REMOVED event; the removed value, or null. */
+  Applied<V> removeLive(Slot<K> s) {
+    Applied<V> a = store.compute(s, c -> c.present() ? Decision.remove() : Decision.keep());
+    if (!a.removedLive()) {
+      return null;
     }
-    throw contention(s);
+    V old = a.before().value();
+    events.dispatch(new EntryEvent<>(this, EventType.REMOVED, s.key(), old, old, true));
+    return a;
   }
 
   @Override
   public boolean remove(K key, V oldValue) {
     checkOpen();
-    Slot s = slot(key);
-    checkValue(oldValue);
-    long start = stats.start();
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Current cur = read(s);
-      if (!cur.live()) {
-        stats.misses(1);
-        stats.getTime(start);
-        return false;
-      }
-      V old = decode(cur.env());
-      if (!oldValue.equals(old)) {
-        stats.hits(1);
-        stats.getTime(start);
-        touchOnAccess(s, cur);
-        return false;
-      }
-      deleteThrough(key);
-      if (erase(s, cur)) {
-        stats.hits(1);
-        stats.removals(1);
-        stats.getTime(start);
-        stats.removeTime(start);
-        events.dispatch(new EntryEvent<>(this, EventType.REMOVED, key, old, old, true));
-        return true;
-      }
-    }
-    throw contention(s);
+    Slot<K> s = store.slot(key);
+    store.checkValue(oldValue);
+    return conditional(s, oldValue, null).decision().kind() == Decision.Kind.REMOVE;
   }
 
   @Override
   public V getAndRemove(K key) {
     checkOpen();
-    Slot s = slot(key);
+    Slot<K> s = store.slot(key);
     long start = stats.start();
-    deleteThrough(key);
-    V old = removeLive(s, null);
-    if (old != null) {
+    Applied<V> a =
+        locked(s, () -> {
+          writer.delete(key);
+          return removeLive(s);
+        });
+    V old = a == null ? null : a.before().value();
+    if (a != null) {
       stats.hits(1);
       stats.removals(1);
     } else {
@@ -774,150 +478,138 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   @Override
   public boolean replace(K key, V oldValue, V newValue) {
     checkOpen();
-    Slot s = slot(key);
-    checkValue(oldValue);
-    checkValue(newValue);
-    return replace(s, oldValue, newValue) != null;
+    Slot<K> s = store.slot(key);
+    store.checkValue(oldValue);
+    return conditional(s, oldValue, store.encode(s, newValue)).decision().kind() == Decision.Kind.WRITE;
   }
 
   @Override
   public boolean replace(K key, V value) {
     checkOpen();
-    Slot s = slot(key);
-    checkValue(value);
-    return replace(s, null, value) != null;
+    Slot<K> s = store.slot(key);
+    return conditional(s, null, store.encode(s, value)).decision().kind() == Decision.Kind.WRITE;
   }
 
   @Override
   public V getAndReplace(K key, V value) {
     checkOpen();
-    Slot s = slot(key);
-    checkValue(value);
-    return replace(s, null, value);
+    Slot<K> s = store.slot(key);
+    Applied<V> a = conditional(s, null, store.encode(s, value));
+    return a.decision().kind() == Decision.Kind.WRITE ? a.before().value() : null;
   }
 
-  /** Replaces a live entry (whose value equals {@code expected}, when given); returns the old value or null. */
-  private V replace(Slot s, V expected, V value) {
+  /**
+   * Changes a live entry whose value equals {@code expected} (any live entry when null): writes
+   * {@code replacement}, or removes the entry when that is null. The lookup counts as a hit or a
+   * miss; a value that differs gets its access expiry. Returns what was applied.
+   */
+  private Applied<V> conditional(Slot<K> s, V expected, Encoded<V> replacement) {
     long start = stats.start();
-    byte[] encoded = encode(value, s);
-    boolean wrote = false;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Current cur = read(s);
-      if (!cur.live()) {
-        stats.misses(1);
-        stats.getTime(start);
-        return null;
-      }
-      V old = decode(cur.env());
-      if (expected != null && !expected.equals(old)) {
-        stats.hits(1);
-        stats.getTime(start);
-        touchOnAccess(s, cur);
-        return null;
-      }
-      if (!wrote) {
-        writeThrough(s.key, value);
-        wrote = true;
-      }
-      long now = clock.getAsLong();
-      long at = expiry.forUpdate(now);
-      if (at == ExpiryCalculator.UNCHANGED) {
-        at = cur.env().expiresAt();
-      }
-      if (write(s, cur, at, encoded, now)) {
-        stats.hits(1);
-        stats.puts(1);
-        stats.getTime(start);
-        stats.putTime(start);
-        events.dispatch(new EntryEvent<>(this, EventType.UPDATED, s.key, value, old, true));
-        return old;
+    K key = s.key();
+    Applied<V> a =
+        locked(s, () -> {
+          WriterOnce once = new WriterOnce();
+          return store.compute(s, c -> {
+            if (!once.ran) {
+              if (!c.present()) {
+                return Decision.keep();
+              }
+              if (expected != null && !expected.equals(c.value())) {
+                return Decision.touch(expiry.forAccess(c.now()));
+              }
+            }
+            if (replacement == null) {
+              once.delete(key);
+              return Decision.remove();
+            }
+            once.write(key, replacement.value());
+            return Decision.write(replacement, expiry.forWrite(c.present(), c.now()));
+          });
+        });
+    Decision.Kind done = a.decision().kind();
+    if (a.before().present() || done == Decision.Kind.WRITE || done == Decision.Kind.REMOVE) {
+      stats.hits(1);
+    } else {
+      stats.misses(1);
+    }
+    stats.getTime(start);
+    V old = a.before().value();
+    if (done == Decision.Kind.WRITE) {
+      stats.puts(1);
+      stats.putTime(start);
+      events.dispatch(new EntryEvent<>(this, EventType.UPDATED, key, replacement.value(), old, true));
+    } else if (done == Decision.Kind.REMOVE) {
+      stats.removals(1);
+      stats.removeTime(start);
+      if (a.removedLive()) {
+        events.dispatch(new EntryEvent<>(this, EventType.REMOVED, key, old, old, true));
       }
     }
-    throw contention(s);
+    return a;
   }
 
   @Override
   public void removeAll(Set<? extends K> keys) {
     checkOpen();
     Objects.requireNonNull(keys, "keys");
-    removeSlots(slots(keys));
+    remove(store.slots(keys));
   }
 
-  private void removeSlots(List<Slot> slots) {
+  private void remove(List<Slot<K>> slots) {
     long start = stats.start();
-    Set<K> toRemove = new LinkedHashSet<>();
-    for (Slot s : slots) {
-      toRemove.add(s.key);
-    }
-    CacheWriterException failure = null;
-    if (writer != null && !toRemove.isEmpty()) {
-      Collection<Object> pending = new LinkedHashSet<>(toRemove);
-      try {
-        writer.deleteAll(pending);
-      } catch (RuntimeException e) {
-        failure = writerFailure(e);
-        // Keys the writer did not delete stay in the collection: they stay cached.
-        toRemove.removeIf(pending::contains);
-      }
-    }
-    long removed = 0;
-    if (blindDeleteIsExact()) {
-      // Fast path, as in remove(K): nothing expires and nobody needs old values, so whatever
-      // memcached holds under the key is the entry; one pipelined batch of deletes.
-      List<String> mkeys = new ArrayList<>(slots.size());
-      for (Slot s : slots) {
-        if (toRemove.contains(s.key)) {
-          mkeys.add(s.mkey);
-        }
-      }
-      removed = transport.deleteAll(mkeys);
-    } else {
-      for (Slot s : slots) {
-        if (toRemove.contains(s.key) && removeLive(s, null) != null) {
-          removed++;
-        }
-      }
-    }
-    stats.removals(removed);
+    WriteThrough.Partial<K> partial =
+        lockedAll(slots, () -> {
+          Set<K> keys = new LinkedHashSet<>();
+          for (Slot<K> s : slots) {
+            keys.add(s.key());
+          }
+          WriteThrough.Partial<K> p = writer.deleteAll(keys);
+          // Keys the writer did not delete stay cached.
+          List<Slot<K>> todo = new ArrayList<>(slots.size());
+          for (Slot<K> s : slots) {
+            if (!p.left().contains(s.key())) {
+              todo.add(s);
+            }
+          }
+          long removed = 0;
+          if (blindDeleteIsExact()) {
+            // As in remove(K): one pipelined batch of deletes.
+            removed = store.deleteAll(todo);
+          } else {
+            for (Slot<K> s : todo) {
+              if (removeLive(s) != null) {
+                removed++;
+              }
+            }
+          }
+          stats.removals(removed);
+          return p;
+        });
     stats.removeTime(start);
-    if (failure != null) {
-      throw failure;
+    if (partial.failure() != null) {
+      throw partial.failure();
     }
   }
 
   @Override
   public void removeAll() {
     checkOpen();
-    List<Slot> slots = new ArrayList<>();
-    for (Found f : scan()) {
-      slots.add(f.slot);
+    List<Slot<K>> slots = new ArrayList<>();
+    for (Iterator<Found<K, V>> it = store.entries(); it.hasNext(); ) {
+      slots.add(it.next().slot());
     }
-    removeSlots(slots);
+    remove(slots);
   }
 
   @Override
   public void clear() {
     checkOpen();
-    clearData();
+    store.clear();
   }
 
-  /** Deletes every entry of this cache on the servers: no events, writer or statistics. */
+  /** Deletes every entry of this cache on the servers: no events, writer or statistics (destroyCache). */
   void clearData() {
-    List<String> keys = transport.keys(prefix);
-    for (int i = 0; i < keys.size(); i += BATCH) {
-      List<String> batch = keys.subList(i, Math.min(keys.size(), i + BATCH));
-      if (trustedMangler) {
-        transport.deleteAll(batch);
-        continue;
-      }
-      List<String> ours = new ArrayList<>();
-      for (Map.Entry<String, byte[]> e : transport.getAll(batch).entrySet()) {
-        if (Envelope.parse(e.getValue(), namespace, null) != null) {
-          ours.add(e.getKey());
-        }
-      }
-      transport.deleteAll(ours);
-    }
+    store.clear();
   }
 
   // ---------------------------------------------------------------- entry processors
@@ -925,135 +617,9 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   @Override
   public <T> T invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments) {
     checkOpen();
-    Slot s = slot(key);
+    Slot<K> s = store.slot(key);
     Objects.requireNonNull(processor, "processor");
-    if (!config.isSingleFlight()) {
-      return invokeLoop(s, processor, arguments, null);
-    }
-    // One processor at a time per key in this JVM; on an absent entry, one creator at a time in
-    // the fleet (so @Cacheable(sync=true)-style loaders run once).
-    return herd.exclusive(
-        s.mkey,
-        waited -> {
-          Current first = read(s);
-          if (first.live()) {
-            return invokeLoop(s, processor, arguments, first);
-          }
-          return herd.withLease(
-              s.mkey, () -> read(s).live(), () -> invokeLoop(s, processor, arguments, null));
-        });
-  }
-
-  /** Runs the processor and applies its outcome with CAS, again when another client got there first. */
-  private <T> T invokeLoop(Slot s, EntryProcessor<K, V, T> processor, Object[] arguments, Current initial) {
-    K key = s.key;
-    long start = stats.start();
-    Function<K, V> loadFn =
-        config.isReadThrough() && cacheLoader != null ? k -> load(k) : null;
-    Current next = initial;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Current cur = next != null ? next : read(s);
-      next = null;
-      V original = cur.live() ? decode(cur.env()) : null;
-      ProcessorEntry<K, V> entry = new ProcessorEntry<>(key, original, loadFn);
-      T result;
-      try {
-        result = processor.process(entry, arguments);
-      } catch (EntryProcessorException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new EntryProcessorException(e);
-      }
-      if (apply(s, cur, entry, start)) {
-        // The lookup decides hit or miss, whatever the processor then does with the entry.
-        if (original != null) {
-          stats.hits(1);
-        } else {
-          stats.misses(1);
-        }
-        stats.getTime(start);
-        return result;
-      }
-    }
-    throw contention(s);
-  }
-
-  /**
-   * Applies what a processor did with one CAS; false when another client changed the entry, so
-   * the processor runs again on what is there now. Hits and misses are counted by the caller.
-   */
-  private boolean apply(Slot s, Current cur, ProcessorEntry<K, V> entry, long start) {
-    long now = clock.getAsLong();
-    switch (entry.outcome()) {
-      case NONE:
-        if (entry.readPresent()) {
-          touchOnAccess(s, cur);
-        }
-        return true;
-      case LOADED:
-        {
-          long at = expiry.forCreation(now);
-          V v = entry.value();
-          checkValue(v);
-          if (at > now && !write(s, cur, at, encode(v, s), now)) {
-            return false;
-          }
-          if (at > now) {
-            events.dispatch(new EntryEvent<>(this, EventType.CREATED, s.key, v, null, false));
-          }
-          return true;
-        }
-      case CREATED:
-        {
-          V v = entry.value();
-          checkValue(v);
-          byte[] encoded = encode(v, s);
-          writeThrough(s.key, v);
-          long at = expiry.forCreation(now);
-          if (!write(s, cur, at, encoded, now)) {
-            return false;
-          }
-          if (at > now) {
-            stats.puts(1);
-            stats.putTime(start);
-            events.dispatch(new EntryEvent<>(this, EventType.CREATED, s.key, v, null, false));
-          }
-          return true;
-        }
-      case UPDATED:
-        {
-          V v = entry.value();
-          checkValue(v);
-          byte[] encoded = encode(v, s);
-          writeThrough(s.key, v);
-          long at = expiry.forUpdate(now);
-          if (at == ExpiryCalculator.UNCHANGED) {
-            at = cur.env().expiresAt();
-          }
-          if (!write(s, cur, at, encoded, now)) {
-            return false;
-          }
-          stats.puts(1);
-          stats.putTime(start);
-          events.dispatch(new EntryEvent<>(this, EventType.UPDATED, s.key, v, entry.original(), true));
-          return true;
-        }
-      default: // REMOVED
-        {
-          deleteThrough(s.key);
-          if (entry.original() == null) {
-            return true;
-          }
-          if (!erase(s, cur)) {
-            return false;
-          }
-          stats.removals(1);
-          stats.removeTime(start);
-          V old = entry.original();
-          events.dispatch(new EntryEvent<>(this, EventType.REMOVED, s.key, old, old, true));
-          return true;
-        }
-    }
+    return processing.invoke(s, processor, arguments);
   }
 
   @Override
@@ -1062,25 +628,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     checkOpen();
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(processor, "processor");
-    for (K k : keys) {
-      Objects.requireNonNull(k, "a key in keys");
-    }
-    Map<K, EntryProcessorResult<T>> results = new LinkedHashMap<>();
-    for (K k : keys) {
-      try {
-        T r = invoke(k, processor, arguments);
-        if (r != null) {
-          results.put(k, () -> r);
-        }
-      } catch (EntryProcessorException e) {
-        results.put(
-            k,
-            () -> {
-              throw e;
-            });
-      }
-    }
-    return results;
+    return processing.invokeAll(store.slots(keys), processor, arguments);
   }
 
   // ---------------------------------------------------------------- iteration
@@ -1088,120 +636,22 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
   @Override
   public Iterator<Cache.Entry<K, V>> iterator() {
     checkOpen();
-    return new EntryIterator(transport.keys(prefix));
+    return new CacheIterator<>(this, store.entries());
   }
 
-  /** A live entry found by scanning the servers. */
-  private final class Found {
-    final Slot slot;
-    final V value;
+  // ---------------------------------------------------------------- write-through locking
 
-    Found(Slot slot, V value) {
-      this.slot = slot;
-      this.value = value;
-    }
+  /** Runs {@code body} holding the key for the fleet when a writer must stay together with memcached. */
+  <T> T locked(Slot<K> s, Supplier<T> body) {
+    return locks.locked(s.memcachedKey(), body);
   }
 
-  /** Every live entry of this cache on the servers, without statistics or access expiry. */
-  private List<Found> scan() {
-    List<Found> found = new ArrayList<>();
-    List<String> keys = transport.keys(prefix);
-    for (int i = 0; i < keys.size(); i += BATCH) {
-      found.addAll(fetch(keys.subList(i, Math.min(keys.size(), i + BATCH))));
+  private <T> T lockedAll(List<Slot<K>> slots, Supplier<T> body) {
+    List<String> mkeys = new ArrayList<>(slots.size());
+    for (Slot<K> s : slots) {
+      mkeys.add(s.memcachedKey());
     }
-    return found;
-  }
-
-  private List<Found> fetch(List<String> mkeys) {
-    List<Found> found = new ArrayList<>();
-    Map<String, byte[]> raw = transport.getAll(mkeys);
-    long now = clock.getAsLong();
-    for (String mkey : mkeys) {
-      Envelope env = Envelope.parse(raw.get(mkey), namespace, null);
-      if (env == null || env.isExpired(now)) {
-        continue;
-      }
-      byte[] form = env.keyForm();
-      K key;
-      try {
-        @SuppressWarnings("unchecked")
-        K k = (K) KeyForms.decode(form, classLoader);
-        key = k;
-      } catch (RejectedValueException e) {
-        failures.rejected(e.getMessage());
-        continue;
-      }
-      if (!mkey.equals(mangle(form))) {
-        continue; // not where this key belongs: left by another key function
-      }
-      V value = decode(env);
-      if (value == null) {
-        continue; // refused by the deserialization filter
-      }
-      found.add(new Found(new Slot(key, form, mkey), value));
-    }
-    return found;
-  }
-
-  private final class EntryIterator implements Iterator<Cache.Entry<K, V>> {
-    private final List<String> keys;
-    private int position;
-    private final List<Found> buffer = new ArrayList<>();
-    private int index;
-    private Found last;
-
-    EntryIterator(List<String> keys) {
-      this.keys = keys;
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (index >= buffer.size()) {
-        if (position >= keys.size()) {
-          return false;
-        }
-        buffer.clear();
-        index = 0;
-        int end = Math.min(keys.size(), position + BATCH);
-        buffer.addAll(fetch(keys.subList(position, end)));
-        position = end;
-      }
-      return true;
-    }
-
-    @Override
-    public Cache.Entry<K, V> next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      last = buffer.get(index++);
-      long start = stats.start();
-      stats.hits(1);
-      stats.getTime(start);
-      if (!expiry.accessNeverChanges()) {
-        Current cur = read(last.slot);
-        if (cur.live()) {
-          touchOnAccess(last.slot, cur);
-        }
-      }
-      return new NewcacheEntry<>(last.slot.key, last.value);
-    }
-
-    @Override
-    public void remove() {
-      checkOpen();
-      if (last == null) {
-        throw new IllegalStateException("next() has not been called, or remove() was already called");
-      }
-      Slot s = last.slot;
-      last = null;
-      long start = stats.start();
-      deleteThrough(s.key);
-      if (removeLive(s, null) != null) {
-        stats.removals(1);
-      }
-      stats.removeTime(start);
-    }
+    return locks.lockedAll(mkeys, body);
   }
 
   // ---------------------------------------------------------------- configuration and lifecycle
@@ -1224,10 +674,11 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     config.removeCacheEntryListenerConfiguration(listenerConfig);
   }
 
+  /** An unmodifiable snapshot of the configuration: changing it throws, and never changes the cache. */
   @Override
   public <C extends Configuration<K, V>> C getConfiguration(Class<C> clazz) {
     if (clazz.isInstance(config)) {
-      return clazz.cast(config);
+      return clazz.cast(new UnmodifiableConfiguration<>(config));
     }
     throw new IllegalArgumentException(
         "the configuration of cache " + name + " is a " + config.getClass().getName() + ", not a " + clazz.getName());
@@ -1237,13 +688,27 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     return config;
   }
 
-  CacheStatistics statistics() {
-    return stats;
+  /** Switches statistics on or off, with their MXBeans. */
+  void enableStatistics(boolean enabled) {
+    config.setStatisticsEnabled(enabled);
+    stats.setEnabled(enabled);
+    jmx.statistics(enabled);
+  }
+
+  /** Switches the configuration MXBean on or off. */
+  void enableManagement(boolean enabled) {
+    config.setManagementEnabled(enabled);
+    jmx.management(enabled);
   }
 
   /** What thundering-herd protection did for this cache in this JVM. */
-  public HerdStatistics herdStatistics() {
+  public HerdStatisticsMXBean herdStatistics() {
     return herd.statistics();
+  }
+
+  /** Failures this cache absorbed ({@code failures=miss}) and stored entries it refused. */
+  public FailureStatisticsMXBean failureStatistics() {
+    return failures;
   }
 
   @Override
@@ -1265,17 +730,38 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     closeResources();
   }
 
-  /** Marks the cache closed and closes its loader, writer and listeners; used by the manager. */
+  /** Registers the MXBeans its configuration switches on; the manager calls it once the cache is its own. */
+  void registerMBeans() {
+    if (config.isManagementEnabled()) {
+      jmx.management(true);
+    }
+    if (config.isStatisticsEnabled()) {
+      jmx.statistics(true);
+    }
+  }
+
+  /** Unregisters every MXBean of the cache; the manager calls it as it forgets the cache. */
+  void unregisterMBeans() {
+    jmx.unregisterAll();
+  }
+
+  /**
+   * Marks the cache closed and closes its writer, expiry policy and listeners; used by the
+   * manager. Its data stays on the servers.
+   */
   void closeResources() {
     closed = true;
     events.close();
-    for (Object o : new Object[] {cacheLoader, writer, expiry.policy()}) {
-      if (o instanceof AutoCloseable) {
-        try {
-          ((AutoCloseable) o).close();
-        } catch (Exception ignored) {
-          // closing user resources is best effort
-        }
+    closeQuietly(writer.resource());
+    closeQuietly(expiry.policy());
+  }
+
+  static void closeQuietly(Object o) {
+    if (o instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) o).close();
+      } catch (Exception ignored) {
+        // closing user resources is best effort
       }
     }
   }
@@ -1293,169 +779,7 @@ public final class NewcacheCache<K, V> implements Cache<K, V> {
     throw new IllegalArgumentException("cannot unwrap cache " + name + " to " + clazz.getName());
   }
 
-  // ---------------------------------------------------------------- helpers
-
-  /** A key with its stable form and memcached key. */
-  private final class Slot {
-    final K key;
-    final byte[] form;
-    final String mkey;
-
-    Slot(K key, byte[] form, String mkey) {
-      this.key = key;
-      this.form = form;
-      this.mkey = mkey;
-    }
-  }
-
-  /** What memcached holds for a slot: the raw item, its envelope if it is ours, and whether live. */
-  private record Current(Item item, Envelope env, boolean live) {}
-
-  private Current read(Slot s) {
-    Item item = transport.gets(s.mkey);
-    if (item == null) {
-      return new Current(null, null, false);
-    }
-    Envelope env = Envelope.parse(item.value(), namespace, s.form);
-    return new Current(item, env, env != null && !env.isExpired(clock.getAsLong()));
-  }
-
-  private Slot slot(K key) {
-    Objects.requireNonNull(key, "key");
-    Class<?> keyType = config.getKeyType();
-    if (keyType != Object.class && !keyType.isInstance(key)) {
-      throw new ClassCastException(
-          "cache " + name + " takes keys of type " + keyType.getName() + ", not " + key.getClass().getName());
-    }
-    byte[] form = KeyForms.encode(key);
-    return new Slot(key, form, mangle(form));
-  }
-
-  private String mangle(byte[] form) {
-    if (trustedMangler) {
-      // The default key function, inlined: its output is legal by construction.
-      return Md5KeyMangler.key(prefix, form);
-    }
-    return MemcachedKeys.check(mangler.mangle(space, form), mangler);
-  }
-
-  private List<Slot> slots(Collection<? extends K> keys) {
-    for (K k : keys) {
-      Objects.requireNonNull(k, "a key in keys");
-    }
-    List<Slot> slots = new ArrayList<>(keys.size());
-    Set<K> seen = keys instanceof Set ? null : new HashSet<>();
-    for (K k : keys) {
-      if (seen == null || seen.add(k)) {
-        slots.add(slot(k));
-      }
-    }
-    return slots;
-  }
-
-  /** The slots' memcached keys, each once (distinct keys share one only under a custom mangler). */
-  private List<String> memcachedKeys(List<Slot> slots) {
-    List<String> keys = new ArrayList<>(slots.size());
-    for (Slot s : slots) {
-      keys.add(s.mkey);
-    }
-    return trustedMangler ? keys : new ArrayList<>(new LinkedHashSet<>(keys));
-  }
-
-  private void checkValue(V value) {
-    Objects.requireNonNull(value, "value");
-    Class<?> valueType = config.getValueType();
-    if (valueType != Object.class && !valueType.isInstance(value)) {
-      throw new ClassCastException(
-          "cache " + name + " takes values of type " + valueType.getName() + ", not " + value.getClass().getName());
-    }
-  }
-
-  /**
-   * The value's stored form with room for the envelope header in front (filled by {@link
-   * #envelope}), so a put allocates and copies the value once.
-   */
-  private byte[] encode(V value, Slot s) {
-    byte[] encoded = codec.encode(value, Envelope.headerLength(namespace, s.form));
-    int size = encoded.length;
-    if (size > maxStoredBytes) {
-      throw new IllegalArgumentException(
-          "the value for key " + abbreviate(s.key) + " in cache " + name + " takes " + size
-              + " bytes stored; memcached's item size limit (maxItemSize) leaves room for "
-              + maxStoredBytes + " bytes");
-    }
-    return encoded;
-  }
-
-  /**
-   * memcached's TTL for an entry expiring at {@code at}: with stale-while-revalidate, memcached
-   * keeps the item for the window after expiry so the previous value can still be served.
-   */
-  private int ttl(long at, long now) {
-    return Ttl.of(at == Envelope.ETERNAL || staleMillis == 0 ? at : at + staleMillis, now);
-  }
-
-  private byte[] envelope(Slot s, long at, byte[] encoded) {
-    return Envelope.fill(encoded, namespace, s.form, at);
-  }
-
-  /**
-   * The entry's value, or null (counted) when the deserialization filter refuses it: a planted or
-   * foreign entry reads as a miss and its classes are never instantiated.
-   */
-  @SuppressWarnings("unchecked")
-  private V decode(Envelope env) {
-    try {
-      return (V) env.value(codec, classLoader);
-    } catch (RejectedValueException e) {
-      failures.rejected(e.getMessage());
-      return null;
-    }
-  }
-
-  /** Failures this cache absorbed ({@code failures=miss}) and stored entries it refused. */
-  public FailureStatistics failureStatistics() {
-    return failures;
-  }
-
-  private void writeThrough(K key, V value) {
-    if (writer == null) {
-      return;
-    }
-    try {
-      writer.write(new NewcacheEntry<>(key, value));
-    } catch (RuntimeException e) {
-      throw writerFailure(e);
-    }
-  }
-
-  private void deleteThrough(K key) {
-    if (writer == null) {
-      return;
-    }
-    try {
-      writer.delete(key);
-    } catch (RuntimeException e) {
-      throw writerFailure(e);
-    }
-  }
-
-  private static CacheWriterException writerFailure(RuntimeException e) {
-    return e instanceof CacheWriterException ? (CacheWriterException) e : new CacheWriterException(e);
-  }
-
-  private CacheException contention(Slot s) {
-    return new CacheException(
-        "gave up on key " + abbreviate(s.key) + " in cache " + name + " after " + MAX_ATTEMPTS
-            + " attempts: other clients kept changing it");
-  }
-
-  private static String abbreviate(Object key) {
-    String s = String.valueOf(key);
-    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
-  }
-
-  private void checkOpen() {
+  void checkOpen() {
     if (closed) {
       throw new IllegalStateException("cache " + name + " is closed");
     }

@@ -3,6 +3,7 @@ package io.github.newcache;
 import io.github.newcache.codec.ValueCodec;
 import io.github.newcache.internal.config.CacheDeclaration;
 import io.github.newcache.internal.config.ManagerSettings;
+import io.github.newcache.internal.expiry.TimeSource;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import io.github.newcache.internal.transport.SpyTransport;
 import io.github.newcache.key.KeyMangler;
@@ -18,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.CacheManager;
@@ -31,6 +33,9 @@ import javax.cache.spi.CachingProvider;
  */
 public final class NewcacheCacheManager implements CacheManager {
 
+  /** Loads (loadAll, background refreshes) that run at once per manager; more wait in a queue. */
+  static final int LOADER_THREADS = 4;
+
   private final NewcacheCachingProvider provider;
   private final URI uri;
   private final ClassLoader classLoader;
@@ -40,11 +45,27 @@ public final class NewcacheCacheManager implements CacheManager {
   private final KeyMangler keyMangler;
   private final ValueCodec valueCodec;
   private final ThreadPoolExecutor executor;
+  private final TimeSource clock;
   private final Map<String, NewcacheCache<?, ?>> caches = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   NewcacheCacheManager(
       NewcacheCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties, ManagerSettings settings) {
+    this(provider, uri, classLoader, properties, settings, s -> new SpyTransport(s.transport()), TimeSource.SYSTEM);
+  }
+
+  /**
+   * A manager over the transport {@code transports} builds, reading time from {@code clock}: tests
+   * of the JCache rules hand in an in-memory transport and a clock they move.
+   */
+  NewcacheCacheManager(
+      NewcacheCachingProvider provider,
+      URI uri,
+      ClassLoader classLoader,
+      Properties properties,
+      ManagerSettings settings,
+      Function<ManagerSettings, MemcachedTransport> transports,
+      TimeSource clock) {
     this.provider = provider;
     this.uri = uri;
     this.classLoader = classLoader;
@@ -52,12 +73,16 @@ public final class NewcacheCacheManager implements CacheManager {
     this.settings = settings;
     this.keyMangler = instantiate(settings.keyMangler(), KeyMangler.class, "keyMangler");
     this.valueCodec = instantiate(settings.valueCodec(), ValueCodec.class, "valueCodec");
-    this.transport = new SpyTransport(settings);
+    this.clock = clock;
+    this.transport = transports.apply(settings);
     AtomicInteger threads = new AtomicInteger();
+    // Loader threads start as work comes, up to LOADER_THREADS running at once, and end when idle:
+    // core = max, with core threads timing out (a pool with 0 core threads never grows past one
+    // until its queue is full).
     this.executor =
         new ThreadPoolExecutor(
-            0,
-            4,
+            LOADER_THREADS,
+            LOADER_THREADS,
             10,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(10_000),
@@ -130,12 +155,12 @@ public final class NewcacheCacheManager implements CacheManager {
     NewcacheConfiguration<K, V> config = new NewcacheConfiguration<>(configuration);
     KeyMangler mangler = config.getKeyMangler() == null ? keyMangler : config.getKeyMangler();
     ValueCodec codec = config.getValueCodec() == null ? valueCodec : config.getValueCodec();
-    NewcacheCache<K, V> cache = CacheFactory.create(cacheName, this, config, transport, mangler, codec, executor);
+    NewcacheCache<K, V> cache = CacheFactory.create(cacheName, this, config, transport, mangler, codec, executor, clock);
     if (caches.putIfAbsent(cacheName, cache) != null) {
       cache.closeResources();
       throw new CacheException("cache " + cacheName + " already exists in cache manager " + uri);
     }
-    CacheFactory.registerBeans(cache);
+    cache.registerMBeans();
     return cache;
   }
 
@@ -191,8 +216,9 @@ public final class NewcacheCacheManager implements CacheManager {
 
   /** Forgets a cache that is closing; its data stays on the servers. */
   void release(NewcacheCache<?, ?> cache) {
-    caches.remove(cache.getName(), cache);
-    CacheFactory.unregisterBeans(cache);
+    if (caches.remove(cache.getName(), cache)) {
+      cache.unregisterMBeans();
+    }
   }
 
   @Override
@@ -200,7 +226,7 @@ public final class NewcacheCacheManager implements CacheManager {
     checkOpen();
     NewcacheCache<?, ?> cache = caches.get(Objects.requireNonNull(cacheName, "cacheName"));
     if (cache != null) {
-      CacheFactory.setManagement(cache, enabled);
+      cache.enableManagement(enabled);
     }
   }
 
@@ -209,7 +235,7 @@ public final class NewcacheCacheManager implements CacheManager {
     checkOpen();
     NewcacheCache<?, ?> cache = caches.get(Objects.requireNonNull(cacheName, "cacheName"));
     if (cache != null) {
-      CacheFactory.setStatistics(cache, enabled);
+      cache.enableStatistics(enabled);
     }
   }
 

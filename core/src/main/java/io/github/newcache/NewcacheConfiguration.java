@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import io.github.newcache.codec.ValueCodec;
+import io.github.newcache.internal.config.Settings;
 import io.github.newcache.key.KeyMangler;
 import javax.cache.configuration.CompleteConfiguration;
 import javax.cache.configuration.Configuration;
@@ -17,9 +18,9 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   private transient KeyMangler keyMangler;
   private transient ValueCodec valueCodec;
   private FailurePolicy failurePolicy = FailurePolicy.EXCEPTION;
-  private boolean singleFlight = true;
-  private long leaseTimeoutMillis = 10_000;
-  private long staleWhileRevalidateMillis;
+  private boolean singleFlight = Settings.SINGLE_FLIGHT.defaultValue();
+  private long leaseTimeoutMillis = Settings.LEASE_TIMEOUT.defaultValue();
+  private long staleWhileRevalidateMillis = Settings.STALE_WHILE_REVALIDATE.defaultValue();
 
   public NewcacheConfiguration() {}
 

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.internal.expiry.Expiry;
 import io.github.newcache.internal.expiry.Ttl;
+import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.store.Envelope;
-import io.github.newcache.key.Md5KeyMangler;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.RawMemcached;
@@ -31,7 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class StorageFormatTest {
 
   private static String mkey(TestManagers managers, String cache, String key) {
-    return managers.flavor() + "-1-" + cache + "-" + Md5KeyMangler.md5Hex(key.getBytes(StandardCharsets.UTF_8));
+    return managers.flavor() + "-1-" + cache + "-" + Hashing.md5Hex(key.getBytes(StandardCharsets.UTF_8));
   }
 
   private static MutableConfiguration<String, String> config() {
@@ -53,7 +54,7 @@ class StorageFormatTest {
       Envelope env = Envelope.parse(raw.get(mkey(managers, "eternal", key)),
           "eternal".getBytes(StandardCharsets.US_ASCII), key.getBytes(StandardCharsets.UTF_8));
       assertNotNull(env);
-      assertEquals(Envelope.ETERNAL, env.expiresAt());
+      assertEquals(Expiry.ETERNAL, env.expiresAt());
     }
   }
 

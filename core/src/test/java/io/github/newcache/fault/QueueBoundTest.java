@@ -23,7 +23,7 @@ class QueueBoundTest {
   void pipelinedWritesToAStalledServerAreRefusedPromptly() {
     try (LocalMemcached server = LocalMemcached.start()) {
       URI uri = URI.create("memcached://" + server.address() + "/?opTimeout=2000&opQueueSize=256&opQueueWait=20");
-      SpyTransport transport = new SpyTransport(SettingsParser.parse(uri, getClass().getClassLoader(), null));
+      SpyTransport transport = new SpyTransport(SettingsParser.parse(uri, getClass().getClassLoader(), null).transport());
       try {
         Map<String, byte[]> values = new LinkedHashMap<>();
         byte[] value = new byte[100];

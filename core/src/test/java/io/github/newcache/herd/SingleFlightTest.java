@@ -1,10 +1,12 @@
 package io.github.newcache.herd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.HerdStatisticsMXBean;
 import io.github.newcache.NewcacheCache;
-import io.github.newcache.internal.herd.HerdStatistics;
+import io.github.newcache.NewcacheConfiguration;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TestManagers;
@@ -16,14 +18,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.integration.CacheLoader;
+import javax.cache.integration.CacheLoaderException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,9 +66,75 @@ class SingleFlightTest {
     List<String> values = all(race(16, () -> c.get("hot")));
     assertEquals(1, HerdChild.LOADS.get(), "loads");
     values.forEach(v -> assertEquals("loaded:hot", v));
-    HerdStatistics stats = c.unwrap(NewcacheCache.class).herdStatistics();
+    HerdStatisticsMXBean stats = c.unwrap(NewcacheCache.class).herdStatistics();
     assertEquals(1, stats.getLeaderLoads());
     assertEquals(15, stats.getLoadsSaved());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aThrowingLoaderRunsOnceForEveryWaiterOfItsFlight(Protocol p, TestManagers managers) throws Exception {
+    Failing.LOADS.set(0);
+    NewcacheConfiguration<String, String> config = HerdChild.config();
+    config.setCacheLoaderFactory(FactoryBuilder.factoryOf(Failing.class));
+    Cache<String, String> c = managers.open(p).createCache("failing", config);
+    List<Future<String>> results = race(8, () -> c.get("hot"));
+    for (Future<String> f : results) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof CacheLoaderException, "the leader's exception: " + e.getCause());
+    }
+    assertEquals(1, Failing.LOADS.get(), "one load for the 8 callers of one flight");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aLoaderThatFindsNothingRunsOnceForEveryWaiter(Protocol p, TestManagers managers) throws Exception {
+    Failing.LOADS.set(0);
+    NewcacheConfiguration<String, String> config = HerdChild.config();
+    config.setCacheLoaderFactory(FactoryBuilder.factoryOf(Nothing.class));
+    Cache<String, String> c = managers.open(p).createCache("nothing", config);
+    all(race(8, () -> c.get("hot"))).forEach(v -> assertEquals(null, v));
+    assertEquals(1, Failing.LOADS.get(), "one load for the 8 callers of one flight");
+  }
+
+  /** Takes 200 ms, then fails. */
+  public static final class Failing implements CacheLoader<String, String> {
+    static final AtomicInteger LOADS = new AtomicInteger();
+
+    @Override
+    public String load(String key) {
+      LOADS.incrementAndGet();
+      pause();
+      throw new IllegalStateException("the database is down");
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      throw new UnsupportedOperationException();
+    }
+
+    static void pause() {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Takes 200 ms, then finds nothing. */
+  public static final class Nothing implements CacheLoader<String, String> {
+    @Override
+    public String load(String key) {
+      Failing.LOADS.incrementAndGet();
+      Failing.pause();
+      return null;
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      throw new UnsupportedOperationException();
+    }
   }
 
   @Test

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.HerdStatisticsMXBean;
 import io.github.newcache.NewcacheCache;
 import io.github.newcache.NewcacheConfiguration;
-import io.github.newcache.internal.herd.HerdStatistics;
+import io.github.newcache.security.RawItems;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.RawMemcached;
 import io.github.newcache.testkit.TestManagers;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,7 +102,7 @@ class StaleWhileRevalidateTest {
     } while (!"k@2".equals(v) && System.nanoTime() < deadline);
     assertEquals("k@2", v, "the refreshed value arrives");
     assertEquals(2, GENERATION.get(), "one refresh for all the stale readers");
-    HerdStatistics stats = c.unwrap(NewcacheCache.class).herdStatistics();
+    HerdStatisticsMXBean stats = c.unwrap(NewcacheCache.class).herdStatistics();
     assertEquals(1, stats.getRefreshes());
     assertTrue(stats.getStaleReads() >= 16, "stale reads counted: " + stats.getStaleReads());
   }
@@ -113,6 +115,60 @@ class StaleWhileRevalidateTest {
     assertEquals("k@1", c.get("k"));
     awaitExpiry(c, "k");
     assertEquals("k@2", c.get("k"), "a plain read-through miss waits for the load");
+  }
+
+  /** The first load passes at once; later ones wait at {@link #GATE} when it is set. */
+  public static final class GatedLoader implements CacheLoader<String, String> {
+    static volatile CountDownLatch gate;
+    static final CountDownLatch STARTED = new CountDownLatch(1);
+
+    @Override
+    public String load(String key) {
+      int g = GENERATION.incrementAndGet();
+      CountDownLatch wait = gate;
+      if (wait != null) {
+        STARTED.countDown();
+        try {
+          wait.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return key + "@" + g;
+    }
+
+    @Override
+    public java.util.Map<String, String> loadAll(Iterable<? extends String> keys) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aRefreshNeverUndoesAWriteMadeWhileItLoaded(Protocol p, TestManagers managers, RawMemcached raw) throws Exception {
+    GENERATION.set(0);
+    GatedLoader.gate = null;
+    NewcacheConfiguration<String, String> config = config(10_000);
+    config.setCacheLoaderFactory(FactoryBuilder.factoryOf(GatedLoader.class));
+    Cache<String, String> c = managers.open(p).createCache("swr-race", config);
+    assertEquals("k@1", c.get("k"));
+    awaitExpiry(c, "k");
+    CountDownLatch release = new CountDownLatch(1);
+    GatedLoader.gate = release;
+    assertEquals("k@1", c.get("k"), "stale, while the refresh loads");
+    assertTrue(GatedLoader.STARTED.await(10, TimeUnit.SECONDS), "the refresh started");
+    Cache<String, String> other = managers.open(p, "opTimeout=4000").createCache("swr-race", config(10_000));
+    other.put("k", "newer");
+    release.countDown();
+    // The refresh ends by releasing its lease: wait for that, then look.
+    String lease = RawItems.memcachedKey(managers.flavor(), 1, "swr-race", "k") + ".lease";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (raw.get(lease) != null && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(null, raw.get(lease), "the refresh finished");
+    assertEquals("newer", c.get("k"), "the write made during the refresh stays");
+    assertEquals(2, GENERATION.get());
   }
 
   /** Waits (bounded) until the entry's 400 ms expiry has passed, as seen by containsKey. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.NewcacheConfiguration;
+import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.key.Namespaces;
 import io.github.newcache.internal.store.Envelope;
 import io.github.newcache.testkit.MemcachedExtension;
@@ -49,7 +50,7 @@ class KeyManglingTest {
         m.mangle(new KeySpace("staging", 2, "games"), games));
     assertEquals(
         "2-games-9cfa7aefcc61936b70aaec6729329eda", m.mangle(new KeySpace("", 2, "games"), games));
-    assertEquals("9cfa7aefcc61936b70aaec6729329eda", Md5KeyMangler.md5Hex(games));
+    assertEquals("9cfa7aefcc61936b70aaec6729329eda", Hashing.md5Hex(games));
   }
 
   @Test
@@ -234,7 +235,7 @@ class KeyManglingTest {
     assertNotNull(raw.get("custom." + managers.flavor() + ".mine.plain"));
     Cache<String, String> defaultMangled = m.createCache("theirs", strings());
     defaultMangled.put("plain", "w");
-    assertNotNull(raw.get(managers.flavor() + "-1-theirs-" + Md5KeyMangler.md5Hex("plain".getBytes(StandardCharsets.UTF_8))));
+    assertNotNull(raw.get(managers.flavor() + "-1-theirs-" + Hashing.md5Hex("plain".getBytes(StandardCharsets.UTF_8))));
     int n = 0;
     for (Cache.Entry<String, String> e : c) {
       assertEquals("plain", e.getKey());

@@ -1,5 +1,6 @@
 package io.github.newcache.security;
 
+import io.github.newcache.internal.expiry.Expiry;
 import io.github.newcache.internal.key.Namespaces;
 import io.github.newcache.internal.store.Envelope;
 import io.github.newcache.key.KeySpace;
@@ -33,7 +34,7 @@ public final class RawItems {
     return Envelope.encode(
         Namespaces.of(cache).getBytes(StandardCharsets.US_ASCII),
         key.getBytes(StandardCharsets.UTF_8),
-        Envelope.ETERNAL,
+        Expiry.ETERNAL,
         value);
   }
 

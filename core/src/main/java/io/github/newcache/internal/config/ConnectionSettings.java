@@ -1,6 +1,5 @@
 package io.github.newcache.internal.config;
 
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -32,24 +31,18 @@ public record ConnectionSettings(
 
   /** The defaults: fail fast everywhere. */
   public static ConnectionSettings defaults() {
-    return new ConnectionSettings(CANCEL, 2, 1, 1000, 16384, 100);
+    return from(Map.of(), "defaults");
   }
 
   /** Reads the settings from parsed {@code values}; errors name {@code source}. */
   static ConnectionSettings from(Map<String, String> v, String source) {
-    String mode = v.getOrDefault("failureMode", CANCEL).trim().toLowerCase(Locale.ROOT);
-    if (!mode.equals(CANCEL) && !mode.equals(REDISTRIBUTE) && !mode.equals(RETRY)) {
-      throw new IllegalArgumentException(
-          source + ": failureMode=" + v.get("failureMode")
-              + " is not allowed; use cancel, redistribute or retry");
-    }
-    ConnectionSettings d = defaults();
+    String where = source + ": ";
     return new ConnectionSettings(
-        mode,
-        (int) SettingsParser.number(v, "maxReconnectDelay", d.maxReconnectDelaySeconds(), 1, 3600, source),
-        (int) SettingsParser.number(v, "stallTimeouts", d.stallTimeouts(), 0, 1000, source),
-        SettingsParser.number(v, "stallCooldown", d.stallCooldownMillis(), 1, 600_000, source),
-        (int) SettingsParser.number(v, "opQueueSize", d.opQueueSize(), 16, 1 << 20, source),
-        SettingsParser.number(v, "opQueueWait", d.opQueueWaitMillis(), 0, 60_000, source));
+        Settings.FAILURE_MODE.get(v, where),
+        Settings.MAX_RECONNECT_DELAY.get(v, where).intValue(),
+        Settings.STALL_TIMEOUTS.get(v, where).intValue(),
+        Settings.STALL_COOLDOWN.get(v, where),
+        Settings.OP_QUEUE_SIZE.get(v, where).intValue(),
+        Settings.OP_QUEUE_WAIT.get(v, where));
   }
 }

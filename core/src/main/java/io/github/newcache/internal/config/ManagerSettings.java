@@ -40,4 +40,10 @@ public record ManagerSettings(
     servers = List.copyOf(servers);
     caches = Map.copyOf(caches);
   }
+
+  /** What the transport needs, and nothing else: servers, protocol, timeouts, limits, credentials. */
+  public TransportSettings transport() {
+    return new TransportSettings(
+        servers, binary, opTimeoutMillis, listTimeoutMillis, maxItemSize, connection, security.username(), security.password());
+  }
 }

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -22,8 +21,6 @@ import java.util.regex.Pattern;
 public record SecuritySettings(
     Secret secret, String username, Secret password, List<String> deserializationAllow) {
 
-  /** Settings that must never appear in a {@code memcached://} URI. */
-  public static final Set<String> SECRETS = Set.of("secret", "password");
 
   /** The shortest signing secret accepted, in bytes. */
   public static final int MIN_SECRET_BYTES = 16;
@@ -52,7 +49,8 @@ public record SecuritySettings(
     for (String pair : q.split("&")) {
       int eq = pair.indexOf('=');
       String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      if (SECRETS.contains(key.trim())) {
+      Setting<?> setting = Settings.MANAGER_BY_NAME.get(key.trim());
+      if (setting != null && setting.secret()) {
         throw new IllegalArgumentException(
             "a memcached:// URI must not carry '" + key.trim() + "': URIs end up in logs and JMX "
                 + "names; put it in the properties file or in the Properties given to "
@@ -64,7 +62,8 @@ public record SecuritySettings(
   /** Reads the settings from parsed {@code values}; errors name {@code source}, never a secret. */
   static SecuritySettings from(Map<String, String> v, boolean binary, String source) {
     Secret secret = null;
-    String s = v.get("secret");
+    String where = source + ": ";
+    String s = Settings.SECRET.get(v, where);
     if (s != null) {
       secret = Secret.of(s);
       if (secret.length() < MIN_SECRET_BYTES) {
@@ -73,8 +72,9 @@ public record SecuritySettings(
                 + MIN_SECRET_BYTES + " random bytes");
       }
     }
-    String username = v.get("username");
-    Secret password = v.get("password") == null ? null : Secret.of(v.get("password"));
+    String username = Settings.USERNAME.get(v, where);
+    String pw = Settings.PASSWORD.get(v, where);
+    Secret password = pw == null ? null : Secret.of(pw);
     if ((username == null) != (password == null)) {
       throw new IllegalArgumentException(
           source + ": SASL needs both username and password (only "
@@ -91,8 +91,8 @@ public record SecuritySettings(
       }
     }
     List<String> allow = new ArrayList<>();
-    String patterns = v.get("deserializationAllow");
-    if (patterns != null) {
+    String patterns = Settings.DESERIALIZATION_ALLOW.get(v, where);
+    if (!patterns.isEmpty()) {
       for (String p : patterns.split(",")) {
         String t = p.trim();
         if (t.isEmpty()) {

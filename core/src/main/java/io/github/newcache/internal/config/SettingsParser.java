@@ -14,8 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Turns a manager URI (and optional override {@link Properties}) into {@link ManagerSettings}.
@@ -35,50 +33,13 @@ import java.util.regex.Pattern;
 public final class SettingsParser {
 
   /** Settings accepted in a URI query, a properties file or override properties. */
-  public static final Set<String> SETTINGS =
-      Set.of(
-          "servers",
-          "binary",
-          "flavor",
-          "version",
-          "keyMangler",
-          "valueCodec",
-          "opTimeout",
-          "listTimeout",
-          "maxItemSize",
-          "failureMode",
-          "maxReconnectDelay",
-          "stallTimeouts",
-          "stallCooldown",
-          "opQueueSize",
-          "opQueueWait",
-          "secret",
-          "username",
-          "password",
-          "deserializationAllow");
+  public static final Set<String> SETTINGS = Settings.MANAGER_BY_NAME.keySet();
 
   /** Attributes accepted in {@code cache.<name>.<attribute>}. */
-  public static final Set<String> CACHE_ATTRIBUTES =
-      Set.of(
-          "keyType",
-          "valueType",
-          "expiry",
-          "expiryDuration",
-          "statistics",
-          "management",
-          "failures",
-          "singleFlight",
-          "leaseTimeout",
-          "staleWhileRevalidate");
+  public static final Set<String> CACHE_ATTRIBUTES = Settings.CACHE_BY_NAME.keySet();
 
-  public static final int DEFAULT_PORT = 11211;
-  public static final String DEFAULT_KEY_MANGLER = "io.github.newcache.key.Md5KeyMangler";
-  public static final String DEFAULT_VALUE_CODEC = "io.github.newcache.codec.DefaultValueCodec";
-
-  private static final Pattern FLAVOR = Pattern.compile("[A-Za-z0-9_.]{0,32}");
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h|d)?");
-  private static final Set<String> EXPIRIES =
-      Set.of("eternal", "created", "accessed", "modified", "touched");
+  public static final String DEFAULT_KEY_MANGLER = Settings.DEFAULT_KEY_MANGLER;
+  public static final String DEFAULT_VALUE_CODEC = Settings.DEFAULT_VALUE_CODEC;
 
   private SettingsParser() {}
 
@@ -151,34 +112,31 @@ public final class SettingsParser {
   }
 
   private static ManagerSettings build(Map<String, String> v, String source) {
-    String servers = v.get("servers");
+    String where = source + ": ";
+    String servers = Settings.SERVERS.get(v, where);
     if (servers == null || servers.isBlank()) {
       throw new IllegalArgumentException(
           source + ": no memcached servers; give servers=host[:port][,host[:port]...]");
     }
-    String flavor = v.getOrDefault("flavor", "");
-    if (!FLAVOR.matcher(flavor).matches()) {
-      throw new IllegalArgumentException(
-          source + ": flavor=" + flavor + " is not allowed; use up to 32 of A-Z a-z 0-9 _ .");
-    }
-    String keyMangler = v.getOrDefault("keyMangler", DEFAULT_KEY_MANGLER);
-    String valueCodec = v.getOrDefault("valueCodec", DEFAULT_VALUE_CODEC);
+    String keyMangler = Settings.KEY_MANGLER.get(v, where);
+    String valueCodec = Settings.VALUE_CODEC.get(v, where);
     if (keyMangler.isEmpty() || valueCodec.isEmpty()) {
       throw new IllegalArgumentException(source + ": keyMangler and valueCodec need a class name");
     }
+    boolean binary = Settings.BINARY.get(v, where);
     return new ManagerSettings(
         servers(servers, source),
-        bool(v, "binary", false, source),
-        flavor,
-        (int) number(v, "version", 1, 0, Integer.MAX_VALUE, source),
+        binary,
+        Settings.FLAVOR.get(v, where),
+        Settings.VERSION.get(v, where).intValue(),
         keyMangler,
         valueCodec,
-        number(v, "opTimeout", 1000, 1, 600_000, source),
-        (int) number(v, "listTimeout", 30_000, 1, 3_600_000, source),
-        (int) number(v, "maxItemSize", 1024 * 1024, 1024, 1024 * 1024 * 1024, source),
+        Settings.OP_TIMEOUT.get(v, where),
+        Settings.LIST_TIMEOUT.get(v, where).intValue(),
+        Settings.MAX_ITEM_SIZE.get(v, where).intValue(),
         caches(v, source),
         ConnectionSettings.from(v, source),
-        SecuritySettings.from(v, bool(v, "binary", false, source), source));
+        SecuritySettings.from(v, binary, source));
   }
 
   private static Map<String, CacheDeclaration> caches(Map<String, String> v, String source) {
@@ -195,94 +153,33 @@ public final class SettingsParser {
     for (Map.Entry<String, Map<String, String>> e : byName.entrySet()) {
       String name = e.getKey();
       Map<String, String> a = e.getValue();
-      String where = source + ", cache." + name;
-      String expiry = a.getOrDefault("expiry", "eternal").toLowerCase(Locale.ROOT);
-      if (!EXPIRIES.contains(expiry)) {
-        throw new IllegalArgumentException(
-            where + ".expiry=" + expiry + " is not allowed; use one of " + sorted(EXPIRIES));
-      }
+      String where = source + ", cache." + name + ".";
+      String expiry = Settings.EXPIRY.get(a, where);
       long millis = 0;
       if (!expiry.equals("eternal")) {
-        String duration = a.get("expiryDuration");
+        Long duration = Settings.EXPIRY_DURATION.get(a, where);
         if (duration == null) {
           throw new IllegalArgumentException(
-              where + ".expiry=" + expiry + " needs cache." + name + ".expiryDuration (e.g. 10m)");
+              where + "expiry=" + expiry + " needs cache." + name + ".expiryDuration (e.g. 10m)");
         }
-        millis = duration(duration, where + ".expiryDuration");
+        millis = duration;
       }
       caches.put(
           name,
           new CacheDeclaration(
               name,
-              a.getOrDefault("keyType", "java.lang.Object"),
-              a.getOrDefault("valueType", "java.lang.Object"),
+              Settings.KEY_TYPE.get(a, where),
+              Settings.VALUE_TYPE.get(a, where),
               expiry,
               millis,
-              bool(a, "statistics", false, where),
-              bool(a, "management", false, where),
-              FailurePolicy.parse(a.getOrDefault("failures", "exception"), where + ".failures"),
-              bool(a, "singleFlight", true, where),
-              a.containsKey("leaseTimeout") ? duration(a.get("leaseTimeout"), where + ".leaseTimeout") : 10_000,
-              a.containsKey("staleWhileRevalidate")
-                  ? duration(a.get("staleWhileRevalidate"), where + ".staleWhileRevalidate")
-                  : 0));
+              Settings.STATISTICS.get(a, where),
+              Settings.MANAGEMENT.get(a, where),
+              FailurePolicy.parse(Settings.FAILURES.get(a, where), where + "failures"),
+              Settings.SINGLE_FLIGHT.get(a, where),
+              Settings.LEASE_TIMEOUT.get(a, where),
+              Settings.STALE_WHILE_REVALIDATE.get(a, where)));
     }
     return caches;
-  }
-
-  /** Parses {@code 250ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 31d}; bare numbers are ms. */
-  static long duration(String text, String where) {
-    Matcher m = DURATION.matcher(text.trim());
-    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-      throw new IllegalArgumentException(
-          where + "=" + text + " is not a positive duration; use a number with ms, s, m, h or d");
-    }
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "ms" : m.group(2);
-    switch (unit) {
-      case "s":
-        return n * 1000;
-      case "m":
-        return n * 60_000;
-      case "h":
-        return n * 3_600_000;
-      case "d":
-        return n * 86_400_000;
-      default:
-        return n;
-    }
-  }
-
-  private static boolean bool(Map<String, String> v, String key, boolean dflt, String source) {
-    String s = v.get(key);
-    if (s == null) {
-      return dflt;
-    }
-    if (s.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (s.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new IllegalArgumentException(source + ": " + key + "=" + s + " must be true or false");
-  }
-
-  static long number(
-      Map<String, String> v, String key, long dflt, long min, long max, String source) {
-    String s = v.get(key);
-    if (s == null) {
-      return dflt;
-    }
-    try {
-      long n = Long.parseLong(s);
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        source + ": " + key + "=" + s + " must be a whole number from " + min + " to " + max);
   }
 
   /** Parses {@code host[:port],host[:port]}; IPv6 hosts go in brackets. */
@@ -313,7 +210,7 @@ public final class SettingsParser {
       if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == '/' || c == ':' && !s.startsWith("["))) {
         throw badServer(s, source);
       }
-      int p = DEFAULT_PORT;
+      int p = Settings.DEFAULT_PORT;
       if (port != null) {
         try {
           p = Integer.parseInt(port);

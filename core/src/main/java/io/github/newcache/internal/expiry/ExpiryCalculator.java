@@ -1,6 +1,5 @@
 package io.github.newcache.internal.expiry;
 
-import io.github.newcache.internal.store.Envelope;
 import javax.cache.expiry.AccessedExpiryPolicy;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
@@ -20,8 +19,6 @@ import javax.cache.expiry.TouchedExpiryPolicy;
  */
 public final class ExpiryCalculator {
 
-  /** Returned by {@link #forUpdate} and {@link #forAccess} when the expiry stays as it was. */
-  public static final long UNCHANGED = Long.MIN_VALUE;
 
   private final ExpiryPolicy policy;
   private final boolean accessNeverChanges;
@@ -68,31 +65,36 @@ public final class ExpiryCalculator {
     try {
       d = policy.getExpiryForCreation();
     } catch (RuntimeException e) {
-      return Envelope.ETERNAL;
+      return Expiry.ETERNAL;
     }
-    return d == null ? Envelope.ETERNAL : at(d, now);
+    return d == null ? Expiry.ETERNAL : at(d, now);
   }
 
-  /** Absolute expiry after an update, or {@link #UNCHANGED}. */
+  /** Absolute expiry for a write: {@link #forUpdate} over a present entry, else {@link #forCreation}. */
+  public long forWrite(boolean present, long now) {
+    return present ? forUpdate(now) : forCreation(now);
+  }
+
+  /** Absolute expiry after an update, or {@link Expiry#UNCHANGED}. */
   public long forUpdate(long now) {
     Duration d;
     try {
       d = policy.getExpiryForUpdate();
     } catch (RuntimeException e) {
-      return UNCHANGED;
+      return Expiry.UNCHANGED;
     }
-    return d == null ? UNCHANGED : at(d, now);
+    return d == null ? Expiry.UNCHANGED : at(d, now);
   }
 
-  /** Absolute expiry after a read, or {@link #UNCHANGED}. */
+  /** Absolute expiry after a read, or {@link Expiry#UNCHANGED}. */
   public long forAccess(long now) {
     Duration d;
     try {
       d = policy.getExpiryForAccess();
     } catch (RuntimeException e) {
-      return UNCHANGED;
+      return Expiry.UNCHANGED;
     }
-    return d == null ? UNCHANGED : at(d, now);
+    return d == null ? Expiry.UNCHANGED : at(d, now);
   }
 
   public ExpiryPolicy policy() {
@@ -101,13 +103,13 @@ public final class ExpiryCalculator {
 
   private static long at(Duration d, long now) {
     if (d.isEternal()) {
-      return Envelope.ETERNAL;
+      return Expiry.ETERNAL;
     }
     if (d.isZero()) {
       return now;
     }
     long millis = d.getTimeUnit().toMillis(d.getDurationAmount());
     long at = now + millis;
-    return at < now ? Envelope.ETERNAL : at;
+    return at < now ? Expiry.ETERNAL : at;
   }
 }

@@ -1,7 +1,5 @@
 package io.github.newcache.internal.expiry;
 
-import io.github.newcache.internal.store.Envelope;
-
 /**
  * Converts an absolute expiry into memcached's exptime. memcached reads exptime 0 as "never",
  * a negative value as "already expired" and anything over 30 days as an absolute Unix time, and
@@ -27,7 +25,7 @@ public final class Ttl {
   private Ttl() {}
 
   public static int of(long expiresAt, long now) {
-    if (expiresAt == Envelope.ETERNAL) {
+    if (expiresAt == Expiry.ETERNAL) {
       return 0;
     }
     long remaining = expiresAt - now;

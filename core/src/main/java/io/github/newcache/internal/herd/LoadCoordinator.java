@@ -1,10 +1,13 @@
 package io.github.newcache.internal.herd;
 
 import io.github.newcache.internal.expiry.Ttl;
+import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
-import io.github.newcache.key.Md5KeyMangler;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -41,7 +44,11 @@ public final class LoadCoordinator {
   private final long leaseMillis;
   private final HerdStatistics stats;
   private final ExecutorService executor;
+  /** Leases this thread holds through {@link #locked}, so that it never waits for itself. */
+  private static final ThreadLocal<Set<String>> HELD = ThreadLocal.withInitial(HashSet::new);
+
   private final ConcurrentHashMap<String, Gate> gates = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Flight> flights = new ConcurrentHashMap<>();
 
   /**
    * @param transport the cache's transport (leases go through the same signing and failure policy)
@@ -60,34 +67,120 @@ public final class LoadCoordinator {
   }
 
   /**
-   * The value for a key found missing: loaded once for the whole fleet.
+   * The value for a key found missing: loaded once for the whole fleet. Callers of this JVM that
+   * ask while a load of the key runs here share its outcome, the value or the exception (or null
+   * when the loader found nothing), bounded by the lease timeout; across JVMs the lease decides who
+   * loads (see {@link #withLease}).
    *
    * @param mkey the entry's memcached key
    * @param fetch reads the entry again; returns its live value or null
    * @param loadAndStore runs the loader, stores a non-null result, and returns it
    */
+  @SuppressWarnings("unchecked")
   public <V> V load(String mkey, Supplier<V> fetch, Supplier<V> loadAndStore) {
-    Supplier<V> fetchOrLoad =
-        () -> {
-          V v = fetch.get();
-          if (v != null) {
-            stats.loadsSaved.increment();
-            return v;
-          }
-          stats.leaderLoads.increment();
-          return loadAndStore.get();
-        };
+    Flight mine = new Flight(Thread.currentThread());
+    Flight running = flights.putIfAbsent(mkey, mine);
+    if (running != null && running.owner != Thread.currentThread()) {
+      return (V) join(running, mkey, fetch, loadAndStore);
+    }
+    if (running != null) {
+      return loadAndStore.get(); // the loader of this very flight asked for its own key
+    }
+    try {
+      V value =
+          withLease(
+              mkey,
+              () -> fetch.get() != null,
+              () -> {
+                V v = fetch.get();
+                if (v != null) {
+                  stats.loadsSaved.increment();
+                  return v;
+                }
+                stats.leaderLoads.increment();
+                return loadAndStore.get();
+              });
+      mine.outcome.complete(value);
+      return value;
+    } catch (RuntimeException | Error e) {
+      mine.outcome.completeExceptionally(e);
+      throw e;
+    } finally {
+      flights.remove(mkey, mine);
+    }
+  }
+
+  /** Waits for another thread's flight and takes its outcome; past the lease timeout, loads itself. */
+  private <V> Object join(Flight running, String mkey, Supplier<V> fetch, Supplier<V> loadAndStore) {
+    try {
+      Object value = running.outcome.get(leaseMillis, TimeUnit.MILLISECONDS);
+      stats.loadsSaved.increment();
+      return value;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw new CacheException("the load of " + mkey + " failed: " + cause, cause);
+    } catch (TimeoutException e) {
+      stats.leaseTimeouts.increment();
+      V v = fetch.get();
+      return v != null ? v : loadAndStore.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheException("interrupted while waiting for another thread's load of " + mkey, e);
+    }
+  }
+
+  /** One thread's load of a key in this JVM, whose outcome its waiters share. */
+  private static final class Flight {
+    final Thread owner;
+    final CompletableFuture<Object> outcome = new CompletableFuture<>();
+
+    Flight(Thread owner) {
+      this.owner = owner;
+    }
+  }
+
+  /**
+   * Runs {@code body} while holding the key for the whole fleet: one thread of this JVM at a time
+   * ({@link #exclusive}) and, across JVMs, while holding the key's lease, waiting (bounded by the
+   * lease timeout) for another holder to release it. Used to keep a write-through operation's
+   * writer call and its memcached write together, so that two clients never interleave them. A
+   * thread that already holds the key runs {@code body} at once.
+   */
+  public <T> T locked(String mkey, Supplier<T> body) {
+    String lease = leaseKey(mkey);
+    Set<String> mine = HELD.get();
+    if (mine.contains(lease)) {
+      return body.get();
+    }
     return exclusive(
         mkey,
         waited -> {
-          if (waited) {
-            V v = fetch.get();
-            if (v != null) {
-              stats.loadsSaved.increment();
-              return v;
+          long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+          long poll = FIRST_POLL_MILLIS;
+          while (true) {
+            byte[] token = token();
+            if (transport.add(lease, leaseTtl(), token)) {
+              mine.add(lease);
+              try {
+                return body.get();
+              } finally {
+                mine.remove(lease);
+                release(lease, token);
+              }
             }
+            if (System.nanoTime() >= deadline) {
+              stats.leaseTimeouts.increment();
+              return body.get();
+            }
+            sleep(poll);
+            poll = Math.min(MAX_POLL_MILLIS, poll * 2);
           }
-          return withLease(mkey, () -> fetch.get() != null, fetchOrLoad);
         });
   }
 
@@ -208,7 +301,7 @@ public final class LoadCoordinator {
   private void release(String lease, byte[] token) {
     try {
       Item item = transport.gets(lease);
-      if (item != null && java.util.Arrays.equals(item.value(), token)) {
+      if (item != null && Arrays.equals(item.value(), token)) {
         transport.cas(lease, item.cas(), Ttl.EXPIRED, new byte[] {0});
       }
     } catch (CacheException e) {
@@ -222,7 +315,7 @@ public final class LoadCoordinator {
 
   /** The lease's memcached key: beside the entry's key, and under the same prefix. */
   static String leaseKey(String mkey) {
-    return mkey.length() <= 240 ? mkey + ".lease" : "lease-" + Md5KeyMangler.md5Hex(mkey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return mkey.length() <= 240 ? mkey + ".lease" : "lease-" + Hashing.md5Hex(mkey);
   }
 
   private static byte[] token() {

@@ -1,6 +1,5 @@
 package io.github.newcache.internal.key;
 
-import io.github.newcache.key.Md5KeyMangler;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -27,7 +26,7 @@ public final class Namespaces {
             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
       if (sb.length() > MAX) {
-        return "h" + Md5KeyMangler.md5Hex(utf8);
+        return "h" + Hashing.md5Hex(utf8);
       }
     }
     return sb.length() == 0 ? "%" : sb.toString();

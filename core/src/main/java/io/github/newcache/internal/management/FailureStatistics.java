@@ -1,6 +1,7 @@
 package io.github.newcache.internal.management;
 
 import io.github.newcache.FailureStatisticsMXBean;
+import io.github.newcache.internal.transport.FailureListener;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -10,7 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
  * between, so a dead server or a flood of planted entries cannot flood the log. Messages never
  * hold values or secrets.
  */
-public final class FailureStatistics implements FailureStatisticsMXBean {
+public final class FailureStatistics implements FailureStatisticsMXBean, FailureListener {
 
   static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
   private static final System.Logger LOG = System.getLogger("io.github.newcache.failures");
@@ -24,7 +25,7 @@ public final class FailureStatistics implements FailureStatisticsMXBean {
     this.cacheName = cacheName;
   }
 
-  /** A memcached failure was turned into a miss or a skipped write. */
+  @Override
   public void absorbed(String what) {
     absorbed.add(what);
   }
@@ -34,7 +35,7 @@ public final class FailureStatistics implements FailureStatisticsMXBean {
     rejected.add(what);
   }
 
-  /** An entry's signature was missing or wrong. */
+  @Override
   public void unsigned(String what) {
     unsigned.add(what);
   }

@@ -11,7 +11,8 @@ import java.util.Arrays;
  * offset  size  field
  * 0       1     magic 0xC7
  * 1       1     format version, 1
- * 2       8     expiry: absolute epoch milliseconds, big-endian; Long.MAX_VALUE = eternal
+ * 2       8     expiry: absolute epoch milliseconds, big-endian; Long.MAX_VALUE = eternal ({@link
+ *                 io.github.newcache.internal.expiry.Expiry#ETERNAL})
  * 10      2     n = namespace length
  * 12      n     namespace (ASCII): which cache the entry belongs to
  * 12+n    4     k = key form length
@@ -27,7 +28,6 @@ public final class Envelope {
 
   public static final byte MAGIC = (byte) 0xC7;
   public static final byte FORMAT = 1;
-  public static final long ETERNAL = Long.MAX_VALUE;
 
   private final byte[] raw;
   private final long expiresAt;

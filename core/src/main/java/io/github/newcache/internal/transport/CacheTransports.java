@@ -2,7 +2,6 @@ package io.github.newcache.internal.transport;
 
 import io.github.newcache.FailurePolicy;
 import io.github.newcache.internal.config.SecuritySettings;
-import io.github.newcache.internal.management.FailureStatistics;
 
 /**
  * Stacks one cache's decorators on the manager's shared transport, outermost first: the failure
@@ -18,7 +17,7 @@ public final class CacheTransports {
       MemcachedTransport shared,
       SecuritySettings security,
       FailurePolicy policy,
-      FailureStatistics failures) {
+      FailureListener failures) {
     MemcachedTransport t = shared;
     if (security.secret() != null) {
       t = new SigningTransport(t, security.secret(), failures);

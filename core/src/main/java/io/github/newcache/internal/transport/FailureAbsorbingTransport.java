@@ -1,6 +1,5 @@
 package io.github.newcache.internal.transport;
 
-import io.github.newcache.internal.management.FailureStatistics;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +18,9 @@ import javax.cache.CacheException;
 public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   private final MemcachedTransport delegate;
-  private final FailureStatistics failures;
+  private final FailureListener failures;
 
-  public FailureAbsorbingTransport(MemcachedTransport delegate, FailureStatistics failures) {
+  public FailureAbsorbingTransport(MemcachedTransport delegate, FailureListener failures) {
     this.delegate = delegate;
     this.failures = failures;
   }

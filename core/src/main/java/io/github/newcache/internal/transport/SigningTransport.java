@@ -1,7 +1,6 @@
 package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.config.Secret;
-import io.github.newcache.internal.management.FailureStatistics;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -29,10 +28,10 @@ public final class SigningTransport implements MemcachedTransport {
   private static final String ALGORITHM = "HmacSHA256";
 
   private final MemcachedTransport delegate;
-  private final FailureStatistics failures;
+  private final FailureListener failures;
   private final ThreadLocal<Mac> macs;
 
-  public SigningTransport(MemcachedTransport delegate, Secret secret, FailureStatistics failures) {
+  public SigningTransport(MemcachedTransport delegate, Secret secret, FailureListener failures) {
     this.delegate = delegate;
     this.failures = failures;
     SecretKeySpec key = new SecretKeySpec(secret.bytes(), ALGORITHM);

@@ -1,8 +1,7 @@
 package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.config.ConnectionSettings;
-import io.github.newcache.internal.config.ManagerSettings;
-import io.github.newcache.internal.config.SecuritySettings;
+import io.github.newcache.internal.config.TransportSettings;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -34,12 +33,12 @@ import net.spy.memcached.protocol.binary.BinaryOperationFactory;
  */
 final class SpyConnectionFactory extends KetamaConnectionFactory {
 
-  private final ManagerSettings settings;
+  private final TransportSettings settings;
   private final ConnectionSettings connection;
   private final OperationFactory operations;
   private volatile NodeLocator locator;
 
-  SpyConnectionFactory(ManagerSettings settings) {
+  SpyConnectionFactory(TransportSettings settings) {
     super(
         settings.connection().opQueueSize(),
         DEFAULT_READ_BUFFER_SIZE,
@@ -110,12 +109,11 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   @Override
   public AuthDescriptor getAuthDescriptor() {
-    SecuritySettings s = settings.security();
-    return s.username() == null
+    return settings.username() == null
         ? null
         // PLAIN only: typical() offers CRAM-MD5 first, which a PLAIN-only server refuses.
         : new AuthDescriptor(
-            new String[] {"PLAIN"}, new PlainCallbackHandler(s.username(), s.password().reveal()));
+            new String[] {"PLAIN"}, new PlainCallbackHandler(settings.username(), settings.password().reveal()));
   }
 
   @Override

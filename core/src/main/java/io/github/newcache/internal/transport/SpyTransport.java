@@ -1,7 +1,6 @@
 package io.github.newcache.internal.transport;
 
-import io.github.newcache.internal.config.ManagerSettings;
-import io.github.newcache.internal.config.SecuritySettings;
+import io.github.newcache.internal.config.TransportSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -57,7 +56,7 @@ public final class SpyTransport implements MemcachedTransport {
   private final long opQueueWaitMillis;
   private final boolean sasl;
 
-  public SpyTransport(ManagerSettings settings) {
+  public SpyTransport(TransportSettings settings) {
     this.timeoutMillis = settings.opTimeoutMillis();
     this.transcoder = new BytesTranscoder(settings.maxItemSize());
     this.servers = new ArrayList<>();
@@ -67,11 +66,10 @@ public final class SpyTransport implements MemcachedTransport {
     this.lister = new KeyLister(settings.listTimeoutMillis());
     this.opQueueSize = settings.connection().opQueueSize();
     this.opQueueWaitMillis = settings.connection().opQueueWaitMillis();
-    SecuritySettings security = settings.security();
-    this.sasl = security.username() != null;
+    this.sasl = settings.username() != null;
     if (sasl) {
       for (InetSocketAddress server : servers) {
-        SaslCheck.verify(server, security.username(), security.password());
+        SaslCheck.verify(server, settings.username(), settings.password());
       }
     }
     this.factory = new SpyConnectionFactory(settings);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.newcache.internal.store.Envelope;
 import java.util.concurrent.TimeUnit;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
@@ -20,7 +19,7 @@ class TtlTest {
 
   @Test
   void eternalIsZero() {
-    assertEquals(0, Ttl.of(Envelope.ETERNAL, NOW));
+    assertEquals(0, Ttl.of(Expiry.ETERNAL, NOW));
   }
 
   @Test
@@ -68,9 +67,9 @@ class TtlTest {
   void calculatorDurations() {
     ExpiryCalculator c = new ExpiryCalculator(new CreatedExpiryPolicy(new Duration(TimeUnit.SECONDS, 10)));
     assertEquals(NOW + 10_000, c.forCreation(NOW));
-    assertEquals(ExpiryCalculator.UNCHANGED, c.forUpdate(NOW));
-    assertEquals(ExpiryCalculator.UNCHANGED, c.forAccess(NOW));
+    assertEquals(Expiry.UNCHANGED, c.forUpdate(NOW));
+    assertEquals(Expiry.UNCHANGED, c.forAccess(NOW));
     ExpiryCalculator eternal = new ExpiryCalculator(new javax.cache.expiry.EternalExpiryPolicy());
-    assertEquals(Envelope.ETERNAL, eternal.forCreation(NOW));
+    assertEquals(Expiry.ETERNAL, eternal.forCreation(NOW));
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.codec.DefaultValueCodec;
+import io.github.newcache.internal.expiry.Expiry;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class EnvelopeTest {
     Envelope env = Envelope.parse(raw, NS, KEY);
     assertFalse(env.isExpired(999));
     assertTrue(env.isExpired(1000));
-    Envelope eternal = Envelope.parse(Envelope.encode(NS, KEY, Envelope.ETERNAL, CODEC.encode(1)), NS, KEY);
+    Envelope eternal = Envelope.parse(Envelope.encode(NS, KEY, Expiry.ETERNAL, CODEC.encode(1)), NS, KEY);
     assertFalse(eternal.isExpired(Long.MAX_VALUE - 1));
     byte[] moved = Envelope.withExpiry(raw, 5000);
     assertEquals(5000, Envelope.parse(moved, NS, KEY).expiresAt());

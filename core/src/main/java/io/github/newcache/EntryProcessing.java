@@ -1,0 +1,168 @@
+package io.github.newcache;
+
+import io.github.newcache.internal.event.EntryEvent;
+import io.github.newcache.internal.processor.ProcessorEntry;
+import io.github.newcache.internal.store.Applied;
+import io.github.newcache.internal.store.Current;
+import io.github.newcache.internal.store.Decision;
+import io.github.newcache.internal.store.Encoded;
+import io.github.newcache.internal.store.Slot;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import javax.cache.event.EventType;
+import javax.cache.processor.EntryProcessor;
+import javax.cache.processor.EntryProcessorException;
+import javax.cache.processor.EntryProcessorResult;
+
+/**
+ * {@code invoke} for a cache: an entry processor run as the decision of one atomic {@link
+ * io.github.newcache.internal.store.EntryStore#compute}, with the statistics, events and writer
+ * calls of what it did.
+ *
+ * <p>Turns: in one JVM, processors on the same key take turns, so they never race each other; on
+ * an absent entry, one creator at a time in the fleet holds the key's lease (so a
+ * {@code @Cacheable(sync = true)} method runs once); with a writer, the whole invocation holds the
+ * key for the fleet. A processor can still run more than once when another client changes its
+ * entry concurrently; only the last run's outcome is applied.
+ */
+final class EntryProcessing<K, V> {
+
+  private final NewcacheCache<K, V> cache;
+  private final boolean singleFlight;
+
+  EntryProcessing(NewcacheCache<K, V> cache, boolean singleFlight) {
+    this.cache = cache;
+    this.singleFlight = singleFlight;
+  }
+
+  /** Invokes the processor on each key; a processor's exception becomes that key's result. */
+  <T> Map<K, EntryProcessorResult<T>> invokeAll(List<Slot<K>> slots, EntryProcessor<K, V, T> processor, Object[] arguments) {
+    Map<K, EntryProcessorResult<T>> results = new LinkedHashMap<>();
+    for (Slot<K> s : slots) {
+      try {
+        T r = invoke(s, processor, arguments);
+        if (r != null) {
+          results.put(s.key(), () -> r);
+        }
+      } catch (EntryProcessorException e) {
+        results.put(s.key(), () -> {
+          throw e;
+        });
+      }
+    }
+    return results;
+  }
+
+  <T> T invoke(Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments) {
+    if (cache.writer.enabled()) {
+      return cache.herd.locked(s.memcachedKey(), () -> process(s, processor, arguments, null));
+    }
+    if (!singleFlight) {
+      return process(s, processor, arguments, null);
+    }
+    return cache.herd.exclusive(
+        s.memcachedKey(),
+        waited -> {
+          Current<V> first = cache.store.getForUpdate(s);
+          if (first.present()) {
+            return process(s, processor, arguments, first);
+          }
+          return cache.herd.withLease(
+              s.memcachedKey(), () -> cache.store.get(s).present(), () -> process(s, processor, arguments, null));
+        });
+  }
+
+  /**
+   * Runs the processor as the decision of a compute: when another client changes the entry before
+   * the outcome is applied, the processor runs again on what is there now.
+   */
+  private <T> T process(Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments, Current<V> first) {
+    K key = s.key();
+    long start = cache.stats.start();
+    Function<K, V> loader = cache.processorLoader();
+    List<ProcessorEntry<K, V>> entry = new ArrayList<>(1);
+    List<T> result = new ArrayList<>(1);
+    Applied<V> a =
+        cache.store.compute(s, first, c -> {
+          ProcessorEntry<K, V> e = new ProcessorEntry<>(key, c.liveValue(), loader);
+          entry.clear();
+          entry.add(e);
+          result.clear();
+          try {
+            result.add(processor.process(e, arguments));
+          } catch (EntryProcessorException ex) {
+            throw ex;
+          } catch (Exception ex) {
+            throw new EntryProcessorException(ex);
+          }
+          return outcome(s, e, c);
+        });
+    ProcessorEntry<K, V> e = entry.get(0);
+    // The lookup decides hit or miss, whatever the processor then does with the entry.
+    if (e.original() != null) {
+      cache.stats.hits(1);
+    } else {
+      cache.stats.misses(1);
+    }
+    cache.stats.getTime(start);
+    switch (e.outcome()) {
+      case LOADED:
+        if (a.stored()) {
+          cache.events.dispatch(new EntryEvent<>(cache, EventType.CREATED, key, e.value(), null, false));
+        }
+        break;
+      case CREATED:
+        if (a.stored()) {
+          cache.stats.puts(1);
+          cache.stats.putTime(start);
+          cache.events.dispatch(new EntryEvent<>(cache, EventType.CREATED, key, e.value(), null, false));
+        }
+        break;
+      case UPDATED:
+        cache.stats.puts(1);
+        cache.stats.putTime(start);
+        cache.events.dispatch(new EntryEvent<>(cache, EventType.UPDATED, key, e.value(), e.original(), true));
+        break;
+      case REMOVED:
+        if (e.original() != null) {
+          cache.stats.removals(1);
+          cache.stats.removeTime(start);
+          cache.events.dispatch(new EntryEvent<>(cache, EventType.REMOVED, key, e.original(), e.original(), true));
+        }
+        break;
+      default:
+        break;
+    }
+    return result.get(0);
+  }
+
+  /** The decision for what a processor did with its entry; the writer runs here, before memcached. */
+  private Decision<V> outcome(Slot<K> s, ProcessorEntry<K, V> e, Current<V> c) {
+    long now = c.now();
+    switch (e.outcome()) {
+      case NONE:
+        return e.readPresent() ? Decision.touch(cache.expiry.forAccess(now)) : Decision.keep();
+      case LOADED:
+        return Decision.write(cache.store.encode(s, e.value()), cache.expiry.forCreation(now));
+      case CREATED:
+        {
+          Encoded<V> v = cache.store.encode(s, e.value());
+          cache.writer.write(s.key(), e.value());
+          return Decision.write(v, cache.expiry.forCreation(now));
+        }
+      case UPDATED:
+        {
+          Encoded<V> v = cache.store.encode(s, e.value());
+          cache.writer.write(s.key(), e.value());
+          return Decision.write(v, cache.expiry.forUpdate(now));
+        }
+      default: // REMOVED
+        cache.writer.delete(s.key());
+        return e.original() == null ? Decision.keep() : Decision.remove();
+    }
+  }
+
+}

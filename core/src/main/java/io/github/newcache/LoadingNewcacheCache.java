@@ -1,0 +1,223 @@
+package io.github.newcache;
+
+import io.github.newcache.internal.event.EntryEvent;
+import io.github.newcache.internal.store.Applied;
+import io.github.newcache.internal.store.Current;
+import io.github.newcache.internal.store.Decision;
+import io.github.newcache.internal.store.Encoded;
+import io.github.newcache.internal.store.Slot;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+import javax.cache.event.EventType;
+import javax.cache.integration.CacheLoader;
+import javax.cache.integration.CacheLoaderException;
+import javax.cache.integration.CompletionListener;
+
+/**
+ * A cache with a {@link CacheLoader}: {@code loadAll} and, when read-through, loading on a miss of
+ * {@code get}, {@code getAll} and entry processors.
+ *
+ * <p>A missing key is loaded once for the whole fleet ({@link
+ * io.github.newcache.internal.herd.LoadCoordinator#load}): callers of this JVM share the leader's
+ * outcome, other JVMs wait on its lease. With stale-while-revalidate, a read of an entry expired
+ * less than the window ago answers with the previous value, and whoever wins the key's lease
+ * refreshes it in the background; the refresh stores its value only over the very item it
+ * refreshed, so it never undoes a write made meanwhile.
+ */
+final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
+
+  private static final System.Logger LOG = System.getLogger(NewcacheCache.class.getName());
+
+  private final CacheLoader<K, V> loader;
+  private final boolean readThrough;
+  private final boolean singleFlight;
+  private final long staleMillis;
+  private final ExecutorService executor;
+
+  LoadingNewcacheCache(CacheContext<K, V> context) {
+    super(context);
+    this.loader = Objects.requireNonNull(context.loader(), "loader");
+    this.readThrough = context.config().isReadThrough();
+    this.singleFlight = context.config().isSingleFlight();
+    this.staleMillis = context.config().getStaleWhileRevalidateMillis();
+    this.executor = context.executor();
+  }
+
+  @Override
+  V loadMissing(Slot<K> s) {
+    if (!readThrough) {
+      return null;
+    }
+    return singleFlight
+        ? herd.load(s.memcachedKey(), () -> read(s, true), () -> loadAndStore(s))
+        : loadAndStore(s);
+  }
+
+  @Override
+  Map<K, V> loadMissing(List<Slot<K>> missing) {
+    return readThrough ? loadAll(missing, false) : Map.of();
+  }
+
+  @Override
+  Function<K, V> processorLoader() {
+    return readThrough ? this::load : null;
+  }
+
+  /**
+   * Stale-while-revalidate (opt-in, beyond the spec): within the window after expiry, answers with
+   * the previous value and lets one client in the fleet refresh it in the background.
+   */
+  @Override
+  V expiredRead(Slot<K> s, Current<V> cur, boolean staleAllowed) {
+    if (staleAllowed && staleMillis > 0 && readThrough && cur.now() < cur.expiresAt() + staleMillis) {
+      V stale = cur.value();
+      if (stale != null) {
+        herd.staleRead();
+        herd.refreshInBackground(s.memcachedKey(), () -> refresh(s, cur));
+        return stale;
+      }
+    }
+    return super.expiredRead(s, cur, staleAllowed);
+  }
+
+  /** Loads a key again and stores the result only over the item it refreshed; failures leave it. */
+  private void refresh(Slot<K> s, Current<V> stale) {
+    if (isClosed()) {
+      return;
+    }
+    try {
+      V loaded = load(s.key());
+      if (loaded == null) {
+        return;
+      }
+      Encoded<V> e = store.encode(s, loaded);
+      Applied<V> a =
+          store.compute(s, c -> c.sameItem(stale)
+              ? Decision.write(e, expiry.forWrite(c.present(), c.now()))
+              : Decision.keep());
+      List<EntryEvent<K, V>> out = new ArrayList<>(1);
+      loaded(s, e, a, out);
+      events.dispatch(out);
+    } catch (RuntimeException ex) {
+      LOG.log(System.Logger.Level.WARNING, "background refresh of a key in cache " + getName() + " failed: " + ex);
+    }
+  }
+
+  private V loadAndStore(Slot<K> s) {
+    V value = load(s.key());
+    if (value != null) {
+      List<EntryEvent<K, V>> out = new ArrayList<>(1);
+      storeLoaded(s, store.encode(s, value), out, true);
+      events.dispatch(out);
+    }
+    return value;
+  }
+
+  private V load(K key) {
+    try {
+      return loader.load(key);
+    } catch (CacheLoaderException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new CacheLoaderException("the cache loader failed for key " + key + ": " + e, e);
+    }
+  }
+
+  /** Stores a loaded value as a write (events, no writer); {@code onlyIfAbsent} keeps live entries. */
+  private void storeLoaded(Slot<K> s, Encoded<V> e, List<EntryEvent<K, V>> out, boolean onlyIfAbsent) {
+    Applied<V> a =
+        store.compute(s, c -> {
+          if (c.present()) {
+            return onlyIfAbsent ? Decision.keep() : Decision.write(e, expiry.forUpdate(c.now()));
+          }
+          return Decision.write(e, expiry.forCreation(c.now()));
+        });
+    loaded(s, e, a, out);
+  }
+
+  /** The event of a loaded value that {@code a} stored. */
+  private void loaded(Slot<K> s, Encoded<V> e, Applied<V> a, List<EntryEvent<K, V>> out) {
+    if (a.decision().kind() != Decision.Kind.WRITE) {
+      return;
+    }
+    if (a.before().present()) {
+      out.add(new EntryEvent<>(this, EventType.UPDATED, s.key(), e.value(), a.before().value(), true));
+    } else if (a.stored()) {
+      out.add(new EntryEvent<>(this, EventType.CREATED, s.key(), e.value(), null, false));
+    }
+  }
+
+  @Override
+  public void loadAll(Set<? extends K> keys, boolean replaceExistingValues, CompletionListener listener) {
+    checkOpen();
+    Objects.requireNonNull(keys, "keys");
+    List<Slot<K>> slots = store.slots(keys);
+    CompletionListener done = listener == null ? NO_LISTENER : listener;
+    executor.execute(
+        () -> {
+          try {
+            List<Slot<K>> todo = new ArrayList<>();
+            for (Slot<K> s : slots) {
+              if (replaceExistingValues || !containsKey(s.key())) {
+                todo.add(s);
+              }
+            }
+            if (!todo.isEmpty()) {
+              loadAll(todo, replaceExistingValues);
+            }
+            done.onCompletion();
+          } catch (Exception e) {
+            done.onException(e instanceof CacheLoaderException ? e : new CacheLoaderException(e));
+          }
+        });
+  }
+
+  private static final CompletionListener NO_LISTENER =
+      new CompletionListener() {
+        @Override
+        public void onCompletion() {}
+
+        @Override
+        public void onException(Exception e) {}
+      };
+
+  private Map<K, V> loadAll(List<Slot<K>> slots, boolean replace) {
+    Map<K, Slot<K>> byKey = new LinkedHashMap<>();
+    for (Slot<K> s : slots) {
+      byKey.put(s.key(), s);
+    }
+    Map<K, V> loaded;
+    try {
+      loaded = loader.loadAll(byKey.keySet());
+    } catch (CacheLoaderException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new CacheLoaderException("the cache loader failed for keys " + byKey.keySet() + ": " + e, e);
+    }
+    Map<K, V> result = new LinkedHashMap<>();
+    List<EntryEvent<K, V>> out = new ArrayList<>();
+    if (loaded != null) {
+      for (Map.Entry<K, V> entry : loaded.entrySet()) {
+        Slot<K> s = byKey.get(entry.getKey());
+        if (s != null && entry.getValue() != null) {
+          storeLoaded(s, store.encode(s, entry.getValue()), out, !replace);
+          result.put(entry.getKey(), entry.getValue());
+        }
+      }
+    }
+    events.dispatch(out);
+    return result;
+  }
+
+  @Override
+  void closeResources() {
+    super.closeResources();
+    closeQuietly(loader);
+  }
+}

@@ -1,0 +1,154 @@
+package io.github.newcache.internal.config;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One setting: its name, where it may be given, its default, what is allowed, what it means, and
+ * how its text is parsed. {@link Settings} lists them all; parsing, error messages and the README's
+ * tables come from that one list.
+ *
+ * @param name the key in a URI query, a properties file or override properties
+ * @param scope a manager setting or a per-cache attribute ({@code cache.<name>.<attribute>})
+ * @param defaultValue the value when the setting is not given (null: none)
+ * @param defaultText the default as shown to users
+ * @param allowed what is allowed, as shown to users and in errors
+ * @param meaning what it does, one sentence
+ * @param secret true when it must never appear in a URI, a message or a log
+ * @param parser turns the text into a value, or throws with a message that names the input
+ */
+public record Setting<T>(
+    String name,
+    Scope scope,
+    T defaultValue,
+    String defaultText,
+    String allowed,
+    String meaning,
+    boolean secret,
+    Parser<T> parser) {
+
+  /** Where a setting may be given. */
+  public enum Scope {
+    /** The manager: a URI query parameter, a properties-file line, an override property. */
+    MANAGER,
+    /** One cache: {@code cache.<name>.<attribute>} in a properties file or override properties. */
+    CACHE
+  }
+
+  /** Parses a setting's text. */
+  @FunctionalInterface
+  public interface Parser<T> {
+    /**
+     * @param text the trimmed text given
+     * @param where how an error names the input: {@code <source>: <name>} or {@code <source>, cache.x.<name>}
+     */
+    T parse(String text, String where);
+  }
+
+  /**
+   * The value in {@code values} under this setting's name, or the default when absent.
+   *
+   * @param where how an error names the input, up to the name: {@code <source>: } or {@code <source>, cache.x.}
+   */
+  public T get(Map<String, String> values, String where) {
+    String text = values.get(name);
+    return text == null ? defaultValue : parser.parse(text.trim(), where + name);
+  }
+
+  // ---------------------------------------------------------------- parsers
+
+  static Parser<Boolean> bool() {
+    return (text, where) -> {
+      if (text.equalsIgnoreCase("true")) {
+        return true;
+      }
+      if (text.equalsIgnoreCase("false")) {
+        return false;
+      }
+      throw new IllegalArgumentException(where + "=" + text + " must be true or false");
+    };
+  }
+
+  static Parser<Long> number(long min, long max) {
+    return (text, where) -> {
+      try {
+        long n = Long.parseLong(text);
+        if (n >= min && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(where + "=" + text + " must be a whole number from " + min + " to " + max);
+    };
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h|d)?");
+
+  /** {@code 250ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 31d}; a bare number is milliseconds. */
+  static Parser<Long> duration() {
+    return (text, where) -> {
+      Matcher m = DURATION.matcher(text);
+      if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+        throw new IllegalArgumentException(
+            where + "=" + text + " is not a positive duration; use a number with ms, s, m, h or d");
+      }
+      long n = Long.parseLong(m.group(1));
+      String unit = m.group(2) == null ? "ms" : m.group(2);
+      switch (unit) {
+        case "s":
+          return n * 1000;
+        case "m":
+          return n * 60_000;
+        case "h":
+          return n * 3_600_000;
+        case "d":
+          return n * 86_400_000;
+        default:
+          return n;
+      }
+    };
+  }
+
+  /** One of {@code choices}, case-insensitive, answered in lower case. */
+  static Parser<String> oneOf(String... choices) {
+    Set<String> allowed = Set.of(choices);
+    return (text, where) -> {
+      String t = text.toLowerCase(Locale.ROOT);
+      if (!allowed.contains(t)) {
+        throw new IllegalArgumentException(where + "=" + text + " is not allowed; use " + list(choices));
+      }
+      return t;
+    };
+  }
+
+  static Parser<String> matching(Pattern pattern, String allowed) {
+    return (text, where) -> {
+      if (!pattern.matcher(text).matches()) {
+        throw new IllegalArgumentException(where + "=" + text + " is not allowed; use " + allowed);
+      }
+      return text;
+    };
+  }
+
+  static Parser<String> text() {
+    return (text, where) -> text;
+  }
+
+  /** "a, b or c". */
+  static String list(String... choices) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < choices.length; i++) {
+      sb.append(i == 0 ? "" : i == choices.length - 1 ? " or " : ", ").append(choices[i]);
+    }
+    return sb.toString();
+  }
+
+  static String sorted(Set<String> s) {
+    return new TreeSet<>(s).toString();
+  }
+}

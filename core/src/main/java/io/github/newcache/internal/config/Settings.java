@@ -1,0 +1,171 @@
+package io.github.newcache.internal.config;
+
+import io.github.newcache.internal.config.Setting.Scope;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Every setting Newcache reads, in one table: the manager's (URI query, properties file, override
+ * properties) and each cache's ({@code cache.<name>.<attribute>}). Parsing takes names, defaults,
+ * ranges and messages from here, and {@link #markdown} renders the README's tables from here.
+ */
+public final class Settings {
+
+  private Settings() {}
+
+  public static final int DEFAULT_PORT = 11211;
+  public static final String DEFAULT_KEY_MANGLER = "io.github.newcache.key.Md5KeyMangler";
+  public static final String DEFAULT_VALUE_CODEC = "io.github.newcache.codec.DefaultValueCodec";
+
+  // ---------------------------------------------------------------- the manager
+
+  public static final Setting<String> SERVERS =
+      new Setting<>("servers", Scope.MANAGER, null, "none", "`host[:port][,host[:port]…]` (IPv6 as `[addr]:port`)",
+          "the memcached servers (in a URI they are its authority)", false, Setting.text());
+  public static final Setting<Boolean> BINARY =
+      manager("binary", false, "`false`", "`true`, `false`", "memcached's binary protocol instead of the text protocol", Setting.bool());
+  public static final Setting<String> FLAVOR =
+      manager("flavor", "", "empty", "up to 32 of `A-Z a-z 0-9 _ .`",
+          "key prefix that keeps dev, staging and prod apart on one memcached",
+          Setting.matching(Pattern.compile("[A-Za-z0-9_.]{0,32}"), "up to 32 of A-Z a-z 0-9 _ ."));
+  public static final Setting<Long> VERSION =
+      manager("version", 1L, "`1`", "0 … 2147483647", "key version; bumping it invalidates every entry without `flush_all`",
+          Setting.number(0, Integer.MAX_VALUE));
+  public static final Setting<String> KEY_MANGLER =
+      manager("keyMangler", DEFAULT_KEY_MANGLER, "`" + DEFAULT_KEY_MANGLER + "`", "class name", "the key function (see below)", Setting.text());
+  public static final Setting<String> VALUE_CODEC =
+      manager("valueCodec", DEFAULT_VALUE_CODEC, "`" + DEFAULT_VALUE_CODEC + "`", "class name", "how values become bytes", Setting.text());
+  public static final Setting<Long> OP_TIMEOUT =
+      manager("opTimeout", 1000L, "`1000`", "1 … 600000 (ms)", "how long one memcached operation may take before it fails",
+          Setting.number(1, 600_000));
+  public static final Setting<Long> LIST_TIMEOUT =
+      manager("listTimeout", 30_000L, "`30000`", "1 … 3600000 (ms)",
+          "how long listing a server's keys (iterator, clear, removeAll) may take", Setting.number(1, 3_600_000));
+  public static final Setting<Long> MAX_ITEM_SIZE =
+      manager("maxItemSize", 1024L * 1024, "`1048576`", "1024 … 1073741824 (bytes)",
+          "memcached's `-I` item size limit; larger values are refused before they are sent",
+          Setting.number(1024, 1024 * 1024 * 1024));
+  public static final Setting<String> FAILURE_MODE =
+      manager("failureMode", ConnectionSettings.CANCEL, "`cancel`", "`cancel`, `redistribute`, `retry`",
+          "operations for a server whose connection is down: fail at once; move to another server (stale reads when "
+              + "it returns); or wait for it until `opTimeout`",
+          Setting.oneOf(ConnectionSettings.CANCEL, ConnectionSettings.REDISTRIBUTE, ConnectionSettings.RETRY));
+  public static final Setting<Long> STALL_TIMEOUTS =
+      manager("stallTimeouts", 1L, "`1`", "0 … 1000",
+          "consecutive timeouts after which a connected but silent server counts as stalled and its operations fail "
+              + "at once; `0` turns stall detection off",
+          Setting.number(0, 1000));
+  public static final Setting<Long> STALL_COOLDOWN =
+      manager("stallCooldown", 1000L, "`1000`", "1 … 600000 (ms)",
+          "how long a stalled server's operations fail fast before one probe operation checks whether it answers again",
+          Setting.number(1, 600_000));
+  public static final Setting<Long> MAX_RECONNECT_DELAY =
+      manager("maxReconnectDelay", 2L, "`2`", "1 … 3600 (s)", "longest wait between reconnect attempts to a lost server",
+          Setting.number(1, 3600));
+  public static final Setting<Long> OP_QUEUE_SIZE =
+      manager("opQueueSize", 16_384L, "`16384`", "16 … 1048576",
+          "operations that may wait for one server (input and write queues each); past it callers get an error",
+          Setting.number(16, 1 << 20));
+  public static final Setting<Long> OP_QUEUE_WAIT =
+      manager("opQueueWait", 100L, "`100`", "0 … 60000 (ms)", "how long a caller waits for room in a full queue before that error",
+          Setting.number(0, 60_000));
+  public static final Setting<String> DESERIALIZATION_ALLOW =
+      manager("deserializationAllow", "", "empty", "comma-separated `a.B`, `a.*`, `a.**`, `a.B*`",
+          "classes that may be deserialized besides the built-in list (see *Failures and security*)", Setting.text());
+  public static final Setting<String> USERNAME =
+      manager("username", null, "none", "text", "SASL user (needs `binary=true`)", Setting.text());
+  public static final Setting<String> PASSWORD =
+      new Setting<>("password", Scope.MANAGER, null, "none", "text; **not in a URI**",
+          "SASL password, from the properties file or the `Properties` given to `getCacheManager` only", true,
+          Setting.text());
+  public static final Setting<String> SECRET =
+      new Setting<>("secret", Scope.MANAGER, null, "none", "at least 16 bytes; **not in a URI**",
+          "signs every entry with HMAC-SHA256; from the properties file or the `Properties` only", true, Setting.text());
+
+  // ---------------------------------------------------------------- each cache
+
+  public static final Setting<String> KEY_TYPE =
+      cache("keyType", "java.lang.Object", "`java.lang.Object`", "class name", "the cache's key type (`setTypes`)", Setting.text());
+  public static final Setting<String> VALUE_TYPE =
+      cache("valueType", "java.lang.Object", "`java.lang.Object`", "class name", "the cache's value type (`setTypes`)", Setting.text());
+  public static final Setting<String> EXPIRY =
+      cache("expiry", "eternal", "`eternal`", "`eternal`, `created`, `accessed`, `modified`, `touched`", "the built-in expiry policy",
+          Setting.oneOf("eternal", "created", "accessed", "modified", "touched"));
+  public static final Setting<Long> EXPIRY_DURATION =
+      cache("expiryDuration", null, "—", "number with `ms`, `s`, `m`, `h` or `d`", "its duration (required unless eternal)",
+          Setting.duration());
+  public static final Setting<Boolean> STATISTICS =
+      cache("statistics", false, "`false`", "`true`, `false`", "statistics and their MXBeans (`setStatisticsEnabled`)", Setting.bool());
+  public static final Setting<Boolean> MANAGEMENT =
+      cache("management", false, "`false`", "`true`, `false`", "the configuration MXBean (`setManagementEnabled`)", Setting.bool());
+  public static final Setting<String> FAILURES =
+      cache("failures", "exception", "`exception`", "`exception`, `miss`", "what a memcached failure does (`setFailurePolicy`)",
+          Setting.oneOf("exception", "miss"));
+  public static final Setting<Boolean> SINGLE_FLIGHT =
+      cache("singleFlight", true, "`true`", "`true`, `false`",
+          "one load per missing key across the fleet (`setSingleFlight`; see *Thundering herds*)", Setting.bool());
+  public static final Setting<Long> LEASE_TIMEOUT =
+      cache("leaseTimeout", 10_000L, "`10s`", "duration",
+          "how long a load lease lasts: the longest anyone waits for another's load (`setLeaseTimeoutMillis`)",
+          Setting.duration());
+  public static final Setting<Long> STALE_WHILE_REVALIDATE =
+      cache("staleWhileRevalidate", 0L, "`0` (off)", "duration",
+          "serve the previous value for this long after expiry while one caller refreshes it "
+              + "(`setStaleWhileRevalidateMillis`)",
+          Setting.duration());
+
+  /** Every manager setting, in the order the README lists them. */
+  public static final List<Setting<?>> MANAGER =
+      List.of(BINARY, FLAVOR, VERSION, KEY_MANGLER, VALUE_CODEC, OP_TIMEOUT, LIST_TIMEOUT, MAX_ITEM_SIZE, FAILURE_MODE,
+          STALL_TIMEOUTS, STALL_COOLDOWN, MAX_RECONNECT_DELAY, OP_QUEUE_SIZE, OP_QUEUE_WAIT, DESERIALIZATION_ALLOW,
+          USERNAME, PASSWORD, SECRET);
+
+  /** Every per-cache attribute, in the order the README lists them. */
+  public static final List<Setting<?>> CACHE =
+      List.of(KEY_TYPE, VALUE_TYPE, EXPIRY, EXPIRY_DURATION, STATISTICS, MANAGEMENT, FAILURES, SINGLE_FLIGHT,
+          LEASE_TIMEOUT, STALE_WHILE_REVALIDATE);
+
+  /** Manager settings by name, {@code servers} included. */
+  public static final Map<String, Setting<?>> MANAGER_BY_NAME = byName(SERVERS, MANAGER);
+
+  /** Per-cache attributes by name. */
+  public static final Map<String, Setting<?>> CACHE_BY_NAME = byName(null, CACHE);
+
+  private static <T> Setting<T> manager(
+      String name, T dflt, String dfltText, String allowed, String meaning, Setting.Parser<T> parser) {
+    return new Setting<>(name, Scope.MANAGER, dflt, dfltText, allowed, meaning, false, parser);
+  }
+
+  private static <T> Setting<T> cache(
+      String name, T dflt, String dfltText, String allowed, String meaning, Setting.Parser<T> parser) {
+    return new Setting<>(name, Scope.CACHE, dflt, dfltText, allowed, meaning, false, parser);
+  }
+
+  private static Map<String, Setting<?>> byName(Setting<?> first, List<Setting<?>> rest) {
+    Map<String, Setting<?>> m = new LinkedHashMap<>();
+    if (first != null) {
+      m.put(first.name(), first);
+    }
+    for (Setting<?> s : rest) {
+      m.put(s.name(), s);
+    }
+    return Map.copyOf(m);
+  }
+
+  /**
+   * The README's table of {@code settings}: one row per setting with its name, default, what is
+   * allowed and what it means. {@code README.md} holds exactly this text (a test checks it).
+   */
+  public static String markdown(List<Setting<?>> settings) {
+    StringBuilder sb = new StringBuilder();
+    String nameColumn = settings.get(0).scope() == Scope.MANAGER ? "parameter" : "attribute";
+    sb.append("| ").append(nameColumn).append(" | default | allowed | meaning |\n|---|---|---|---|\n");
+    for (Setting<?> s : settings) {
+      sb.append("| `").append(s.name()).append("` | ").append(s.defaultText()).append(" | ").append(s.allowed())
+          .append(" | ").append(s.meaning()).append(" |\n");
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,83 @@
+package io.github.newcache.internal.store;
+
+import io.github.newcache.internal.expiry.Expiry;
+
+/**
+ * What memcached held for a slot when the store read it: the raw item (with its CAS token when
+ * read for a compute), whether it is this cache's entry for this key, whether that entry is live,
+ * and its value, decoded on first use (so a decision that never looks at the old value never pays
+ * for decoding it).
+ */
+public final class Current<V> {
+
+  private final byte[] raw;
+  private final long cas;
+  private final Envelope envelope;
+  private final long now;
+  private final EntryStore<?, V> decoder;
+  private V value;
+  private boolean decoded;
+
+  Current(byte[] raw, long cas, Envelope envelope, long now, EntryStore<?, V> decoder) {
+    this.raw = raw;
+    this.cas = cas;
+    this.envelope = envelope;
+    this.now = now;
+    this.decoder = decoder;
+  }
+
+  /** True when memcached holds an item under the key, ours or not. */
+  boolean exists() {
+    return raw != null;
+  }
+
+  /** True when the item is this cache's entry for this key and has not expired. */
+  public boolean present() {
+    return envelope != null && !envelope.isExpired(now);
+  }
+
+  /** True when the item is this cache's entry for this key but has expired. */
+  public boolean expired() {
+    return envelope != null && envelope.isExpired(now);
+  }
+
+  /** The entry's absolute expiry, or {@link Expiry#ETERNAL} when there is no entry. */
+  public long expiresAt() {
+    return envelope == null ? Expiry.ETERNAL : envelope.expiresAt();
+  }
+
+  /**
+   * The entry's value (live or expired), or null when there is no entry or its value was refused
+   * (counted by the store).
+   */
+  public V value() {
+    if (!decoded) {
+      value = envelope == null ? null : decoder.decode(envelope);
+      decoded = true;
+    }
+    return value;
+  }
+
+  /** The value when the entry is present, else null. */
+  public V liveValue() {
+    return present() ? value() : null;
+  }
+
+  /** True when both reads saw exactly the same item bytes (the same version of the entry). */
+  public boolean sameItem(Current<?> other) {
+    return raw != null && java.util.Arrays.equals(raw, other.raw);
+  }
+
+  /** When this was read, in epoch milliseconds. */
+  public long now() {
+    return now;
+  }
+
+  long cas() {
+    return cas;
+  }
+
+  byte[] raw() {
+    return raw;
+  }
+}

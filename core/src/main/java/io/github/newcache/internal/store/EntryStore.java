@@ -1,0 +1,456 @@
+package io.github.newcache.internal.store;
+
+import io.github.newcache.codec.ValueCodec;
+import io.github.newcache.internal.codec.RejectedValueException;
+import io.github.newcache.internal.expiry.Expiry;
+import io.github.newcache.internal.expiry.TimeSource;
+import io.github.newcache.internal.expiry.Ttl;
+import io.github.newcache.internal.key.KeyForms;
+import io.github.newcache.internal.key.KeyFunction;
+import io.github.newcache.internal.management.FailureStatistics;
+import io.github.newcache.internal.transport.CasOutcome;
+import io.github.newcache.internal.transport.Item;
+import io.github.newcache.internal.transport.MemcachedTransport;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import javax.cache.CacheException;
+
+/**
+ * One cache's entries in memcached: the only code that issues memcached commands for entries.
+ *
+ * <p>It owns the way from a cache key to a memcached item and back: key checks and the key function
+ * ({@link Slot}), value checks, encoding and the item-size budget ({@link Encoded}), the stored
+ * layout ({@link Envelope}), memcached TTLs ({@link Ttl}, with the stale-while-revalidate window),
+ * and decoding, where an entry that cannot be decoded reads as absent and is counted.
+ *
+ * <p>Every read-decide-write goes through {@link #compute}: read with {@code gets}, ask the
+ * caller's remapping function what to do, apply it with {@code add} (nothing was there) or {@code
+ * cas} (something was), and start over when another client changed the item in between. A removal
+ * is a {@code cas} with an exptime long past, which memcached applies as an atomic delete. So every
+ * decision is atomic across every client of the servers. The blind writes ({@link #set}, {@link
+ * #setAll}, {@link #add}, {@link #delete}) are the fast paths the cache may take when no decision
+ * depends on what is stored.
+ *
+ * <p>Enumeration ({@link #entries}, {@link #clear}): memcached has no index of keys by prefix, so
+ * the servers' keys are listed ({@link MemcachedTransport#keys}), those with the cache's prefix are
+ * fetched in multi-gets of {@value #BATCH}, and only items whose envelope proves they are this
+ * cache's entry for exactly the memcached key listed are taken.
+ */
+public final class EntryStore<K, V> {
+
+  /** Keys fetched per multi-get while scanning. */
+  static final int BATCH = 100;
+  /** Attempts of one compute before it gives up on a key that other clients keep changing. */
+  static final int MAX_ATTEMPTS = 10_000;
+  /** Room memcached needs beside the stored bytes: the key (up to 250 bytes) and its item header. */
+  static final int ITEM_OVERHEAD = 320;
+  private static final byte[] TOMBSTONE = {0};
+
+  private final String cacheName;
+  private final Class<K> keyType;
+  private final Class<V> valueType;
+  private final KeyFunction keys;
+  private final byte[] namespace;
+  private final ValueCodec codec;
+  private final ClassLoader classLoader;
+  private final MemcachedTransport transport;
+  private final int maxStoredBytes;
+  private final long staleMillis;
+  private final TimeSource clock;
+  private final FailureStatistics failures;
+
+  /**
+   * @param maxItemSize memcached's item size limit ({@code -I})
+   * @param transportOverhead bytes the transport adds to every item (a signature)
+   * @param staleMillis how long memcached keeps an expired entry for stale-while-revalidate (0: not at all)
+   * @param classLoader the manager's loader carrying the cache's deserialization allow-list
+   */
+  public EntryStore(
+      String cacheName,
+      Class<K> keyType,
+      Class<V> valueType,
+      KeyFunction keys,
+      ValueCodec codec,
+      ClassLoader classLoader,
+      MemcachedTransport transport,
+      int maxItemSize,
+      int transportOverhead,
+      long staleMillis,
+      TimeSource clock,
+      FailureStatistics failures) {
+    this.cacheName = cacheName;
+    this.keyType = keyType;
+    this.valueType = valueType;
+    this.keys = keys;
+    this.namespace = keys.space().namespace().getBytes(StandardCharsets.US_ASCII);
+    this.codec = codec;
+    this.classLoader = classLoader;
+    this.transport = transport;
+    this.maxStoredBytes = maxItemSize - ITEM_OVERHEAD - transportOverhead;
+    this.staleMillis = staleMillis;
+    this.clock = clock;
+    this.failures = failures;
+  }
+
+  // ---------------------------------------------------------------- keys and values
+
+  /** The slot of {@code key}; throws for a null key or one of the wrong type. */
+  public Slot<K> slot(K key) {
+    Objects.requireNonNull(key, "key");
+    if (keyType != Object.class && !keyType.isInstance(key)) {
+      throw new ClassCastException(
+          "cache " + cacheName + " takes keys of type " + keyType.getName() + ", not " + key.getClass().getName());
+    }
+    byte[] form = KeyForms.encode(key);
+    return new Slot<>(key, form, keys.mangle(form));
+  }
+
+  /** The slots of {@code keys}, each key once, in order; throws before anything when a key is null. */
+  public List<Slot<K>> slots(Collection<? extends K> keys) {
+    for (K k : keys) {
+      Objects.requireNonNull(k, "a key in keys");
+    }
+    List<Slot<K>> slots = new ArrayList<>(keys.size());
+    Set<K> seen = keys instanceof Set ? null : new HashSet<>();
+    for (K k : keys) {
+      if (seen == null || seen.add(k)) {
+        slots.add(slot(k));
+      }
+    }
+    return slots;
+  }
+
+  /** Throws for a null value or one of the wrong type. */
+  public void checkValue(V value) {
+    Objects.requireNonNull(value, "value");
+    if (valueType != Object.class && !valueType.isInstance(value)) {
+      throw new ClassCastException(
+          "cache " + cacheName + " takes values of type " + valueType.getName() + ", not " + value.getClass().getName());
+    }
+  }
+
+  /** {@code value} checked and encoded for {@code s}; throws before anything is stored when it cannot be. */
+  public Encoded<V> encode(Slot<K> s, V value) {
+    checkValue(value);
+    byte[] bytes = codec.encode(value, Envelope.headerLength(namespace, s.form()));
+    if (bytes.length > maxStoredBytes) {
+      throw new IllegalArgumentException(
+          "the value for key " + abbreviate(s.key()) + " in cache " + cacheName + " takes " + bytes.length
+              + " bytes stored; memcached's item size limit (maxItemSize) leaves room for "
+              + maxStoredBytes + " bytes");
+    }
+    return new Encoded<>(value, bytes);
+  }
+
+  /** The current time of this cache's clock. */
+  public long now() {
+    return clock.millis();
+  }
+
+  /**
+   * True when whatever memcached holds under a slot's key is that key's entry of this cache or
+   * nothing of ours: the default key function, where distinct keys never share a memcached key.
+   */
+  public boolean exactKeys() {
+    return keys.exact();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** What memcached holds for {@code s}, with one {@code get} (no CAS token). */
+  public Current<V> get(Slot<K> s) {
+    return current(s, transport.get(s.memcachedKey()), 0);
+  }
+
+  /** What memcached holds for each slot, in order, with one multi-get per server. */
+  public List<Current<V>> getAll(List<Slot<K>> slots) {
+    Map<String, byte[]> raw = transport.getAll(memcachedKeys(slots));
+    List<Current<V>> out = new ArrayList<>(slots.size());
+    for (Slot<K> s : slots) {
+      out.add(current(s, raw.get(s.memcachedKey()), 0));
+    }
+    return out;
+  }
+
+  /** What memcached holds for {@code s}, with its CAS token ({@code gets}), to hand to {@link #compute}. */
+  public Current<V> getForUpdate(Slot<K> s) {
+    Item item = transport.gets(s.memcachedKey());
+    return item == null ? current(s, null, 0) : current(s, item.value(), item.cas());
+  }
+
+  private Current<V> current(Slot<K> s, byte[] raw, long cas) {
+    return new Current<>(raw, cas, Envelope.parse(raw, namespace, s.form()), clock.millis(), this);
+  }
+
+  /** The slots' memcached keys, each once (distinct keys share one only under a custom mangler). */
+  private List<String> memcachedKeys(List<Slot<K>> slots) {
+    List<String> out = new ArrayList<>(slots.size());
+    for (Slot<K> s : slots) {
+      out.add(s.memcachedKey());
+    }
+    return keys.exact() ? out : new ArrayList<>(new LinkedHashSet<>(out));
+  }
+
+  /**
+   * The entry's value, or null (counted) when the deserialization filter refuses it: a planted or
+   * foreign entry reads as absent and its classes are never instantiated.
+   */
+  @SuppressWarnings("unchecked")
+  V decode(Envelope env) {
+    try {
+      return (V) env.value(codec, classLoader);
+    } catch (RejectedValueException e) {
+      failures.rejected(e.getMessage());
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- the one read-decide-write
+
+  /** Decides what to do with an entry, given what memcached holds for it now. */
+  @FunctionalInterface
+  public interface Remapping<V> {
+    /**
+     * Called once per attempt, so possibly more than once: it must decide from {@code current} only
+     * (or from what an earlier attempt of the same operation already did).
+     */
+    Decision<V> decide(Current<V> current);
+  }
+
+  /**
+   * Reads the entry with {@code gets}, asks {@code remapping} what to do, and applies the decision
+   * atomically; when another client changed the item in between, reads again and asks again.
+   * Returns what was read and done by the attempt that took effect.
+   */
+  public Applied<V> compute(Slot<K> s, Remapping<V> remapping) {
+    return compute(s, null, remapping);
+  }
+
+  /**
+   * As {@link #compute(Slot, Remapping)}, with the first attempt deciding on {@code first}, read by
+   * the caller with {@link #getForUpdate} (null: read it here).
+   */
+  public Applied<V> compute(Slot<K> s, Current<V> first, Remapping<V> remapping) {
+    Current<V> next = first;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      Current<V> cur = next != null ? next : getForUpdate(s);
+      next = null;
+      Decision<V> d = remapping.decide(cur);
+      long at = Expiry.resolve(d.expiresAt(), cur.expiresAt());
+      if (apply(s, cur, d, at)) {
+        return new Applied<>(cur, d, at);
+      }
+    }
+    throw new CacheException(
+        "gave up on key " + abbreviate(s.key()) + " in cache " + cacheName + " after " + MAX_ATTEMPTS
+            + " attempts: other clients kept changing it");
+  }
+
+  /** Applies {@code d} over what {@code cur} read; false when another client changed the item first. */
+  private boolean apply(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
+    String mkey = s.memcachedKey();
+    long now = cur.now();
+    switch (d.kind()) {
+      case KEEP:
+        return true;
+      case TOUCH:
+        if (at != cur.expiresAt() && cur.exists()) {
+          byte[] touched = at <= now ? TOMBSTONE : Envelope.withExpiry(cur.raw(), at);
+          transport.cas(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched);
+        }
+        return true;
+      case REMOVE:
+        return erase(mkey, cur);
+      default: // WRITE
+        if (at <= now) {
+          return erase(mkey, cur);
+        }
+        byte[] stored = Envelope.fill(d.value().bytes(), namespace, s.form(), at);
+        if (!cur.exists()) {
+          return transport.add(mkey, ttl(at, now), stored);
+        }
+        return transport.cas(mkey, cur.cas(), ttl(at, now), stored) == CasOutcome.STORED;
+    }
+  }
+
+  private boolean erase(String mkey, Current<V> cur) {
+    return !cur.exists() || transport.cas(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE) == CasOutcome.STORED;
+  }
+
+  // ---------------------------------------------------------------- blind writes (fast paths)
+
+  /** Stores {@code value} whatever is there ({@code set}); an expiry at or before now deletes instead. */
+  public void set(Slot<K> s, Encoded<V> value, long expiresAt) {
+    long now = clock.millis();
+    if (expiresAt <= now) {
+      transport.delete(s.memcachedKey());
+    } else {
+      transport.set(s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), namespace, s.form(), expiresAt));
+    }
+  }
+
+  /**
+   * Stores every value with one expiry, pipelined; an expiry at or before now deletes them instead.
+   * Returns how many were stored.
+   */
+  public int setAll(List<Slot<K>> slots, List<Encoded<V>> values, long expiresAt) {
+    long now = clock.millis();
+    if (expiresAt <= now) {
+      deleteAll(slots);
+      return 0;
+    }
+    Map<String, byte[]> items = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
+    for (int i = 0; i < slots.size(); i++) {
+      Slot<K> s = slots.get(i);
+      items.put(s.memcachedKey(), Envelope.fill(values.get(i).bytes(), namespace, s.form(), expiresAt));
+    }
+    transport.setAll(items, ttl(expiresAt, now));
+    return items.size();
+  }
+
+  /** Stores {@code value} only when memcached holds nothing under the key ({@code add}); true when stored. */
+  public boolean add(Slot<K> s, Encoded<V> value, long expiresAt) {
+    long now = clock.millis();
+    return expiresAt > now
+        && transport.add(s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), namespace, s.form(), expiresAt));
+  }
+
+  /** Deletes whatever is stored under the key; true when memcached held an item. */
+  public boolean delete(Slot<K> s) {
+    return transport.delete(s.memcachedKey());
+  }
+
+  /** Deletes the slots' items, pipelined; returns how many existed. */
+  public int deleteAll(List<Slot<K>> slots) {
+    return transport.deleteAll(memcachedKeys(slots));
+  }
+
+  // ---------------------------------------------------------------- scanning
+
+  /**
+   * Every live entry of this cache on the servers, fetched lazily in batches: the servers' keys are
+   * listed once, when this is called.
+   */
+  public Iterator<Found<K, V>> entries() {
+    List<String> listed = transport.keys(keys.prefix());
+    return new Iterator<>() {
+      private int position;
+      private final List<Found<K, V>> batch = new ArrayList<>();
+      private int index;
+
+      @Override
+      public boolean hasNext() {
+        while (index >= batch.size()) {
+          if (position >= listed.size()) {
+            return false;
+          }
+          int end = Math.min(listed.size(), position + BATCH);
+          batch.clear();
+          index = 0;
+          batch.addAll(fetch(listed.subList(position, end)));
+          position = end;
+        }
+        return true;
+      }
+
+      @Override
+      public Found<K, V> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return batch.get(index++);
+      }
+    };
+  }
+
+  /** The live entries among {@code mkeys} that are provably this cache's, with keys and values decoded. */
+  private List<Found<K, V>> fetch(List<String> mkeys) {
+    List<Found<K, V>> found = new ArrayList<>();
+    Map<String, byte[]> raw = transport.getAll(mkeys);
+    long now = clock.millis();
+    for (String mkey : mkeys) {
+      Envelope env = owned(mkey, raw.get(mkey));
+      if (env == null || env.isExpired(now)) {
+        continue;
+      }
+      K key;
+      try {
+        @SuppressWarnings("unchecked")
+        K k = (K) KeyForms.decode(env.keyForm(), classLoader);
+        key = k;
+      } catch (RejectedValueException e) {
+        failures.rejected(e.getMessage());
+        continue;
+      }
+      V value = decode(env);
+      if (value != null) {
+        found.add(new Found<>(new Slot<>(key, env.keyForm(), mkey), value));
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The envelope of an item listed under {@code mkey} when it proves to be this cache's entry for
+   * exactly that memcached key (its namespace matches and its key form, mangled again, gives {@code
+   * mkey}); null otherwise.
+   */
+  private Envelope owned(String mkey, byte[] raw) {
+    Envelope env = Envelope.parse(raw, namespace, null);
+    if (env == null) {
+      return null;
+    }
+    try {
+      return mkey.equals(keys.mangle(env.keyForm())) ? env : null;
+    } catch (RuntimeException e) {
+      return null; // a key form the key function refuses is not one of ours
+    }
+  }
+
+  /** Deletes every entry of this cache on the servers, in pipelined batches. */
+  public void clear() {
+    List<String> listed = transport.keys(keys.prefix());
+    for (int i = 0; i < listed.size(); i += BATCH) {
+      List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
+      if (keys.exact()) {
+        // Only this cache's keys carry its prefix: nothing to check.
+        transport.deleteAll(batch);
+        continue;
+      }
+      Map<String, byte[]> raw = transport.getAll(batch);
+      List<String> ours = new ArrayList<>();
+      for (String mkey : batch) {
+        if (owned(mkey, raw.get(mkey)) != null) {
+          ours.add(mkey);
+        }
+      }
+      transport.deleteAll(ours);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * memcached's TTL for an entry expiring at {@code at}: with stale-while-revalidate, memcached
+   * keeps the item for the window after expiry so the previous value can still be served.
+   */
+  private int ttl(long at, long now) {
+    return Ttl.of(at == Expiry.ETERNAL || staleMillis == 0 ? at : at + staleMillis, now);
+  }
+
+  /** A key as it may appear in a message: at most 80 characters. */
+  public static String abbreviate(Object key) {
+    String s = String.valueOf(key);
+    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+  }
+}

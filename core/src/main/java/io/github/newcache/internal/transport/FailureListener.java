@@ -1,0 +1,14 @@
+package io.github.newcache.internal.transport;
+
+/**
+ * Where a cache's transport decorators report what they absorbed or refused: counted and logged
+ * by the cache's failure statistics. Messages never hold values or secrets.
+ */
+public interface FailureListener {
+
+  /** A memcached failure was turned into a miss or a skipped write ({@code failures=miss}). */
+  void absorbed(String what);
+
+  /** An item's signature was missing or wrong. */
+  void unsigned(String what);
+}

@@ -1,0 +1,225 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.internal.config.SettingsParser;
+import io.github.newcache.testing.InMemoryTransport;
+import io.github.newcache.testing.ManualClock;
+import java.io.Serializable;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import javax.cache.Cache;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.event.CacheEntryCreatedListener;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryExpiredListener;
+import javax.cache.event.CacheEntryRemovedListener;
+import javax.cache.event.CacheEntryUpdatedListener;
+import javax.cache.expiry.AccessedExpiryPolicy;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.Duration;
+import javax.cache.integration.CacheWriter;
+import javax.cache.integration.CacheWriterException;
+import javax.cache.management.CacheStatisticsMXBean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JCache rules (expiry to the millisecond, events, statistics, writer order) over an in-memory
+ * transport and a clock the test moves: milliseconds per test, no sleeping. The same behaviour is
+ * tested against real memcached in the integration tests.
+ */
+class CacheRulesTest {
+
+  private final ManualClock clock = new ManualClock();
+  private final InMemoryTransport memcached = new InMemoryTransport(clock);
+  private NewcacheCacheManager manager;
+
+  @BeforeEach
+  void open() {
+    URI uri = URI.create("memcached://in-memory:1/?flavor=rules");
+    ClassLoader loader = getClass().getClassLoader();
+    manager =
+        new NewcacheCacheManager(
+            new NewcacheCachingProvider(), uri, loader, new Properties(),
+            SettingsParser.parse(uri, loader, null), settings -> memcached, clock);
+  }
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  private Cache<String, String> cache(MutableConfiguration<String, String> config) {
+    return manager.createCache("rules", config.setTypes(String.class, String.class));
+  }
+
+  @Test
+  void createdExpiryHoldsToTheMillisecond() {
+    Cache<String, String> c =
+        cache(new MutableConfiguration<String, String>()
+            .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 100))));
+    c.put("k", "v");
+    clock.advance(99);
+    assertEquals("v", c.get("k"));
+    clock.advance(1);
+    assertNull(c.get("k"));
+    assertFalse(c.containsKey("k"));
+  }
+
+  @Test
+  void accessedExpiryMovesWithEveryRead() {
+    Cache<String, String> c =
+        cache(new MutableConfiguration<String, String>()
+            .setExpiryPolicyFactory(AccessedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 100))));
+    c.put("k", "v");
+    clock.advance(90);
+    assertEquals("v", c.get("k"));
+    clock.advance(90);
+    assertEquals("v", c.get("k"), "the read at 90 ms moved the expiry to 190 ms");
+    clock.advance(100);
+    assertNull(c.get("k"));
+  }
+
+  @Test
+  void eventsCarryTheRightTypesAndOldValues() {
+    Cache<String, String> c =
+        cache(new MutableConfiguration<String, String>()
+            .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 50))));
+    Recorder.EVENTS.clear();
+    c.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(Recorder.class), null, true, true));
+    c.put("k", "a");
+    c.put("k", "b");
+    c.remove("k");
+    c.put("k", "c");
+    clock.advance(50);
+    assertNull(c.get("k"));
+    assertEquals(List.of("CREATED k=a", "UPDATED k=b old=a", "REMOVED k=b old=b", "CREATED k=c", "EXPIRED k=c old=c"),
+        Recorder.EVENTS);
+  }
+
+  @Test
+  void statisticsCountWhatEachOperationDid() {
+    Cache<String, String> c = cache(new MutableConfiguration<String, String>().setStatisticsEnabled(true));
+    c.put("a", "1");
+    c.get("a");
+    c.get("b");
+    c.putIfAbsent("a", "2");
+    c.replace("a", "1", "3");
+    c.remove("a");
+    CacheStatisticsMXBean stats = c.unwrap(NewcacheCache.class).stats;
+    assertEquals(3, stats.getCacheHits(), "get a, putIfAbsent a, replace a");
+    assertEquals(1, stats.getCacheMisses(), "get b");
+    assertEquals(2, stats.getCachePuts(), "put, replace");
+    assertEquals(1, stats.getCacheRemovals());
+  }
+
+  @Test
+  void aFailingWriterLeavesTheCacheUnchanged() {
+    Records.SYSTEM.clear();
+    Cache<String, String> c =
+        cache(new MutableConfiguration<String, String>()
+            .setWriteThrough(true)
+            .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
+    c.put("k", "kept");
+    assertEquals("kept", Records.SYSTEM.get("k"));
+    assertThrows(CacheWriterException.class, () -> c.put("k", "refused"));
+    assertEquals("kept", c.get("k"), "the writer refused, so memcached was not written");
+    assertFalse(c.replace("k", "other", "x"));
+    assertEquals("kept", Records.SYSTEM.get("k"), "a replace that returns false never calls the writer");
+  }
+
+  @Test
+  void putIfAbsentOfAnAbsentKeyIsOneAdd() {
+    Cache<String, String> c = cache(new MutableConfiguration<>());
+    long adds = memcached.count("add");
+    long gets = memcached.count("gets");
+    assertTrue(c.putIfAbsent("k", "v"));
+    assertEquals(adds + 1, memcached.count("add"));
+    assertEquals(gets, memcached.count("gets"));
+  }
+
+  /** Records every event as text. */
+  public static final class Recorder
+      implements CacheEntryCreatedListener<String, String>, CacheEntryUpdatedListener<String, String>,
+          CacheEntryRemovedListener<String, String>, CacheEntryExpiredListener<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final List<String> EVENTS = new ArrayList<>();
+
+    private static void record(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      for (CacheEntryEvent<? extends String, ? extends String> e : events) {
+        EVENTS.add(e.getEventType() + " " + e.getKey() + "=" + e.getValue()
+            + (e.isOldValueAvailable() ? " old=" + e.getOldValue() : ""));
+      }
+    }
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      record(events);
+    }
+
+    @Override
+    public void onUpdated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      record(events);
+    }
+
+    @Override
+    public void onRemoved(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      record(events);
+    }
+
+    @Override
+    public void onExpired(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      record(events);
+    }
+  }
+
+  /** A system of record that refuses the value "refused". */
+  public static final class Records implements CacheWriter<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final Map<String, String> SYSTEM = new ConcurrentHashMap<>();
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      if (entry.getValue().equals("refused")) {
+        throw new IllegalStateException("the system of record refuses this value");
+      }
+      SYSTEM.put(entry.getKey(), entry.getValue());
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      for (var it = entries.iterator(); it.hasNext(); ) {
+        write(it.next());
+        it.remove();
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      SYSTEM.remove(key);
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      for (var it = keys.iterator(); it.hasNext(); ) {
+        delete(it.next());
+        it.remove();
+      }
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.cache.Cache;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.integration.CacheWriter;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Write-through across clients: two managers (two connections, like two JVMs), four threads each,
+ * racing conditional writes on one key of a cache whose writer is slow. A call that returns false
+ * must not have touched the system of record, and afterwards the system of record and memcached
+ * must hold the same value.
+ */
+@ExtendWith(MemcachedExtension.class)
+class WriteThroughRaceTest {
+
+  private static final int ROUNDS = 5;
+
+  @BeforeEach
+  void resetSystemOfRecord() {
+    SlowRecords.SYSTEM.clear();
+    SlowRecords.WRITES.clear();
+  }
+
+  private static List<Cache<String, String>> caches(Protocol p, TestManagers managers) {
+    List<Cache<String, String>> caches = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      caches.add(managers.open(p, "opTimeout=" + (5000 + i)).createCache("written",
+          new MutableConfiguration<String, String>()
+              .setTypes(String.class, String.class)
+              .setWriteThrough(true)
+              .setCacheWriterFactory(FactoryBuilder.factoryOf(SlowRecords.class))));
+    }
+    return caches;
+  }
+
+  /** Every thread of both managers calls {@code op} at once; returns the names of those that got true. */
+  private static List<String> race(List<Cache<String, String>> caches, Op op) throws Exception {
+    List<Callable<String>> tasks = new ArrayList<>();
+    for (int m = 0; m < caches.size(); m++) {
+      Cache<String, String> c = caches.get(m);
+      for (int t = 0; t < 4; t++) {
+        String me = "m" + m + "t" + t;
+        tasks.add(() -> op.call(c, me) ? me : null);
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<String>> futures = new ArrayList<>();
+      for (Callable<String> task : tasks) {
+        futures.add(pool.submit(() -> {
+          assertTrue(go.await(10, TimeUnit.SECONDS));
+          return task.call();
+        }));
+      }
+      go.countDown();
+      List<String> winners = new ArrayList<>();
+      for (Future<String> f : futures) {
+        String r = f.get(60, TimeUnit.SECONDS);
+        if (r != null) {
+          winners.add(r);
+        }
+      }
+      return winners;
+    } finally {
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @FunctionalInterface
+  private interface Op {
+    boolean call(Cache<String, String> cache, String me);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void racingReplacesWriteOnlyTheWinner(Protocol p, TestManagers managers) throws Exception {
+    List<Cache<String, String>> caches = caches(p, managers);
+    for (int round = 0; round < ROUNDS; round++) {
+      String key = "replace" + round;
+      caches.get(0).put(key, "start");
+      List<String> winners = race(caches, (c, me) -> c.replace(key, "start", me));
+      assertEquals(1, winners.size(), "winners " + winners);
+      assertEquals(List.of(key + "=start", key + "=" + winners.get(0)), SlowRecords.writesOf(key),
+          "only the winner reached the system of record");
+      assertAgree(caches, key, winners.get(0));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void racingPutIfAbsentsWriteOnlyTheWinner(Protocol p, TestManagers managers) throws Exception {
+    List<Cache<String, String>> caches = caches(p, managers);
+    for (int round = 0; round < ROUNDS; round++) {
+      String key = "absent" + round;
+      List<String> winners = race(caches, (c, me) -> c.putIfAbsent(key, me));
+      assertEquals(1, winners.size(), "winners " + winners);
+      assertEquals(List.of(key + "=" + winners.get(0)), SlowRecords.writesOf(key));
+      assertAgree(caches, key, winners.get(0));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void racingConditionalRemovesAndReplacesAgree(Protocol p, TestManagers managers) throws Exception {
+    List<Cache<String, String>> caches = caches(p, managers);
+    for (int round = 0; round < ROUNDS; round++) {
+      String key = "mixed" + round;
+      caches.get(0).put(key, "start");
+      // Half the threads try to remove "start", half to replace it: exactly one succeeds.
+      List<String> winners =
+          race(caches, (c, me) -> me.endsWith("0") || me.endsWith("2") ? c.remove(key, "start") : c.replace(key, "start", me));
+      assertEquals(1, winners.size(), "winners " + winners);
+      String winner = winners.get(0);
+      boolean removed = winner.endsWith("0") || winner.endsWith("2");
+      assertAgree(caches, key, removed ? null : winner);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void racingPutsLeaveTheSystemOfRecordAndTheCacheAgreeing(Protocol p, TestManagers managers) throws Exception {
+    List<Cache<String, String>> caches = caches(p, managers);
+    for (int round = 0; round < ROUNDS; round++) {
+      String key = "put" + round;
+      race(caches, (c, me) -> {
+        c.put(key, me);
+        return true;
+      });
+      assertAgree(caches, key, SlowRecords.SYSTEM.get(key));
+    }
+  }
+
+  private static void assertAgree(List<Cache<String, String>> caches, String key, String expected) {
+    assertEquals(expected, SlowRecords.SYSTEM.get(key), "system of record");
+    for (Cache<String, String> c : caches) {
+      if (expected == null) {
+        assertNull(c.get(key), "cache");
+      } else {
+        assertEquals(expected, c.get(key), "cache");
+      }
+    }
+  }
+
+  /** A system of record whose writes take a while, so that racing clients overlap inside the writer. */
+  public static final class SlowRecords implements CacheWriter<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final Map<String, String> SYSTEM = new ConcurrentHashMap<>();
+    static final List<String> WRITES = new CopyOnWriteArrayList<>();
+
+    static List<String> writesOf(String key) {
+      List<String> out = new ArrayList<>();
+      for (String w : WRITES) {
+        if (w.startsWith(key + "=")) {
+          out.add(w);
+        }
+      }
+      return out;
+    }
+
+    private static void slowly() {
+      try {
+        Thread.sleep(20); // the system of record's own latency, which widens the race window
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      slowly();
+      SYSTEM.put(entry.getKey(), entry.getValue());
+      WRITES.add(entry.getKey() + "=" + entry.getValue());
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      for (var it = entries.iterator(); it.hasNext(); ) {
+        write(it.next());
+        it.remove();
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      slowly();
+      SYSTEM.remove(key);
+      WRITES.add(key + " deleted");
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      for (var it = keys.iterator(); it.hasNext(); ) {
+        delete(it.next());
+        it.remove();
+      }
+    }
+  }
+}

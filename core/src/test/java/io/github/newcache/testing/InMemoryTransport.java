@@ -1,0 +1,181 @@
+package io.github.newcache.testing;
+
+import io.github.newcache.internal.expiry.Ttl;
+import io.github.newcache.internal.transport.CasOutcome;
+import io.github.newcache.internal.transport.Item;
+import io.github.newcache.internal.transport.MemcachedTransport;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * memcached's item semantics in a map, for fast unit tests of the JCache rules: get/gets/add/cas/
+ * set/delete, CAS tokens, exptime as memcached reads it (0 never, up to 30 days relative, beyond
+ * that an absolute Unix time) against the test's clock, and key listing. Integration tests use
+ * real memcached; this only stands in where the rules above the transport are under test.
+ */
+public final class InMemoryTransport implements MemcachedTransport {
+
+  private record Stored(byte[] value, long cas, long expiresAtMillis) {}
+
+  private final Map<String, Stored> items = new ConcurrentHashMap<>();
+  private final AtomicLong casCounter = new AtomicLong();
+  private final LongSupplier clock;
+  /** Commands served, by name: what a test can count like memcached's own stats. */
+  private final Map<String, AtomicLong> commands = new ConcurrentHashMap<>();
+
+  public InMemoryTransport(LongSupplier clock) {
+    this.clock = clock;
+  }
+
+  /** How many times {@code command} (get, gets, set, add, cas, delete, …) was served. */
+  public long count(String command) {
+    AtomicLong n = commands.get(command);
+    return n == null ? 0 : n.get();
+  }
+
+  /** How many items are stored and not yet expired by their memcached TTL. */
+  public int size() {
+    int n = 0;
+    for (String key : items.keySet()) {
+      if (live(key) != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void served(String command) {
+    commands.computeIfAbsent(command, c -> new AtomicLong()).incrementAndGet();
+  }
+
+  private long expiry(int ttl) {
+    long now = clock.getAsLong();
+    if (ttl == 0) {
+      return Long.MAX_VALUE;
+    }
+    if (ttl <= Ttl.THIRTY_DAYS_SECONDS) {
+      return now + ttl * 1000L;
+    }
+    return ttl * 1000L; // an absolute Unix time
+  }
+
+  private Stored live(String key) {
+    Stored s = items.get(key);
+    if (s != null && s.expiresAtMillis() <= clock.getAsLong()) {
+      items.remove(key, s);
+      return null;
+    }
+    return s;
+  }
+
+  private Stored stored(byte[] value, int ttl) {
+    return new Stored(value.clone(), casCounter.incrementAndGet(), expiry(ttl));
+  }
+
+  @Override
+  public byte[] get(String key) {
+    served("get");
+    Stored s = live(key);
+    return s == null ? null : s.value().clone();
+  }
+
+  @Override
+  public Item gets(String key) {
+    served("gets");
+    Stored s = live(key);
+    return s == null ? null : new Item(s.value().clone(), s.cas());
+  }
+
+  @Override
+  public Map<String, byte[]> getAll(Collection<String> keys) {
+    served("getAll");
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    for (String key : keys) {
+      Stored s = live(key);
+      if (s != null) {
+        out.put(key, s.value().clone());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void set(String key, int ttl, byte[] value) {
+    served("set");
+    items.put(key, stored(value, ttl));
+  }
+
+  @Override
+  public void setAll(Map<String, byte[]> values, int ttl) {
+    for (Map.Entry<String, byte[]> e : values.entrySet()) {
+      set(e.getKey(), ttl, e.getValue());
+    }
+  }
+
+  @Override
+  public synchronized boolean add(String key, int ttl, byte[] value) {
+    served("add");
+    if (live(key) != null) {
+      return false;
+    }
+    items.put(key, stored(value, ttl));
+    return true;
+  }
+
+  @Override
+  public synchronized CasOutcome cas(String key, long cas, int ttl, byte[] value) {
+    served("cas");
+    Stored s = live(key);
+    if (s == null) {
+      return CasOutcome.GONE;
+    }
+    if (s.cas() != cas) {
+      return CasOutcome.CHANGED;
+    }
+    Stored next = stored(value, ttl);
+    if (next.expiresAtMillis() <= clock.getAsLong()) {
+      items.remove(key);
+    } else {
+      items.put(key, next);
+    }
+    return CasOutcome.STORED;
+  }
+
+  @Override
+  public boolean delete(String key) {
+    served("delete");
+    return live(key) != null && items.remove(key) != null;
+  }
+
+  @Override
+  public int deleteAll(Collection<String> keys) {
+    int n = 0;
+    for (String key : keys) {
+      if (delete(key)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public List<String> keys(String prefix) {
+    served("keys");
+    List<String> out = new ArrayList<>();
+    for (String key : items.keySet()) {
+      if (key.startsWith(prefix) && live(key) != null) {
+        out.add(key);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {}
+}
