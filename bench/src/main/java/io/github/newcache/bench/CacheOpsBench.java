@@ -48,7 +48,6 @@ public class CacheOpsBench {
 
   @Setup(Level.Trial)
   public void setUp() {
-    target = Target.open(sides, protocol);
     value = Data.value(valueSize, 42);
     keys = Data.keys("key:", KEYS);
     batches = Data.batches(keys, BATCH);
@@ -56,7 +55,7 @@ public class CacheOpsBench {
     for (Set<String> b : batches) {
       entries.add(Data.entries(b, value));
     }
-    Data.preload(target, batches, value);
+    target = Target.open(sides, protocol).prepared(t -> Data.preload(t, batches, value));
   }
 
   final Rotation rotation = new Rotation();

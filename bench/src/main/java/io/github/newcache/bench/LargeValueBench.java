@@ -40,11 +40,10 @@ public class LargeValueBench {
 
   @Setup(Level.Trial)
   public void setUp() {
-    target = Target.open(sides, protocol);
     value = Data.value(valueSize, 7);
     keys = Data.keys("large:", KEYS);
     List<Set<String>> all = Data.batches(keys, KEYS);
-    Data.preload(target, all, value);
+    target = Target.open(sides, protocol).prepared(t -> Data.preload(t, all, value));
   }
 
   final Rotation rotation = new Rotation();

@@ -48,10 +48,15 @@ final class MemcachedServer implements AutoCloseable {
     server.close();
   }
 
+  /** The memcached executable the launcher runs. */
+  static String executable() {
+    return LocalMemcached.executable();
+  }
+
   /** {@code memcached -V}, for the machine section of the report. */
   static String version() {
     try {
-      String exe = LocalMemcached.executable();
+      String exe = executable();
       Process p = new ProcessBuilder(exe, "-V").redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       p.waitFor(5, TimeUnit.SECONDS);

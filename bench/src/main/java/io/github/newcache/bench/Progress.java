@@ -57,6 +57,10 @@ final class Progress {
     remainingMillis = Math.max(0, remainingMillis - settings.estimatePlainMillis(PLAIN_STAGE_BENCHMARKS));
   }
 
+  void note(String message) {
+    out.println("==> " + message);
+  }
+
   void failed(String what, Exception e) {
     out.printf(Locale.ROOT, "==> FAILED %s: %s (going on with the rest)%n", what, e);
   }

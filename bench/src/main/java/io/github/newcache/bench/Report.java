@@ -74,7 +74,7 @@ public final class Report {
       run.stageLoads.put(stage.name(), load);
       if (stage.cases().isEmpty()) {
         progress.startPlain(stage, load);
-        try {
+        try (Leftovers leftovers = Leftovers.watch(progress::note)) {
           stageResults.addAll(new Runner(plainOptions(settings).include(stage.include()).build()).run());
         } catch (RunnerException | RuntimeException e) {
           progress.failed(stage.name(), e);
@@ -83,7 +83,7 @@ public final class Report {
       }
       for (Plan.Case c : stage.cases()) {
         progress.startCase(c, Machine.loadAverage());
-        try {
+        try (Leftovers leftovers = Leftovers.watch(progress::note)) {
           stageResults.addAll(new Runner(caseOptions(settings, c).build()).run());
         } catch (RunnerException | RuntimeException e) {
           progress.failed(c.describe(), e);

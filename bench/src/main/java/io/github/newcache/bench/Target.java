@@ -2,6 +2,7 @@ package io.github.newcache.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -43,6 +44,20 @@ final class Target implements AutoCloseable {
       return new Target(servers, List.copyOf(opened));
     } catch (RuntimeException e) {
       closeAll(opened, servers);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs the trial's preparation (e.g. the preload) and returns this target; if it fails, closes
+   * every side and server first: JMH runs no teardown after a failed setup.
+   */
+  Target prepared(Consumer<Target> preparation) {
+    try {
+      preparation.accept(this);
+      return this;
+    } catch (RuntimeException | Error e) {
+      close();
       throw e;
     }
   }
