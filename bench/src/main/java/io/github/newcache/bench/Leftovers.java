@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Stops the server processes a benchmark fork left behind.
@@ -84,7 +85,7 @@ final class Leftovers implements AutoCloseable {
     }
   }
 
-  private static Optional<String> realPath(java.util.function.Supplier<String> executable) {
+  private static Optional<String> realPath(Supplier<String> executable) {
     try {
       return Optional.of(Path.of(executable.get()).toRealPath().toString());
     } catch (IOException | RuntimeException e) {

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 /**
  * One trial's sides over their own private servers, and the side the benchmark methods use right
  * now: {@link Rotation} switches it between iterations, so every side of a case runs in the same
- * JVM, against the same server processes, interleaved in time.
+ * JVM, against the same private servers, interleaved in time.
  */
 final class Target implements AutoCloseable {
 
