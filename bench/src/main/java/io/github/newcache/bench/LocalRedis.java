@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts and stops a private redis-server on a free loopback port, the Redis counterpart of the
- * core's memcached launcher: the Redisson side of the benchmark needs a Redis that nobody else
+ * test kit's memcached launcher: the Redisson side of the benchmark needs a Redis that nobody else
  * uses and that disappears with the trial.
  *
  * <p>The server runs as a pure cache, the way the comparison with memcached needs it: no RDB

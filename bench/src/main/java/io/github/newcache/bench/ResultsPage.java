@@ -205,7 +205,8 @@ final class ResultsPage {
     md.append("- **Latency**: JMH SampleTime, 1 thread, 100 B values, ours, raw spymemcached and Redisson taking turns "
         + "the same way (A B C C B A); p50/p99/p99.9 over every sampled call of a side's measured iterations (histograms "
         + "merged).\n");
-    md.append("- **Servers.** memcached ").append("as the core's launcher starts it: `-t 2 -m 128`, 1 MB item limit, "
+    md.append("- **Servers.** memcached as the test kit's launcher starts it: "
+        + "`-t 2 -m 128`, 1 MB item limit, "
         + "loopback. redis-server: `--save '' --appendonly no`, loopback, otherwise defaults (one command thread). "
         + "Each case starts its own and stops it afterwards.\n");
     md.append("- **ours**: provider `io.github.newcache.NewcacheCachingProvider` selected by class name, manager URI "
