@@ -32,7 +32,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <p>System properties: {@code bench.results} (output directory; default {@code results}, or
  * {@code target/quick-results} in quick mode so a smoke test never overwrites real results),
  * {@code bench.stages} (regex over stage names), {@code bench.cases} (regex found in a case's
- * description, e.g. {@code getHit protocol=binary valueSize=100}), and those of {@link Settings}
+ * description, e.g. {@code getHit protocol=binary valueSize=100}), {@code bench.list=true} (print
+ * the selected cases and the estimated time, run nothing), and those of {@link Settings}
  * ({@code bench.quick=true} for a smoke test).
  */
 public final class Report {
@@ -66,8 +67,17 @@ public final class Report {
       }
     }
 
-    Run run = new Run(settings, Machine.now(), Machine.loadAverage());
     Progress progress = new Progress(System.out, settings, stages, cases);
+    if (Boolean.getBoolean("bench.list")) {
+      for (Plan.Stage stage : stages) {
+        System.out.println(stage.name() + ": " + (stage.cases().isEmpty() ? "plain JMH " + stage.include() : ""));
+        for (Plan.Case c : stage.cases()) {
+          System.out.println("  " + c.describe() + "  [" + String.join(", ", c.sideIds()) + "]");
+        }
+      }
+      return;
+    }
+    Run run = new Run(settings, Machine.now(), Machine.loadAverage());
     for (Plan.Stage stage : stages) {
       List<RunResult> stageResults = new ArrayList<>();
       String load = Machine.loadAverage();
