@@ -19,8 +19,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.IterationParams;
 
 /**
- * Value-carrying operations, raw spymemcached against our cache: get of a present key, put,
- * getAll of 100 keys (raw: getBulk) and putAll of 100 entries (raw: pipelined sets).
+ * Value-carrying operations on every side: get of a present key, put, getAll of 100 keys (raw
+ * clients: their multi-get) and putAll of 100 entries (raw clients: pipelined sets).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -30,9 +30,9 @@ public class CacheOpsBench {
   static final int KEYS = 1000;
   static final int BATCH = 100;
 
-  /** {@code raw}, {@code newcache}, or {@code abba} for both in one fork (see {@link Alternation}). */
-  @Param({"raw", "newcache"})
-  public String side;
+  /** The sides taking turns in this fork, in rotation order (see {@link Rotation}). */
+  @Param({Sides.ALL})
+  public String sides;
 
   @Param({"text", "binary"})
   public String protocol;
@@ -47,8 +47,7 @@ public class CacheOpsBench {
   List<Map<String, byte[]>> entries;
 
   @Setup(Level.Trial)
-  public void setUp() throws Exception {
-    target = Target.open(side, protocol);
+  public void setUp() {
     value = Data.value(valueSize, 42);
     keys = Data.keys("key:", KEYS);
     batches = Data.batches(keys, BATCH);
@@ -56,14 +55,14 @@ public class CacheOpsBench {
     for (Set<String> b : batches) {
       entries.add(Data.entries(b, value));
     }
-    Data.preload(target, batches, value);
+    target = Target.open(sides, protocol).prepared(t -> Data.preload(t, batches, value));
   }
 
-  final Alternation alternation = Alternation.start();
+  final Rotation rotation = new Rotation();
 
   @Setup(Level.Iteration)
   public void side(IterationParams params) {
-    alternation.next(target, params);
+    rotation.next(target, params);
   }
 
   @TearDown(Level.Trial)
@@ -87,7 +86,7 @@ public class CacheOpsBench {
 
   @Benchmark
   public byte[] getHit(Cursor c) {
-    byte[] v = Data.get(target, keys[c.next(KEYS)]);
+    byte[] v = target.side.get(keys[c.next(KEYS)]);
     if (v == null) {
       throw new IllegalStateException("expected a hit");
     }
@@ -95,14 +94,14 @@ public class CacheOpsBench {
   }
 
   @Benchmark
-  public void put(Cursor c) throws Exception {
-    Data.put(target, keys[c.next(KEYS)], value);
+  public void put(Cursor c) {
+    target.side.put(keys[c.next(KEYS)], value);
   }
 
   @Benchmark
   public Map<String, byte[]> getAll(Cursor c) {
     Set<String> batch = batches.get(c.next(batches.size()));
-    Map<String, byte[]> found = target.raw ? target.client.getBulk(batch, Target.BYTES) : target.cache.getAll(batch);
+    Map<String, byte[]> found = target.side.getAll(batch);
     if (found.size() != batch.size()) {
       throw new IllegalStateException("expected " + batch.size() + " hits, got " + found.size());
     }
@@ -110,12 +109,7 @@ public class CacheOpsBench {
   }
 
   @Benchmark
-  public void putAll(Cursor c) throws Exception {
-    Map<String, byte[]> m = entries.get(c.next(entries.size()));
-    if (target.raw) {
-      Data.rawSetAll(target.client, m);
-    } else {
-      target.cache.putAll(m);
-    }
+  public void putAll(Cursor c) {
+    target.side.putAll(entries.get(c.next(entries.size())));
   }
 }

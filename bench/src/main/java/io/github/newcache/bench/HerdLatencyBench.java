@@ -1,7 +1,7 @@
 package io.github.newcache.bench;
 
+import io.github.newcache.NewcacheCachingProvider;
 import io.github.newcache.NewcacheConfiguration;
-import io.github.newcache.testkit.LocalMemcached;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +47,7 @@ public class HerdLatencyBench {
   @Param({"hit", "refresh", "stale"})
   public String mode;
 
-  LocalMemcached server;
+  MemcachedServer server;
   CacheManager manager;
   Cache<String, String> cache;
 
@@ -71,8 +71,11 @@ public class HerdLatencyBench {
 
   @Setup(Level.Trial)
   public void setUp() {
-    server = LocalMemcached.start();
-    manager = Caching.getCachingProvider().getCacheManager(URI.create(server.uri(true)), getClass().getClassLoader());
+    server = MemcachedServer.start();
+    // By class name: Redisson's provider is on the same class path.
+    manager =
+        Caching.getCachingProvider(NewcacheCachingProvider.class.getName())
+            .getCacheManager(URI.create(server.uri(true)), getClass().getClassLoader());
     NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
     config.setTypes(String.class, String.class);
     config.setReadThrough(true);

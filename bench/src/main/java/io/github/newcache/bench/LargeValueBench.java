@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.IterationParams;
 
-/** 500 KB values (512,000 incompressible bytes): raw spymemcached without compression against ours. */
+/** 500 KB values (512,000 incompressible bytes) on every side, none of them compressing. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -24,9 +24,9 @@ public class LargeValueBench {
 
   static final int KEYS = 8;
 
-  /** {@code raw}, {@code newcache}, or {@code abba} for both in one fork (see {@link Alternation}). */
-  @Param({"raw", "newcache"})
-  public String side;
+  /** The sides taking turns in this fork, in rotation order (see {@link Rotation}). */
+  @Param({Sides.ALL})
+  public String sides;
 
   @Param({"text", "binary"})
   public String protocol;
@@ -39,19 +39,18 @@ public class LargeValueBench {
   String[] keys;
 
   @Setup(Level.Trial)
-  public void setUp() throws Exception {
-    target = Target.open(side, protocol);
+  public void setUp() {
     value = Data.value(valueSize, 7);
     keys = Data.keys("large:", KEYS);
     List<Set<String>> all = Data.batches(keys, KEYS);
-    Data.preload(target, all, value);
+    target = Target.open(sides, protocol).prepared(t -> Data.preload(t, all, value));
   }
 
-  final Alternation alternation = Alternation.start();
+  final Rotation rotation = new Rotation();
 
   @Setup(Level.Iteration)
   public void side(IterationParams params) {
-    alternation.next(target, params);
+    rotation.next(target, params);
   }
 
   @TearDown(Level.Trial)
@@ -70,7 +69,7 @@ public class LargeValueBench {
 
   @Benchmark
   public byte[] get(Cursor c) {
-    byte[] v = Data.get(target, c.key(keys));
+    byte[] v = target.side.get(c.key(keys));
     if (v == null || v.length != valueSize) {
       throw new IllegalStateException("expected a " + valueSize + "-byte hit");
     }
@@ -78,7 +77,7 @@ public class LargeValueBench {
   }
 
   @Benchmark
-  public void put(Cursor c) throws Exception {
-    Data.put(target, c.key(keys), value);
+  public void put(Cursor c) {
+    target.side.put(c.key(keys), value);
   }
 }

@@ -1,0 +1,71 @@
+package io.github.newcache.bench;
+
+import io.github.newcache.testkit.LocalMemcached;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private memcached on a free loopback port for one trial ({@code -t 2 -m 128}, 1 MB item
+ * limit, plus any extra arguments).
+ *
+ * <p>It delegates to the test kit's {@link LocalMemcached} launcher and is the only class of the
+ * benchmark that names it: if the launcher moves again, only this file and the dependency in
+ * {@code pom.xml} change.
+ */
+final class MemcachedServer implements AutoCloseable {
+
+  private final LocalMemcached server;
+
+  private MemcachedServer(LocalMemcached server) {
+    this.server = server;
+  }
+
+  static MemcachedServer start(String... extraArgs) {
+    return new MemcachedServer(LocalMemcached.start(extraArgs));
+  }
+
+  String host() {
+    return server.host();
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  /** {@code 127.0.0.1:port}. */
+  String address() {
+    return server.address();
+  }
+
+  /** Our cache manager's URI for this server, in the chosen protocol. */
+  String uri(boolean binary) {
+    return server.uri(binary);
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+
+  /** The memcached executable the launcher runs. */
+  static String executable() {
+    return LocalMemcached.executable();
+  }
+
+  /** {@code memcached -V}, for the machine section of the report. */
+  static String version() {
+    try {
+      String exe = executable();
+      Process p = new ProcessBuilder(exe, "-V").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      p.waitFor(5, TimeUnit.SECONDS);
+      return out + " (" + exe + ")";
+    } catch (IOException | RuntimeException e) {
+      return "unknown (" + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown (interrupted)";
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package io.github.newcache.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.openjdk.jmh.annotations.Mode;
+
+/**
+ * What the report runs: stages of cases, each case one JMH fork in which its sides take turns
+ * (see {@link Rotation}), plus two stages of CPU-only benchmarks run as plain JMH.
+ */
+final class Plan {
+
+  private Plan() {}
+
+  /**
+   * One benchmark method with fixed parameters and thread count, run in one fork where {@code
+   * sides} take turns.
+   */
+  record Case(String stage, String method, String sides, Map<String, String> params, int threads, Mode mode) {
+
+    List<String> sideIds() {
+      return Target.ids(sides);
+    }
+
+    /** {@code CacheOpsBench.getHit protocol=text valueSize=100 threads=1}, for progress and filters. */
+    String describe() {
+      StringBuilder b = new StringBuilder(method);
+      for (Map.Entry<String, String> p : params.entrySet()) {
+        b.append(' ').append(p.getKey()).append('=').append(p.getValue());
+      }
+      b.append(" threads=").append(threads);
+      if (mode == Mode.SampleTime) {
+        b.append(" latency");
+      }
+      return b.toString();
+    }
+  }
+
+  /**
+   * A group of cases, or (cases empty) every benchmark matching {@code include}, run as plain JMH
+   * in {@code mode}.
+   */
+  record Stage(String name, String title, String include, List<Case> cases) {}
+
+  static final List<String> PROTOCOLS = List.of("text", "binary");
+  static final List<String> SIZES = List.of("100", "10240");
+
+  static List<Stage> stages() {
+    List<Stage> stages = new ArrayList<>();
+    stages.add(new Stage("single", "network, 1 thread", null, concat(
+        cases("single", "CacheOpsBench.getHit", Sides.ALL, SIZES, 1, Mode.Throughput),
+        cases("single", "KeyOpsBench.getMiss", Sides.ALL, List.of(), 1, Mode.Throughput),
+        cases("single", "CacheOpsBench.put", Sides.ALL, SIZES, 1, Mode.Throughput),
+        cases("single", "CacheOpsBench.getAll", Sides.ALL, SIZES, 1, Mode.Throughput),
+        cases("single", "CacheOpsBench.putAll", Sides.ALL, SIZES, 1, Mode.Throughput),
+        cases("single", "KeyOpsBench.invoke", Sides.OURS_VS_RAW, List.of(), 1, Mode.Throughput),
+        cases("single", "KeyOpsBench.removeAll", Sides.OURS_VS_RAW, List.of(), 1, Mode.Throughput))));
+    stages.add(new Stage("threads16", "network, 16 threads", null, concat(
+        cases("threads16", "CacheOpsBench.getHit", Sides.ALL, SIZES, 16, Mode.Throughput),
+        cases("threads16", "KeyOpsBench.getMiss", Sides.ALL, List.of(), 16, Mode.Throughput),
+        cases("threads16", "CacheOpsBench.put", Sides.ALL, SIZES, 16, Mode.Throughput))));
+    stages.add(new Stage("large", "500 KB values, 1 thread", null,
+        cases("large", "LargeValueBench.get", Sides.ALL, List.of(), 1, Mode.Throughput,
+            "LargeValueBench.put")));
+    stages.add(new Stage("latency", "latency, 1 thread, 100 B", null,
+        cases("latency", "CacheOpsBench.getHit", Sides.LATENCY, List.of("100"), 1, Mode.SampleTime,
+            "CacheOpsBench.put")));
+    stages.add(new Stage("codec", "codec, no network", "\\.CodecBench\\.", List.of()));
+    stages.add(new Stage("overhead", "our CPU per key and per value, no network",
+        "\\.(KeyPathBench|ValuePathBench)\\.", List.of()));
+    return stages;
+  }
+
+  /** One case per method, protocol and (if any) value size, in that nesting order. */
+  static List<Case> cases(String stage, String method, String sides, List<String> sizes, int threads, Mode mode, String... more) {
+    List<String> methods = new ArrayList<>();
+    methods.add(method);
+    methods.addAll(List.of(more));
+    List<Case> out = new ArrayList<>();
+    for (String m : methods) {
+      for (String protocol : PROTOCOLS) {
+        if (sizes.isEmpty()) {
+          out.add(new Case(stage, m, sides, params(protocol, null), threads, mode));
+        }
+        for (String size : sizes) {
+          out.add(new Case(stage, m, sides, params(protocol, size), threads, mode));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, String> params(String protocol, String valueSize) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("protocol", protocol);
+    if (valueSize != null) {
+      p.put("valueSize", valueSize);
+    }
+    return p;
+  }
+
+  @SafeVarargs
+  private static <T> List<T> concat(List<T>... lists) {
+    List<T> out = new ArrayList<>();
+    for (List<T> l : lists) {
+      out.addAll(l);
+    }
+    return out;
+  }
+}
