@@ -1,5 +1,6 @@
 package io.github.newcache.bench;
 
+import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.key.KeyForms;
 import io.github.newcache.internal.key.MemcachedKeys;
 import io.github.newcache.key.KeySpace;
@@ -51,7 +52,7 @@ public class KeyPathBench {
    */
   @Benchmark
   public String cacheKeyPath() {
-    return Md5KeyMangler.key(prefix, KeyForms.encode(key));
+    return Hashing.md5Key(prefix, KeyForms.encode(key));
   }
 
   /** MessageDigest.getInstance("MD5") alone, which the key path no longer pays per key. */

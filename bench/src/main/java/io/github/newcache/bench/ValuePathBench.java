@@ -1,6 +1,7 @@
 package io.github.newcache.bench;
 
 import io.github.newcache.codec.DefaultValueCodec;
+import io.github.newcache.internal.expiry.Expiry;
 import io.github.newcache.internal.key.KeyForms;
 import io.github.newcache.internal.store.Envelope;
 import java.nio.charset.StandardCharsets;
@@ -39,13 +40,13 @@ public class ValuePathBench {
   public void setUp() {
     form = KeyForms.encode("key:123");
     value = Data.value(valueSize, 1);
-    stored = Envelope.encode(namespace, form, Envelope.ETERNAL, codec.encode(value));
+    stored = Envelope.encode(namespace, form, Expiry.ETERNAL, codec.encode(value));
   }
 
   /** Write path per value: codec tag copy plus envelope copy. */
   @Benchmark
   public byte[] encodeForPut() {
-    return Envelope.encode(namespace, form, Envelope.ETERNAL, codec.encode(value));
+    return Envelope.encode(namespace, form, Expiry.ETERNAL, codec.encode(value));
   }
 
   /** Read path per value: envelope checks plus the codec's copy out of the item. */
