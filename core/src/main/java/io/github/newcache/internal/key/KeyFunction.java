@@ -36,6 +36,37 @@ public final class KeyFunction {
     return MemcachedKeys.check(mangler.mangle(space, form), mangler);
   }
 
+  /**
+   * True when {@code mkey}, listed on a server, may be one of this cache's keys. For the default key
+   * function it must be exactly the prefix and 32 hex digits, or the lease beside such a key: no
+   * flavor, version or namespace holds {@code -}, so a key of another flavor, version or cache never
+   * has that shape, even when its text starts with this prefix ({@code 1-2-} is the unflavored
+   * prefix of version 1, cache {@code 2}, and the start of flavor {@code 1}, version 2 keys). For a
+   * custom mangler, every key with its prefix may be; the stored envelope decides.
+   */
+  public boolean mayOwn(String mkey) {
+    if (!mkey.startsWith(prefix)) {
+      return false;
+    }
+    if (!exact) {
+      return true;
+    }
+    int end = prefix.length() + 32;
+    if (mkey.length() != end && !(mkey.length() == end + LEASE.length() && mkey.endsWith(LEASE))) {
+      return false;
+    }
+    for (int i = prefix.length(); i < end; i++) {
+      char c = mkey.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What a lease's memcached key adds to its entry's key ({@code LoadCoordinator}). */
+  private static final String LEASE = ".lease";
+
   /** The prefix every memcached key of this cache starts with (possibly empty for a custom mangler). */
   public String prefix() {
     return prefix;

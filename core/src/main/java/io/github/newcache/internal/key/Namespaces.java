@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
  * Derives a cache's namespace from its name. Letters, digits, {@code _} and {@code .} are kept;
  * every other byte becomes {@code %XX}, so the namespace never contains {@code -} (the separator)
  * and distinct names give distinct namespaces. Names whose namespace would pass 64 bytes are
- * replaced by {@code h} and the MD5 of the name, which keeps memcached keys well under 250 bytes.
+ * replaced by {@code %h} and the MD5 of the name, which keeps memcached keys well under 250 bytes:
+ * escaping writes {@code %} only before two upper-case hex digits, so no name's own namespace can
+ * ever be {@code %h…}, and a cache literally named like a hashed one keeps its own entries.
  */
 public final class Namespaces {
 
@@ -26,7 +28,7 @@ public final class Namespaces {
             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
       if (sb.length() > MAX) {
-        return "h" + Hashing.md5Hex(utf8);
+        return "%h" + Hashing.md5Hex(utf8);
       }
     }
     return sb.length() == 0 ? "%" : sb.toString();

@@ -61,6 +61,8 @@ public final class EntryStore<K, V> {
   private final Class<V> valueType;
   private final KeyFunction keys;
   private final byte[] namespace;
+  /** The envelope format this cache writes and reads: signed when its transport signs items. */
+  private final byte format;
   private final ValueCodec codec;
   private final ClassLoader classLoader;
   private final MemcachedTransport transport;
@@ -93,6 +95,7 @@ public final class EntryStore<K, V> {
     this.valueType = valueType;
     this.keys = keys;
     this.namespace = keys.space().namespace().getBytes(StandardCharsets.US_ASCII);
+    this.format = transportOverhead > 0 ? Envelope.SIGNED_FORMAT : Envelope.FORMAT;
     this.codec = codec;
     this.classLoader = classLoader;
     this.transport = transport;
@@ -189,7 +192,22 @@ public final class EntryStore<K, V> {
   }
 
   private Current<V> current(Slot<K> s, byte[] raw, long cas) {
-    return new Current<>(raw, cas, Envelope.parse(raw, namespace, s.form()), clock.millis(), this);
+    return new Current<>(raw, cas, parse(raw, s.form()), clock.millis(), this);
+  }
+
+  /**
+   * The envelope of {@code raw} when it is this cache's entry (for the key form given, or any key
+   * when null); an entry of the other format (signed, read without the secret) is counted.
+   */
+  private Envelope parse(byte[] raw, byte[] form) {
+    Envelope env = Envelope.parse(raw, format, namespace, form);
+    if (env == null && Envelope.otherFormat(raw, format)) {
+      failures.rejected(
+          format == Envelope.FORMAT
+              ? "a signed entry: items written with a secret are read only by clients with that secret"
+              : "an unsigned entry in the signed format's place");
+    }
+    return env;
   }
 
   /** The slots' memcached keys, each once (distinct keys share one only under a custom mangler). */
@@ -275,7 +293,7 @@ public final class EntryStore<K, V> {
         if (at <= now) {
           return erase(mkey, cur);
         }
-        byte[] stored = Envelope.fill(d.value().bytes(), namespace, s.form(), at);
+        byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
         if (!cur.exists()) {
           return transport.add(mkey, ttl(at, now), stored);
         }
@@ -295,7 +313,7 @@ public final class EntryStore<K, V> {
     if (expiresAt <= now) {
       transport.delete(s.memcachedKey());
     } else {
-      transport.set(s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), namespace, s.form(), expiresAt));
+      transport.set(s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
     }
   }
 
@@ -312,7 +330,7 @@ public final class EntryStore<K, V> {
     Map<String, byte[]> items = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
     for (int i = 0; i < slots.size(); i++) {
       Slot<K> s = slots.get(i);
-      items.put(s.memcachedKey(), Envelope.fill(values.get(i).bytes(), namespace, s.form(), expiresAt));
+      items.put(s.memcachedKey(), Envelope.fill(values.get(i).bytes(), format, namespace, s.form(), expiresAt));
     }
     transport.setAll(items, ttl(expiresAt, now));
     return items.size();
@@ -322,7 +340,7 @@ public final class EntryStore<K, V> {
   public boolean add(Slot<K> s, Encoded<V> value, long expiresAt) {
     long now = clock.millis();
     return expiresAt > now
-        && transport.add(s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), namespace, s.form(), expiresAt));
+        && transport.add(s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
   }
 
   /** Deletes whatever is stored under the key; true when memcached held an item. */
@@ -342,7 +360,7 @@ public final class EntryStore<K, V> {
    * listed once, when this is called.
    */
   public Iterator<Found<K, V>> entries() {
-    List<String> listed = transport.keys(keys.prefix());
+    List<String> listed = listed();
     return new Iterator<>() {
       private int position;
       private final List<Found<K, V>> batch = new ArrayList<>();
@@ -371,6 +389,13 @@ public final class EntryStore<K, V> {
         return batch.get(index++);
       }
     };
+  }
+
+  /** The memcached keys on the servers that may be this cache's ({@link KeyFunction#mayOwn}). */
+  private List<String> listed() {
+    List<String> listed = new ArrayList<>(transport.keys(keys.prefix()));
+    listed.removeIf(k -> !keys.mayOwn(k));
+    return listed;
   }
 
   /** The live entries among {@code mkeys} that are provably this cache's, with keys and values decoded. */
@@ -406,7 +431,7 @@ public final class EntryStore<K, V> {
    * mkey}); null otherwise.
    */
   private Envelope owned(String mkey, byte[] raw) {
-    Envelope env = Envelope.parse(raw, namespace, null);
+    Envelope env = parse(raw, null);
     if (env == null) {
       return null;
     }
@@ -419,11 +444,11 @@ public final class EntryStore<K, V> {
 
   /** Deletes every entry of this cache on the servers, in pipelined batches. */
   public void clear() {
-    List<String> listed = transport.keys(keys.prefix());
+    List<String> listed = listed();
     for (int i = 0; i < listed.size(); i += BATCH) {
       List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
       if (keys.exact()) {
-        // Only this cache's keys carry its prefix: nothing to check.
+        // Only this cache's keys have its prefix and shape (listed() kept only those): nothing to check.
         transport.deleteAll(batch);
         continue;
       }

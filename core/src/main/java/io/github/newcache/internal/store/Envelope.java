@@ -5,12 +5,12 @@ import java.util.Arrays;
 
 /**
  * What one memcached item holds: the entry's absolute expiry, proof of whose entry it is, and the
- * encoded value. The only place that knows the stored layout, format 1:
+ * encoded value. The only place that knows the stored layout:
  *
  * <pre>
  * offset  size  field
  * 0       1     magic 0xC7
- * 1       1     format version, 1
+ * 1       1     format: 1 unsigned, 2 signed (the item ends with an HMAC tag, see SigningTransport)
  * 2       8     expiry: absolute epoch milliseconds, big-endian; Long.MAX_VALUE = eternal ({@link
  *                 io.github.newcache.internal.expiry.Expiry#ETERNAL})
  * 10      2     n = namespace length
@@ -22,12 +22,17 @@ import java.util.Arrays;
  *
  * memcached's own TTL is only an upper bound used to reclaim memory; the expiry field is the truth,
  * to the millisecond. A reader that finds another namespace or key form (a hash collision, or a
- * key function that maps several keys together) treats the item as absent.
+ * key function that maps several keys together) treats the item as absent. So does a reader that
+ * finds the other format: a client without a {@code secret} never reads a signed item (whose tag
+ * it would take for part of the value), and a client with one never reads an unsigned item.
  */
 public final class Envelope {
 
   public static final byte MAGIC = (byte) 0xC7;
+  /** The format of an unsigned entry. */
   public static final byte FORMAT = 1;
+  /** The format of an entry whose item ends with a signature. */
+  public static final byte SIGNED_FORMAT = 2;
 
   private final byte[] raw;
   private final long expiresAt;
@@ -60,10 +65,15 @@ public final class Envelope {
    * holds the encoded value; returns {@code out}.
    */
   public static byte[] fill(byte[] out, byte[] namespace, byte[] keyForm, long expiresAt) {
+    return fill(out, FORMAT, namespace, keyForm, expiresAt);
+  }
+
+  /** {@link #fill(byte[], byte[], byte[], long)} in the given format. */
+  public static byte[] fill(byte[] out, byte format, byte[] namespace, byte[] keyForm, long expiresAt) {
     int n = namespace.length;
     int k = keyForm.length;
     out[0] = MAGIC;
-    out[1] = FORMAT;
+    out[1] = format;
     putLong(out, 2, expiresAt);
     out[10] = (byte) (n >>> 8);
     out[11] = (byte) n;
@@ -85,7 +95,12 @@ public final class Envelope {
    * another namespace or key ({@code keyForm} null accepts any key of the namespace).
    */
   public static Envelope parse(byte[] raw, byte[] namespace, byte[] keyForm) {
-    if (raw == null || raw.length < 16 || raw[0] != MAGIC || raw[1] != FORMAT) {
+    return parse(raw, FORMAT, namespace, keyForm);
+  }
+
+  /** {@link #parse(byte[], byte[], byte[])} for entries of the given format. */
+  public static Envelope parse(byte[] raw, byte format, byte[] namespace, byte[] keyForm) {
+    if (raw == null || raw.length < 16 || raw[0] != MAGIC || raw[1] != format) {
       return null;
     }
     int n = ((raw[10] & 0xff) << 8) | (raw[11] & 0xff);
@@ -104,6 +119,12 @@ public final class Envelope {
       return null;
     }
     return new Envelope(raw, getLong(raw, 2), keyOffset, k, keyOffset + k);
+  }
+
+  /** True when {@code raw} is an envelope of another format than {@code format}. */
+  public static boolean otherFormat(byte[] raw, byte format) {
+    return raw != null && raw.length >= 2 && raw[0] == MAGIC && raw[1] != format
+        && (raw[1] == FORMAT || raw[1] == SIGNED_FORMAT);
   }
 
   public long expiresAt() {
