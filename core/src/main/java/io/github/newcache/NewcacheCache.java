@@ -14,7 +14,6 @@ import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
 import io.github.newcache.internal.store.Encoded;
 import io.github.newcache.internal.store.EntryStore;
-import io.github.newcache.internal.store.Found;
 import io.github.newcache.internal.store.Slot;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -181,7 +180,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
       }
     } else {
       for (Slot<K> s : slots) {
-        V value = read(s, true);
+        V value = read(s, false); // getAll never serves stale values: it loads what expired
         if (value != null) {
           result.put(s.key(), value);
         } else {
@@ -441,7 +440,9 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
       return null;
     }
     V old = a.before().value();
-    events.dispatch(new EntryEvent<>(this, EventType.REMOVED, s.key(), old, old, true));
+    if (old != null) { // a value this JVM refuses is removed without an event: there is nothing to show
+      events.dispatch(new EntryEvent<>(this, EventType.REMOVED, s.key(), old, old, true));
+    }
     return a;
   }
 
@@ -591,14 +592,23 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     }
   }
 
+  /**
+   * Removes every entry of this cache on the servers. An entry whose key this JVM cannot decode (a
+   * class it refuses or lacks) is still removed, by its memcached key, once its envelope proves it
+   * is this cache's; the writer and listeners cannot be told its key.
+   */
   @Override
   public void removeAll() {
     checkOpen();
-    List<Slot<K>> slots = new ArrayList<>();
-    for (Iterator<Found<K, V>> it = store.entries(); it.hasNext(); ) {
-      slots.add(it.next().slot());
+    List<Slot<K>> named = new ArrayList<>();
+    List<Slot<K>> opaque = new ArrayList<>();
+    for (Slot<K> s : store.liveSlots()) {
+      (s.key() != null ? named : opaque).add(s);
     }
-    remove(slots);
+    if (!opaque.isEmpty()) {
+      stats.removals(store.deleteAll(opaque));
+    }
+    remove(named);
   }
 
   @Override

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
+import javax.cache.expiry.AccessedExpiryPolicy;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
 import javax.cache.integration.CacheLoader;
@@ -50,7 +51,9 @@ class StaleWhileRevalidateTest {
 
     @Override
     public java.util.Map<String, String> loadAll(Iterable<? extends String> keys) {
-      throw new UnsupportedOperationException();
+      java.util.Map<String, String> out = new java.util.HashMap<>();
+      keys.forEach(k -> out.put(k, load(k)));
+      return out;
     }
   }
 
@@ -169,6 +172,18 @@ class StaleWhileRevalidateTest {
     assertEquals(null, raw.get(lease), "the refresh finished");
     assertEquals("newer", c.get("k"), "the write made during the refresh stays");
     assertEquals(2, GENERATION.get());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void getAllNeverServesStaleValuesWithAccessExpiry(Protocol p, TestManagers managers) throws Exception {
+    GENERATION.set(0);
+    NewcacheConfiguration<String, String> config = config(10_000);
+    config.setExpiryPolicyFactory(AccessedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 400)));
+    Cache<String, String> c = managers.open(p).createCache("swr-getall", config);
+    assertEquals("k@1", c.get("k"));
+    awaitExpiry(c, "k");
+    assertEquals(java.util.Map.of("k", "k@2"), c.getAll(java.util.Set.of("k")), "loaded again, not the stale k@1");
   }
 
   /** Waits (bounded) until the entry's 400 ms expiry has passed, as seen by containsKey. */

@@ -348,7 +348,7 @@ public final class EntryStore<K, V> {
     return transport.delete(s.memcachedKey());
   }
 
-  /** Deletes the slots' items, pipelined; returns how many existed. */
+  /** Deletes the slots' items, pipelined; returns how many existed. Slots may lack a key (see {@link #liveSlots}). */
   public int deleteAll(List<Slot<K>> slots) {
     return transport.deleteAll(memcachedKeys(slots));
   }
@@ -391,6 +391,41 @@ public final class EntryStore<K, V> {
     };
   }
 
+  /**
+   * The slot of every live entry of this cache on the servers, for removal: its key when this JVM
+   * can decode it, else null (a class this JVM refuses or lacks). Values are not decoded: removing
+   * an entry needs only the proof, from its envelope, that it is this cache's.
+   */
+  public List<Slot<K>> liveSlots() {
+    List<String> listed = listed();
+    List<Slot<K>> slots = new ArrayList<>();
+    for (int i = 0; i < listed.size(); i += BATCH) {
+      List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
+      Map<String, byte[]> raw = transport.getAll(batch);
+      long now = clock.millis();
+      for (String mkey : batch) {
+        Envelope env = owned(mkey, raw.get(mkey));
+        if (env != null && !env.isExpired(now)) {
+          byte[] form = env.keyForm();
+          slots.add(new Slot<>(decodeKey(form), form, mkey));
+        }
+      }
+    }
+    return slots;
+  }
+
+  /** The key stored as {@code form}, or null (counted) when this JVM cannot decode it. */
+  private K decodeKey(byte[] form) {
+    try {
+      @SuppressWarnings("unchecked")
+      K key = (K) KeyForms.decode(form, classLoader);
+      return key;
+    } catch (RuntimeException e) {
+      failures.rejected("a stored key: " + e.getMessage());
+      return null;
+    }
+  }
+
   /** The memcached keys on the servers that may be this cache's ({@link KeyFunction#mayOwn}). */
   private List<String> listed() {
     List<String> listed = new ArrayList<>(transport.keys(keys.prefix()));
@@ -408,16 +443,8 @@ public final class EntryStore<K, V> {
       if (env == null || env.isExpired(now)) {
         continue;
       }
-      K key;
-      try {
-        @SuppressWarnings("unchecked")
-        K k = (K) KeyForms.decode(env.keyForm(), classLoader);
-        key = k;
-      } catch (RejectedValueException e) {
-        failures.rejected(e.getMessage());
-        continue;
-      }
-      V value = decode(env);
+      K key = decodeKey(env.keyForm());
+      V value = key == null ? null : decode(env);
       if (value != null) {
         found.add(new Found<>(new Slot<>(key, env.keyForm(), mkey), value));
       }
