@@ -1,6 +1,7 @@
 package io.github.newcache.internal.config;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * How the client behaves when servers fail: parsed once from the manager URI or properties file.
@@ -31,18 +32,18 @@ public record ConnectionSettings(
 
   /** The defaults: fail fast everywhere. */
   public static ConnectionSettings defaults() {
-    return from(Map.of(), "defaults");
+    return from(Map.of(), new Source("defaults", Set.of()));
   }
 
   /** Reads the settings from parsed {@code values}; errors name {@code source}. */
-  static ConnectionSettings from(Map<String, String> v, String source) {
-    String where = source + ": ";
+  static ConnectionSettings from(Map<String, String> v, Source source) {
+    String where = source.manager();
     return new ConnectionSettings(
-        Settings.FAILURE_MODE.get(v, where),
-        Settings.MAX_RECONNECT_DELAY.get(v, where).intValue(),
-        Settings.STALL_TIMEOUTS.get(v, where).intValue(),
-        Settings.STALL_COOLDOWN.get(v, where),
-        Settings.OP_QUEUE_SIZE.get(v, where).intValue(),
-        Settings.OP_QUEUE_WAIT.get(v, where));
+        Settings.FAILURE_MODE.get(v, where, source),
+        Settings.MAX_RECONNECT_DELAY.get(v, where, source).intValue(),
+        Settings.STALL_TIMEOUTS.get(v, where, source).intValue(),
+        Settings.STALL_COOLDOWN.get(v, where, source),
+        Settings.OP_QUEUE_SIZE.get(v, where, source).intValue(),
+        Settings.OP_QUEUE_WAIT.get(v, where, source));
   }
 }

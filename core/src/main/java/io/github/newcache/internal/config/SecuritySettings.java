@@ -41,7 +41,7 @@ public record SecuritySettings(
    * Refuses a {@code memcached://} URI whose query names a secret setting. The message never
    * repeats the URI, because the URI holds the secret.
    */
-  static void refuseInUri(URI uri) {
+  static void refuseInUri(URI uri, String source) {
     String q = uri.getRawQuery();
     if (q == null) {
       return;
@@ -52,7 +52,7 @@ public record SecuritySettings(
       Setting<?> setting = Settings.MANAGER_BY_NAME.get(key.trim());
       if (setting != null && setting.secret()) {
         throw new IllegalArgumentException(
-            "a memcached:// URI must not carry '" + key.trim() + "': URIs end up in logs and JMX "
+            source + ": a memcached:// URI must not carry '" + key.trim() + "': URIs end up in logs and JMX "
                 + "names; put it in the properties file or in the Properties given to "
                 + "getCacheManager");
       }
@@ -60,10 +60,10 @@ public record SecuritySettings(
   }
 
   /** Reads the settings from parsed {@code values}; errors name {@code source}, never a secret. */
-  static SecuritySettings from(Map<String, String> v, boolean binary, String source) {
+  static SecuritySettings from(Map<String, String> v, boolean binary, Source source) {
     Secret secret = null;
-    String where = source + ": ";
-    String s = Settings.SECRET.get(v, where);
+    String where = source.manager();
+    String s = Settings.SECRET.get(v, where, source);
     if (s != null) {
       secret = Secret.of(s);
       if (secret.length() < MIN_SECRET_BYTES) {
@@ -72,8 +72,8 @@ public record SecuritySettings(
                 + MIN_SECRET_BYTES + " random bytes");
       }
     }
-    String username = Settings.USERNAME.get(v, where);
-    String pw = Settings.PASSWORD.get(v, where);
+    String username = Settings.USERNAME.get(v, where, source);
+    String pw = Settings.PASSWORD.get(v, where, source);
     Secret password = pw == null ? null : Secret.of(pw);
     if ((username == null) != (password == null)) {
       throw new IllegalArgumentException(
@@ -91,7 +91,7 @@ public record SecuritySettings(
       }
     }
     List<String> allow = new ArrayList<>();
-    String patterns = Settings.DESERIALIZATION_ALLOW.get(v, where);
+    String patterns = Settings.DESERIALIZATION_ALLOW.get(v, where, source);
     if (!patterns.isEmpty()) {
       for (String p : patterns.split(",")) {
         String t = p.trim();
@@ -100,7 +100,7 @@ public record SecuritySettings(
         }
         if (!CLASS_PATTERN.matcher(t).matches()) {
           throw new IllegalArgumentException(
-              source + ": deserializationAllow entry '" + t + "' is not a class name or pattern; "
+              source + ": deserializationAllow entry " + (source.shows("deserializationAllow") ? "'" + t + "' " : "") + "is not a class name or pattern; "
                   + "use com.example.Foo, com.example.*, com.example.** or com.example.Foo*");
         }
         allow.add(t);

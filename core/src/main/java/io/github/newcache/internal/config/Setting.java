@@ -44,7 +44,7 @@ public record Setting<T>(
   public interface Parser<T> {
     /**
      * @param text the trimmed text given
-     * @param where how an error names the input: {@code <source>: <name>} or {@code <source>, cache.x.<name>}
+     * @param where how an error names the input: {@code <source>: <name>[=<text>]}
      */
     T parse(String text, String where);
   }
@@ -53,10 +53,15 @@ public record Setting<T>(
    * The value in {@code values} under this setting's name, or the default when absent.
    *
    * @param where how an error names the input, up to the name: {@code <source>: } or {@code <source>, cache.x.}
+   * @param source whether an error may repeat the value given (never for a secret setting)
    */
-  public T get(Map<String, String> values, String where) {
+  T get(Map<String, String> values, String where, Source source) {
     String text = values.get(name);
-    return text == null ? defaultValue : parser.parse(text.trim(), where + name);
+    if (text == null) {
+      return defaultValue;
+    }
+    String t = text.trim();
+    return parser.parse(t, where + name + (source.shows(name) && !secret ? "=" + t : ""));
   }
 
   // ---------------------------------------------------------------- parsers
@@ -69,7 +74,7 @@ public record Setting<T>(
       if (text.equalsIgnoreCase("false")) {
         return false;
       }
-      throw new IllegalArgumentException(where + "=" + text + " must be true or false");
+      throw new IllegalArgumentException(where + " must be true or false");
     };
   }
 
@@ -83,7 +88,7 @@ public record Setting<T>(
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(where + "=" + text + " must be a whole number from " + min + " to " + max);
+      throw new IllegalArgumentException(where + " must be a whole number from " + min + " to " + max);
     };
   }
 
@@ -95,7 +100,7 @@ public record Setting<T>(
       Matcher m = DURATION.matcher(text);
       if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
         throw new IllegalArgumentException(
-            where + "=" + text + " is not a positive duration; use a number with ms, s, m, h or d");
+            where + " is not a positive duration; use a number with ms, s, m, h or d");
       }
       long n = Long.parseLong(m.group(1));
       String unit = m.group(2) == null ? "ms" : m.group(2);
@@ -120,7 +125,7 @@ public record Setting<T>(
     return (text, where) -> {
       String t = text.toLowerCase(Locale.ROOT);
       if (!allowed.contains(t)) {
-        throw new IllegalArgumentException(where + "=" + text + " is not allowed; use " + list(choices));
+        throw new IllegalArgumentException(where + " is not allowed; use " + list(choices));
       }
       return t;
     };
@@ -129,7 +134,7 @@ public record Setting<T>(
   static Parser<String> matching(Pattern pattern, String allowed) {
     return (text, where) -> {
       if (!pattern.matcher(text).matches()) {
-        throw new IllegalArgumentException(where + "=" + text + " is not allowed; use " + allowed);
+        throw new IllegalArgumentException(where + " is not allowed; use " + allowed);
       }
       return text;
     };

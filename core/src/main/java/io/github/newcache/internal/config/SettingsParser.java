@@ -52,11 +52,19 @@ public final class SettingsParser {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     Map<String, String> values = new LinkedHashMap<>();
     String source;
+    Set<String> uriKeys = new java.util.HashSet<>();
     if (scheme.equals("memcached")) {
-      SecuritySettings.refuseInUri(uri);
-      source = "URI " + uri;
-      values.put("servers", authority(uri));
-      values.putAll(query(uri));
+      source = "URI " + withoutQuery(uri);
+      if (uri.getRawUserInfo() != null) {
+        throw new IllegalArgumentException(
+            source + ": a manager URI must not carry user information (user:password@); give SASL "
+                + "credentials as username and password in the properties file or the Properties "
+                + "given to getCacheManager");
+      }
+      SecuritySettings.refuseInUri(uri, source);
+      values.put("servers", authority(uri, source));
+      values.putAll(query(uri, source));
+      uriKeys.addAll(values.keySet());
       for (String key : values.keySet()) {
         if (!SETTINGS.contains(key)) {
           throw new IllegalArgumentException(
@@ -72,7 +80,7 @@ public final class SettingsParser {
       }
     } else {
       throw new IllegalArgumentException(
-          "cache manager URI '" + uri + "': unsupported scheme '" + scheme + "'; allowed: "
+          "cache manager URI " + withoutQuery(uri) + ": unsupported scheme '" + scheme + "'; allowed: "
               + "memcached://host[:port][,host[:port]...][/?param=value&...], or a properties file "
               + "as file:, jar:, classpath: or classpath://");
     }
@@ -83,13 +91,26 @@ public final class SettingsParser {
           checkKnown(key, "override properties");
           values.put(key, overrides.getProperty(key).trim());
           overridden.add(key);
+          uriKeys.remove(key);
         }
       }
       if (!overridden.isEmpty()) {
         source = source + " with override properties " + overridden;
       }
     }
-    return build(values, source);
+    // A URI's query is never repeated in an error; a file's and the overrides' values (never the
+    // secret ones) are.
+    return build(values, new Source(source, uriKeys));
+  }
+
+  /** {@code uri} without user information, query and fragment: what errors may show of it. */
+  static String withoutQuery(URI uri) {
+    if (uri.isOpaque() || uri.getRawAuthority() == null) {
+      return uri.getScheme() + ":" + (uri.isOpaque() ? uri.getRawSchemeSpecificPart().replaceAll("\\?.*", "") : "");
+    }
+    String host = uri.getRawAuthority();
+    int at = host.lastIndexOf('@');
+    return uri.getScheme() + "://" + (at >= 0 ? host.substring(at + 1) : host) + (uri.getRawPath() == null ? "" : uri.getRawPath());
   }
 
   private static void checkKnown(String key, String source) {
@@ -111,35 +132,35 @@ public final class SettingsParser {
             + " and cache.<name>.<attribute>");
   }
 
-  private static ManagerSettings build(Map<String, String> v, String source) {
-    String where = source + ": ";
-    String servers = Settings.SERVERS.get(v, where);
+  private static ManagerSettings build(Map<String, String> v, Source source) {
+    String where = source.manager();
+    String servers = Settings.SERVERS.get(v, where, source);
     if (servers == null || servers.isBlank()) {
       throw new IllegalArgumentException(
           source + ": no memcached servers; give servers=host[:port][,host[:port]...]");
     }
-    String keyMangler = Settings.KEY_MANGLER.get(v, where);
-    String valueCodec = Settings.VALUE_CODEC.get(v, where);
+    String keyMangler = Settings.KEY_MANGLER.get(v, where, source);
+    String valueCodec = Settings.VALUE_CODEC.get(v, where, source);
     if (keyMangler.isEmpty() || valueCodec.isEmpty()) {
       throw new IllegalArgumentException(source + ": keyMangler and valueCodec need a class name");
     }
-    boolean binary = Settings.BINARY.get(v, where);
+    boolean binary = Settings.BINARY.get(v, where, source);
     return new ManagerSettings(
-        servers(servers, source),
+        servers(servers, source.description()),
         binary,
-        Settings.FLAVOR.get(v, where),
-        Settings.VERSION.get(v, where).intValue(),
+        Settings.FLAVOR.get(v, where, source),
+        Settings.VERSION.get(v, where, source).intValue(),
         keyMangler,
         valueCodec,
-        Settings.OP_TIMEOUT.get(v, where),
-        Settings.LIST_TIMEOUT.get(v, where).intValue(),
-        Settings.MAX_ITEM_SIZE.get(v, where).intValue(),
+        Settings.OP_TIMEOUT.get(v, where, source),
+        Settings.LIST_TIMEOUT.get(v, where, source).intValue(),
+        Settings.MAX_ITEM_SIZE.get(v, where, source).intValue(),
         caches(v, source),
         ConnectionSettings.from(v, source),
         SecuritySettings.from(v, binary, source));
   }
 
-  private static Map<String, CacheDeclaration> caches(Map<String, String> v, String source) {
+  private static Map<String, CacheDeclaration> caches(Map<String, String> v, Source source) {
     Map<String, Map<String, String>> byName = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : v.entrySet()) {
       String key = e.getKey();
@@ -153,11 +174,11 @@ public final class SettingsParser {
     for (Map.Entry<String, Map<String, String>> e : byName.entrySet()) {
       String name = e.getKey();
       Map<String, String> a = e.getValue();
-      String where = source + ", cache." + name + ".";
-      String expiry = Settings.EXPIRY.get(a, where);
+      String where = source.cache(name);
+      String expiry = Settings.EXPIRY.get(a, where, source);
       long millis = 0;
       if (!expiry.equals("eternal")) {
-        Long duration = Settings.EXPIRY_DURATION.get(a, where);
+        Long duration = Settings.EXPIRY_DURATION.get(a, where, source);
         if (duration == null) {
           throw new IllegalArgumentException(
               where + "expiry=" + expiry + " needs cache." + name + ".expiryDuration (e.g. 10m)");
@@ -168,16 +189,16 @@ public final class SettingsParser {
           name,
           new CacheDeclaration(
               name,
-              Settings.KEY_TYPE.get(a, where),
-              Settings.VALUE_TYPE.get(a, where),
+              Settings.KEY_TYPE.get(a, where, source),
+              Settings.VALUE_TYPE.get(a, where, source),
               expiry,
               millis,
-              Settings.STATISTICS.get(a, where),
-              Settings.MANAGEMENT.get(a, where),
-              FailurePolicy.parse(Settings.FAILURES.get(a, where), where + "failures"),
-              Settings.SINGLE_FLIGHT.get(a, where),
-              Settings.LEASE_TIMEOUT.get(a, where),
-              Settings.STALE_WHILE_REVALIDATE.get(a, where)));
+              Settings.STATISTICS.get(a, where, source),
+              Settings.MANAGEMENT.get(a, where, source),
+              FailurePolicy.parse(Settings.FAILURES.get(a, where, source), where + "failures"),
+              Settings.SINGLE_FLIGHT.get(a, where, source),
+              Settings.LEASE_TIMEOUT.get(a, where, source),
+              Settings.STALE_WHILE_REVALIDATE.get(a, where, source)));
     }
     return caches;
   }
@@ -232,21 +253,21 @@ public final class SettingsParser {
             + "(IPv6 as [addr]:port)");
   }
 
-  private static String authority(URI uri) {
+  private static String authority(URI uri, String source) {
     String authority = uri.getRawAuthority();
     if (authority == null || authority.isEmpty()) {
       throw new IllegalArgumentException(
-          "URI " + uri + ": no servers; use memcached://host[:port][,host[:port]...]");
+          source + ": no servers; use memcached://host[:port][,host[:port]...]");
     }
     String path = uri.getRawPath();
     if (path != null && !path.isEmpty() && !path.equals("/")) {
       throw new IllegalArgumentException(
-          "URI " + uri + ": unexpected path '" + path + "'; settings go in the query (?binary=true)");
+          source + ": unexpected path '" + path + "'; settings go in the query (?binary=true)");
     }
     return authority;
   }
 
-  private static Map<String, String> query(URI uri) {
+  private static Map<String, String> query(URI uri, String source) {
     Map<String, String> params = new LinkedHashMap<>();
     String q = uri.getRawQuery();
     if (q == null || q.isEmpty()) {
@@ -258,13 +279,15 @@ public final class SettingsParser {
       }
       int eq = pair.indexOf('=');
       if (eq <= 0) {
+        String name = URLDecoder.decode(pair, StandardCharsets.UTF_8);
         throw new IllegalArgumentException(
-            "URI " + uri + ": query part '" + pair + "' is not param=value");
+            source + ": " + (SETTINGS.contains(name) ? "the query part '" + name + "' has no value; use " + name + "=value"
+                : "a query part is not param=value (query parts other than names are not repeated in errors)"));
       }
       String key = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
       if (key.equals("servers")) {
         throw new IllegalArgumentException(
-            "URI " + uri + ": servers go in the authority (memcached://h1:p1,h2:p2/), not the query");
+            source + ": servers go in the authority (memcached://h1:p1,h2:p2/), not the query");
       }
       params.put(key, URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
     }

@@ -121,7 +121,8 @@ class SettingsParserTest {
   void unknownParameterNamesItAndListsAllowed() {
     IllegalArgumentException e = fails("memcached://h/?binray=true");
     assertTrue(e.getMessage().contains("binray"), e.getMessage());
-    assertTrue(e.getMessage().contains("memcached://h/?binray=true"), e.getMessage());
+    assertTrue(e.getMessage().contains("memcached://h/"), e.getMessage());
+    assertFalse(e.getMessage().contains("true"), "never repeats a query value: " + e.getMessage());
     for (String allowed : List.of("binary", "flavor", "version", "keyMangler", "opTimeout")) {
       assertTrue(e.getMessage().contains(allowed), "lists " + allowed + ": " + e.getMessage());
     }
@@ -171,18 +172,33 @@ class SettingsParserTest {
         "opTimeout=0", "opTimeout=fast", "flavor=has-dash", "flavor=has%20space",
         "flavor=0123456789012345678901234567890123"
       })
-  void badValuesNameTheValueAndWhatIsAllowed(String param) {
+  void badValuesNameTheSettingAndWhatIsAllowedButNeverRepeatTheQuery(String param) {
     String uri = "memcached://h/?" + param;
     IllegalArgumentException e = fails(uri);
     String name = param.substring(0, param.indexOf('='));
-    String value = java.net.URLDecoder.decode(param.substring(param.indexOf('=') + 1), java.nio.charset.StandardCharsets.UTF_8);
-    assertTrue(e.getMessage().contains(name + "=" + value), "names " + param + ": " + e.getMessage());
-    assertTrue(e.getMessage().contains(uri), "names the URI: " + e.getMessage());
+    assertTrue(e.getMessage().contains(name), "names " + name + ": " + e.getMessage());
+    assertTrue(e.getMessage().contains("memcached://h/"), "names the URI: " + e.getMessage());
+    assertFalse(e.getMessage().contains(param) || e.getMessage().contains("?"),
+        "never repeats the query: " + e.getMessage());
     assertTrue(
         e.getMessage().contains("true or false")
             || e.getMessage().contains("whole number")
             || e.getMessage().contains("A-Z a-z 0-9"),
         "says what is allowed: " + e.getMessage());
+  }
+
+  @Test
+  void userInfoIsRefusedWithoutRepeatingIt() {
+    IllegalArgumentException e = fails("memcached://admin:pa55word@h:11211/?binary=true");
+    assertTrue(e.getMessage().contains("user"), e.getMessage());
+    assertFalse(e.getMessage().contains("pa55word") || e.getMessage().contains("admin"), e.getMessage());
+  }
+
+  @Test
+  void aMistypedSecretNameNeverShowsItsValue() {
+    IllegalArgumentException e = fails("memcached://h/?secrte=hunter2-hunter2-hunter2");
+    assertTrue(e.getMessage().contains("secrte"), e.getMessage());
+    assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
   }
 
   @Test
