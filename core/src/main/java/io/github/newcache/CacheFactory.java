@@ -47,6 +47,12 @@ final class CacheFactory {
       ExecutorService executor,
       TimeSource clock) {
     ManagerSettings settings = manager.settings();
+    if (config.getStaleWhileRevalidateMillis() > 0
+        && (config.getCacheLoaderFactory() == null || !config.isReadThrough())) {
+      throw new IllegalArgumentException(
+          "cache " + name + ": staleWhileRevalidate is set but cannot apply: it needs a read-through cache "
+              + "(setReadThrough(true)) with a CacheLoader (setCacheLoaderFactory)");
+    }
     ExpiryPolicy policy =
         config.getExpiryPolicyFactory() == null ? null : config.getExpiryPolicyFactory().create();
     ExpiryCalculator expiry = new ExpiryCalculator(policy == null ? new EternalExpiryPolicy() : policy);

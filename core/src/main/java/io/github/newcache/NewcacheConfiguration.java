@@ -60,8 +60,10 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   }
 
   public NewcacheConfiguration<K, V> setLeaseTimeoutMillis(long leaseTimeoutMillis) {
-    if (leaseTimeoutMillis < 1) {
-      throw new IllegalArgumentException("leaseTimeout must be at least 1 ms, not " + leaseTimeoutMillis);
+    long max = Settings.MAX_LEASE_DAYS * 86_400_000L;
+    if (leaseTimeoutMillis < 1 || leaseTimeoutMillis > max) {
+      throw new IllegalArgumentException(
+          "leaseTimeout must be from 1 ms to " + max + " ms (" + Settings.MAX_LEASE_DAYS + " day), not " + leaseTimeoutMillis);
     }
     this.leaseTimeoutMillis = leaseTimeoutMillis;
     return this;
@@ -78,8 +80,10 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
    * refreshes it through the loader in the background. 0 turns it off.
    */
   public NewcacheConfiguration<K, V> setStaleWhileRevalidateMillis(long millis) {
-    if (millis < 0) {
-      throw new IllegalArgumentException("staleWhileRevalidate must be 0 or more ms, not " + millis);
+    long max = Settings.MAX_STALE_DAYS * 86_400_000L;
+    if (millis < 0 || millis > max) {
+      throw new IllegalArgumentException(
+          "staleWhileRevalidate must be from 0 to " + max + " ms (" + Settings.MAX_STALE_DAYS + " days), not " + millis);
     }
     this.staleWhileRevalidateMillis = millis;
     return this;

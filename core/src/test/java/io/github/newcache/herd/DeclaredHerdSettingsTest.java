@@ -28,14 +28,12 @@ class DeclaredHerdSettingsTest {
         "flavor=" + managers.flavor(),
         "cache.prices.expiry=created",
         "cache.prices.expiryDuration=1m",
-        "cache.prices.staleWhileRevalidate=30s",
         "cache.prices.leaseTimeout=2500ms",
         "cache.plain.singleFlight=false"));
     CacheManager m = managers.open(file.toUri());
     @SuppressWarnings("unchecked")
     NewcacheConfiguration<Object, Object> prices =
         m.getCache("prices").getConfiguration(NewcacheConfiguration.class);
-    assertEquals(30_000, prices.getStaleWhileRevalidateMillis());
     assertEquals(2_500, prices.getLeaseTimeoutMillis());
     assertTrue(prices.isSingleFlight(), "single flight is on by default");
     @SuppressWarnings("unchecked")
@@ -46,11 +44,43 @@ class DeclaredHerdSettingsTest {
   }
 
   @Test
-  void aBadWindowIsRefusedWithItsName(@TempDir Path dir) throws Exception {
+  void aBadLeaseIsRefusedWithItsName(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("bad.properties");
-    Files.writeString(file, "servers=127.0.0.1:1\ncache.prices.staleWhileRevalidate=soon\n");
+    Files.writeString(file, "servers=127.0.0.1:1\ncache.prices.leaseTimeout=soon\n");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SettingsParser.parse(file.toUri(), getClass().getClassLoader(), null));
-    assertTrue(e.getMessage().contains("cache.prices.staleWhileRevalidate=soon"), e.getMessage());
+    assertTrue(e.getMessage().contains("cache.prices.leaseTimeout=soon"), e.getMessage());
+  }
+
+  @Test
+  void aDeclaredStaleWindowIsRefusedBecauseItCouldNeverApply(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("swr.properties");
+    Files.writeString(file, "servers=127.0.0.1:1\ncache.prices.staleWhileRevalidate=30s\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SettingsParser.parse(file.toUri(), getClass().getClassLoader(), null));
+    assertTrue(e.getMessage().contains("cache.prices.staleWhileRevalidate"), e.getMessage());
+    assertTrue(e.getMessage().contains("CacheLoader"), "says why: " + e.getMessage());
+  }
+
+  @Test
+  void durationsAreBoundedSoNothingOverflows(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("huge.properties");
+    Files.writeString(file, "servers=127.0.0.1:1\ncache.p.expiry=created\ncache.p.expiryDuration=999999999999999d\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SettingsParser.parse(file.toUri(), getClass().getClassLoader(), null));
+    assertTrue(e.getMessage().contains("at most 36500 days"), e.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> new NewcacheConfiguration<>().setStaleWhileRevalidateMillis(Long.MAX_VALUE - 1));
+    assertThrows(IllegalArgumentException.class,
+        () -> new NewcacheConfiguration<>().setLeaseTimeoutMillis(Long.MAX_VALUE));
+  }
+
+  @Test
+  void aStaleWindowWithoutReadThroughIsRefusedAtCreation(TestManagers managers) {
+    NewcacheConfiguration<String, String> c = new NewcacheConfiguration<>();
+    c.setStaleWhileRevalidateMillis(30_000);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> managers.open(io.github.newcache.testkit.Protocol.BINARY).createCache("no-loader", c));
+    assertTrue(e.getMessage().contains("read-through"), e.getMessage());
   }
 }

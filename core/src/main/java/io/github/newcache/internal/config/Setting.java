@@ -94,29 +94,41 @@ public record Setting<T>(
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h|d)?");
 
-  /** {@code 250ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 31d}; a bare number is milliseconds. */
-  static Parser<Long> duration() {
+  /**
+   * {@code 250ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 31d}; a bare number is milliseconds;
+   * positive and at most {@code maxDays} days.
+   */
+  static Parser<Long> duration(long maxDays) {
+    long maxMillis = maxDays * 86_400_000L;
     return (text, where) -> {
       Matcher m = DURATION.matcher(text);
-      if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      long millis = -1;
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        long unit = unitMillis(m.group(2) == null ? "ms" : m.group(2));
+        millis = n > maxMillis / unit ? Long.MAX_VALUE : n * unit;
+      }
+      if (millis <= 0 || millis > maxMillis) {
         throw new IllegalArgumentException(
-            where + " is not a positive duration; use a number with ms, s, m, h or d");
+            where + " is not a positive duration of at most " + maxDays + " days; use a number with ms, s, m, h or d");
       }
-      long n = Long.parseLong(m.group(1));
-      String unit = m.group(2) == null ? "ms" : m.group(2);
-      switch (unit) {
-        case "s":
-          return n * 1000;
-        case "m":
-          return n * 60_000;
-        case "h":
-          return n * 3_600_000;
-        case "d":
-          return n * 86_400_000;
-        default:
-          return n;
-      }
+      return millis;
     };
+  }
+
+  private static long unitMillis(String unit) {
+    switch (unit) {
+      case "s":
+        return 1000;
+      case "m":
+        return 60_000;
+      case "h":
+        return 3_600_000;
+      case "d":
+        return 86_400_000;
+      default:
+        return 1;
+    }
   }
 
   /** One of {@code choices}, case-insensitive, answered in lower case. */

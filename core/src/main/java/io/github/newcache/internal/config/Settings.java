@@ -19,6 +19,13 @@ public final class Settings {
   public static final String DEFAULT_KEY_MANGLER = "io.github.newcache.key.Md5KeyMangler";
   public static final String DEFAULT_VALUE_CODEC = "io.github.newcache.codec.DefaultValueCodec";
 
+  /** The longest expiry duration accepted (100 years): beyond it, "eternal" is what is meant. */
+  public static final long MAX_EXPIRY_DAYS = 36_500;
+  /** The longest load lease: nobody should wait longer for another client's load. */
+  public static final long MAX_LEASE_DAYS = 1;
+  /** The longest stale-while-revalidate window. */
+  public static final long MAX_STALE_DAYS = 365;
+
   // ---------------------------------------------------------------- the manager
 
   public static final Setting<String> SERVERS =
@@ -94,8 +101,8 @@ public final class Settings {
       cache("expiry", "eternal", "`eternal`", "`eternal`, `created`, `accessed`, `modified`, `touched`", "the built-in expiry policy",
           Setting.oneOf("eternal", "created", "accessed", "modified", "touched"));
   public static final Setting<Long> EXPIRY_DURATION =
-      cache("expiryDuration", null, "—", "number with `ms`, `s`, `m`, `h` or `d`", "its duration (required unless eternal)",
-          Setting.duration());
+      cache("expiryDuration", null, "—", "number with `ms`, `s`, `m`, `h` or `d`; at most 36500 days",
+          "its duration (required unless eternal)", Setting.duration(MAX_EXPIRY_DAYS));
   public static final Setting<Boolean> STATISTICS =
       cache("statistics", false, "`false`", "`true`, `false`", "statistics and their MXBeans (`setStatisticsEnabled`)", Setting.bool());
   public static final Setting<Boolean> MANAGEMENT =
@@ -107,14 +114,14 @@ public final class Settings {
       cache("singleFlight", true, "`true`", "`true`, `false`",
           "one load per missing key across the fleet (`setSingleFlight`; see *Thundering herds*)", Setting.bool());
   public static final Setting<Long> LEASE_TIMEOUT =
-      cache("leaseTimeout", 10_000L, "`10s`", "duration",
+      cache("leaseTimeout", 10_000L, "`10s`", "duration; at most 1 day",
           "how long a load lease lasts: the longest anyone waits for another's load (`setLeaseTimeoutMillis`)",
-          Setting.duration());
+          Setting.duration(MAX_LEASE_DAYS));
   public static final Setting<Long> STALE_WHILE_REVALIDATE =
-      cache("staleWhileRevalidate", 0L, "`0` (off)", "duration",
+      cache("staleWhileRevalidate", 0L, "`0` (off)", "duration; at most 365 days; only in code",
           "serve the previous value for this long after expiry while one caller refreshes it "
-              + "(`setStaleWhileRevalidateMillis`)",
-          Setting.duration());
+              + "(`setStaleWhileRevalidateMillis`; a read-through cache's, so not in a properties file)",
+          Setting.duration(MAX_STALE_DAYS));
 
   /** Every manager setting, in the order the README lists them. */
   public static final List<Setting<?>> MANAGER =

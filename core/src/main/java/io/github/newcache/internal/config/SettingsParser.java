@@ -175,6 +175,13 @@ public final class SettingsParser {
       String name = e.getKey();
       Map<String, String> a = e.getValue();
       String where = source.cache(name);
+      if (a.containsKey(Settings.STALE_WHILE_REVALIDATE.name())) {
+        // Accepted but never applied would be worse than refused: a declared cache has no loader.
+        throw new IllegalArgumentException(
+            where + "staleWhileRevalidate cannot apply: stale-while-revalidate needs a read-through cache "
+                + "with a CacheLoader, which a properties file cannot declare; set it in code with "
+                + "NewcacheConfiguration.setStaleWhileRevalidateMillis on a cache created with its loader");
+      }
       String expiry = Settings.EXPIRY.get(a, where, source);
       long millis = 0;
       if (!expiry.equals("eternal")) {
