@@ -1,5 +1,7 @@
 package io.github.newcache.internal.management;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.cache.management.CacheMXBean;
 import javax.management.ObjectName;
 
@@ -17,6 +19,8 @@ public final class JmxRegistration {
   private final CacheStatistics statistics;
   private final Object herd;
   private final Object failures;
+  /** The bean types this cache registered: only those it may unregister. */
+  private final Set<String> owned = ConcurrentHashMap.newKeySet();
 
   /**
    * @param herd the cache's herd counters (an MXBean)
@@ -50,12 +54,29 @@ public final class JmxRegistration {
     statistics(false);
   }
 
+  /**
+   * Registers or unregisters one bean. A name is taken by whoever registers it first: two managers
+   * with the same URI (under different class loaders) would share one name, and the second one's
+   * beans stay unregistered (logged) rather than replace the first's; closing the second never
+   * removes the first's beans.
+   */
   private void set(boolean enabled, Object bean, String type) {
     ObjectName name = MBeans.name(type, managerUri, cacheName);
     if (enabled) {
-      MBeans.register(bean, name);
-    } else {
+      if (owned.contains(type)) {
+        return;
+      }
+      if (MBeans.register(bean, name)) {
+        owned.add(type);
+      } else {
+        LOG.log(System.Logger.Level.WARNING,
+            "MXBean " + name + " belongs to another cache (a manager with the same URI under another class loader); "
+                + "this cache's " + type + " bean is not registered");
+      }
+    } else if (owned.remove(type)) {
       MBeans.unregister(name);
     }
   }
+
+  private static final System.Logger LOG = System.getLogger(JmxRegistration.class.getName());
 }

@@ -40,14 +40,17 @@ public final class MBeans {
     }
   }
 
-  public static void register(Object bean, ObjectName name) {
+  /** Registers {@code bean}; false when another bean holds the name already (it stays). */
+  public static boolean register(Object bean, ObjectName name) {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     try {
       if (!server.isRegistered(name)) {
         server.registerMBean(bean, name);
+        return true;
       }
+      return false;
     } catch (InstanceAlreadyExistsException e) {
-      // registered by a racing thread: fine
+      return false; // registered by a racing thread
     } catch (Exception e) {
       throw new CacheException("cannot register MBean " + name + ": " + e, e);
     }

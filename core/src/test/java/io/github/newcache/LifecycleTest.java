@@ -1,0 +1,62 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.Iterator;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.configuration.MutableConfiguration;
+import javax.management.ObjectName;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** What closing does to iterators already handed out, and to other managers' MXBeans. */
+@ExtendWith(MemcachedExtension.class)
+class LifecycleTest {
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anIteratorOfAClosedCacheThrows(Protocol p, TestManagers managers) {
+    Cache<String, String> c =
+        managers.open(p).createCache("closing", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    for (int i = 0; i < 3; i++) {
+      c.put("k" + i, "v" + i);
+    }
+    Iterator<Cache.Entry<String, String>> it = c.iterator();
+    c.close();
+    assertThrows(IllegalStateException.class, it::hasNext);
+    assertThrows(IllegalStateException.class, it::next);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void closingAManagerNeverUnregistersAnotherManagersBeans(Protocol p, TestManagers managers) throws Exception {
+    URI uri = managers.uri(p);
+    ClassLoader parent = getClass().getClassLoader();
+    try (URLClassLoader other = new URLClassLoader(new URL[0], parent)) {
+      CacheManager first = managers.open(uri, parent, null);
+      CacheManager second = managers.open(uri, other, null);
+      assertNotSame(first, second, "two class loaders, two managers");
+      MutableConfiguration<String, String> config =
+          new MutableConfiguration<String, String>().setTypes(String.class, String.class).setStatisticsEnabled(true);
+      first.createCache("shared", config);
+      second.createCache("shared", config);
+      ObjectName stats = new ObjectName("javax.cache:type=CacheStatistics,CacheManager="
+          + uri.toString().replaceAll("[,:=\n?*]", ".") + ",Cache=shared");
+      assertTrue(ManagementFactory.getPlatformMBeanServer().isRegistered(stats));
+      second.close();
+      assertTrue(ManagementFactory.getPlatformMBeanServer().isRegistered(stats),
+          "the first manager's statistics bean outlives the second manager");
+    }
+  }
+}
