@@ -153,15 +153,31 @@ public final class NewcacheCacheManager implements CacheManager {
     Objects.requireNonNull(cacheName, "cacheName");
     Objects.requireNonNull(configuration, "configuration");
     NewcacheConfiguration<K, V> config = new NewcacheConfiguration<>(configuration);
+    if (settings.cacheDefaults().statistics()) {
+      config.setStatisticsEnabled(true);
+    }
+    if (settings.cacheDefaults().management()) {
+      config.setManagementEnabled(true);
+    }
     KeyMangler mangler = config.getKeyMangler() == null ? keyMangler : config.getKeyMangler();
     ValueCodec codec = config.getValueCodec() == null ? valueCodec : config.getValueCodec();
     NewcacheCache<K, V> cache = CacheFactory.create(cacheName, this, config, transport, mangler, codec, executor, clock);
     if (caches.putIfAbsent(cacheName, cache) != null) {
       cache.closeResources();
-      throw new CacheException("cache " + cacheName + " already exists in cache manager " + uri);
+      throw new CacheException(alreadyExists(cacheName));
     }
     cache.registerMBeans();
     return cache;
+  }
+
+  private String alreadyExists(String cacheName) {
+    String message = "cache " + cacheName + " already exists in cache manager " + uri;
+    if (settings.caches().containsKey(cacheName)) {
+      message += ": it is declared in the properties file (cache." + cacheName + ".*), which created it when the "
+          + "manager opened. Use getCache(\"" + cacheName + "\") instead of creating it, or declare it in one place "
+          + "only (with Spring Boot: leave it out of spring.cache.cache-names; Spring finds the file's caches)";
+    }
+    return message;
   }
 
   @Override

@@ -21,6 +21,7 @@ import java.util.Map;
  * @param connection failure handling: failure mode, stall detection, reconnects, queue bounds
  * @param security entry signing secret, SASL credentials, deserialization allow-list (never
  *     printed)
+ * @param cacheDefaults what every cache the manager creates gets (statistics, management)
  */
 public record ManagerSettings(
     List<InetSocketAddress> servers,
@@ -34,7 +35,8 @@ public record ManagerSettings(
     int maxItemSize,
     Map<String, CacheDeclaration> caches,
     ConnectionSettings connection,
-    SecuritySettings security) {
+    SecuritySettings security,
+    CacheDefaults cacheDefaults) {
 
   public ManagerSettings {
     servers = List.copyOf(servers);

@@ -81,6 +81,14 @@ public final class Settings {
   public static final Setting<String> DESERIALIZATION_ALLOW =
       manager("deserializationAllow", "", "empty", "comma-separated `a.B`, `a.*`, `a.**`, `a.B*`",
           "classes that may be deserialized besides the built-in list (see *Failures and security*)", Setting.text());
+  public static final Setting<Boolean> STATISTICS_DEFAULT =
+      manager("statistics", false, "`false`", "`true`, `false`",
+          "statistics on for every cache this manager creates, also those frameworks create at run time "
+              + "(`spring.cache.cache-names`, Hibernate regions); `enableStatistics` can still switch one off",
+          Setting.bool());
+  public static final Setting<Boolean> MANAGEMENT_DEFAULT =
+      manager("management", false, "`false`", "`true`, `false`",
+          "the configuration MXBean on for every cache this manager creates", Setting.bool());
   public static final Setting<String> USERNAME =
       manager("username", null, "none", "text", "SASL user (needs `binary=true`)", Setting.text());
   public static final Setting<String> PASSWORD =
@@ -127,7 +135,7 @@ public final class Settings {
   public static final List<Setting<?>> MANAGER =
       List.of(BINARY, FLAVOR, VERSION, KEY_MANGLER, VALUE_CODEC, OP_TIMEOUT, LIST_TIMEOUT, MAX_ITEM_SIZE, FAILURE_MODE,
           STALL_TIMEOUTS, STALL_COOLDOWN, MAX_RECONNECT_DELAY, OP_QUEUE_SIZE, OP_QUEUE_WAIT, DESERIALIZATION_ALLOW,
-          USERNAME, PASSWORD, SECRET);
+          STATISTICS_DEFAULT, MANAGEMENT_DEFAULT, USERNAME, PASSWORD, SECRET);
 
   /** Every per-cache attribute, in the order the README lists them. */
   public static final List<Setting<?>> CACHE =

@@ -157,7 +157,9 @@ public final class SettingsParser {
         Settings.MAX_ITEM_SIZE.get(v, where, source).intValue(),
         caches(v, source),
         ConnectionSettings.from(v, source),
-        SecuritySettings.from(v, binary, source));
+        SecuritySettings.from(v, binary, source),
+        new CacheDefaults(
+            Settings.STATISTICS_DEFAULT.get(v, where, source), Settings.MANAGEMENT_DEFAULT.get(v, where, source)));
   }
 
   private static Map<String, CacheDeclaration> caches(Map<String, String> v, Source source) {

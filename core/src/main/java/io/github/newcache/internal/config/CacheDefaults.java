@@ -1,0 +1,11 @@
+package io.github.newcache.internal.config;
+
+/**
+ * Manager-wide defaults for the caches a manager creates, including those created at run time by
+ * {@code createCache} (Spring Boot's {@code spring.cache.cache-names}, Hibernate's regions), whose
+ * configurations come from frameworks and say nothing about Newcache.
+ *
+ * @param statistics statistics on for every cache the manager creates
+ * @param management the configuration MXBean on for every cache the manager creates
+ */
+public record CacheDefaults(boolean statistics, boolean management) {}
