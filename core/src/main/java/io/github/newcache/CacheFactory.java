@@ -23,6 +23,7 @@ import io.github.newcache.key.KeyMangler;
 import io.github.newcache.key.KeySpace;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.expiry.EternalExpiryPolicy;
 import javax.cache.expiry.ExpiryPolicy;
@@ -45,6 +46,7 @@ final class CacheFactory {
       KeyMangler mangler,
       ValueCodec codec,
       ExecutorService executor,
+      ScheduledExecutorService scheduler,
       TimeSource clock) {
     ManagerSettings settings = manager.settings();
     if (config.getStaleWhileRevalidateMillis() > 0
@@ -96,7 +98,7 @@ final class CacheFactory {
     CacheStatistics statistics = new CacheStatistics(config.isStatisticsEnabled());
     // Leases go through the cache's own transport: signed and under its failure policy.
     HerdStatistics herdStatistics = new HerdStatistics();
-    LoadCoordinator herd = new LoadCoordinator(cacheTransport, config.getLeaseTimeoutMillis(), herdStatistics, executor);
+    LoadCoordinator herd = new LoadCoordinator(cacheTransport, config.getLeaseTimeoutMillis(), herdStatistics, executor, scheduler);
     JmxRegistration jmx =
         new JmxRegistration(
             manager.getURI().toString(), name, new CacheConfigurationBean(config), statistics, herdStatistics, failures);

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import javax.cache.event.EventType;
 import javax.cache.integration.CacheLoader;
@@ -38,7 +37,6 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
   private final boolean readThrough;
   private final boolean singleFlight;
   private final long staleMillis;
-  private final ExecutorService executor;
 
   LoadingNewcacheCache(CacheContext<K, V> context) {
     super(context);
@@ -46,7 +44,11 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
     this.readThrough = context.config().isReadThrough();
     this.singleFlight = context.config().isSingleFlight();
     this.staleMillis = context.config().getStaleWhileRevalidateMillis();
-    this.executor = context.executor();
+  }
+
+  @Override
+  boolean loads() {
+    return readThrough;
   }
 
   @Override

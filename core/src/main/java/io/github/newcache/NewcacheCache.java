@@ -13,6 +13,7 @@ import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
 import io.github.newcache.internal.store.Encoded;
+import io.github.newcache.internal.store.EntryStore.Remapping;
 import io.github.newcache.internal.store.EntryStore;
 import io.github.newcache.internal.store.Slot;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
@@ -66,6 +68,9 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   final WriteThrough<K, V> writer;
   private final WriterLocks locks;
   private final EntryProcessing<K, V> processing;
+  private final AsyncView<K, V> async;
+  /** The manager's loader pool: loads, refreshes, and the blocking parts of non-blocking calls. */
+  final ExecutorService executor;
   final LoadCoordinator herd;
   private final FailureStatistics failures;
   private final JmxRegistration jmx;
@@ -83,6 +88,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     this.herd = context.herd();
     this.locks = new WriterLocks(writer, herd);
     this.processing = new EntryProcessing<>(this, context.config().isSingleFlight());
+    this.executor = context.executor();
+    this.async = new AsyncView<>(this);
     this.failures = context.failures();
     this.jmx = context.jmx();
   }
@@ -114,12 +121,17 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     if (expiry.accessNeverChanges()) {
       cur = store.get(s);
     } else {
-      cur = store.compute(s, c -> c.liveValue() != null ? Decision.touch(expiry.forAccess(c.now())) : Decision.keep()).before();
+      cur = store.compute(s, this::touchIfLive).before();
     }
     if (cur.present()) {
       return cur.value();
     }
     return cur.expired() ? expiredRead(s, cur, staleAllowed) : null;
+  }
+
+  /** The decision of a read under an expiry policy that changes on access: touch a live entry. */
+  Decision<V> touchIfLive(Current<V> c) {
+    return c.liveValue() != null ? Decision.touch(expiry.forAccess(c.now())) : Decision.keep();
   }
 
   /** What a read of an expired entry answers: nothing, after removing it for its EXPIRED event. */
@@ -138,6 +150,21 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
       V old = a.before().value();
       events.dispatch(new EntryEvent<>(this, EventType.EXPIRED, s.key(), old, old, true));
     }
+  }
+
+  /** True when a miss loads (read-through with a loader): the loading subclass says so. */
+  boolean loads() {
+    return false;
+  }
+
+  /** Whether loads of a missing key run once across the fleet. */
+  boolean singleFlight() {
+    return config.isSingleFlight();
+  }
+
+  /** The non-blocking view of this cache (see {@link AsyncCache} for its threads and guarantees). */
+  public AsyncCache<K, V> async() {
+    return async;
   }
 
   /** The value for a key found missing by {@code get}: none here; read-through loads it. */
@@ -231,7 +258,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   /** True when a write's outcome depends on nothing stored: no expiry from the old entry, no event needing it. */
-  private boolean blindWrites() {
+  boolean blindWrites() {
     return expiry.writeIgnoresOldEntry() && !events.wants(EventType.CREATED) && !events.wants(EventType.UPDATED);
   }
 
@@ -249,12 +276,16 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
       }
       return null;
     }
-    Applied<V> a = store.compute(s, c -> Decision.write(e, expiry.forWrite(c.present(), c.now())));
-    return written(s, e, a, out);
+    return written(s, e, store.compute(s, c -> putDecision(e, c)), out);
+  }
+
+  /** The decision of a put: write, with the creation or update expiry. */
+  Decision<V> putDecision(Encoded<V> e, Current<V> c) {
+    return Decision.write(e, expiry.forWrite(c.present(), c.now()));
   }
 
   /** Counts and collects the event of a write that {@code a} applied; returns the old live value. */
-  private V written(Slot<K> s, Encoded<V> e, Applied<V> a, List<EntryEvent<K, V>> out) {
+  V written(Slot<K> s, Encoded<V> e, Applied<V> a, List<EntryEvent<K, V>> out) {
     if (a.before().present()) {
       V old = a.before().value();
       stats.puts(1);
@@ -374,7 +405,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   /** Statistics and event of a putIfAbsent that found the key absent; {@code stored} false when it expired at once. */
-  private boolean absentPut(K key, V value, long start, boolean stored) {
+  boolean absentPut(K key, V value, long start, boolean stored) {
     stats.misses(1);
     stats.getTime(start);
     if (stored) {
@@ -390,7 +421,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    * operation's write must follow whatever a later attempt reads, so the cache ends up agreeing
    * with the system of record.
    */
-  private final class WriterOnce {
+  final class WriterOnce {
     boolean ran;
 
     void write(K key, V value) {
@@ -429,13 +460,22 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    * True when a plain {@code delete} removes exactly the entry: the default key function (no two
    * keys share an item), nothing expires, and no listener needs the old value.
    */
-  private boolean blindDeleteIsExact() {
+  boolean blindDeleteIsExact() {
     return store.exactKeys() && expiry.isEternal() && !events.wants(EventType.REMOVED);
   }
 
   /** Atomically removes the live entry and raises its REMOVED event; the removed value, or null. */
   Applied<V> removeLive(Slot<K> s) {
-    Applied<V> a = store.compute(s, c -> c.present() ? Decision.remove() : Decision.keep());
+    return removed(s, store.compute(s, NewcacheCache::removeIfPresent));
+  }
+
+  /** The decision of a removal: the live entry, if any. */
+  static <V> Decision<V> removeIfPresent(Current<V> c) {
+    return c.present() ? Decision.remove() : Decision.keep();
+  }
+
+  /** The REMOVED event of a removal that {@code a} applied; {@code a}, or null when nothing live was removed. */
+  Applied<V> removed(Slot<K> s, Applied<V> a) {
     if (!a.removedLive()) {
       return null;
     }
@@ -506,27 +546,36 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    */
   private Applied<V> conditional(Slot<K> s, V expected, Encoded<V> replacement) {
     long start = stats.start();
-    K key = s.key();
-    Applied<V> a =
-        locked(s, () -> {
-          WriterOnce once = new WriterOnce();
-          return store.compute(s, c -> {
-            if (!once.ran) {
-              if (!c.present()) {
-                return Decision.keep();
-              }
-              if (expected != null && !expected.equals(c.value())) {
-                return Decision.touch(expiry.forAccess(c.now()));
-              }
-            }
-            if (replacement == null) {
-              once.delete(key);
-              return Decision.remove();
-            }
-            once.write(key, replacement.value());
-            return Decision.write(replacement, expiry.forWrite(c.present(), c.now()));
-          });
-        });
+    Applied<V> a = locked(s, () -> store.compute(s, conditionalDecision(s.key(), expected, replacement, new WriterOnce())));
+    return conditionalDone(s, replacement, a, start);
+  }
+
+  /**
+   * The decision of a conditional change: keep a missing entry, touch a live one whose value
+   * differs from {@code expected}, else write {@code replacement} (or remove when it is null),
+   * calling the writer once; once the writer has run, later attempts follow it.
+   */
+  Remapping<V> conditionalDecision(K key, V expected, Encoded<V> replacement, WriterOnce once) {
+    return c -> {
+      if (!once.ran) {
+        if (!c.present()) {
+          return Decision.keep();
+        }
+        if (expected != null && !expected.equals(c.value())) {
+          return Decision.touch(expiry.forAccess(c.now()));
+        }
+      }
+      if (replacement == null) {
+        once.delete(key);
+        return Decision.remove();
+      }
+      once.write(key, replacement.value());
+      return Decision.write(replacement, expiry.forWrite(c.present(), c.now()));
+    };
+  }
+
+  /** Statistics and events of a conditional change that {@code a} applied; returns {@code a}. */
+  Applied<V> conditionalDone(Slot<K> s, Encoded<V> replacement, Applied<V> a, long start) {
     Decision.Kind done = a.decision().kind();
     if (a.before().present() || done == Decision.Kind.WRITE || done == Decision.Kind.REMOVE) {
       stats.hits(1);
@@ -538,12 +587,12 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     if (done == Decision.Kind.WRITE) {
       stats.puts(1);
       stats.putTime(start);
-      events.dispatch(new EntryEvent<>(this, EventType.UPDATED, key, replacement.value(), old, true));
+      events.dispatch(new EntryEvent<>(this, EventType.UPDATED, s.key(), replacement.value(), old, true));
     } else if (done == Decision.Kind.REMOVE) {
       stats.removals(1);
       stats.removeTime(start);
       if (a.removedLive()) {
-        events.dispatch(new EntryEvent<>(this, EventType.REMOVED, key, old, old, true));
+        events.dispatch(new EntryEvent<>(this, EventType.REMOVED, s.key(), old, old, true));
       }
     }
     return a;

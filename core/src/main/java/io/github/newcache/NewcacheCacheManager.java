@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,6 +46,8 @@ public final class NewcacheCacheManager implements CacheManager {
   private final KeyMangler keyMangler;
   private final ValueCodec valueCodec;
   private final ThreadPoolExecutor executor;
+  /** Times the polls of non-blocking loads; one daemon thread, stopped with the manager. */
+  private final ScheduledThreadPoolExecutor scheduler;
   private final TimeSource clock;
   private final Map<String, NewcacheCache<?, ?>> caches = new ConcurrentHashMap<>();
   private volatile boolean closed;
@@ -92,6 +95,15 @@ public final class NewcacheCacheManager implements CacheManager {
               return t;
             });
     this.executor.allowCoreThreadTimeOut(true);
+    this.scheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "newcache-scheduler");
+              t.setDaemon(true);
+              return t;
+            });
+    this.scheduler.setRemoveOnCancelPolicy(true);
     try {
       for (CacheDeclaration d : settings.caches().values()) {
         createCache(
@@ -161,7 +173,7 @@ public final class NewcacheCacheManager implements CacheManager {
     }
     KeyMangler mangler = config.getKeyMangler() == null ? keyMangler : config.getKeyMangler();
     ValueCodec codec = config.getValueCodec() == null ? valueCodec : config.getValueCodec();
-    NewcacheCache<K, V> cache = CacheFactory.create(cacheName, this, config, transport, mangler, codec, executor, clock);
+    NewcacheCache<K, V> cache = CacheFactory.create(cacheName, this, config, transport, mangler, codec, executor, scheduler, clock);
     if (caches.putIfAbsent(cacheName, cache) != null) {
       cache.closeResources();
       throw new CacheException(alreadyExists(cacheName));
@@ -267,6 +279,7 @@ public final class NewcacheCacheManager implements CacheManager {
       cache.closeResources();
     }
     executor.shutdownNow();
+    scheduler.shutdownNow();
     transport.close();
   }
 

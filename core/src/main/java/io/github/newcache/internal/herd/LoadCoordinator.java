@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -49,14 +50,23 @@ public final class LoadCoordinator {
 
   private final ConcurrentHashMap<String, Gate> gates = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Flight> flights = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<Object>> asyncFlights = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService scheduler;
 
   /**
    * @param transport the cache's transport (leases go through the same signing and failure policy)
    * @param leaseMillis how long a lease lasts, and so the longest anyone waits for another's load
    * @param executor runs background refreshes for stale-while-revalidate
+   * @param scheduler times the polls of non-blocking loads ({@link #loadAsync})
    */
-  public LoadCoordinator(MemcachedTransport transport, long leaseMillis, HerdStatistics stats, ExecutorService executor) {
+  public LoadCoordinator(
+      MemcachedTransport transport,
+      long leaseMillis,
+      HerdStatistics stats,
+      ExecutorService executor,
+      ScheduledExecutorService scheduler) {
     this.transport = transport;
+    this.scheduler = scheduler;
     this.leaseMillis = leaseMillis;
     this.stats = stats;
     this.executor = executor;
@@ -133,6 +143,90 @@ public final class LoadCoordinator {
       Thread.currentThread().interrupt();
       throw new CacheException("interrupted while waiting for another thread's load of " + mkey, e);
     }
+  }
+
+  /**
+   * {@link #load} without blocking, for a loader that answers with a future: callers of this JVM
+   * share one flight per key; across JVMs the lease decides, and a caller that does not hold it
+   * polls memcached on the scheduler (every 2 ms, backing off to 25 ms) instead of sleeping, until
+   * the entry appears, the lease disappears (it then takes it over), or the lease timeout passes
+   * (it then loads by itself). No thread waits while the flight is in progress.
+   *
+   * @param fetch reads the entry again: a future of its live value or null
+   * @param loadAndStore runs the loader, stores a non-null result, and returns it
+   */
+  @SuppressWarnings("unchecked")
+  public <V> CompletableFuture<V> loadAsync(
+      String mkey, Supplier<CompletableFuture<V>> fetch, Supplier<CompletableFuture<V>> loadAndStore) {
+    CompletableFuture<Object> mine = new CompletableFuture<>();
+    CompletableFuture<Object> running = asyncFlights.putIfAbsent(mkey, mine);
+    if (running != null) {
+      stats.loadsSaved.increment();
+      return (CompletableFuture<V>) running.thenApply(v -> v); // a view: callers cannot complete the flight
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+    attempt(mkey, fetch, loadAndStore, deadline, FIRST_POLL_MILLIS)
+        .whenComplete((v, e) -> {
+          asyncFlights.remove(mkey, mine);
+          if (e != null) {
+            mine.completeExceptionally(e);
+          } else {
+            mine.complete(v);
+          }
+        });
+    return (CompletableFuture<V>) mine.thenApply(v -> v);
+  }
+
+  private <V> CompletableFuture<V> attempt(
+      String mkey, Supplier<CompletableFuture<V>> fetch, Supplier<CompletableFuture<V>> loadAndStore,
+      long deadline, long poll) {
+    String lease = leaseKey(mkey);
+    byte[] token = token();
+    return transport.addAsync(lease, leaseTtl(), token).thenCompose(held -> {
+      if (held) {
+        return fetch.get()
+            .thenCompose(v -> {
+              if (v != null) {
+                stats.loadsSaved.increment();
+                return CompletableFuture.completedFuture(v);
+              }
+              stats.leaderLoads.increment();
+              return loadAndStore.get();
+            })
+            .whenComplete((v, e) -> releaseAsync(lease, token));
+      }
+      return fetch.get().thenCompose(v -> {
+        if (v != null) {
+          stats.loadsSaved.increment();
+          return CompletableFuture.completedFuture(v);
+        }
+        if (System.nanoTime() >= deadline) {
+          stats.leaseTimeouts.increment();
+          return loadAndStore.get();
+        }
+        return transport.getAsync(lease).thenCompose(present -> present == null
+            ? attempt(mkey, fetch, loadAndStore, deadline, poll) // the holder is gone: take the lease over
+            : after(poll).thenCompose(x -> attempt(mkey, fetch, loadAndStore, deadline, Math.min(MAX_POLL_MILLIS, poll * 2))));
+      });
+    });
+  }
+
+  /** A future completed by the scheduler after {@code millis}. */
+  private CompletableFuture<Void> after(long millis) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    try {
+      scheduler.schedule(() -> f.complete(null), millis, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      f.completeExceptionally(new CacheException("the cache manager is closed", e));
+    }
+    return f;
+  }
+
+  /** Releases a lease without blocking; best effort, as the lease expires by itself. */
+  private void releaseAsync(String lease, byte[] token) {
+    transport.getsAsync(lease).thenCompose(item -> item != null && Arrays.equals(item.value(), token)
+        ? transport.casAsync(lease, item.cas(), Ttl.EXPIRED, new byte[] {0}).thenApply(o -> null)
+        : CompletableFuture.completedFuture(null));
   }
 
   /** One thread's load of a key in this JVM, whose outcome its waiters share. */

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import javax.cache.CacheException;
 
 /**
@@ -269,7 +270,11 @@ public final class EntryStore<K, V> {
         return new Applied<>(cur, d, at);
       }
     }
-    throw new CacheException(
+    throw contention(s);
+  }
+
+  private CacheException contention(Slot<K> s) {
+    return new CacheException(
         "gave up on key " + abbreviate(s.key()) + " in cache " + cacheName + " after " + MAX_ATTEMPTS
             + " attempts: other clients kept changing it");
   }
@@ -303,6 +308,112 @@ public final class EntryStore<K, V> {
 
   private boolean erase(String mkey, Current<V> cur) {
     return !cur.exists() || transport.cas(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE) == CasOutcome.STORED;
+  }
+
+  // ---------------------------------------------------------------- the same, without blocking
+
+  /*
+   * The non-blocking forms of the reads, the compute loop and the blind writes: each returns at
+   * once; the next step runs when memcached answers, in the thread that completes the transport's
+   * future (never the IO thread). A remapping function runs there too, so it must not block.
+   */
+
+  /** {@link #get}, without blocking. */
+  public CompletableFuture<Current<V>> getAsync(Slot<K> s) {
+    return transport.getAsync(s.memcachedKey()).thenApply(raw -> current(s, raw, 0));
+  }
+
+  /** {@link #getAll}, without blocking. */
+  public CompletableFuture<List<Current<V>>> getAllAsync(List<Slot<K>> slots) {
+    return transport.getAllAsync(memcachedKeys(slots)).thenApply(raw -> {
+      List<Current<V>> out = new ArrayList<>(slots.size());
+      for (Slot<K> s : slots) {
+        out.add(current(s, raw.get(s.memcachedKey()), 0));
+      }
+      return out;
+    });
+  }
+
+  /** {@link #compute(Slot, Remapping)}, without blocking: each attempt starts when the last one's answer arrives. */
+  public CompletableFuture<Applied<V>> computeAsync(Slot<K> s, Remapping<V> remapping) {
+    return computeAsync(s, remapping, 0);
+  }
+
+  private CompletableFuture<Applied<V>> computeAsync(Slot<K> s, Remapping<V> remapping, int attempt) {
+    if (attempt >= MAX_ATTEMPTS) {
+      return CompletableFuture.failedFuture(contention(s));
+    }
+    return transport.getsAsync(s.memcachedKey())
+        .thenCompose(item -> {
+          Current<V> cur = item == null ? current(s, null, 0) : current(s, item.value(), item.cas());
+          Decision<V> d = remapping.decide(cur);
+          long at = Expiry.resolve(d.expiresAt(), cur.expiresAt());
+          return applyAsync(s, cur, d, at)
+              .thenCompose(took -> took
+                  ? CompletableFuture.completedFuture(new Applied<>(cur, d, at))
+                  : computeAsync(s, remapping, attempt + 1));
+        });
+  }
+
+  /** {@link #apply}, without blocking. */
+  private CompletableFuture<Boolean> applyAsync(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
+    String mkey = s.memcachedKey();
+    long now = cur.now();
+    switch (d.kind()) {
+      case KEEP:
+        return TRUE;
+      case TOUCH:
+        if (at != cur.expiresAt() && cur.exists()) {
+          byte[] touched = at <= now ? TOMBSTONE : Envelope.withExpiry(cur.raw(), at);
+          return transport.casAsync(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched)
+              .handle((outcome, e) -> true); // best effort, like the blocking form
+        }
+        return TRUE;
+      case REMOVE:
+        return eraseAsync(mkey, cur);
+      default: // WRITE
+        if (at <= now) {
+          return eraseAsync(mkey, cur);
+        }
+        byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
+        if (!cur.exists()) {
+          return transport.addAsync(mkey, ttl(at, now), stored);
+        }
+        return transport.casAsync(mkey, cur.cas(), ttl(at, now), stored).thenApply(o -> o == CasOutcome.STORED);
+    }
+  }
+
+  private CompletableFuture<Boolean> eraseAsync(String mkey, Current<V> cur) {
+    return !cur.exists()
+        ? TRUE
+        : transport.casAsync(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE).thenApply(o -> o == CasOutcome.STORED);
+  }
+
+  private static final CompletableFuture<Boolean> TRUE = CompletableFuture.completedFuture(true);
+
+  /** {@link #set}, without blocking. */
+  public CompletableFuture<Void> setAsync(Slot<K> s, Encoded<V> value, long expiresAt) {
+    long now = clock.millis();
+    if (expiresAt <= now) {
+      return transport.deleteAsync(s.memcachedKey()).thenApply(deleted -> null);
+    }
+    return transport.setAsync(
+        s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
+  }
+
+  /** {@link #add}, without blocking. */
+  public CompletableFuture<Boolean> addAsync(Slot<K> s, Encoded<V> value, long expiresAt) {
+    long now = clock.millis();
+    if (expiresAt <= now) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return transport.addAsync(
+        s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
+  }
+
+  /** {@link #delete}, without blocking. */
+  public CompletableFuture<Boolean> deleteAsync(Slot<K> s) {
+    return transport.deleteAsync(s.memcachedKey());
   }
 
   // ---------------------------------------------------------------- blind writes (fast paths)

@@ -3,6 +3,7 @@ package io.github.newcache.internal.transport;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import javax.cache.CacheException;
 
 /**
@@ -125,6 +126,54 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
       absorbed(e);
       return List.of();
     }
+  }
+
+  /** A failed future whose cause is a CacheException becomes {@code fallback}, counted. */
+  private <T> CompletableFuture<T> absorbing(CompletableFuture<T> f, T fallback) {
+    return f.exceptionally(
+        e -> {
+          Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof CacheException) {
+            absorbed((CacheException) cause);
+            return fallback;
+          }
+          throw e instanceof RuntimeException ? (RuntimeException) e : new java.util.concurrent.CompletionException(cause);
+        });
+  }
+
+  @Override
+  public CompletableFuture<byte[]> getAsync(String key) {
+    return absorbing(delegate.getAsync(key), null);
+  }
+
+  @Override
+  public CompletableFuture<Item> getsAsync(String key) {
+    return absorbing(delegate.getsAsync(key), null);
+  }
+
+  @Override
+  public CompletableFuture<Map<String, byte[]>> getAllAsync(Collection<String> keys) {
+    return absorbing(delegate.getAllAsync(keys), Map.of());
+  }
+
+  @Override
+  public CompletableFuture<Void> setAsync(String key, int ttl, byte[] value) {
+    return absorbing(delegate.setAsync(key, ttl, value), null);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> addAsync(String key, int ttl, byte[] value) {
+    return absorbing(delegate.addAsync(key, ttl, value), true);
+  }
+
+  @Override
+  public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
+    return absorbing(delegate.casAsync(key, cas, ttl, value), CasOutcome.STORED);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(String key) {
+    return absorbing(delegate.deleteAsync(key), false);
   }
 
   /** The shared connection belongs to the manager; a cache's decorator closes nothing. */

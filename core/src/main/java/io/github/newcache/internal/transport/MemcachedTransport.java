@@ -3,6 +3,7 @@ package io.github.newcache.internal.transport;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The narrow seam between the cache and memcached. Everything above this interface speaks in
@@ -47,6 +48,52 @@ public interface MemcachedTransport extends AutoCloseable {
    * walks each server's whole item space, so its cost grows with the server, not with the cache.
    */
   List<String> keys(String prefix);
+
+  // ---------------------------------------------------------------- non-blocking
+
+  /*
+   * The non-blocking forms: each returns at once with a future that completes (normally or with a
+   * CacheException) when memcached answers, within the operation timeout. No thread waits while the
+   * operation is in flight. The defaults run the blocking form and suit only in-memory doubles.
+   */
+
+  /** {@link #get}, without blocking. */
+  default CompletableFuture<byte[]> getAsync(String key) {
+    return Futures.of(() -> get(key));
+  }
+
+  /** {@link #gets}, without blocking. */
+  default CompletableFuture<Item> getsAsync(String key) {
+    return Futures.of(() -> gets(key));
+  }
+
+  /** {@link #getAll}, without blocking. */
+  default CompletableFuture<Map<String, byte[]>> getAllAsync(Collection<String> keys) {
+    return Futures.of(() -> getAll(keys));
+  }
+
+  /** {@link #set}, without blocking. */
+  default CompletableFuture<Void> setAsync(String key, int ttl, byte[] value) {
+    return Futures.of(() -> {
+      set(key, ttl, value);
+      return null;
+    });
+  }
+
+  /** {@link #add}, without blocking. */
+  default CompletableFuture<Boolean> addAsync(String key, int ttl, byte[] value) {
+    return Futures.of(() -> add(key, ttl, value));
+  }
+
+  /** {@link #cas}, without blocking. */
+  default CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
+    return Futures.of(() -> cas(key, cas, ttl, value));
+  }
+
+  /** {@link #delete}, without blocking. */
+  default CompletableFuture<Boolean> deleteAsync(String key) {
+    return Futures.of(() -> delete(key));
+  }
 
   /** Closes connections and stops the client's threads. */
   @Override

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -149,6 +150,56 @@ public final class SigningTransport implements MemcachedTransport {
   @Override
   public List<String> keys(String prefix) {
     return delegate.keys(prefix);
+  }
+
+  @Override
+  public CompletableFuture<byte[]> getAsync(String key) {
+    return delegate.getAsync(key).thenApply(stored -> verify(key, stored));
+  }
+
+  @Override
+  public CompletableFuture<Item> getsAsync(String key) {
+    return delegate.getsAsync(key).thenApply(item -> {
+      if (item == null) {
+        return null;
+      }
+      byte[] value = verify(key, item.value());
+      return value == null ? null : new Item(value, item.cas());
+    });
+  }
+
+  @Override
+  public CompletableFuture<Map<String, byte[]>> getAllAsync(Collection<String> keys) {
+    return delegate.getAllAsync(keys).thenApply(found -> {
+      Map<String, byte[]> out = new LinkedHashMap<>();
+      for (Map.Entry<String, byte[]> e : found.entrySet()) {
+        byte[] value = verify(e.getKey(), e.getValue());
+        if (value != null) {
+          out.put(e.getKey(), value);
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> setAsync(String key, int ttl, byte[] value) {
+    return delegate.setAsync(key, ttl, sign(key, value));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> addAsync(String key, int ttl, byte[] value) {
+    return delegate.addAsync(key, ttl, sign(key, value));
+  }
+
+  @Override
+  public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
+    return delegate.casAsync(key, cas, ttl, sign(key, value));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(String key) {
+    return delegate.deleteAsync(key);
   }
 
   /** The shared connection belongs to the manager; a cache's decorator closes nothing. */

@@ -5,7 +5,10 @@ import io.github.newcache.internal.config.TransportSettings;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
 import net.spy.memcached.KetamaConnectionFactory;
@@ -37,6 +40,11 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
   private final ConnectionSettings connection;
   private final OperationFactory operations;
   private volatile NodeLocator locator;
+  /**
+   * Runs spymemcached's completion listeners (the non-blocking operations' callbacks): a fixed pool
+   * of daemon threads, since spymemcached's default pool never grows past one thread.
+   */
+  private final ExecutorService callbacks;
 
   SpyConnectionFactory(TransportSettings settings) {
     super(
@@ -49,6 +57,33 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
     this.settings = settings;
     this.connection = settings.connection();
     this.operations = settings.binary() ? new BinaryOperationFactory() : new AsciiOperationFactory();
+    AtomicInteger threads = new AtomicInteger();
+    this.callbacks =
+        Executors.newFixedThreadPool(
+            CALLBACK_THREADS,
+            r -> {
+              Thread t = new Thread(r, "newcache-callback-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Threads running completion callbacks. */
+  static final int CALLBACK_THREADS = 2;
+
+  @Override
+  public ExecutorService getListenerExecutorService() {
+    return callbacks;
+  }
+
+  /** Ours to shut down, as spymemcached does not shut down an executor it did not create. */
+  @Override
+  public boolean isDefaultExecutorService() {
+    return false;
+  }
+
+  ExecutorService callbacks() {
+    return callbacks;
   }
 
   /** The locator spymemcached routes with, to find the server of a key; null before connecting. */

@@ -11,10 +11,15 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
@@ -22,6 +27,10 @@ import net.spy.memcached.CASValue;
 import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
+import net.spy.memcached.internal.BulkGetCompletionListener;
+import net.spy.memcached.internal.GetCompletionListener;
+import net.spy.memcached.internal.OperationCompletionListener;
+import net.spy.memcached.internal.OperationFuture;
 
 /**
  * The {@link MemcachedTransport} over spymemcached: the only class that holds a spymemcached
@@ -55,6 +64,8 @@ public final class SpyTransport implements MemcachedTransport {
   private final int opQueueSize;
   private final long opQueueWaitMillis;
   private final boolean sasl;
+  /** Fails non-blocking operations that get no answer within the operation timeout. */
+  private final ScheduledThreadPoolExecutor timeouts;
 
   public SpyTransport(TransportSettings settings) {
     this.timeoutMillis = settings.opTimeoutMillis();
@@ -73,6 +84,12 @@ public final class SpyTransport implements MemcachedTransport {
       }
     }
     this.factory = new SpyConnectionFactory(settings);
+    this.timeouts = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "newcache-timeouts");
+      t.setDaemon(true);
+      return t;
+    });
+    this.timeouts.setRemoveOnCancelPolicy(true);
     this.breakers =
         new NodeBreakers(
             this::serverOf,
@@ -221,7 +238,10 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public CasOutcome cas(String key, long cas, int ttl, byte[] value) {
-    CASResponse r = call("cas", key, () -> client.asyncCAS(key, cas, ttl, value, transcoder));
+    return casOutcome(key, call("cas", key, () -> client.asyncCAS(key, cas, ttl, value, transcoder)));
+  }
+
+  private static CasOutcome casOutcome(String key, CASResponse r) {
     switch (r) {
       case OK:
         return CasOutcome.STORED;
@@ -274,12 +294,123 @@ public final class SpyTransport implements MemcachedTransport {
     return keys;
   }
 
+  // ---------------------------------------------------------------- non-blocking
+
+  @Override
+  public CompletableFuture<byte[]> getAsync(String key) {
+    return listen("get", key, () -> client.asyncGet(key, transcoder),
+        (f, done) -> f.addListener((GetCompletionListener) x -> done.run()));
+  }
+
+  @Override
+  public CompletableFuture<Item> getsAsync(String key) {
+    return this.<CASValue<byte[]>, OperationFuture<CASValue<byte[]>>>listen(
+            "gets", key, () -> client.asyncGets(key, transcoder),
+            (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()))
+        .thenApply(v -> v == null ? null : new Item(v.getValue(), v.getCas()));
+  }
+
+  @Override
+  public CompletableFuture<Map<String, byte[]>> getAllAsync(Collection<String> keys) {
+    if (keys.isEmpty()) {
+      return CompletableFuture.completedFuture(Map.of());
+    }
+    String first = keys.iterator().next();
+    return listen("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder),
+        (f, done) -> f.addListener((BulkGetCompletionListener) x -> done.run()));
+  }
+
+  @Override
+  public CompletableFuture<Void> setAsync(String key, int ttl, byte[] value) {
+    return this.<Boolean, OperationFuture<Boolean>>listen("set", key, () -> client.set(key, ttl, value, transcoder),
+            (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()))
+        .thenApply(stored -> {
+          if (!stored) {
+            throw new CacheException("memcached did not store the item under " + key);
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> addAsync(String key, int ttl, byte[] value) {
+    return listen("add", key, () -> client.add(key, ttl, value, transcoder),
+        (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()));
+  }
+
+  @Override
+  public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
+    return this.<CASResponse, OperationFuture<CASResponse>>listen(
+            "cas", key, () -> client.asyncCAS(key, cas, ttl, value, transcoder),
+            (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()))
+        .thenApply(r -> casOutcome(key, r));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(String key) {
+    return listen("delete", key, () -> client.delete(key),
+        (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()));
+  }
+
+  /**
+   * One operation without blocking: stall check and enqueue as the blocking form does, then a
+   * future completed by spymemcached's completion listener (on the client's callback threads, never
+   * the IO thread) or, when no answer comes within the operation timeout, failed by the timeout
+   * scheduler, which also cancels the operation and tells the stall breaker. Whichever comes first
+   * settles it.
+   */
+  private <T, F extends Future<T>> CompletableFuture<T> listen(
+      String op, String key, Supplier<F> issue, BiConsumer<F, Runnable> onDone) {
+    NodeBreakers.Breaker b;
+    F f;
+    try {
+      b = breakers.admit(key, op);
+      f = enqueue(op, key, issue::get);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    AtomicBoolean settled = new AtomicBoolean();
+    ScheduledFuture<?> timeout =
+        timeouts.schedule(
+            () -> {
+              if (settled.compareAndSet(false, true)) {
+                f.cancel(false);
+                if (!op.equals("get (multi)")) {
+                  breakers.timedOut(key, b);
+                }
+                result.completeExceptionally(
+                    new CacheException(
+                        "memcached " + op + " of " + key + " on " + serverFor(key) + " timed out after "
+                            + timeoutMillis + " ms"));
+              }
+            },
+            timeoutMillis,
+            TimeUnit.MILLISECONDS);
+    onDone.accept(
+        f,
+        () -> {
+          if (settled.compareAndSet(false, true)) {
+            timeout.cancel(false);
+            try {
+              result.complete(await(f, op, key, key, b)); // done: await does not wait
+            } catch (RuntimeException e) {
+              result.completeExceptionally(e);
+            }
+          }
+        });
+    return result;
+  }
+
   @Override
   public void close() {
     try {
       client.shutdown(Math.min(timeoutMillis, CLOSE_DRAIN_MILLIS), TimeUnit.MILLISECONDS);
     } catch (IllegalStateException e) {
       // A full queue refused the drain marker; spymemcached still closed every connection.
+    } finally {
+      timeouts.shutdownNow();
+      factory.callbacks().shutdownNow();
     }
   }
 
@@ -294,7 +425,7 @@ public final class SpyTransport implements MemcachedTransport {
    * ({@link IllegalStateException}) and an oversized item ({@link IllegalArgumentException}) come
    * from here, not from the future.
    */
-  private <T> Future<T> enqueue(String op, String key, Supplier<Future<T>> issue) {
+  private <F extends Future<?>> F enqueue(String op, String key, Supplier<F> issue) {
     try {
       return issue.get();
     } catch (IllegalStateException e) {

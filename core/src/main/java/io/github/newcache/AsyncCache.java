@@ -1,0 +1,83 @@
+package io.github.newcache;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import javax.cache.Cache;
+import javax.cache.processor.EntryProcessor;
+
+/**
+ * A non-blocking view of a {@link NewcacheCache}: {@code cache.unwrap(NewcacheCache.class).async()}.
+ *
+ * <p>Every method returns at once with a future; the same rules as the blocking call apply (expiry,
+ * statistics, listeners, writer and loader, failure policy, single flight), and the result equals
+ * the blocking call's. No thread waits while memcached works: each step continues in a callback
+ * when memcached answers, and a read-modify-write retries there when another client got in
+ * between. A future completes exceptionally with {@link javax.cache.CacheException} (or the
+ * exception the blocking call would throw) when memcached does not answer within the operation
+ * timeout; nothing waits forever.
+ *
+ * <p>Threads: futures complete in the client's callback threads ({@code newcache-callback-*}),
+ * never in its IO thread. Work that may block runs on the manager's loader pool ({@code
+ * newcache-loader-*}, 4 threads): listeners, the {@link javax.cache.integration.CacheWriter} (a
+ * write-through operation runs there as a whole, holding the key for the fleet), the {@link
+ * javax.cache.integration.CacheLoader} of a read-through miss, and entry processors ({@link
+ * #invoke}). So dependent stages you add with {@code thenApply} run in a callback thread: hand
+ * blocking work to your own executor ({@code thenApplyAsync(f, executor)}).
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+public interface AsyncCache<K, V> {
+
+  /** {@link Cache#get}: the value, or null when absent. */
+  CompletableFuture<V> get(K key);
+
+  /**
+   * The value of {@code key}, loaded with {@code loader} when absent and stored: one load at a time
+   * across the fleet for a missing key (callers of this JVM share one flight; other JVMs wait on
+   * the key's lease and read what it stored), without blocking a thread while waiting. A null
+   * result is not stored and completes the future with null.
+   */
+  CompletableFuture<V> get(K key, Function<? super K, ? extends CompletableFuture<? extends V>> loader);
+
+  /** {@link Cache#getAll}. */
+  CompletableFuture<Map<K, V>> getAll(Set<? extends K> keys);
+
+  /** {@link Cache#containsKey}. */
+  CompletableFuture<Boolean> containsKey(K key);
+
+  /** {@link Cache#put}. */
+  CompletableFuture<Void> put(K key, V value);
+
+  /** {@link Cache#putAll}. */
+  CompletableFuture<Void> putAll(Map<? extends K, ? extends V> map);
+
+  /** {@link Cache#putIfAbsent}. */
+  CompletableFuture<Boolean> putIfAbsent(K key, V value);
+
+  /** {@link Cache#remove(Object)}. */
+  CompletableFuture<Boolean> remove(K key);
+
+  /** {@link Cache#remove(Object, Object)}. */
+  CompletableFuture<Boolean> remove(K key, V oldValue);
+
+  /** {@link Cache#replace(Object, Object)}. */
+  CompletableFuture<Boolean> replace(K key, V value);
+
+  /** {@link Cache#replace(Object, Object, Object)}. */
+  CompletableFuture<Boolean> replace(K key, V oldValue, V newValue);
+
+  /** {@link Cache#getAndPut}. */
+  CompletableFuture<V> getAndPut(K key, V value);
+
+  /** {@link Cache#getAndRemove}. */
+  CompletableFuture<V> getAndRemove(K key);
+
+  /** {@link Cache#invoke}; the processor runs on the manager's loader pool (it may block). */
+  <T> CompletableFuture<T> invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments);
+
+  /** The blocking cache this is a view of. */
+  Cache<K, V> synchronous();
+}

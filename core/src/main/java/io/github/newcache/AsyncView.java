@@ -1,0 +1,422 @@
+package io.github.newcache;
+
+import io.github.newcache.internal.event.EntryEvent;
+import io.github.newcache.internal.store.Applied;
+import io.github.newcache.internal.store.Current;
+import io.github.newcache.internal.store.Decision;
+import io.github.newcache.internal.store.Encoded;
+import io.github.newcache.internal.store.Slot;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.cache.Cache;
+import javax.cache.event.EventType;
+import javax.cache.processor.EntryProcessor;
+
+/**
+ * {@link AsyncCache} over a {@link NewcacheCache}: the same decisions and the same statistics and
+ * event rules as the blocking calls (shared with the cache), driven by the store's non-blocking
+ * reads and compute loop. What may block goes to the manager's loader pool: listeners, writers,
+ * loaders, entry processors, and expired entries (their EXPIRED event or stale refresh).
+ */
+final class AsyncView<K, V> implements AsyncCache<K, V> {
+
+  private final NewcacheCache<K, V> cache;
+
+  AsyncView(NewcacheCache<K, V> cache) {
+    this.cache = cache;
+  }
+
+  @Override
+  public Cache<K, V> synchronous() {
+    return cache;
+  }
+
+  /** Runs {@code start}; an exception it throws (bad input, a closed cache) fails the future. */
+  private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> start) {
+    try {
+      return start.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The blocking call on the loader pool: for what must block (a writer, an entry processor). */
+  private <T> CompletableFuture<T> onPool(Supplier<T> blocking) {
+    return CompletableFuture.supplyAsync(blocking, cache.executor);
+  }
+
+  /** {@code after} in the completing thread, or on the loader pool when listeners may run. */
+  private <T, R> CompletableFuture<R> then(CompletableFuture<T> f, Function<T, R> after) {
+    return cache.events.any() ? f.thenApplyAsync(after, cache.executor) : f.thenApply(after);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public CompletableFuture<V> get(K key) {
+    return call(() -> {
+      cache.checkOpen();
+      Slot<K> s = cache.store.slot(key);
+      long start = cache.stats.start();
+      return read(s).thenCompose(v -> {
+        if (v != null) {
+          cache.stats.hits(1);
+          cache.stats.getTime(start);
+          return CompletableFuture.completedFuture(v);
+        }
+        cache.stats.misses(1);
+        CompletableFuture<V> loaded = cache.loads()
+            ? onPool(() -> cache.loadMissing(s))
+            : CompletableFuture.completedFuture(null);
+        return loaded.whenComplete((x, e) -> cache.stats.getTime(start));
+      });
+    });
+  }
+
+  /** The live value as the blocking read gives it; an expired entry is handled on the pool. */
+  private CompletableFuture<V> read(Slot<K> s) {
+    CompletableFuture<Current<V>> cur =
+        cache.expiry.accessNeverChanges()
+            ? cache.store.getAsync(s)
+            : cache.store.computeAsync(s, cache::touchIfLive).thenApply(Applied::before);
+    return cur.thenCompose(c -> {
+      if (c.present()) {
+        return CompletableFuture.completedFuture(c.value());
+      }
+      return c.expired() ? onPool(() -> cache.expiredRead(s, c, true)) : CompletableFuture.completedFuture(null);
+    });
+  }
+
+  @Override
+  public CompletableFuture<V> get(K key, Function<? super K, ? extends CompletableFuture<? extends V>> loader) {
+    return call(() -> {
+      cache.checkOpen();
+      Objects.requireNonNull(loader, "loader");
+      Slot<K> s = cache.store.slot(key);
+      long start = cache.stats.start();
+      return read(s).thenCompose(v -> {
+        if (v != null) {
+          cache.stats.hits(1);
+          cache.stats.getTime(start);
+          return CompletableFuture.completedFuture(v);
+        }
+        cache.stats.misses(1);
+        Supplier<CompletableFuture<V>> loadAndStore = () -> loadAndStore(s, loader);
+        CompletableFuture<V> loaded =
+            cache.singleFlight() ? cache.herd.loadAsync(s.memcachedKey(), () -> read(s), loadAndStore) : loadAndStore.get();
+        return loaded.whenComplete((x, e) -> cache.stats.getTime(start));
+      });
+    });
+  }
+
+  /** Runs the caller's loader and stores a non-null result unless another client stored one first. */
+  private CompletableFuture<V> loadAndStore(Slot<K> s, Function<? super K, ? extends CompletableFuture<? extends V>> loader) {
+    CompletableFuture<? extends V> loading;
+    try {
+      loading = Objects.requireNonNull(loader.apply(s.key()), "the loader returned no future");
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return loading.thenCompose(v -> {
+      if (v == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      Encoded<V> e = cache.store.encode(s, v);
+      return then(
+          cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
+          a -> {
+            if (a.stored()) {
+              cache.stats.puts(1);
+              cache.events.dispatch(new EntryEvent<>(cache, EventType.CREATED, s.key(), v, null, false));
+              return (V) v;
+            }
+            V present = a.before().liveValue();
+            return present != null ? present : (V) v; // another client stored first: theirs is the value
+          });
+    });
+  }
+
+  @Override
+  public CompletableFuture<Map<K, V>> getAll(Set<? extends K> keys) {
+    return call(() -> {
+      cache.checkOpen();
+      Objects.requireNonNull(keys, "keys");
+      List<Slot<K>> slots = cache.store.slots(keys);
+      long start = cache.stats.start();
+      CompletableFuture<List<Current<V>>> found;
+      if (cache.expiry.accessNeverChanges()) {
+        found = cache.store.getAllAsync(slots);
+      } else {
+        List<CompletableFuture<Current<V>>> each = new ArrayList<>(slots.size());
+        for (Slot<K> s : slots) {
+          each.add(cache.store.computeAsync(s, cache::touchIfLive).thenApply(Applied::before));
+        }
+        found = CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]))
+            .thenApply(x -> each.stream().map(CompletableFuture::join).toList());
+      }
+      return found.thenCompose(currents -> {
+        Map<K, V> result = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
+        List<Slot<K>> missing = new ArrayList<>();
+        List<Slot<K>> expired = new ArrayList<>();
+        for (int i = 0; i < slots.size(); i++) {
+          V v = currents.get(i).liveValue();
+          if (v != null) {
+            result.put(slots.get(i).key(), v);
+          } else {
+            missing.add(slots.get(i));
+            if (currents.get(i).expired()) {
+              expired.add(slots.get(i));
+            }
+          }
+        }
+        cache.stats.hits(result.size());
+        cache.stats.misses(missing.size());
+        if (expired.isEmpty() && (missing.isEmpty() || !cache.loads())) {
+          cache.stats.getTime(start);
+          return CompletableFuture.completedFuture(result);
+        }
+        return onPool(() -> {
+          expired.forEach(cache::expired);
+          if (!missing.isEmpty()) {
+            result.putAll(cache.loadMissing(missing));
+          }
+          cache.stats.getTime(start);
+          return result;
+        });
+      });
+    });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> containsKey(K key) {
+    return call(() -> {
+      cache.checkOpen();
+      return cache.store.getAsync(cache.store.slot(key)).thenApply(Current::present);
+    });
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public CompletableFuture<Void> put(K key, V value) {
+    if (cache.writer.enabled()) {
+      return onPool(() -> {
+        cache.put(key, value);
+        return null;
+      });
+    }
+    return call(() -> {
+      cache.checkOpen();
+      Slot<K> s = cache.store.slot(key);
+      Encoded<V> e = cache.store.encode(s, value);
+      long start = cache.stats.start();
+      return put(s, e, start).thenApply(old -> null);
+    });
+  }
+
+  /** A put's memcached part, statistics and event; the old live value. */
+  private CompletableFuture<V> put(Slot<K> s, Encoded<V> e, long start) {
+    if (cache.blindWrites()) {
+      long at = cache.expiry.forCreation(cache.store.now());
+      return cache.store.setAsync(s, e, at).thenApply(x -> {
+        if (at > cache.store.now()) {
+          cache.stats.puts(1);
+        }
+        cache.stats.putTime(start);
+        return null;
+      });
+    }
+    return then(cache.store.computeAsync(s, c -> cache.putDecision(e, c)), a -> {
+      List<EntryEvent<K, V>> out = new ArrayList<>(1);
+      V old = cache.written(s, e, a, out);
+      cache.stats.putTime(start);
+      cache.events.dispatch(out);
+      return old;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> putAll(Map<? extends K, ? extends V> map) {
+    if (cache.writer.enabled()) {
+      return onPool(() -> {
+        cache.putAll(map);
+        return null;
+      });
+    }
+    return call(() -> {
+      cache.checkOpen();
+      Objects.requireNonNull(map, "map");
+      List<Slot<K>> slots = new ArrayList<>(map.size());
+      List<V> given = new ArrayList<>(map.size());
+      for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+        slots.add(cache.store.slot(entry.getKey()));
+        cache.store.checkValue(entry.getValue());
+        given.add(entry.getValue());
+      }
+      List<CompletableFuture<V>> each = new ArrayList<>(slots.size());
+      long start = cache.stats.start();
+      for (int i = 0; i < slots.size(); i++) {
+        each.add(put(slots.get(i), cache.store.encode(slots.get(i), given.get(i)), start));
+      }
+      return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
+    });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> putIfAbsent(K key, V value) {
+    if (cache.writer.enabled()) {
+      return onPool(() -> cache.putIfAbsent(key, value));
+    }
+    return call(() -> {
+      cache.checkOpen();
+      Slot<K> s = cache.store.slot(key);
+      Encoded<V> e = cache.store.encode(s, value);
+      long start = cache.stats.start();
+      CompletableFuture<Boolean> added =
+          cache.expiry.isEternal()
+              ? cache.store.addAsync(s, e, cache.expiry.forCreation(cache.store.now()))
+              : CompletableFuture.completedFuture(false);
+      return added.thenCompose(took -> {
+        if (took) {
+          return then(CompletableFuture.completedFuture(true), x -> cache.absentPut(key, value, start, true));
+        }
+        return then(
+            cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
+            a -> {
+              if (a.decision().kind() == Decision.Kind.KEEP) {
+                cache.stats.hits(1);
+                cache.stats.getTime(start);
+                return false;
+              }
+              return cache.absentPut(key, value, start, a.stored());
+            });
+      });
+    });
+  }
+
+  @Override
+  public CompletableFuture<V> getAndPut(K key, V value) {
+    if (cache.writer.enabled()) {
+      return onPool(() -> cache.getAndPut(key, value));
+    }
+    return call(() -> {
+      cache.checkOpen();
+      Slot<K> s = cache.store.slot(key);
+      Encoded<V> e = cache.store.encode(s, value);
+      long start = cache.stats.start();
+      return then(cache.store.computeAsync(s, c -> cache.putDecision(e, c)), a -> {
+        List<EntryEvent<K, V>> out = new ArrayList<>(1);
+        V old = cache.written(s, e, a, out);
+        if (old != null) {
+          cache.stats.hits(1);
+        } else {
+          cache.stats.misses(1);
+        }
+        cache.stats.getTime(start);
+        cache.stats.putTime(start);
+        cache.events.dispatch(out);
+        return old;
+      });
+    });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> remove(K key) {
+    if (cache.writer.enabled()) {
+      return onPool(() -> cache.remove(key));
+    }
+    return call(() -> {
+      cache.checkOpen();
+      Slot<K> s = cache.store.slot(key);
+      long start = cache.stats.start();
+      CompletableFuture<Boolean> removed =
+          cache.blindDeleteIsExact()
+              ? cache.store.deleteAsync(s)
+              : then(cache.store.computeAsync(s, NewcacheCache::removeIfPresent), a -> cache.removed(s, a) != null);
+      return removed.thenApply(r -> {
+        if (r) {
+          cache.stats.removals(1);
+        }
+        cache.stats.removeTime(start);
+        return r;
+      });
+    });
+  }
+
+  @Override
+  public CompletableFuture<V> getAndRemove(K key) {
+    if (cache.writer.enabled()) {
+      return onPool(() -> cache.getAndRemove(key));
+    }
+    return call(() -> {
+      cache.checkOpen();
+      Slot<K> s = cache.store.slot(key);
+      long start = cache.stats.start();
+      return then(cache.store.computeAsync(s, NewcacheCache::removeIfPresent), a -> {
+        Applied<V> removed = cache.removed(s, a);
+        if (removed != null) {
+          cache.stats.hits(1);
+          cache.stats.removals(1);
+        } else {
+          cache.stats.misses(1);
+        }
+        cache.stats.getTime(start);
+        cache.stats.removeTime(start);
+        return removed == null ? null : removed.before().value();
+      });
+    });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> remove(K key, V oldValue) {
+    if (cache.writer.enabled()) {
+      return onPool(() -> cache.remove(key, oldValue));
+    }
+    return call(() -> {
+      cache.store.checkValue(oldValue);
+      return conditional(key, oldValue, null).thenApply(a -> a.decision().kind() == Decision.Kind.REMOVE);
+    });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> replace(K key, V value) {
+    if (cache.writer.enabled()) {
+      return onPool(() -> cache.replace(key, value));
+    }
+    return call(() -> conditional(key, null, value).thenApply(a -> a.decision().kind() == Decision.Kind.WRITE));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> replace(K key, V oldValue, V newValue) {
+    if (cache.writer.enabled()) {
+      return onPool(() -> cache.replace(key, oldValue, newValue));
+    }
+    return call(() -> {
+      cache.store.checkValue(oldValue);
+      return conditional(key, oldValue, newValue).thenApply(a -> a.decision().kind() == Decision.Kind.WRITE);
+    });
+  }
+
+  /** A conditional change without a writer (see {@link NewcacheCache#conditionalDecision}). */
+  private CompletableFuture<Applied<V>> conditional(K key, V expected, V replacement) {
+    cache.checkOpen();
+    Slot<K> s = cache.store.slot(key);
+    Encoded<V> e = replacement == null ? null : cache.store.encode(s, replacement);
+    long start = cache.stats.start();
+    return then(
+        cache.store.computeAsync(s, cache.conditionalDecision(key, expected, e, cache.new WriterOnce())),
+        a -> cache.conditionalDone(s, e, a, start));
+  }
+
+  @Override
+  public <T> CompletableFuture<T> invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments) {
+    return onPool(() -> cache.invoke(key, processor, arguments));
+  }
+}

@@ -1,0 +1,179 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.processor.EntryProcessor;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The non-blocking view: the blocking call's results, bounded in time and threads, one load per fleet. */
+@ExtendWith(MemcachedExtension.class)
+class AsyncCacheTest {
+
+  private static Cache<String, String> strings(TestManagers managers, Protocol p, String name, String extra) {
+    return managers.open(p, extra).createCache(name, new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class).setStatisticsEnabled(true));
+  }
+
+  private static <T> T await(CompletableFuture<T> f) throws Exception {
+    return f.get(10, TimeUnit.SECONDS);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void everyOperationAnswersAsTheBlockingCallDoes(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> blocking = strings(managers, p, "blocking", null);
+    AsyncCache<String, String> async = strings(managers, p, "async", "opTimeout=3001").unwrap(NewcacheCache.class).async();
+    EntryProcessor<String, String, Integer> length = (e, args) -> e.exists() ? e.getValue().length() : -1;
+    List<Object> expected = new ArrayList<>();
+    List<Object> actual = new ArrayList<>();
+    // The same script on both caches: each step's answer must match.
+    expected.add(blocking.get("a"));
+    actual.add(await(async.get("a")));
+    blocking.put("a", "1");
+    await(async.put("a", "1"));
+    expected.add(blocking.get("a"));
+    actual.add(await(async.get("a")));
+    expected.add(blocking.containsKey("a"));
+    actual.add(await(async.containsKey("a")));
+    expected.add(blocking.putIfAbsent("a", "x"));
+    actual.add(await(async.putIfAbsent("a", "x")));
+    expected.add(blocking.putIfAbsent("b", "2"));
+    actual.add(await(async.putIfAbsent("b", "2")));
+    expected.add(blocking.getAndPut("a", "3"));
+    actual.add(await(async.getAndPut("a", "3")));
+    expected.add(blocking.replace("a", "wrong", "4"));
+    actual.add(await(async.replace("a", "wrong", "4")));
+    expected.add(blocking.replace("a", "3", "4"));
+    actual.add(await(async.replace("a", "3", "4")));
+    expected.add(blocking.replace("missing", "5"));
+    actual.add(await(async.replace("missing", "5")));
+    expected.add(blocking.replace("b", "5"));
+    actual.add(await(async.replace("b", "5")));
+    expected.add(blocking.invoke("a", length));
+    actual.add(await(async.invoke("a", length)));
+    Map<String, String> more = new LinkedHashMap<>();
+    more.put("c", "6");
+    more.put("d", "7");
+    blocking.putAll(more);
+    await(async.putAll(more));
+    expected.add(blocking.getAll(Set.of("a", "b", "c", "d", "e")));
+    actual.add(await(async.getAll(Set.of("a", "b", "c", "d", "e"))));
+    expected.add(blocking.remove("c", "wrong"));
+    actual.add(await(async.remove("c", "wrong")));
+    expected.add(blocking.remove("c", "6"));
+    actual.add(await(async.remove("c", "6")));
+    expected.add(blocking.remove("d"));
+    actual.add(await(async.remove("d")));
+    expected.add(blocking.remove("d"));
+    actual.add(await(async.remove("d")));
+    expected.add(blocking.getAndRemove("b"));
+    actual.add(await(async.getAndRemove("b")));
+    expected.add(blocking.getAll(Set.of("a", "b", "c", "d")));
+    actual.add(await(async.getAll(Set.of("a", "b", "c", "d"))));
+    assertEquals(expected, actual);
+
+    var blockingStats = blocking.unwrap(NewcacheCache.class).stats;
+    var asyncStats = ((NewcacheCache<?, ?>) async.synchronous()).stats;
+    assertEquals(blockingStats.getCacheHits(), asyncStats.getCacheHits(), "hits");
+    assertEquals(blockingStats.getCacheMisses(), asyncStats.getCacheMisses(), "misses");
+    assertEquals(blockingStats.getCachePuts(), asyncStats.getCachePuts(), "puts");
+    assertEquals(blockingStats.getCacheRemovals(), asyncStats.getCacheRemovals(), "removals");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aLoadRunsOnceForManyCallersAndManagersWithoutBlocking(Protocol p, TestManagers managers) throws Exception {
+    AtomicInteger loads = new AtomicInteger();
+    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    try {
+      Function<String, CompletableFuture<String>> slowLoad = k -> {
+        loads.incrementAndGet();
+        CompletableFuture<String> f = new CompletableFuture<>();
+        later.schedule(() -> f.complete("loaded:" + k), 200, TimeUnit.MILLISECONDS);
+        return f;
+      };
+      List<CompletableFuture<String>> all = new ArrayList<>();
+      for (int m = 0; m < 2; m++) {
+        AsyncCache<String, String> async =
+            strings(managers, p, "flight", "opTimeout=" + (4000 + m)).unwrap(NewcacheCache.class).async();
+        for (int i = 0; i < 8; i++) {
+          all.add(async.get("hot", slowLoad));
+        }
+      }
+      for (CompletableFuture<String> f : all) {
+        assertEquals("loaded:hot", await(f));
+      }
+      assertEquals(1, loads.get(), "one load across 16 callers in two managers");
+    } finally {
+      later.shutdownNow();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void tenThousandOperationsInFlightAddNoThreads(Protocol p, TestManagers managers) throws Exception {
+    AsyncCache<String, String> async = strings(managers, p, "many", null).unwrap(NewcacheCache.class).async();
+    await(async.put("k", "v"));
+    await(async.get("k")); // the client's threads are all started
+    int before = Thread.activeCount();
+    List<CompletableFuture<String>> inFlight = new ArrayList<>(10_000);
+    int peak = before;
+    for (int i = 0; i < 10_000; i++) {
+      inFlight.add(async.get(i % 2 == 0 ? "k" : "absent" + i));
+      if (i % 500 == 0) {
+        peak = Math.max(peak, Thread.activeCount());
+      }
+    }
+    peak = Math.max(peak, Thread.activeCount());
+    for (int i = 0; i < inFlight.size(); i++) {
+      assertEquals(i % 2 == 0 ? "v" : null, await(inFlight.get(i)));
+    }
+    assertTrue(peak - before <= 2, "threads before " + before + ", peak " + peak);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aFrozenServerFailsFuturesWithinTheOperationTimeout(Protocol p, TestManagers managers) throws Exception {
+    try (LocalMemcached frozen = LocalMemcached.start()) {
+      Cache<String, String> c =
+          managers.open(java.net.URI.create("memcached://" + frozen.address() + "/?binary=" + p.binary() + "&opTimeout=300"))
+              .createCache("frozen", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+      AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
+      await(async.put("k", "v"));
+      frozen.pause();
+      try {
+        long t0 = System.nanoTime();
+        CompletableFuture<String> f = async.get("k");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(e.getCause() instanceof CacheException, String.valueOf(e.getCause()));
+        assertTrue(ms < 300 + 1000, "failed after " + ms + " ms, within the 300 ms timeout plus scheduling");
+      } finally {
+        frozen.resume();
+      }
+    }
+  }
+}
