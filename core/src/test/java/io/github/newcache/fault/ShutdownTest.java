@@ -32,9 +32,12 @@ class ShutdownTest {
   void closeReturnsWithinOneSecondWithAStalledServer() throws Exception {
     try (LocalMemcached server = LocalMemcached.start()) {
       Set<Thread> before = new HashSet<>(Threads.named(IO_THREAD));
+      Set<Thread> ours = new HashSet<>(Threads.named("newcache-"));
       CacheManager m = open(server, "&opTimeout=300");
       Cache<String, String> c = m.createCache("c", new MutableConfiguration<String, String>());
       c.put("k", "v");
+      // The non-blocking view starts the callback, timeout and scheduler threads.
+      c.unwrap(io.github.newcache.NewcacheCache.class).async().get("k").get(5, java.util.concurrent.TimeUnit.SECONDS);
       server.pause();
       try {
         try {
@@ -48,6 +51,8 @@ class ShutdownTest {
         System.out.println("close with a stalled server: " + millis + " ms");
         assertTrue(millis < 1000, "close took " + millis + " ms");
         assertEquals(List.of(), Threads.awaitGone(IO_THREAD, before, Duration.ofSeconds(2)), "client threads left");
+        assertEquals(List.of(), Threads.awaitGone("newcache-", ours, Duration.ofSeconds(2)),
+            "our own threads left (callbacks, timeouts, scheduler, loaders)");
       } finally {
         server.resume();
       }
