@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
 import javax.cache.configuration.CompleteConfiguration;
+import javax.cache.configuration.MutableConfiguration;
 import javax.cache.expiry.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,6 +90,14 @@ class SpringModuleActivationTest {
     }
   }
 
+  @Configuration(proxyBeanMethods = false)
+  static class StatisticsOn {
+    @Bean
+    javax.cache.configuration.Configuration<Object, Object> cacheConfiguration() {
+      return new MutableConfiguration<>().setStatisticsEnabled(true);
+    }
+  }
+
   @Test
   void withoutSpringCacheTypeTheModuleTakesOver() {
     runner.run(context -> {
@@ -97,6 +106,27 @@ class SpringModuleActivationTest {
       assertThat(context).getBean(javax.cache.CacheManager.class).isInstanceOf(NewcacheCacheManager.class);
       assertThat(context.getBean(javax.cache.CacheManager.class).getURI()).isEqualTo(config.toUri());
       assertThat(context.getBean(CacheManager.class).getCacheNames()).containsExactly("books");
+    });
+  }
+
+  @Test
+  void theJCacheManagerClosesWithTheContext() {
+    javax.cache.CacheManager[] manager = new javax.cache.CacheManager[1];
+    runner.run(context -> {
+      manager[0] = context.getBean(javax.cache.CacheManager.class);
+      assertThat(manager[0].isClosed()).isFalse();
+    });
+    assertThat(manager[0].isClosed()).isTrue();
+  }
+
+  /** The application's {@code javax.cache} configuration bean is used for the caches it names, as in Boot. */
+  @Test
+  void cacheNamesAreCreatedWithTheApplicationsJCacheConfiguration() {
+    runner.withUserConfiguration(StatisticsOn.class).run(context -> {
+      Cache<Object, Object> books = context.getBean(javax.cache.CacheManager.class).getCache("books");
+      @SuppressWarnings("unchecked")
+      CompleteConfiguration<Object, Object> c = books.getConfiguration(CompleteConfiguration.class);
+      assertThat(c.isStatisticsEnabled()).isTrue();
     });
   }
 
