@@ -34,7 +34,11 @@ public class NewcacheSpringCacheManager extends JCacheCacheManager {
   /** A manager whose JCache manager is set later with {@link #setCacheManager}. */
   public NewcacheSpringCacheManager() {}
 
-  /** A manager over {@code cacheManager}, a Newcache manager. */
+  /**
+   * A manager over a Newcache manager.
+   *
+   * @param cacheManager the Newcache {@code javax.cache.CacheManager} whose caches this serves
+   */
   public NewcacheSpringCacheManager(CacheManager cacheManager) {
     super(cacheManager);
   }
@@ -44,12 +48,18 @@ public class NewcacheSpringCacheManager extends JCacheCacheManager {
    * NewcacheSpringCache}); {@link ForkJoinPool#commonPool()} unless set. On a miss Spring calls the
    * cached method in that thread, so give an executor with room for blocking work if the cached
    * methods, or the stages callers add, block. Set it before the manager initializes its caches.
+   *
+   * @param executor the executor for the caches created from now on
    */
   public void setExecutor(Executor executor) {
     this.executor = Objects.requireNonNull(executor, "executor");
   }
 
-  /** Where the caches' {@code retrieve} futures complete and their loaders start. */
+  /**
+   * Where the caches' {@code retrieve} futures complete and their loaders start.
+   *
+   * @return the executor given to caches created from now on
+   */
   public Executor getExecutor() {
     return executor;
   }
@@ -78,7 +88,12 @@ public class NewcacheSpringCacheManager extends JCacheCacheManager {
     return manager;
   }
 
-  /** The Spring cache over {@code cache}; override to return a subclass. */
+  /**
+   * The Spring cache over a cache of the JCache manager; override to return a subclass.
+   *
+   * @param cache a cache of the JCache manager
+   * @return the Spring cache over it, with this manager's null-value setting and executor
+   */
   protected NewcacheSpringCache adapt(javax.cache.Cache<Object, Object> cache) {
     return new NewcacheSpringCache(cache, isAllowNullValues(), executor);
   }

@@ -17,6 +17,10 @@ import io.github.newcache.spring.NewcacheSpringCacheManager;
 @FunctionalInterface
 public interface NewcacheSpringCacheManagerCustomizer {
 
-  /** Adjusts {@code manager}, which has not loaded its caches yet. */
+  /**
+   * Adjusts the manager before it loads its caches.
+   *
+   * @param manager the manager the auto-configuration created
+   */
   void customize(NewcacheSpringCacheManager manager);
 }
