@@ -86,22 +86,20 @@ public class NewcacheSpringCache extends JCacheCache {
    * nothing is stored. A loader that fails fails the future, stores nothing and releases the lease.
    */
   @Override
+  @SuppressWarnings("unchecked") // the value stored for the key is what this loader's method returns
   public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
     Objects.requireNonNull(valueLoader, "valueLoader");
     return async
         .get(key, k -> load(valueLoader))
-        .thenApplyAsync(this::fromRetrieved, executor);
+        .thenApplyAsync(stored -> (T) fromStoreValue(stored), executor);
   }
 
   /** Starts the caller's loader on the executor, and turns its result into what is stored. */
   private <T> CompletableFuture<Object> load(Supplier<CompletableFuture<T>> valueLoader) {
-    return CompletableFuture.supplyAsync(valueLoader, executor)
-        .thenCompose(f -> Objects.requireNonNull(f, "the value loader returned no CompletableFuture"))
+    return CompletableFuture.completedFuture(valueLoader)
+        .thenComposeAsync(
+            loader -> Objects.requireNonNull(loader.get(), "the value loader returned no CompletableFuture"),
+            executor)
         .thenApply(this::toStoreValue);
-  }
-
-  @SuppressWarnings("unchecked")
-  private <T> T fromRetrieved(Object stored) {
-    return (T) fromStoreValue(stored);
   }
 }
