@@ -1,0 +1,81 @@
+package io.github.newcache.spring.boot;
+
+import io.github.newcache.spring.NewcacheSpringCacheManager;
+import java.io.IOException;
+import javax.cache.Caching;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.cache.CacheManager;
+import org.springframework.cache.interceptor.CacheAspectSupport;
+import org.springframework.cache.jcache.JCacheCacheManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
+
+/**
+ * Spring Boot auto-configuration (Boot 3.5 and 4): Spring's caches on Newcache, with {@code
+ * retrieve} for {@code CompletableFuture}, {@code Mono} and {@code Flux} {@code @Cacheable}
+ * methods.
+ *
+ * <p><b>When it applies</b>: caching is enabled ({@code @EnableCaching}), {@code spring.cache.type}
+ * is {@code jcache} or not set, {@code newcache.spring.enabled} is not {@code false}, and the
+ * application defines no Spring {@link CacheManager} (nor a {@code cacheResolver} bean) of its own.
+ * It runs before Boot's own cache auto-configuration, which then finds a cache manager and backs
+ * off. {@code newcache.spring.enabled=false} hands caching back to Boot (its JCache support still
+ * works with Newcache, without {@code retrieve}).
+ *
+ * <p><b>What it creates</b>: the {@code javax.cache.CacheManager} (bean {@code jCacheCacheManager},
+ * unless the application defines one), opened as Boot opens it, from the resource {@code
+ * spring.cache.jcache.config} (Newcache's default URI when unset), with the caches named in
+ * {@code spring.cache.cache-names} created unless the file declares them; and the Spring manager
+ * (bean {@code cacheManager}, a {@link NewcacheSpringCacheManager}), adjusted by any {@link
+ * NewcacheSpringCacheManagerCustomizer} beans. The JCache manager is a bean so that others can
+ * share it (Hibernate: {@code hibernate.javax.cache.cache_manager}); it is closed with the context.
+ *
+ * <p>Only Boot API that is the same in Boot 3.5 and 4 is used: Boot's {@code CacheProperties}
+ * moved package between them, so the {@code spring.cache.*} properties are read from the {@link
+ * Environment}.
+ */
+@AutoConfiguration(beforeName = {
+    NewcacheCacheAutoConfiguration.BOOT3_CACHE_AUTO_CONFIGURATION,
+    NewcacheCacheAutoConfiguration.BOOT4_CACHE_AUTO_CONFIGURATION})
+@ConditionalOnClass({CacheManager.class, JCacheCacheManager.class, Caching.class})
+@ConditionalOnBean(CacheAspectSupport.class)
+@ConditionalOnMissingBean(value = CacheManager.class, name = "cacheResolver")
+@ConditionalOnProperty(name = "spring.cache.type", havingValue = "jcache", matchIfMissing = true)
+@ConditionalOnProperty(name = NewcacheCacheAutoConfiguration.ENABLED, havingValue = "true", matchIfMissing = true)
+public class NewcacheCacheAutoConfiguration {
+
+  /** {@code false} turns this auto-configuration off. */
+  public static final String ENABLED = "newcache.spring.enabled";
+
+  static final String BOOT3_CACHE_AUTO_CONFIGURATION =
+      "org.springframework.boot.autoconfigure.cache.CacheAutoConfiguration";
+  static final String BOOT4_CACHE_AUTO_CONFIGURATION =
+      "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration";
+
+  /** The JCache manager, opened from {@code spring.cache.jcache.config} as Boot would. */
+  @Bean
+  @ConditionalOnMissingBean
+  javax.cache.CacheManager jCacheCacheManager(
+      Environment environment,
+      ResourceLoader resourceLoader,
+      ObjectProvider<javax.cache.configuration.Configuration<?, ?>> cacheConfiguration)
+      throws IOException {
+    return new JCacheManagerFactory(environment, resourceLoader).create(cacheConfiguration::getIfAvailable);
+  }
+
+  /** Spring's cache manager over it, whose caches implement {@code retrieve}. */
+  @Bean
+  NewcacheSpringCacheManager cacheManager(
+      javax.cache.CacheManager jCacheCacheManager,
+      ObjectProvider<NewcacheSpringCacheManagerCustomizer> customizers) {
+    NewcacheSpringCacheManager manager = new NewcacheSpringCacheManager(jCacheCacheManager);
+    customizers.orderedStream().forEach(c -> c.customize(manager));
+    return manager;
+  }
+}

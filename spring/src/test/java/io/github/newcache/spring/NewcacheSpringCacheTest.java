@@ -1,0 +1,296 @@
+package io.github.newcache.spring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.CacheManager;
+import javax.cache.configuration.MutableConfiguration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.cache.Cache.ValueWrapper;
+import org.springframework.cache.support.NullValue;
+
+/**
+ * {@link NewcacheSpringCache#retrieve} on real memcached, as Spring's cache aspect calls it for
+ * {@code CompletableFuture} and Reactor {@code @Cacheable} methods: what the futures hold (misses,
+ * values, cached nulls), one load across managers with their own connections, failures, and in
+ * which threads things run.
+ */
+@ExtendWith(MemcachedExtension.class)
+class NewcacheSpringCacheTest {
+
+  private final AtomicInteger threads = new AtomicInteger();
+  /** The executor the caches hand off to; its threads' names tell where code ran. */
+  private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+    Thread t = new Thread(r, "spring-exec-" + threads.incrementAndGet());
+    t.setDaemon(true);
+    return t;
+  });
+
+  @AfterEach
+  void stopExecutor() {
+    executor.shutdownNow();
+  }
+
+  private NewcacheSpringCache cache(CacheManager manager, String name, boolean allowNullValues) {
+    Cache<Object, Object> cache = manager.getCache(name);
+    if (cache == null) {
+      cache = manager.createCache(name, new MutableConfiguration<>());
+    }
+    return new NewcacheSpringCache(cache, allowNullValues, executor);
+  }
+
+  private static <T> T await(CompletableFuture<T> f) throws Exception {
+    return f.get(10, TimeUnit.SECONDS);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void retrieveCompletesWithNullForAMissAndAWrapperForAHit(Protocol p, TestManagers managers) throws Exception {
+    NewcacheSpringCache books = cache(managers.open(p), "books", true);
+    assertNull(await(books.retrieve("missing")));
+
+    books.put("dune", "Dune");
+    ValueWrapper hit = (ValueWrapper) await(books.retrieve("dune"));
+    assertEquals("Dune", hit.get());
+
+    books.put("nothing", null); // Spring stores a null result as NullValue
+    assertSame(NullValue.INSTANCE, books.getNativeCache().get("nothing"));
+    ValueWrapper cachedNull = (ValueWrapper) await(books.retrieve("nothing"));
+    assertNull(cachedNull.get(), "a cached null is a wrapper holding null, not a miss");
+  }
+
+  @Test
+  void withoutNullValuesRetrieveCompletesWithThePlainValue(TestManagers managers) throws Exception {
+    NewcacheSpringCache books = cache(managers.open(Protocol.TEXT), "plain", false);
+    books.put("dune", "Dune");
+    assertEquals("Dune", await(books.retrieve("dune")));
+    assertNull(await(books.retrieve("missing")));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void retrieveWithALoaderLoadsOnceStoresAndThenHits(Protocol p, TestManagers managers) throws Exception {
+    NewcacheSpringCache books = cache(managers.open(p), "loaded", true);
+    AtomicInteger loads = new AtomicInteger();
+    Supplier<CompletableFuture<String>> loader = () -> {
+      loads.incrementAndGet();
+      return CompletableFuture.completedFuture("Dune");
+    };
+    assertEquals("Dune", await(books.retrieve("dune", loader)));
+    assertEquals("Dune", await(books.retrieve("dune", loader)));
+    assertEquals(1, loads.get());
+    assertEquals("Dune", books.getNativeCache().get("dune"));
+  }
+
+  @Test
+  void aNullLoadIsStoredAsNullValueAndServedAsNull(TestManagers managers) throws Exception {
+    NewcacheSpringCache books = cache(managers.open(Protocol.BINARY), "nulls", true);
+    AtomicInteger loads = new AtomicInteger();
+    Supplier<CompletableFuture<String>> nothing = () -> {
+      loads.incrementAndGet();
+      return CompletableFuture.completedFuture(null);
+    };
+    assertNull(await(books.retrieve("none", nothing)));
+    assertSame(NullValue.INSTANCE, books.getNativeCache().get("none"));
+    assertNull(await(books.retrieve("none", nothing)));
+    assertEquals(1, loads.get(), "the stored NullValue is a hit");
+    assertNull(((ValueWrapper) await(books.retrieve("none"))).get());
+  }
+
+  @Test
+  void aNullLoadFailsWhenNullValuesAreNotAllowedAndStoresNothing(TestManagers managers) {
+    NewcacheSpringCache books = cache(managers.open(Protocol.TEXT), "nonulls", false);
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> await(books.retrieve("none", () -> CompletableFuture.completedFuture(null))));
+    assertInstanceOf(IllegalArgumentException.class, rootCause(e));
+    assertFalse(books.getNativeCache().containsKey("none"));
+  }
+
+  @Test
+  void aFailingLoaderFailsTheFutureStoresNothingAndTheNextCallLoadsAgain(TestManagers managers) throws Exception {
+    NewcacheSpringCache books = cache(managers.open(Protocol.BINARY), "failing", true);
+    IllegalStateException boom = new IllegalStateException("database down");
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> await(books.retrieve("dune", () -> CompletableFuture.failedFuture(boom))));
+    assertSame(boom, rootCause(e));
+    assertFalse(books.getNativeCache().containsKey("dune"));
+    // The lease was released: the next caller loads at once (well within the 10 s lease timeout).
+    long start = System.nanoTime();
+    assertEquals("Dune", await(books.retrieve("dune", () -> CompletableFuture.completedFuture("Dune"))));
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 5_000);
+  }
+
+  /**
+   * 8 callers in each of 2 managers with their own connections (two JVMs, as far as memcached can
+   * tell), all at once on a cold key, with a loader that takes 300 ms: one load in total, and every
+   * caller gets its value.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void concurrentCallersOfTwoManagersLoadOnce(Protocol p, TestManagers managers) throws Exception {
+    List<NewcacheSpringCache> caches = List.of(
+        cache(managers.open(p, "opTimeout=5000"), "herd", true),
+        cache(managers.open(p, "opTimeout=5001"), "herd", true));
+    AtomicInteger loads = new AtomicInteger();
+    Supplier<CompletableFuture<String>> slow = () -> {
+      int n = loads.incrementAndGet();
+      return CompletableFuture.supplyAsync(() -> "loaded#" + n,
+          CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+    };
+    ExecutorService callers = Executors.newFixedThreadPool(16);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<CompletableFuture<String>> results = new ArrayList<>();
+      for (NewcacheSpringCache c : caches) {
+        for (int i = 0; i < 8; i++) {
+          CompletableFuture<String> result = new CompletableFuture<>();
+          results.add(result);
+          callers.execute(() -> {
+            try {
+              go.await();
+              c.retrieve("cold", slow).whenComplete((v, e) -> {
+                if (e != null) {
+                  result.completeExceptionally(e);
+                } else {
+                  result.complete(v);
+                }
+              });
+            } catch (InterruptedException e) {
+              result.completeExceptionally(e);
+            }
+          });
+        }
+      }
+      go.countDown();
+      Set<String> seen = new HashSet<>();
+      for (CompletableFuture<String> r : results) {
+        seen.add(r.get(30, TimeUnit.SECONDS));
+      }
+      assertEquals(1, loads.get(), "loads across both managers");
+      assertEquals(Set.of("loaded#1"), seen);
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  /**
+   * A frozen server: retrieve returns at once, long before the operation timeout (2 s here) that a
+   * blocking call would wait out, and the future fails soon after that timeout instead of waiting
+   * forever.
+   */
+  @Test
+  void retrieveNeverBlocksTheCallerAndFailsWithinTheOperationTimeout(TestManagers managers, LocalMemcached server)
+      throws Exception {
+    NewcacheSpringCache books = cache(managers.open(Protocol.BINARY, "opTimeout=2000"), "frozen", true);
+    books.put("warm", "up"); // connected before the freeze
+    server.pause();
+    try {
+      long start = System.nanoTime();
+      CompletableFuture<?> hit = books.retrieve("warm");
+      CompletableFuture<String> load = books.retrieve("cold", () -> CompletableFuture.completedFuture("x"));
+      long returnedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(returnedMillis < 1_000, "retrieve returned after " + returnedMillis + " ms");
+      assertFalse(hit.isDone());
+      assertFalse(load.isDone());
+      ExecutionException e = assertThrows(ExecutionException.class, () -> hit.get(10, TimeUnit.SECONDS));
+      assertInstanceOf(CacheException.class, rootCauseOrCacheException(e));
+      assertThrows(ExecutionException.class, () -> load.get(10, TimeUnit.SECONDS));
+      long failedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(failedMillis < 10_000, "failed after " + failedMillis + " ms");
+    } finally {
+      server.resume();
+    }
+  }
+
+  /**
+   * The loader starts on the cache's executor, and the futures complete there, never on
+   * Newcache's callback threads, which Spring's continuation (the cached method, on a miss) would
+   * otherwise hold up.
+   */
+  @Test
+  void loadersAndCompletionsRunOnTheExecutorNotOnNewcachesCallbackThreads(TestManagers managers) throws Exception {
+    NewcacheSpringCache books = cache(managers.open(Protocol.TEXT), "threads", true);
+    List<String> seen = new ArrayList<>();
+    String loaded = await(books.retrieve("k", () -> {
+      synchronized (seen) {
+        seen.add("loader:" + Thread.currentThread().getName());
+      }
+      return CompletableFuture.completedFuture("v");
+    }).thenApply(v -> {
+      synchronized (seen) {
+        seen.add("completion:" + Thread.currentThread().getName());
+      }
+      return v;
+    }));
+    assertEquals("v", loaded);
+    CompletableFuture<?> retrieved = books.retrieve("k");
+    String completion = await(retrieved.thenApply(v -> Thread.currentThread().getName()));
+    synchronized (seen) {
+      assertTrue(seen.get(0).startsWith("loader:spring-exec-"), seen.toString());
+      assertFalse(seen.get(1).contains("newcache-"), seen.toString());
+    }
+    assertFalse(completion.contains("newcache-"), completion);
+  }
+
+  @Test
+  void aCacheOfAnotherProviderIsRefusedWithAReason() {
+    @SuppressWarnings("unchecked")
+    Cache<Object, Object> foreign = (Cache<Object, Object>) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {Cache.class}, (proxy, method, args) -> {
+          if (method.getName().equals("unwrap")) {
+            throw new IllegalArgumentException("cannot unwrap");
+          }
+          if (method.getName().equals("getName")) {
+            return "elsewhere";
+          }
+          throw new UnsupportedOperationException(method.getName());
+        });
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new NewcacheSpringCache(foreign, true, executor));
+    assertTrue(e.getMessage().contains("elsewhere") && e.getMessage().contains("not a Newcache cache"), e.getMessage());
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** The first CacheException in the chain (memcached's timeout is wrapped in one). */
+  private static Throwable rootCauseOrCacheException(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof CacheException) {
+        return c;
+      }
+    }
+    return rootCause(t);
+  }
+}
