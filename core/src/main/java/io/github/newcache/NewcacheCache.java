@@ -760,12 +760,22 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     jmx.management(enabled);
   }
 
-  /** What thundering-herd protection did for this cache in this JVM. */
+  /**
+   * What thundering-herd protection did for this cache in this JVM. The counters run whether or
+   * not statistics are enabled.
+   *
+   * @return the live counters
+   */
   public HerdStatisticsMXBean herdStatistics() {
     return herd.statistics();
   }
 
-  /** Failures this cache absorbed ({@code failures=miss}) and stored entries it refused. */
+  /**
+   * Failures this cache absorbed ({@code failures=miss}) and stored entries it refused. The
+   * counters run whether or not statistics are enabled.
+   *
+   * @return the live counters
+   */
   public FailureStatisticsMXBean failureStatistics() {
     return failures;
   }
