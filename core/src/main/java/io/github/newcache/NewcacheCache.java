@@ -341,13 +341,13 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     }
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>();
-    WriteThrough.Partial<K> partial =
+    WriteThrough.Partial partial =
         lockedAll(slots, () -> {
           List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
           for (int j = 0; j < n; j++) {
             entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
           }
-          WriteThrough.Partial<K> p = writer.writeAll(entries);
+          WriteThrough.Partial p = writer.writeAll(entries);
           // Entries the writer did not take are not cached.
           List<Slot<K>> written = new ArrayList<>(n);
           List<Encoded<V>> writtenValues = new ArrayList<>(n);
@@ -607,13 +607,13 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   private void remove(List<Slot<K>> slots) {
     long start = stats.start();
-    WriteThrough.Partial<K> partial =
+    WriteThrough.Partial partial =
         lockedAll(slots, () -> {
           Set<K> keys = new LinkedHashSet<>();
           for (Slot<K> s : slots) {
             keys.add(s.key());
           }
-          WriteThrough.Partial<K> p = writer.deleteAll(keys);
+          WriteThrough.Partial p = writer.deleteAll(keys);
           // Keys the writer did not delete stay cached.
           List<Slot<K>> todo = new ArrayList<>(slots.size());
           for (Slot<K> s : slots) {
@@ -826,9 +826,9 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   static void closeQuietly(Object o) {
-    if (o instanceof AutoCloseable) {
+    if (o instanceof AutoCloseable closeable) {
       try {
-        ((AutoCloseable) o).close();
+        closeable.close();
       } catch (Exception ignored) {
         // closing user resources is best effort
       }

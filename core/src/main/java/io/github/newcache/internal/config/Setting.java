@@ -43,6 +43,9 @@ public record Setting<T>(
   @FunctionalInterface
   public interface Parser<T> {
     /**
+     * Turns the setting's text into its value, or throws {@link IllegalArgumentException} with a
+     * message that names the input and what is allowed.
+     *
      * @param text the trimmed text given
      * @param where how an error names the input: {@code <source>: <name>[=<text>]}
      */

@@ -128,11 +128,11 @@ public final class LoadCoordinator {
       return value;
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException) {
-        throw (RuntimeException) cause;
+      if (cause instanceof RuntimeException unchecked) {
+        throw unchecked;
       }
-      if (cause instanceof Error) {
-        throw (Error) cause;
+      if (cause instanceof Error error) {
+        throw error;
       }
       throw new CacheException("the load of " + mkey + " failed: " + cause, cause);
     } catch (TimeoutException e) {

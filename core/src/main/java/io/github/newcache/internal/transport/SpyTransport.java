@@ -143,7 +143,7 @@ public final class SpyTransport implements MemcachedTransport {
       return false;
     }
     for (MemcachedNode node : locator.getAll()) {
-      if (!node.isActive() || sasl && !node.isAuthenticated()) {
+      if (!node.isActive() || (sasl && !node.isAuthenticated())) {
         return false;
       }
     }
@@ -163,8 +163,7 @@ public final class SpyTransport implements MemcachedTransport {
   /** The address of the server that holds {@code key}, as {@code host:port}. */
   public String serverFor(String key) {
     SocketAddress a = serverOf(key);
-    if (a instanceof InetSocketAddress) {
-      InetSocketAddress i = (InetSocketAddress) a;
+    if (a instanceof InetSocketAddress i) {
       return i.getHostString() + ":" + i.getPort();
     }
     return String.valueOf(a);
@@ -242,16 +241,12 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   private static CasOutcome casOutcome(String key, CASResponse r) {
-    switch (r) {
-      case OK:
-        return CasOutcome.STORED;
-      case EXISTS:
-        return CasOutcome.CHANGED;
-      case NOT_FOUND:
-        return CasOutcome.GONE;
-      default:
-        throw new CacheException("memcached answered " + r + " to cas on " + key);
-    }
+    return switch (r) {
+      case OK -> CasOutcome.STORED;
+      case EXISTS -> CasOutcome.CHANGED;
+      case NOT_FOUND -> CasOutcome.GONE;
+      default -> throw new CacheException("memcached answered " + r + " to cas on " + key);
+    };
   }
 
   @Override
