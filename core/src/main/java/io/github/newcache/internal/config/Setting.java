@@ -120,18 +120,13 @@ public record Setting<T>(
   }
 
   private static long unitMillis(String unit) {
-    switch (unit) {
-      case "s":
-        return 1000;
-      case "m":
-        return 60_000;
-      case "h":
-        return 3_600_000;
-      case "d":
-        return 86_400_000;
-      default:
-        return 1;
-    }
+    return switch (unit) {
+      case "s" -> 1000;
+      case "m" -> 60_000;
+      case "h" -> 3_600_000;
+      case "d" -> 86_400_000;
+      default -> 1;
+    };
   }
 
   /** One of {@code choices}, case-insensitive, answered in lower case. */
