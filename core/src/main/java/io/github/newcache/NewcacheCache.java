@@ -162,7 +162,11 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     return config.isSingleFlight();
   }
 
-  /** The non-blocking view of this cache (see {@link AsyncCache} for its threads and guarantees). */
+  /**
+   * The non-blocking view of this cache (see {@link AsyncCache} for its threads and guarantees).
+   *
+   * @return the view, the same object on every call
+   */
   public AsyncCache<K, V> async() {
     return async;
   }

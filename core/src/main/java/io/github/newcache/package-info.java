@@ -1,6 +1,7 @@
 /**
  * The JCache provider for memcached: the {@link io.github.newcache.NewcacheCachingProvider} that
- * {@code Caching.getCachingProvider()} finds, its cache manager and cache, the per-cache
+ * {@code Caching.getCachingProvider()} finds, its cache manager and cache, the cache's
+ * non-blocking view {@link io.github.newcache.AsyncCache}, the per-cache
  * {@link io.github.newcache.NewcacheConfiguration}, the {@link io.github.newcache.FailurePolicy},
  * and the statistics interfaces beyond the standard JCache MXBeans.
  *
