@@ -31,7 +31,12 @@ import javax.cache.processor.EntryProcessor;
  */
 public interface AsyncCache<K, V> {
 
-  /** {@link Cache#get}: the value, or null when absent. */
+  /**
+   * {@link Cache#get}.
+   *
+   * @param key the key, not null
+   * @return a future of the value, or of null when the key is absent
+   */
   CompletableFuture<V> get(K key);
 
   /**
@@ -39,45 +44,123 @@ public interface AsyncCache<K, V> {
    * across the fleet for a missing key (callers of this JVM share one flight; other JVMs wait on
    * the key's lease and read what it stored), without blocking a thread while waiting. A null
    * result is not stored and completes the future with null.
+   *
+   * @param key the key, not null
+   * @param loader called with the key when it is absent; its future's value is stored
+   * @return a future of the stored or loaded value, or of null when the loader found none
    */
   CompletableFuture<V> get(K key, Function<? super K, ? extends CompletableFuture<? extends V>> loader);
 
-  /** {@link Cache#getAll}. */
+  /**
+   * {@link Cache#getAll}.
+   *
+   * @param keys the keys, none null
+   * @return a future of the entries found; absent keys are left out
+   */
   CompletableFuture<Map<K, V>> getAll(Set<? extends K> keys);
 
-  /** {@link Cache#containsKey}. */
+  /**
+   * {@link Cache#containsKey}.
+   *
+   * @param key the key, not null
+   * @return a future of true when the cache holds the key
+   */
   CompletableFuture<Boolean> containsKey(K key);
 
-  /** {@link Cache#put}. */
+  /**
+   * {@link Cache#put}.
+   *
+   * @param key the key, not null
+   * @param value the value, not null
+   * @return a future completed once the value is stored
+   */
   CompletableFuture<Void> put(K key, V value);
 
-  /** {@link Cache#putAll}. */
+  /**
+   * {@link Cache#putAll}.
+   *
+   * @param map the entries, no key or value null
+   * @return a future completed once every entry is stored
+   */
   CompletableFuture<Void> putAll(Map<? extends K, ? extends V> map);
 
-  /** {@link Cache#putIfAbsent}. */
+  /**
+   * {@link Cache#putIfAbsent}.
+   *
+   * @param key the key, not null
+   * @param value the value, not null
+   * @return a future of true when the value was stored, false when the key was present
+   */
   CompletableFuture<Boolean> putIfAbsent(K key, V value);
 
-  /** {@link Cache#remove(Object)}. */
+  /**
+   * {@link Cache#remove(Object)}.
+   *
+   * @param key the key, not null
+   * @return a future of true when an entry was removed
+   */
   CompletableFuture<Boolean> remove(K key);
 
-  /** {@link Cache#remove(Object, Object)}. */
+  /**
+   * {@link Cache#remove(Object, Object)}.
+   *
+   * @param key the key, not null
+   * @param oldValue the value the entry must hold to be removed, not null
+   * @return a future of true when the entry held {@code oldValue} and was removed
+   */
   CompletableFuture<Boolean> remove(K key, V oldValue);
 
-  /** {@link Cache#replace(Object, Object)}. */
+  /**
+   * {@link Cache#replace(Object, Object)}.
+   *
+   * @param key the key, not null
+   * @param value the new value, not null
+   * @return a future of true when the key was present and its value replaced
+   */
   CompletableFuture<Boolean> replace(K key, V value);
 
-  /** {@link Cache#replace(Object, Object, Object)}. */
+  /**
+   * {@link Cache#replace(Object, Object, Object)}.
+   *
+   * @param key the key, not null
+   * @param oldValue the value the entry must hold to be replaced, not null
+   * @param newValue the new value, not null
+   * @return a future of true when the entry held {@code oldValue} and was replaced
+   */
   CompletableFuture<Boolean> replace(K key, V oldValue, V newValue);
 
-  /** {@link Cache#getAndPut}. */
+  /**
+   * {@link Cache#getAndPut}.
+   *
+   * @param key the key, not null
+   * @param value the value, not null
+   * @return a future of the previous value, or of null when the key was absent
+   */
   CompletableFuture<V> getAndPut(K key, V value);
 
-  /** {@link Cache#getAndRemove}. */
+  /**
+   * {@link Cache#getAndRemove}.
+   *
+   * @param key the key, not null
+   * @return a future of the removed value, or of null when the key was absent
+   */
   CompletableFuture<V> getAndRemove(K key);
 
-  /** {@link Cache#invoke}; the processor runs on the manager's loader pool (it may block). */
+  /**
+   * {@link Cache#invoke}; the processor runs on the manager's loader pool (it may block).
+   *
+   * @param <T> the type of the processor's result
+   * @param key the key, not null
+   * @param processor the entry processor
+   * @param arguments passed to the processor
+   * @return a future of the processor's result
+   */
   <T> CompletableFuture<T> invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments);
 
-  /** The blocking cache this is a view of. */
+  /**
+   * The blocking cache this is a view of.
+   *
+   * @return the cache
+   */
   Cache<K, V> synchronous();
 }

@@ -109,32 +109,31 @@ final class EntryProcessing<K, V> {
     }
     cache.stats.getTime(start);
     switch (e.outcome()) {
-      case LOADED:
+      case LOADED -> {
         if (a.stored()) {
           cache.events.dispatch(new EntryEvent<>(cache, EventType.CREATED, key, e.value(), null, false));
         }
-        break;
-      case CREATED:
+      }
+      case CREATED -> {
         if (a.stored()) {
           cache.stats.puts(1);
           cache.stats.putTime(start);
           cache.events.dispatch(new EntryEvent<>(cache, EventType.CREATED, key, e.value(), null, false));
         }
-        break;
-      case UPDATED:
+      }
+      case UPDATED -> {
         cache.stats.puts(1);
         cache.stats.putTime(start);
         cache.events.dispatch(new EntryEvent<>(cache, EventType.UPDATED, key, e.value(), e.original(), true));
-        break;
-      case REMOVED:
+      }
+      case REMOVED -> {
         if (e.original() != null) {
           cache.stats.removals(1);
           cache.stats.removeTime(start);
           cache.events.dispatch(new EntryEvent<>(cache, EventType.REMOVED, key, e.original(), e.original(), true));
         }
-        break;
-      default:
-        break;
+      }
+      case NONE -> {}
     }
     return result.get(0);
   }
@@ -142,27 +141,24 @@ final class EntryProcessing<K, V> {
   /** The decision for what a processor did with its entry; the writer runs here, before memcached. */
   private Decision<V> outcome(Slot<K> s, ProcessorEntry<K, V> e, Current<V> c) {
     long now = c.now();
-    switch (e.outcome()) {
-      case NONE:
-        return e.readPresent() ? Decision.touch(cache.expiry.forAccess(now)) : Decision.keep();
-      case LOADED:
-        return Decision.write(cache.store.encode(s, e.value()), cache.expiry.forCreation(now));
-      case CREATED:
-        {
-          Encoded<V> v = cache.store.encode(s, e.value());
-          cache.writer.write(s.key(), e.value());
-          return Decision.write(v, cache.expiry.forCreation(now));
-        }
-      case UPDATED:
-        {
-          Encoded<V> v = cache.store.encode(s, e.value());
-          cache.writer.write(s.key(), e.value());
-          return Decision.write(v, cache.expiry.forUpdate(now));
-        }
-      default: // REMOVED
+    return switch (e.outcome()) {
+      case NONE -> e.readPresent() ? Decision.touch(cache.expiry.forAccess(now)) : Decision.keep();
+      case LOADED -> Decision.write(cache.store.encode(s, e.value()), cache.expiry.forCreation(now));
+      case CREATED -> {
+        Encoded<V> v = cache.store.encode(s, e.value());
+        cache.writer.write(s.key(), e.value());
+        yield Decision.write(v, cache.expiry.forCreation(now));
+      }
+      case UPDATED -> {
+        Encoded<V> v = cache.store.encode(s, e.value());
+        cache.writer.write(s.key(), e.value());
+        yield Decision.write(v, cache.expiry.forUpdate(now));
+      }
+      case REMOVED -> {
         cache.writer.delete(s.key());
-        return e.original() == null ? Decision.keep() : Decision.remove();
-    }
+        yield e.original() == null ? Decision.keep() : Decision.remove();
+      }
+    };
   }
 
 }

@@ -16,7 +16,15 @@ public enum FailurePolicy {
    */
   MISS;
 
-  /** Parses {@code exception} or {@code miss}, naming {@code where} on a bad value. */
+  /**
+   * Parses a policy as settings give it: {@code exception} or {@code miss}, in any case.
+   *
+   * @param text the setting's text
+   * @param where how an error names the input, such as {@code newcache.properties, cache.users.failures}
+   * @return the policy that {@code text} names
+   * @throws IllegalArgumentException if {@code text} names no policy; the message names {@code
+   *     where} and the allowed values
+   */
   public static FailurePolicy parse(String text, String where) {
     for (FailurePolicy p : values()) {
       if (p.name().toLowerCase(Locale.ROOT).equals(text.trim().toLowerCase(Locale.ROOT))) {

@@ -162,7 +162,11 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     return config.isSingleFlight();
   }
 
-  /** The non-blocking view of this cache (see {@link AsyncCache} for its threads and guarantees). */
+  /**
+   * The non-blocking view of this cache (see {@link AsyncCache} for its threads and guarantees).
+   *
+   * @return the view, the same object on every call
+   */
   public AsyncCache<K, V> async() {
     return async;
   }
@@ -341,13 +345,13 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     }
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>();
-    WriteThrough.Partial<K> partial =
+    WriteThrough.Partial partial =
         lockedAll(slots, () -> {
           List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
           for (int j = 0; j < n; j++) {
             entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
           }
-          WriteThrough.Partial<K> p = writer.writeAll(entries);
+          WriteThrough.Partial p = writer.writeAll(entries);
           // Entries the writer did not take are not cached.
           List<Slot<K>> written = new ArrayList<>(n);
           List<Encoded<V>> writtenValues = new ArrayList<>(n);
@@ -607,13 +611,13 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   private void remove(List<Slot<K>> slots) {
     long start = stats.start();
-    WriteThrough.Partial<K> partial =
+    WriteThrough.Partial partial =
         lockedAll(slots, () -> {
           Set<K> keys = new LinkedHashSet<>();
           for (Slot<K> s : slots) {
             keys.add(s.key());
           }
-          WriteThrough.Partial<K> p = writer.deleteAll(keys);
+          WriteThrough.Partial p = writer.deleteAll(keys);
           // Keys the writer did not delete stay cached.
           List<Slot<K>> todo = new ArrayList<>(slots.size());
           for (Slot<K> s : slots) {
@@ -760,12 +764,22 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     jmx.management(enabled);
   }
 
-  /** What thundering-herd protection did for this cache in this JVM. */
+  /**
+   * What thundering-herd protection did for this cache in this JVM. The counters run whether or
+   * not statistics are enabled.
+   *
+   * @return the live counters
+   */
   public HerdStatisticsMXBean herdStatistics() {
     return herd.statistics();
   }
 
-  /** Failures this cache absorbed ({@code failures=miss}) and stored entries it refused. */
+  /**
+   * Failures this cache absorbed ({@code failures=miss}) and stored entries it refused. The
+   * counters run whether or not statistics are enabled.
+   *
+   * @return the live counters
+   */
   public FailureStatisticsMXBean failureStatistics() {
     return failures;
   }
@@ -816,9 +830,9 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   static void closeQuietly(Object o) {
-    if (o instanceof AutoCloseable) {
+    if (o instanceof AutoCloseable closeable) {
       try {
-        ((AutoCloseable) o).close();
+        closeable.close();
       } catch (Exception ignored) {
         // closing user resources is best effort
       }

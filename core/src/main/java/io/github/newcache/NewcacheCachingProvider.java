@@ -29,6 +29,10 @@ public final class NewcacheCachingProvider implements CachingProvider {
 
   private final Map<ClassLoader, Map<URI, NewcacheCacheManager>> managers = new WeakHashMap<>();
 
+  /**
+   * Creates a provider with no managers open. {@code Caching.getCachingProvider()} creates the one
+   * applications use, through {@code META-INF/services/javax.cache.spi.CachingProvider}.
+   */
   public NewcacheCachingProvider() {}
 
   @Override

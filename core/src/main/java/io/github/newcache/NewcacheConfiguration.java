@@ -17,14 +17,28 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
 
   private transient KeyMangler keyMangler;
   private transient ValueCodec valueCodec;
+  /** What a memcached failure does; see {@link #setFailurePolicy}. */
   private FailurePolicy failurePolicy = FailurePolicy.EXCEPTION;
+  /** Whether loads of a missing key run once across the fleet; see {@link #setSingleFlight}. */
   private boolean singleFlight = Settings.SINGLE_FLIGHT.defaultValue();
+  /** How long a load lease lasts, in milliseconds; see {@link #setLeaseTimeoutMillis}. */
   private long leaseTimeoutMillis = Settings.LEASE_TIMEOUT.defaultValue();
+  /** The stale-while-revalidate window, in milliseconds; see {@link #setStaleWhileRevalidateMillis}. */
   private long staleWhileRevalidateMillis = Settings.STALE_WHILE_REVALIDATE.defaultValue();
 
+  /**
+   * A configuration with {@link MutableConfiguration}'s defaults, the manager's key function and
+   * value codec, failures as exceptions, single flight on, a 10 s lease timeout and no
+   * stale-while-revalidate.
+   */
   public NewcacheConfiguration() {}
 
-  /** Copies a configuration; from another {@code NewcacheConfiguration} the mangler and codec too. */
+  /**
+   * Copies a configuration; from another {@code NewcacheConfiguration} also its key function, value
+   * codec, failure policy and herd settings.
+   *
+   * @param other the configuration to copy
+   */
   public NewcacheConfiguration(Configuration<K, V> other) {
     super(complete(other));
     if (other instanceof NewcacheConfiguration) {
@@ -38,7 +52,11 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
     }
   }
 
-  /** Whether loads of a missing key run once across the fleet (default true); see {@link #setSingleFlight}. */
+  /**
+   * Whether loads of a missing key run once across the fleet; see {@link #setSingleFlight}.
+   *
+   * @return true (the default) when single flight is on
+   */
   public boolean isSingleFlight() {
     return singleFlight;
   }
@@ -48,17 +66,32 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
    * processor on an absent key, run once at a time per key across every JVM sharing the servers:
    * one caller holds a short-lived lease in memcached, the others wait (bounded by the lease
    * timeout) and then read what it stored.
+   *
+   * @param singleFlight false to let every caller load on its own
+   * @return this configuration
    */
   public NewcacheConfiguration<K, V> setSingleFlight(boolean singleFlight) {
     this.singleFlight = singleFlight;
     return this;
   }
 
-  /** How long a load lease lasts, in milliseconds: the longest anyone waits for another's load. */
+  /**
+   * How long a load lease lasts: the longest anyone waits for another's load.
+   *
+   * @return the lease timeout in milliseconds (10,000 by default)
+   */
   public long getLeaseTimeoutMillis() {
     return leaseTimeoutMillis;
   }
 
+  /**
+   * Sets how long a load lease lasts: a caller waits at most this long for another client's load
+   * of the same key before loading it itself, and a lease whose holder died expires after it.
+   *
+   * @param leaseTimeoutMillis the lease timeout in milliseconds, at least 1
+   * @return this configuration
+   * @throws IllegalArgumentException if {@code leaseTimeoutMillis} is less than 1
+   */
   public NewcacheConfiguration<K, V> setLeaseTimeoutMillis(long leaseTimeoutMillis) {
     long max = Settings.MAX_LEASE_DAYS * 86_400_000L;
     if (leaseTimeoutMillis < 1 || leaseTimeoutMillis > max) {
@@ -69,7 +102,11 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
     return this;
   }
 
-  /** The stale-while-revalidate window in milliseconds; 0 (the default) turns it off. */
+  /**
+   * The stale-while-revalidate window; see {@link #setStaleWhileRevalidateMillis}.
+   *
+   * @return the window in milliseconds; 0 (the default) when it is off
+   */
   public long getStaleWhileRevalidateMillis() {
     return staleWhileRevalidateMillis;
   }
@@ -78,6 +115,10 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
    * Opt-in, beyond the JCache spec: for {@code millis} after an entry of a read-through cache
    * expires, {@code get} still answers with the previous value while one caller in the fleet
    * refreshes it through the loader in the background. 0 turns it off.
+   *
+   * @param millis the window in milliseconds, 0 or more
+   * @return this configuration
+   * @throws IllegalArgumentException if {@code millis} is negative
    */
   public NewcacheConfiguration<K, V> setStaleWhileRevalidateMillis(long millis) {
     long max = Settings.MAX_STALE_DAYS * 86_400_000L;
@@ -89,7 +130,11 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
     return this;
   }
 
-  /** What the cache does when memcached fails; {@link FailurePolicy#EXCEPTION} by default. */
+  /**
+   * What the cache does when memcached fails.
+   *
+   * @return the policy; {@link FailurePolicy#EXCEPTION} by default
+   */
   public FailurePolicy getFailurePolicy() {
     return failurePolicy;
   }
@@ -98,6 +143,9 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
    * {@link FailurePolicy#MISS} makes memcached failures misses and skipped writes (counted in
    * {@link NewcacheCache#failureStatistics()} and logged at a bounded rate) instead of {@link
    * javax.cache.CacheException}.
+   *
+   * @param failurePolicy the policy, not null
+   * @return this configuration
    */
   public NewcacheConfiguration<K, V> setFailurePolicy(FailurePolicy failurePolicy) {
     this.failurePolicy = java.util.Objects.requireNonNull(failurePolicy, "failurePolicy");
@@ -114,21 +162,43 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
     return m;
   }
 
-  /** The cache's key function, or null to use the manager's. */
+  /**
+   * The cache's own key function.
+   *
+   * @return the key function, or null when the cache uses the manager's
+   */
   public KeyMangler getKeyMangler() {
     return keyMangler;
   }
 
+  /**
+   * Gives the cache its own key function instead of the manager's (its {@code keyMangler} setting).
+   * It is not serialized with the configuration.
+   *
+   * @param keyMangler the key function, or null to use the manager's
+   * @return this configuration
+   */
   public NewcacheConfiguration<K, V> setKeyMangler(KeyMangler keyMangler) {
     this.keyMangler = keyMangler;
     return this;
   }
 
-  /** The cache's value codec, or null to use the manager's. */
+  /**
+   * The cache's own value codec.
+   *
+   * @return the codec, or null when the cache uses the manager's
+   */
   public ValueCodec getValueCodec() {
     return valueCodec;
   }
 
+  /**
+   * Gives the cache its own value codec instead of the manager's (its {@code valueCodec} setting).
+   * It is not serialized with the configuration.
+   *
+   * @param valueCodec the codec, or null to use the manager's
+   * @return this configuration
+   */
   public NewcacheConfiguration<K, V> setValueCodec(ValueCodec valueCodec) {
     this.valueCodec = valueCodec;
     return this;

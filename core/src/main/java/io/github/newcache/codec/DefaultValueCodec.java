@@ -73,34 +73,21 @@ public class DefaultValueCodec implements ValueCodec {
       throw new CacheException("empty stored value");
     }
     ByteBuffer b = ByteBuffer.wrap(data, offset + 1, length - 1);
-    switch ((char) data[offset]) {
-      case 'S':
-        return new String(data, offset + 1, length - 1, StandardCharsets.UTF_8);
-      case 'U':
-        return Utf16.decode(data, offset + 1, length - 1);
-      case 'B':
-        return Arrays.copyOfRange(data, offset + 1, offset + length);
-      case 'I':
-        return b.getInt();
-      case 'J':
-        return b.getLong();
-      case 'D':
-        return b.getDouble();
-      case 'F':
-        return b.getFloat();
-      case 'Z':
-        return b.get() != 0;
-      case 'H':
-        return b.getShort();
-      case 'Y':
-        return b.get();
-      case 'C':
-        return b.getChar();
-      case 'O':
-        return JavaSerialization.deserialize(data, offset + 1, length - 1, loader);
-      default:
-        throw new CacheException("unknown stored value tag " + (data[offset] & 0xff));
-    }
+    return switch ((char) data[offset]) {
+      case 'S' -> new String(data, offset + 1, length - 1, StandardCharsets.UTF_8);
+      case 'U' -> Utf16.decode(data, offset + 1, length - 1);
+      case 'B' -> Arrays.copyOfRange(data, offset + 1, offset + length);
+      case 'I' -> b.getInt();
+      case 'J' -> b.getLong();
+      case 'D' -> b.getDouble();
+      case 'F' -> b.getFloat();
+      case 'Z' -> b.get() != 0;
+      case 'H' -> b.getShort();
+      case 'Y' -> b.get();
+      case 'C' -> b.getChar();
+      case 'O' -> JavaSerialization.deserialize(data, offset + 1, length - 1, loader);
+      default -> throw new CacheException("unknown stored value tag " + (data[offset] & 0xff));
+    };
   }
 
   private static boolean roundTrips(String s, byte[] utf8) {

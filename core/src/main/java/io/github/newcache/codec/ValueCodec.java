@@ -8,8 +8,11 @@ package io.github.newcache.codec;
 public interface ValueCodec {
 
   /**
-   * The bytes for {@code value}; must throw {@link IllegalArgumentException} naming the problem
-   * when the value cannot be encoded.
+   * The bytes for {@code value}.
+   *
+   * @param value the value to store, not null
+   * @return its encoding
+   * @throws IllegalArgumentException if the value cannot be encoded; the message names the problem
    */
   byte[] encode(Object value);
 
@@ -17,6 +20,11 @@ public interface ValueCodec {
    * The encoding of {@code value} from index {@code headroom} on, leaving the first {@code
    * headroom} bytes for the caller's header, so a stored entry needs a single array. The default
    * copies {@link #encode(Object)}; override it to save that copy for large values.
+   *
+   * @param value the value to store, not null
+   * @param headroom how many bytes to leave free at the start
+   * @return an array of {@code headroom} unused bytes followed by the encoding
+   * @throws IllegalArgumentException if the value cannot be encoded; the message names the problem
    */
   default byte[] encode(Object value, int headroom) {
     byte[] encoded = encode(value);
@@ -25,6 +33,15 @@ public interface ValueCodec {
     return out;
   }
 
-  /** The value stored as {@code data[offset, offset + length)}, loading classes with {@code loader}. */
+  /**
+   * The value stored as {@code data[offset, offset + length)}.
+   *
+   * @param data the stored bytes (the caller's header included; do not modify them)
+   * @param offset where this codec's encoding starts
+   * @param length the encoding's length
+   * @param loader the class loader for any classes the value needs
+   * @return the value
+   * @throws javax.cache.CacheException if the bytes are not a value this codec can decode
+   */
   Object decode(byte[] data, int offset, int length, ClassLoader loader);
 }

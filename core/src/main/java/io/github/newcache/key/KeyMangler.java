@@ -1,6 +1,5 @@
 package io.github.newcache.key;
 
-
 /**
  * Turns a cache key into the memcached key it is stored under: the successor of django-newcache's
  * {@code CACHE_KEY_MODULE}. Choose one with {@code keyMangler=<class name>} in the manager URI or
@@ -17,7 +16,8 @@ public interface KeyMangler {
    * The memcached key for one cache key.
    *
    * @param space the flavor, version and cache namespace
-   * @param keyBytes the key's stable binary form ({@link KeyForms}): UTF-8 for a {@code String}
+   * @param keyBytes the key's stable binary form: the UTF-8 bytes of a {@code String}; for other
+   *     types byte {@code 0xFF}, a type tag and the value's bytes (see the README's key function)
    * @return the memcached key
    */
   String mangle(KeySpace space, byte[] keyBytes);
@@ -26,6 +26,9 @@ public interface KeyMangler {
    * A prefix shared by every memcached key this mangler produces for {@code space}, used to find a
    * cache's entries on the servers (iterator, clear, removeAll). The default, the empty string,
    * is always correct but makes those operations read every entry on the servers.
+   *
+   * @param space the flavor, version and cache namespace
+   * @return a prefix of every key {@link #mangle} returns for {@code space}, possibly empty
    */
   default String prefix(KeySpace space) {
     return "";

@@ -36,7 +36,7 @@ public final class Demo {
         throw new IllegalArgumentException(
             "give the demo a memcached://host:port URI, not '" + args[0] + "'");
       }
-      server = given.getRawAuthority().split(",")[0];
+      server = given.getRawAuthority().split(",", -1)[0];
       say("Using the memcached you gave: " + server);
     } else {
       local = LocalMemcached.start();

@@ -2,9 +2,11 @@ package io.github.newcache.testkit;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +70,7 @@ public final class LocalMemcached implements AutoCloseable {
         throw new IOException("memcached exited with code " + p.exitValue() + " (" + String.join(" ", cmd) + ")");
       }
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(HOST, port), 200);
+        s.connect(new InetSocketAddress(loopback(), port), 200);
         return;
       } catch (IOException notYet) {
         sleep(20);
@@ -181,10 +183,17 @@ public final class LocalMemcached implements AutoCloseable {
   }
 
   private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+    try (ServerSocket s = new ServerSocket(0, 1, loopback())) {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new IllegalStateException("no free loopback port: " + e, e);
     }
+  }
+
+  // Error Prone's AddressSelection prefers getAllByName to a lookup that keeps one address; HOST is
+  // the literal 127.0.0.1, which is its own single address and the one memcached listens on (-l).
+  @SuppressWarnings("AddressSelection")
+  private static InetAddress loopback() throws UnknownHostException {
+    return InetAddress.getByName(HOST);
   }
 }

@@ -51,7 +51,7 @@ public final class RawMemcached implements AutoCloseable {
       if (header.equals("END")) {
         return null;
       }
-      String[] parts = header.split(" ");
+      String[] parts = header.split(" ", -1);
       if (parts.length < 4 || !parts[0].equals("VALUE") || !parts[1].equals(key)) {
         throw new IllegalStateException("unexpected answer to get " + key + ": " + header);
       }
@@ -113,7 +113,7 @@ public final class RawMemcached implements AutoCloseable {
             break;
           }
           Map<String, String> fields = new LinkedHashMap<>();
-          for (String f : l.split(" ")) {
+          for (String f : l.split(" ", -1)) {
             int eq = f.indexOf('=');
             if (eq > 0) {
               fields.put(f.substring(0, eq), f.substring(eq + 1));

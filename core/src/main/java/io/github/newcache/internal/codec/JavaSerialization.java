@@ -73,8 +73,8 @@ public final class JavaSerialization {
       this.loader = loader;
       // The cache's allow-list travels with its loader; a plain loader gets the built-in list.
       ObjectInputFilter ours =
-          loader instanceof FilteringClassLoader
-              ? ((FilteringClassLoader) loader).filter()
+          loader instanceof FilteringClassLoader filtering
+              ? filtering.filter()
               : DeserializationFilter.DEFAULT;
       ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
       setObjectInputFilter(jvmWide == null ? ours : ObjectInputFilter.merge(jvmWide, ours));

@@ -53,18 +53,13 @@ public record CacheDeclaration(
 
   private Factory<ExpiryPolicy> expiryFactory() {
     Duration d = new Duration(TimeUnit.MILLISECONDS, expiryMillis);
-    switch (expiry) {
-      case "created":
-        return CreatedExpiryPolicy.factoryOf(d);
-      case "accessed":
-        return AccessedExpiryPolicy.factoryOf(d);
-      case "modified":
-        return ModifiedExpiryPolicy.factoryOf(d);
-      case "touched":
-        return TouchedExpiryPolicy.factoryOf(d);
-      default:
-        return EternalExpiryPolicy.factoryOf();
-    }
+    return switch (expiry) {
+      case "created" -> CreatedExpiryPolicy.factoryOf(d);
+      case "accessed" -> AccessedExpiryPolicy.factoryOf(d);
+      case "modified" -> ModifiedExpiryPolicy.factoryOf(d);
+      case "touched" -> TouchedExpiryPolicy.factoryOf(d);
+      default -> EternalExpiryPolicy.factoryOf();
+    };
   }
 
   @SuppressWarnings("unchecked")

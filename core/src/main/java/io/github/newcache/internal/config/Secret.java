@@ -35,7 +35,7 @@ public final class Secret {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Secret && Arrays.equals(bytes, ((Secret) o).bytes);
+    return o instanceof Secret secret && Arrays.equals(bytes, secret.bytes);
   }
 
   @Override

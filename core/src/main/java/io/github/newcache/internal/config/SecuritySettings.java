@@ -46,7 +46,7 @@ public record SecuritySettings(
     if (q == null) {
       return;
     }
-    for (String pair : q.split("&")) {
+    for (String pair : q.split("&", -1)) {
       int eq = pair.indexOf('=');
       String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
       Setting<?> setting = Settings.MANAGER_BY_NAME.get(key.trim());
@@ -93,7 +93,7 @@ public record SecuritySettings(
     List<String> allow = new ArrayList<>();
     String patterns = Settings.DESERIALIZATION_ALLOW.get(v, where, source);
     if (!patterns.isEmpty()) {
-      for (String p : patterns.split(",")) {
+      for (String p : patterns.split(",", -1)) {
         String t = p.trim();
         if (t.isEmpty()) {
           continue;

@@ -43,6 +43,9 @@ public record Setting<T>(
   @FunctionalInterface
   public interface Parser<T> {
     /**
+     * Turns the setting's text into its value, or throws {@link IllegalArgumentException} with a
+     * message that names the input and what is allowed.
+     *
      * @param text the trimmed text given
      * @param where how an error names the input: {@code <source>: <name>[=<text>]}
      */
@@ -117,18 +120,13 @@ public record Setting<T>(
   }
 
   private static long unitMillis(String unit) {
-    switch (unit) {
-      case "s":
-        return 1000;
-      case "m":
-        return 60_000;
-      case "h":
-        return 3_600_000;
-      case "d":
-        return 86_400_000;
-      default:
-        return 1;
-    }
+    return switch (unit) {
+      case "s" -> 1000;
+      case "m" -> 60_000;
+      case "h" -> 3_600_000;
+      case "d" -> 86_400_000;
+      default -> 1;
+    };
   }
 
   /** One of {@code choices}, case-insensitive, answered in lower case. */

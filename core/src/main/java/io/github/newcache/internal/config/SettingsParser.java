@@ -237,7 +237,7 @@ public final class SettingsParser {
         host = colon < 0 ? s : s.substring(0, colon);
         port = colon < 0 ? null : s.substring(colon + 1);
       }
-      if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == '/' || c == ':' && !s.startsWith("["))) {
+      if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == '/' || (c == ':' && !s.startsWith("[")))) {
         throw badServer(s, source);
       }
       int p = Settings.DEFAULT_PORT;
@@ -282,7 +282,7 @@ public final class SettingsParser {
     if (q == null || q.isEmpty()) {
       return params;
     }
-    for (String pair : q.split("&")) {
+    for (String pair : q.split("&", -1)) {
       if (pair.isEmpty()) {
         continue;
       }

@@ -46,6 +46,9 @@ public final class EventDispatcher<K, V> {
     return true;
   }
 
+  // Error Prone's ModifyCollectionInEnhancedForLoop: registrations is a CopyOnWriteArrayList, whose
+  // iterator walks a snapshot, so removing from the list inside the loop is safe.
+  @SuppressWarnings("ModifyCollectionInEnhancedForLoop")
   public synchronized void deregister(CacheEntryListenerConfiguration<K, V> config) {
     for (Registration<K, V> r : registrations) {
       if (r.config.equals(config)) {
@@ -162,18 +165,10 @@ public final class EventDispatcher<K, V> {
     private void send(EventType type, List<CacheEntryEvent<? extends K, ? extends V>> run) {
       try {
         switch (type) {
-          case CREATED:
-            ((CacheEntryCreatedListener<K, V>) listener).onCreated(run);
-            break;
-          case UPDATED:
-            ((CacheEntryUpdatedListener<K, V>) listener).onUpdated(run);
-            break;
-          case REMOVED:
-            ((CacheEntryRemovedListener<K, V>) listener).onRemoved(run);
-            break;
-          default:
-            ((CacheEntryExpiredListener<K, V>) listener).onExpired(run);
-            break;
+          case CREATED -> ((CacheEntryCreatedListener<K, V>) listener).onCreated(run);
+          case UPDATED -> ((CacheEntryUpdatedListener<K, V>) listener).onUpdated(run);
+          case REMOVED -> ((CacheEntryRemovedListener<K, V>) listener).onRemoved(run);
+          default -> ((CacheEntryExpiredListener<K, V>) listener).onExpired(run);
         }
       } catch (CacheEntryListenerException ex) {
         throw ex;
@@ -186,6 +181,9 @@ public final class EventDispatcher<K, V> {
      * Drops an UPDATED event's old value when the listener did not ask for it. REMOVED and
      * EXPIRED events keep theirs: there the old value is also the event's value, already at hand.
      */
+    // unchecked: CacheEntryEvent.getSource() is declared with the raw Cache type; the source of an
+    // EntryEvent<K, V> is the Cache<K, V> it was constructed with.
+    @SuppressWarnings("unchecked")
     private EntryEvent<K, V> withoutUnwantedOldValue(EntryEvent<K, V> e) {
       if (config.isOldValueRequired() || e.getEventType() != EventType.UPDATED || e.getOldValue() == null) {
         return e;
@@ -195,9 +193,9 @@ public final class EventDispatcher<K, V> {
 
     void close() {
       for (Object o : new Object[] {listener, filter}) {
-        if (o instanceof Closeable) {
+        if (o instanceof Closeable closeable) {
           try {
-            ((Closeable) o).close();
+            closeable.close();
           } catch (IOException ignored) {
             // closing a listener is best effort
           }

@@ -128,11 +128,11 @@ public final class LoadCoordinator {
       return value;
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException) {
-        throw (RuntimeException) cause;
+      if (cause instanceof RuntimeException unchecked) {
+        throw unchecked;
       }
-      if (cause instanceof Error) {
-        throw (Error) cause;
+      if (cause instanceof Error error) {
+        throw error;
       }
       throw new CacheException("the load of " + mkey + " failed: " + cause, cause);
     } catch (TimeoutException e) {
@@ -155,7 +155,9 @@ public final class LoadCoordinator {
    * @param fetch reads the entry again: a future of its live value or null
    * @param loadAndStore runs the loader, stores a non-null result, and returns it
    */
-  @SuppressWarnings("unchecked")
+  // FutureReturnValueIgnored: the future whenComplete returns is dropped because the callback hands
+  // the flight's outcome, value or failure, to `mine`, which every caller of the flight waits on.
+  @SuppressWarnings({"unchecked", "FutureReturnValueIgnored"})
   public <V> CompletableFuture<V> loadAsync(
       String mkey, Supplier<CompletableFuture<V>> fetch, Supplier<CompletableFuture<V>> loadAndStore) {
     CompletableFuture<Object> mine = new CompletableFuture<>();
@@ -212,6 +214,9 @@ public final class LoadCoordinator {
   }
 
   /** A future completed by the scheduler after {@code millis}. */
+  // FutureReturnValueIgnored: the scheduled task only completes f, which is what the caller gets;
+  // its ScheduledFuture would add nothing (it is never cancelled).
+  @SuppressWarnings("FutureReturnValueIgnored")
   private CompletableFuture<Void> after(long millis) {
     CompletableFuture<Void> f = new CompletableFuture<>();
     try {
@@ -223,6 +228,9 @@ public final class LoadCoordinator {
   }
 
   /** Releases a lease without blocking; best effort, as the lease expires by itself. */
+  // FutureReturnValueIgnored: nobody waits for the release, and a failed one changes nothing that
+  // the lease's own expiry does not repair.
+  @SuppressWarnings("FutureReturnValueIgnored")
   private void releaseAsync(String lease, byte[] token) {
     transport.getsAsync(lease).thenCompose(item -> item != null && Arrays.equals(item.value(), token)
         ? transport.casAsync(lease, item.cas(), Ttl.EXPIRED, new byte[] {0}).thenApply(o -> null)

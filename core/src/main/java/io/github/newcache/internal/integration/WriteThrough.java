@@ -35,10 +35,10 @@ public abstract class WriteThrough<K, V> {
    * Writes {@code entries}; returns the keys the writer did not take (empty when all were written)
    * and the failure, which the caller throws after caching what was written.
    */
-  public abstract Partial<K> writeAll(List<Cache.Entry<? extends K, ? extends V>> entries);
+  public abstract Partial writeAll(List<Cache.Entry<? extends K, ? extends V>> entries);
 
   /** Deletes {@code keys}; returns the keys the writer did not delete and the failure. */
-  public abstract Partial<K> deleteAll(Collection<K> keys);
+  public abstract Partial deleteAll(Collection<K> keys);
 
   /** The writer itself, or null, to be closed with the cache. */
   public abstract Object resource();
@@ -49,14 +49,14 @@ public abstract class WriteThrough<K, V> {
    * @param left the keys the writer did not take
    * @param failure the writer's exception, or null when everything was done
    */
-  public record Partial<K>(Set<Object> left, CacheWriterException failure) {
-    static <K> Partial<K> done() {
-      return new Partial<>(Set.of(), null);
+  public record Partial(Set<Object> left, CacheWriterException failure) {
+    static Partial done() {
+      return new Partial(Set.of(), null);
     }
   }
 
   private static CacheWriterException translate(RuntimeException e) {
-    return e instanceof CacheWriterException ? (CacheWriterException) e : new CacheWriterException(e);
+    return e instanceof CacheWriterException w ? w : new CacheWriterException(e);
   }
 
   private static final class Disabled<K, V> extends WriteThrough<K, V> {
@@ -72,12 +72,12 @@ public abstract class WriteThrough<K, V> {
     public void delete(K key) {}
 
     @Override
-    public Partial<K> writeAll(List<Cache.Entry<? extends K, ? extends V>> entries) {
+    public Partial writeAll(List<Cache.Entry<? extends K, ? extends V>> entries) {
       return Partial.done();
     }
 
     @Override
-    public Partial<K> deleteAll(Collection<K> keys) {
+    public Partial deleteAll(Collection<K> keys) {
       return Partial.done();
     }
 
@@ -118,7 +118,7 @@ public abstract class WriteThrough<K, V> {
     }
 
     @Override
-    public Partial<K> writeAll(List<Cache.Entry<? extends K, ? extends V>> entries) {
+    public Partial writeAll(List<Cache.Entry<? extends K, ? extends V>> entries) {
       // The spec's contract: entries the writer did not take stay in the collection.
       Collection<Cache.Entry<? extends K, ? extends V>> pending = new ArrayList<>(entries);
       try {
@@ -129,12 +129,12 @@ public abstract class WriteThrough<K, V> {
         for (Cache.Entry<? extends K, ? extends V> entry : pending) {
           left.add(entry.getKey());
         }
-        return new Partial<>(left, translate(e));
+        return new Partial(left, translate(e));
       }
     }
 
     @Override
-    public Partial<K> deleteAll(Collection<K> keys) {
+    public Partial deleteAll(Collection<K> keys) {
       if (keys.isEmpty()) {
         return Partial.done(); // nothing to delete: the writer is not called
       }
@@ -144,7 +144,7 @@ public abstract class WriteThrough<K, V> {
         writer.deleteAll(pending);
         return Partial.done();
       } catch (RuntimeException e) {
-        return new Partial<>(new LinkedHashSet<>(pending), translate(e));
+        return new Partial(new LinkedHashSet<>(pending), translate(e));
       }
     }
 

@@ -28,18 +28,17 @@ public final class KeyForms {
   private KeyForms() {}
 
   public static byte[] encode(Object key) {
-    if (key instanceof String) {
-      String s = (String) key;
+    if (key instanceof String s) {
       if (!hasSurrogates(s) || wellFormed(s)) {
         return s.getBytes(StandardCharsets.UTF_8);
       }
       return tagged('U', Utf16.encode(s));
     }
-    if (key instanceof Integer) {
-      return tagged('I', ByteBuffer.allocate(4).putInt((Integer) key).array());
+    if (key instanceof Integer i) {
+      return tagged('I', ByteBuffer.allocate(4).putInt(i).array());
     }
-    if (key instanceof Long) {
-      return tagged('J', ByteBuffer.allocate(8).putLong((Long) key).array());
+    if (key instanceof Long l) {
+      return tagged('J', ByteBuffer.allocate(8).putLong(l).array());
     }
     return tagged('O', JavaSerialization.serialize(key, "key"));
   }
@@ -49,18 +48,13 @@ public final class KeyForms {
       return new String(form, StandardCharsets.UTF_8);
     }
     char tag = (char) form[1];
-    switch (tag) {
-      case 'U':
-        return Utf16.decode(form, 2, form.length - 2);
-      case 'I':
-        return ByteBuffer.wrap(form, 2, 4).getInt();
-      case 'J':
-        return ByteBuffer.wrap(form, 2, 8).getLong();
-      case 'O':
-        return JavaSerialization.deserialize(form, 2, form.length - 2, loader);
-      default:
-        throw new IllegalStateException("unknown key form tag '" + tag + "'");
-    }
+    return switch (tag) {
+      case 'U' -> Utf16.decode(form, 2, form.length - 2);
+      case 'I' -> ByteBuffer.wrap(form, 2, 4).getInt();
+      case 'J' -> ByteBuffer.wrap(form, 2, 8).getLong();
+      case 'O' -> JavaSerialization.deserialize(form, 2, form.length - 2, loader);
+      default -> throw new IllegalStateException("unknown key form tag '" + tag + "'");
+    };
   }
 
   private static byte[] tagged(char tag, byte[] payload) {

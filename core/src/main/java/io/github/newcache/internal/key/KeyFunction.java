@@ -57,7 +57,7 @@ public final class KeyFunction {
     }
     for (int i = prefix.length(); i < end; i++) {
       char c = mkey.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
         return false;
       }
     }

@@ -19,6 +19,6 @@ public record Applied<V>(Current<V> before, Decision<V> decision, long expiresAt
   /** True when a live entry was removed (a removal, or a write that expired at once over a live entry). */
   public boolean removedLive() {
     Decision.Kind k = decision.kind();
-    return before.present() && (k == Decision.Kind.REMOVE || k == Decision.Kind.WRITE && !stored());
+    return before.present() && (k == Decision.Kind.REMOVE || (k == Decision.Kind.WRITE && !stored()));
   }
 }

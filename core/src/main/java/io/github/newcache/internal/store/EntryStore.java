@@ -283,27 +283,27 @@ public final class EntryStore<K, V> {
   private boolean apply(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
     String mkey = s.memcachedKey();
     long now = cur.now();
-    switch (d.kind()) {
-      case KEEP:
-        return true;
-      case TOUCH:
+    return switch (d.kind()) {
+      case KEEP -> true;
+      case TOUCH -> {
         if (at != cur.expiresAt() && cur.exists()) {
           byte[] touched = at <= now ? TOMBSTONE : Envelope.withExpiry(cur.raw(), at);
           transport.cas(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched);
         }
-        return true;
-      case REMOVE:
-        return erase(mkey, cur);
-      default: // WRITE
+        yield true;
+      }
+      case REMOVE -> erase(mkey, cur);
+      case WRITE -> {
         if (at <= now) {
-          return erase(mkey, cur);
+          yield erase(mkey, cur);
         }
         byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
         if (!cur.exists()) {
-          return transport.add(mkey, ttl(at, now), stored);
+          yield transport.add(mkey, ttl(at, now), stored);
         }
-        return transport.cas(mkey, cur.cas(), ttl(at, now), stored) == CasOutcome.STORED;
-    }
+        yield transport.cas(mkey, cur.cas(), ttl(at, now), stored) == CasOutcome.STORED;
+      }
+    };
   }
 
   private boolean erase(String mkey, Current<V> cur) {
@@ -359,28 +359,28 @@ public final class EntryStore<K, V> {
   private CompletableFuture<Boolean> applyAsync(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
     String mkey = s.memcachedKey();
     long now = cur.now();
-    switch (d.kind()) {
-      case KEEP:
-        return TRUE;
-      case TOUCH:
+    return switch (d.kind()) {
+      case KEEP -> TRUE;
+      case TOUCH -> {
         if (at != cur.expiresAt() && cur.exists()) {
           byte[] touched = at <= now ? TOMBSTONE : Envelope.withExpiry(cur.raw(), at);
-          return transport.casAsync(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched)
+          yield transport.casAsync(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched)
               .handle((outcome, e) -> true); // best effort, like the blocking form
         }
-        return TRUE;
-      case REMOVE:
-        return eraseAsync(mkey, cur);
-      default: // WRITE
+        yield TRUE;
+      }
+      case REMOVE -> eraseAsync(mkey, cur);
+      case WRITE -> {
         if (at <= now) {
-          return eraseAsync(mkey, cur);
+          yield eraseAsync(mkey, cur);
         }
         byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
         if (!cur.exists()) {
-          return transport.addAsync(mkey, ttl(at, now), stored);
+          yield transport.addAsync(mkey, ttl(at, now), stored);
         }
-        return transport.casAsync(mkey, cur.cas(), ttl(at, now), stored).thenApply(o -> o == CasOutcome.STORED);
-    }
+        yield transport.casAsync(mkey, cur.cas(), ttl(at, now), stored).thenApply(o -> o == CasOutcome.STORED);
+      }
+    };
   }
 
   private CompletableFuture<Boolean> eraseAsync(String mkey, Current<V> cur) {

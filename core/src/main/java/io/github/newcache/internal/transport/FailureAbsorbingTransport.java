@@ -133,11 +133,11 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     return f.exceptionally(
         e -> {
           Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-          if (cause instanceof CacheException) {
-            absorbed((CacheException) cause);
+          if (cause instanceof CacheException failure) {
+            absorbed(failure);
             return fallback;
           }
-          throw e instanceof RuntimeException ? (RuntimeException) e : new java.util.concurrent.CompletionException(cause);
+          throw e instanceof RuntimeException unchecked ? unchecked : new java.util.concurrent.CompletionException(cause);
         });
   }
 

@@ -117,14 +117,11 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   @Override
   public FailureMode getFailureMode() {
-    switch (connection.failureMode()) {
-      case ConnectionSettings.REDISTRIBUTE:
-        return FailureMode.Redistribute;
-      case ConnectionSettings.RETRY:
-        return FailureMode.Retry;
-      default:
-        return FailureMode.Cancel;
-    }
+    return switch (connection.failureMode()) {
+      case ConnectionSettings.REDISTRIBUTE -> FailureMode.Redistribute;
+      case ConnectionSettings.RETRY -> FailureMode.Retry;
+      default -> FailureMode.Cancel;
+    };
   }
 
   @Override

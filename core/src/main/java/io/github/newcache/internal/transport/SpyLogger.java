@@ -48,18 +48,13 @@ public final class SpyLogger extends AbstractLogger {
   }
 
   private static System.Logger.Level map(Level level) {
-    switch (level) {
-      case TRACE:
-        return System.Logger.Level.TRACE;
-      case DEBUG:
-        return System.Logger.Level.DEBUG;
-      case INFO:
-        // spymemcached reports every connect and reconnect at INFO; that is debug detail to us.
-        return System.Logger.Level.DEBUG;
-      case WARN:
-        return System.Logger.Level.WARNING;
-      default:
-        return System.Logger.Level.ERROR;
-    }
+    return switch (level) {
+      case TRACE -> System.Logger.Level.TRACE;
+      case DEBUG -> System.Logger.Level.DEBUG;
+      // spymemcached reports every connect and reconnect at INFO; that is debug detail to us.
+      case INFO -> System.Logger.Level.DEBUG;
+      case WARN -> System.Logger.Level.WARNING;
+      default -> System.Logger.Level.ERROR;
+    };
   }
 }

@@ -143,7 +143,7 @@ public final class SpyTransport implements MemcachedTransport {
       return false;
     }
     for (MemcachedNode node : locator.getAll()) {
-      if (!node.isActive() || sasl && !node.isAuthenticated()) {
+      if (!node.isActive() || (sasl && !node.isAuthenticated())) {
         return false;
       }
     }
@@ -163,8 +163,7 @@ public final class SpyTransport implements MemcachedTransport {
   /** The address of the server that holds {@code key}, as {@code host:port}. */
   public String serverFor(String key) {
     SocketAddress a = serverOf(key);
-    if (a instanceof InetSocketAddress) {
-      InetSocketAddress i = (InetSocketAddress) a;
+    if (a instanceof InetSocketAddress i) {
       return i.getHostString() + ":" + i.getPort();
     }
     return String.valueOf(a);
@@ -242,16 +241,12 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   private static CasOutcome casOutcome(String key, CASResponse r) {
-    switch (r) {
-      case OK:
-        return CasOutcome.STORED;
-      case EXISTS:
-        return CasOutcome.CHANGED;
-      case NOT_FOUND:
-        return CasOutcome.GONE;
-      default:
-        throw new CacheException("memcached answered " + r + " to cas on " + key);
-    }
+    return switch (r) {
+      case OK -> CasOutcome.STORED;
+      case EXISTS -> CasOutcome.CHANGED;
+      case NOT_FOUND -> CasOutcome.GONE;
+      default -> throw new CacheException("memcached answered " + r + " to cas on " + key);
+    };
   }
 
   @Override
@@ -296,12 +291,18 @@ public final class SpyTransport implements MemcachedTransport {
 
   // ---------------------------------------------------------------- non-blocking
 
+  // Error Prone's FutureReturnValueIgnored is suppressed on the operations below: the value they
+  // drop is what spymemcached's addListener returns, the operation's own future again (for
+  // chaining), which listen() already holds and settles.
+
+  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<byte[]> getAsync(String key) {
     return listen("get", key, () -> client.asyncGet(key, transcoder),
         (f, done) -> f.addListener((GetCompletionListener) x -> done.run()));
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<Item> getsAsync(String key) {
     return this.<CASValue<byte[]>, OperationFuture<CASValue<byte[]>>>listen(
@@ -310,6 +311,7 @@ public final class SpyTransport implements MemcachedTransport {
         .thenApply(v -> v == null ? null : new Item(v.getValue(), v.getCas()));
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<Map<String, byte[]>> getAllAsync(Collection<String> keys) {
     if (keys.isEmpty()) {
@@ -320,6 +322,7 @@ public final class SpyTransport implements MemcachedTransport {
         (f, done) -> f.addListener((BulkGetCompletionListener) x -> done.run()));
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<Void> setAsync(String key, int ttl, byte[] value) {
     return this.<Boolean, OperationFuture<Boolean>>listen("set", key, () -> client.set(key, ttl, value, transcoder),
@@ -332,12 +335,14 @@ public final class SpyTransport implements MemcachedTransport {
         });
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<Boolean> addAsync(String key, int ttl, byte[] value) {
     return listen("add", key, () -> client.add(key, ttl, value, transcoder),
         (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()));
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
     return this.<CASResponse, OperationFuture<CASResponse>>listen(
@@ -346,6 +351,7 @@ public final class SpyTransport implements MemcachedTransport {
         .thenApply(r -> casOutcome(key, r));
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<Boolean> deleteAsync(String key) {
     return listen("delete", key, () -> client.delete(key),
@@ -365,7 +371,7 @@ public final class SpyTransport implements MemcachedTransport {
     F f;
     try {
       b = breakers.admit(key, op);
-      f = enqueue(op, key, issue::get);
+      f = enqueue(op, key, issue);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
