@@ -1,9 +1,14 @@
 package io.github.newcache.fault;
 
+import io.github.newcache.AsyncCache;
+import io.github.newcache.NewcacheCache;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -14,7 +19,8 @@ import javax.cache.configuration.MutableConfiguration;
 
 /**
  * The client of {@link ClientPauseTest}, in its own JVM so the test can freeze it: 8 threads of
- * gets and puts on 480 keys for the given time, then {@code RESULT ok=<n> errors=<n> first=<error>}.
+ * gets and puts on 480 keys for the given time, half of them through the non-blocking view, then
+ * {@code RESULT ok=<n> errors=<n> first=<error>}.
  */
 public final class PauseChild {
 
@@ -35,20 +41,28 @@ public final class PauseChild {
     long end = System.nanoTime() + millis * 1_000_000L;
     System.out.println("READY");
     List<Thread> threads = new ArrayList<>();
+    AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
     for (int t = 0; t < 8; t++) {
+      boolean nonBlocking = t % 2 == 1;
       Thread th = new Thread(() -> {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         while (System.nanoTime() < end) {
           String key = keys.get(r.nextInt(keys.size()));
           long start = System.nanoTime();
           try {
-            if (r.nextInt(4) == 0) {
+            if (nonBlocking) {
+              if (r.nextInt(4) == 0) {
+                async.put(key, Long.toString(start)).get(30, TimeUnit.SECONDS);
+              } else {
+                async.get(key).get(30, TimeUnit.SECONDS);
+              }
+            } else if (r.nextInt(4) == 0) {
               c.put(key, Long.toString(start));
             } else {
               c.get(key);
             }
             ok.increment();
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | InterruptedException | ExecutionException | TimeoutException e) {
             errors.increment();
             first.compareAndSet("none", e.toString());
           }

@@ -82,6 +82,13 @@ class ServerRefusesItemTest {
         }
         c.put("after", small);
         assertArrayEquals(small, c.get("after"));
+        // the non-blocking view refuses the same way
+        io.github.newcache.AsyncCache<String, byte[]> async = c.unwrap(io.github.newcache.NewcacheCache.class).async();
+        for (java.util.concurrent.CompletableFuture<?> f : List.of(async.put("big5", big), async.putIfAbsent("big6", big))) {
+          java.util.concurrent.ExecutionException e =
+              assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(1, java.util.concurrent.TimeUnit.SECONDS));
+          assertTrue(e.getCause().getMessage().contains(Integer.toString(LIMIT)), e.getCause().getMessage());
+        }
       } finally {
         m.close();
       }
