@@ -4,12 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.AsyncCache;
+import io.github.newcache.NewcacheCache;
 import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.Protocol;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import javax.cache.Cache;
 import javax.cache.CacheException;
@@ -38,12 +44,30 @@ class BreakerRecoveryTest {
         "putAll", c -> c.putAll(Map.of("a", "1", "b", "2", "c", "3")),
         "getAll of one key", c -> c.getAll(Set.of("a")),
         "removeAll of keys", c -> c.removeAll(Set.of("a", "b", "c")),
-        "removeAll()", Cache::removeAll);
+        "removeAll()", Cache::removeAll,
+        "non-blocking getAll of one key", c -> join(async(c).getAll(Set.of("a"))),
+        "non-blocking put", c -> join(async(c).put("a", "1")));
     List<Arguments> out = new java.util.ArrayList<>();
     for (Protocol p : Protocol.values()) {
       probes.forEach((name, probe) -> out.add(Arguments.of(p, name, probe)));
     }
     return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static AsyncCache<String, String> async(Cache<String, String> c) {
+    return c.unwrap(NewcacheCache.class).async();
+  }
+
+  /** The future's value, or its failure as thrown by the blocking form. */
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw (RuntimeException) e.getCause();
+    } catch (InterruptedException | TimeoutException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @ParameterizedTest(name = "{0}: {1}")

@@ -72,7 +72,9 @@ final class AsyncFlights implements AutoCloseable {
       if (value != null) {
         flights.checkSize(op.name(), op.key(), value);
       }
-      flights.admit(op.key(), op.name());
+      if (op.admitted() == null) { // a batch admitted its servers already
+        flights.admit(op.key(), op.name());
+      }
       f = flights.enqueue(op.name(), op.key(), issue::get);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
