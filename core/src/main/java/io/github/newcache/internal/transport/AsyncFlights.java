@@ -4,11 +4,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import javax.cache.CacheException;
 
 /**
  * The non-blocking form of an operation's life ({@link Flights}): no thread waits while it is in
@@ -97,13 +100,29 @@ final class AsyncFlights implements AutoCloseable {
         }
       }
     };
-    var timeout = timeouts.schedule(deadline, timeoutNanos, TimeUnit.NANOSECONDS);
-    OperationWait.onComplete(f, () -> callbacks.execute(() -> {
-      if (settled.compareAndSet(false, true)) {
-        timeout.cancel(false);
-        settle(result, f, op, true, reading);
+    ScheduledFuture<?> timeout;
+    try {
+      timeout = timeouts.schedule(deadline, timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closed) {
+      f.cancel(false);
+      return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
+    }
+    OperationWait.onComplete(f, () -> {
+      try {
+        callbacks.execute(() -> {
+          if (settled.compareAndSet(false, true)) {
+            timeout.cancel(false);
+            settle(result, f, op, true, reading);
+          }
+        });
+      } catch (RejectedExecutionException closed) {
+        // the manager closed with the operation in flight: say so rather than never completing
+        if (settled.compareAndSet(false, true)) {
+          result.completeExceptionally(new CacheException(
+              "memcached " + op.name() + " of " + op.what() + " was in flight when the cache manager closed"));
+        }
       }
-    }));
+    });
     return result;
   }
 

@@ -47,7 +47,11 @@ public final class SpyTransport implements MemcachedTransport {
 
   /** How long close() lets pending writes drain before it drops the connections. */
   private static final long CLOSE_DRAIN_MILLIS = 250;
-  /** How long start waits for the connections of the servers that answered the check. */
+  /**
+   * How long start waits at least for the connections of the servers that answered the check (at
+   * most opTimeout when that is longer: they answered a moment ago, so only a very busy host makes
+   * their connections slow, and failing the first operations then would help no one).
+   */
   private static final long CONNECT_WAIT_MILLIS = 1000;
 
   private final MemcachedClient client;
@@ -104,7 +108,7 @@ public final class SpyTransport implements MemcachedTransport {
       async.close();
       throw new CacheException("cannot connect to memcached " + servers + ": " + e, e);
     }
-    awaitConnections(reachable);
+    awaitConnections(reachable, Math.max(CONNECT_WAIT_MILLIS, timeoutMillis));
   }
 
   /**
@@ -122,13 +126,13 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   /**
-   * Waits (at most {@link #CONNECT_WAIT_MILLIS}) until the servers that answered the start check
-   * are connected. In fail-fast mode spymemcached cancels operations for a server whose connection
-   * is not up yet, so without this the first operations after start would fail although the
-   * servers are fine. Servers that did not answer are not waited for.
+   * Waits (at most {@code millis}) until the servers that answered the start check are connected.
+   * In fail-fast mode spymemcached cancels operations for a server whose connection is not up yet,
+   * so without this the first operations after start would fail although the servers are fine.
+   * Servers that did not answer are not waited for: a server down at start costs nothing here.
    */
-  private void awaitConnections(List<InetSocketAddress> reachable) {
-    long deadline = System.nanoTime() + CONNECT_WAIT_MILLIS * 1_000_000L;
+  private void awaitConnections(List<InetSocketAddress> reachable, long millis) {
+    long deadline = System.nanoTime() + millis * 1_000_000L;
     while (!ready(reachable) && System.nanoTime() < deadline) {
       try {
         Thread.sleep(2);
