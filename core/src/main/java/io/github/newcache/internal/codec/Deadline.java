@@ -40,7 +40,7 @@ final class Deadline implements ObjectInputFilter {
 
   @Override
   public Status checkInput(FilterInfo info) {
-    if (expired || System.nanoTime() - started > CHEAP_MILLIS * 1_000_000L && overCpu()) {
+    if (expired || (System.nanoTime() - started > CHEAP_MILLIS * 1_000_000L && overCpu())) {
       expired = true;
       return Status.REJECTED;
     }

@@ -15,29 +15,29 @@ package io.github.newcache.internal.codec;
  *
  * @param maxWork graph steps a stream may cost (see {@link StreamShape})
  */
-public record DecodingLimits(long maxWork) {
+record DecodingLimits(long maxWork) {
 
   /** Graph steps allowed for any stream: about 40 ms of hashing nested sets. */
-  public static final long MIN_WORK = 1_000_000;
+  static final long MIN_WORK = 1_000_000;
   /** CPU time any stream may take. */
   static final long BASE_MILLIS = 50;
   /** Stream bytes per further millisecond of CPU time. */
   static final long BYTES_PER_MILLI = 2048;
 
   /** The limits when no cache is involved (a plain class loader). */
-  public static final DecodingLimits DEFAULT = forItemSize(1 << 20);
+  static final DecodingLimits DEFAULT = forItemSize(1 << 20);
 
   /**
    * The limits for items of at most {@code maxBytes}: one graph step per byte an item may hold, and
    * at least {@link #MIN_WORK}. Only sharing makes the work of a graph exceed its object count
    * times its depth, so honest values that fit are not refused.
    */
-  public static DecodingLimits forItemSize(long maxBytes) {
+  static DecodingLimits forItemSize(long maxBytes) {
     return new DecodingLimits(Math.max(MIN_WORK, maxBytes));
   }
 
   /** CPU milliseconds reading a stream of {@code length} bytes may take: 50 ms plus 1 ms per 2 KB. */
-  public long maxMillis(int length) {
+  long maxMillis(int length) {
     return BASE_MILLIS + length / BYTES_PER_MILLI;
   }
 }

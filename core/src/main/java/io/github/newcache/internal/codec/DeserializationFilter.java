@@ -113,9 +113,7 @@ public final class DeserializationFilter {
 
   /** The decoding limits that go with {@code filter}: sized for its item size when it is ours. */
   static DecodingLimits limitsOf(ObjectInputFilter filter) {
-    return filter instanceof Filter
-        ? DecodingLimits.forItemSize(((Filter) filter).maxBytes)
-        : DecodingLimits.DEFAULT;
+    return filter instanceof Filter f ? DecodingLimits.forItemSize(f.maxBytes) : DecodingLimits.DEFAULT;
   }
 
   /** One cache's filter: its allow-list and the limits for its item size. */

@@ -28,7 +28,7 @@ public final class FilteringClassLoader extends ClassLoader {
   }
 
   /** How much work decoding one stream with this loader may take. */
-  public DecodingLimits limits() {
+  DecodingLimits limits() {
     return limits;
   }
 }

@@ -53,9 +53,7 @@ public final class JavaSerialization {
    */
   public static Object deserialize(byte[] data, int offset, int length, ClassLoader loader) {
     DecodingLimits limits =
-        loader instanceof FilteringClassLoader
-            ? ((FilteringClassLoader) loader).limits()
-            : DecodingLimits.DEFAULT;
+        loader instanceof FilteringClassLoader filtering ? filtering.limits() : DecodingLimits.DEFAULT;
     StreamShape.check(data, offset, length, limits.maxWork());
     LoaderObjectInputStream stream = null;
     try (LoaderObjectInputStream in =

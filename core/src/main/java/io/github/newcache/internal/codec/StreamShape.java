@@ -90,7 +90,21 @@ final class StreamShape {
    * A class descriptor: what an instance's data looks like, and whether the class may hash what
    * its custom data holds.
    */
-  private record Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes) {}
+  private static final class Desc {
+    final int flags;
+    final byte[] fieldTypes;
+    final Desc parent;
+    final char arrayElement;
+    final boolean hashes;
+
+    Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes) {
+      this.flags = flags;
+      this.fieldTypes = fieldTypes;
+      this.parent = parent;
+      this.arrayElement = arrayElement;
+      this.hashes = hashes;
+    }
+  }
 
   private final byte[] b;
   private final int end;
@@ -143,38 +157,38 @@ final class StreamShape {
   }
 
   private long element(byte tc) {
-    switch (tc) {
-      case TC_NULL:
-        return 0;
-      case TC_REFERENCE:
-        return reference();
-      case TC_STRING:
+    return switch (tc) {
+      case TC_NULL -> 0;
+      case TC_REFERENCE -> reference();
+      case TC_STRING -> {
         skip(u2());
-        return leaf();
-      case TC_LONGSTRING:
-        skip(length(s8()));
-        return leaf();
-      case TC_CLASS:
-        desc();
-        return leaf();
-      case TC_CLASSDESC:
-      case TC_PROXYCLASSDESC:
-        descriptor(tc);
-        return 1;
-      case TC_ENUM: {
-        desc();
-        int h = newHandle(null, OPEN);
-        object(); // the constant's name
-        sizes[h] = 1;
-        return 1;
+        yield leaf();
       }
-      case TC_ARRAY:
-        return array();
-      case TC_OBJECT:
-        return instance();
-      default:
-        throw refuse("stream element 0x" + Integer.toHexString(tc & 0xff) + " where an object belongs");
-    }
+      case TC_LONGSTRING -> {
+        skip(length(s8()));
+        yield leaf();
+      }
+      case TC_CLASS -> {
+        desc();
+        yield leaf();
+      }
+      case TC_CLASSDESC, TC_PROXYCLASSDESC -> {
+        descriptor(tc);
+        yield 1;
+      }
+      case TC_ENUM -> enumConstant();
+      case TC_ARRAY -> array();
+      case TC_OBJECT -> instance();
+      default -> throw refuse("stream element 0x" + Integer.toHexString(tc & 0xff) + " where an object belongs");
+    };
+  }
+
+  private long enumConstant() {
+    desc();
+    int h = newHandle(null, OPEN);
+    object(); // the constant's name
+    sizes[h] = 1;
+    return 1;
   }
 
   private long reference() {
@@ -290,54 +304,59 @@ final class StreamShape {
   }
 
   private Desc descriptor(byte tc) {
-    switch (tc) {
-      case TC_NULL:
-        return null;
-      case TC_REFERENCE: {
-        int h = s4() - BASE_HANDLE;
-        if (h < 0 || h >= handles || !(descs[h] instanceof Desc)) {
-          throw refuse("a reference to a class descriptor that does not exist");
-        }
-        return (Desc) descs[h];
-      }
-      case TC_CLASSDESC: {
-        int nameLength = u2();
-        int nameAt = pos;
-        char arrayElement = nameLength > 1 && peek() == '[' ? (char) b[pos + 1] : 0;
-        skip(nameLength + 8L); // name and serialVersionUID
-        boolean hashes = !NOT_HASHING.contains(new String(b, nameAt, nameLength, StandardCharsets.UTF_8));
-        int h = newHandle(null, 1);
-        int flags = u1();
-        int count = u2();
-        byte[] types = new byte[count];
-        for (int i = 0; i < count; i++) {
-          types[i] = u1();
-          skip(u2()); // field name
-          if (types[i] == '[' || types[i] == 'L') {
-            object(); // the field's type name, a string
-          } else if (primitiveWidth((char) types[i]) == 0) {
-            throw refuse("a field of unknown type code " + (types[i] & 0xff));
-          }
-        }
-        annotation(false);
-        Desc d = new Desc(flags, types, desc(), arrayElement, hashes);
-        descs[h] = d;
-        return d;
-      }
-      case TC_PROXYCLASSDESC: {
-        int h = newHandle(null, 1);
-        int interfaces = s4();
-        for (int i = 0; i < interfaces; i++) {
-          skip(u2());
-        }
-        annotation(false);
-        Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true);
-        descs[h] = d;
-        return d;
-      }
-      default:
-        throw refuse("stream element 0x" + Integer.toHexString(tc & 0xff) + " where a class descriptor belongs");
+    return switch (tc) {
+      case TC_NULL -> null;
+      case TC_REFERENCE -> referencedDesc();
+      case TC_CLASSDESC -> classDesc();
+      case TC_PROXYCLASSDESC -> proxyDesc();
+      default -> throw refuse(
+          "stream element 0x" + Integer.toHexString(tc & 0xff) + " where a class descriptor belongs");
+    };
+  }
+
+  private Desc referencedDesc() {
+    int h = s4() - BASE_HANDLE;
+    if (h < 0 || h >= handles || !(descs[h] instanceof Desc d)) {
+      throw refuse("a reference to a class descriptor that does not exist");
     }
+    return d;
+  }
+
+  private Desc classDesc() {
+    int nameLength = u2();
+    int nameAt = pos;
+    char arrayElement = nameLength > 1 && peek() == '[' ? (char) b[pos + 1] : 0;
+    skip(nameLength + 8L); // name and serialVersionUID
+    boolean hashes = !NOT_HASHING.contains(new String(b, nameAt, nameLength, StandardCharsets.UTF_8));
+    int h = newHandle(null, 1);
+    int flags = u1();
+    int count = u2();
+    byte[] types = new byte[count];
+    for (int i = 0; i < count; i++) {
+      types[i] = u1();
+      skip(u2()); // field name
+      if (types[i] == '[' || types[i] == 'L') {
+        object(); // the field's type name, a string
+      } else if (primitiveWidth((char) types[i]) == 0) {
+        throw refuse("a field of unknown type code " + (types[i] & 0xff));
+      }
+    }
+    annotation(false);
+    Desc d = new Desc(flags, types, desc(), arrayElement, hashes);
+    descs[h] = d;
+    return d;
+  }
+
+  private Desc proxyDesc() {
+    int h = newHandle(null, 1);
+    int interfaces = s4();
+    for (int i = 0; i < interfaces; i++) {
+      skip(u2());
+    }
+    annotation(false);
+    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true);
+    descs[h] = d;
+    return d;
   }
 
   private Desc[] chain(Desc d) {
@@ -376,22 +395,13 @@ final class StreamShape {
   }
 
   private static int primitiveWidth(char type) {
-    switch (type) {
-      case 'B':
-      case 'Z':
-        return 1;
-      case 'C':
-      case 'S':
-        return 2;
-      case 'I':
-      case 'F':
-        return 4;
-      case 'J':
-      case 'D':
-        return 8;
-      default:
-        return 0;
-    }
+    return switch (type) {
+      case 'B', 'Z' -> 1;
+      case 'C', 'S' -> 2;
+      case 'I', 'F' -> 4;
+      case 'J', 'D' -> 8;
+      default -> 0;
+    };
   }
 
   /** Saturating addition, so a huge graph cannot wrap around to a small number. */

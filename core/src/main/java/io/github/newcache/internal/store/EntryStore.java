@@ -239,7 +239,7 @@ public final class EntryStore<K, V> {
       failures.rejected("cannot decode a stored value: " + e);
       return null;
     }
-    if (value == null || valueType != Object.class && !valueType.isInstance(value)) {
+    if (value == null || (valueType != Object.class && !valueType.isInstance(value))) {
       failures.rejected(
           "a stored value of type " + (value == null ? "null" : value.getClass().getName())
               + " in cache " + cacheName + " of value type " + valueType.getName() + ": a foreign item");

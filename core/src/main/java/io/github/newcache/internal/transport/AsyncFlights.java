@@ -94,7 +94,7 @@ final class AsyncFlights implements AutoCloseable {
         long now = System.nanoTime();
         long extended = start + timeoutNanos + pauses.longestSince(start, now);
         if (now - extended < 0) {
-          timeouts.schedule(this, extended - now, TimeUnit.NANOSECONDS); // the client was paused
+          reschedule(this, extended - now); // the client was paused
         } else if (settled.compareAndSet(false, true)) {
           settle(result, f, op, false, reading);
         }
@@ -124,6 +124,19 @@ final class AsyncFlights implements AutoCloseable {
       }
     });
     return result;
+  }
+
+  /**
+   * Runs {@code deadline} again after {@code nanos}. Its handle is not kept: the deadline checks
+   * whether the operation settled meanwhile, and close() drops whatever is still scheduled.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored")
+  private void reschedule(Runnable deadline, long nanos) {
+    try {
+      timeouts.schedule(deadline, nanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closed) {
+      // the manager closed meanwhile
+    }
   }
 
   private <T, R> void settle(

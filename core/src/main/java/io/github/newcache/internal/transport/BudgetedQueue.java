@@ -52,13 +52,17 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
   /** The bytes {@code op} holds while in this queue. */
   long weight(Operation op) {
     long w = OVERHEAD;
-    if (op instanceof KeyedOperation) {
-      for (String k : ((KeyedOperation) op).getKeys()) {
+    if (op instanceof KeyedOperation keyed) {
+      for (String k : keyed.getKeys()) {
         w += k.length();
       }
     }
-    byte[] data = op instanceof StoreOperation ? ((StoreOperation) op).getData()
-        : op instanceof CASOperation ? ((CASOperation) op).getData() : null;
+    byte[] data = null;
+    if (op instanceof StoreOperation store) {
+      data = store.getData();
+    } else if (op instanceof CASOperation cas) {
+      data = cas.getData();
+    }
     if (data != null) {
       w += copied ? 2L * data.length : data.length;
     }

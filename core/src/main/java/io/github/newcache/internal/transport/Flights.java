@@ -164,8 +164,8 @@ final class Flights {
       throw new CacheException("interrupted during memcached " + op.name + " of " + op.what, e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof CheckedOperationTimeoutException) {
-        throw timedOut(f, (CheckedOperationTimeoutException) cause, op);
+      if (cause instanceof CheckedOperationTimeoutException timeout) {
+        throw timedOut(f, timeout, op);
       }
       if (cause instanceof CancellationException) {
         throw notConnected(op, cause);
@@ -198,16 +198,12 @@ final class Flights {
 
   /** memcached's answer to a cas, or the error when it answered something else. */
   CasOutcome casOutcome(Future<?> f, Op op, CASResponse r) {
-    switch (r == null ? CASResponse.OBSERVE_ERROR_IN_ARGS : r) {
-      case OK:
-        return CasOutcome.STORED;
-      case EXISTS:
-        return CasOutcome.CHANGED;
-      case NOT_FOUND:
-        return CasOutcome.GONE;
-      default:
-        throw notStored(f, op);
-    }
+    return switch (r == null ? CASResponse.OBSERVE_ERROR_IN_ARGS : r) {
+      case OK -> CasOutcome.STORED;
+      case EXISTS -> CasOutcome.CHANGED;
+      case NOT_FOUND -> CasOutcome.GONE;
+      default -> throw notStored(f, op);
+    };
   }
 
   private void answered(Op op) {
@@ -228,8 +224,8 @@ final class Flights {
   private CacheException timedOut(Future<?> f, TimeoutException e, Op op) {
     f.cancel(false);
     Set<SocketAddress> late = new LinkedHashSet<>();
-    if (e instanceof CheckedOperationTimeoutException) {
-      for (Operation o : ((CheckedOperationTimeoutException) e).getOperations()) {
+    if (e instanceof CheckedOperationTimeoutException timeout) {
+      for (Operation o : timeout.getOperations()) {
         if (o != null && o.getHandlingNode() != null) {
           late.add(o.getHandlingNode().getSocketAddress());
         }

@@ -107,8 +107,7 @@ final class NodeBreakers {
   }
 
   static String name(SocketAddress a) {
-    if (a instanceof InetSocketAddress) {
-      InetSocketAddress i = (InetSocketAddress) a;
+    if (a instanceof InetSocketAddress i) {
       return i.getHostString() + ":" + i.getPort();
     }
     return String.valueOf(a);

@@ -61,13 +61,14 @@ final class OperationWait {
    * Runs {@code action} when the operation completes (on spymemcached's IO thread: it must be quick
    * and never block).
    */
+  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future, for chaining
   static void onComplete(Future<?> future, Runnable action) {
-    if (future instanceof OperationFuture) {
-      ((OperationFuture<?>) future).addListener(f -> action.run());
-    } else if (future instanceof GetFuture) {
-      ((GetFuture<?>) future).addListener(f -> action.run());
-    } else if (future instanceof BulkGetFuture) {
-      ((BulkGetFuture<?>) future).addListener(f -> action.run());
+    if (future instanceof OperationFuture<?> op) {
+      op.addListener(f -> action.run());
+    } else if (future instanceof GetFuture<?> get) {
+      get.addListener(f -> action.run());
+    } else if (future instanceof BulkGetFuture<?> bulk) {
+      bulk.addListener(f -> action.run());
     } else {
       throw new IllegalArgumentException("cannot listen to " + future.getClass().getName());
     }

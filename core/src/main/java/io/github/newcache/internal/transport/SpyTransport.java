@@ -59,7 +59,6 @@ public final class SpyTransport implements MemcachedTransport {
   private final TransportSettings settings;
   private final BytesTranscoder transcoder;
   private final List<InetSocketAddress> servers;
-  private final List<String> unreachableAtStart = new ArrayList<>();
   private final KeyLister lister;
   private final NodeBreakers breakers;
   private final ItemLimits limits = new ItemLimits();
@@ -84,9 +83,7 @@ public final class SpyTransport implements MemcachedTransport {
     for (ServerCheck.Result r : StartupChecks.run(servers, settings)) {
       limits.learned(r.server(), r.itemSizeMax());
       if (r.reachable()) {
-        reachable.add(r.server());
-      } else {
-        unreachableAtStart.add(NodeBreakers.name(r.server()));
+        reachable.add(r.server()); // the others were logged by name
       }
     }
     this.breakers =
@@ -151,7 +148,7 @@ public final class SpyTransport implements MemcachedTransport {
     }
     for (MemcachedNode node : locator.getAll()) {
       boolean waitFor = reachable.contains(node.getSocketAddress());
-      if (waitFor && (!node.isActive() || sasl && !node.isAuthenticated())) {
+      if (waitFor && (!node.isActive() || (sasl && !node.isAuthenticated()))) {
         return false;
       }
     }
@@ -176,11 +173,6 @@ public final class SpyTransport implements MemcachedTransport {
       out.add(NodeBreakers.name(a));
     }
     return out;
-  }
-
-  /** Servers that did not answer when this transport started, as {@code host:port}. */
-  public List<String> unreachableAtStart() {
-    return List.copyOf(unreachableAtStart);
   }
 
   // ---------------------------------------------------------------- commands
@@ -386,7 +378,7 @@ public final class SpyTransport implements MemcachedTransport {
   private final class Reconnects implements ConnectionObserver {
     @Override
     public void connectionEstablished(SocketAddress sa, int reconnectCount) {
-      if (closed || !(sa instanceof InetSocketAddress)) {
+      if (closed || !(sa instanceof InetSocketAddress server)) {
         return;
       }
       if (reconnectCount > 0) {
@@ -397,7 +389,7 @@ public final class SpyTransport implements MemcachedTransport {
       Thread t = new Thread(() -> {
         try {
           ServerCheck.Result r = ServerCheck.check(
-              (InetSocketAddress) sa, settings.binary(), settings.username(), settings.password());
+              server, settings.binary(), settings.username(), settings.password());
           if (r.reachable()) {
             limits.learned(sa, r.itemSizeMax());
           }
