@@ -67,27 +67,50 @@ public class DefaultValueCodec implements ValueCodec {
     return out;
   }
 
+  /**
+   * The value stored by {@link #encode}. Bytes this codec did not write (an unknown tag, a fixed-size
+   * form of the wrong length, a broken or refused serialization stream) throw an exception naming
+   * the problem; the cache reads such an item as a miss and counts it.
+   *
+   * @param data the stored bytes
+   * @param offset where this codec's encoding starts
+   * @param length the encoding's length
+   * @param loader the class loader for any classes the value needs
+   * @return the value
+   * @throws CacheException if the bytes are not a value this codec wrote
+   */
   @Override
   public Object decode(byte[] data, int offset, int length, ClassLoader loader) {
     if (length < 1) {
-      throw new CacheException("empty stored value");
+      throw new CacheException("an empty stored value");
     }
-    ByteBuffer b = ByteBuffer.wrap(data, offset + 1, length - 1);
-    return switch ((char) data[offset]) {
-      case 'S' -> new String(data, offset + 1, length - 1, StandardCharsets.UTF_8);
-      case 'U' -> Utf16.decode(data, offset + 1, length - 1);
-      case 'B' -> Arrays.copyOfRange(data, offset + 1, offset + length);
-      case 'I' -> b.getInt();
-      case 'J' -> b.getLong();
-      case 'D' -> b.getDouble();
-      case 'F' -> b.getFloat();
-      case 'Z' -> b.get() != 0;
-      case 'H' -> b.getShort();
-      case 'Y' -> b.get();
-      case 'C' -> b.getChar();
-      case 'O' -> JavaSerialization.deserialize(data, offset + 1, length - 1, loader);
-      default -> throw new CacheException("unknown stored value tag " + (data[offset] & 0xff));
+    char tag = (char) data[offset];
+    int n = length - 1;
+    int at = offset + 1;
+    return switch (tag) {
+      case 'S' -> new String(data, at, n, StandardCharsets.UTF_8);
+      case 'U' -> Utf16.decode(data, at, fixed(tag, n, n - n % 2));
+      case 'B' -> Arrays.copyOfRange(data, at, at + n);
+      case 'I' -> ByteBuffer.wrap(data, at, fixed(tag, n, 4)).getInt();
+      case 'J' -> ByteBuffer.wrap(data, at, fixed(tag, n, 8)).getLong();
+      case 'D' -> ByteBuffer.wrap(data, at, fixed(tag, n, 8)).getDouble();
+      case 'F' -> ByteBuffer.wrap(data, at, fixed(tag, n, 4)).getFloat();
+      case 'Z' -> data[at + fixed(tag, n, 1) - 1] != 0;
+      case 'H' -> ByteBuffer.wrap(data, at, fixed(tag, n, 2)).getShort();
+      case 'Y' -> data[at + fixed(tag, n, 1) - 1];
+      case 'C' -> ByteBuffer.wrap(data, at, fixed(tag, n, 2)).getChar();
+      case 'O' -> JavaSerialization.deserialize(data, at, n, loader);
+      default -> throw new CacheException("an unknown stored value tag " + (data[offset] & 0xff));
     };
+  }
+
+  /** {@code expected}, after checking that the form of {@code tag} holds exactly that many bytes. */
+  private static int fixed(char tag, int actual, int expected) {
+    if (actual != expected) {
+      throw new CacheException(
+          "a stored value of tag " + tag + " with " + actual + " bytes where " + expected + " belong");
+    }
+    return expected;
   }
 
   private static boolean roundTrips(String s, byte[] utf8) {

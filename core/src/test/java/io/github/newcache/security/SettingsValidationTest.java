@@ -34,17 +34,19 @@ class SettingsValidationTest {
     assertEquals(3, s.servers().size());
     assertEquals(ConnectionSettings.defaults(), s.connection());
     assertEquals("cancel", s.connection().failureMode());
-    assertEquals(1, s.connection().stallTimeouts());
+    assertEquals(3, s.connection().stallTimeouts());
+    assertEquals(1000, s.connection().stallWindowMillis());
+    assertEquals(16 << 20, s.connection().opQueueBytes());
     assertEquals(List.of(), s.security().deserializationAllow());
   }
 
   @Test
   void uriParameters() {
     ManagerSettings s =
-        parse("memcached://h:1/?failureMode=redistribute&maxReconnectDelay=5&stallTimeouts=3"
-            + "&stallCooldown=250&opQueueSize=1000&opQueueWait=20&deserializationAllow=com.example.**,org.foo.Bar"
-            + "&binary=true");
-    assertEquals(new ConnectionSettings("redistribute", 5, 3, 250, 1000, 20), s.connection());
+        parse("memcached://h:1/?failureMode=redistribute&maxReconnectDelay=5&stallTimeouts=3&stallWindow=400"
+            + "&stallCooldown=250&opQueueSize=1000&opQueueWait=20&opQueueBytes=1000000"
+            + "&deserializationAllow=com.example.**,org.foo.Bar&binary=true");
+    assertEquals(new ConnectionSettings("redistribute", 5, 3, 400, 250, 1000, 20, 1_000_000), s.connection());
     assertEquals(List.of("com.example.**", "org.foo.Bar"), s.security().deserializationAllow());
   }
 
@@ -55,6 +57,8 @@ class SettingsValidationTest {
     assertTrue(error("memcached://h:1/?stallTimeouts=-1").contains("stallTimeouts must be a whole number"));
     assertTrue(error("memcached://h:1/?opQueueSize=1").contains("opQueueSize must be a whole number from 16"));
     assertTrue(error("memcached://h:1/?opQueueWait=x").contains("opQueueWait must be"));
+    assertTrue(error("memcached://h:1/?opQueueBytes=1024").contains("opQueueBytes must be a whole number from 65536"));
+    assertTrue(error("memcached://h:1/?stallWindow=-5").contains("stallWindow must be a whole number"));
     assertTrue(error("memcached://h:1/?maxReconnectDelay=0").contains("maxReconnectDelay must be"));
     assertTrue(error("memcached://h:1/?deserializationAllow=a;b").contains("deserializationAllow entry is not a class name"));
     assertFalse(error("memcached://h:1/?deserializationAllow=a;b").contains("a;b"));

@@ -19,8 +19,10 @@ import java.util.Set;
  * date types); the cache entry types of Spring's cache abstraction and of Hibernate's second-level
  * cache; and the patterns of the {@code deserializationAllow} setting. Every other class is
  * rejected before it is instantiated, so its {@code readObject} never runs. Limits bound depth,
- * references, array lengths and stream bytes. The filter is merged with a JVM-wide {@code
- * jdk.serialFilter} when one is set (see {@link JavaSerialization}): either can reject.
+ * references, array lengths and stream bytes; they do not bound the work of building a graph
+ * whose objects are shared many times over, which {@link DecodingLimits} does. The filter is merged
+ * with a JVM-wide {@code jdk.serialFilter} when one is set (see {@link JavaSerialization}): either
+ * can reject.
  */
 public final class DeserializationFilter {
 
@@ -106,25 +108,44 @@ public final class DeserializationFilter {
                 || prefixes.stream().anyMatch(name::startsWith);
           }
         };
-    return info -> {
+    return new Filter(allowed, maxBytes);
+  }
+
+  /** The decoding limits that go with {@code filter}: sized for its item size when it is ours. */
+  static DecodingLimits limitsOf(ObjectInputFilter filter) {
+    return filter instanceof Filter f ? DecodingLimits.forItemSize(f.maxBytes) : DecodingLimits.DEFAULT;
+  }
+
+  /** One cache's filter: its allow-list and the limits for its item size. */
+  private static final class Filter implements ObjectInputFilter {
+    private final ClassValue<Boolean> allowed;
+    private final long maxBytes;
+
+    Filter(ClassValue<Boolean> allowed, long maxBytes) {
+      this.allowed = allowed;
+      this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public Status checkInput(FilterInfo info) {
       if (info.depth() > MAX_DEPTH
           || info.references() > MAX_REFERENCES
           || info.streamBytes() > maxBytes
           || info.arrayLength() > maxBytes) {
-        return ObjectInputFilter.Status.REJECTED;
+        return Status.REJECTED;
       }
       Class<?> c = info.serialClass();
       if (c == null) {
-        return ObjectInputFilter.Status.UNDECIDED;
+        return Status.UNDECIDED;
       }
       while (c.isArray()) {
         c = c.getComponentType();
       }
       if (c.isPrimitive()) {
-        return ObjectInputFilter.Status.UNDECIDED;
+        return Status.UNDECIDED;
       }
-      return allowed.get(c) ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
-    };
+      return allowed.get(c) ? Status.ALLOWED : Status.REJECTED;
+    }
   }
 
   /** Adds {@code type}, its superclasses and its serializable fields' declared types. */

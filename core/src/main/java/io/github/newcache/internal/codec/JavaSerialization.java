@@ -10,14 +10,14 @@ import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
-import javax.cache.CacheException;
 
 /**
  * Java serialization with the manager's class loader and a per-stream filter: the cache's
  * allow-list and limits on depth, references, array sizes and bytes ({@link
  * DeserializationFilter}, carried by a {@link FilteringClassLoader}), merged with any JVM-wide
  * {@code jdk.serialFilter}. A rejected stream throws {@link RejectedValueException} before the
- * rejected class is instantiated.
+ * rejected class is instantiated; so does every other stream that cannot be decoded here
+ * (malformed, a class missing on this JVM, too costly to build).
  */
 public final class JavaSerialization {
 
@@ -44,31 +44,55 @@ public final class JavaSerialization {
     return bytes.toByteArray();
   }
 
+  /**
+   * The object stored as {@code data[offset, offset + length)}. Whatever the bytes, this either
+   * returns an object or throws {@link RejectedValueException} naming why, and it does so within
+   * the limits of {@link DecodingLimits}: a stream whose graph would be too costly to build is
+   * refused before anything is instantiated ({@link StreamShape}), and one still being read after
+   * its CPU time limit is refused at its next object ({@link Deadline}).
+   */
   public static Object deserialize(byte[] data, int offset, int length, ClassLoader loader) {
+    DecodingLimits limits =
+        loader instanceof FilteringClassLoader filtering ? filtering.limits() : DecodingLimits.DEFAULT;
+    StreamShape.check(data, offset, length, limits.maxWork());
     LoaderObjectInputStream stream = null;
-    try (LoaderObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(data, offset, length), loader)) {
+    try (LoaderObjectInputStream in =
+        new LoaderObjectInputStream(new ByteArrayInputStream(data, offset, length), loader, limits.maxMillis(length))) {
       stream = in;
       return in.readObject();
     } catch (InvalidClassException e) {
+      String at = stream == null ? "?" : stream.lastClass;
+      if (stream != null && stream.deadline.expired()) {
+        throw new RejectedValueException(
+            "refused to deserialize a stored value: still reading it after "
+                + limits.maxMillis(length) + " ms of CPU time (at class " + at + ")");
+      }
       if (String.valueOf(e.getMessage()).contains("REJECTED")) {
         throw new RejectedValueException(
             "refused to deserialize a stored value: the deserialization filter rejected it at class "
-                + (stream == null ? "?" : stream.lastClass)
+                + at
                 + " (not in the cache's allow-list, or past a size, depth or reference limit; "
                 + "allow your own classes with deserializationAllow)");
       }
-      throw new CacheException("cannot deserialize a stored value: " + e, e);
-    } catch (IOException | ClassNotFoundException e) {
-      throw new CacheException("cannot deserialize a stored value: " + e, e);
+      throw new RejectedValueException(
+          "cannot deserialize a stored value: class " + at + " differs from the one that wrote it ("
+              + e.getMessage() + ")");
+    } catch (ClassNotFoundException e) {
+      throw new RejectedValueException(
+          "cannot deserialize a stored value: class " + e.getMessage()
+              + " is not on this JVM (written by another version of the application?)");
+    } catch (IOException | RuntimeException | StackOverflowError | LinkageError e) {
+      throw new RejectedValueException("cannot deserialize a stored value: a malformed stream (" + e + ")");
     }
   }
 
   private static final class LoaderObjectInputStream extends ObjectInputStream {
     private final ClassLoader loader;
+    final Deadline deadline;
     /** The class last resolved, to name it when the filter rejects the stream. */
     String lastClass = "?";
 
-    LoaderObjectInputStream(InputStream in, ClassLoader loader) throws IOException {
+    LoaderObjectInputStream(InputStream in, ClassLoader loader, long maxMillis) throws IOException {
       super(in);
       this.loader = loader;
       // The cache's allow-list travels with its loader; a plain loader gets the built-in list.
@@ -77,7 +101,9 @@ public final class JavaSerialization {
               ? filtering.filter()
               : DeserializationFilter.DEFAULT;
       ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
-      setObjectInputFilter(jvmWide == null ? ours : ObjectInputFilter.merge(jvmWide, ours));
+      ObjectInputFilter merged = jvmWide == null ? ours : ObjectInputFilter.merge(jvmWide, ours);
+      this.deadline = new Deadline(merged, maxMillis);
+      setObjectInputFilter(deadline);
     }
 
     @Override

@@ -11,20 +11,26 @@ import java.util.Set;
  *     server; can read stale values when the server comes back) or {@code retry} (queue them until
  *     it is back or the operation times out)
  * @param maxReconnectDelaySeconds the longest wait between reconnect attempts to a lost server
- * @param stallTimeouts consecutive timeouts on one server after which it counts as stalled and its
- *     operations fail at once for {@code stallCooldownMillis}; 0 turns stall detection off
+ * @param stallTimeouts timeouts on one server, with no answer in between, after which it counts as
+ *     stalled (once they span {@code stallWindowMillis}) and its operations fail at once for {@code
+ *     stallCooldownMillis}; 0 turns stall detection off
+ * @param stallWindowMillis how long those timeouts must span, from the first, before the server
+ *     counts as stalled: what keeps a client pause or a burst of slow answers from blaming a server
  * @param stallCooldownMillis how long a stalled server's operations fail fast before one probe
  *     operation is let through to see whether it recovered
  * @param opQueueSize how many operations may wait for one server before new ones are refused
  * @param opQueueWaitMillis how long a caller waits for room in a full queue before it gets an error
+ * @param opQueueBytes how many bytes may wait for one server before new operations are refused
  */
 public record ConnectionSettings(
     String failureMode,
     int maxReconnectDelaySeconds,
     int stallTimeouts,
+    long stallWindowMillis,
     long stallCooldownMillis,
     int opQueueSize,
-    long opQueueWaitMillis) {
+    long opQueueWaitMillis,
+    long opQueueBytes) {
 
   public static final String CANCEL = "cancel";
   public static final String REDISTRIBUTE = "redistribute";
@@ -42,8 +48,10 @@ public record ConnectionSettings(
         Settings.FAILURE_MODE.get(v, where, source),
         Settings.MAX_RECONNECT_DELAY.get(v, where, source).intValue(),
         Settings.STALL_TIMEOUTS.get(v, where, source).intValue(),
+        Settings.STALL_WINDOW.get(v, where, source),
         Settings.STALL_COOLDOWN.get(v, where, source),
         Settings.OP_QUEUE_SIZE.get(v, where, source).intValue(),
-        Settings.OP_QUEUE_WAIT.get(v, where, source));
+        Settings.OP_QUEUE_WAIT.get(v, where, source),
+        Settings.OP_QUEUE_BYTES.get(v, where, source));
   }
 }

@@ -60,10 +60,15 @@ public final class Settings {
               + "it returns); or wait for it until `opTimeout`",
           Setting.oneOf(ConnectionSettings.CANCEL, ConnectionSettings.REDISTRIBUTE, ConnectionSettings.RETRY));
   public static final Setting<Long> STALL_TIMEOUTS =
-      manager("stallTimeouts", 1L, "`1`", "0 … 1000",
-          "consecutive timeouts after which a connected but silent server counts as stalled and its operations fail "
-              + "at once; `0` turns stall detection off",
+      manager("stallTimeouts", 3L, "`3`", "0 … 1000",
+          "timeouts without an answer after which a connected but silent server counts as stalled (with "
+              + "`stallWindow`) and its operations fail at once; `0` turns stall detection off",
           Setting.number(0, 1000));
+  public static final Setting<Long> STALL_WINDOW =
+      manager("stallWindow", 1000L, "`1000`", "0 … 600000 (ms)",
+          "how long those timeouts must span, from the first, before the server counts as stalled: a pause "
+              + "or a burst of slow answers shorter than this never blames a server",
+          Setting.number(0, 600_000));
   public static final Setting<Long> STALL_COOLDOWN =
       manager("stallCooldown", 1000L, "`1000`", "1 … 600000 (ms)",
           "how long a stalled server's operations fail fast before one probe operation checks whether it answers again",
@@ -78,6 +83,11 @@ public final class Settings {
   public static final Setting<Long> OP_QUEUE_WAIT =
       manager("opQueueWait", 100L, "`100`", "0 … 60000 (ms)", "how long a caller waits for room in a full queue before that error",
           Setting.number(0, 60_000));
+  public static final Setting<Long> OP_QUEUE_BYTES =
+      manager("opQueueBytes", 16L << 20, "`16777216`", "65536 … 4294967296 (bytes)",
+          "bytes that may wait for one server (keys, values and their copies in every queue); past it callers "
+              + "wait `opQueueWait`, then get an error; one operation larger than this still goes alone",
+          Setting.number(65_536, 1L << 32));
   public static final Setting<String> DESERIALIZATION_ALLOW =
       manager("deserializationAllow", "", "empty", "comma-separated `a.B`, `a.*`, `a.**`, `a.B*`",
           "classes that may be deserialized besides the built-in list (see *Failures and security*)", Setting.text());
@@ -134,8 +144,8 @@ public final class Settings {
   /** Every manager setting, in the order the README lists them. */
   public static final List<Setting<?>> MANAGER =
       List.of(BINARY, FLAVOR, VERSION, KEY_MANGLER, VALUE_CODEC, OP_TIMEOUT, LIST_TIMEOUT, MAX_ITEM_SIZE, FAILURE_MODE,
-          STALL_TIMEOUTS, STALL_COOLDOWN, MAX_RECONNECT_DELAY, OP_QUEUE_SIZE, OP_QUEUE_WAIT, DESERIALIZATION_ALLOW,
-          STATISTICS_DEFAULT, MANAGEMENT_DEFAULT, USERNAME, PASSWORD, SECRET);
+          STALL_TIMEOUTS, STALL_WINDOW, STALL_COOLDOWN, MAX_RECONNECT_DELAY, OP_QUEUE_SIZE, OP_QUEUE_WAIT,
+          OP_QUEUE_BYTES, DESERIALIZATION_ALLOW, STATISTICS_DEFAULT, MANAGEMENT_DEFAULT, USERNAME, PASSWORD, SECRET);
 
   /** Every per-cache attribute, in the order the README lists them. */
   public static final List<Setting<?>> CACHE =

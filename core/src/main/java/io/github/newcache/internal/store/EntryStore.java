@@ -221,17 +221,31 @@ public final class EntryStore<K, V> {
   }
 
   /**
-   * The entry's value, or null (counted) when the deserialization filter refuses it: a planted or
-   * foreign entry reads as absent and its classes are never instantiated.
+   * The entry's value, or null (counted) when it cannot be this cache's value: the deserialization
+   * filter or the decoding limits refuse it, its class is missing on this JVM, its bytes are
+   * malformed (whatever they are: the codec may throw anything), or it decodes to a type this cache
+   * was not configured for. A planted or foreign entry reads as absent, never as an exception and
+   * never as a value of the wrong type.
    */
   @SuppressWarnings("unchecked")
   V decode(Envelope env) {
+    Object value;
     try {
-      return (V) env.value(codec, classLoader);
+      value = env.value(codec, classLoader);
     } catch (RejectedValueException e) {
       failures.rejected(e.getMessage());
       return null;
+    } catch (RuntimeException | StackOverflowError | LinkageError e) {
+      failures.rejected("cannot decode a stored value: " + e);
+      return null;
     }
+    if (value == null || (valueType != Object.class && !valueType.isInstance(value))) {
+      failures.rejected(
+          "a stored value of type " + (value == null ? "null" : value.getClass().getName())
+              + " in cache " + cacheName + " of value type " + valueType.getName() + ": a foreign item");
+      return null;
+    }
+    return (V) value;
   }
 
   // ---------------------------------------------------------------- the one read-decide-write

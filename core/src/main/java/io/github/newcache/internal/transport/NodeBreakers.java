@@ -1,78 +1,103 @@
 package io.github.newcache.internal.transport;
 
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import javax.cache.CacheException;
 
 /**
  * Per-server fail-fast for stalled servers. A server that stops answering but keeps its TCP
  * connection (a frozen process, a hung host) is invisible to spymemcached's failure mode: every
- * operation for its keys would wait the whole operation timeout and pile up in its queue. After
- * {@code stallTimeouts} consecutive timeouts on one server, its operations fail at once for {@code
- * stallCooldown}; then one operation goes through as a probe, and its answer closes the breaker
- * (or its timeout opens it for another cool-down).
+ * operation for its keys would wait the whole operation timeout and pile up in its queue.
  *
- * <p>Cost when every server is healthy: one volatile read per operation. Only while some server
- * is suspect does an operation look up its key's server (one ketama hash).
+ * <p>When a server counts as stalled: at least {@code stallTimeouts} operations on it timed out,
+ * the first of them at least {@code stallWindow} ago, and it answered nothing since. Both the count
+ * and the window guard healthy servers: one slow answer, or a burst of timeouts within a moment
+ * (every operation in flight when something paused), is not a stall. Timeouts already exclude the
+ * client's own pauses ({@link OperationWait}). A stalled server's operations fail at once for
+ * {@code stallCooldown}; then one operation, from any path, goes through as a probe. Any answer
+ * from the server closes the breaker; the probe's timeout opens it for another cool-down; and a
+ * probe whose outcome is never reported (its caller failed on another server first) lets another
+ * probe through after {@code probeLease}, so a breaker can never stay open once the server answers.
+ *
+ * <p>Only connected servers are judged. A server whose connection is down is left to {@code
+ * failureMode}: failed at once (cancel), moved to other servers (redistribute) or waited for
+ * (retry); the caller checks the connection before asking here.
+ *
+ * <p>Cost when every server is healthy: one volatile read per operation ({@link #anySuspect}).
  */
 final class NodeBreakers {
 
-  private final Function<String, SocketAddress> locate;
   private final int threshold;
+  private final long windowNanos;
   private final long cooldownNanos;
-  private final long timeoutMillis;
+  private final long probeLeaseNanos;
   private final Map<SocketAddress, Breaker> breakers = new ConcurrentHashMap<>();
   /** Breakers with a timeout counted or open; zero means the fast path. */
   private final AtomicInteger suspects = new AtomicInteger();
 
-  NodeBreakers(Function<String, SocketAddress> locate, int threshold, long cooldownMillis, long timeoutMillis) {
-    this.locate = locate;
+  /**
+   * @param threshold timeouts that make a stall ({@code stallTimeouts}); 0 turns detection off
+   * @param windowMillis how long those timeouts must span without an answer ({@code stallWindow})
+   * @param cooldownMillis how long a stalled server fails fast before a probe ({@code stallCooldown})
+   * @param probeLeaseMillis how long a probe's outcome is awaited before another probe may go
+   */
+  NodeBreakers(int threshold, long windowMillis, long cooldownMillis, long probeLeaseMillis) {
     this.threshold = threshold;
+    this.windowNanos = windowMillis * 1_000_000L;
     this.cooldownNanos = cooldownMillis * 1_000_000L;
-    this.timeoutMillis = timeoutMillis;
+    this.probeLeaseNanos = probeLeaseMillis * 1_000_000L;
+  }
+
+  /** False when no server has a timeout counted: then nothing else here needs to be called. */
+  boolean anySuspect() {
+    return threshold > 0 && suspects.get() > 0;
   }
 
   /**
-   * Before an operation on {@code key}: null when all servers are healthy; else the key's
-   * breaker, to report the outcome to. Throws at once when the key's server is stalled.
+   * Before an operation ({@code what}) on {@code server}: returns when it may go (perhaps as the
+   * probe); throws when the server is stalled.
    */
-  Breaker admit(String key, String op) {
-    if (threshold == 0 || suspects.get() == 0) {
-      return null;
-    }
-    Breaker b = breaker(key);
-    if (b != null && !b.tryPass()) {
+  void admit(SocketAddress server, String what) {
+    Breaker b = breakers.get(server);
+    if (b != null && !b.tryPass(System.nanoTime())) {
       throw new CacheException(
-          "memcached at " + b.server + " is stalled (no answer within " + timeoutMillis
-              + " ms); failing " + op + " of " + key + " at once until it answers a probe");
+          "memcached at " + name(server) + " is stalled: " + b.describe()
+              + "; failing " + what + " at once until it answers a probe "
+              + "(stallTimeouts/stallWindow/stallCooldown)");
     }
-    return b;
   }
 
-  /** The operation got an answer (or a failure that is not a timeout). */
-  void answered(Breaker b) {
+  /** An operation on {@code server} got an answer (or a failure that is not a timeout). */
+  void answered(SocketAddress server) {
+    Breaker b = breakers.get(server);
     if (b != null) {
       b.answered();
     }
   }
 
-  /** The operation on {@code key} timed out. */
-  void timedOut(String key, Breaker b) {
-    if (threshold == 0) {
-      return;
-    }
-    Breaker breaker = b != null ? b : breaker(key);
-    if (breaker != null) {
-      breaker.timedOut();
+  /**
+   * {@code server}'s connection was lost and made again: its earlier timeouts belonged to the lost
+   * connection, so judging starts over (a new connection that stays silent is found again).
+   */
+  void reconnected(SocketAddress server) {
+    answered(server);
+  }
+
+  /** An operation on {@code server} timed out. */
+  void timedOut(SocketAddress server) {
+    if (threshold > 0 && server != null) {
+      breakers.computeIfAbsent(server, Breaker::new).timedOut(System.nanoTime());
     }
   }
 
   /** Servers whose operations currently fail fast. */
-  java.util.List<SocketAddress> stalled() {
-    java.util.List<SocketAddress> out = new java.util.ArrayList<>();
+  List<SocketAddress> stalled() {
+    List<SocketAddress> out = new ArrayList<>();
     for (Breaker b : breakers.values()) {
       if (b.isOpen()) {
         out.add(b.server);
@@ -81,68 +106,96 @@ final class NodeBreakers {
     return out;
   }
 
-  private Breaker breaker(String key) {
-    SocketAddress server = locate.apply(key);
-    return server == null ? null : breakers.computeIfAbsent(server, Breaker::new);
+  static String name(SocketAddress a) {
+    if (a instanceof InetSocketAddress i) {
+      return i.getHostString() + ":" + i.getPort();
+    }
+    return String.valueOf(a);
   }
 
-  /** One server's state; transitions are synchronized, the closed check is a volatile read. */
-  final class Breaker {
+  /** One server's state; all transitions are synchronized. */
+  private final class Breaker {
     final SocketAddress server;
+    /** Read without the lock on the paths every operation takes; written under it. */
+    private volatile boolean suspect;
     private int timeouts;
-    private boolean suspect;
-    private volatile long openUntil; // 0 = closed
-    private volatile boolean probing;
+    private long firstTimeout;
+    private boolean open;
+    private long openUntil;
+    private long probeUntil;
 
     Breaker(SocketAddress server) {
       this.server = server;
     }
 
-    boolean isOpen() {
-      return openUntil != 0;
+    synchronized boolean isOpen() {
+      return open;
     }
 
-    boolean tryPass() {
-      long until = openUntil;
-      if (until == 0) {
+    boolean tryPass(long now) {
+      return !suspect || tryPassSuspect(now);
+    }
+
+    private synchronized boolean tryPassSuspect(long now) {
+      if (!suspect) {
         return true;
       }
-      if (System.nanoTime() - until < 0) {
-        return false;
-      }
-      synchronized (this) {
-        if (openUntil == 0) {
+      if (!open) {
+        if (!stalled(now)) {
           return true;
         }
-        if (probing || System.nanoTime() - openUntil < 0) {
-          return false;
-        }
-        probing = true; // this operation is the probe
-        return true;
+        openFor(now);
+        return false;
+      }
+      if (now - openUntil < 0 || now - probeUntil < 0) {
+        return false; // cooling down, or a probe is out
+      }
+      probeUntil = now + probeLeaseNanos; // this operation is the probe
+      return true;
+    }
+
+    void answered() {
+      if (suspect) {
+        closeOnAnswer();
       }
     }
 
-    synchronized void answered() {
-      timeouts = 0;
-      openUntil = 0;
-      probing = false;
+    private synchronized void closeOnAnswer() {
       if (suspect) {
         suspect = false;
         suspects.decrementAndGet();
       }
+      timeouts = 0;
+      open = false;
+      probeUntil = 0;
     }
 
-    synchronized void timedOut() {
+    synchronized void timedOut(long now) {
       if (!suspect) {
         suspect = true;
         suspects.incrementAndGet();
+        timeouts = 0;
+        firstTimeout = now;
       }
       timeouts++;
-      if (timeouts >= threshold) {
-        long until = System.nanoTime() + cooldownNanos;
-        openUntil = until == 0 ? 1 : until;
-        probing = false;
+      if (open || stalled(now)) {
+        openFor(now); // a probe timed out, or the stall is now proven
       }
+    }
+
+    private boolean stalled(long now) {
+      return timeouts >= threshold && now - firstTimeout >= windowNanos;
+    }
+
+    private void openFor(long now) {
+      open = true;
+      openUntil = now + cooldownNanos;
+      probeUntil = now;
+    }
+
+    synchronized String describe() {
+      return timeouts + " operations timed out over "
+          + (System.nanoTime() - firstTimeout) / 1_000_000 + " ms without an answer";
     }
   }
 }

@@ -2,13 +2,18 @@ package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.config.ConnectionSettings;
 import io.github.newcache.internal.config.TransportSettings;
+import java.net.SocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
+import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
 import net.spy.memcached.KetamaConnectionFactory;
@@ -29,24 +34,30 @@ import net.spy.memcached.protocol.binary.BinaryOperationFactory;
  * same server as libmemcached, pylibmc and php-memcached do with the same server list.
  *
  * <p>Bounded queues: the input and write queues of each server hold at most {@code opQueueSize}
- * operations (the IO thread only moves what fits from one to the other), and a caller waits at
+ * operations (the IO thread only moves what fits from one to the other), and all three of a
+ * server's queues together at most {@code opQueueBytes} ({@link BudgetedQueue}); a caller waits at
  * most {@code opQueueWait} for room before spymemcached throws {@link IllegalStateException} from
  * the call that enqueues. The read queue holds only what was written to the socket, which the
- * kernel's socket buffers bound.
+ * kernel's socket buffers bound, and counts against the bytes.
+ *
+ * <p>Completion listeners run on the IO thread ({@link #getListenerExecutorService}): the only
+ * listener is {@link OperationWait}'s, which just wakes the waiting caller. spymemcached's own
+ * operation timeout, which drops operations that waited unsent that long, is set past the longest
+ * wait {@link OperationWait} can make, so only the caller's timeout ever gives up on an operation.
  */
 final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   private final TransportSettings settings;
+  private final ConnectionObserver observer;
   private final ConnectionSettings connection;
   private final OperationFactory operations;
   private volatile NodeLocator locator;
-  /**
-   * Runs spymemcached's completion listeners (the non-blocking operations' callbacks): a fixed pool
-   * of daemon threads, since spymemcached's default pool never grows past one thread.
-   */
-  private final ExecutorService callbacks;
+  private final Map<SocketAddress, QueueBudget> budgets = new ConcurrentHashMap<>();
+  /** The budget the queues being created belong to (nodes are created one at a time). */
+  private QueueBudget creating;
 
-  SpyConnectionFactory(TransportSettings settings) {
+  /** @param observer told when a server's connection is made and lost */
+  SpyConnectionFactory(TransportSettings settings, ConnectionObserver observer) {
     super(
         settings.connection().opQueueSize(),
         DEFAULT_READ_BUFFER_SIZE,
@@ -55,35 +66,9 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
         KetamaNodeKeyFormatter.Format.LIBMEMCACHED,
         new HashMap<>());
     this.settings = settings;
+    this.observer = observer;
     this.connection = settings.connection();
     this.operations = settings.binary() ? new BinaryOperationFactory() : new AsciiOperationFactory();
-    AtomicInteger threads = new AtomicInteger();
-    this.callbacks =
-        Executors.newFixedThreadPool(
-            CALLBACK_THREADS,
-            r -> {
-              Thread t = new Thread(r, "newcache-callback-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-  }
-
-  /** Threads running completion callbacks. */
-  static final int CALLBACK_THREADS = 2;
-
-  @Override
-  public ExecutorService getListenerExecutorService() {
-    return callbacks;
-  }
-
-  /** Ours to shut down, as spymemcached does not shut down an executor it did not create. */
-  @Override
-  public boolean isDefaultExecutorService() {
-    return false;
-  }
-
-  ExecutorService callbacks() {
-    return callbacks;
   }
 
   /** The locator spymemcached routes with, to find the server of a key; null before connecting. */
@@ -99,10 +84,40 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
   }
 
   @Override
+  public MemcachedNode createMemcachedNode(SocketAddress sa, SocketChannel c, int bufSize) {
+    synchronized (this) {
+      creating = budgets.computeIfAbsent(sa, a -> new QueueBudget(connection.opQueueBytes()));
+      return super.createMemcachedNode(sa, c, bufSize);
+    }
+  }
+
+  @Override
+  public BlockingQueue<Operation> createOperationQueue() {
+    return new BudgetedQueue(connection.opQueueSize(), creating, true, true);
+  }
+
+  @Override
   public BlockingQueue<Operation> createWriteOperationQueue() {
     // Linked, like spymemcached's default write queue: separate locks for the callers that add
     // and the IO thread that takes, which matters with many threads; bounded unlike the default.
-    return new LinkedBlockingQueue<>(connection.opQueueSize());
+    return new BudgetedQueue(connection.opQueueSize(), creating, false, true);
+  }
+
+  @Override
+  public BlockingQueue<Operation> createReadOperationQueue() {
+    return new BudgetedQueue(Integer.MAX_VALUE, creating, false, false);
+  }
+
+  /** The bounds on what waits for one server, for messages. */
+  String queueLimits() {
+    return "at most " + connection.opQueueSize() + " operations and " + connection.opQueueBytes()
+        + " bytes; waited " + connection.opQueueWaitMillis() + " ms (opQueueSize/opQueueBytes/opQueueWait)";
+  }
+
+  /** Bytes now waiting for {@code server} (its queues' count), for tests and messages. */
+  long queuedBytes(SocketAddress server) {
+    QueueBudget b = budgets.get(server);
+    return b == null ? 0 : b.bytes();
   }
 
   @Override
@@ -112,7 +127,22 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   @Override
   public long getOperationTimeout() {
-    return settings.opTimeoutMillis();
+    return settings.opTimeoutMillis() + ClientPauses.MAX_FORGIVEN_MILLIS;
+  }
+
+  @Override
+  public Collection<ConnectionObserver> getInitialObservers() {
+    return List.of(observer);
+  }
+
+  @Override
+  public ExecutorService getListenerExecutorService() {
+    return DIRECT;
+  }
+
+  @Override
+  public boolean isDefaultExecutorService() {
+    return false; // nothing to shut down
   }
 
   @Override
@@ -147,6 +177,38 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
         : new AuthDescriptor(
             new String[] {"PLAIN"}, new PlainCallbackHandler(settings.username(), settings.password().reveal()));
   }
+
+  /** Runs each task in the calling thread: completion listeners only unpark a waiting caller. */
+  private static final ExecutorService DIRECT =
+      new AbstractExecutorService() {
+        @Override
+        public void execute(Runnable task) {
+          task.run();
+        }
+
+        @Override
+        public void shutdown() {}
+
+        @Override
+        public List<Runnable> shutdownNow() {
+          return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+          return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+          return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+          return true;
+        }
+      };
 
   @Override
   public String toString() {

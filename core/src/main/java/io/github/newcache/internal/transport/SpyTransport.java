@@ -10,27 +10,18 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
+import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
-import net.spy.memcached.internal.BulkGetCompletionListener;
-import net.spy.memcached.internal.GetCompletionListener;
-import net.spy.memcached.internal.OperationCompletionListener;
-import net.spy.memcached.internal.OperationFuture;
 
 /**
  * The {@link MemcachedTransport} over spymemcached: the only class that holds a spymemcached
@@ -39,8 +30,11 @@ import net.spy.memcached.internal.OperationFuture;
  * <p>Failures, by default all fast: keys are spread with libmemcached-compatible ketama ({@link
  * SpyConnectionFactory}); a server whose connection is down fails its operations at once ({@code
  * failureMode=cancel}); a server that is connected but silent is found by {@link NodeBreakers} and
- * failed fast too; full queues refuse new operations after {@code opQueueWait}. Every failure is a
- * {@link CacheException} that names the server and the operation.
+ * failed fast too; what waits for a server is bounded in operations and bytes; timeouts do not
+ * count the client's own pauses ({@link OperationWait}); a write larger than its server stores fails
+ * before it is sent ({@link ItemLimits}). Every failure is a {@link CacheException} that names the
+ * server and the operation ({@link Flights}, the life of one operation). Starting checks every
+ * server at once ({@link StartupChecks}).
  */
 public final class SpyTransport implements MemcachedTransport {
 
@@ -53,21 +47,30 @@ public final class SpyTransport implements MemcachedTransport {
 
   /** How long close() lets pending writes drain before it drops the connections. */
   private static final long CLOSE_DRAIN_MILLIS = 250;
+  /**
+   * How long start waits at least for the connections of the servers that answered the check (at
+   * most opTimeout when that is longer: they answered a moment ago, so only a very busy host makes
+   * their connections slow, and failing the first operations then would help no one).
+   */
+  private static final long CONNECT_WAIT_MILLIS = 1000;
 
   private final MemcachedClient client;
   private final SpyConnectionFactory factory;
+  private final TransportSettings settings;
   private final BytesTranscoder transcoder;
   private final List<InetSocketAddress> servers;
   private final KeyLister lister;
   private final NodeBreakers breakers;
+  private final ItemLimits limits = new ItemLimits();
+  private final ClientPauses pauses;
+  private final Flights flights;
+  private final AsyncFlights async;
   private final long timeoutMillis;
-  private final int opQueueSize;
-  private final long opQueueWaitMillis;
   private final boolean sasl;
-  /** Fails non-blocking operations that get no answer within the operation timeout. */
-  private final ScheduledThreadPoolExecutor timeouts;
+  private volatile boolean closed;
 
   public SpyTransport(TransportSettings settings) {
+    this.settings = settings;
     this.timeoutMillis = settings.opTimeoutMillis();
     this.transcoder = new BytesTranscoder(settings.maxItemSize());
     this.servers = new ArrayList<>();
@@ -75,33 +78,34 @@ public final class SpyTransport implements MemcachedTransport {
       servers.add(address(a.getHostString(), a.getPort()));
     }
     this.lister = new KeyLister(settings.listTimeoutMillis());
-    this.opQueueSize = settings.connection().opQueueSize();
-    this.opQueueWaitMillis = settings.connection().opQueueWaitMillis();
     this.sasl = settings.username() != null;
-    if (sasl) {
-      for (InetSocketAddress server : servers) {
-        SaslCheck.verify(server, settings.username(), settings.password());
+    List<InetSocketAddress> reachable = new ArrayList<>();
+    for (ServerCheck.Result r : StartupChecks.run(servers, settings)) {
+      limits.learned(r.server(), r.itemSizeMax());
+      if (r.reachable()) {
+        reachable.add(r.server()); // the others were logged by name
       }
     }
-    this.factory = new SpyConnectionFactory(settings);
-    this.timeouts = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "newcache-timeouts");
-      t.setDaemon(true);
-      return t;
-    });
-    this.timeouts.setRemoveOnCancelPolicy(true);
     this.breakers =
         new NodeBreakers(
-            this::serverOf,
             settings.connection().stallTimeouts(),
+            settings.connection().stallWindowMillis(),
             settings.connection().stallCooldownMillis(),
-            timeoutMillis);
+            2 * timeoutMillis);
+    // registered before the client exists, so no connection event is missed
+    this.factory = new SpyConnectionFactory(settings, new Reconnects());
+    this.pauses = new ClientPauses();
+    this.flights = new Flights(breakers, limits, new OperationWait(timeoutMillis, pauses), this::nodeOf,
+        timeoutMillis, settings.connection().failureMode(), factory.queueLimits());
+    this.async = new AsyncFlights(flights, pauses, timeoutMillis);
     try {
       this.client = new MemcachedClient(factory, servers);
     } catch (IOException e) {
+      pauses.close();
+      async.close();
       throw new CacheException("cannot connect to memcached " + servers + ": " + e, e);
     }
-    awaitConnections(Math.max(1000, settings.opTimeoutMillis()));
+    awaitConnections(reachable, Math.max(CONNECT_WAIT_MILLIS, timeoutMillis));
   }
 
   /**
@@ -119,14 +123,14 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   /**
-   * Waits (bounded) until every server is connected. In fail-fast mode spymemcached cancels
-   * operations for a server whose connection is not up yet, so without this the first operations
-   * after start would fail although the servers are fine. A server that stays down is left to the
-   * failure mode once the wait ends.
+   * Waits (at most {@code millis}) until the servers that answered the start check are connected.
+   * In fail-fast mode spymemcached cancels operations for a server whose connection is not up yet,
+   * so without this the first operations after start would fail although the servers are fine.
+   * Servers that did not answer are not waited for: a server down at start costs nothing here.
    */
-  private void awaitConnections(long millis) {
+  private void awaitConnections(List<InetSocketAddress> reachable, long millis) {
     long deadline = System.nanoTime() + millis * 1_000_000L;
-    while (!allReady() && System.nanoTime() < deadline) {
+    while (!ready(reachable) && System.nanoTime() < deadline) {
       try {
         Thread.sleep(2);
       } catch (InterruptedException e) {
@@ -136,48 +140,42 @@ public final class SpyTransport implements MemcachedTransport {
     }
   }
 
-  /** Every server connected and, with SASL, authenticated (ops sent before that are refused). */
-  private boolean allReady() {
+  /** Those servers connected and, with SASL, authenticated (ops sent before that are refused). */
+  private boolean ready(List<InetSocketAddress> reachable) {
     NodeLocator locator = factory.locator();
     if (locator == null) {
       return false;
     }
     for (MemcachedNode node : locator.getAll()) {
-      if (!node.isActive() || (sasl && !node.isAuthenticated())) {
+      boolean waitFor = reachable.contains(node.getSocketAddress());
+      if (waitFor && (!node.isActive() || (sasl && !node.isAuthenticated()))) {
         return false;
       }
     }
     return true;
   }
 
-  /** The server that holds {@code key}, or null before the client is connected. */
-  SocketAddress serverOf(String key) {
+  /** The node that holds {@code key}, or null before the client is connected. */
+  private MemcachedNode nodeOf(String key) {
     NodeLocator locator = factory.locator();
-    if (locator == null) {
-      return null;
-    }
-    MemcachedNode node = locator.getPrimary(key);
-    return node == null ? null : node.getSocketAddress();
+    return locator == null ? null : locator.getPrimary(key);
   }
 
   /** The address of the server that holds {@code key}, as {@code host:port}. */
   public String serverFor(String key) {
-    SocketAddress a = serverOf(key);
-    if (a instanceof InetSocketAddress i) {
-      return i.getHostString() + ":" + i.getPort();
-    }
-    return String.valueOf(a);
+    return flights.serverFor(key);
   }
 
   /** Servers that are currently failed fast as stalled, as {@code host:port}. */
   public List<String> stalledServers() {
     List<String> out = new ArrayList<>();
     for (SocketAddress a : breakers.stalled()) {
-      InetSocketAddress i = (InetSocketAddress) a;
-      out.add(i.getHostString() + ":" + i.getPort());
+      out.add(NodeBreakers.name(a));
     }
     return out;
   }
+
+  // ---------------------------------------------------------------- commands
 
   @Override
   public byte[] get(String key) {
@@ -195,58 +193,63 @@ public final class SpyTransport implements MemcachedTransport {
     if (keys.isEmpty()) {
       return Map.of();
     }
-    for (String key : keys) {
-      breakers.admit(key, "get (multi)");
-    }
-    Future<Map<String, byte[]>> f = enqueue("get (multi)", keys.iterator().next(),
-        () -> client.asyncGetBulk(keys, transcoder));
-    return await(f, "get (multi)", keys.iterator().next(), keys.size() + " keys", null);
+    String first = keys.iterator().next();
+    Set<SocketAddress> admitted = flights.admitAll(keys, "get (multi)");
+    Future<Map<String, byte[]>> f = flights.enqueue("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder));
+    return flights.finish(f, new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted));
   }
 
   @Override
   public void set(String key, int ttl, byte[] value) {
-    if (!call("set", key, () -> client.set(key, ttl, value, transcoder))) {
-      throw new CacheException("memcached did not store the item under " + key);
+    flights.checkSize("set", key, value);
+    flights.admit(key, "set");
+    Flights.Op op = Flights.Op.write("set", key, value);
+    Future<Boolean> f = flights.enqueue("set", key, () -> client.set(key, ttl, value, transcoder));
+    if (!flights.finish(f, op)) {
+      throw flights.notStored(f, op);
     }
   }
 
   @Override
   public void setAll(Map<String, byte[]> values, int ttl) {
     int n = values.size();
-    List<String> keys = new ArrayList<>(n);
+    List<Flights.Op> ops = new ArrayList<>(n);
     List<Future<Boolean>> futures = new ArrayList<>(n);
-    List<NodeBreakers.Breaker> admitted = new ArrayList<>(n);
+    for (Map.Entry<String, byte[]> e : values.entrySet()) {
+      flights.checkSize("set", e.getKey(), e.getValue());
+    }
+    flights.admitAll(values.keySet(), "set");
     for (Map.Entry<String, byte[]> e : values.entrySet()) {
       String key = e.getKey();
       byte[] value = e.getValue();
-      keys.add(key);
-      admitted.add(breakers.admit(key, "set"));
-      futures.add(enqueue("set", key, () -> client.set(key, ttl, value, transcoder)));
+      ops.add(Flights.Op.write("set", key, value));
+      futures.add(flights.enqueue("set", key, () -> client.set(key, ttl, value, transcoder)));
     }
     for (int i = 0; i < n; i++) {
-      if (!await(futures.get(i), "set", keys.get(i), keys.get(i), admitted.get(i))) {
-        throw new CacheException("memcached did not store the item under " + keys.get(i));
+      Future<Boolean> f = futures.get(i);
+      if (!flights.finish(f, ops.get(i))) {
+        throw flights.notStored(f, ops.get(i));
       }
     }
   }
 
+  /** True when stored; false when memcached holds an item under the key. */
   @Override
   public boolean add(String key, int ttl, byte[] value) {
-    return call("add", key, () -> client.add(key, ttl, value, transcoder));
+    flights.checkSize("add", key, value);
+    flights.admit(key, "add");
+    Flights.Op op = Flights.Op.write("add", key, value);
+    Future<Boolean> f = flights.enqueue("add", key, () -> client.add(key, ttl, value, transcoder));
+    return flights.finish(f, op) || !flights.addFoundKeyTaken(f, op);
   }
 
   @Override
   public CasOutcome cas(String key, long cas, int ttl, byte[] value) {
-    return casOutcome(key, call("cas", key, () -> client.asyncCAS(key, cas, ttl, value, transcoder)));
-  }
-
-  private static CasOutcome casOutcome(String key, CASResponse r) {
-    return switch (r) {
-      case OK -> CasOutcome.STORED;
-      case EXISTS -> CasOutcome.CHANGED;
-      case NOT_FOUND -> CasOutcome.GONE;
-      default -> throw new CacheException("memcached answered " + r + " to cas on " + key);
-    };
+    flights.checkSize("cas", key, value);
+    flights.admit(key, "cas");
+    Flights.Op op = Flights.Op.write("cas", key, value);
+    Future<CASResponse> f = flights.enqueue("cas", key, () -> client.asyncCAS(key, cas, ttl, value, transcoder));
+    return flights.casOutcome(f, op, flights.finish(f, op));
   }
 
   @Override
@@ -259,15 +262,14 @@ public final class SpyTransport implements MemcachedTransport {
     int n = keys.size();
     List<String> issued = new ArrayList<>(n);
     List<Future<Boolean>> futures = new ArrayList<>(n);
-    List<NodeBreakers.Breaker> admitted = new ArrayList<>(n);
+    flights.admitAll(keys, "delete");
     for (String key : keys) {
       issued.add(key);
-      admitted.add(breakers.admit(key, "delete"));
-      futures.add(enqueue("delete", key, () -> client.delete(key)));
+      futures.add(flights.enqueue("delete", key, () -> client.delete(key)));
     }
     int deleted = 0;
     for (int i = 0; i < n; i++) {
-      if (await(futures.get(i), "delete", issued.get(i), issued.get(i), admitted.get(i))) {
+      if (flights.finish(futures.get(i), Flights.Op.read("delete", issued.get(i)))) {
         deleted++;
       }
     }
@@ -291,188 +293,115 @@ public final class SpyTransport implements MemcachedTransport {
 
   // ---------------------------------------------------------------- non-blocking
 
-  // Error Prone's FutureReturnValueIgnored is suppressed on the operations below: the value they
-  // drop is what spymemcached's addListener returns, the operation's own future again (for
-  // chaining), which listen() already holds and settles.
-
-  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<byte[]> getAsync(String key) {
-    return listen("get", key, () -> client.asyncGet(key, transcoder),
-        (f, done) -> f.addListener((GetCompletionListener) x -> done.run()));
+    return async.issue(Flights.Op.read("get", key), null, () -> client.asyncGet(key, transcoder));
   }
 
-  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<Item> getsAsync(String key) {
-    return this.<CASValue<byte[]>, OperationFuture<CASValue<byte[]>>>listen(
-            "gets", key, () -> client.asyncGets(key, transcoder),
-            (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()))
+    return async.issue(Flights.Op.read("gets", key), null, () -> client.asyncGets(key, transcoder))
         .thenApply(v -> v == null ? null : new Item(v.getValue(), v.getCas()));
   }
 
-  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
   @Override
   public CompletableFuture<Map<String, byte[]>> getAllAsync(Collection<String> keys) {
     if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(Map.of());
     }
     String first = keys.iterator().next();
-    return listen("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder),
-        (f, done) -> f.addListener((BulkGetCompletionListener) x -> done.run()));
-  }
-
-  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
-  @Override
-  public CompletableFuture<Void> setAsync(String key, int ttl, byte[] value) {
-    return this.<Boolean, OperationFuture<Boolean>>listen("set", key, () -> client.set(key, ttl, value, transcoder),
-            (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()))
-        .thenApply(stored -> {
-          if (!stored) {
-            throw new CacheException("memcached did not store the item under " + key);
-          }
-          return null;
-        });
-  }
-
-  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
-  @Override
-  public CompletableFuture<Boolean> addAsync(String key, int ttl, byte[] value) {
-    return listen("add", key, () -> client.add(key, ttl, value, transcoder),
-        (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()));
-  }
-
-  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
-  @Override
-  public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
-    return this.<CASResponse, OperationFuture<CASResponse>>listen(
-            "cas", key, () -> client.asyncCAS(key, cas, ttl, value, transcoder),
-            (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()))
-        .thenApply(r -> casOutcome(key, r));
-  }
-
-  @SuppressWarnings("FutureReturnValueIgnored") // addListener returns the same future
-  @Override
-  public CompletableFuture<Boolean> deleteAsync(String key) {
-    return listen("delete", key, () -> client.delete(key),
-        (f, done) -> f.addListener((OperationCompletionListener) x -> done.run()));
-  }
-
-  /**
-   * One operation without blocking: stall check and enqueue as the blocking form does, then a
-   * future completed by spymemcached's completion listener (on the client's callback threads, never
-   * the IO thread) or, when no answer comes within the operation timeout, failed by the timeout
-   * scheduler, which also cancels the operation and tells the stall breaker. Whichever comes first
-   * settles it.
-   */
-  private <T, F extends Future<T>> CompletableFuture<T> listen(
-      String op, String key, Supplier<F> issue, BiConsumer<F, Runnable> onDone) {
-    NodeBreakers.Breaker b;
-    F f;
+    Set<SocketAddress> admitted;
     try {
-      b = breakers.admit(key, op);
-      f = enqueue(op, key, issue);
+      admitted = flights.admitAll(keys, "get (multi)");
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    CompletableFuture<T> result = new CompletableFuture<>();
-    AtomicBoolean settled = new AtomicBoolean();
-    ScheduledFuture<?> timeout =
-        timeouts.schedule(
-            () -> {
-              if (settled.compareAndSet(false, true)) {
-                f.cancel(false);
-                if (!op.equals("get (multi)")) {
-                  breakers.timedOut(key, b);
-                }
-                result.completeExceptionally(
-                    new CacheException(
-                        "memcached " + op + " of " + key + " on " + serverFor(key) + " timed out after "
-                            + timeoutMillis + " ms"));
-              }
-            },
-            timeoutMillis,
-            TimeUnit.MILLISECONDS);
-    onDone.accept(
-        f,
-        () -> {
-          if (settled.compareAndSet(false, true)) {
-            timeout.cancel(false);
-            try {
-              result.complete(await(f, op, key, key, b)); // done: await does not wait
-            } catch (RuntimeException e) {
-              result.completeExceptionally(e);
-            }
-          }
-        });
-    return result;
+    return async.issue(new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted), null,
+        () -> client.asyncGetBulk(keys, transcoder));
+  }
+
+  @Override
+  public CompletableFuture<Void> setAsync(String key, int ttl, byte[] value) {
+    Flights.Op op = Flights.Op.write("set", key, value);
+    return async.issue(op, value, () -> client.set(key, ttl, value, transcoder), (f, stored) -> {
+      if (!stored) {
+        throw flights.notStored(f, op);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> addAsync(String key, int ttl, byte[] value) {
+    Flights.Op op = Flights.Op.write("add", key, value);
+    return async.issue(op, value, () -> client.add(key, ttl, value, transcoder),
+        (f, stored) -> stored || !flights.addFoundKeyTaken(f, op));
+  }
+
+  @Override
+  public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
+    Flights.Op op = Flights.Op.write("cas", key, value);
+    return async.issue(op, value, () -> client.asyncCAS(key, cas, ttl, value, transcoder),
+        (f, r) -> flights.casOutcome(f, op, r));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(String key) {
+    return async.issue(Flights.Op.read("delete", key), null, () -> client.delete(key));
   }
 
   @Override
   public void close() {
+    closed = true;
+    pauses.close();
+    async.close();
     try {
       client.shutdown(Math.min(timeoutMillis, CLOSE_DRAIN_MILLIS), TimeUnit.MILLISECONDS);
     } catch (IllegalStateException e) {
       // A full queue refused the drain marker; spymemcached still closed every connection.
-    } finally {
-      timeouts.shutdownNow();
-      factory.callbacks().shutdownNow();
     }
   }
+
+  // ---------------------------------------------------------------- one operation's life
 
   /** One single-key operation: stall check, enqueue, bounded wait. */
   private <T> T call(String op, String key, Supplier<Future<T>> issue) {
-    NodeBreakers.Breaker b = breakers.admit(key, op);
-    return await(enqueue(op, key, issue), op, key, key, b);
+    flights.admit(key, op);
+    return flights.finish(flights.enqueue(op, key, issue), Flights.Op.read(op, key));
   }
 
   /**
-   * Issues an operation. spymemcached encodes and enqueues inside the call, so a full queue
-   * ({@link IllegalStateException}) and an oversized item ({@link IllegalArgumentException}) come
-   * from here, not from the future.
+   * When a connection is made: a server whose connection was lost is judged afresh by the
+   * breakers, and its item limit is learned again (it may be another process, with another {@code
+   * -I}); so is the limit of a server that could not tell it at start.
    */
-  private <F extends Future<?>> F enqueue(String op, String key, Supplier<F> issue) {
-    try {
-      return issue.get();
-    } catch (IllegalStateException e) {
-      throw new CacheException(
-          "memcached " + op + " of " + key + " refused: the queue for server " + serverFor(key)
-              + " is full (" + opQueueSize + " operations, waited " + opQueueWaitMillis
-              + " ms; opQueueSize/opQueueWait) or the client is shut down: " + e.getMessage(), e);
+  private final class Reconnects implements ConnectionObserver {
+    @Override
+    public void connectionEstablished(SocketAddress sa, int reconnectCount) {
+      if (closed || !(sa instanceof InetSocketAddress server)) {
+        return;
+      }
+      if (reconnectCount > 0) {
+        breakers.reconnected(sa);
+      } else if (limits.knows(sa)) {
+        return;
+      }
+      Thread t = new Thread(() -> {
+        try {
+          ServerCheck.Result r = ServerCheck.check(
+              server, settings.binary(), settings.username(), settings.password());
+          if (r.reachable()) {
+            limits.learned(sa, r.itemSizeMax());
+          }
+        } catch (RuntimeException e) {
+          // credentials refused now: the operations will say so
+        }
+      }, "newcache-server-check");
+      t.setDaemon(true);
+      t.start();
     }
-  }
 
-  private <T> T await(Future<T> future, String op, String key, Object what, NodeBreakers.Breaker b) {
-    try {
-      T value = future.get(timeoutMillis, TimeUnit.MILLISECONDS);
-      breakers.answered(b);
-      return value;
-    } catch (TimeoutException e) {
-      future.cancel(false);
-      if (!op.equals("get (multi)")) {
-        breakers.timedOut(key, b);
-      }
-      throw new CacheException(
-          "memcached " + op + " of " + what + " on " + serverFor(key) + " timed out after "
-              + timeoutMillis + " ms", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CacheException("interrupted during memcached " + op + " of " + what, e);
-    } catch (ExecutionException e) {
-      breakers.answered(b);
-      if (e.getCause() instanceof CancellationException) {
-        throw new CacheException(
-            "memcached " + op + " of " + what + " failed at once: server " + serverFor(key)
-                + " is not connected (failureMode cancel)", e.getCause());
-      }
-      throw new CacheException("memcached " + op + " of " + what + " failed: " + e.getCause(), e.getCause());
-    } catch (CancellationException e) {
-      breakers.answered(b);
-      throw new CacheException(
-          "memcached " + op + " of " + what + " failed at once: server " + serverFor(key)
-              + " is not connected (failureMode cancel)", e);
-    } catch (RuntimeException e) {
-      throw new CacheException("memcached " + op + " of " + what + " failed: " + e, e);
-    }
+    @Override
+    public void connectionLost(SocketAddress sa) {}
   }
 }

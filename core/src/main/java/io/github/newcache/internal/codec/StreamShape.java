@@ -1,0 +1,455 @@
+package io.github.newcache.internal.codec;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * Reads the shape of a Java serialization stream without loading a class or creating an object,
+ * and refuses a stream whose object graph would cost more than a budget to build.
+ *
+ * <p>Why: deserializing runs {@code hashCode} (and {@code equals}) on every element put into a
+ * {@code HashSet}, {@code HashMap} or {@code Hashtable}, and a collection's hash visits everything
+ * it contains. A stream can share objects by reference, so a 1.5 KB stream of 30 nested sets that
+ * each hold the two sets of the next level makes one {@code hashCode} visit 2^30 elements: minutes
+ * of CPU in one {@code get}, with every class on the allow-list and every JEP 290 limit (depth,
+ * references, bytes) respected. No filter callback runs inside such a {@code hashCode}, so a time
+ * limit checked there cannot stop it either. What bounds it is the graph: the work of hashing an
+ * object is at most the number of paths below it.
+ *
+ * <p>So this walks the stream grammar (Java Object Serialization Specification, chapter 6) once,
+ * and for every object computes its <em>unfolded size</em>: the size of its subgraph counted as a
+ * tree, so an object reachable by two paths counts twice (a reference back to an object still being
+ * read, a cycle, counts as one). Collections write their elements as custom data after their
+ * fields, and those that hash or compare their elements while being read do it to exactly those
+ * objects; so the unfolded size of every object held in the custom data of a class that may hash
+ * it adds to the stream's <em>work</em>, the number of steps its hashing can take. Lists, queues,
+ * sorted and identity maps ({@link #NOT_HASHING}) store their elements without looking at them,
+ * and references in plain fields are not hashed by the JDK while reading; neither counts. The
+ * stream is refused once its work passes the budget, before anything is created.
+ *
+ * <p>A stream this reader cannot follow is refused too: one whose class writes custom data
+ * without first writing its fields ({@code defaultWriteObject} or {@code writeFields}, which the
+ * specification requires), an {@code Externalizable} written in the pre-1.2 protocol, or a stream
+ * holding a write-aborted marker. Cost: one pass over the bytes, no class loading, a few
+ * allocations per class descriptor.
+ */
+final class StreamShape {
+
+  private static final short MAGIC = (short) 0xACED;
+  private static final short VERSION = 5;
+  private static final int BASE_HANDLE = 0x7E0000;
+  private static final byte TC_NULL = 0x70;
+  private static final byte TC_REFERENCE = 0x71;
+  private static final byte TC_CLASSDESC = 0x72;
+  private static final byte TC_OBJECT = 0x73;
+  private static final byte TC_STRING = 0x74;
+  private static final byte TC_ARRAY = 0x75;
+  private static final byte TC_CLASS = 0x76;
+  private static final byte TC_BLOCKDATA = 0x77;
+  private static final byte TC_ENDBLOCKDATA = 0x78;
+  private static final byte TC_RESET = 0x79;
+  private static final byte TC_BLOCKDATALONG = 0x7A;
+  private static final byte TC_LONGSTRING = 0x7C;
+  private static final byte TC_PROXYCLASSDESC = 0x7D;
+  private static final byte TC_ENUM = 0x7E;
+  private static final int SC_WRITE_METHOD = 0x01;
+  private static final int SC_SERIALIZABLE = 0x02;
+  private static final int SC_EXTERNALIZABLE = 0x04;
+  private static final int SC_BLOCK_DATA = 0x08;
+  /** The unfolded size of an object whose reading has not finished. */
+  private static final long OPEN = -1;
+  /**
+   * Nesting this reader follows before it refuses, so a deep stream cannot overflow its stack;
+   * well above the filter's depth limit, which the deserializer enforces exactly.
+   */
+  private static final int MAX_NESTING = 256;
+
+  /**
+   * Classes that store what their custom data holds without hashing or comparing it while being
+   * read: lists, queues, and maps that place entries by order, identity or ordinal. References in
+   * their custom data cost nothing extra; everyone else's might be hashed and are counted.
+   */
+  private static final Set<String> NOT_HASHING =
+      Set.of(
+          "java.util.ArrayList",
+          "java.util.LinkedList",
+          "java.util.ArrayDeque",
+          "java.util.Vector",
+          "java.util.TreeMap",
+          "java.util.TreeSet",
+          "java.util.IdentityHashMap",
+          "java.util.EnumMap",
+          "java.util.concurrent.CopyOnWriteArrayList",
+          "java.util.concurrent.ConcurrentLinkedQueue",
+          "java.util.concurrent.ConcurrentLinkedDeque",
+          "java.util.concurrent.LinkedBlockingQueue",
+          "java.util.concurrent.LinkedBlockingDeque");
+
+  /**
+   * A class descriptor: what an instance's data looks like, and whether the class may hash what
+   * its custom data holds.
+   */
+  private static final class Desc {
+    final int flags;
+    final byte[] fieldTypes;
+    final Desc parent;
+    final char arrayElement;
+    final boolean hashes;
+
+    Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes) {
+      this.flags = flags;
+      this.fieldTypes = fieldTypes;
+      this.parent = parent;
+      this.arrayElement = arrayElement;
+      this.hashes = hashes;
+    }
+  }
+
+  private final byte[] b;
+  private final int end;
+  private final long budget;
+  private int pos;
+  private long work;
+  private Object[] descs = new Object[16];
+  private long[] sizes = new long[16];
+  private int handles;
+  private int nesting;
+
+  private StreamShape(byte[] data, int offset, int length, long budget) {
+    this.b = data;
+    this.pos = offset;
+    this.end = offset + length;
+    this.budget = budget;
+  }
+
+  /**
+   * Throws {@link RejectedValueException} when the stream's graph would take more than {@code
+   * budget} units of work (see the class comment) or cannot be followed; returns its work
+   * otherwise.
+   */
+  static long check(byte[] data, int offset, int length, long budget) {
+    StreamShape s = new StreamShape(data, offset, length, budget);
+    try {
+      if (s.u2() != (MAGIC & 0xffff) || s.u2() != VERSION) {
+        throw s.refuse("not a Java serialization stream");
+      }
+      while (s.peek() == TC_RESET) {
+        s.pos++;
+      }
+      s.object();
+      return s.work;
+    } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
+      throw s.refuse("a truncated or malformed serialization stream");
+    }
+  }
+
+  /** Reads one object (any {@code object} of the grammar); returns its unfolded size. */
+  private long object() {
+    if (++nesting > MAX_NESTING) {
+      throw refuse("objects nested more than " + MAX_NESTING + " deep");
+    }
+    try {
+      return element(u1());
+    } finally {
+      nesting--;
+    }
+  }
+
+  private long element(byte tc) {
+    return switch (tc) {
+      case TC_NULL -> 0;
+      case TC_REFERENCE -> reference();
+      case TC_STRING -> {
+        skip(u2());
+        yield leaf();
+      }
+      case TC_LONGSTRING -> {
+        skip(length(s8()));
+        yield leaf();
+      }
+      case TC_CLASS -> {
+        desc();
+        yield leaf();
+      }
+      case TC_CLASSDESC, TC_PROXYCLASSDESC -> {
+        descriptor(tc);
+        yield 1;
+      }
+      case TC_ENUM -> enumConstant();
+      case TC_ARRAY -> array();
+      case TC_OBJECT -> instance();
+      default -> throw refuse("stream element 0x" + Integer.toHexString(tc & 0xff) + " where an object belongs");
+    };
+  }
+
+  private long enumConstant() {
+    desc();
+    int h = newHandle(null, OPEN);
+    object(); // the constant's name
+    sizes[h] = 1;
+    return 1;
+  }
+
+  private long reference() {
+    int h = s4() - BASE_HANDLE;
+    if (h < 0 || h >= handles) {
+      throw refuse("a reference to a handle that does not exist");
+    }
+    long size = sizes[h];
+    return size == OPEN ? 1 : size;
+  }
+
+  private long leaf() {
+    newHandle(null, 1);
+    return 1;
+  }
+
+  private long array() {
+    Desc d = desc();
+    if (d == null || d.arrayElement == 0) {
+      throw refuse("an array whose class is not an array class");
+    }
+    int h = newHandle(null, OPEN);
+    int n = s4();
+    if (n < 0) {
+      throw refuse("an array of negative length " + n);
+    }
+    long size = 1;
+    int width = primitiveWidth(d.arrayElement);
+    if (width > 0) {
+      skip((long) n * width);
+    } else {
+      for (int i = 0; i < n; i++) {
+        size = plus(size, object());
+      }
+    }
+    sizes[h] = size;
+    return size;
+  }
+
+  private long instance() {
+    Desc d = desc();
+    if (d == null) {
+      throw refuse("an object without a class descriptor");
+    }
+    int h = newHandle(null, OPEN);
+    long size = 1;
+    Desc[] chain = chain(d);
+    for (int i = chain.length - 1; i >= 0; i--) { // superclass first, as written
+      Desc c = chain[i];
+      if ((c.flags & SC_SERIALIZABLE) != 0) {
+        size = plus(size, fields(c));
+        if ((c.flags & SC_WRITE_METHOD) != 0) {
+          size = plus(size, annotation(c.hashes));
+        }
+      } else if ((c.flags & SC_EXTERNALIZABLE) != 0) {
+        if ((c.flags & SC_BLOCK_DATA) == 0) {
+          throw refuse("an Externalizable object in the pre-1.2 stream protocol");
+        }
+        size = plus(size, annotation(c.hashes));
+      }
+    }
+    sizes[h] = size;
+    return size;
+  }
+
+  private long fields(Desc c) {
+    long size = 0;
+    for (byte type : c.fieldTypes) {
+      int width = primitiveWidth((char) type);
+      if (width > 0) {
+        skip(width);
+      } else {
+        size = plus(size, object());
+      }
+    }
+    return size;
+  }
+
+  /**
+   * Block data and objects up to the end marker: custom data and class annotations. With {@code
+   * counts}, every object read here may be hashed by its holder, and its unfolded size is work.
+   */
+  private long annotation(boolean counts) {
+    long size = 0;
+    while (true) {
+      byte tc = peek();
+      if (tc == TC_ENDBLOCKDATA) {
+        pos++;
+        return size;
+      } else if (tc == TC_BLOCKDATA) {
+        pos++;
+        skip(u1() & 0xff);
+      } else if (tc == TC_BLOCKDATALONG) {
+        pos++;
+        skip(length(s4()));
+      } else {
+        long held = object();
+        size = plus(size, counts ? held(held) : held);
+      }
+    }
+  }
+
+  /** A class descriptor, new or referenced; null for {@code TC_NULL}. */
+  private Desc desc() {
+    if (++nesting > MAX_NESTING) {
+      throw refuse("class descriptors nested more than " + MAX_NESTING + " deep");
+    }
+    try {
+      return descriptor(u1());
+    } finally {
+      nesting--;
+    }
+  }
+
+  private Desc descriptor(byte tc) {
+    return switch (tc) {
+      case TC_NULL -> null;
+      case TC_REFERENCE -> referencedDesc();
+      case TC_CLASSDESC -> classDesc();
+      case TC_PROXYCLASSDESC -> proxyDesc();
+      default -> throw refuse(
+          "stream element 0x" + Integer.toHexString(tc & 0xff) + " where a class descriptor belongs");
+    };
+  }
+
+  private Desc referencedDesc() {
+    int h = s4() - BASE_HANDLE;
+    if (h < 0 || h >= handles || !(descs[h] instanceof Desc d)) {
+      throw refuse("a reference to a class descriptor that does not exist");
+    }
+    return d;
+  }
+
+  private Desc classDesc() {
+    int nameLength = u2();
+    int nameAt = pos;
+    char arrayElement = nameLength > 1 && peek() == '[' ? (char) b[pos + 1] : 0;
+    skip(nameLength + 8L); // name and serialVersionUID
+    boolean hashes = !NOT_HASHING.contains(new String(b, nameAt, nameLength, StandardCharsets.UTF_8));
+    int h = newHandle(null, 1);
+    int flags = u1();
+    int count = u2();
+    byte[] types = new byte[count];
+    for (int i = 0; i < count; i++) {
+      types[i] = u1();
+      skip(u2()); // field name
+      if (types[i] == '[' || types[i] == 'L') {
+        object(); // the field's type name, a string
+      } else if (primitiveWidth((char) types[i]) == 0) {
+        throw refuse("a field of unknown type code " + (types[i] & 0xff));
+      }
+    }
+    annotation(false);
+    Desc d = new Desc(flags, types, desc(), arrayElement, hashes);
+    descs[h] = d;
+    return d;
+  }
+
+  private Desc proxyDesc() {
+    int h = newHandle(null, 1);
+    int interfaces = s4();
+    for (int i = 0; i < interfaces; i++) {
+      skip(u2());
+    }
+    annotation(false);
+    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true);
+    descs[h] = d;
+    return d;
+  }
+
+  private Desc[] chain(Desc d) {
+    int n = 0;
+    for (Desc c = d; c != null; c = c.parent) {
+      if (++n > 1000) {
+        throw refuse("a class hierarchy deeper than 1000");
+      }
+    }
+    Desc[] out = new Desc[n];
+    int i = 0;
+    for (Desc c = d; c != null; c = c.parent) {
+      out[i++] = c;
+    }
+    return out;
+  }
+
+  /** Counts one reference held by an object to something of {@code size}; returns {@code size}. */
+  private long held(long size) {
+    work = plus(work, size);
+    if (work > budget) {
+      throw refuse("building its object graph would take more than " + budget
+          + " steps (objects shared by reference many times over, as in a nested-set bomb)");
+    }
+    return size;
+  }
+
+  private int newHandle(Object desc, long size) {
+    if (handles == sizes.length) {
+      sizes = Arrays.copyOf(sizes, handles * 2);
+      descs = Arrays.copyOf(descs, handles * 2);
+    }
+    descs[handles] = desc;
+    sizes[handles] = size;
+    return handles++;
+  }
+
+  private static int primitiveWidth(char type) {
+    return switch (type) {
+      case 'B', 'Z' -> 1;
+      case 'C', 'S' -> 2;
+      case 'I', 'F' -> 4;
+      case 'J', 'D' -> 8;
+      default -> 0;
+    };
+  }
+
+  /** Saturating addition, so a huge graph cannot wrap around to a small number. */
+  private static long plus(long a, long b) {
+    long s = a + b;
+    return s < 0 ? Long.MAX_VALUE : s;
+  }
+
+  private void skip(long n) {
+    if (n < 0 || n > end - pos) {
+      throw new ArrayIndexOutOfBoundsException();
+    }
+    pos += (int) n;
+  }
+
+  private static long length(long n) {
+    if (n < 0) {
+      throw new NegativeArraySizeException();
+    }
+    return n;
+  }
+
+  private byte peek() {
+    if (pos >= end) {
+      throw new ArrayIndexOutOfBoundsException();
+    }
+    return b[pos];
+  }
+
+  private byte u1() {
+    byte v = peek();
+    pos++;
+    return v;
+  }
+
+  private int u2() {
+    return ((u1() & 0xff) << 8) | (u1() & 0xff);
+  }
+
+  private int s4() {
+    return (u2() << 16) | u2();
+  }
+
+  private long s8() {
+    return ((long) s4() << 32) | (s4() & 0xffffffffL);
+  }
+
+  private RejectedValueException refuse(String why) {
+    return new RejectedValueException("refused to deserialize a stored value: " + why);
+  }
+}

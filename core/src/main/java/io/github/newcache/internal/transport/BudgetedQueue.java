@@ -1,0 +1,196 @@
+package io.github.newcache.internal.transport;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import net.spy.memcached.ops.CASOperation;
+import net.spy.memcached.ops.KeyedOperation;
+import net.spy.memcached.ops.Operation;
+import net.spy.memcached.ops.StoreOperation;
+
+/**
+ * One of a server's spymemcached queues (input, write or read), counting what its operations hold
+ * against the server's {@link QueueBudget}. The input queue, where callers' operations enter, also
+ * enforces it: its timed {@code offer} (the one spymemcached uses for callers, with {@code
+ * opQueueWait}) waits for room and then refuses. Moves between queues and operations the client
+ * inserts itself are counted, never refused.
+ *
+ * <p>What an operation holds: its key, a fixed {@value #OVERHEAD} bytes for the operation, its
+ * callback and future, and for a write its value; until it is written to the socket, also the
+ * encoded command, a second copy of the value ({@code copied}). spymemcached 2.12.3 moves
+ * operations with {@code offer}, {@code add}, {@code addAll}, {@code remove}, {@code drainTo} and
+ * {@code peek}; those and the other single removals are counted here, and the bulk removals it never
+ * uses ({@code removeIf}, {@code removeAll}, {@code retainAll}, an iterator's {@code remove}) are
+ * refused rather than left uncounted.
+ */
+final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
+
+  private static final long serialVersionUID = 1L;
+  /** Bytes an operation object, its callback, future and latch take beside key and value. */
+  static final int OVERHEAD = 400;
+
+  private final transient QueueBudget budget;
+  private final boolean entrance;
+  private final boolean copied;
+
+  /**
+   * @param entrance true for the input queue: callers' timed offers wait for room and may be refused
+   * @param copied true while operations also hold their encoded command (input and write queues)
+   */
+  BudgetedQueue(int capacity, QueueBudget budget, boolean entrance, boolean copied) {
+    super(capacity);
+    this.budget = budget;
+    this.entrance = entrance;
+    this.copied = copied;
+  }
+
+  /** The bytes {@code op} holds while in this queue. */
+  long weight(Operation op) {
+    long w = OVERHEAD;
+    if (op instanceof KeyedOperation keyed) {
+      for (String k : keyed.getKeys()) {
+        w += k.length();
+      }
+    }
+    byte[] data = null;
+    if (op instanceof StoreOperation store) {
+      data = store.getData();
+    } else if (op instanceof CASOperation cas) {
+      data = cas.getData();
+    }
+    if (data != null) {
+      w += copied ? 2L * data.length : data.length;
+    }
+    return w;
+  }
+
+  @Override
+  public boolean offer(Operation op, long timeout, TimeUnit unit) throws InterruptedException {
+    if (!entrance) {
+      return counted(op, super.offer(op, timeout, unit));
+    }
+    long w = weight(op);
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    while (!budget.tryTake(w)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      LockSupport.parkNanos(this, Math.min(left, 1_000_000L)); // room appears as the IO thread drains
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+    }
+    boolean added = super.offer(op, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    if (!added) {
+      budget.release(w);
+    }
+    return added;
+  }
+
+  @Override
+  public boolean offer(Operation op) {
+    return counted(op, super.offer(op));
+  }
+
+  @Override
+  public void put(Operation op) throws InterruptedException {
+    super.put(op);
+    budget.take(weight(op));
+  }
+
+  @Override
+  public Operation poll() {
+    return released(super.poll());
+  }
+
+  @Override
+  public Operation poll(long timeout, TimeUnit unit) throws InterruptedException {
+    return released(super.poll(timeout, unit));
+  }
+
+  @Override
+  public Operation take() throws InterruptedException {
+    return released(super.take());
+  }
+
+  @Override
+  public boolean remove(Object o) {
+    boolean removed = super.remove(o);
+    if (removed) {
+      budget.release(weight((Operation) o));
+    }
+    return removed;
+  }
+
+  @Override
+  public int drainTo(Collection<? super Operation> c) {
+    return drainTo(c, Integer.MAX_VALUE);
+  }
+
+  @Override
+  public int drainTo(Collection<? super Operation> c, int max) {
+    List<Operation> drained = new ArrayList<>();
+    int n = super.drainTo(drained, max);
+    for (Operation op : drained) {
+      budget.release(weight(op));
+    }
+    c.addAll(drained);
+    return n;
+  }
+
+  @Override
+  public void clear() {
+    drainTo(new ArrayList<>());
+  }
+
+  @Override
+  public boolean removeIf(Predicate<? super Operation> filter) {
+    throw new UnsupportedOperationException("not counted against the queue's bytes");
+  }
+
+  @Override
+  public boolean removeAll(Collection<?> c) {
+    throw new UnsupportedOperationException("not counted against the queue's bytes");
+  }
+
+  @Override
+  public boolean retainAll(Collection<?> c) {
+    throw new UnsupportedOperationException("not counted against the queue's bytes");
+  }
+
+  @Override
+  public Iterator<Operation> iterator() {
+    Iterator<Operation> it = super.iterator();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public Operation next() {
+        return it.next();
+      }
+    };
+  }
+
+  private boolean counted(Operation op, boolean added) {
+    if (added) {
+      budget.take(weight(op));
+    }
+    return added;
+  }
+
+  private Operation released(Operation op) {
+    if (op != null) {
+      budget.release(weight(op));
+    }
+    return op;
+  }
+}

@@ -1,0 +1,277 @@
+package io.github.newcache.internal.transport;
+
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.cache.CacheException;
+import net.spy.memcached.CASResponse;
+import net.spy.memcached.MemcachedNode;
+import net.spy.memcached.internal.CheckedOperationTimeoutException;
+import net.spy.memcached.internal.OperationFuture;
+import net.spy.memcached.ops.Operation;
+import net.spy.memcached.ops.OperationException;
+import net.spy.memcached.ops.OperationStatus;
+import net.spy.memcached.ops.StatusCode;
+
+/**
+ * The life of one operation between {@link SpyTransport}'s commands and spymemcached: admitted by
+ * the stall breakers ({@link NodeBreakers}) and the servers' item limits ({@link ItemLimits}),
+ * enqueued within the queue bounds, awaited without counting the client's pauses ({@link
+ * OperationWait}), its answer or timeout reported to the breakers, and every failure turned into
+ * one {@link CacheException} that names the server, the operation and, where it matters, the
+ * failure mode in force. A timed-out write may still be applied when its server answers; the
+ * message says so, because the client cannot know.
+ */
+final class Flights {
+
+  private final NodeBreakers breakers;
+  private final ItemLimits limits;
+  private final OperationWait wait;
+  private final Function<String, MemcachedNode> nodes;
+  private final long timeoutMillis;
+  private final String failureMode;
+  private final String queueLimits;
+
+  Flights(NodeBreakers breakers, ItemLimits limits, OperationWait wait, Function<String, MemcachedNode> nodes,
+      long timeoutMillis, String failureMode, String queueLimits) {
+    this.breakers = breakers;
+    this.limits = limits;
+    this.wait = wait;
+    this.nodes = nodes;
+    this.timeoutMillis = timeoutMillis;
+    this.failureMode = failureMode;
+    this.queueLimits = queueLimits;
+  }
+
+  private MemcachedNode nodeOf(String key) {
+    return nodes.apply(key);
+  }
+
+  /** The address of the server that holds {@code key}, as {@code host:port}. */
+  String serverFor(String key) {
+    MemcachedNode node = nodeOf(key);
+    return node == null ? "?" : NodeBreakers.name(node.getSocketAddress());
+  }
+
+  /** Fails at once when the key's server is connected but stalled. */
+  void admit(String key, String op) {
+    if (breakers.anySuspect()) {
+      MemcachedNode node = nodeOf(key);
+      if (node != null && node.isActive()) {
+        breakers.admit(node.getSocketAddress(), op + " of " + key);
+      }
+    }
+  }
+
+  /**
+   * For a batch: each connected server of the keys is admitted once, so a batch may carry a probe
+   * and still send its other keys for that server. Returns the servers admitted (empty when all
+   * servers are healthy).
+   */
+  Set<SocketAddress> admitAll(Collection<String> keys, String op) {
+    if (!breakers.anySuspect()) {
+      return Set.of();
+    }
+    Set<SocketAddress> out = new LinkedHashSet<>();
+    for (String key : keys) {
+      MemcachedNode node = nodeOf(key);
+      if (node != null && node.isActive() && out.add(node.getSocketAddress())) {
+        breakers.admit(node.getSocketAddress(), op + " of " + keys.size() + " keys");
+      }
+    }
+    return out;
+  }
+
+  /** Refuses a write its server would refuse as too large, before anything is sent. */
+  void checkSize(String op, String key, byte[] value) {
+    if (limits.mayExceed(key, value.length)) {
+      MemcachedNode node = nodeOf(key);
+      limits.check(node == null ? null : node.getSocketAddress(), op, key, value.length);
+    }
+  }
+
+  /**
+   * Issues an operation. spymemcached encodes and enqueues inside the call, so a full queue
+   * ({@link IllegalStateException}) and an oversized item ({@link IllegalArgumentException}) come
+   * from here, not from the future.
+   */
+  <T> Future<T> enqueue(String op, String key, Supplier<Future<T>> issue) {
+    try {
+      return issue.get();
+    } catch (IllegalStateException e) {
+      throw new CacheException(
+          "memcached " + op + " of " + key + " refused: the queue for server " + serverFor(key)
+              + " is full (" + queueLimits + ") or the client is shut down: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * One operation as messages and the breakers see it.
+   *
+   * @param name the command ({@code get}, {@code set}, …)
+   * @param key its key, or a batch's first key: which server it went to
+   * @param what what to call it in a message: the key, or "n keys"
+   * @param valueLength the bytes written, or -1 for a read
+   * @param admitted a batch's servers, to report the answer to; null for the server of {@code key}
+   */
+  record Op(String name, String key, Object what, int valueLength, Set<SocketAddress> admitted) {
+    static Op read(String name, String key) {
+      return new Op(name, key, key, -1, null);
+    }
+
+    static Op write(String name, String key, byte[] value) {
+      return new Op(name, key, key, value.length, null);
+    }
+  }
+
+  /** Waits for {@code f}, reports the outcome to the breakers, and translates failures. */
+  <T> T finish(Future<T> f, Op op) {
+    boolean done;
+    try {
+      done = wait.await(f);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      f.cancel(false);
+      throw new CacheException("interrupted during memcached " + op.name + " of " + op.what, e);
+    }
+    return outcome(f, op, done);
+  }
+
+  /**
+   * The outcome of {@code f} now that the wait is over: its value when it is done ({@code done}),
+   * else a timeout, charged to the servers it waited for; answers are reported to the breakers and
+   * failures translated.
+   */
+  <T> T outcome(Future<T> f, Op op, boolean done) {
+    try {
+      T value = done ? f.get() : f.get(0, TimeUnit.NANOSECONDS);
+      answered(op);
+      return value;
+    } catch (TimeoutException e) {
+      throw timedOut(f, e, op);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheException("interrupted during memcached " + op.name + " of " + op.what, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof CheckedOperationTimeoutException timeout) {
+        throw timedOut(f, timeout, op);
+      }
+      if (cause instanceof CancellationException) {
+        throw notConnected(op, cause);
+      }
+      answered(op);
+      if (cause instanceof OperationException) {
+        String answer = String.valueOf(cause.getMessage());
+        if (answer.contains("too large")) {
+          throw tooLarge(op, answer);
+        }
+        throw new CacheException("memcached at " + serverFor(op.key) + " answered " + op.name + " of "
+            + op.what + " with an error: " + answer, cause);
+      }
+      throw new CacheException("memcached " + op.name + " of " + op.what + " failed: " + cause, cause);
+    } catch (CancellationException e) {
+      throw notConnected(op, e);
+    } catch (RuntimeException e) {
+      throw new CacheException("memcached " + op.name + " of " + op.what + " failed: " + e, e);
+    }
+  }
+
+  /** Whether an add that returned false found the key taken; throws when memcached refused it. */
+  boolean addFoundKeyTaken(Future<Boolean> f, Op op) {
+    StatusCode code = status(f).getStatusCode();
+    if (code == StatusCode.ERR_EXISTS || code == StatusCode.ERR_NOT_STORED) {
+      return true; // binary says EXISTS, text NOT_STORED
+    }
+    throw notStored(f, op);
+  }
+
+  /** memcached's answer to a cas, or the error when it answered something else. */
+  CasOutcome casOutcome(Future<?> f, Op op, CASResponse r) {
+    return switch (r == null ? CASResponse.OBSERVE_ERROR_IN_ARGS : r) {
+      case OK -> CasOutcome.STORED;
+      case EXISTS -> CasOutcome.CHANGED;
+      case NOT_FOUND -> CasOutcome.GONE;
+      default -> throw notStored(f, op);
+    };
+  }
+
+  private void answered(Op op) {
+    if (!breakers.anySuspect()) {
+      return;
+    }
+    if (op.admitted != null) {
+      op.admitted.forEach(breakers::answered);
+    } else {
+      MemcachedNode node = nodeOf(op.key);
+      if (node != null) {
+        breakers.answered(node.getSocketAddress());
+      }
+    }
+  }
+
+  /** Times the operation out, charges the servers it waited for, and says so. */
+  private CacheException timedOut(Future<?> f, TimeoutException e, Op op) {
+    f.cancel(false);
+    Set<SocketAddress> late = new LinkedHashSet<>();
+    if (e instanceof CheckedOperationTimeoutException timeout) {
+      for (Operation o : timeout.getOperations()) {
+        if (o != null && o.getHandlingNode() != null) {
+          late.add(o.getHandlingNode().getSocketAddress());
+        }
+      }
+    }
+    if (late.isEmpty()) {
+      MemcachedNode node = nodeOf(op.key);
+      if (node != null) {
+        late.add(node.getSocketAddress());
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (SocketAddress a : late) {
+      breakers.timedOut(a);
+      names.add(NodeBreakers.name(a));
+    }
+    return new CacheException(
+        "memcached " + op.name + " of " + op.what + " on " + String.join(", ", names) + " timed out after "
+            + timeoutMillis + " ms (not counting time this JVM was paused)"
+            + (op.valueLength >= 0 ? "; the server may still apply it when it answers" : ""), e);
+  }
+
+  private CacheException notConnected(Op op, Throwable cause) {
+    return new CacheException(
+        "memcached " + op.name + " of " + op.what + " failed at once: server " + serverFor(op.key)
+            + " is not connected, or lost its connection with the operation in flight (failureMode "
+            + failureMode + ")", cause);
+  }
+
+  /** A write memcached answered but did not store. */
+  CacheException notStored(Future<?> f, Op op) {
+    OperationStatus s = status(f);
+    String answer = s == null ? "no answer" : s.getStatusCode() + " " + s.getMessage();
+    if (s != null && (s.getStatusCode() == StatusCode.ERR_2BIG || String.valueOf(s.getMessage()).contains("too large"))) {
+      return tooLarge(op, answer);
+    }
+    return new CacheException("memcached at " + serverFor(op.key) + " did not store the item under "
+        + op.key + " (" + op.name + "): it answered " + answer);
+  }
+
+  private CacheException tooLarge(Op op, String answer) {
+    MemcachedNode node = nodeOf(op.key);
+    return limits.refused(node == null ? null : node.getSocketAddress(), op.name, op.key, Math.max(0, op.valueLength), answer);
+  }
+
+  static OperationStatus status(Future<?> f) {
+    return f instanceof OperationFuture ? ((OperationFuture<?>) f).getStatus() : null;
+  }
+}

@@ -1,0 +1,66 @@
+package io.github.newcache.fault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.Protocol;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Writes from 16 threads to a frozen server (SIGSTOP), with stall detection off and a long
+ * operation timeout so that nothing fails fast and everything waits for the server: the worst case
+ * for memory. The client runs in its own JVM with a small heap and must neither run out of memory
+ * nor keep more than {@code opQueueBytes} (16 MB by default) plus a small overhead waiting for the
+ * server. Before, the queues were bounded in operations only, and 16 threads of putAll ran a 256
+ * MB heap out of memory in 1.5 s.
+ */
+class FrozenServerHeapTest {
+
+  private static final Pattern RESULT =
+      Pattern.compile("RESULT base=(\\d+) live=(\\d+) peak=(\\d+) calls=(\\d+) refused=(\\d+)");
+  /** opQueueBytes' default, in MB. */
+  private static final int BUDGET_MB = 16;
+  /** Beyond the budget: operations the IO thread had written to the socket, and measuring noise. */
+  private static final int SLACK_MB = 8;
+
+  @ParameterizedTest(name = "{0}: -Xmx{1}m, 16 threads x putAll of {2} x {3} bytes")
+  @CsvSource({
+    "BINARY, 256, 1000, 10240", // issue 12's workload
+    "TEXT, 256, 1000, 10240",
+    "BINARY, 128, 20, 102400", // large values, small heap
+    "TEXT, 128, 20, 102400"
+  })
+  void whatWaitsForAFrozenServerStaysWithinItsBytes(Protocol p, int heapMb, int batch, int size) throws Exception {
+    try (LocalMemcached server = LocalMemcached.start()) {
+      String uri = "memcached://" + server.address() + "/?binary=" + p.binary()
+          + "&opTimeout=5000&stallTimeouts=0";
+      try (ChildJvm child = new ChildJvm(
+          List.of("-Xmx" + heapMb + "m", "-XX:+ExitOnOutOfMemoryError"), HeapChild.class,
+          uri, "16", Integer.toString(batch), Integer.toString(size), "4000")) {
+        child.await("READY", 30);
+        server.pause();
+        String result;
+        try {
+          child.send("go");
+          result = child.await("RESULT", 60);
+        } finally {
+          server.resume();
+        }
+        child.send("done");
+        assertEquals(0, child.exitCode(30), "the client ran out of memory or failed");
+        Matcher m = RESULT.matcher(result);
+        assertTrue(m.find(), result);
+        long waiting = Long.parseLong(m.group(2)) - Long.parseLong(m.group(1));
+        System.out.printf("%s, -Xmx%dm, putAll %d x %d B: %d MB waiting for the frozen server, heap peak %s MB%n",
+            p, heapMb, batch, size, waiting, m.group(3));
+        assertTrue(Long.parseLong(m.group(5)) > 0, "callers past the bound were refused: " + result);
+        assertTrue(waiting <= BUDGET_MB + SLACK_MB, waiting + " MB waiting for the server: " + result);
+      }
+    }
+  }
+}

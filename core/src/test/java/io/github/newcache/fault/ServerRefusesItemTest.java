@@ -1,0 +1,133 @@
+package io.github.newcache.fault;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.Protocol;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.CacheManager;
+import javax.cache.Caching;
+import javax.cache.configuration.MutableConfiguration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * memcached started with {@code -I 512k} while the client allows the default 1 MB: a 600 KB value
+ * is refused at once, on every write path (set, add, cas), with an error naming the item's size
+ * and the server's limit; never retried as contention (binary add was retried 10,000 times for
+ * 13 s), and never at the cost of the connection (in the text protocol, memcached's refusal made
+ * spymemcached drop it, failing the reads of other threads).
+ */
+class ServerRefusesItemTest {
+
+  private static final int LIMIT = 512 * 1024;
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anItemLargerThanTheServersLimitIsRefusedAtOnceAndNamed(Protocol p) throws Exception {
+    try (LocalMemcached server = LocalMemcached.start("-I", "512k")) {
+      URI uri = URI.create("memcached://" + server.address() + "/?binary=" + p.binary() + "&flavor=big");
+      CacheManager m = Caching.getCachingProvider().getCacheManager(uri, getClass().getClassLoader());
+      try {
+        Cache<String, byte[]> c = m.createCache("c", new MutableConfiguration<String, byte[]>().setTypes(String.class, byte[].class));
+        byte[] small = new byte[100];
+        byte[] big = new byte[600 * 1024];
+        c.put("small", small);
+        c.put("replaced", small);
+        // other threads keep reading while the large writes are refused
+        LongAdder reads = new LongAdder();
+        AtomicReference<Throwable> readFailure = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+          long end = System.nanoTime() + 3_000_000_000L;
+          while (System.nanoTime() < end && readFailure.get() == null) {
+            try {
+              assertArrayEquals(small, c.get("small"));
+              reads.increment();
+            } catch (Throwable t) {
+              readFailure.set(t);
+            }
+          }
+        });
+        reader.start();
+        Map<String, Consumer<Cache<String, byte[]>>> writes = Map.of(
+            "put (set)", x -> x.put("big", big),
+            "putIfAbsent (add)", x -> x.putIfAbsent("big2", big),
+            "replace (gets + cas)", x -> x.replace("replaced", big),
+            "putAll (pipelined sets)", x -> x.putAll(Map.of("big3", big, "big4", big)));
+        for (Map.Entry<String, Consumer<Cache<String, byte[]>>> w : writes.entrySet()) {
+          long start = System.nanoTime();
+          CacheException e = assertThrows(CacheException.class, () -> w.getValue().accept(c), w.getKey());
+          long millis = (System.nanoTime() - start) / 1_000_000;
+          System.out.printf("%s %s: refused after %d ms: %s%n", p, w.getKey(), millis, e.getMessage());
+          assertTrue(millis < 1000, w.getKey() + " took " + millis + " ms");
+          assertTrue(e.getMessage().contains(Integer.toString(LIMIT)) && e.getMessage().contains("-I")
+              && e.getMessage().contains("bytes"), w.getKey() + ": " + e.getMessage());
+        }
+        reader.join(10_000);
+        assertEquals(null, readFailure.get(), "a read failed meanwhile");
+        assertTrue(reads.sum() > 100, "reads went on: " + reads.sum());
+        assertArrayEquals(small, c.get("replaced"), "the refused replace left the old value");
+        for (String key : List.of("big", "big2", "big3", "big4")) {
+          assertEquals(null, c.get(key));
+        }
+        c.put("after", small);
+        assertArrayEquals(small, c.get("after"));
+        // the non-blocking view refuses the same way
+        io.github.newcache.AsyncCache<String, byte[]> async = c.unwrap(io.github.newcache.NewcacheCache.class).async();
+        for (java.util.concurrent.CompletableFuture<?> f : List.of(async.put("big5", big), async.putIfAbsent("big6", big))) {
+          java.util.concurrent.ExecutionException e =
+              assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(1, java.util.concurrent.TimeUnit.SECONDS));
+          assertTrue(e.getCause().getMessage().contains(Integer.toString(LIMIT)), e.getCause().getMessage());
+        }
+      } finally {
+        m.close();
+      }
+    }
+  }
+
+  /**
+   * A server that was frozen when the manager started could not tell its limit then; it is learned
+   * as soon as the server answers, and large writes are refused at once (binary add used to be
+   * retried as "exists" for 13 s).
+   */
+  @org.junit.jupiter.api.Test
+  void theLimitOfAServerFrozenAtStartIsLearnedOnceItAnswers() throws Exception {
+    try (LocalMemcached server = LocalMemcached.start("-I", "512k")) {
+      server.pause();
+      CacheManager m;
+      try {
+        m = Caching.getCachingProvider().getCacheManager(
+            URI.create("memcached://" + server.address() + "/?binary=true&flavor=unknown"), getClass().getClassLoader());
+      } finally {
+        server.resume();
+      }
+      try {
+        Cache<String, byte[]> c = m.createCache("c", new MutableConfiguration<String, byte[]>().setTypes(String.class, byte[].class));
+        byte[] big = new byte[600 * 1024];
+        for (Map.Entry<String, Consumer<Cache<String, byte[]>>> w : Map.<String, Consumer<Cache<String, byte[]>>>of(
+            "putIfAbsent (add)", x -> x.putIfAbsent("a", big), "put (set)", x -> x.put("s", big)).entrySet()) {
+          long start = System.nanoTime();
+          CacheException e = assertThrows(CacheException.class, () -> w.getValue().accept(c), w.getKey());
+          long millis = (System.nanoTime() - start) / 1_000_000;
+          System.out.printf("frozen at start, %s: refused after %d ms: %s%n", w.getKey(), millis, e.getMessage());
+          assertTrue(millis < 1000, w.getKey() + " took " + millis + " ms");
+          assertTrue(e.getMessage().contains(Integer.toString(LIMIT)) && e.getMessage().contains("-I"), e.getMessage());
+        }
+        c.put("small", new byte[10]);
+        assertEquals(10, c.get("small").length);
+      } finally {
+        m.close();
+      }
+    }
+  }
+}
