@@ -101,11 +101,38 @@ public final class LocalMemcached implements AutoCloseable {
   /** Freezes the process (SIGSTOP): connections stay open but nothing is answered. */
   public void pause() {
     signal("STOP");
+    awaitState(true);
   }
 
   /** Thaws a paused process (SIGCONT). */
   public void resume() {
     signal("CONT");
+    awaitState(false);
+  }
+
+  /**
+   * Waits (at most 5 s) until the kernel shows the process stopped, or running again: a signal is
+   * delivered asynchronously, and a test that freezes a server must not race its last answers.
+   */
+  private void awaitState(boolean stopped) {
+    java.nio.file.Path stat = java.nio.file.Path.of("/proc", Long.toString(process.pid()), "stat");
+    if (!java.nio.file.Files.isReadable(stat)) {
+      return; // no procfs: nothing to wait on
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      try {
+        String s = java.nio.file.Files.readString(stat);
+        char state = s.charAt(s.lastIndexOf(')') + 2); // the field after "(comm)"
+        if ((state == 'T' || state == 't') == stopped) {
+          return;
+        }
+      } catch (IOException | RuntimeException e) {
+        return; // the process is gone
+      }
+      Thread.onSpinWait();
+    }
+    throw new IllegalStateException("memcached did not " + (stopped ? "stop" : "continue") + " within 5 s");
   }
 
   /** Kills the process at once, like a crash. */
