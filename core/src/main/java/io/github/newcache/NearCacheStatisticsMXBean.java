@@ -1,0 +1,28 @@
+package io.github.newcache;
+
+/**
+ * What one cache's near cache did in this JVM, registered as
+ * {@code io.github.newcache:type=CacheNear,CacheManager=<uri>,Cache=<name>} while statistics are on.
+ * A near hit is also a hit of the cache's standard statistics; a near eviction is not an eviction
+ * there (the entry stays in memcached).
+ */
+public interface NearCacheStatisticsMXBean {
+
+  /** Reads answered from this JVM without a round trip, within the staleness bound. */
+  long getNearHits();
+
+  /** Reads of keys the near cache did not hold, which went to memcached. */
+  long getNearMisses();
+
+  /** Reads of held entries older than the staleness bound whose item memcached still held unchanged. */
+  long getRevalidationsUnchanged();
+
+  /** Reads of held entries older than the staleness bound that found another item, or none. */
+  long getRevalidationsChanged();
+
+  /** Entries dropped to stay within the near cache's entry and byte bounds. */
+  long getNearEvictions();
+
+  /** Entries held now (an estimate). */
+  long getNearEntries();
+}

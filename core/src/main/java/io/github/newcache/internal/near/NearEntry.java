@@ -1,0 +1,13 @@
+package io.github.newcache.internal.near;
+
+/**
+ * One item held by a near cache: the bytes memcached returned (or this JVM wrote), their CAS token
+ * when known, and when memcached was last asked about them.
+ *
+ * @param raw the item's bytes, exactly as the transport returns them; never changed
+ * @param cas the item's CAS token, or 0 when unknown (a blind write, a multi-get)
+ * @param checkedAt {@link io.github.newcache.internal.expiry.TimeSource#nanos()} just before the
+ *     command that fetched, wrote or revalidated the item was sent
+ * @param weight the entry's share of the near cache's bounds (see {@link NearCache})
+ */
+record NearEntry(byte[] raw, long cas, long checkedAt, int weight) {}

@@ -1,0 +1,50 @@
+package io.github.newcache.internal.near;
+
+import io.github.newcache.NearCacheStatisticsMXBean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/** Counters of {@link NearCacheStatisticsMXBean}; always on, since each count is one adder increment. */
+public final class NearStatistics implements NearCacheStatisticsMXBean {
+
+  final LongAdder hits = new LongAdder();
+  final LongAdder misses = new LongAdder();
+  final LongAdder unchanged = new LongAdder();
+  final LongAdder changed = new LongAdder();
+  final LongAdder evictions = new LongAdder();
+  private final LongSupplier entries;
+
+  NearStatistics(LongSupplier entries) {
+    this.entries = entries;
+  }
+
+  @Override
+  public long getNearHits() {
+    return hits.sum();
+  }
+
+  @Override
+  public long getNearMisses() {
+    return misses.sum();
+  }
+
+  @Override
+  public long getRevalidationsUnchanged() {
+    return unchanged.sum();
+  }
+
+  @Override
+  public long getRevalidationsChanged() {
+    return changed.sum();
+  }
+
+  @Override
+  public long getNearEvictions() {
+    return evictions.sum();
+  }
+
+  @Override
+  public long getNearEntries() {
+    return entries.getAsLong();
+  }
+}
