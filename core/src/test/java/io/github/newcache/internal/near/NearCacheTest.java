@@ -1,0 +1,173 @@
+package io.github.newcache.internal.near;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.internal.config.NearCacheSettings;
+import io.github.newcache.internal.transport.Item;
+import io.github.newcache.testing.ManualClock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The near cache's own rules, without a cache around it: δ, revalidation, the stamps that keep a
+ * read from undoing a local write, and the bounds.
+ */
+class NearCacheTest {
+
+  private final ManualClock clock = new ManualClock();
+  private final NearCache near = NearCache.of(new NearCacheSettings(100, 1 << 20, 500), clock);
+  private final AtomicInteger fetches = new AtomicInteger();
+
+  private static final byte[] OLD = {1, 1};
+  private static final byte[] NEW = {2, 2};
+
+  private Function<String, Item> memcached(byte[] value, long cas) {
+    return key -> {
+      fetches.incrementAndGet();
+      return value == null ? null : new Item(value.clone(), cas);
+    };
+  }
+
+  @Test
+  void anEntryIsServedForDeltaThenRevalidatedWithOneFetch() {
+    assertArrayEquals(OLD, near.read("k", memcached(OLD, 7)));
+    clock.advance(499);
+    assertArrayEquals(OLD, near.read("k", memcached(NEW, 8)), "within δ: held bytes, no fetch");
+    assertEquals(1, fetches.get());
+    clock.advance(1);
+    assertArrayEquals(NEW, near.read("k", memcached(NEW, 8)), "at δ: revalidated");
+    assertEquals(2, fetches.get());
+    NearStatistics s = near.statistics();
+    assertEquals(1, s.getNearHits());
+    assertEquals(1, s.getNearMisses());
+    assertEquals(1, s.getRevalidationsChanged());
+    assertEquals(0, s.getRevalidationsUnchanged());
+  }
+
+  @Test
+  void anUnchangedItemKeepsTheHeldBytes() {
+    byte[] first = near.read("k", memcached(OLD, 7));
+    clock.advance(500);
+    assertSame(first, near.read("k", memcached(OLD, 7)), "same CAS token: the held array, not the fetched copy");
+    assertEquals(1, near.statistics().getRevalidationsUnchanged());
+    clock.advance(100);
+    assertSame(first, near.read("k", memcached(NEW, 9)), "revalidated 100 ms ago: trusted again for δ");
+  }
+
+  @Test
+  void anItemGoneFromMemcachedIsDroppedOnRevalidation() {
+    near.read("k", memcached(OLD, 7));
+    clock.advance(500);
+    assertNull(near.read("k", memcached(null, 0)));
+    assertEquals(1, near.statistics().getRevalidationsChanged());
+    assertNull(near.read("k", memcached(null, 0)));
+    assertEquals(3, fetches.get(), "nothing held: every read fetches");
+  }
+
+  @Test
+  void aLocalWriteLandingDuringAReadIsNeverUndoneByIt() {
+    // The read's gets answers the old item; meanwhile this JVM writes NEW and updates the near cache.
+    byte[] got =
+        near.read("k", key -> {
+          NearCache.Ticket t = near.ticket(key);
+          near.written(t, NEW);
+          return new Item(OLD.clone(), 7);
+        });
+    assertArrayEquals(OLD, got, "the read itself may answer what it fetched");
+    assertArrayEquals(NEW, near.read("k", memcached(OLD, 7)), "but the near cache keeps the write");
+    assertEquals(0, fetches.get());
+  }
+
+  @Test
+  void aLocalRemovalDuringAReadIsNeverUndoneByIt() {
+    near.read("k", key -> {
+      near.invalidate(key);
+      return new Item(OLD.clone(), 7);
+    });
+    assertArrayEquals(NEW, near.read("k", memcached(NEW, 8)), "the old item was not held: this read fetched");
+    assertEquals(1, fetches.get());
+  }
+
+  @Test
+  void aClearDuringAReadIsNeverUndoneByIt() {
+    near.read("k", key -> {
+      near.invalidateAll();
+      return new Item(OLD.clone(), 7);
+    });
+    assertNull(near.read("k", memcached(null, 0)));
+    assertEquals(1, fetches.get());
+  }
+
+  @Test
+  void twoRacingLocalWritersLeaveNothingHeld() {
+    NearCache.Ticket first = near.ticket("k");
+    NearCache.Ticket second = near.ticket("k");
+    near.written(second, NEW);
+    near.written(first, OLD); // which one memcached kept is not known here
+    assertArrayEquals(NEW, near.read("k", memcached(NEW, 8)));
+    assertEquals(1, fetches.get(), "nothing was held: the read asked memcached");
+  }
+
+  @Test
+  void aWriteIsHeldAndRevalidatedByItsBytes() {
+    near.written(near.ticket("k"), NEW);
+    assertArrayEquals(NEW, near.read("k", memcached(OLD, 1)));
+    assertEquals(0, fetches.get());
+    clock.advance(500);
+    byte[] held = near.read("k", memcached(NEW, 8));
+    assertArrayEquals(NEW, held);
+    assertEquals(1, near.statistics().getRevalidationsUnchanged(), "no token known for a write: the bytes compared");
+  }
+
+  @Test
+  void readAllServesHeldKeysAndFetchesTheRestInOneCall() {
+    near.read("a", memcached(OLD, 1));
+    AtomicInteger calls = new AtomicInteger();
+    Map<String, byte[]> found =
+        near.readAll(List.of("a", "b", "c"), keys -> {
+          calls.incrementAndGet();
+          assertEquals(List.of("b", "c"), keys);
+          return Map.of("b", NEW.clone());
+        });
+    assertEquals(1, calls.get());
+    assertEquals(2, found.size());
+    assertArrayEquals(NEW, near.read("b", memcached(OLD, 1)), "b is held now");
+  }
+
+  @Test
+  void bothBoundsHoldWhateverTheValuesSize() {
+    NearCache small = NearCache.of(new NearCacheSettings(50, 64 * 1024, 1000), clock);
+    for (int i = 0; i < 200; i++) {
+      small.written(small.ticket("k" + i), new byte[10]);
+    }
+    small.cleanUp();
+    assertTrue(small.statistics().getNearEntries() <= 50, "entries " + small.statistics().getNearEntries());
+    assertTrue(small.statistics().getNearEvictions() >= 150);
+    for (int i = 0; i < 200; i++) {
+      small.written(small.ticket("big" + i), new byte[10_000]);
+    }
+    small.cleanUp();
+    // Each weighs ceil((10000 + key + overhead) * 50 / 65536) = 8 of 50: at most 6 held, 64 KiB.
+    assertTrue(small.weightedSize() <= 50);
+    assertTrue(small.statistics().getNearEntries() <= 6, "entries " + small.statistics().getNearEntries());
+    small.written(small.ticket("huge"), new byte[100_000]);
+    assertNull(small.read("huge", key -> null), "an item larger than maxBytes is never held");
+  }
+
+  @Test
+  void offDoesNothing() {
+    NearCache off = NearCache.of(NearCacheSettings.OFF, clock);
+    assertSame(NearCache.off(), off);
+    off.written(off.ticket("k"), NEW);
+    off.invalidate("k");
+    off.invalidateAll();
+    assertEquals(0, off.statistics().getNearEntries());
+  }
+}
