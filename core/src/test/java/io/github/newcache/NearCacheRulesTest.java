@@ -119,6 +119,33 @@ class NearCacheRulesTest {
   }
 
   @Test
+  void theNonBlockingApiKeepsTheNearCacheInStepToo() throws Exception {
+    Cache<String, String> c = manager("").createCache("c", near());
+    AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
+    async.put("k", "1").get();
+    long before = reads();
+    assertEquals("1", c.get("k"), "the async put left its bytes in the near cache");
+    assertEquals("1", async.get("k").get());
+    assertEquals(Map.of("k", "1"), async.getAll(Set.of("k")).get());
+    assertEquals(before, reads());
+    assertTrue(async.replace("k", "2").get());
+    assertEquals("2", c.get("k"));
+    assertEquals("2", async.getAndPut("k", "3").get());
+    assertEquals("3", c.get("k"));
+    assertTrue(async.remove("k").get());
+    assertNull(c.get("k"));
+    assertTrue(async.putIfAbsent("k", "4").get());
+    assertEquals("4", async.get("k").get());
+    assertEquals("4", async.invoke("k", (e, a) -> {
+      e.remove();
+      return "4";
+    }).get());
+    assertNull(c.get("k"));
+    c.put("k", "5");
+    assertEquals("5", async.get("k").get(), "a blocking write is seen by the non-blocking read");
+  }
+
+  @Test
   void anotherJvmsWriteIsSeenWithinTheStalenessBound() {
     Cache<String, String> mine = manager("").createCache("c", near());
     Cache<String, String> theirs = manager("opTimeout=999").createCache("c", new MutableConfiguration<String, String>()

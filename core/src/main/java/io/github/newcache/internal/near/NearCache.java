@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
@@ -139,41 +140,74 @@ public final class NearCache {
     return fetched(key, stripe, stamp, now, held, item == null ? null : item.value(), item == null ? 0 : item.cas());
   }
 
+  /** {@link #read} without blocking: a near hit completes at once. */
+  public CompletableFuture<byte[]> readAsync(String key, Function<String, CompletableFuture<Item>> gets) {
+    long now = clock.nanos();
+    NearEntry held = entries.getIfPresent(key);
+    if (held != null && now - held.checkedAt() < stalenessNanos) {
+      statistics.hits.increment();
+      return CompletableFuture.completedFuture(held.raw());
+    }
+    int stripe = stripe(key);
+    long stamp = stamps.get(stripe);
+    return gets.apply(key).thenApply(item ->
+        fetched(key, stripe, stamp, now, held, item == null ? null : item.value(), item == null ? 0 : item.cas()));
+  }
+
   /**
    * The items under {@code keys} (each once) that exist: held ones younger than δ from here, all
    * others with one call of {@code getAll} (a multi-get), then held.
    */
   public Map<String, byte[]> readAll(List<String> keys, Function<List<String>, Map<String, byte[]>> getAll) {
-    long now = clock.nanos();
-    Map<String, byte[]> found = new HashMap<>(keys.size() * 4 / 3 + 1);
-    List<String> fetch = new ArrayList<>();
-    List<NearEntry> held = new ArrayList<>();
-    for (String key : keys) {
-      NearEntry e = entries.getIfPresent(key);
-      if (e != null && now - e.checkedAt() < stalenessNanos) {
-        statistics.hits.increment();
-        found.put(key, e.raw());
-      } else {
-        fetch.add(key);
-        held.add(e);
+    Batch batch = new Batch(keys);
+    return batch.fetch.isEmpty() ? batch.found : batch.fetched(getAll.apply(batch.fetch));
+  }
+
+  /** {@link #readAll} without blocking. */
+  public CompletableFuture<Map<String, byte[]>> readAllAsync(
+      List<String> keys, Function<List<String>, CompletableFuture<Map<String, byte[]>>> getAll) {
+    Batch batch = new Batch(keys);
+    return batch.fetch.isEmpty()
+        ? CompletableFuture.completedFuture(batch.found)
+        : getAll.apply(batch.fetch).thenApply(batch::fetched);
+  }
+
+  /** One {@link #readAll}: what was found held and fresh, what must be fetched, with stamps taken before sending. */
+  private final class Batch {
+    final long now = clock.nanos();
+    final Map<String, byte[]> found;
+    final List<String> fetch = new ArrayList<>();
+    final List<NearEntry> held = new ArrayList<>();
+    final long[] stamp;
+
+    Batch(List<String> keys) {
+      found = new HashMap<>(keys.size() * 4 / 3 + 1);
+      for (String key : keys) {
+        NearEntry e = entries.getIfPresent(key);
+        if (e != null && now - e.checkedAt() < stalenessNanos) {
+          statistics.hits.increment();
+          found.put(key, e.raw());
+        } else {
+          fetch.add(key);
+          held.add(e);
+        }
+      }
+      stamp = new long[fetch.size()];
+      for (int i = 0; i < stamp.length; i++) {
+        stamp[i] = stamps.get(stripe(fetch.get(i)));
       }
     }
-    if (fetch.isEmpty()) {
+
+    Map<String, byte[]> fetched(Map<String, byte[]> raw) {
+      for (int i = 0; i < stamp.length; i++) {
+        String key = fetch.get(i);
+        byte[] value = NearCache.this.fetched(key, stripe(key), stamp[i], now, held.get(i), raw.get(key), 0);
+        if (value != null) {
+          found.put(key, value);
+        }
+      }
       return found;
     }
-    long[] stamp = new long[fetch.size()];
-    for (int i = 0; i < stamp.length; i++) {
-      stamp[i] = stamps.get(stripe(fetch.get(i)));
-    }
-    Map<String, byte[]> raw = getAll.apply(fetch);
-    for (int i = 0; i < stamp.length; i++) {
-      String key = fetch.get(i);
-      byte[] value = fetched(key, stripe(key), stamp[i], now, held.get(i), raw.get(key), 0);
-      if (value != null) {
-        found.put(key, value);
-      }
-    }
-    return found;
   }
 
   /** Counts and holds what a read fetched, sent at {@code sentAt} with the key's stamp {@code stamp}. */

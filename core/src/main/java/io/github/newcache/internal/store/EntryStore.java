@@ -390,17 +390,34 @@ public final class EntryStore<K, V> {
    * future (never the IO thread). A remapping function runs there too, so it must not block.
    */
 
-  /** {@link #get}, without blocking. */
+  /** {@link #get}, without blocking (a near hit completes at once). */
   public CompletableFuture<Current<V>> getAsync(Slot<K> s) {
-    return transport.getAsync(s.memcachedKey()).thenApply(raw -> current(s, raw, 0));
+    if (!near.enabled()) {
+      return transport.getAsync(s.memcachedKey()).thenApply(raw -> current(s, raw, 0));
+    }
+    return near.readAsync(s.memcachedKey(), transport::getsAsync).thenApply(raw -> {
+      Current<V> cur = current(s, raw, 0);
+      if (raw != null && !cur.present()) {
+        near.discard(s.memcachedKey(), raw); // near: as in get
+      }
+      return cur;
+    });
   }
 
   /** {@link #getAll}, without blocking. */
   public CompletableFuture<List<Current<V>>> getAllAsync(List<Slot<K>> slots) {
-    return transport.getAllAsync(memcachedKeys(slots)).thenApply(raw -> {
+    CompletableFuture<Map<String, byte[]>> raws =
+        near.enabled()
+            ? near.readAllAsync(memcachedKeys(slots), transport::getAllAsync)
+            : transport.getAllAsync(memcachedKeys(slots));
+    return raws.thenApply(raw -> {
       List<Current<V>> out = new ArrayList<>(slots.size());
       for (Slot<K> s : slots) {
-        out.add(current(s, raw.get(s.memcachedKey()), 0));
+        Current<V> cur = current(s, raw.get(s.memcachedKey()), 0);
+        if (near.enabled() && cur.exists() && !cur.present()) {
+          near.discard(s.memcachedKey(), cur.raw()); // near: as in get
+        }
+        out.add(cur);
       }
       return out;
     });
@@ -420,26 +437,34 @@ public final class EntryStore<K, V> {
           Current<V> cur = item == null ? current(s, null, 0) : current(s, item.value(), item.cas());
           Decision<V> d = remapping.decide(cur);
           long at = Expiry.resolve(d.expiresAt(), cur.expiresAt());
+          NearCache.Ticket ticket = near.ticket(s.memcachedKey());
           return applyAsync(s, cur, d, at)
-              .thenCompose(took -> took
+              .whenComplete((held, e) -> {
+                if (e != null) {
+                  near.written(ticket, null); // near: as in compute
+                } else if (held != KEPT && held != CONFLICT) {
+                  near.written(ticket, held);
+                }
+              })
+              .thenCompose(held -> held != CONFLICT
                   ? CompletableFuture.completedFuture(new Applied<>(cur, d, at))
                   : computeAsync(s, remapping, attempt + 1));
         });
   }
 
-  /** {@link #apply}, without blocking. */
-  private CompletableFuture<Boolean> applyAsync(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
+  /** {@link #apply}, without blocking; answers as it does. */
+  private CompletableFuture<byte[]> applyAsync(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
     String mkey = s.memcachedKey();
     long now = cur.now();
     return switch (d.kind()) {
-      case KEEP -> TRUE;
+      case KEEP -> KEPT_NOW;
       case TOUCH -> {
         if (at != cur.expiresAt() && cur.exists()) {
           byte[] touched = at <= now ? TOMBSTONE : Envelope.withExpiry(cur.raw(), at);
           yield transport.casAsync(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched)
-              .handle((outcome, e) -> true); // best effort, like the blocking form
+              .handle((outcome, e) -> (byte[]) null); // best effort, like the blocking form
         }
-        yield TRUE;
+        yield KEPT_NOW;
       }
       case REMOVE -> eraseAsync(mkey, cur);
       case WRITE -> {
@@ -448,29 +473,34 @@ public final class EntryStore<K, V> {
         }
         byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
         if (!cur.exists()) {
-          yield transport.addAsync(mkey, ttl(at, now), stored);
+          yield transport.addAsync(mkey, ttl(at, now), stored).thenApply(added -> added ? stored : CONFLICT);
         }
-        yield transport.casAsync(mkey, cur.cas(), ttl(at, now), stored).thenApply(o -> o == CasOutcome.STORED);
+        yield transport.casAsync(mkey, cur.cas(), ttl(at, now), stored)
+            .thenApply(o -> o == CasOutcome.STORED ? stored : CONFLICT);
       }
     };
   }
 
-  private CompletableFuture<Boolean> eraseAsync(String mkey, Current<V> cur) {
+  private CompletableFuture<byte[]> eraseAsync(String mkey, Current<V> cur) {
     return !cur.exists()
-        ? TRUE
-        : transport.casAsync(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE).thenApply(o -> o == CasOutcome.STORED);
+        ? KEPT_NOW
+        : transport.casAsync(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE).thenApply(o -> o == CasOutcome.STORED ? null : CONFLICT);
   }
 
-  private static final CompletableFuture<Boolean> TRUE = CompletableFuture.completedFuture(true);
+  private static final CompletableFuture<byte[]> KEPT_NOW = CompletableFuture.completedFuture(KEPT);
 
   /** {@link #set}, without blocking. */
   public CompletableFuture<Void> setAsync(Slot<K> s, Encoded<V> value, long expiresAt) {
+    NearCache.Ticket ticket = near.ticket(s.memcachedKey());
     long now = clock.millis();
     if (expiresAt <= now) {
-      return transport.deleteAsync(s.memcachedKey()).thenApply(deleted -> null);
+      return transport.deleteAsync(s.memcachedKey())
+          .whenComplete((deleted, e) -> near.written(ticket, null)) // near: as in set
+          .thenApply(deleted -> null);
     }
-    return transport.setAsync(
-        s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
+    byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+    return transport.setAsync(s.memcachedKey(), ttl(expiresAt, now), stored)
+        .whenComplete((done, e) -> near.written(ticket, e == null ? stored : null)); // near: as in set
   }
 
   /** {@link #add}, without blocking. */
@@ -479,13 +509,16 @@ public final class EntryStore<K, V> {
     if (expiresAt <= now) {
       return CompletableFuture.completedFuture(false);
     }
-    return transport.addAsync(
-        s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
+    NearCache.Ticket ticket = near.ticket(s.memcachedKey());
+    byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+    return transport.addAsync(s.memcachedKey(), ttl(expiresAt, now), stored)
+        .whenComplete((added, e) -> near.written(ticket, e == null && added ? stored : null)); // near: as in add
   }
 
   /** {@link #delete}, without blocking. */
   public CompletableFuture<Boolean> deleteAsync(Slot<K> s) {
-    return transport.deleteAsync(s.memcachedKey());
+    return transport.deleteAsync(s.memcachedKey())
+        .whenComplete((deleted, e) -> near.invalidate(s.memcachedKey())); // near: as in delete
   }
 
   // ---------------------------------------------------------------- blind writes (fast paths)
