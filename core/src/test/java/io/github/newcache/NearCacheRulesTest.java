@@ -248,6 +248,7 @@ class NearCacheRulesTest {
     NewcacheConfiguration<String, String> config = plain.getConfiguration(NewcacheConfiguration.class);
     assertEquals(100, config.getNearCacheMaxEntries());
     assertEquals(200, config.getNearCacheStalenessMillis());
+    assertThrows(UnsupportedOperationException.class, () -> config.setNearCacheMaxEntries(5), "a read-only snapshot");
 
     Cache<String, String> accessed = m.createCache("accessed", new MutableConfiguration<String, String>()
         .setExpiryPolicyFactory(AccessedExpiryPolicy.factoryOf(Duration.ONE_MINUTE)));
