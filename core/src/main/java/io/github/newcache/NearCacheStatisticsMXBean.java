@@ -20,6 +20,12 @@ public interface NearCacheStatisticsMXBean {
   /** Reads of held entries older than the staleness bound that found another item, or none. */
   long getRevalidationsChanged();
 
+  /**
+   * Reads that, instead of sending their own round trip, waited for the fetch another thread had
+   * sent for the same key (a miss or a revalidation).
+   */
+  long getSharedFetches();
+
   /** Entries dropped to stay within the near cache's entry and byte bounds. */
   long getNearEvictions();
 

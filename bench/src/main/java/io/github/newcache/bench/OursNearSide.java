@@ -1,8 +1,11 @@
 package io.github.newcache.bench;
 
+import io.github.newcache.NearCacheStatisticsMXBean;
+import io.github.newcache.NewcacheCache;
 import io.github.newcache.NewcacheCachingProvider;
 import io.github.newcache.NewcacheConfiguration;
 import java.net.URI;
+import java.util.Locale;
 import java.util.Properties;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
@@ -36,5 +39,16 @@ final class OursNearSide extends JCacheSide {
   @Override
   public String id() {
     return ID;
+  }
+
+  /** Prints what the near cache did over the whole trial (warmup included) into the fork's output. */
+  @Override
+  public void close() {
+    NearCacheStatisticsMXBean s = cache().unwrap(NewcacheCache.class).nearCacheStatistics();
+    System.out.printf(Locale.ROOT, "%nnear cache over the trial: %,d hits, %,d misses, %,d revalidations (%,d unchanged), "
+            + "%,d reads shared another's fetch, %,d evictions%n",
+        s.getNearHits(), s.getNearMisses(), s.getRevalidationsUnchanged() + s.getRevalidationsChanged(),
+        s.getRevalidationsUnchanged(), s.getSharedFetches(), s.getNearEvictions());
+    super.close();
   }
 }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
@@ -40,6 +41,9 @@ import java.util.function.Function;
  * held, rather than maybe the loser's bytes). A stamp shared by other keys only makes that more
  * cautious.
  *
+ * <p>Concurrent readers of one key that must go to memcached share one fetch ({@link Flights}):
+ * a hot key costs one round trip per δ, not one per thread.
+ *
  * <p><b>Memory</b>: one Caffeine weight bound gives both bounds. Each entry weighs {@code
  * max(1, ⌈bytes × maxEntries / maxBytes⌉)}, with bytes its item plus {@value #ENTRY_OVERHEAD} for
  * the key and bookkeeping, and the total weight is at most {@code maxEntries}: so at most {@code
@@ -67,6 +71,7 @@ public final class NearCache {
   private final TimeSource clock;
   private final AtomicLongArray stamps;
   private final NearStatistics statistics;
+  private final Flights flights = new Flights();
 
   private NearCache() {
     this.entries = null;
@@ -134,10 +139,25 @@ public final class NearCache {
       statistics.hits.increment();
       return held.raw();
     }
-    int stripe = stripe(key);
-    long stamp = stamps.get(stripe);
-    Item item = gets.apply(key);
-    return fetched(key, stripe, stamp, now, held, item == null ? null : item.value(), item == null ? 0 : item.cas());
+    CompletableFuture<byte[]> mine = new CompletableFuture<>();
+    CompletableFuture<byte[]> other = flights.join(key, mine);
+    if (other != null) {
+      statistics.waits.increment();
+      return Flights.await(other);
+    }
+    try {
+      int stripe = stripe(key);
+      long stamp = stamps.get(stripe);
+      Item item = gets.apply(key);
+      byte[] raw = fetched(key, stripe, stamp, now, held, item == null ? null : item.value(), item == null ? 0 : item.cas());
+      flights.landed(key, mine);
+      mine.complete(raw);
+      return raw;
+    } catch (RuntimeException | Error e) {
+      flights.landed(key, mine);
+      mine.completeExceptionally(e);
+      throw e;
+    }
   }
 
   /** {@link #read} without blocking: a near hit completes at once. */
@@ -148,10 +168,35 @@ public final class NearCache {
       statistics.hits.increment();
       return CompletableFuture.completedFuture(held.raw());
     }
+    CompletableFuture<byte[]> mine = new CompletableFuture<>();
+    CompletableFuture<byte[]> other = flights.join(key, mine);
+    if (other != null) {
+      statistics.waits.increment();
+      return other;
+    }
     int stripe = stripe(key);
     long stamp = stamps.get(stripe);
-    return gets.apply(key).thenApply(item ->
-        fetched(key, stripe, stamp, now, held, item == null ? null : item.value(), item == null ? 0 : item.cas()));
+    CompletableFuture<Item> fetch;
+    try {
+      fetch = gets.apply(key);
+    } catch (RuntimeException e) {
+      flights.landed(key, mine);
+      mine.completeExceptionally(e);
+      return mine;
+    }
+    fetch.whenComplete((item, e) -> {
+      flights.landed(key, mine);
+      if (e != null) {
+        mine.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+        return;
+      }
+      try {
+        mine.complete(fetched(key, stripe, stamp, now, held, item == null ? null : item.value(), item == null ? 0 : item.cas()));
+      } catch (RuntimeException x) {
+        mine.completeExceptionally(x);
+      }
+    });
+    return mine;
   }
 
   /**
@@ -277,6 +322,7 @@ public final class NearCache {
       }
       return new NearEntry(raw, 0, ticket.sentAt(), weight);
     });
+    flights.forget(ticket.key());
   }
 
   /** After a local command removed the key, or may have changed it in a way not known here. */
@@ -289,6 +335,7 @@ public final class NearCache {
       stamps.incrementAndGet(stripe);
       return null;
     });
+    flights.forget(key);
   }
 
   /** After a local clear: nothing fetched before it is held afterwards. */
@@ -300,6 +347,7 @@ public final class NearCache {
       stamps.incrementAndGet(i);
     }
     entries.invalidateAll();
+    flights.forgetAll();
   }
 
   /** Drops the key's entry if it is still {@code raw} (an entry found expired: reading it again asks memcached). */

@@ -12,6 +12,7 @@ public final class NearStatistics implements NearCacheStatisticsMXBean {
   final LongAdder unchanged = new LongAdder();
   final LongAdder changed = new LongAdder();
   final LongAdder evictions = new LongAdder();
+  final LongAdder waits = new LongAdder();
   private final LongSupplier entries;
 
   NearStatistics(LongSupplier entries) {
@@ -41,6 +42,11 @@ public final class NearStatistics implements NearCacheStatisticsMXBean {
   @Override
   public long getNearEvictions() {
     return evictions.sum();
+  }
+
+  @Override
+  public long getSharedFetches() {
+    return waits.sum();
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.internal.config.NearCacheSettings;
@@ -11,6 +12,12 @@ import io.github.newcache.internal.transport.Item;
 import io.github.newcache.testing.ManualClock;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -159,6 +166,101 @@ class NearCacheTest {
     assertTrue(small.statistics().getNearEntries() <= 6, "entries " + small.statistics().getNearEntries());
     small.written(small.ticket("huge"), new byte[100_000]);
     assertNull(small.read("huge", key -> null), "an item larger than maxBytes is never held");
+  }
+
+  @Test
+  void concurrentReadersOfAKeyShareOneFetch() throws Exception {
+    CountDownLatch inFetch = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Function<String, Item> slow = key -> {
+      fetches.incrementAndGet();
+      inFetch.countDown();
+      await(release);
+      return new Item(OLD.clone(), 7);
+    };
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<byte[]> first = pool.submit(() -> near.read("k", slow));
+      assertTrue(inFetch.await(10, TimeUnit.SECONDS));
+      Future<byte[]> second = pool.submit(() -> near.read("k", slow));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (near.statistics().getSharedFetches() == 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertEquals(1, near.statistics().getSharedFetches(), "the second reader waits for the first one's fetch");
+      release.countDown();
+      assertArrayEquals(OLD, first.get(10, TimeUnit.SECONDS));
+      assertArrayEquals(OLD, second.get(10, TimeUnit.SECONDS));
+      assertEquals(1, fetches.get(), "one round trip for both");
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aReaderAfterALocalChangeNeverWaitsForAFetchSentBeforeIt() throws Exception {
+    CountDownLatch inFetch = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<byte[]> before = pool.submit(() -> near.read("k", key -> {
+        inFetch.countDown();
+        await(release);
+        return new Item(OLD.clone(), 7);
+      }));
+      assertTrue(inFetch.await(10, TimeUnit.SECONDS));
+      near.invalidate("k"); // a local removal or overwrite whose bytes are not held
+      assertArrayEquals(NEW, near.read("k", memcached(NEW, 8)), "fetched anew, not the old flight's answer");
+      assertEquals(0, near.statistics().getSharedFetches());
+      release.countDown();
+      assertArrayEquals(OLD, before.get(10, TimeUnit.SECONDS));
+      assertArrayEquals(NEW, near.read("k", memcached(OLD, 7)), "and the old flight did not install its answer");
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aFailedFetchFailsItsWaitersWithTheSameException() throws Exception {
+    CountDownLatch inFetch = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Function<String, Item> failing = key -> {
+        inFetch.countDown();
+        await(release);
+        throw new javax.cache.CacheException("memcached timed out");
+      };
+      Future<byte[]> first = pool.submit(() -> near.read("k", failing));
+      assertTrue(inFetch.await(10, TimeUnit.SECONDS));
+      Future<byte[]> second = pool.submit(() -> near.read("k", failing));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (near.statistics().getSharedFetches() == 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      release.countDown();
+      for (Future<byte[]> f : List.of(first, second)) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof javax.cache.CacheException, String.valueOf(e.getCause()));
+      }
+      assertArrayEquals(NEW, near.read("k", memcached(NEW, 1)), "nothing left in flight");
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      if (!latch.await(10, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("not released");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
