@@ -59,7 +59,7 @@ final class CacheFactory {
     ExpiryPolicy policy =
         config.getExpiryPolicyFactory() == null ? null : config.getExpiryPolicyFactory().create();
     ExpiryCalculator expiry = new ExpiryCalculator(policy == null ? new EternalExpiryPolicy() : policy);
-    NearCache near = nearCache(name, config, expiry, clock);
+    boolean near = nearCache(name, config, expiry);
     CacheLoader<K, V> loader =
         config.getCacheLoaderFactory() == null ? null : config.getCacheLoaderFactory().create();
     @SuppressWarnings("unchecked")
@@ -75,6 +75,7 @@ final class CacheFactory {
     // Safety: the failure policy and signing wrap the shared transport; the allow-list rides on the loader.
     MemcachedTransport cacheTransport =
         CacheTransports.forCache(transport, settings.security(), config.getFailurePolicy(), failures);
+    NearCache nearCache = near ? NearCache.of(config.nearCache(), clock, cacheTransport::getAllAsync) : NearCache.off();
     ClassLoader valueLoader =
         new FilteringClassLoader(
             manager.getClassLoader(),
@@ -97,7 +98,7 @@ final class CacheFactory {
             config.getStaleWhileRevalidateMillis(),
             clock,
             failures,
-            near);
+            nearCache);
     CacheStatistics statistics = new CacheStatistics(config.isStatisticsEnabled());
     // Leases go through the cache's own transport: signed and under its failure policy.
     HerdStatistics herdStatistics = new HerdStatistics();
@@ -105,7 +106,7 @@ final class CacheFactory {
     JmxRegistration jmx =
         new JmxRegistration(
             manager.getURI().toString(), name, new CacheConfigurationBean(config), statistics, herdStatistics, failures,
-            near.enabled() ? near.statistics() : null);
+            nearCache.enabled() ? nearCache.statistics() : null);
     CacheContext<K, V> context =
         new CacheContext<>(
             name, manager, config, store, expiry, events, statistics, WriteThrough.of(writer), loader, herd, failures,
@@ -114,13 +115,13 @@ final class CacheFactory {
   }
 
   /**
-   * The cache's near cache. An expiry policy that may change expiry on access (accessed, touched,
+   * Whether the cache gets a near cache. An expiry policy that may change expiry on access (accessed, touched,
    * any policy not built in) needs every read to reach memcached: a near cache the configuration
    * asks for is then refused; one that comes from the manager's default is left out.
    */
-  private static NearCache nearCache(String name, NewcacheConfiguration<?, ?> config, ExpiryCalculator expiry, TimeSource clock) {
+  private static boolean nearCache(String name, NewcacheConfiguration<?, ?> config, ExpiryCalculator expiry) {
     if (!config.nearCache().enabled()) {
-      return NearCache.off();
+      return false;
     }
     if (!expiry.accessNeverChanges()) {
       if (config.nearCacheChosen()) {
@@ -133,9 +134,9 @@ final class CacheFactory {
       }
       LOG.log(System.Logger.Level.DEBUG,
           "cache " + name + " has no near cache: its expiry policy may change expiry on access");
-      return NearCache.off();
+      return false;
     }
-    return NearCache.of(config.nearCache(), clock);
+    return true;
   }
 
   private static final System.Logger LOG = System.getLogger(CacheFactory.class.getName());

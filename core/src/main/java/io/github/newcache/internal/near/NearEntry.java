@@ -1,5 +1,7 @@
 package io.github.newcache.internal.near;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /**
  * One item held by a near cache: the bytes memcached returned (or this JVM wrote), their CAS token
  * when known, and when memcached was last asked about them.
@@ -9,5 +11,11 @@ package io.github.newcache.internal.near;
  * @param checkedAt {@link io.github.newcache.internal.expiry.TimeSource#nanos()} just before the
  *     command that fetched, wrote or revalidated the item was sent
  * @param weight the entry's share of the near cache's bounds (see {@link NearCache})
+ * @param queued set once the entry is queued for revalidation ahead of time ({@link RefreshAhead})
  */
-record NearEntry(byte[] raw, long cas, long checkedAt, int weight) {}
+record NearEntry(byte[] raw, long cas, long checkedAt, int weight, AtomicBoolean queued) {
+
+  NearEntry(byte[] raw, long cas, long checkedAt, int weight) {
+    this(raw, cas, checkedAt, weight, new AtomicBoolean());
+  }
+}

@@ -14,9 +14,12 @@ public final class NearStatistics implements NearCacheStatisticsMXBean {
   final LongAdder evictions = new LongAdder();
   final LongAdder waits = new LongAdder();
   private final LongSupplier entries;
+  private final Runnable maintenance;
 
-  NearStatistics(LongSupplier entries) {
+  /** @param maintenance runs the near cache's pending maintenance, so that counts read are settled */
+  NearStatistics(LongSupplier entries, Runnable maintenance) {
     this.entries = entries;
+    this.maintenance = maintenance;
   }
 
   @Override
@@ -41,6 +44,7 @@ public final class NearStatistics implements NearCacheStatisticsMXBean {
 
   @Override
   public long getNearEvictions() {
+    maintenance.run();
     return evictions.sum();
   }
 
@@ -51,6 +55,7 @@ public final class NearStatistics implements NearCacheStatisticsMXBean {
 
   @Override
   public long getNearEntries() {
+    maintenance.run();
     return entries.getAsLong();
   }
 }

@@ -157,13 +157,14 @@ class NearCacheTest {
     small.cleanUp();
     assertTrue(small.statistics().getNearEntries() <= 50, "entries " + small.statistics().getNearEntries());
     assertTrue(small.statistics().getNearEvictions() >= 150);
+    NearCache big = NearCache.of(new NearCacheSettings(50, 64 * 1024, 1000), clock);
     for (int i = 0; i < 200; i++) {
-      small.written(small.ticket("big" + i), new byte[10_000]);
+      big.written(big.ticket("big" + i), new byte[10_000]);
     }
-    small.cleanUp();
+    big.cleanUp();
     // Each weighs ceil((10000 + key + overhead) * 50 / 65536) = 8 of 50: at most 6 held, 64 KiB.
-    assertTrue(small.weightedSize() <= 50);
-    assertTrue(small.statistics().getNearEntries() <= 6, "entries " + small.statistics().getNearEntries());
+    assertTrue(big.weightedSize() <= 50);
+    assertTrue(big.statistics().getNearEntries() <= 6, "entries " + big.statistics().getNearEntries());
     small.written(small.ticket("huge"), new byte[100_000]);
     assertNull(small.read("huge", key -> null), "an item larger than maxBytes is never held");
   }
@@ -250,6 +251,51 @@ class NearCacheTest {
       release.countDown();
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void entriesInUseAreRevalidatedAheadOfTimeInOneMultiGet() {
+    List<List<String>> batches = new java.util.ArrayList<>();
+    NearCache ahead = NearCache.of(new NearCacheSettings(100, 1 << 20, 500), clock, keys -> {
+      batches.add(List.copyOf(keys));
+      Map<String, byte[]> out = new java.util.HashMap<>();
+      keys.forEach(k -> out.put(k, NEW.clone()));
+      return java.util.concurrent.CompletableFuture.completedFuture(out);
+    });
+    for (int i = 0; i < 10; i++) {
+      ahead.read("k" + i, memcached(OLD, 1));
+    }
+    clock.advance(260);
+    for (int i = 0; i < 10; i++) {
+      assertArrayEquals(OLD, ahead.read("k" + i, memcached(NEW, 2)), "a hit past δ/2 queues the entry");
+    }
+    assertEquals(List.of(), batches, "sent once the first key waited δ/4, or 100 are queued");
+    clock.advance(130);
+    ahead.read("k0", memcached(NEW, 2));
+    assertEquals(1, batches.size());
+    assertEquals(10, batches.get(0).size(), "one multi-get for the ten keys");
+    clock.advance(300); // 690 ms after the first fetch, 300 ms after the revalidation ahead
+    for (int i = 0; i < 10; i++) {
+      assertArrayEquals(NEW, ahead.read("k" + i, memcached(OLD, 1)), "revalidated ahead: a hit, with what it found");
+    }
+    assertEquals(10, fetches.get(), "no single gets after the first reads");
+    assertEquals(10, ahead.statistics().getRevalidationsChanged());
+  }
+
+  @Test
+  void aLocalWriteDuringARevalidationAheadIsNeverUndoneByIt() {
+    NearCache[] self = new NearCache[1];
+    NearCache ahead = NearCache.of(new NearCacheSettings(100, 1 << 20, 500), clock, keys -> {
+      self[0].written(self[0].ticket("k"), NEW); // lands while the multi-get is out
+      return java.util.concurrent.CompletableFuture.completedFuture(Map.of("k", OLD.clone()));
+    });
+    self[0] = ahead;
+    ahead.read("k", memcached(OLD, 1));
+    clock.advance(260);
+    ahead.read("k", memcached(OLD, 1));
+    clock.advance(130);
+    ahead.read("k", memcached(OLD, 1)); // sends the multi-get
+    assertArrayEquals(NEW, ahead.read("k", memcached(OLD, 1)), "the write, not the older answer");
   }
 
   private static void await(CountDownLatch latch) {
