@@ -108,7 +108,7 @@ public final class NearCache {
             .build();
     this.statistics = new NearStatistics(entries::estimatedSize, entries::cleanUp);
     counters[0] = statistics;
-    this.refresh = getAll == null ? null : new RefreshAhead(this, stalenessNanos, getAll);
+    this.refresh = getAll == null ? null : new RefreshAhead(this, stalenessNanos, clock.nanos(), getAll);
   }
 
   /** No near cache: {@link #enabled} is false and every other method does nothing. */
@@ -271,8 +271,13 @@ public final class NearCache {
   private void hit(String key, NearEntry held, long now) {
     statistics.hits.increment();
     if (refresh != null) {
-      refresh.hit(key, held, now - held.checkedAt(), now);
+      refresh.hit(held, now);
     }
+  }
+
+  /** Visits every held entry (weakly consistent, as the map's iteration is). */
+  void forEach(java.util.function.BiConsumer<String, NearEntry> visit) {
+    entries.asMap().forEach(visit);
   }
 
   /** The keys' stamps, taken just before a multi-get for them is sent. */

@@ -262,24 +262,26 @@ class NearCacheTest {
       keys.forEach(k -> out.put(k, NEW.clone()));
       return java.util.concurrent.CompletableFuture.completedFuture(out);
     });
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 12; i++) {
       ahead.read("k" + i, memcached(OLD, 1));
     }
-    clock.advance(260);
+    clock.advance(100);
     for (int i = 0; i < 10; i++) {
-      assertArrayEquals(OLD, ahead.read("k" + i, memcached(NEW, 2)), "a hit past δ/2 queues the entry");
+      assertArrayEquals(OLD, ahead.read("k" + i, memcached(NEW, 2)), "k0…k9 are read again; k10, k11 are not");
     }
-    assertEquals(List.of(), batches, "sent once the first key waited δ/4, or 100 are queued");
-    clock.advance(130);
-    ahead.read("k0", memcached(NEW, 2));
-    assertEquals(1, batches.size());
-    assertEquals(10, batches.get(0).size(), "one multi-get for the ten keys");
-    clock.advance(300); // 690 ms after the first fetch, 300 ms after the revalidation ahead
+    clock.advance(160); // 260 ms: past δ/2 and a sweep (every δ/4) is due
+    assertEquals(List.of(), batches);
+    assertArrayEquals(OLD, ahead.read("k0", memcached(NEW, 2)), "the read that sweeps is still a hit");
+    assertEquals(1, batches.size(), "one multi-get");
+    assertEquals(10, batches.get(0).size(), "for the ten keys read since their check, not the two left alone");
+    clock.advance(400); // 660 ms after the first fetch, 400 ms after the revalidation ahead
     for (int i = 0; i < 10; i++) {
       assertArrayEquals(NEW, ahead.read("k" + i, memcached(OLD, 1)), "revalidated ahead: a hit, with what it found");
     }
-    assertEquals(10, fetches.get(), "no single gets after the first reads");
+    assertEquals(12, fetches.get(), "no single gets after the first reads");
     assertEquals(10, ahead.statistics().getRevalidationsChanged());
+    assertArrayEquals(NEW, ahead.read("k10", memcached(NEW, 3)), "an entry left alone revalidates on read");
+    assertEquals(13, fetches.get());
   }
 
   @Test
@@ -291,10 +293,11 @@ class NearCacheTest {
     });
     self[0] = ahead;
     ahead.read("k", memcached(OLD, 1));
-    clock.advance(260);
-    ahead.read("k", memcached(OLD, 1));
-    clock.advance(130);
-    ahead.read("k", memcached(OLD, 1)); // sends the multi-get
+    clock.advance(10);
+    ahead.read("k", memcached(OLD, 1)); // used
+    clock.advance(250);
+    ahead.read("k", memcached(OLD, 1)); // sweeps: sends the multi-get
+    assertEquals(1, fetches.get());
     assertArrayEquals(NEW, ahead.read("k", memcached(OLD, 1)), "the write, not the older answer");
   }
 
