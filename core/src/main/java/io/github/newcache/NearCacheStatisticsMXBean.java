@@ -21,6 +21,12 @@ public interface NearCacheStatisticsMXBean {
   long getRevalidationsChanged();
 
   /**
+   * Of the revalidations, those made ahead of time for entries in use, many keys per multi-get,
+   * before any reader found them stale.
+   */
+  long getRevalidationsAhead();
+
+  /**
    * Reads that, instead of sending their own round trip, waited for the fetch another thread had
    * sent for the same key (a miss or a revalidation).
    */

@@ -45,10 +45,10 @@ final class OursNearSide extends JCacheSide {
   @Override
   public void close() {
     NearCacheStatisticsMXBean s = cache().unwrap(NewcacheCache.class).nearCacheStatistics();
-    System.out.printf(Locale.ROOT, "%nnear cache over the trial: %,d hits, %,d misses, %,d revalidations (%,d unchanged), "
+    System.out.printf(Locale.ROOT, "%nnear cache over the trial: %,d hits, %,d misses, %,d revalidations (%,d unchanged, %,d ahead), "
             + "%,d reads shared another's fetch, %,d evictions%n",
         s.getNearHits(), s.getNearMisses(), s.getRevalidationsUnchanged() + s.getRevalidationsChanged(),
-        s.getRevalidationsUnchanged(), s.getSharedFetches(), s.getNearEvictions());
+        s.getRevalidationsUnchanged(), s.getRevalidationsAhead(), s.getSharedFetches(), s.getNearEvictions());
     super.close();
   }
 }

@@ -108,7 +108,7 @@ public final class NearCache {
             .build();
     this.statistics = new NearStatistics(entries::estimatedSize, entries::cleanUp);
     counters[0] = statistics;
-    this.refresh = getAll == null ? null : new RefreshAhead(this, stalenessNanos, clock.nanos(), getAll);
+    this.refresh = getAll == null ? null : new RefreshAhead(this, stalenessNanos, getAll);
   }
 
   /** No near cache: {@link #enabled} is false and every other method does nothing. */
@@ -271,13 +271,8 @@ public final class NearCache {
   private void hit(String key, NearEntry held, long now) {
     statistics.hits.increment();
     if (refresh != null) {
-      refresh.hit(held, now);
+      refresh.hit(key, held, now - held.checkedAt(), now);
     }
-  }
-
-  /** Visits every held entry (weakly consistent, as the map's iteration is). */
-  void forEach(java.util.function.BiConsumer<String, NearEntry> visit) {
-    entries.asMap().forEach(visit);
   }
 
   /** The keys' stamps, taken just before a multi-get for them is sent. */
@@ -291,6 +286,7 @@ public final class NearCache {
 
   /** Holds what a revalidation ahead of time fetched, as a read's fetch would be held. */
   void refreshed(List<String> keys, List<NearEntry> held, long[] stamp, long sentAt, Map<String, byte[]> raw) {
+    statistics.ahead.add(stamp.length);
     for (int i = 0; i < stamp.length; i++) {
       String key = keys.get(i);
       fetched(key, stripe(key), stamp[i], sentAt, held.get(i), raw.get(key), 0);

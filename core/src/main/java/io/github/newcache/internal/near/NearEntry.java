@@ -1,6 +1,6 @@
 package io.github.newcache.internal.near;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One item held by a near cache: the bytes memcached returned (or this JVM wrote), their CAS token
@@ -11,33 +11,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param checkedAt {@link io.github.newcache.internal.expiry.TimeSource#nanos()} just before the
  *     command that fetched, wrote or revalidated the item was sent
  * @param weight the entry's share of the near cache's bounds (see {@link NearCache})
- * @param flags {@link #USED} once a reader was served it, {@link #QUEUED} while it waits for a
- *     revalidation ahead of time ({@link RefreshAhead})
+ * @param queued true while the entry waits for a revalidation ahead of time ({@link RefreshAhead})
  */
-record NearEntry(byte[] raw, long cas, long checkedAt, int weight, AtomicInteger flags) {
-
-  static final int USED = 1;
-  static final int QUEUED = 2;
+record NearEntry(byte[] raw, long cas, long checkedAt, int weight, AtomicBoolean queued) {
 
   NearEntry(byte[] raw, long cas, long checkedAt, int weight) {
-    this(raw, cas, checkedAt, weight, new AtomicInteger());
+    this(raw, cas, checkedAt, weight, new AtomicBoolean());
   }
 
-  /** Marks the entry used; only the first reader writes. */
-  void used() {
-    if ((flags.get() & USED) == 0) {
-      flags.getAndUpdate(f -> f | USED);
-    }
-  }
-
-  /** True when it was used and is now queued by this call (so queued once). */
+  /** True when this call queued it (so it is queued once). */
   boolean queue() {
-    int f = flags.get();
-    return (f & USED) != 0 && (f & QUEUED) == 0 && flags.compareAndSet(f, f | QUEUED);
+    return !queued.get() && queued.compareAndSet(false, true);
   }
 
   /** Its revalidation ahead was dropped: it may be queued again. */
   void unqueue() {
-    flags.getAndUpdate(f -> f & ~QUEUED);
+    queued.set(false);
   }
 }

@@ -13,6 +13,7 @@ public final class NearStatistics implements NearCacheStatisticsMXBean {
   final LongAdder changed = new LongAdder();
   final LongAdder evictions = new LongAdder();
   final LongAdder waits = new LongAdder();
+  final LongAdder ahead = new LongAdder();
   private final LongSupplier entries;
   private final Runnable maintenance;
 
@@ -46,6 +47,11 @@ public final class NearStatistics implements NearCacheStatisticsMXBean {
   public long getNearEvictions() {
     maintenance.run();
     return evictions.sum();
+  }
+
+  @Override
+  public long getRevalidationsAhead() {
+    return ahead.sum();
   }
 
   @Override

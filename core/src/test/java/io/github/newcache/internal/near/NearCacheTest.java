@@ -265,21 +265,22 @@ class NearCacheTest {
     for (int i = 0; i < 12; i++) {
       ahead.read("k" + i, memcached(OLD, 1));
     }
-    clock.advance(100);
+    clock.advance(260);
     for (int i = 0; i < 10; i++) {
-      assertArrayEquals(OLD, ahead.read("k" + i, memcached(NEW, 2)), "k0…k9 are read again; k10, k11 are not");
+      assertArrayEquals(OLD, ahead.read("k" + i, memcached(NEW, 2)), "k0…k9 are read past δ/2; k10, k11 are not");
     }
-    clock.advance(160); // 260 ms: past δ/2 and a sweep (every δ/4) is due
-    assertEquals(List.of(), batches);
-    assertArrayEquals(OLD, ahead.read("k0", memcached(NEW, 2)), "the read that sweeps is still a hit");
+    assertEquals(List.of(), batches, "sent once 100 are queued or the first waited δ/4");
+    clock.advance(130);
+    assertArrayEquals(OLD, ahead.read("k0", memcached(NEW, 2)), "the read that sends it is still a hit");
     assertEquals(1, batches.size(), "one multi-get");
-    assertEquals(10, batches.get(0).size(), "for the ten keys read since their check, not the two left alone");
-    clock.advance(400); // 660 ms after the first fetch, 400 ms after the revalidation ahead
+    assertEquals(10, batches.get(0).size(), "for the ten keys read past δ/2");
+    clock.advance(300); // 690 ms after the first fetch, 300 ms after the revalidation ahead
     for (int i = 0; i < 10; i++) {
       assertArrayEquals(NEW, ahead.read("k" + i, memcached(OLD, 1)), "revalidated ahead: a hit, with what it found");
     }
     assertEquals(12, fetches.get(), "no single gets after the first reads");
     assertEquals(10, ahead.statistics().getRevalidationsChanged());
+    assertEquals(10, ahead.statistics().getRevalidationsAhead());
     assertArrayEquals(NEW, ahead.read("k10", memcached(NEW, 3)), "an entry left alone revalidates on read");
     assertEquals(13, fetches.get());
   }
@@ -293,10 +294,10 @@ class NearCacheTest {
     });
     self[0] = ahead;
     ahead.read("k", memcached(OLD, 1));
-    clock.advance(10);
-    ahead.read("k", memcached(OLD, 1)); // used
-    clock.advance(250);
-    ahead.read("k", memcached(OLD, 1)); // sweeps: sends the multi-get
+    clock.advance(260);
+    ahead.read("k", memcached(OLD, 1)); // queued
+    clock.advance(130);
+    ahead.read("k", memcached(OLD, 1)); // sends the multi-get
     assertEquals(1, fetches.get());
     assertArrayEquals(NEW, ahead.read("k", memcached(OLD, 1)), "the write, not the older answer");
   }
