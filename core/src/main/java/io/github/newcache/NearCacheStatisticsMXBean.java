@@ -8,33 +8,61 @@ package io.github.newcache;
  */
 public interface NearCacheStatisticsMXBean {
 
-  /** Reads answered from this JVM without a round trip, within the staleness bound. */
+  /**
+   * Reads answered from this JVM without a round trip, within the staleness bound.
+   *
+   * @return the count since the cache was created
+   */
   long getNearHits();
 
-  /** Reads of keys the near cache did not hold, which went to memcached. */
+  /**
+   * Reads of keys the near cache did not hold, which went to memcached.
+   *
+   * @return the count since the cache was created
+   */
   long getNearMisses();
 
-  /** Reads of held entries older than the staleness bound whose item memcached still held unchanged. */
+  /**
+   * Revalidations of held entries (after δ, or ahead of time) that found the item unchanged.
+   *
+   * @return the count since the cache was created
+   */
   long getRevalidationsUnchanged();
 
-  /** Reads of held entries older than the staleness bound that found another item, or none. */
+  /**
+   * Revalidations of held entries that found another item, or none.
+   *
+   * @return the count since the cache was created
+   */
   long getRevalidationsChanged();
 
   /**
    * Of the revalidations, those made ahead of time for entries in use, many keys per multi-get,
    * before any reader found them stale.
+   *
+   * @return the count since the cache was created
    */
   long getRevalidationsAhead();
 
   /**
    * Reads that, instead of sending their own round trip, waited for the fetch another thread had
    * sent for the same key (a miss or a revalidation).
+   *
+   * @return the count since the cache was created
    */
   long getSharedFetches();
 
-  /** Entries dropped to stay within the near cache's entry and byte bounds. */
+  /**
+   * Entries dropped to stay within the near cache's entry and byte bounds.
+   *
+   * @return the count since the cache was created
+   */
   long getNearEvictions();
 
-  /** Entries held now (an estimate). */
+  /**
+   * Entries held now.
+   *
+   * @return an estimate
+   */
   long getNearEntries();
 }

@@ -26,8 +26,11 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   private long leaseTimeoutMillis = Settings.LEASE_TIMEOUT.defaultValue();
   /** The stale-while-revalidate window, in milliseconds; see {@link #setStaleWhileRevalidateMillis}. */
   private long staleWhileRevalidateMillis = Settings.STALE_WHILE_REVALIDATE.defaultValue();
+  /** The most entries the near cache holds, 0 for none; see {@link #setNearCacheMaxEntries}. */
   private long nearCacheMaxEntries = Settings.NEAR_MAX_ENTRIES.defaultValue();
+  /** The most bytes the near cache holds; see {@link #setNearCacheMaxBytes}. */
   private long nearCacheMaxBytes = Settings.NEAR_MAX_BYTES.defaultValue();
+  /** The near cache's staleness bound δ in milliseconds; see {@link #setNearCacheStalenessMillis}. */
   private long nearCacheStalenessMillis = Settings.NEAR_STALENESS.defaultValue();
   /** True once a near-cache setter was called: the manager's default then no longer applies. */
   private boolean nearCacheChosen;
@@ -62,7 +65,11 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
     }
   }
 
-  /** The most entries the near cache holds in this JVM; 0 (the default) means no near cache. */
+  /**
+   * The most entries the near cache holds in this JVM; see {@link #setNearCacheMaxEntries}.
+   *
+   * @return the bound; 0 (the default) means no near cache
+   */
   public long getNearCacheMaxEntries() {
     return nearCacheMaxEntries;
   }
@@ -73,6 +80,9 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
    * fetched, written or revalidated. Writes, removals and clears made through this cache are seen
    * at once; other JVMs' writes within the staleness bound. Refused for expiry policies that change
    * expiry on access. 0 turns it off, even when the manager gives every cache one.
+   *
+   * @param maxEntries from 0 to 10,000,000
+   * @return this configuration
    */
   public NewcacheConfiguration<K, V> setNearCacheMaxEntries(long maxEntries) {
     new NearCacheSettings(maxEntries, nearCacheMaxBytes, nearCacheStalenessMillis); // checks the bounds
@@ -81,12 +91,21 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
     return this;
   }
 
-  /** The most bytes the near cache holds (stored items plus a fixed overhead per entry). */
+  /**
+   * The most bytes the near cache holds (stored items plus a fixed overhead per entry).
+   *
+   * @return the bound in bytes
+   */
   public long getNearCacheMaxBytes() {
     return nearCacheMaxBytes;
   }
 
-  /** Bounds the near cache's memory, whatever the values' size (default 64 MiB). */
+  /**
+   * Bounds the near cache's memory, whatever the values' size (default 64 MiB).
+   *
+   * @param maxBytes from 64 KiB to 64 GiB
+   * @return this configuration
+   */
   public NewcacheConfiguration<K, V> setNearCacheMaxBytes(long maxBytes) {
     new NearCacheSettings(nearCacheMaxEntries, maxBytes, nearCacheStalenessMillis);
     this.nearCacheMaxBytes = maxBytes;
@@ -94,7 +113,11 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
     return this;
   }
 
-  /** δ, in milliseconds: how long a near entry is served before a read revalidates it (default 1 s). */
+  /**
+   * The staleness bound δ; see {@link #setNearCacheStalenessMillis}.
+   *
+   * @return δ in milliseconds (default 1 s)
+   */
   public long getNearCacheStalenessMillis() {
     return nearCacheStalenessMillis;
   }
@@ -104,6 +127,9 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
    * written or revalidated; the first read after that asks memcached with one round trip (and
    * keeps the held bytes when they are unchanged). So this JVM sees other JVMs' writes, removals
    * and clears at most δ (plus one operation's time) late.
+   *
+   * @param millis from 1 ms to 1 day
+   * @return this configuration
    */
   public NewcacheConfiguration<K, V> setNearCacheStalenessMillis(long millis) {
     new NearCacheSettings(nearCacheMaxEntries, nearCacheMaxBytes, millis);

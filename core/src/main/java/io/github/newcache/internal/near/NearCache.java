@@ -174,6 +174,9 @@ public final class NearCache {
   }
 
   /** {@link #read} without blocking: a near hit completes at once. */
+  // FutureReturnValueIgnored: the future whenComplete returns is dropped because its callback
+  // completes mine, which is what the caller gets, failures included.
+  @SuppressWarnings("FutureReturnValueIgnored")
   public CompletableFuture<byte[]> readAsync(String key, Function<String, CompletableFuture<Item>> gets) {
     long now = clock.nanos();
     NearEntry held = entries.getIfPresent(key);
@@ -307,7 +310,7 @@ public final class NearCache {
       entries.asMap().remove(key, held);
       return null;
     }
-    boolean same = held.cas() != 0 && held.cas() == cas || Arrays.equals(held.raw(), raw);
+    boolean same = (held.cas() != 0 && held.cas() == cas) || Arrays.equals(held.raw(), raw);
     (same ? statistics.unchanged : statistics.changed).increment();
     // Unchanged: keep the held array (the fetched copy becomes garbage at once) and learn its token.
     byte[] kept = same ? held.raw() : raw;
@@ -325,7 +328,7 @@ public final class NearCache {
       return;
     }
     entries.asMap().compute(key, (k, old) -> {
-      if (stamps.get(stripe) != stamp || old != null && old.checkedAt() > sentAt) {
+      if (stamps.get(stripe) != stamp || (old != null && old.checkedAt() > sentAt)) {
         return old;
       }
       return new NearEntry(raw, cas, sentAt, weight);

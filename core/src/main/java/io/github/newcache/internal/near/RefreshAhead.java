@@ -84,6 +84,9 @@ final class RefreshAhead {
     return b;
   }
 
+  // FutureReturnValueIgnored: nobody waits for a revalidation ahead; its callback holds what came
+  // back, and a failure only leaves the keys to revalidate on read.
+  @SuppressWarnings("FutureReturnValueIgnored")
   private void send(Batch b, long now) {
     if (b == null) {
       return;
