@@ -16,6 +16,7 @@ import io.github.newcache.internal.management.CacheConfigurationBean;
 import io.github.newcache.internal.management.CacheStatistics;
 import io.github.newcache.internal.management.FailureStatistics;
 import io.github.newcache.internal.management.JmxRegistration;
+import io.github.newcache.internal.near.NearCache;
 import io.github.newcache.internal.store.EntryStore;
 import io.github.newcache.internal.transport.CacheTransports;
 import io.github.newcache.internal.transport.MemcachedTransport;
@@ -58,6 +59,7 @@ final class CacheFactory {
     ExpiryPolicy policy =
         config.getExpiryPolicyFactory() == null ? null : config.getExpiryPolicyFactory().create();
     ExpiryCalculator expiry = new ExpiryCalculator(policy == null ? new EternalExpiryPolicy() : policy);
+    boolean near = nearCache(name, config, expiry);
     CacheLoader<K, V> loader =
         config.getCacheLoaderFactory() == null ? null : config.getCacheLoaderFactory().create();
     @SuppressWarnings("unchecked")
@@ -73,6 +75,7 @@ final class CacheFactory {
     // Safety: the failure policy and signing wrap the shared transport; the allow-list rides on the loader.
     MemcachedTransport cacheTransport =
         CacheTransports.forCache(transport, settings.security(), config.getFailurePolicy(), failures);
+    NearCache nearCache = near ? NearCache.of(config.nearCache(), clock, cacheTransport::getAllAsync) : NearCache.off();
     ClassLoader valueLoader =
         new FilteringClassLoader(
             manager.getClassLoader(),
@@ -94,18 +97,47 @@ final class CacheFactory {
             CacheTransports.overhead(settings.security()),
             config.getStaleWhileRevalidateMillis(),
             clock,
-            failures);
+            failures,
+            nearCache);
     CacheStatistics statistics = new CacheStatistics(config.isStatisticsEnabled());
     // Leases go through the cache's own transport: signed and under its failure policy.
     HerdStatistics herdStatistics = new HerdStatistics();
     LoadCoordinator herd = new LoadCoordinator(cacheTransport, config.getLeaseTimeoutMillis(), herdStatistics, executor, scheduler);
     JmxRegistration jmx =
         new JmxRegistration(
-            manager.getURI().toString(), name, new CacheConfigurationBean(config), statistics, herdStatistics, failures);
+            manager.getURI().toString(), name, new CacheConfigurationBean(config), statistics, herdStatistics, failures,
+            nearCache.enabled() ? nearCache.statistics() : null);
     CacheContext<K, V> context =
         new CacheContext<>(
             name, manager, config, store, expiry, events, statistics, WriteThrough.of(writer), loader, herd, failures,
             jmx, executor);
     return loader == null ? new NewcacheCache<>(context) : new LoadingNewcacheCache<>(context);
   }
+
+  /**
+   * Whether the cache gets a near cache. An expiry policy that may change expiry on access (accessed, touched,
+   * any policy not built in) needs every read to reach memcached: a near cache the configuration
+   * asks for is then refused; one that comes from the manager's default is left out.
+   */
+  private static boolean nearCache(String name, NewcacheConfiguration<?, ?> config, ExpiryCalculator expiry) {
+    if (!config.nearCache().enabled()) {
+      return false;
+    }
+    if (!expiry.accessNeverChanges()) {
+      if (config.nearCacheChosen()) {
+        NewcacheCache.closeQuietly(expiry.policy());
+        throw new IllegalArgumentException(
+            "cache " + name + ": a near cache (nearCache.maxEntries=" + config.getNearCacheMaxEntries()
+                + ") cannot apply: its expiry policy (" + expiry.policy().getClass().getName() + ") may change an "
+                + "entry's expiry on every read, and each such read must reach memcached; use an eternal, created or "
+                + "modified expiry policy with a near cache, or leave the near cache off (nearCache.maxEntries=0)");
+      }
+      LOG.log(System.Logger.Level.DEBUG,
+          "cache " + name + " has no near cache: its expiry policy may change expiry on access");
+      return false;
+    }
+    return true;
+  }
+
+  private static final System.Logger LOG = System.getLogger(CacheFactory.class.getName());
 }

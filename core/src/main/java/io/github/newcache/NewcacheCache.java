@@ -775,6 +775,15 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   /**
+   * What this cache's near cache did in this JVM (all zero when it has none).
+   *
+   * @return the live counters
+   */
+  public NearCacheStatisticsMXBean nearCacheStatistics() {
+    return store.nearStatistics();
+  }
+
+  /**
    * Failures this cache absorbed ({@code failures=miss}) and stored entries it refused. The
    * counters run whether or not statistics are enabled.
    *

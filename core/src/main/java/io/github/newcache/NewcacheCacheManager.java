@@ -106,13 +106,16 @@ public final class NewcacheCacheManager implements CacheManager {
     this.scheduler.setRemoveOnCancelPolicy(true);
     try {
       for (CacheDeclaration d : settings.caches().values()) {
-        createCache(
-            d.name(),
+        NewcacheConfiguration<Object, Object> config =
             new NewcacheConfiguration<>(d.toConfiguration(classLoader))
                 .setFailurePolicy(d.failures())
                 .setSingleFlight(d.singleFlight())
                 .setLeaseTimeoutMillis(d.leaseTimeoutMillis())
-                .setStaleWhileRevalidateMillis(d.staleWhileRevalidateMillis()));
+                .setStaleWhileRevalidateMillis(d.staleWhileRevalidateMillis());
+        if (d.nearCache() != null) {
+          config.nearCache(d.nearCache(), true);
+        }
+        createCache(d.name(), config);
       }
     } catch (RuntimeException e) {
       close();
@@ -170,6 +173,9 @@ public final class NewcacheCacheManager implements CacheManager {
     }
     if (settings.cacheDefaults().management()) {
       config.setManagementEnabled(true);
+    }
+    if (!config.nearCacheChosen()) {
+      config.nearCache(settings.cacheDefaults().nearCache(), false);
     }
     KeyMangler mangler = config.getKeyMangler() == null ? keyMangler : config.getKeyMangler();
     ValueCodec codec = config.getValueCodec() == null ? valueCodec : config.getValueCodec();

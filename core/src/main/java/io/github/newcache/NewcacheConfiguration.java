@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import io.github.newcache.codec.ValueCodec;
+import io.github.newcache.internal.config.NearCacheSettings;
 import io.github.newcache.internal.config.Settings;
 import io.github.newcache.key.KeyMangler;
 import javax.cache.configuration.CompleteConfiguration;
@@ -25,6 +26,14 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   private long leaseTimeoutMillis = Settings.LEASE_TIMEOUT.defaultValue();
   /** The stale-while-revalidate window, in milliseconds; see {@link #setStaleWhileRevalidateMillis}. */
   private long staleWhileRevalidateMillis = Settings.STALE_WHILE_REVALIDATE.defaultValue();
+  /** The most entries the near cache holds, 0 for none; see {@link #setNearCacheMaxEntries}. */
+  private long nearCacheMaxEntries = Settings.NEAR_MAX_ENTRIES.defaultValue();
+  /** The most bytes the near cache holds; see {@link #setNearCacheMaxBytes}. */
+  private long nearCacheMaxBytes = Settings.NEAR_MAX_BYTES.defaultValue();
+  /** The near cache's staleness bound δ in milliseconds; see {@link #setNearCacheStalenessMillis}. */
+  private long nearCacheStalenessMillis = Settings.NEAR_STALENESS.defaultValue();
+  /** True once a near-cache setter was called: the manager's default then no longer applies. */
+  private boolean nearCacheChosen;
 
   /**
    * A configuration with {@link MutableConfiguration}'s defaults, the manager's key function and
@@ -49,7 +58,103 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
       this.singleFlight = n.singleFlight;
       this.leaseTimeoutMillis = n.leaseTimeoutMillis;
       this.staleWhileRevalidateMillis = n.staleWhileRevalidateMillis;
+      this.nearCacheMaxEntries = n.nearCacheMaxEntries;
+      this.nearCacheMaxBytes = n.nearCacheMaxBytes;
+      this.nearCacheStalenessMillis = n.nearCacheStalenessMillis;
+      this.nearCacheChosen = n.nearCacheChosen;
     }
+  }
+
+  /**
+   * The most entries the near cache holds in this JVM; see {@link #setNearCacheMaxEntries}.
+   *
+   * @return the bound; 0 (the default) means no near cache
+   */
+  public long getNearCacheMaxEntries() {
+    return nearCacheMaxEntries;
+  }
+
+  /**
+   * Opt-in: keeps up to {@code maxEntries} entries in this JVM and serves reads of them without a
+   * round trip for up to the staleness bound ({@link #setNearCacheStalenessMillis}) after they were
+   * fetched, written or revalidated. Writes, removals and clears made through this cache are seen
+   * at once; other JVMs' writes within the staleness bound. Refused for expiry policies that change
+   * expiry on access. 0 turns it off, even when the manager gives every cache one.
+   *
+   * @param maxEntries from 0 to 10,000,000
+   * @return this configuration
+   */
+  public NewcacheConfiguration<K, V> setNearCacheMaxEntries(long maxEntries) {
+    new NearCacheSettings(maxEntries, nearCacheMaxBytes, nearCacheStalenessMillis); // checks the bounds
+    this.nearCacheMaxEntries = maxEntries;
+    this.nearCacheChosen = true;
+    return this;
+  }
+
+  /**
+   * The most bytes the near cache holds (stored items plus a fixed overhead per entry).
+   *
+   * @return the bound in bytes
+   */
+  public long getNearCacheMaxBytes() {
+    return nearCacheMaxBytes;
+  }
+
+  /**
+   * Bounds the near cache's memory, whatever the values' size (default 64 MiB).
+   *
+   * @param maxBytes from 64 KiB to 64 GiB
+   * @return this configuration
+   */
+  public NewcacheConfiguration<K, V> setNearCacheMaxBytes(long maxBytes) {
+    new NearCacheSettings(nearCacheMaxEntries, maxBytes, nearCacheStalenessMillis);
+    this.nearCacheMaxBytes = maxBytes;
+    this.nearCacheChosen = true;
+    return this;
+  }
+
+  /**
+   * The staleness bound δ; see {@link #setNearCacheStalenessMillis}.
+   *
+   * @return δ in milliseconds (default 1 s)
+   */
+  public long getNearCacheStalenessMillis() {
+    return nearCacheStalenessMillis;
+  }
+
+  /**
+   * The staleness bound δ: a near entry is served for at most this long after it was fetched,
+   * written or revalidated; the first read after that asks memcached with one round trip (and
+   * keeps the held bytes when they are unchanged). So this JVM sees other JVMs' writes, removals
+   * and clears at most δ (plus one operation's time) late.
+   *
+   * @param millis from 1 ms to 1 day
+   * @return this configuration
+   */
+  public NewcacheConfiguration<K, V> setNearCacheStalenessMillis(long millis) {
+    new NearCacheSettings(nearCacheMaxEntries, nearCacheMaxBytes, millis);
+    this.nearCacheStalenessMillis = millis;
+    this.nearCacheChosen = true;
+    return this;
+  }
+
+  /** The near cache as configured. */
+  NearCacheSettings nearCache() {
+    return new NearCacheSettings(nearCacheMaxEntries, nearCacheMaxBytes, nearCacheStalenessMillis);
+  }
+
+  /** True when this configuration chose its near cache (on or off) rather than leave it to the manager. */
+  boolean nearCacheChosen() {
+    return nearCacheChosen;
+  }
+
+  /** Takes {@code near} as this cache's near cache, as chosen by a file declaration or the manager's default. */
+  NewcacheConfiguration<K, V> nearCache(NearCacheSettings near, boolean chosen) {
+    this.nearCacheMaxEntries = near.maxEntries();
+    this.nearCacheMaxBytes = near.maxBytes();
+    this.nearCacheStalenessMillis = near.stalenessMillis();
+    this.nearCacheChosen = chosen;
+    return this;
   }
 
   /**

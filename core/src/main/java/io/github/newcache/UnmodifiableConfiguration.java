@@ -135,6 +135,24 @@ final class UnmodifiableConfiguration<K, V> extends NewcacheConfiguration<K, V> 
   }
 
   @Override
+  public NewcacheConfiguration<K, V> setNearCacheMaxEntries(long maxEntries) {
+    refuse("setNearCacheMaxEntries");
+    return super.setNearCacheMaxEntries(maxEntries);
+  }
+
+  @Override
+  public NewcacheConfiguration<K, V> setNearCacheMaxBytes(long maxBytes) {
+    refuse("setNearCacheMaxBytes");
+    return super.setNearCacheMaxBytes(maxBytes);
+  }
+
+  @Override
+  public NewcacheConfiguration<K, V> setNearCacheStalenessMillis(long millis) {
+    refuse("setNearCacheStalenessMillis");
+    return super.setNearCacheStalenessMillis(millis);
+  }
+
+  @Override
   public NewcacheConfiguration<K, V> setKeyMangler(KeyMangler keyMangler) {
     refuse("setKeyMangler");
     return super.setKeyMangler(keyMangler);

@@ -29,6 +29,8 @@ final class Comparison {
   final String op;
   final String protocol;
   final String valueSize;
+  /** The near-cache benchmark's share of writes, in percent; null for the others. */
+  final String writePercent;
   final int threads;
   final boolean latency;
   final List<String> sides;
@@ -40,10 +42,12 @@ final class Comparison {
   /** Per block of the rotation: side → mean ops/s within that block. */
   final List<Map<String, Double>> blocks = new ArrayList<>();
 
-  private Comparison(String op, String protocol, String valueSize, int threads, boolean latency, List<String> sides) {
+  private Comparison(
+      String op, String protocol, String valueSize, String writePercent, int threads, boolean latency, List<String> sides) {
     this.op = op;
     this.protocol = protocol;
     this.valueSize = valueSize;
+    this.writePercent = writePercent;
     this.threads = threads;
     this.latency = latency;
     this.sides = sides;
@@ -54,7 +58,7 @@ final class Comparison {
     String[] parts = p.getBenchmark().split("\\.");
     String op = parts[parts.length - 2] + "." + parts[parts.length - 1];
     List<String> sides = Target.ids(p.getParam("sides"));
-    Comparison c = new Comparison(op, p.getParam("protocol"), p.getParam("valueSize"), p.getThreads(),
+    Comparison c = new Comparison(op, p.getParam("protocol"), p.getParam("valueSize"), p.getParam("writePercent"), p.getThreads(),
         p.getMode() == Mode.SampleTime, sides);
     for (BenchmarkResult br : rr.getBenchmarkResults()) {
       c.add(br);

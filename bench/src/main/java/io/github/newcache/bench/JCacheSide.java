@@ -28,6 +28,10 @@ abstract class JCacheSide implements Side {
     this.cache = cache;
   }
 
+  Cache<String, byte[]> cache() {
+    return cache;
+  }
+
   /** The JCache configuration both providers get. */
   static MutableConfiguration<String, byte[]> configuration() {
     return new MutableConfiguration<String, byte[]>().setTypes(String.class, byte[].class);

@@ -67,10 +67,30 @@ final class Plan {
     stages.add(new Stage("latency", "latency, 1 thread, 100 B", null,
         cases("latency", "CacheOpsBench.getHit", Sides.LATENCY, List.of("100"), 1, Mode.SampleTime,
             "CacheOpsBench.put")));
+    stages.add(new Stage("near", "near cache, Zipf 0.99 over 10,000 keys", null, nearCases()));
     stages.add(new Stage("codec", "codec, no network", "\\.CodecBench\\.", List.of()));
     stages.add(new Stage("overhead", "our CPU per key and per value, no network",
         "\\.(KeyPathBench|ValuePathBench)\\.", List.of()));
     return stages;
+  }
+
+  /**
+   * The near cache against our plain cache: 16 threads read-only and with 10% writes, in both
+   * protocols; then the latency of 1 thread reading the 100 hottest keys (near hits), in binary.
+   */
+  static List<Case> nearCases() {
+    List<Case> out = new ArrayList<>();
+    for (String protocol : PROTOCOLS) {
+      for (String writes : List.of("0", "10")) {
+        Map<String, String> p = params(protocol, null);
+        p.put("writePercent", writes);
+        out.add(new Case("near", "NearCacheBench.zipf", Sides.NEAR, p, 16, Mode.Throughput));
+      }
+    }
+    Map<String, String> p = params("binary", null);
+    p.put("writePercent", "0");
+    out.add(new Case("near", "NearCacheBench.hotGet", Sides.NEAR, p, 1, Mode.SampleTime));
+    return out;
   }
 
   /** One case per method, protocol and (if any) value size, in that nesting order. */

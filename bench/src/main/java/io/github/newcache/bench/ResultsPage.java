@@ -58,6 +58,7 @@ final class ResultsPage {
   private final Report.Run run;
   private final List<Comparison> throughput = new ArrayList<>();
   private final List<Comparison> latency = new ArrayList<>();
+  private final List<Comparison> near = new ArrayList<>();
   private final StringBuilder md = new StringBuilder();
 
   ResultsPage(Report.Run run) {
@@ -68,7 +69,11 @@ final class ResultsPage {
       }
       for (RunResult rr : e.getValue()) {
         Comparison c = Comparison.of(rr);
-        (c.latency ? latency : throughput).add(c);
+        if (c.op.startsWith(NearSection.BENCH)) {
+          near.add(c);
+        } else {
+          (c.latency ? latency : throughput).add(c);
+        }
       }
     }
     Comparator<Comparison> order =
@@ -89,6 +94,7 @@ final class ResultsPage {
     ratioTable();
     costTable();
     latencyTable();
+    md.append(new NearSection(near).render());
     plainStages();
     failures();
     return md.toString();

@@ -23,12 +23,16 @@ final class Sides {
   /** The latency comparison: ours, the client under it, and the JCache peer. */
   static final String LATENCY = OursSide.ID + SEPARATOR + SpymemcachedSide.ID + SEPARATOR + RedissonSide.ID;
 
+  /** The near-cache comparison: ours without and with a near cache. */
+  static final String NEAR = OursSide.ID + SEPARATOR + OursNearSide.ID;
+
   /** Report order. */
   static final List<String> ORDER = List.of(OursSide.ID, SpymemcachedSide.ID, XmemcachedSide.ID, RedissonSide.ID);
 
   static final Map<String, String> LABELS =
       Map.of(
           OursSide.ID, "ours",
+          OursNearSide.ID, "ours, near cache",
           SpymemcachedSide.ID, "raw spymemcached",
           XmemcachedSide.ID, "xmemcached",
           RedissonSide.ID, "Redisson");

@@ -15,7 +15,9 @@ import org.junit.platform.launcher.LauncherSessionListener;
  * Gives the TCK run a real memcached: started when the test session opens, stopped when it
  * closes. The TCK always asks for the provider's default cache manager, so this writes a
  * properties file naming the server and the protocol ({@code -Dnewcache.tck.binary}) and points
- * the system property {@code newcache.uri} at it. A {@code file:} URI keeps {@code ?} and {@code =}
+ * the system property {@code newcache.uri} at it. With {@code -Dnewcache.tck.nearCache=true} the
+ * file also gives every cache a near cache (the manager-wide default), so the whole TCK runs
+ * through it. A {@code file:} URI keeps {@code ?} and {@code =}
  * out of the manager URI, which the TCK puts into JMX object names. At the end it prints the wall
  * time of the whole run.
  */
@@ -24,6 +26,9 @@ public final class MemcachedSession implements LauncherSessionListener {
   /** Which memcached protocol the run uses; read only here, by the test side. */
   static final String BINARY_PROPERTY = "newcache.tck.binary";
 
+  /** Whether every cache of the run gets a near cache; read only here, by the test side. */
+  static final String NEAR_PROPERTY = "newcache.tck.nearCache";
+
   /** The packages of the classes the TCK caches as keys and values. */
   private static final String TCK_CLASSES = "domain.**,manager.**,org.jsr107.tck.**";
 
@@ -31,10 +36,12 @@ public final class MemcachedSession implements LauncherSessionListener {
   private Path dir;
   private long startNanos;
   private boolean binary;
+  private boolean near;
 
   @Override
   public void launcherSessionOpened(LauncherSession session) {
     binary = Boolean.getBoolean(BINARY_PROPERTY);
+    near = Boolean.getBoolean(NEAR_PROPERTY);
     startNanos = System.nanoTime();
     if (System.getProperty("newcache.tck.label") != null) {
       return; // measuring another implementation (-Pri): no memcached, no Newcache on the class path
@@ -51,6 +58,11 @@ public final class MemcachedSession implements LauncherSessionListener {
         w.write("deserializationAllow=" + TCK_CLASSES + "\n");
         // The TCK checks behaviour, not latency: a busy build machine must not turn into timeouts.
         w.write("opTimeout=10000\n");
+        if (near) {
+          // Every cache the TCK creates gets a near cache (those whose expiry policy may change
+          // expiry on access go without, as the provider documents).
+          w.write("nearCache.maxEntries=10000\n");
+        }
       }
       System.setProperty("newcache.uri", file.toUri().toString());
     } catch (IOException e) {
@@ -83,6 +95,6 @@ public final class MemcachedSession implements LauncherSessionListener {
     if (label != null) {
       return label;
     }
-    return binary ? "binary protocol" : "text protocol";
+    return (binary ? "binary protocol" : "text protocol") + (near ? ", near cache" : "");
   }
 }

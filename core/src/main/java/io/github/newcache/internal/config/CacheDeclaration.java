@@ -27,6 +27,8 @@ import javax.cache.expiry.TouchedExpiryPolicy;
  * @param singleFlight whether loads of a missing key run once across the fleet
  * @param leaseTimeoutMillis how long a load lease lasts
  * @param staleWhileRevalidateMillis the stale-while-revalidate window, 0 for off
+ * @param nearCache the near cache declared ({@code cache.<name>.nearCache.*}), or null when the
+ *     file says nothing about it (the manager's default then applies)
  */
 public record CacheDeclaration(
     String name,
@@ -39,7 +41,8 @@ public record CacheDeclaration(
     FailurePolicy failures,
     boolean singleFlight,
     long leaseTimeoutMillis,
-    long staleWhileRevalidateMillis) {
+    long staleWhileRevalidateMillis,
+    NearCacheSettings nearCache) {
 
   /** The JCache configuration this declaration stands for, with types loaded from {@code loader}. */
   public MutableConfiguration<Object, Object> toConfiguration(ClassLoader loader) {

@@ -7,5 +7,7 @@ package io.github.newcache.internal.config;
  *
  * @param statistics statistics on for every cache the manager creates
  * @param management the configuration MXBean on for every cache the manager creates
+ * @param nearCache the near cache of every cache whose configuration does not choose its own
+ *     ({@link NearCacheSettings#OFF} unless {@code nearCache.maxEntries} is given for the manager)
  */
-public record CacheDefaults(boolean statistics, boolean management) {}
+public record CacheDefaults(boolean statistics, boolean management, NearCacheSettings nearCache) {}

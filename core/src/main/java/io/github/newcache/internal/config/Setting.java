@@ -95,6 +95,26 @@ public record Setting<T>(
     };
   }
 
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*([kKmMgG])?");
+
+  /** {@code 65536}, {@code 512k}, {@code 64m}, {@code 2g} (binary multiples): bytes from {@code min} to {@code max}. */
+  static Parser<Long> size(long min, long max) {
+    return (text, where) -> {
+      Matcher m = SIZE.matcher(text);
+      long bytes = -1;
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        int shift = m.group(2) == null ? 0 : "kmg".indexOf(Character.toLowerCase(m.group(2).charAt(0))) * 10 + 10;
+        bytes = n > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : n << shift;
+      }
+      if (bytes < min || bytes > max) {
+        throw new IllegalArgumentException(
+            where + " must be a number of bytes from " + min + " to " + max + ", optionally with k, m or g (64m)");
+      }
+      return bytes;
+    };
+  }
+
   private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h|d)?");
 
   /**

@@ -25,6 +25,13 @@ public final class Settings {
   public static final long MAX_LEASE_DAYS = 1;
   /** The longest stale-while-revalidate window. */
   public static final long MAX_STALE_DAYS = 365;
+  /** The most entries a near cache may hold. */
+  public static final long MAX_NEAR_ENTRIES = 10_000_000;
+  /** The smallest and largest byte bound of a near cache. */
+  public static final long MIN_NEAR_BYTES = 64 * 1024;
+  public static final long MAX_NEAR_BYTES = 64L << 30;
+  /** The longest a near entry may be trusted without asking memcached. */
+  public static final long MAX_NEAR_STALENESS_DAYS = 1;
 
   // ---------------------------------------------------------------- the manager
 
@@ -99,6 +106,18 @@ public final class Settings {
   public static final Setting<Boolean> MANAGEMENT_DEFAULT =
       manager("management", false, "`false`", "`true`, `false`",
           "the configuration MXBean on for every cache this manager creates", Setting.bool());
+  public static final Setting<Long> NEAR_MAX_ENTRIES_DEFAULT =
+      manager("nearCache.maxEntries", 0L, "`0` (off)", "0 … 10000000",
+          "a near cache of this many entries for every cache this manager creates whose configuration does not choose "
+              + "its own (frameworks' caches at run time too); caches whose expiry changes on access go without "
+              + "(see *Near cache*)",
+          Setting.number(0, MAX_NEAR_ENTRIES));
+  public static final Setting<Long> NEAR_MAX_BYTES_DEFAULT =
+      manager("nearCache.maxBytes", 64L << 20, "`64m`", "64k … 64g (bytes, or with `k`, `m`, `g`)",
+          "the byte bound of those near caches", Setting.size(MIN_NEAR_BYTES, MAX_NEAR_BYTES));
+  public static final Setting<Long> NEAR_STALENESS_DEFAULT =
+      manager("nearCache.staleness", 1000L, "`1s`", "duration; at most 1 day", "the staleness bound δ of those near caches",
+          Setting.duration(MAX_NEAR_STALENESS_DAYS));
   public static final Setting<String> USERNAME =
       manager("username", null, "none", "text", "SASL user (needs `binary=true`)", Setting.text());
   public static final Setting<String> PASSWORD =
@@ -141,16 +160,32 @@ public final class Settings {
               + "(`setStaleWhileRevalidateMillis`; a read-through cache's, so not in a properties file)",
           Setting.duration(MAX_STALE_DAYS));
 
+  public static final Setting<Long> NEAR_MAX_ENTRIES =
+      cache("nearCache.maxEntries", 0L, "`0` (off)", "0 … 10000000",
+          "entries this JVM keeps in the cache's near cache, served without a round trip (`setNearCacheMaxEntries`; "
+              + "see *Near cache*); `0` turns it off",
+          Setting.number(0, MAX_NEAR_ENTRIES));
+  public static final Setting<Long> NEAR_MAX_BYTES =
+      cache("nearCache.maxBytes", 64L << 20, "`64m`", "64k … 64g (bytes, or with `k`, `m`, `g`)",
+          "bytes the near cache may hold, whatever the values' size (`setNearCacheMaxBytes`)",
+          Setting.size(MIN_NEAR_BYTES, MAX_NEAR_BYTES));
+  public static final Setting<Long> NEAR_STALENESS =
+      cache("nearCache.staleness", 1000L, "`1s`", "duration; at most 1 day",
+          "δ: a near entry is served for at most this long after it was fetched, written or revalidated, so other "
+              + "JVMs' writes are seen within δ (`setNearCacheStalenessMillis`)",
+          Setting.duration(MAX_NEAR_STALENESS_DAYS));
+
   /** Every manager setting, in the order the README lists them. */
   public static final List<Setting<?>> MANAGER =
       List.of(BINARY, FLAVOR, VERSION, KEY_MANGLER, VALUE_CODEC, OP_TIMEOUT, LIST_TIMEOUT, MAX_ITEM_SIZE, FAILURE_MODE,
           STALL_TIMEOUTS, STALL_WINDOW, STALL_COOLDOWN, MAX_RECONNECT_DELAY, OP_QUEUE_SIZE, OP_QUEUE_WAIT,
-          OP_QUEUE_BYTES, DESERIALIZATION_ALLOW, STATISTICS_DEFAULT, MANAGEMENT_DEFAULT, USERNAME, PASSWORD, SECRET);
+          OP_QUEUE_BYTES, DESERIALIZATION_ALLOW, STATISTICS_DEFAULT, MANAGEMENT_DEFAULT, NEAR_MAX_ENTRIES_DEFAULT,
+          NEAR_MAX_BYTES_DEFAULT, NEAR_STALENESS_DEFAULT, USERNAME, PASSWORD, SECRET);
 
   /** Every per-cache attribute, in the order the README lists them. */
   public static final List<Setting<?>> CACHE =
       List.of(KEY_TYPE, VALUE_TYPE, EXPIRY, EXPIRY_DURATION, STATISTICS, MANAGEMENT, FAILURES, SINGLE_FLIGHT,
-          LEASE_TIMEOUT, STALE_WHILE_REVALIDATE);
+          LEASE_TIMEOUT, STALE_WHILE_REVALIDATE, NEAR_MAX_ENTRIES, NEAR_MAX_BYTES, NEAR_STALENESS);
 
   /** Manager settings by name, {@code servers} included. */
   public static final Map<String, Setting<?>> MANAGER_BY_NAME = byName(SERVERS, MANAGER);

@@ -118,9 +118,7 @@ public final class SettingsParser {
       return;
     }
     if (key.startsWith("cache.")) {
-      int dot = key.lastIndexOf('.');
-      String attribute = key.substring(dot + 1);
-      if (dot > "cache.".length() && CACHE_ATTRIBUTES.contains(attribute)) {
+      if (attribute(key) != null) {
         return;
       }
       throw new IllegalArgumentException(
@@ -130,6 +128,23 @@ public final class SettingsParser {
     throw new IllegalArgumentException(
         source + ": unknown setting '" + key + "'; allowed: " + sorted(SETTINGS)
             + " and cache.<name>.<attribute>");
+  }
+
+  /**
+   * The attribute of {@code cache.<name>.<attribute>}: a known two-part attribute ({@code
+   * nearCache.maxEntries}) or else the last part, when it is known and the name is not empty; null
+   * otherwise. Names may hold dots (Hibernate's region names do).
+   */
+  static String attribute(String key) {
+    int last = key.lastIndexOf('.');
+    int previous = last < 0 ? -1 : key.lastIndexOf('.', last - 1);
+    if (previous > "cache.".length() && CACHE_ATTRIBUTES.contains(key.substring(previous + 1))) {
+      return key.substring(previous + 1);
+    }
+    if (last > "cache.".length() && CACHE_ATTRIBUTES.contains(key.substring(last + 1))) {
+      return key.substring(last + 1);
+    }
+    return null;
   }
 
   private static ManagerSettings build(Map<String, String> v, Source source) {
@@ -159,7 +174,10 @@ public final class SettingsParser {
         ConnectionSettings.from(v, source),
         SecuritySettings.from(v, binary, source),
         new CacheDefaults(
-            Settings.STATISTICS_DEFAULT.get(v, where, source), Settings.MANAGEMENT_DEFAULT.get(v, where, source)));
+            Settings.STATISTICS_DEFAULT.get(v, where, source),
+            Settings.MANAGEMENT_DEFAULT.get(v, where, source),
+            nearCache(v, where, source, Settings.NEAR_MAX_ENTRIES_DEFAULT, Settings.NEAR_MAX_BYTES_DEFAULT,
+                Settings.NEAR_STALENESS_DEFAULT)));
   }
 
   private static Map<String, CacheDeclaration> caches(Map<String, String> v, Source source) {
@@ -167,9 +185,9 @@ public final class SettingsParser {
     for (Map.Entry<String, String> e : v.entrySet()) {
       String key = e.getKey();
       if (key.startsWith("cache.")) {
-        int dot = key.lastIndexOf('.');
-        String name = key.substring("cache.".length(), dot);
-        byName.computeIfAbsent(name, n -> new LinkedHashMap<>()).put(key.substring(dot + 1), e.getValue());
+        String attribute = attribute(key);
+        String name = key.substring("cache.".length(), key.length() - attribute.length() - 1);
+        byName.computeIfAbsent(name, n -> new LinkedHashMap<>()).put(attribute, e.getValue());
       }
     }
     Map<String, CacheDeclaration> caches = new LinkedHashMap<>();
@@ -207,9 +225,32 @@ public final class SettingsParser {
               FailurePolicy.parse(Settings.FAILURES.get(a, where, source), where + "failures"),
               Settings.SINGLE_FLIGHT.get(a, where, source),
               Settings.LEASE_TIMEOUT.get(a, where, source),
-              Settings.STALE_WHILE_REVALIDATE.get(a, where, source)));
+              Settings.STALE_WHILE_REVALIDATE.get(a, where, source),
+              a.containsKey(Settings.NEAR_MAX_ENTRIES.name())
+                      || a.containsKey(Settings.NEAR_MAX_BYTES.name())
+                      || a.containsKey(Settings.NEAR_STALENESS.name())
+                  ? nearCache(a, where, source, Settings.NEAR_MAX_ENTRIES, Settings.NEAR_MAX_BYTES, Settings.NEAR_STALENESS)
+                  : null));
     }
     return caches;
+  }
+
+  /**
+   * A near cache's settings; a byte bound or staleness given without a number of entries is
+   * refused, since it would be accepted but never applied.
+   */
+  private static NearCacheSettings nearCache(
+      Map<String, String> v, String where, Source source, Setting<Long> entries, Setting<Long> bytes, Setting<Long> staleness) {
+    long maxEntries = entries.get(v, where, source);
+    if (maxEntries == 0 && (v.containsKey(bytes.name()) || v.containsKey(staleness.name()))) {
+      throw new IllegalArgumentException(
+          where + (v.containsKey(bytes.name()) ? bytes.name() : staleness.name()) + " cannot apply: the near cache is "
+              + "off until " + entries.name() + " gives the number of entries it may hold (e.g. " + entries.name()
+              + "=10000)");
+    }
+    return maxEntries == 0
+        ? NearCacheSettings.OFF
+        : new NearCacheSettings(maxEntries, bytes.get(v, where, source), staleness.get(v, where, source));
   }
 
   /** Parses {@code host[:port],host[:port]}; IPv6 hosts go in brackets. */

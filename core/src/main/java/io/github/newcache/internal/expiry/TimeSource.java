@@ -9,4 +9,12 @@ public interface TimeSource {
 
   /** The current time in epoch milliseconds. */
   long millis();
+
+  /**
+   * A monotonic time in nanoseconds for measuring durations (the near cache's staleness bound),
+   * which a change of the wall clock never moves; only differences between two values mean anything.
+   */
+  default long nanos() {
+    return System.nanoTime();
+  }
 }

@@ -19,21 +19,25 @@ public final class JmxRegistration {
   private final CacheStatistics statistics;
   private final Object herd;
   private final Object failures;
+  private final Object near;
   /** The bean types this cache registered: only those it may unregister. */
   private final Set<String> owned = ConcurrentHashMap.newKeySet();
 
   /**
    * @param herd the cache's herd counters (an MXBean)
    * @param failures the cache's failure counters (an MXBean)
+   * @param near the cache's near-cache counters (an MXBean), or null when it has no near cache
    */
   public JmxRegistration(
-      String managerUri, String cacheName, CacheMXBean configuration, CacheStatistics statistics, Object herd, Object failures) {
+      String managerUri, String cacheName, CacheMXBean configuration, CacheStatistics statistics, Object herd, Object failures,
+      Object near) {
     this.managerUri = managerUri;
     this.cacheName = cacheName;
     this.configuration = configuration;
     this.statistics = statistics;
     this.herd = herd;
     this.failures = failures;
+    this.near = near;
   }
 
   /** Registers or unregisters the configuration bean. */
@@ -41,11 +45,14 @@ public final class JmxRegistration {
     set(enabled, configuration, MBeans.CONFIGURATION);
   }
 
-  /** Registers or unregisters the statistics, herd and failure beans. */
+  /** Registers or unregisters the statistics, herd, failure and (with a near cache) near-cache beans. */
   public void statistics(boolean enabled) {
     set(enabled, statistics, MBeans.STATISTICS);
     set(enabled, herd, MBeans.HERD);
     set(enabled, failures, MBeans.FAILURES);
+    if (near != null) {
+      set(enabled, near, MBeans.NEAR);
+    }
   }
 
   /** Unregisters everything, as the cache closes. */

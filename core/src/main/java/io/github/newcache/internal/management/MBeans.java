@@ -23,6 +23,8 @@ public final class MBeans {
   public static final String HERD = "CacheHerd";
   /** Absorbed failures and refused entries ({@code FailureStatisticsMXBean}). */
   public static final String FAILURES = "CacheFailures";
+  /** Near-cache counters ({@code NearCacheStatisticsMXBean}). */
+  public static final String NEAR = "CacheNear";
   /** The domain of Newcache's own MXBeans. */
   public static final String DOMAIN = "io.github.newcache";
 

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.store;
 
+import io.github.newcache.NearCacheStatisticsMXBean;
 import io.github.newcache.codec.ValueCodec;
 import io.github.newcache.internal.codec.RejectedValueException;
 import io.github.newcache.internal.expiry.Expiry;
@@ -8,6 +9,7 @@ import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.key.KeyForms;
 import io.github.newcache.internal.key.KeyFunction;
 import io.github.newcache.internal.management.FailureStatistics;
+import io.github.newcache.internal.near.NearCache;
 import io.github.newcache.internal.transport.CasOutcome;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
@@ -46,6 +48,12 @@ import javax.cache.CacheException;
  * the servers' keys are listed ({@link MemcachedTransport#keys}), those with the cache's prefix are
  * fetched in multi-gets of {@value #BATCH}, and only items whose envelope proves they are this
  * cache's entry for exactly the memcached key listed are taken.
+ *
+ * <p>Near cache ({@link NearCache}, when the cache has one): plain reads ({@link #get}, {@link
+ * #getAll}) go through it; reads for a compute never do. Every command that changes an entry
+ * tells it what memcached now holds, before the call returns: a write hands it the stored bytes,
+ * a removal or a failed command drops the key, a clear drops everything. Those hooks are marked
+ * "near:" below.
  */
 public final class EntryStore<K, V> {
 
@@ -71,12 +79,14 @@ public final class EntryStore<K, V> {
   private final long staleMillis;
   private final TimeSource clock;
   private final FailureStatistics failures;
+  private final NearCache near;
 
   /**
    * @param maxItemSize memcached's item size limit ({@code -I})
    * @param transportOverhead bytes the transport adds to every item (a signature)
    * @param staleMillis how long memcached keeps an expired entry for stale-while-revalidate (0: not at all)
    * @param classLoader the manager's loader carrying the cache's deserialization allow-list
+   * @param near the cache's near cache, or {@link NearCache#off()}
    */
   public EntryStore(
       String cacheName,
@@ -90,7 +100,8 @@ public final class EntryStore<K, V> {
       int transportOverhead,
       long staleMillis,
       TimeSource clock,
-      FailureStatistics failures) {
+      FailureStatistics failures,
+      NearCache near) {
     this.cacheName = cacheName;
     this.keyType = keyType;
     this.valueType = valueType;
@@ -104,6 +115,7 @@ public final class EntryStore<K, V> {
     this.staleMillis = staleMillis;
     this.clock = clock;
     this.failures = failures;
+    this.near = near;
   }
 
   // ---------------------------------------------------------------- keys and values
@@ -171,19 +183,40 @@ public final class EntryStore<K, V> {
 
   // ---------------------------------------------------------------- reads
 
-  /** What memcached holds for {@code s}, with one {@code get} (no CAS token). */
+  /**
+   * What memcached holds for {@code s}, with one {@code get} (no CAS token); with a near cache, what
+   * it holds while younger than its staleness bound.
+   */
   public Current<V> get(Slot<K> s) {
-    return current(s, transport.get(s.memcachedKey()), 0);
+    if (!near.enabled()) {
+      return current(s, transport.get(s.memcachedKey()), 0);
+    }
+    byte[] raw = near.read(s.memcachedKey(), transport::gets);
+    Current<V> cur = current(s, raw, 0);
+    if (raw != null && !cur.present()) {
+      near.discard(s.memcachedKey(), raw); // near: expired or not ours; the next read asks memcached
+    }
+    return cur;
   }
 
-  /** What memcached holds for each slot, in order, with one multi-get per server. */
+  /** What memcached holds for each slot, in order, with one multi-get per server (near: for those not held). */
   public List<Current<V>> getAll(List<Slot<K>> slots) {
-    Map<String, byte[]> raw = transport.getAll(memcachedKeys(slots));
+    Map<String, byte[]> raw =
+        near.enabled() ? near.readAll(memcachedKeys(slots), transport::getAll) : transport.getAll(memcachedKeys(slots));
     List<Current<V>> out = new ArrayList<>(slots.size());
     for (Slot<K> s : slots) {
-      out.add(current(s, raw.get(s.memcachedKey()), 0));
+      Current<V> cur = current(s, raw.get(s.memcachedKey()), 0);
+      if (near.enabled() && cur.exists() && !cur.present()) {
+        near.discard(s.memcachedKey(), cur.raw()); // near: as in get
+      }
+      out.add(cur);
     }
     return out;
+  }
+
+  /** This cache's near-cache counters (all zero without a near cache). */
+  public NearCacheStatisticsMXBean nearStatistics() {
+    return near.statistics();
   }
 
   /** What memcached holds for {@code s}, with its CAS token ({@code gets}), to hand to {@link #compute}. */
@@ -280,7 +313,16 @@ public final class EntryStore<K, V> {
       next = null;
       Decision<V> d = remapping.decide(cur);
       long at = Expiry.resolve(d.expiresAt(), cur.expiresAt());
-      if (apply(s, cur, d, at)) {
+      NearCache.Ticket ticket = near.ticket(s.memcachedKey());
+      byte[] held = UNKNOWN;
+      try {
+        held = apply(s, cur, d, at);
+      } finally {
+        if (held != KEPT && held != CONFLICT) {
+          near.written(ticket, held); // near: the bytes written, or null (removed, touched, failed)
+        }
+      }
+      if (held != CONFLICT) {
         return new Applied<>(cur, d, at);
       }
     }
@@ -293,18 +335,30 @@ public final class EntryStore<K, V> {
             + " attempts: other clients kept changing it");
   }
 
-  /** Applies {@code d} over what {@code cur} read; false when another client changed the item first. */
-  private boolean apply(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
+  /** What {@link #apply} answers when it left memcached as it was. */
+  private static final byte[] KEPT = new byte[0];
+  /** What {@link #apply} answers when another client changed the item first. */
+  private static final byte[] CONFLICT = new byte[0];
+  /** Neither: the command failed, so what memcached holds is not known. */
+  private static final byte[] UNKNOWN = null;
+
+  /**
+   * Applies {@code d} over what {@code cur} read. Answers the bytes memcached now holds for the key
+   * after a write, null after a removal or a touch (whose outcome is not checked), {@link #KEPT}
+   * when nothing was sent, or {@link #CONFLICT} when another client changed the item first.
+   */
+  private byte[] apply(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
     String mkey = s.memcachedKey();
     long now = cur.now();
     return switch (d.kind()) {
-      case KEEP -> true;
+      case KEEP -> KEPT;
       case TOUCH -> {
         if (at != cur.expiresAt() && cur.exists()) {
           byte[] touched = at <= now ? TOMBSTONE : Envelope.withExpiry(cur.raw(), at);
           transport.cas(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched);
+          yield null;
         }
-        yield true;
+        yield KEPT;
       }
       case REMOVE -> erase(mkey, cur);
       case WRITE -> {
@@ -313,15 +367,19 @@ public final class EntryStore<K, V> {
         }
         byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
         if (!cur.exists()) {
-          yield transport.add(mkey, ttl(at, now), stored);
+          yield transport.add(mkey, ttl(at, now), stored) ? stored : CONFLICT;
         }
-        yield transport.cas(mkey, cur.cas(), ttl(at, now), stored) == CasOutcome.STORED;
+        yield transport.cas(mkey, cur.cas(), ttl(at, now), stored) == CasOutcome.STORED ? stored : CONFLICT;
       }
     };
   }
 
-  private boolean erase(String mkey, Current<V> cur) {
-    return !cur.exists() || transport.cas(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE) == CasOutcome.STORED;
+  /** Removes what {@code cur} read: null when removed, {@link #KEPT} when nothing was there, else {@link #CONFLICT}. */
+  private byte[] erase(String mkey, Current<V> cur) {
+    if (!cur.exists()) {
+      return KEPT;
+    }
+    return transport.cas(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE) == CasOutcome.STORED ? null : CONFLICT;
   }
 
   // ---------------------------------------------------------------- the same, without blocking
@@ -332,17 +390,34 @@ public final class EntryStore<K, V> {
    * future (never the IO thread). A remapping function runs there too, so it must not block.
    */
 
-  /** {@link #get}, without blocking. */
+  /** {@link #get}, without blocking (a near hit completes at once). */
   public CompletableFuture<Current<V>> getAsync(Slot<K> s) {
-    return transport.getAsync(s.memcachedKey()).thenApply(raw -> current(s, raw, 0));
+    if (!near.enabled()) {
+      return transport.getAsync(s.memcachedKey()).thenApply(raw -> current(s, raw, 0));
+    }
+    return near.readAsync(s.memcachedKey(), transport::getsAsync).thenApply(raw -> {
+      Current<V> cur = current(s, raw, 0);
+      if (raw != null && !cur.present()) {
+        near.discard(s.memcachedKey(), raw); // near: as in get
+      }
+      return cur;
+    });
   }
 
   /** {@link #getAll}, without blocking. */
   public CompletableFuture<List<Current<V>>> getAllAsync(List<Slot<K>> slots) {
-    return transport.getAllAsync(memcachedKeys(slots)).thenApply(raw -> {
+    CompletableFuture<Map<String, byte[]>> raws =
+        near.enabled()
+            ? near.readAllAsync(memcachedKeys(slots), transport::getAllAsync)
+            : transport.getAllAsync(memcachedKeys(slots));
+    return raws.thenApply(raw -> {
       List<Current<V>> out = new ArrayList<>(slots.size());
       for (Slot<K> s : slots) {
-        out.add(current(s, raw.get(s.memcachedKey()), 0));
+        Current<V> cur = current(s, raw.get(s.memcachedKey()), 0);
+        if (near.enabled() && cur.exists() && !cur.present()) {
+          near.discard(s.memcachedKey(), cur.raw()); // near: as in get
+        }
+        out.add(cur);
       }
       return out;
     });
@@ -362,26 +437,34 @@ public final class EntryStore<K, V> {
           Current<V> cur = item == null ? current(s, null, 0) : current(s, item.value(), item.cas());
           Decision<V> d = remapping.decide(cur);
           long at = Expiry.resolve(d.expiresAt(), cur.expiresAt());
+          NearCache.Ticket ticket = near.ticket(s.memcachedKey());
           return applyAsync(s, cur, d, at)
-              .thenCompose(took -> took
+              .whenComplete((held, e) -> {
+                if (e != null) {
+                  near.written(ticket, null); // near: as in compute
+                } else if (held != KEPT && held != CONFLICT) {
+                  near.written(ticket, held);
+                }
+              })
+              .thenCompose(held -> held != CONFLICT
                   ? CompletableFuture.completedFuture(new Applied<>(cur, d, at))
                   : computeAsync(s, remapping, attempt + 1));
         });
   }
 
-  /** {@link #apply}, without blocking. */
-  private CompletableFuture<Boolean> applyAsync(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
+  /** {@link #apply}, without blocking; answers as it does. */
+  private CompletableFuture<byte[]> applyAsync(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
     String mkey = s.memcachedKey();
     long now = cur.now();
     return switch (d.kind()) {
-      case KEEP -> TRUE;
+      case KEEP -> KEPT_NOW;
       case TOUCH -> {
         if (at != cur.expiresAt() && cur.exists()) {
           byte[] touched = at <= now ? TOMBSTONE : Envelope.withExpiry(cur.raw(), at);
           yield transport.casAsync(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched)
-              .handle((outcome, e) -> true); // best effort, like the blocking form
+              .handle((outcome, e) -> (byte[]) null); // best effort, like the blocking form
         }
-        yield TRUE;
+        yield KEPT_NOW;
       }
       case REMOVE -> eraseAsync(mkey, cur);
       case WRITE -> {
@@ -390,29 +473,34 @@ public final class EntryStore<K, V> {
         }
         byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
         if (!cur.exists()) {
-          yield transport.addAsync(mkey, ttl(at, now), stored);
+          yield transport.addAsync(mkey, ttl(at, now), stored).thenApply(added -> added ? stored : CONFLICT);
         }
-        yield transport.casAsync(mkey, cur.cas(), ttl(at, now), stored).thenApply(o -> o == CasOutcome.STORED);
+        yield transport.casAsync(mkey, cur.cas(), ttl(at, now), stored)
+            .thenApply(o -> o == CasOutcome.STORED ? stored : CONFLICT);
       }
     };
   }
 
-  private CompletableFuture<Boolean> eraseAsync(String mkey, Current<V> cur) {
+  private CompletableFuture<byte[]> eraseAsync(String mkey, Current<V> cur) {
     return !cur.exists()
-        ? TRUE
-        : transport.casAsync(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE).thenApply(o -> o == CasOutcome.STORED);
+        ? KEPT_NOW
+        : transport.casAsync(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE).thenApply(o -> o == CasOutcome.STORED ? null : CONFLICT);
   }
 
-  private static final CompletableFuture<Boolean> TRUE = CompletableFuture.completedFuture(true);
+  private static final CompletableFuture<byte[]> KEPT_NOW = CompletableFuture.completedFuture(KEPT);
 
   /** {@link #set}, without blocking. */
   public CompletableFuture<Void> setAsync(Slot<K> s, Encoded<V> value, long expiresAt) {
+    NearCache.Ticket ticket = near.ticket(s.memcachedKey());
     long now = clock.millis();
     if (expiresAt <= now) {
-      return transport.deleteAsync(s.memcachedKey()).thenApply(deleted -> null);
+      return transport.deleteAsync(s.memcachedKey())
+          .whenComplete((deleted, e) -> near.written(ticket, null)) // near: as in set
+          .thenApply(deleted -> null);
     }
-    return transport.setAsync(
-        s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
+    byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+    return transport.setAsync(s.memcachedKey(), ttl(expiresAt, now), stored)
+        .whenComplete((done, e) -> near.written(ticket, e == null ? stored : null)); // near: as in set
   }
 
   /** {@link #add}, without blocking. */
@@ -421,24 +509,35 @@ public final class EntryStore<K, V> {
     if (expiresAt <= now) {
       return CompletableFuture.completedFuture(false);
     }
-    return transport.addAsync(
-        s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
+    NearCache.Ticket ticket = near.ticket(s.memcachedKey());
+    byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+    return transport.addAsync(s.memcachedKey(), ttl(expiresAt, now), stored)
+        .whenComplete((added, e) -> near.written(ticket, e == null && added ? stored : null)); // near: as in add
   }
 
   /** {@link #delete}, without blocking. */
   public CompletableFuture<Boolean> deleteAsync(Slot<K> s) {
-    return transport.deleteAsync(s.memcachedKey());
+    return transport.deleteAsync(s.memcachedKey())
+        .whenComplete((deleted, e) -> near.invalidate(s.memcachedKey())); // near: as in delete
   }
 
   // ---------------------------------------------------------------- blind writes (fast paths)
 
   /** Stores {@code value} whatever is there ({@code set}); an expiry at or before now deletes instead. */
   public void set(Slot<K> s, Encoded<V> value, long expiresAt) {
-    long now = clock.millis();
-    if (expiresAt <= now) {
-      transport.delete(s.memcachedKey());
-    } else {
-      transport.set(s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
+    NearCache.Ticket ticket = near.ticket(s.memcachedKey());
+    byte[] held = null;
+    try {
+      long now = clock.millis();
+      if (expiresAt <= now) {
+        transport.delete(s.memcachedKey());
+      } else {
+        byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+        transport.set(s.memcachedKey(), ttl(expiresAt, now), stored);
+        held = stored;
+      }
+    } finally {
+      near.written(ticket, held); // near: the bytes stored; null after a delete or a failure
     }
   }
 
@@ -453,29 +552,62 @@ public final class EntryStore<K, V> {
       return 0;
     }
     Map<String, byte[]> items = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
+    List<NearCache.Ticket> tickets = near.enabled() ? new ArrayList<>(slots.size()) : List.of();
     for (int i = 0; i < slots.size(); i++) {
       Slot<K> s = slots.get(i);
       items.put(s.memcachedKey(), Envelope.fill(values.get(i).bytes(), format, namespace, s.form(), expiresAt));
+      if (near.enabled()) {
+        tickets.add(near.ticket(s.memcachedKey()));
+      }
     }
-    transport.setAll(items, ttl(expiresAt, now));
+    boolean stored = false;
+    try {
+      transport.setAll(items, ttl(expiresAt, now));
+      stored = true;
+    } finally {
+      for (NearCache.Ticket t : tickets) {
+        near.written(t, stored ? items.get(t.key()) : null); // near: as in set
+      }
+    }
     return items.size();
   }
 
   /** Stores {@code value} only when memcached holds nothing under the key ({@code add}); true when stored. */
   public boolean add(Slot<K> s, Encoded<V> value, long expiresAt) {
     long now = clock.millis();
-    return expiresAt > now
-        && transport.add(s.memcachedKey(), ttl(expiresAt, now), Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt));
+    if (expiresAt <= now) {
+      return false;
+    }
+    NearCache.Ticket ticket = near.ticket(s.memcachedKey());
+    byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+    boolean added = false;
+    try {
+      added = transport.add(s.memcachedKey(), ttl(expiresAt, now), stored);
+      return added;
+    } finally {
+      near.written(ticket, added ? stored : null); // near: the bytes added; else drop what may be stale
+    }
   }
 
   /** Deletes whatever is stored under the key; true when memcached held an item. */
   public boolean delete(Slot<K> s) {
-    return transport.delete(s.memcachedKey());
+    try {
+      return transport.delete(s.memcachedKey());
+    } finally {
+      near.invalidate(s.memcachedKey()); // near: removed (or maybe, after a failure)
+    }
   }
 
   /** Deletes the slots' items, pipelined; returns how many existed. Slots may lack a key (see {@link #liveSlots}). */
   public int deleteAll(List<Slot<K>> slots) {
-    return transport.deleteAll(memcachedKeys(slots));
+    List<String> mkeys = memcachedKeys(slots);
+    try {
+      return transport.deleteAll(mkeys);
+    } finally {
+      for (String mkey : mkeys) {
+        near.invalidate(mkey); // near: as in delete
+      }
+    }
   }
 
   // ---------------------------------------------------------------- scanning
@@ -596,6 +728,14 @@ public final class EntryStore<K, V> {
 
   /** Deletes every entry of this cache on the servers, in pipelined batches. */
   public void clear() {
+    try {
+      clearListed();
+    } finally {
+      near.invalidateAll(); // near: nothing held before the clear is served after it
+    }
+  }
+
+  private void clearListed() {
     List<String> listed = listed();
     for (int i = 0; i < listed.size(); i += BATCH) {
       List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));

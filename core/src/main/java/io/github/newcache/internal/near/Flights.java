@@ -1,0 +1,52 @@
+package io.github.newcache.internal.near;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The near cache's fetches in flight, at most one per key: a reader of a key that another thread
+ * is fetching (a miss, or a revalidation after δ) waits for that fetch instead of sending its own,
+ * so a hot key costs one round trip per δ however many threads read it.
+ *
+ * <p>A local change of the key forgets its flight, so a reader that comes after the change never
+ * waits for a fetch sent before it (which may answer the item the change replaced).
+ */
+final class Flights {
+
+  private final ConcurrentHashMap<String, CompletableFuture<byte[]>> flights = new ConcurrentHashMap<>();
+
+  /** The flight already under way for {@code key}, or null when {@code mine} is now the key's flight. */
+  CompletableFuture<byte[]> join(String key, CompletableFuture<byte[]> mine) {
+    return flights.putIfAbsent(key, mine);
+  }
+
+  /** {@code mine} has landed: later readers fetch anew. */
+  void landed(String key, CompletableFuture<byte[]> mine) {
+    flights.remove(key, mine);
+  }
+
+  /** The key changed here: readers from now on must not wait for a fetch sent before. */
+  void forget(String key) {
+    flights.remove(key);
+  }
+
+  void forgetAll() {
+    flights.clear();
+  }
+
+  /** What another thread's fetch answered; its failure is thrown as it was thrown there. */
+  static byte[] await(CompletableFuture<byte[]> flight) {
+    try {
+      return flight.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException) {
+        throw (RuntimeException) e.getCause();
+      }
+      if (e.getCause() instanceof Error) {
+        throw (Error) e.getCause();
+      }
+      throw e;
+    }
+  }
+}

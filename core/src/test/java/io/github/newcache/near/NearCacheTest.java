@@ -1,0 +1,230 @@
+package io.github.newcache.near;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.NearCacheStatisticsMXBean;
+import io.github.newcache.NewcacheCache;
+import io.github.newcache.NewcacheConfiguration;
+import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.configuration.MutableConfiguration;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The near cache on real memcached: what this JVM does is seen at once, what another manager (its
+ * own connection, standing for another JVM) does is seen within δ plus one operation timeout,
+ * measured over many keys; hits cost no command at the server.
+ */
+@ExtendWith(MemcachedExtension.class)
+class NearCacheTest {
+
+  static final long DELTA = 300;
+  static final long OP_TIMEOUT = 1000;
+  static final int KEYS = 200;
+
+  static NewcacheConfiguration<String, String> near() {
+    NewcacheConfiguration<String, String> c = new NewcacheConfiguration<>();
+    c.setTypes(String.class, String.class);
+    return c.setNearCacheMaxEntries(10_000).setNearCacheStalenessMillis(DELTA);
+  }
+
+  static MutableConfiguration<String, String> plain() {
+    return new MutableConfiguration<String, String>().setTypes(String.class, String.class);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anotherManagersWritesAreSeenWithinTheBound(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> reader = managers.open(p, "opTimeout=" + OP_TIMEOUT).createCache("c", near());
+    Cache<String, String> writer = managers.open(p, "opTimeout=" + (OP_TIMEOUT + 1)).createCache("c", plain());
+    Staleness s = new Staleness(KEYS);
+    for (String k : s.keys()) {
+      writer.put(k, "v0");
+      assertEquals("v0", reader.get(k));
+    }
+    Thread t = s.reader(reader, "v1", 30_000);
+    t.start();
+    long[] written = new long[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+      writer.put(s.keys()[i], "v1");
+      written[i] = System.currentTimeMillis();
+      Thread.sleep(2); // spread the writes over several δ windows
+    }
+    Staleness.join(t, 40_000);
+    long max = Staleness.report("two managers, " + p, s.staleness(written), DELTA, DELTA + OP_TIMEOUT);
+    NearCacheStatisticsMXBean stats = reader.unwrap(NewcacheCache.class).nearCacheStatistics();
+    assertTrue(stats.getNearHits() > stats.getRevalidationsChanged() + stats.getRevalidationsUnchanged(),
+        "most reads were near hits: " + stats.getNearHits());
+    assertTrue(stats.getRevalidationsChanged() >= KEYS, "every key was revalidated and found changed");
+    assertTrue(max > 0, "the reader did serve stale values for a while (a near cache, not a pass-through)");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anotherManagersClearIsSeenWithinTheBound(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> reader = managers.open(p, "opTimeout=" + OP_TIMEOUT).createCache("c", near());
+    Cache<String, String> writer = managers.open(p, "opTimeout=" + (OP_TIMEOUT + 1)).createCache("c", plain());
+    Staleness s = new Staleness(KEYS);
+    for (String k : s.keys()) {
+      writer.put(k, "v0");
+      assertEquals("v0", reader.get(k));
+    }
+    NotNull absent = new NotNull(reader);
+    Thread t = absent.reader(s, 30_000);
+    t.start();
+    writer.clear();
+    long cleared = System.currentTimeMillis();
+    long[] written = new long[KEYS];
+    java.util.Arrays.fill(written, cleared);
+    Staleness.join(t, 40_000);
+    Staleness.report("clear in another manager, " + p, absent.staleness(s, written), DELTA, DELTA + OP_TIMEOUT);
+  }
+
+  /** Polls for keys to read as absent. */
+  private static final class NotNull {
+    private final Cache<String, String> cache;
+    private long[] seen;
+
+    NotNull(Cache<String, String> cache) {
+      this.cache = cache;
+    }
+
+    Thread reader(Staleness s, long deadlineMillis) {
+      String[] keys = s.keys();
+      seen = new long[keys.length];
+      Thread t = new Thread(() -> {
+        long deadline = System.currentTimeMillis() + deadlineMillis;
+        int left = keys.length;
+        while (left > 0 && System.currentTimeMillis() < deadline) {
+          for (int i = 0; i < keys.length; i++) {
+            if (seen[i] == 0 && cache.get(keys[i]) == null) {
+              seen[i] = System.currentTimeMillis();
+              left--;
+            }
+          }
+        }
+      });
+      t.setDaemon(true);
+      return t;
+    }
+
+    long[] staleness(Staleness s, long[] clearedAt) {
+      long[] late = new long[seen.length];
+      for (int i = 0; i < seen.length; i++) {
+        assertTrue(seen[i] != 0, "never saw " + s.keys()[i] + " cleared");
+        late[i] = Math.max(0, seen[i] - clearedAt[i]);
+      }
+      return late;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void thisJvmsChangesAreSeenAtOnceAndHitsSendNothing(Protocol p, TestManagers managers) {
+    // δ of a minute: anything this test sees at once is this JVM's own bookkeeping, not a revalidation.
+    Cache<String, String> c = managers.open(p).createCache("c", near().setNearCacheStalenessMillis(60_000));
+    c.put("k", "1");
+    long gets = cmdGet(managers.server());
+    for (int i = 0; i < 20; i++) {
+      assertEquals("1", c.get("k"));
+    }
+    assertEquals(Map.of("k", "1"), c.getAll(Set.of("k")));
+    assertTrue(c.containsKey("k"));
+    assertEquals(gets, cmdGet(managers.server()), "near hits send no command to memcached");
+    assertTrue(c.replace("k", "2"));
+    assertEquals("2", c.get("k"));
+    assertEquals(3, (int) c.invoke("k", (e, a) -> {
+      e.setValue("3");
+      return 3;
+    }));
+    assertEquals("3", c.get("k"));
+    assertTrue(c.remove("k"));
+    assertNull(c.get("k"));
+    c.putAll(Map.of("a", "1", "b", "2"));
+    assertEquals(Map.of("a", "1", "b", "2"), c.getAll(Set.of("a", "b")));
+    c.removeAll(Set.of("a"));
+    assertNull(c.get("a"));
+    c.clear();
+    assertNull(c.get("b"));
+    c.put("b", "3");
+    assertEquals("3", c.get("b"));
+    c.removeAll();
+    assertFalse(c.containsKey("b"));
+  }
+
+  @Test
+  void countersAreAnMXBeanBesideTheStatistics(TestManagers managers) throws Exception {
+    CacheManager m = managers.open(Protocol.BINARY);
+    Cache<String, String> c = m.createCache("beans", near().setStatisticsEnabled(true));
+    c.put("k", "v");
+    c.get("k");
+    c.get("absent");
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectName name = new ObjectName("io.github.newcache:type=CacheNear,CacheManager="
+        + m.getURI().toString().replaceAll("[,:=\n?*]", ".") + ",Cache=beans");
+    assertEquals(1L, server.getAttribute(name, "NearHits"));
+    assertEquals(1L, server.getAttribute(name, "NearMisses"));
+    assertEquals(1L, server.getAttribute(name, "NearEntries"));
+    m.close();
+    assertFalse(server.isRegistered(name), "gone when the manager closes");
+  }
+
+  @Test
+  void aCacheDeclaredWithANearCacheInTheFileHasOne(TestManagers managers) {
+    Properties declared = new Properties();
+    declared.setProperty("cache.users.keyType", "java.lang.String");
+    declared.setProperty("cache.users.valueType", "java.lang.String");
+    declared.setProperty("cache.users.nearCache.maxEntries", "100");
+    declared.setProperty("cache.users.nearCache.staleness", "5s");
+    CacheManager m = managers.open(managers.uri(Protocol.TEXT), NearCacheTest.class.getClassLoader(), declared);
+    Cache<String, String> users = m.getCache("users", String.class, String.class);
+    users.put("k", "v");
+    long gets = cmdGet(managers.server());
+    assertEquals("v", users.get("k"));
+    assertEquals(gets, cmdGet(managers.server()));
+    assertEquals(5000, users.getConfiguration(NewcacheConfiguration.class).getNearCacheStalenessMillis());
+  }
+
+  /** memcached's own count of get commands (a multi-get counts once per key). */
+  static long cmdGet(LocalMemcached server) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(server.host(), server.port()), 2000);
+      s.setSoTimeout(5000);
+      OutputStream out = s.getOutputStream();
+      out.write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+      String line;
+      while ((line = in.readLine()) != null && !line.equals("END")) {
+        if (line.startsWith("STAT cmd_get ")) {
+          return Long.parseLong(line.substring("STAT cmd_get ".length()).trim());
+        }
+      }
+      throw new IllegalStateException("no cmd_get in memcached's stats");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
