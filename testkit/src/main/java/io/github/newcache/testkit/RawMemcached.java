@@ -31,6 +31,31 @@ public final class RawMemcached implements AutoCloseable {
     this.server = server;
   }
 
+  /** A raw connection to {@code server} (opened on first use; close it). */
+  public static RawMemcached of(LocalMemcached server) {
+    return new RawMemcached(server);
+  }
+
+  /** How many items the server holds ({@code curr_items} of {@code stats}), on a connection of its own. */
+  public long itemCount() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(server.host(), server.port()), 2000);
+      s.setSoTimeout(5000);
+      s.getOutputStream().write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      DataInputStream din = new DataInputStream(s.getInputStream());
+      long items = -1;
+      for (String l = line(din); !l.equals("END"); l = line(din)) {
+        if (l.startsWith("STAT curr_items ")) {
+          items = Long.parseLong(l.substring("STAT curr_items ".length()).trim());
+        }
+      }
+      return items;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private void connect() throws IOException {
     if (socket == null) {
       socket = new Socket();
