@@ -21,8 +21,9 @@ import javax.cache.CacheException;
  * the same version with other nodes too (an endpoint that restarted its numbering); a lower
  * version is stale (a node that has not seen the latest change yet) and is ignored. A failed poll
  * keeps the last list, is counted ({@link #failures()}) and logged at most once per minute; the
- * next poll tries again. The endpoint's host name is resolved on every poll, so an endpoint that
- * moves (a DNS alias to one of the nodes) is followed.
+ * next poll tries again. A change the listener cannot apply (it throws) is not taken over either:
+ * the next poll offers it again. The endpoint's host name is resolved on every poll, so an
+ * endpoint that moves (a DNS alias to one of the nodes) is followed.
  */
 public final class DiscoveryPoller implements AutoCloseable {
 
@@ -137,14 +138,19 @@ public final class DiscoveryPoller implements AutoCloseable {
       }
       return;
     }
-    current = next;
     LOG.log(System.Logger.Level.INFO,
         "cluster at " + host + ":" + port + " changed from version " + previous.version() + " "
             + previous.identities() + " to version " + next.version() + " " + next.identities());
     try {
       listener.changed(previous, next);
+      current = next;
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.ERROR, "applying the cluster change failed", e);
+      // not taken over: the next poll sees the same change and tries again
+      failures.incrementAndGet();
+      lastError = e.toString();
+      LOG.log(System.Logger.Level.ERROR,
+          "cannot follow the cluster change to " + next.identities() + " (kept " + previous.identities()
+              + "; trying again at the next poll)", e);
     }
   }
 

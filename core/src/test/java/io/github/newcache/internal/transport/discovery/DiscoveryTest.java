@@ -128,6 +128,28 @@ class DiscoveryTest {
   }
 
   @Test
+  void aChangeTheListenerCannotApplyIsOfferedAgain() throws Exception {
+    try (ConfigEndpointStub stub = ConfigEndpointStub.start()) {
+      stub.setNodes(List.of("a|127.0.0.1|1001"));
+      java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+      try (DiscoveryPoller p = DiscoveryPoller.start("127.0.0.1", stub.port(), ServerConnector.plain(), 3_600_000, TIMEOUT,
+          (before, after) -> {
+            if (calls.incrementAndGet() == 1) {
+              throw new CacheException("TLS with memcached at b:1002 failed");
+            }
+          })) {
+        stub.setNodes(List.of("a|127.0.0.1|1001", "b|127.0.0.1|1002"));
+        p.poll();
+        assertEquals(List.of("a:1001"), p.current().identities(), "not applied, not taken over");
+        assertTrue(p.lastError().contains("b:1002"), p.lastError());
+        p.poll();
+        assertEquals(2, calls.get());
+        assertEquals(List.of("a:1001", "b:1002"), p.current().identities());
+      }
+    }
+  }
+
+  @Test
   void pollerFollowsChangesOnItsInterval() throws Exception {
     try (ConfigEndpointStub stub = ConfigEndpointStub.start()) {
       stub.setNodes(List.of("a|127.0.0.1|1001"));
