@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Certificates made at test time, in a temporary directory, and memcached servers that use them.
@@ -133,6 +137,38 @@ public final class TlsFixture implements AutoCloseable {
       return c;
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot load " + serverKeyStore() + ": " + e, e);
+    }
+  }
+
+  /** A client context that trusts the test CA, for raw TLS connections of tests. */
+  public SSLContext clientContext() {
+    try (InputStream in = Files.newInputStream(trustStore())) {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(in, PASSWORD.toCharArray());
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      SSLContext c = SSLContext.getInstance("TLS");
+      c.init(null, tmf.getTrustManagers(), null);
+      return c;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot load " + trustStore() + ": " + e, e);
+    }
+  }
+
+  /**
+   * One counter of {@code stats} ({@code curr_items}, {@code cmd_set}, …) of a TLS server started
+   * with {@link #serverArgs()}, over a raw TLS connection; -1 if absent.
+   */
+  public long stat(LocalMemcached server, String name) {
+    try (Socket plain = new Socket()) {
+      plain.connect(new InetSocketAddress(server.host(), server.port()), 2000);
+      try (SSLSocket s = (SSLSocket) clientContext().getSocketFactory().createSocket(plain, server.host(), server.port(), true)) {
+        s.setSoTimeout(5000);
+        s.startHandshake();
+        return RawMemcached.stat(s, name);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
