@@ -34,6 +34,9 @@ import javax.net.ssl.SSLContext;
  */
 public final class ConfigEndpointStub implements AutoCloseable {
 
+  /** 127.0.0.1, the address tests use (an IPv4 literal: no lookup). */
+  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
   private final ServerSocket server;
   private final List<Socket> clients = new CopyOnWriteArrayList<>();
   private final AtomicInteger requests = new AtomicInteger();
@@ -63,7 +66,7 @@ public final class ConfigEndpointStub implements AutoCloseable {
    */
   public static ConfigEndpointStub start(SSLContext tls, boolean legacy) {
     try {
-      InetAddress loopback = InetAddress.getByName("127.0.0.1");
+      InetAddress loopback = LOOPBACK;
       ServerSocket s = tls == null
           ? new ServerSocket(0, 50, loopback)
           : tls.getServerSocketFactory().createServerSocket(0, 50, loopback);
@@ -77,8 +80,9 @@ public final class ConfigEndpointStub implements AutoCloseable {
     return server.getLocalPort();
   }
 
+  /** {@code 127.0.0.1:port}. */
   public InetSocketAddress address() {
-    return new InetSocketAddress("127.0.0.1", port());
+    return new InetSocketAddress(LOOPBACK, port());
   }
 
   /** Replaces the node list ({@code host|ip|port} entries) and bumps the version. */

@@ -244,6 +244,8 @@ public final class LocalMemcached implements AutoCloseable {
     return loopback(HOST);
   }
 
+  // the same for another loopback literal (127.0.0.2 for startAt): one address, the one -l names
+  @SuppressWarnings("AddressSelection")
   private static InetAddress loopback(String address) throws UnknownHostException {
     return InetAddress.getByName(address);
   }

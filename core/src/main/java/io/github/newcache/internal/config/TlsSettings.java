@@ -13,16 +13,16 @@ import java.util.Map;
  * appear in {@code toString()} or an error. The files are read when the transport starts ({@code
  * internal/transport/tls/TlsContext}), with errors that name the setting and the file.
  *
- * @param enabled {@code tls}
- * @param trustStore {@code tlsTrustStore}, or null for the JVM's default trust
+ * @param enabled whether TLS is on (setting tls)
+ * @param trustStore the trust store file (setting tlsTrustStore), or null for the JVM's default trust
  * @param trustStoreType {@code PKCS12}, {@code JKS} or {@code PEM} (null without a trust store)
- * @param trustStorePassword {@code tlsTrustStorePassword}, or null
- * @param keyStore {@code tlsKeyStore} (mutual TLS), or null
+ * @param trustStorePassword the trust store's password, or null
+ * @param keyStore the client's key store file for mutual TLS, or null
  * @param keyStoreType {@code PKCS12} or {@code JKS} (null without a key store)
- * @param keyStorePassword {@code tlsKeyStorePassword} (required with a key store), or null
- * @param keyPassword {@code tlsKeyPassword}, or null for the key store's password
- * @param verifyHostname {@code tlsVerifyHostname}: each certificate must name its server
- * @param hostname {@code tlsHostname}: the name to expect instead of each server's, or null
+ * @param keyStorePassword the key store's password (required with a key store), or null
+ * @param keyPassword the private key's own password, or null for the key store's password
+ * @param verifyHostname whether each certificate must name its server
+ * @param hostname the name to expect in every certificate instead of each server's, or null
  */
 public record TlsSettings(
     boolean enabled,

@@ -38,7 +38,7 @@ final class ExplainingTrustManager extends X509ExtendedTrustManager {
     try {
       delegate.checkServerTrusted(chain, authType, socket);
     } catch (CertificateException e) {
-      SSLSession s = socket instanceof SSLSocket ? ((SSLSocket) socket).getHandshakeSession() : null;
+      SSLSession s = socket instanceof SSLSocket ssl ? ssl.getHandshakeSession() : null;
       throw explain(chain, authType, e, s == null ? null : s.getPeerHost());
     }
   }
