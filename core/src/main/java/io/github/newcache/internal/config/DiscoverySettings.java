@@ -18,11 +18,6 @@ public record DiscoverySettings(String mode, long intervalMillis, long dnsRefres
   public static final String NONE = "none";
   public static final String ELASTICACHE = "elasticache";
 
-  /** No discovery; names resolved again only when a connection is lost. */
-  public static DiscoverySettings defaults() {
-    return new DiscoverySettings(NONE, Settings.DISCOVERY_INTERVAL.defaultValue(), 0);
-  }
-
   /** True when the server list is read from a configuration endpoint. */
   public boolean elastiCache() {
     return ELASTICACHE.equals(mode);

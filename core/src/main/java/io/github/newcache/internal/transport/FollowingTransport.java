@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -38,11 +39,11 @@ import java.util.function.Function;
  * <p>Costs: one volatile read per operation; during a change, a second set of connections for the
  * grace period (every server reconnects, also those that stayed).
  */
-public final class FollowingTransport implements MemcachedTransport {
+final class FollowingTransport implements MemcachedTransport {
 
   /** Builds a connected transport for a server list. */
   @FunctionalInterface
-  public interface Generations {
+  interface Generations {
     /**
      * A transport for {@code servers}, connected as far as it can be.
      *
@@ -90,7 +91,7 @@ public final class FollowingTransport implements MemcachedTransport {
    * @param servers the first servers, resolved
    * @param graceMillis how long a retired generation stays open: longer than any operation takes
    */
-  public FollowingTransport(Generations generations, List<InetSocketAddress> servers, long graceMillis) {
+  FollowingTransport(Generations generations, List<InetSocketAddress> servers, long graceMillis) {
     this.generations = generations;
     this.graceMillis = graceMillis;
     this.current = new Generation(1, servers, generations.connect(servers));
@@ -103,7 +104,7 @@ public final class FollowingTransport implements MemcachedTransport {
   }
 
   /** Closed with this transport: what reports changes (the discovery poller, the DNS watcher). */
-  public void closeWith(AutoCloseable follower) {
+  void closeWith(AutoCloseable follower) {
     followers.add(follower);
   }
 
@@ -115,7 +116,7 @@ public final class FollowingTransport implements MemcachedTransport {
    * @param servers the new server list, resolved
    * @return true when a new generation took over
    */
-  public synchronized boolean follow(List<InetSocketAddress> servers) {
+  synchronized boolean follow(List<InetSocketAddress> servers) {
     Generation old = current;
     if (closed || same(old.servers, servers)) {
       return false;
@@ -130,7 +131,7 @@ public final class FollowingTransport implements MemcachedTransport {
         "memcached servers changed from " + names(old.servers) + " to " + names(servers) + " (generation "
             + current.number + "); the previous connections close in " + graceMillis + " ms");
     retiring.add(old);
-    retirements.schedule(() -> {
+    Future<?> unused = retirements.schedule(() -> {
       old.close();
       retiring.remove(old);
     }, graceMillis, TimeUnit.MILLISECONDS);
@@ -138,18 +139,13 @@ public final class FollowingTransport implements MemcachedTransport {
   }
 
   /** The servers of the current generation. */
-  public List<InetSocketAddress> servers() {
+  List<InetSocketAddress> servers() {
     return current.servers;
   }
 
   /** The current generation's number: 1 at start, one more for each change followed. */
-  public long generation() {
+  long generation() {
     return current.number;
-  }
-
-  /** The current generation's transport. */
-  public MemcachedTransport currentTransport() {
-    return current.transport;
   }
 
   private static boolean same(List<InetSocketAddress> a, List<InetSocketAddress> b) {

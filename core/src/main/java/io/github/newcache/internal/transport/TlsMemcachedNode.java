@@ -65,6 +65,22 @@ final class TlsMemcachedNode implements MemcachedNode {
     return channel.failure();
   }
 
+  /** True once the current connection's handshake is done: plaintext flows. */
+  boolean isHandshakeDone() {
+    TlsSocketChannel c = channel;
+    return c != null && c.isHandshakeDone();
+  }
+
+  /**
+   * True when operations wait for answers and nothing has moved on the connection for {@code
+   * quietNanos}: what {@link TlsNudges} looks for. Read from another thread, so only a hint.
+   */
+  boolean waitsInSilence(long nowNanos, long quietNanos) {
+    TlsSocketChannel c = channel;
+    return c != null && c.isHandshakeDone() && c.isOpen() && node.hasReadOp()
+        && nowNanos - c.lastProgressNanos() > quietNanos;
+  }
+
   /** True while TCP is up and the TLS handshake is not done. */
   private boolean handshaking() {
     TlsSocketChannel c = channel;
@@ -109,8 +125,8 @@ final class TlsMemcachedNode implements MemcachedNode {
   @Override
   public SocketChannel getChannel() {
     SocketChannel c = node.getChannel();
-    if (c instanceof TlsSocketChannel) {
-      SocketChannel raw = ((TlsSocketChannel) c).raw();
+    if (c instanceof TlsSocketChannel tls) {
+      SocketChannel raw = tls.raw();
       if (!raw.isConnected()) {
         return raw;
       }

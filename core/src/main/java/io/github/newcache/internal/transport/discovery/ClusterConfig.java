@@ -70,7 +70,7 @@ public record ClusterConfig(long version, List<Node> nodes) {
   /** Parses the data of a {@code CONFIG cluster} answer; errors quote {@code source} and the data. */
   public static ClusterConfig parse(byte[] data, String source) {
     String text = new String(data, StandardCharsets.US_ASCII);
-    String[] lines = text.split("\r?\n");
+    String[] lines = text.split("\r?\n", -1);
     List<String> nonEmpty = new ArrayList<>();
     for (String l : lines) {
       if (!l.isBlank()) {
@@ -87,7 +87,7 @@ public record ClusterConfig(long version, List<Node> nodes) {
       throw bad(source, text, "the first line is not a version number");
     }
     List<Node> nodes = new ArrayList<>();
-    for (String entry : nonEmpty.get(1).split("\\s+")) {
+    for (String entry : nonEmpty.get(1).split("\\s+", -1)) {
       String[] parts = entry.split("\\|", -1);
       if (parts.length != 3 || !HOST.matcher(parts[0]).matches()) {
         throw bad(source, text, "entry '" + entry + "' is not host|ip|port");

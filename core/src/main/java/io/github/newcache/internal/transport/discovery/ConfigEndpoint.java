@@ -28,7 +28,7 @@ import java.nio.charset.StandardCharsets;
  * AmazonElastiCache:cluster}, which this reads next. Connections come from a {@link
  * ServerConnector}: TLS when the cluster uses in-transit encryption.
  */
-public final class ConfigEndpoint {
+final class ConfigEndpoint {
 
   private static final String CONFIG_GET = "config get cluster\r\n";
   private static final String LEGACY_GET = "get AmazonElastiCache:cluster\r\n";
@@ -36,7 +36,7 @@ public final class ConfigEndpoint {
   private ConfigEndpoint() {}
 
   /** One exchange with {@code endpoint}; I/O problems are exceptions that name it. */
-  public static ClusterConfig fetch(InetSocketAddress endpoint, ServerConnector connector, int timeoutMillis)
+  static ClusterConfig fetch(InetSocketAddress endpoint, ServerConnector connector, int timeoutMillis)
       throws IOException {
     String name = endpoint.getHostString() + ":" + endpoint.getPort();
     try (Socket s = connector.open(endpoint, timeoutMillis)) {
@@ -55,7 +55,7 @@ public final class ConfigEndpoint {
                   + "cluster' and has no AmazonElastiCache:cluster item");
         }
       }
-      String[] parts = header.split(" ");
+      String[] parts = header.split(" ", -1);
       boolean config = parts.length == 4 && parts[0].equals("CONFIG") && parts[1].equals("cluster");
       boolean legacy = parts.length >= 4 && parts[0].equals("VALUE") && parts[1].equals("AmazonElastiCache:cluster");
       if (!config && !legacy) {

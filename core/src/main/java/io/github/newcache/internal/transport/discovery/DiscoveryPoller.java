@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,7 +86,7 @@ public final class DiscoveryPoller implements AutoCloseable {
       throw new CacheException("configuration endpoint " + host + ":" + port + " lists no nodes");
     }
     DiscoveryPoller p = new DiscoveryPoller(host, port, connector, timeoutMillis, listener, first);
-    p.timer.scheduleWithFixedDelay(p::poll, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+    Future<?> unused = p.timer.scheduleWithFixedDelay(p::poll, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
     return p;
   }
 

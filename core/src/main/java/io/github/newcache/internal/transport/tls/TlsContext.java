@@ -49,16 +49,21 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 public final class TlsContext {
 
+  /**
+   * The least time a blocking handshake gets, whatever the caller's timeout: a cold JVM's first
+   * handshakes (key agreement, signature checks, the JIT not yet done) on a busy two-core machine
+   * took over a second here, and a check at start that gave up on them would let a wrong
+   * certificate pass unreported.
+   */
+  public static final int MIN_HANDSHAKE_MILLIS = 3000;
+
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
 
   private final TlsSettings settings;
   private final SSLContext context;
-  private final ExplainingTrustManager trust;
-
-  private TlsContext(TlsSettings settings, SSLContext context, ExplainingTrustManager trust) {
+  private TlsContext(TlsSettings settings, SSLContext context) {
     this.settings = settings;
     this.context = context;
-    this.trust = trust;
   }
 
   /**
@@ -82,8 +87,8 @@ public final class TlsContext {
       tmf.init(trustStore);
       X509ExtendedTrustManager delegate = null;
       for (TrustManager tm : tmf.getTrustManagers()) {
-        if (tm instanceof X509ExtendedTrustManager) {
-          delegate = (X509ExtendedTrustManager) tm;
+        if (tm instanceof X509ExtendedTrustManager extended) {
+          delegate = extended;
         }
       }
       if (delegate == null) {
@@ -93,7 +98,7 @@ public final class TlsContext {
       KeyManager[] keys = settings.keyStore() == null ? null : keyManagers(settings);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keys, new TrustManager[] {trust}, null);
-      return new TlsContext(settings, context, trust);
+      return new TlsContext(settings, context);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("cannot set up TLS (" + settings + "): " + e.getMessage(), e);
     }
@@ -133,13 +138,15 @@ public final class TlsContext {
   /**
    * A connected TLS socket to {@code server} with the handshake done, so a wrong certificate or a
    * server without TLS fails here, with a {@link TlsHandshakeException} that names the server and
-   * the reason. {@code timeoutMillis} bounds the connect and the handshake.
+   * the reason. {@code timeoutMillis} bounds the connect and, once connected, every read; the
+   * handshake gets at least {@link #MIN_HANDSHAKE_MILLIS}.
    */
   public SSLSocket connect(InetSocketAddress server, int timeoutMillis) throws IOException {
+    int handshakeMillis = Math.max(timeoutMillis, MIN_HANDSHAKE_MILLIS);
     Socket plain = new Socket();
     try {
       plain.connect(server, timeoutMillis);
-      plain.setSoTimeout(timeoutMillis);
+      plain.setSoTimeout(handshakeMillis);
       plain.setTcpNoDelay(true);
     } catch (IOException e) {
       plain.close();
@@ -159,10 +166,11 @@ public final class TlsContext {
     socket.setSSLParameters(parameters(host));
     try {
       socket.startHandshake();
+      socket.setSoTimeout(timeoutMillis);
       return socket;
     } catch (IOException e) {
       socket.close();
-      throw describe(server, e, timeoutMillis);
+      throw describe(server, e, handshakeMillis);
     }
   }
 
@@ -190,8 +198,8 @@ public final class TlsContext {
    * with TLS 1.3 a server that refuses the client's certificate says so only at the first read.
    */
   public TlsHandshakeException describe(InetSocketAddress server, IOException e, int timeoutMillis) {
-    if (e instanceof TlsHandshakeException) {
-      return (TlsHandshakeException) e;
+    if (e instanceof TlsHandshakeException described) {
+      return described;
     }
     String where = "TLS with memcached at " + server.getHostString() + ":" + server.getPort() + " failed: ";
     ExplainingTrustManager.ExplainedCertificateException explained = find(e);
@@ -236,8 +244,8 @@ public final class TlsContext {
 
   private static ExplainingTrustManager.ExplainedCertificateException find(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof ExplainingTrustManager.ExplainedCertificateException) {
-        return (ExplainingTrustManager.ExplainedCertificateException) c;
+      if (c instanceof ExplainingTrustManager.ExplainedCertificateException explained) {
+        return explained;
       }
       if (c.getCause() == c) {
         break;

@@ -52,6 +52,8 @@ public final class TlsSocketChannel extends SocketChannel {
 
   private boolean started;
   private volatile boolean handshakeDone;
+  /** When bytes last moved on the socket, either way ({@link System#nanoTime()}). */
+  private volatile long lastProgressNanos = System.nanoTime();
   private long handshakeDeadline;
   private boolean inboundClosed;
   private IOException failure;
@@ -90,6 +92,11 @@ public final class TlsSocketChannel extends SocketChannel {
   /** True once the handshake finished; plaintext flows only then. */
   public boolean isHandshakeDone() {
     return handshakeDone;
+  }
+
+  /** When bytes last moved on the socket, either way ({@link System#nanoTime()}). */
+  public long lastProgressNanos() {
+    return lastProgressNanos;
   }
 
   /** The failure that ended this connection, or null. */
@@ -144,6 +151,7 @@ public final class TlsSocketChannel extends SocketChannel {
       if (n == 0) {
         break;
       }
+      lastProgressNanos = System.nanoTime();
       unwrapAvailable();
     }
     if (appIn.hasRemaining()) {
@@ -220,66 +228,78 @@ public final class TlsSocketChannel extends SocketChannel {
         handshakeDeadline = System.nanoTime() + handshakeTimeoutNanos;
         engine.beginHandshake();
       }
-      while (true) {
-        switch (engine.getHandshakeStatus()) {
-          case NEED_WRAP: {
-            netOut.compact();
-            SSLEngineResult r;
-            try {
-              r = engine.wrap(EMPTY, netOut);
-            } finally {
-              netOut.flip();
-            }
-            if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-              netOut = growForRead(netOut, engine.getSession().getPacketBufferSize()); // netOut is in read mode here
-            }
-            flush();
-            if (netOut.hasRemaining()) {
-              checkDeadline();
-              return;
-            }
-            break;
-          }
-          case NEED_UNWRAP:
-          case NEED_UNWRAP_AGAIN: {
-            flush();
-            if (netOut.hasRemaining()) {
-              checkDeadline();
-              return;
-            }
-            SSLEngineResult r = unwrapOnce();
-            if (r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
-              int n = raw.read(netIn);
-              if (n < 0) {
-                throw new EOFException("the server closed the connection during the TLS handshake");
-              }
-              if (n == 0) {
-                checkDeadline();
-                return;
-              }
-            } else if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-              throw new EOFException("the server closed TLS during the handshake");
-            }
-            break;
-          }
-          case NEED_TASK: {
-            Runnable task;
-            while ((task = engine.getDelegatedTask()) != null) {
-              task.run();
-            }
-            break;
-          }
-          default: // FINISHED, NOT_HANDSHAKING
-            handshakeDone = true;
-            flush();
-            return;
-        }
+      boolean more = true;
+      while (more) {
+        more = switch (engine.getHandshakeStatus()) {
+          case NEED_WRAP -> wrapHandshake();
+          case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> unwrapHandshake();
+          case NEED_TASK -> runTasks();
+          default -> finishHandshake(); // FINISHED, NOT_HANDSHAKING
+        };
       }
     } catch (TlsHandshakeException e) {
       throw fail(e);
     } catch (IOException e) {
       throw fail(tls.describe(server, e, (int) (handshakeTimeoutNanos / 1_000_000L)));
     }
+  }
+
+  /** Sends the engine's next handshake message; false when the socket must drain first. */
+  private boolean wrapHandshake() throws IOException {
+    netOut.compact();
+    SSLEngineResult r;
+    try {
+      r = engine.wrap(EMPTY, netOut);
+    } finally {
+      netOut.flip();
+    }
+    if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+      netOut = growForRead(netOut, engine.getSession().getPacketBufferSize()); // netOut is in read mode here
+    }
+    flush();
+    if (netOut.hasRemaining()) {
+      checkDeadline();
+      return false;
+    }
+    return true;
+  }
+
+  /** Reads the server's next handshake message; false when it has not arrived yet. */
+  private boolean unwrapHandshake() throws IOException {
+    flush();
+    if (netOut.hasRemaining()) {
+      checkDeadline();
+      return false;
+    }
+    SSLEngineResult r = unwrapOnce();
+    if (r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
+      int n = raw.read(netIn);
+      if (n < 0) {
+        throw new EOFException("the server closed the connection during the TLS handshake");
+      }
+      if (n == 0) {
+        checkDeadline();
+        return false;
+      }
+    } else if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+      throw new EOFException("the server closed TLS during the handshake");
+    }
+    return true;
+  }
+
+  /** Runs the engine's delegated tasks (certificate checks, key agreement) on this thread. */
+  private boolean runTasks() {
+    Runnable task;
+    while ((task = engine.getDelegatedTask()) != null) {
+      task.run();
+    }
+    return true;
+  }
+
+  private boolean finishHandshake() throws IOException {
+    handshakeDone = true;
+    flush();
+    return false;
   }
 
   private void checkDeadline() throws IOException {
@@ -304,18 +324,14 @@ public final class TlsSocketChannel extends SocketChannel {
         netIn.compact();
         appIn.flip();
       }
-      switch (r.getStatus()) {
-        case BUFFER_OVERFLOW:
-          appIn = growForRead(appIn, engine.getSession().getApplicationBufferSize());
-          continue;
-        case BUFFER_UNDERFLOW:
-          if (netIn.position() == netIn.capacity()) {
-            netIn = grow(netIn, engine.getSession().getPacketBufferSize());
-          }
-          return r;
-        default:
-          return r;
+      if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+        appIn = growForRead(appIn, engine.getSession().getApplicationBufferSize());
+        continue;
       }
+      if (r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW && netIn.position() == netIn.capacity()) {
+        netIn = grow(netIn, engine.getSession().getPacketBufferSize());
+      }
+      return r;
     }
   }
 
@@ -363,6 +379,7 @@ public final class TlsSocketChannel extends SocketChannel {
       if (raw.write(netOut) == 0) {
         return;
       }
+      lastProgressNanos = System.nanoTime();
     }
   }
 

@@ -1,4 +1,4 @@
-package io.github.newcache.internal.transport.tls;
+package io.github.newcache.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.internal.config.TlsSettings;
+import io.github.newcache.internal.transport.tls.ServerConnector;
+import io.github.newcache.internal.transport.tls.TlsContext;
+import io.github.newcache.internal.transport.tls.TlsHandshakeException;
 import io.github.newcache.testing.TestTls;
 import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.TlsFixture;
@@ -32,8 +35,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** TLS building blocks against real memcached servers started with {@code -Z}. */
-class TlsContextTest {
+/**
+ * TLS contexts from the settings, and the server check at start over TLS ({@link ServerCheck} with
+ * {@link ServerConnector#tls}), against real memcached servers started with {@code -Z}: what
+ * succeeds, and the errors that name the server and the cause.
+ */
+class TlsChecksTest {
 
   private static final int TIMEOUT = 3000;
 
@@ -67,6 +74,15 @@ class TlsContextTest {
 
   private static InetSocketAddress at(LocalMemcached m) {
     return new InetSocketAddress(m.host(), m.port());
+  }
+
+  /** The check every server gets when a manager starts, over TLS with {@code ctx}. */
+  private static ServerCheck.Result check(TlsContext ctx, InetSocketAddress server, boolean binary) {
+    return ServerCheck.check(server, binary, null, null, ServerConnector.tls(ctx));
+  }
+
+  private static void assertReachable(ServerCheck.Result r) {
+    assertTrue(r.reachable(), () -> "the check found " + r.server() + " not usable: " + r.problem());
   }
 
   private static TlsContext context(Map<String, String> settings) {
@@ -110,7 +126,7 @@ class TlsContextTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void checkPassesInBothProtocols(boolean binary) {
-    TlsCheck.verify(context(tls.clientSettings()), at(server), binary, TIMEOUT);
+    assertReachable(check(context(tls.clientSettings()), at(server), binary));
   }
 
   @Test
@@ -125,13 +141,13 @@ class TlsContextTest {
   void pemTrustStoreWorks() {
     TlsContext ctx = context(Map.of("tls", "true", "tlsTrustStore", tls.caCert().toString()));
     assertEquals(TlsSettings.PEM, ctx.settings().trustStoreType());
-    TlsCheck.verify(ctx, at(server), false, TIMEOUT);
+    assertReachable(check(ctx, at(server), false));
   }
 
   @Test
   void wrongCaFailsNamingServerAndTrustStore() {
     TlsContext ctx = context(with(tls.clientSettings(), "tlsTrustStore", tls.otherTrustStore().toString()));
-    CacheException e = assertThrows(CacheException.class, () -> TlsCheck.verify(ctx, at(server), true, TIMEOUT));
+    CacheException e = assertThrows(CacheException.class, () -> check(ctx, at(server), true));
     String m = e.getMessage();
     assertTrue(m.contains("memcached at " + server.address()), m);
     assertTrue(m.contains("not trusted by tlsTrustStore " + tls.otherTrustStore()), m);
@@ -142,7 +158,7 @@ class TlsContextTest {
   @Test
   void wrongHostNameFailsSayingWhichNamesTheCertificateHas() {
     TlsContext ctx = context(tls.clientSettings());
-    CacheException e = assertThrows(CacheException.class, () -> TlsCheck.verify(ctx, at(wrongHost), false, TIMEOUT));
+    CacheException e = assertThrows(CacheException.class, () -> check(ctx, at(wrongHost), false));
     String m = e.getMessage();
     assertTrue(m.contains("memcached at " + wrongHost.address()), m);
     assertTrue(m.contains("does not name '127.0.0.1'"), m);
@@ -152,19 +168,19 @@ class TlsContextTest {
 
   @Test
   void tlsHostnameOrNoVerificationAcceptsACertificateForAnotherName() {
-    TlsCheck.verify(context(with(tls.clientSettings(), "tlsHostname", "wrong.example")), at(wrongHost), false, TIMEOUT);
-    TlsCheck.verify(context(with(tls.clientSettings(), "tlsVerifyHostname", "false")), at(wrongHost), false, TIMEOUT);
+    assertReachable(check(context(with(tls.clientSettings(), "tlsHostname", "wrong.example")), at(wrongHost), false));
+    assertReachable(check(context(with(tls.clientSettings(), "tlsVerifyHostname", "false")), at(wrongHost), false));
     // the CA is still checked without host name verification
     TlsContext otherCa = context(with(tls.clientSettings(), "tlsVerifyHostname", "false",
         "tlsTrustStore", tls.otherTrustStore().toString()));
-    assertThrows(CacheException.class, () -> TlsCheck.verify(otherCa, at(wrongHost), false, TIMEOUT));
+    assertThrows(CacheException.class, () -> check(otherCa, at(wrongHost), false));
   }
 
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void serverWithoutTlsFailsSayingSo(boolean binary) {
     TlsContext ctx = context(tls.clientSettings());
-    CacheException e = assertThrows(CacheException.class, () -> TlsCheck.verify(ctx, at(plain), binary, TIMEOUT));
+    CacheException e = assertThrows(CacheException.class, () -> check(ctx, at(plain), binary));
     assertTrue(e.getMessage().contains("memcached at " + plain.address()), e.getMessage());
     assertTrue(e.getMessage().contains("-Z"), e.getMessage());
   }
@@ -175,7 +191,7 @@ class TlsContextTest {
     // Several connections in a row: memcached with ssl_verify_mode and without ssl_session_cache
     // refused every resumed session (internal_error), so every second connection failed.
     for (int i = 0; i < 4; i++) {
-      TlsCheck.verify(ctx, at(mutual), i % 2 == 0, TIMEOUT);
+      assertReachable(check(ctx, at(mutual), i % 2 == 0));
     }
     try (SSLSocket s = ctx.connect(at(mutual), TIMEOUT)) {
       assertEquals("STORED|VALUE tls_key 0 5|hello|END|", setAndGet(s));
@@ -185,11 +201,11 @@ class TlsContextTest {
   @Test
   void mutualTlsWithoutOrWithAnUntrustedClientCertificateFails() {
     CacheException none = assertThrows(CacheException.class,
-        () -> TlsCheck.verify(context(tls.clientSettings()), at(mutual), false, TIMEOUT));
+        () -> check(context(tls.clientSettings()), at(mutual), false));
     assertTrue(none.getMessage().contains("memcached at " + mutual.address()), none.getMessage());
     assertTrue(none.getMessage().contains("tlsKeyStore"), none.getMessage());
     TlsContext stranger = context(with(tls.mutualClientSettings(), "tlsKeyStore", tls.untrustedClientKeyStore().toString()));
-    CacheException e = assertThrows(CacheException.class, () -> TlsCheck.verify(stranger, at(mutual), true, TIMEOUT));
+    CacheException e = assertThrows(CacheException.class, () -> check(stranger, at(mutual), true));
     assertTrue(e.getMessage().contains(tls.untrustedClientKeyStore().toString()), e.getMessage());
   }
 
@@ -199,7 +215,9 @@ class TlsContextTest {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       port = s.getLocalPort();
     }
-    TlsCheck.verify(context(tls.clientSettings()), new InetSocketAddress("127.0.0.1", port), true, TIMEOUT);
+    ServerCheck.Result r = check(context(tls.clientSettings()), new InetSocketAddress("127.0.0.1", port), true);
+    assertFalse(r.reachable());
+    assertTrue(r.problem().contains("unreachable"), r.problem());
   }
 
   @Test
@@ -260,7 +278,7 @@ class TlsContextTest {
   void defaultTrustRefusesTheTestCa() {
     // No tlsTrustStore: the JVM's cacerts, which does not know the test CA.
     TlsContext ctx = context(Map.of("tls", "true"));
-    CacheException e = assertThrows(CacheException.class, () -> TlsCheck.verify(ctx, at(server), false, TIMEOUT));
+    CacheException e = assertThrows(CacheException.class, () -> check(ctx, at(server), false));
     assertTrue(e.getMessage().contains("not trusted by the JVM's default trust store"), e.getMessage());
   }
 }
