@@ -5,7 +5,7 @@ import io.github.newcache.internal.config.CacheDeclaration;
 import io.github.newcache.internal.config.ManagerSettings;
 import io.github.newcache.internal.expiry.TimeSource;
 import io.github.newcache.internal.transport.MemcachedTransport;
-import io.github.newcache.internal.transport.SpyTransport;
+import io.github.newcache.internal.transport.Transports;
 import io.github.newcache.key.KeyMangler;
 import java.net.URI;
 import java.util.ArrayList;
@@ -54,7 +54,7 @@ public final class NewcacheCacheManager implements CacheManager {
 
   NewcacheCacheManager(
       NewcacheCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties, ManagerSettings settings) {
-    this(provider, uri, classLoader, properties, settings, s -> new SpyTransport(s.transport()), TimeSource.SYSTEM);
+    this(provider, uri, classLoader, properties, settings, s -> Transports.open(s.transport()), TimeSource.SYSTEM);
   }
 
   /**

@@ -1,8 +1,10 @@
 package io.github.newcache.bench;
 
 import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.TlsFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,13 +18,38 @@ import java.util.concurrent.TimeUnit;
 final class MemcachedServer implements AutoCloseable {
 
   private final LocalMemcached server;
+  /** The certificates of a TLS server, or null. */
+  private final TlsFixture tls;
 
-  private MemcachedServer(LocalMemcached server) {
+  private MemcachedServer(LocalMemcached server, TlsFixture tls) {
     this.server = server;
+    this.tls = tls;
   }
 
   static MemcachedServer start(String... extraArgs) {
-    return new MemcachedServer(LocalMemcached.start(extraArgs));
+    return new MemcachedServer(LocalMemcached.start(extraArgs), null);
+  }
+
+  /** A memcached that speaks only TLS, with a CA and server certificate made for it. */
+  static MemcachedServer startTls(String... extraArgs) {
+    TlsFixture tls = TlsFixture.create();
+    try {
+      String[] args = new String[extraArgs.length + tls.serverArgs().length];
+      System.arraycopy(tls.serverArgs(), 0, args, 0, tls.serverArgs().length);
+      System.arraycopy(extraArgs, 0, args, tls.serverArgs().length, extraArgs.length);
+      return new MemcachedServer(LocalMemcached.start(args), tls);
+    } catch (RuntimeException e) {
+      tls.close();
+      throw e;
+    }
+  }
+
+  /** The settings a client of this TLS server needs ({@code tls=true}, the CA as trust store). */
+  Map<String, String> tlsClientSettings() {
+    if (tls == null) {
+      throw new IllegalStateException("not a TLS server: " + address());
+    }
+    return tls.clientSettings();
   }
 
   String host() {
@@ -45,7 +72,13 @@ final class MemcachedServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.close();
+    try {
+      server.close();
+    } finally {
+      if (tls != null) {
+        tls.close();
+      }
+    }
   }
 
   /** The memcached executable the launcher runs. */

@@ -68,6 +68,9 @@ final class Plan {
         cases("latency", "CacheOpsBench.getHit", Sides.LATENCY, List.of("100"), 1, Mode.SampleTime,
             "CacheOpsBench.put")));
     stages.add(new Stage("near", "near cache, Zipf 0.99 over 10,000 keys", null, nearCases()));
+    stages.add(new Stage("tls", "TLS against plain TCP, 100 B", null, concat(
+        cases("tls", "CacheOpsBench.getHit", Sides.TLS, List.of("100"), 1, Mode.Throughput, "CacheOpsBench.put"),
+        cases("tls", "CacheOpsBench.getHit", Sides.TLS, List.of("100"), 16, Mode.Throughput, "CacheOpsBench.put"))));
     stages.add(new Stage("codec", "codec, no network", "\\.CodecBench\\.", List.of()));
     stages.add(new Stage("overhead", "our CPU per key and per value, no network",
         "\\.(KeyPathBench|ValuePathBench)\\.", List.of()));

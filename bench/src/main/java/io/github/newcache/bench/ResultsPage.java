@@ -59,6 +59,7 @@ final class ResultsPage {
   private final List<Comparison> throughput = new ArrayList<>();
   private final List<Comparison> latency = new ArrayList<>();
   private final List<Comparison> near = new ArrayList<>();
+  private final List<Comparison> tls = new ArrayList<>();
   private final StringBuilder md = new StringBuilder();
 
   ResultsPage(Report.Run run) {
@@ -71,6 +72,8 @@ final class ResultsPage {
         Comparison c = Comparison.of(rr);
         if (c.op.startsWith(NearSection.BENCH)) {
           near.add(c);
+        } else if (c.sides.contains(TlsSection.TLS)) {
+          tls.add(c);
         } else {
           (c.latency ? latency : throughput).add(c);
         }
@@ -95,6 +98,7 @@ final class ResultsPage {
     costTable();
     latencyTable();
     md.append(new NearSection(near).render());
+    md.append(new TlsSection(tls).render());
     plainStages();
     failures();
     return md.toString();

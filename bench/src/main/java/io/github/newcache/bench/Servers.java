@@ -9,6 +9,7 @@ final class Servers implements AutoCloseable {
 
   private final String[] memcachedArgs;
   private MemcachedServer memcached;
+  private MemcachedServer tlsMemcached;
   private LocalRedis redis;
 
   /** @param memcachedArgs extra memcached arguments (e.g. {@code -I 2m}) */
@@ -23,6 +24,14 @@ final class Servers implements AutoCloseable {
     return memcached;
   }
 
+  /** A second memcached, speaking only TLS, for the TLS side. */
+  synchronized MemcachedServer tlsMemcached() {
+    if (tlsMemcached == null) {
+      tlsMemcached = MemcachedServer.startTls(memcachedArgs);
+    }
+    return tlsMemcached;
+  }
+
   synchronized LocalRedis redis() {
     if (redis == null) {
       redis = LocalRedis.start();
@@ -35,6 +44,9 @@ final class Servers implements AutoCloseable {
     try {
       if (memcached != null) {
         memcached.close();
+      }
+      if (tlsMemcached != null) {
+        tlsMemcached.close();
       }
     } finally {
       if (redis != null) {

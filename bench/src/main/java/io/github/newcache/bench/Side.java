@@ -65,19 +65,21 @@ interface Side extends AutoCloseable {
   /**
    * Opens the side named {@code id} on the trial's servers.
    *
-   * @param id {@code ours}, {@code near} (ours with a near cache), {@code spymemcached}, {@code xmemcached} or {@code redisson}
+   * @param id {@code ours}, {@code near} (ours with a near cache), {@code ours-tls} (ours over TLS),
+   *     {@code spymemcached}, {@code xmemcached} or {@code redisson}
    * @param binary memcached's binary protocol (true) or text protocol; Redisson ignores it
    */
   static Side open(String id, Servers servers, boolean binary) {
     return switch (id) {
       case OursSide.ID -> new OursSide(servers.memcached(), binary);
       case OursNearSide.ID -> new OursNearSide(servers.memcached(), binary);
+      case OursTlsSide.ID -> new OursTlsSide(servers.tlsMemcached(), binary);
       case SpymemcachedSide.ID -> new SpymemcachedSide(servers.memcached(), binary);
       case XmemcachedSide.ID -> new XmemcachedSide(servers.memcached(), binary);
       case RedissonSide.ID -> new RedissonSide(servers.redis());
       default -> throw new IllegalArgumentException(
-          "unknown side " + id + " (known: " + OursSide.ID + ", " + OursNearSide.ID + ", " + SpymemcachedSide.ID + ", "
-              + XmemcachedSide.ID + ", " + RedissonSide.ID + ")");
+          "unknown side " + id + " (known: " + OursSide.ID + ", " + OursNearSide.ID + ", " + OursTlsSide.ID + ", "
+              + SpymemcachedSide.ID + ", " + XmemcachedSide.ID + ", " + RedissonSide.ID + ")");
     };
   }
 }

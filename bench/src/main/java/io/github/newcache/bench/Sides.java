@@ -25,6 +25,8 @@ final class Sides {
 
   /** The near-cache comparison: ours without and with a near cache. */
   static final String NEAR = OursSide.ID + SEPARATOR + OursNearSide.ID;
+  /** The TLS comparison: ours over plain TCP and over TLS. */
+  static final String TLS = OursSide.ID + SEPARATOR + OursTlsSide.ID;
 
   /** Report order. */
   static final List<String> ORDER = List.of(OursSide.ID, SpymemcachedSide.ID, XmemcachedSide.ID, RedissonSide.ID);
@@ -33,6 +35,7 @@ final class Sides {
       Map.of(
           OursSide.ID, "ours",
           OursNearSide.ID, "ours, near cache",
+          OursTlsSide.ID, "ours, TLS",
           SpymemcachedSide.ID, "raw spymemcached",
           XmemcachedSide.ID, "xmemcached",
           RedissonSide.ID, "Redisson");

@@ -1,6 +1,7 @@
 package io.github.newcache.tck;
 
 import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.TlsFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -17,7 +18,10 @@ import org.junit.platform.launcher.LauncherSessionListener;
  * properties file naming the server and the protocol ({@code -Dnewcache.tck.binary}) and points
  * the system property {@code newcache.uri} at it. With {@code -Dnewcache.tck.nearCache=true} the
  * file also gives every cache a near cache (the manager-wide default), so the whole TCK runs
- * through it. A {@code file:} URI keeps {@code ?} and {@code =}
+ * through it. With {@code -Dnewcache.tck.tls=true} the server speaks only TLS (a CA and server
+ * certificate made for the run by the test kit's {@code TlsFixture}) and the file sets {@code
+ * tls=true} with that CA as the trust store, so every command, key listing included, goes over
+ * TLS. A {@code file:} URI keeps {@code ?} and {@code =}
  * out of the manager URI, which the TCK puts into JMX object names. At the end it prints the wall
  * time of the whole run.
  */
@@ -29,6 +33,9 @@ public final class MemcachedSession implements LauncherSessionListener {
   /** Whether every cache of the run gets a near cache; read only here, by the test side. */
   static final String NEAR_PROPERTY = "newcache.tck.nearCache";
 
+  /** Whether the run goes over TLS; read only here, by the test side. */
+  static final String TLS_PROPERTY = "newcache.tck.tls";
+
   /** The packages of the classes the TCK caches as keys and values. */
   private static final String TCK_CLASSES = "domain.**,manager.**,org.jsr107.tck.**";
 
@@ -37,6 +44,7 @@ public final class MemcachedSession implements LauncherSessionListener {
   private long startNanos;
   private boolean binary;
   private boolean near;
+  private TlsFixture tls;
 
   @Override
   public void launcherSessionOpened(LauncherSession session) {
@@ -46,7 +54,12 @@ public final class MemcachedSession implements LauncherSessionListener {
     if (System.getProperty("newcache.tck.label") != null) {
       return; // measuring another implementation (-Pri): no memcached, no Newcache on the class path
     }
-    memcached = LocalMemcached.start();
+    if (Boolean.getBoolean(TLS_PROPERTY)) {
+      tls = TlsFixture.create();
+      memcached = tls.startServer();
+    } else {
+      memcached = LocalMemcached.start();
+    }
     try {
       dir = Files.createTempDirectory("newcache-tck");
       Path file = dir.resolve("newcache.properties");
@@ -63,10 +76,18 @@ public final class MemcachedSession implements LauncherSessionListener {
           // expiry on access go without, as the provider documents).
           w.write("nearCache.maxEntries=10000\n");
         }
+        if (tls != null) {
+          for (var e : tls.clientSettings().entrySet()) {
+            w.write(e.getKey() + "=" + e.getValue() + "\n");
+          }
+        }
       }
       System.setProperty("newcache.uri", file.toUri().toString());
     } catch (IOException e) {
       memcached.close();
+      if (tls != null) {
+        tls.close();
+      }
       throw new UncheckedIOException("cannot write the TCK's newcache.properties", e);
     }
     System.out.println("TCK memcached at " + memcached.address() + " (" + protocol() + "), "
@@ -79,6 +100,9 @@ public final class MemcachedSession implements LauncherSessionListener {
     System.out.println(String.format(Locale.ROOT, "TCK wall time (%s): %.1f s", protocol(), seconds));
     if (memcached != null) {
       memcached.close();
+    }
+    if (tls != null) {
+      tls.close();
     }
     if (dir != null) {
       try {
@@ -95,6 +119,6 @@ public final class MemcachedSession implements LauncherSessionListener {
     if (label != null) {
       return label;
     }
-    return (binary ? "binary protocol" : "text protocol") + (near ? ", near cache" : "");
+    return (binary ? "binary protocol" : "text protocol") + (near ? ", near cache" : "") + (tls != null ? ", TLS" : "");
   }
 }

@@ -20,11 +20,13 @@ public final class LocalMemcached implements AutoCloseable {
 
   private static final String HOST = "127.0.0.1";
 
+  private final String host;
   private final List<String> extraArgs;
   private final int port;
   private Process process;
 
-  private LocalMemcached(int port, List<String> extraArgs) {
+  private LocalMemcached(String host, int port, List<String> extraArgs) {
+    this.host = host;
     this.port = port;
     this.extraArgs = extraArgs;
   }
@@ -33,7 +35,7 @@ public final class LocalMemcached implements AutoCloseable {
   public static LocalMemcached start(String... extraArgs) {
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
-      LocalMemcached m = new LocalMemcached(freePort(), List.of(extraArgs));
+      LocalMemcached m = new LocalMemcached(HOST, freePort(), List.of(extraArgs));
       try {
         m.launch();
         return m;
@@ -42,6 +44,24 @@ public final class LocalMemcached implements AutoCloseable {
       }
     }
     throw new IllegalStateException("could not start memcached: " + last, last);
+  }
+
+  /**
+   * Starts memcached on a given loopback address and port, e.g. {@code 127.0.0.2} on the port of a
+   * server already running on {@code 127.0.0.1}: two servers a host name can move between (every
+   * {@code 127.x.y.z} is loopback on Linux).
+   */
+  public static LocalMemcached startAt(String loopbackAddress, int port, String... extraArgs) {
+    if (!loopbackAddress.startsWith("127.")) {
+      throw new IllegalArgumentException("tests listen on loopback addresses only, not " + loopbackAddress);
+    }
+    LocalMemcached m = new LocalMemcached(loopbackAddress, port, List.of(extraArgs));
+    try {
+      m.launch();
+      return m;
+    } catch (IOException e) {
+      throw new IllegalStateException("could not start memcached on " + loopbackAddress + ":" + port + ": " + e, e);
+    }
   }
 
   /** Restarts a stopped server on the same port (an empty server, as after a crash). */
@@ -54,7 +74,7 @@ public final class LocalMemcached implements AutoCloseable {
   }
 
   private synchronized void launch() throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(executable(), "-l", HOST, "-p", Integer.toString(port), "-U", "0", "-t", "2", "-m", "128"));
+    List<String> cmd = new ArrayList<>(List.of(executable(), "-l", host, "-p", Integer.toString(port), "-U", "0", "-t", "2", "-m", "128"));
     if ("root".equals(System.getProperty("user.name"))) {
       cmd.add("-u");
       cmd.add("root");
@@ -70,18 +90,18 @@ public final class LocalMemcached implements AutoCloseable {
         throw new IOException("memcached exited with code " + p.exitValue() + " (" + String.join(" ", cmd) + ")");
       }
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(loopback(), port), 200);
+        s.connect(new InetSocketAddress(loopback(host), port), 200);
         return;
       } catch (IOException notYet) {
         sleep(20);
       }
     }
     p.destroyForcibly();
-    throw new IOException("memcached did not accept connections on " + HOST + ":" + port + " within 10 s");
+    throw new IOException("memcached did not accept connections on " + host + ":" + port + " within 10 s");
   }
 
   public String host() {
-    return HOST;
+    return host;
   }
 
   public int port() {
@@ -90,7 +110,7 @@ public final class LocalMemcached implements AutoCloseable {
 
   /** {@code 127.0.0.1:port}. */
   public String address() {
-    return HOST + ":" + port;
+    return host + ":" + port;
   }
 
   /** A manager URI for this server in the chosen protocol. */
@@ -221,6 +241,12 @@ public final class LocalMemcached implements AutoCloseable {
   // the literal 127.0.0.1, which is its own single address and the one memcached listens on (-l).
   @SuppressWarnings("AddressSelection")
   private static InetAddress loopback() throws UnknownHostException {
-    return InetAddress.getByName(HOST);
+    return loopback(HOST);
+  }
+
+  // the same for another loopback literal (127.0.0.2 for startAt): one address, the one -l names
+  @SuppressWarnings("AddressSelection")
+  private static InetAddress loopback(String address) throws UnknownHostException {
+    return InetAddress.getByName(address);
   }
 }

@@ -31,6 +31,42 @@ public final class RawMemcached implements AutoCloseable {
     this.server = server;
   }
 
+  /** A raw connection to {@code server} (opened on first use; close it). */
+  public static RawMemcached of(LocalMemcached server) {
+    return new RawMemcached(server);
+  }
+
+  /** How many items the server holds ({@code curr_items} of {@code stats}), on a connection of its own. */
+  public long itemCount() {
+    return stat("curr_items");
+  }
+
+  /** One counter of {@code stats} ({@code curr_items}, {@code cmd_set}, …), on a connection of its own; -1 if absent. */
+  public long stat(String name) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(server.host(), server.port()), 2000);
+      s.setSoTimeout(5000);
+      return stat(s, name);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** One counter of {@code stats} over an open connection (plain or TLS); -1 if absent. */
+  static long stat(Socket s, String name) throws IOException {
+    s.getOutputStream().write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+    DataInputStream din = new DataInputStream(s.getInputStream());
+    String prefix = "STAT " + name + " ";
+    long value = -1;
+    for (String l = line(din); !l.equals("END"); l = line(din)) {
+      if (l.startsWith(prefix)) {
+        value = Long.parseLong(l.substring(prefix.length()).trim());
+      }
+    }
+    return value;
+  }
+
   private void connect() throws IOException {
     if (socket == null) {
       socket = new Socket();

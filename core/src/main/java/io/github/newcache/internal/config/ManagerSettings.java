@@ -22,6 +22,8 @@ import java.util.Map;
  * @param security entry signing secret, SASL credentials, deserialization allow-list (never
  *     printed)
  * @param cacheDefaults what every cache the manager creates gets (statistics, management)
+ * @param tls TLS to the servers, or {@link TlsSettings#off()}
+ * @param discovery where the server list comes from (ElastiCache auto discovery) and DNS refreshes
  */
 public record ManagerSettings(
     List<InetSocketAddress> servers,
@@ -36,16 +38,22 @@ public record ManagerSettings(
     Map<String, CacheDeclaration> caches,
     ConnectionSettings connection,
     SecuritySettings security,
-    CacheDefaults cacheDefaults) {
+    CacheDefaults cacheDefaults,
+    TlsSettings tls,
+    DiscoverySettings discovery) {
 
   public ManagerSettings {
     servers = List.copyOf(servers);
     caches = Map.copyOf(caches);
   }
 
-  /** What the transport needs, and nothing else: servers, protocol, timeouts, limits, credentials. */
+  /**
+   * What the transport needs, and nothing else: servers, protocol, timeouts, limits, credentials,
+   * TLS and discovery.
+   */
   public TransportSettings transport() {
     return new TransportSettings(
-        servers, binary, opTimeoutMillis, listTimeoutMillis, maxItemSize, connection, security.username(), security.password());
+        servers, binary, opTimeoutMillis, listTimeoutMillis, maxItemSize, connection, security.username(), security.password(),
+        tls, discovery);
   }
 }

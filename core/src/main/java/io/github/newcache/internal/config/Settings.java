@@ -128,6 +128,62 @@ public final class Settings {
       new Setting<>("secret", Scope.MANAGER, null, "none", "at least 16 bytes; **not in a URI**",
           "signs every entry with HMAC-SHA256; from the properties file or the `Properties` only", true, Setting.text());
 
+  // ---------------------------------------------------------------- TLS, discovery, DNS
+
+  public static final Setting<Boolean> TLS =
+      manager("tls", false, "`false`", "`true`, `false`",
+          "TLS to every server (memcached started with `-Z`), also for key listing and the checks at start", Setting.bool());
+  public static final Setting<String> TLS_TRUST_STORE =
+      manager("tlsTrustStore", null, "the JVM's trust store", "file path",
+          "the CAs trusted to issue the servers' certificates: a PKCS12 or JKS store, or a PEM file of CA certificates",
+          Setting.text());
+  public static final Setting<String> TLS_TRUST_STORE_TYPE =
+      manager("tlsTrustStoreType", null, "from the file name", "`PKCS12`, `JKS`, `PEM`",
+          "the trust store's format (`.jks` → JKS; `.pem`, `.crt`, `.cer` → PEM; else PKCS12)",
+          Setting.oneOf("pkcs12", "jks", "pem"));
+  public static final Setting<String> TLS_TRUST_STORE_PASSWORD =
+      new Setting<>("tlsTrustStorePassword", Scope.MANAGER, null, "none", "text; **not in a URI**",
+          "the trust store's password, if it has one; from the properties file or the `Properties` only", true,
+          Setting.text());
+  public static final Setting<String> TLS_KEY_STORE =
+      manager("tlsKeyStore", null, "none", "file path",
+          "mutual TLS: the client's key and certificate chain, a PKCS12 or JKS store", Setting.text());
+  public static final Setting<String> TLS_KEY_STORE_TYPE =
+      manager("tlsKeyStoreType", null, "from the file name", "`PKCS12`, `JKS`",
+          "the key store's format (`.jks` → JKS, else PKCS12)", Setting.oneOf("pkcs12", "jks"));
+  public static final Setting<String> TLS_KEY_STORE_PASSWORD =
+      new Setting<>("tlsKeyStorePassword", Scope.MANAGER, null, "none", "text; **not in a URI**",
+          "the key store's password (required with `tlsKeyStore`); from the properties file or the `Properties` only",
+          true, Setting.text());
+  public static final Setting<String> TLS_KEY_PASSWORD =
+      new Setting<>("tlsKeyPassword", Scope.MANAGER, null, "`tlsKeyStorePassword`", "text; **not in a URI**",
+          "the private key's own password when it differs from the store's (JKS)", true, Setting.text());
+  public static final Setting<Boolean> TLS_VERIFY_HOSTNAME =
+      manager("tlsVerifyHostname", true, "`true`", "`true`, `false`",
+          "each server's certificate must name the server as written (DNS name or IP address); `false` only checks "
+              + "that a trusted CA issued it",
+          Setting.bool());
+  public static final Setting<String> TLS_HOSTNAME =
+      manager("tlsHostname", null, "none", "DNS name, `*.` allowed",
+          "the name every server's certificate must carry instead of the server's own (servers listed by IP address, "
+              + "one certificate for a fleet)",
+          Setting.matching(
+              Pattern.compile("(\\*\\.)?[A-Za-z0-9][A-Za-z0-9-]{0,62}(\\.[A-Za-z0-9][A-Za-z0-9-]{0,62})*"),
+              "a DNS name such as memcached.example.com"));
+  public static final Setting<String> DISCOVERY =
+      manager("discovery", DiscoverySettings.NONE, "`none`", "`none`, `elasticache`",
+          "`elasticache`: the one server given is an ElastiCache configuration endpoint; the cluster's nodes are read "
+              + "from it at start and polled, and keys follow the node list",
+          Setting.oneOf(DiscoverySettings.NONE, DiscoverySettings.ELASTICACHE));
+  public static final Setting<Long> DISCOVERY_INTERVAL =
+      manager("discoveryInterval", 60_000L, "`60000`", "100 … 3600000 (ms)",
+          "how often the configuration endpoint is asked for the node list", Setting.number(100, 3_600_000));
+  public static final Setting<Long> DNS_REFRESH =
+      manager("dnsRefresh", 0L, "`0`", "0 … 86400000 (ms)",
+          "server names are resolved again whenever a connection is lost; with a positive value also this often, "
+              + "and a name that resolves to a new address is followed",
+          Setting.number(0, 86_400_000));
+
   // ---------------------------------------------------------------- each cache
 
   public static final Setting<String> KEY_TYPE =
@@ -182,16 +238,22 @@ public final class Settings {
           OP_QUEUE_BYTES, DESERIALIZATION_ALLOW, STATISTICS_DEFAULT, MANAGEMENT_DEFAULT, NEAR_MAX_ENTRIES_DEFAULT,
           NEAR_MAX_BYTES_DEFAULT, NEAR_STALENESS_DEFAULT, USERNAME, PASSWORD, SECRET);
 
+  /** TLS, auto discovery and DNS: manager settings with a README table of their own. */
+  public static final List<Setting<?>> NETWORK =
+      List.of(TLS, TLS_TRUST_STORE, TLS_TRUST_STORE_TYPE, TLS_TRUST_STORE_PASSWORD, TLS_KEY_STORE, TLS_KEY_STORE_TYPE,
+          TLS_KEY_STORE_PASSWORD, TLS_KEY_PASSWORD, TLS_VERIFY_HOSTNAME, TLS_HOSTNAME, DISCOVERY, DISCOVERY_INTERVAL,
+          DNS_REFRESH);
+
   /** Every per-cache attribute, in the order the README lists them. */
   public static final List<Setting<?>> CACHE =
       List.of(KEY_TYPE, VALUE_TYPE, EXPIRY, EXPIRY_DURATION, STATISTICS, MANAGEMENT, FAILURES, SINGLE_FLIGHT,
           LEASE_TIMEOUT, STALE_WHILE_REVALIDATE, NEAR_MAX_ENTRIES, NEAR_MAX_BYTES, NEAR_STALENESS);
 
-  /** Manager settings by name, {@code servers} included. */
-  public static final Map<String, Setting<?>> MANAGER_BY_NAME = byName(SERVERS, MANAGER);
+  /** Manager settings by name, {@code servers} and the network settings included. */
+  public static final Map<String, Setting<?>> MANAGER_BY_NAME = byName(List.of(SERVERS), MANAGER, NETWORK);
 
   /** Per-cache attributes by name. */
-  public static final Map<String, Setting<?>> CACHE_BY_NAME = byName(null, CACHE);
+  public static final Map<String, Setting<?>> CACHE_BY_NAME = byName(CACHE);
 
   private static <T> Setting<T> manager(
       String name, T dflt, String dfltText, String allowed, String meaning, Setting.Parser<T> parser) {
@@ -203,13 +265,13 @@ public final class Settings {
     return new Setting<>(name, Scope.CACHE, dflt, dfltText, allowed, meaning, false, parser);
   }
 
-  private static Map<String, Setting<?>> byName(Setting<?> first, List<Setting<?>> rest) {
+  @SafeVarargs
+  private static Map<String, Setting<?>> byName(List<Setting<?>>... lists) {
     Map<String, Setting<?>> m = new LinkedHashMap<>();
-    if (first != null) {
-      m.put(first.name(), first);
-    }
-    for (Setting<?> s : rest) {
-      m.put(s.name(), s);
+    for (List<Setting<?>> list : lists) {
+      for (Setting<?> s : list) {
+        m.put(s.name(), s);
+      }
     }
     return Map.copyOf(m);
   }

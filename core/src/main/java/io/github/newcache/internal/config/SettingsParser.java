@@ -160,8 +160,9 @@ public final class SettingsParser {
       throw new IllegalArgumentException(source + ": keyMangler and valueCodec need a class name");
     }
     boolean binary = Settings.BINARY.get(v, where, source);
+    List<InetSocketAddress> serverList = servers(servers, source.description());
     return new ManagerSettings(
-        servers(servers, source.description()),
+        serverList,
         binary,
         Settings.FLAVOR.get(v, where, source),
         Settings.VERSION.get(v, where, source).intValue(),
@@ -177,7 +178,9 @@ public final class SettingsParser {
             Settings.STATISTICS_DEFAULT.get(v, where, source),
             Settings.MANAGEMENT_DEFAULT.get(v, where, source),
             nearCache(v, where, source, Settings.NEAR_MAX_ENTRIES_DEFAULT, Settings.NEAR_MAX_BYTES_DEFAULT,
-                Settings.NEAR_STALENESS_DEFAULT)));
+                Settings.NEAR_STALENESS_DEFAULT)),
+        TlsSettings.from(v, source),
+        DiscoverySettings.from(v, serverList, source));
   }
 
   private static Map<String, CacheDeclaration> caches(Map<String, String> v, Source source) {

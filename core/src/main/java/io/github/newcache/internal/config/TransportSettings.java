@@ -14,6 +14,8 @@ import java.util.List;
  * @param connection failure handling: failure mode, stall detection, reconnects, queue bounds
  * @param username the SASL user, or null
  * @param password the SASL password, or null (never printed)
+ * @param tls TLS to the servers, or {@link TlsSettings#off()}
+ * @param discovery where the server list comes from, and how often names are resolved again
  */
 public record TransportSettings(
     List<InetSocketAddress> servers,
@@ -23,9 +25,17 @@ public record TransportSettings(
     int maxItemSize,
     ConnectionSettings connection,
     String username,
-    Secret password) {
+    Secret password,
+    TlsSettings tls,
+    DiscoverySettings discovery) {
 
   public TransportSettings {
     servers = List.copyOf(servers);
+  }
+
+  /** The same settings for another server list (the nodes an ElastiCache endpoint lists). */
+  public TransportSettings withServers(List<InetSocketAddress> nodes) {
+    return new TransportSettings(
+        nodes, binary, opTimeoutMillis, listTimeoutMillis, maxItemSize, connection, username, password, tls, discovery);
   }
 }

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport;
 
+import io.github.newcache.internal.transport.tls.ServerConnector;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,6 +30,9 @@ import javax.cache.CacheException;
  * {@code get} had touched a moment earlier. {@code metadump hash} (recent memcached 1.6 releases)
  * walks the hash table instead, where items never move, so it sees every item that existed for the
  * whole walk. Servers too old for it answer {@code ERROR}; from then on this lister uses the LRU walk.
+ *
+ * <p>Connections come from a {@link ServerConnector}: plain TCP, or TLS with the client's
+ * verification when the manager uses TLS (memcached serves the crawler's dump over TLS too).
  */
 final class KeyLister {
 
@@ -36,11 +40,13 @@ final class KeyLister {
   private static final String LRU_WALK = "lru_crawler metadump all\r\n";
 
   private final int timeoutMillis;
+  private final ServerConnector connector;
   /** False once a server has refused the hash walk: it is too old, use the LRU walk. */
   private volatile boolean hashWalk = true;
 
-  KeyLister(int timeoutMillis) {
+  KeyLister(int timeoutMillis, ServerConnector connector) {
     this.timeoutMillis = timeoutMillis;
+    this.connector = connector;
   }
 
   List<String> keys(InetSocketAddress server, String prefix) {
@@ -72,9 +78,7 @@ final class KeyLister {
 
   /** Returns null on success, or the server's refusal line. */
   private String dump(InetSocketAddress server, String prefix, List<String> into, String command) {
-    try (Socket socket = new Socket()) {
-      socket.connect(server, timeoutMillis);
-      socket.setSoTimeout(timeoutMillis);
+    try (Socket socket = connector.open(server, timeoutMillis)) {
       OutputStream out = socket.getOutputStream();
       out.write(command.getBytes(StandardCharsets.US_ASCII));
       out.flush();

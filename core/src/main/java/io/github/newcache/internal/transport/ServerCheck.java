@@ -1,6 +1,8 @@
 package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.config.Secret;
+import io.github.newcache.internal.transport.tls.ServerConnector;
+import io.github.newcache.internal.transport.tls.TlsHandshakeException;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -27,6 +29,13 @@ import javax.cache.CacheException;
  * large items in ways spymemcached reports badly (a dropped connection in the text protocol). The
  * check speaks the manager's protocol: SASL needs the binary protocol, and a server started with
  * {@code -S} refuses the text protocol.
+ *
+ * <p>With TLS the check's connection is TLS with the client's verification, so a wrong CA, a wrong
+ * host name, a server without TLS or a refused client certificate fails the start with a message
+ * naming the server and the cause; a server that accepts TCP but never answers the handshake is a
+ * silent one, left to the failure mode like any other. The handshake gets its own time ({@link
+ * io.github.newcache.internal.transport.tls.TlsContext#MIN_HANDSHAKE_MILLIS}), so a busy machine's
+ * slow first handshakes are not taken for silence.
  */
 final class ServerCheck {
 
@@ -51,14 +60,16 @@ final class ServerCheck {
   private ServerCheck() {}
 
   /**
-   * Checks {@code server}. Throws {@link CacheException} when it refuses the credentials or does
-   * not do SASL although credentials are set; an unreachable or silent server is a result, left to
-   * the failure mode. The password never appears in a message.
+   * Checks {@code server} over a connection from {@code connector} (plain or TLS). Throws {@link
+   * CacheException} when it refuses the credentials, does not do SASL although credentials are
+   * set, or fails TLS; an unreachable or silent server is a result, left to the failure mode. The
+   * password never appears in a message.
    */
-  static Result check(InetSocketAddress server, boolean binary, String username, Secret password) {
-    long deadline = System.nanoTime() + TIMEOUT_MILLIS * 1_000_000L;
-    try (Socket socket = new Socket()) {
-      socket.connect(server, TIMEOUT_MILLIS);
+  static Result check(
+      InetSocketAddress server, boolean binary, String username, Secret password, ServerConnector connector) {
+    try (Socket socket = connector.open(server, TIMEOUT_MILLIS)) {
+      // with TLS the handshake is done: the budget covers authenticating and asking
+      long deadline = System.nanoTime() + TIMEOUT_MILLIS * 1_000_000L;
       socket.setSoTimeout(remaining(deadline));
       OutputStream out = socket.getOutputStream();
       DataInputStream in = new DataInputStream(socket.getInputStream());
@@ -69,11 +80,22 @@ final class ServerCheck {
       int limit = binary ? binaryItemSizeMax(out, in) : textItemSizeMax(out, in);
       return new Result(server, limit, null);
     } catch (SocketTimeoutException e) {
-      return new Result(server, 0, "it accepts connections but does not answer within "
-          + TIMEOUT_MILLIS + " ms (a frozen or overloaded process?)");
+      return silent(server);
     } catch (IOException e) {
+      IOException explained = connector.explain(server, e, TIMEOUT_MILLIS);
+      if (explained instanceof TlsHandshakeException tls) {
+        if (tls.kind() == TlsHandshakeException.Kind.TIMEOUT) {
+          return new Result(server, 0, explained.getMessage());
+        }
+        throw new CacheException(explained.getMessage(), explained);
+      }
       return new Result(server, 0, "it is unreachable (" + e.getMessage() + ")");
     }
+  }
+
+  private static Result silent(InetSocketAddress server) {
+    return new Result(server, 0, "it accepts connections but does not answer within "
+        + TIMEOUT_MILLIS + " ms (a frozen or overloaded process?)");
   }
 
   private static int remaining(long deadline) {

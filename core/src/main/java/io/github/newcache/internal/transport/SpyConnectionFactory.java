@@ -2,6 +2,10 @@ package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.config.ConnectionSettings;
 import io.github.newcache.internal.config.TransportSettings;
+import io.github.newcache.internal.transport.tls.TlsContext;
+import io.github.newcache.internal.transport.tls.TlsSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
 import java.util.Collection;
@@ -18,6 +22,7 @@ import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
 import net.spy.memcached.KetamaConnectionFactory;
 import net.spy.memcached.KetamaNodeKeyFormatter;
+import net.spy.memcached.MemcachedConnection;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
 import net.spy.memcached.OperationFactory;
@@ -44,20 +49,30 @@ import net.spy.memcached.protocol.binary.BinaryOperationFactory;
  * listener is {@link OperationWait}'s, which just wakes the waiting caller. spymemcached's own
  * operation timeout, which drops operations that waited unsent that long, is set past the longest
  * wait {@link OperationWait} can make, so only the caller's timeout ever gives up on an operation.
+ *
+ * <p>TLS: with a {@link TlsContext}, every node is a {@link TlsMemcachedNode}, which hands
+ * spymemcached a {@link TlsSocketChannel} over each connection it makes; the handshake may take
+ * the operation timeout (at least {@link ServerCheck#TIMEOUT_MILLIS}).
  */
 final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   private final TransportSettings settings;
   private final ConnectionObserver observer;
+  /** TLS for every connection, or null. */
+  private final TlsContext tls;
   private final ConnectionSettings connection;
   private final OperationFactory operations;
   private volatile NodeLocator locator;
+  private volatile MemcachedConnection client;
   private final Map<SocketAddress, QueueBudget> budgets = new ConcurrentHashMap<>();
   /** The budget the queues being created belong to (nodes are created one at a time). */
   private QueueBudget creating;
 
-  /** @param observer told when a server's connection is made and lost */
-  SpyConnectionFactory(TransportSettings settings, ConnectionObserver observer) {
+  /**
+   * @param observer told when a server's connection is made and lost
+   * @param tls TLS for every connection, or null for plain TCP
+   */
+  SpyConnectionFactory(TransportSettings settings, ConnectionObserver observer, TlsContext tls) {
     super(
         settings.connection().opQueueSize(),
         DEFAULT_READ_BUFFER_SIZE,
@@ -67,6 +82,7 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
         new HashMap<>());
     this.settings = settings;
     this.observer = observer;
+    this.tls = tls;
     this.connection = settings.connection();
     this.operations = settings.binary() ? new BinaryOperationFactory() : new AsciiOperationFactory();
   }
@@ -74,6 +90,18 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
   /** The locator spymemcached routes with, to find the server of a key; null before connecting. */
   NodeLocator locator() {
     return locator;
+  }
+
+  /** The connection spymemcached runs, once the client made it; null before. */
+  MemcachedConnection memcachedConnection() {
+    return client;
+  }
+
+  @Override
+  public MemcachedConnection createConnection(List<InetSocketAddress> addrs) throws IOException {
+    MemcachedConnection c = super.createConnection(addrs);
+    client = c;
+    return c;
   }
 
   @Override
@@ -87,7 +115,13 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
   public MemcachedNode createMemcachedNode(SocketAddress sa, SocketChannel c, int bufSize) {
     synchronized (this) {
       creating = budgets.computeIfAbsent(sa, a -> new QueueBudget(connection.opQueueBytes()));
-      return super.createMemcachedNode(sa, c, bufSize);
+      if (tls == null) {
+        return super.createMemcachedNode(sa, c, bufSize);
+      }
+      InetSocketAddress server = (InetSocketAddress) sa;
+      long handshakeMillis = Math.max(settings.opTimeoutMillis(), ServerCheck.TIMEOUT_MILLIS);
+      return new TlsMemcachedNode(
+          ch -> super.createMemcachedNode(sa, ch, bufSize), c, raw -> new TlsSocketChannel(raw, tls, server, handshakeMillis));
     }
   }
 

@@ -1,6 +1,8 @@
 package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.config.TransportSettings;
+import io.github.newcache.internal.transport.tls.ServerConnector;
+import io.github.newcache.internal.transport.tls.TlsContext;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -35,6 +37,12 @@ import net.spy.memcached.NodeLocator;
  * before it is sent ({@link ItemLimits}). Every failure is a {@link CacheException} that names the
  * server and the operation ({@link Flights}, the life of one operation). Starting checks every
  * server at once ({@link StartupChecks}).
+ *
+ * <p>With {@code tls=true} every connection is TLS: the client's ({@link TlsMemcachedNode}), the
+ * checks' and the key listing's ({@link ServerConnector}), all with the same {@link TlsContext}.
+ * The server list is fixed for the transport's life; {@link FollowingTransport} replaces the
+ * whole transport when the list changes, and {@link ServerEvents} tells it when a connection is
+ * lost, so names can be resolved again.
  */
 public final class SpyTransport implements MemcachedTransport {
 
@@ -67,20 +75,40 @@ public final class SpyTransport implements MemcachedTransport {
   private final AsyncFlights async;
   private final long timeoutMillis;
   private final boolean sasl;
+  private final ServerConnector connector;
+  private final ServerEvents events;
+  /** Works around memcached's TLS pipelining hang; null without TLS. */
+  private final TlsNudges nudges;
   private volatile boolean closed;
 
+  /** A transport for {@code settings} whose connection events nobody hears. */
   public SpyTransport(TransportSettings settings) {
+    this(settings, ServerEvents.NONE);
+  }
+
+  /**
+   * A transport for {@code settings}: loads the TLS stores (errors name setting and file), checks
+   * every server at once, connects.
+   *
+   * @param settings the servers (resolved ones are used as given, names are resolved now), the
+   *     protocol, timeouts, limits, credentials, TLS
+   * @param events told when a server's connection is made or lost
+   */
+  SpyTransport(TransportSettings settings, ServerEvents events) {
     this.settings = settings;
+    this.events = events;
+    TlsContext tls = settings.tls().enabled() ? TlsContext.create(settings.tls()) : null;
+    this.connector = ServerConnector.of(tls);
     this.timeoutMillis = settings.opTimeoutMillis();
     this.transcoder = new BytesTranscoder(settings.maxItemSize());
     this.servers = new ArrayList<>();
     for (InetSocketAddress a : settings.servers()) {
-      servers.add(address(a.getHostString(), a.getPort()));
+      servers.add(a.isUnresolved() ? address(a.getHostString(), a.getPort()) : a);
     }
-    this.lister = new KeyLister(settings.listTimeoutMillis());
+    this.lister = new KeyLister(settings.listTimeoutMillis(), connector);
     this.sasl = settings.username() != null;
     List<InetSocketAddress> reachable = new ArrayList<>();
-    for (ServerCheck.Result r : StartupChecks.run(servers, settings)) {
+    for (ServerCheck.Result r : StartupChecks.run(servers, settings, connector)) {
       limits.learned(r.server(), r.itemSizeMax());
       if (r.reachable()) {
         reachable.add(r.server()); // the others were logged by name
@@ -93,16 +121,20 @@ public final class SpyTransport implements MemcachedTransport {
             settings.connection().stallCooldownMillis(),
             2 * timeoutMillis);
     // registered before the client exists, so no connection event is missed
-    this.factory = new SpyConnectionFactory(settings, new Reconnects());
+    this.factory = new SpyConnectionFactory(settings, new Reconnects(), tls);
     this.pauses = new ClientPauses();
     this.flights = new Flights(breakers, limits, new OperationWait(timeoutMillis, pauses), this::nodeOf,
         timeoutMillis, settings.connection().failureMode(), factory.queueLimits());
     this.async = new AsyncFlights(flights, pauses, timeoutMillis);
+    this.nudges = tls == null ? null : new TlsNudges(factory::memcachedConnection, factory::locator, factory.getOperationFactory());
     try {
       this.client = new MemcachedClient(factory, servers);
     } catch (IOException e) {
       pauses.close();
       async.close();
+      if (nudges != null) {
+        nudges.close();
+      }
       throw new CacheException("cannot connect to memcached " + servers + ": " + e, e);
     }
     awaitConnections(reachable, Math.max(CONNECT_WAIT_MILLIS, timeoutMillis));
@@ -140,7 +172,10 @@ public final class SpyTransport implements MemcachedTransport {
     }
   }
 
-  /** Those servers connected and, with SASL, authenticated (ops sent before that are refused). */
+  /**
+   * Those servers connected, with TLS their handshakes done (else the first operations would wait
+   * for them), and with SASL authenticated (ops sent before that are refused).
+   */
   private boolean ready(List<InetSocketAddress> reachable) {
     NodeLocator locator = factory.locator();
     if (locator == null) {
@@ -148,7 +183,8 @@ public final class SpyTransport implements MemcachedTransport {
     }
     for (MemcachedNode node : locator.getAll()) {
       boolean waitFor = reachable.contains(node.getSocketAddress());
-      if (waitFor && (!node.isActive() || (sasl && !node.isAuthenticated()))) {
+      boolean handshaking = node instanceof TlsMemcachedNode tlsNode && !tlsNode.isHandshakeDone();
+      if (waitFor && (!node.isActive() || handshaking || (sasl && !node.isAuthenticated()))) {
         return false;
       }
     }
@@ -353,6 +389,9 @@ public final class SpyTransport implements MemcachedTransport {
   @Override
   public void close() {
     closed = true;
+    if (nudges != null) {
+      nudges.close();
+    }
     pauses.close();
     async.close();
     try {
@@ -381,6 +420,7 @@ public final class SpyTransport implements MemcachedTransport {
       if (closed || !(sa instanceof InetSocketAddress server)) {
         return;
       }
+      events.connected(server);
       if (reconnectCount > 0) {
         breakers.reconnected(sa);
       } else if (limits.knows(sa)) {
@@ -389,7 +429,7 @@ public final class SpyTransport implements MemcachedTransport {
       Thread t = new Thread(() -> {
         try {
           ServerCheck.Result r = ServerCheck.check(
-              server, settings.binary(), settings.username(), settings.password());
+              server, settings.binary(), settings.username(), settings.password(), connector);
           if (r.reachable()) {
             limits.learned(sa, r.itemSizeMax());
           }
@@ -402,6 +442,10 @@ public final class SpyTransport implements MemcachedTransport {
     }
 
     @Override
-    public void connectionLost(SocketAddress sa) {}
+    public void connectionLost(SocketAddress sa) {
+      if (!closed && sa instanceof InetSocketAddress server) {
+        events.lost(server);
+      }
+    }
   }
 }

@@ -1,6 +1,8 @@
 package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.config.TransportSettings;
+import io.github.newcache.internal.transport.tls.ServerConnector;
+import io.github.newcache.internal.transport.tls.TlsContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +11,9 @@ import java.util.List;
  * Runs {@link ServerCheck} on every server at once when a manager starts, so starting costs at
  * most about {@link ServerCheck#TIMEOUT_MILLIS} however many servers are down, and says which
  * server is unreachable (logged at WARNING on {@code io.github.newcache.failures}; its operations
- * then fail as {@code failureMode} says until it answers). Credentials a server refuses, or
- * credentials for a server without SASL, fail the start.
+ * then fail as {@code failureMode} says until it answers). Credentials a server refuses,
+ * credentials for a server without SASL, and TLS that fails (wrong CA, wrong host name, no TLS,
+ * refused client certificate) fail the start.
  */
 final class StartupChecks {
 
@@ -18,7 +21,8 @@ final class StartupChecks {
 
   private StartupChecks() {}
 
-  static List<ServerCheck.Result> run(List<InetSocketAddress> servers, TransportSettings settings) {
+  static List<ServerCheck.Result> run(
+      List<InetSocketAddress> servers, TransportSettings settings, ServerConnector connector) {
     int n = servers.size();
     ServerCheck.Result[] results = new ServerCheck.Result[n];
     RuntimeException[] failures = new RuntimeException[n];
@@ -27,7 +31,8 @@ final class StartupChecks {
       int at = i;
       Thread t = new Thread(() -> {
         try {
-          results[at] = ServerCheck.check(servers.get(at), settings.binary(), settings.username(), settings.password());
+          results[at] = ServerCheck.check(
+              servers.get(at), settings.binary(), settings.username(), settings.password(), connector);
         } catch (RuntimeException e) {
           failures[at] = e;
         }
@@ -36,7 +41,8 @@ final class StartupChecks {
       threads.add(t);
       t.start();
     }
-    long deadline = System.nanoTime() + (ServerCheck.TIMEOUT_MILLIS + 500) * 1_000_000L;
+    long handshake = settings.tls().enabled() ? TlsContext.MIN_HANDSHAKE_MILLIS : 0;
+    long deadline = System.nanoTime() + (ServerCheck.TIMEOUT_MILLIS + handshake + 500) * 1_000_000L;
     for (Thread t : threads) {
       try {
         t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));

@@ -23,6 +23,12 @@ class SettingsDocumentationTest {
   }
 
   @Test
+  void theReadmeListsEveryNetworkSettingAsTheTableSays() throws IOException {
+    String expected = Settings.markdown(Settings.NETWORK);
+    assertTrue(readme().contains(expected), "README.md must hold exactly this table:\n" + expected);
+  }
+
+  @Test
   void theReadmeListsEveryCacheAttributeAsTheTableSays() throws IOException {
     String expected = Settings.markdown(Settings.CACHE);
     assertTrue(readme().contains(expected), "README.md must hold exactly this table:\n" + expected);

@@ -1,0 +1,315 @@
+package io.github.newcache.internal.transport;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A transport over a server list that changes while it runs: the nodes an ElastiCache
+ * configuration endpoint lists, names that DNS moves to other addresses. spymemcached 2.12.3 fixes
+ * a client's servers when it is made (a node's address is final, the ketama ring is built once),
+ * so a change is followed by generations, as the issue 16 experiment showed works:
+ *
+ * <ol>
+ *   <li>build the next generation, a whole transport for the new list, and let it connect
+ *       ({@code SpyTransport}'s constructor waits for its servers), while callers keep using the
+ *       current one;
+ *   <li>switch: operations that start from now on use the new generation. Ketama places servers by
+ *       {@code host:port} as written, so a key whose server stayed is on the same server in both
+ *       generations, and its operations reach the same memcached either way;
+ *   <li>retire the old generation once nothing started on it can still be running: after a grace
+ *       period longer than an operation may take, it is closed.
+ * </ol>
+ *
+ * An operation that took the old generation just before the switch and reached it only after it
+ * was closed (a caller paused for longer than the grace period) is retried once on the current
+ * generation. Changes are applied one at a time, on the thread that reports them (the discovery
+ * poller, the DNS watcher). A generation that cannot be built (a new node refuses TLS) throws and
+ * leaves the current one in place, so the reporter can try again.
+ *
+ * <p>Costs: one volatile read per operation; during a change, a second set of connections for the
+ * grace period (every server reconnects, also those that stayed).
+ */
+final class FollowingTransport implements MemcachedTransport {
+
+  /** Builds a connected transport for a server list. */
+  @FunctionalInterface
+  interface Generations {
+    /**
+     * A transport for {@code servers}, connected as far as it can be.
+     *
+     * @param servers the servers, resolved (host as written, address as found)
+     * @return the transport
+     */
+    MemcachedTransport connect(List<InetSocketAddress> servers);
+  }
+
+  private static final System.Logger LOG = System.getLogger("io.github.newcache.servers");
+
+  /** One transport and the servers it was built for. */
+  private static final class Generation {
+    final long number;
+    final List<InetSocketAddress> servers;
+    final MemcachedTransport transport;
+    volatile boolean closed;
+
+    Generation(long number, List<InetSocketAddress> servers, MemcachedTransport transport) {
+      this.number = number;
+      this.servers = List.copyOf(servers);
+      this.transport = transport;
+    }
+
+    synchronized void close() {
+      if (!closed) {
+        closed = true;
+        transport.close();
+      }
+    }
+  }
+
+  private final Generations generations;
+  private final long graceMillis;
+  private final ScheduledThreadPoolExecutor retirements;
+  private final List<Generation> retiring = new CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> followers = new CopyOnWriteArrayList<>();
+  private volatile Generation current;
+  private volatile boolean closed;
+
+  /**
+   * Builds the first generation for {@code servers}.
+   *
+   * @param generations builds a connected transport for a server list
+   * @param servers the first servers, resolved
+   * @param graceMillis how long a retired generation stays open: longer than any operation takes
+   */
+  FollowingTransport(Generations generations, List<InetSocketAddress> servers, long graceMillis) {
+    this.generations = generations;
+    this.graceMillis = graceMillis;
+    this.current = new Generation(1, servers, generations.connect(servers));
+    this.retirements = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "newcache-retire");
+      t.setDaemon(true);
+      return t;
+    });
+    this.retirements.setRemoveOnCancelPolicy(true);
+  }
+
+  /** Closed with this transport: what reports changes (the discovery poller, the DNS watcher). */
+  void closeWith(AutoCloseable follower) {
+    followers.add(follower);
+  }
+
+  /**
+   * Switches to a generation for {@code servers} unless they are the current ones (same names,
+   * ports and addresses, in order). Throws when the new generation cannot be built; the current
+   * one stays.
+   *
+   * @param servers the new server list, resolved
+   * @return true when a new generation took over
+   */
+  synchronized boolean follow(List<InetSocketAddress> servers) {
+    Generation old = current;
+    if (closed || same(old.servers, servers)) {
+      return false;
+    }
+    MemcachedTransport next = generations.connect(servers);
+    if (closed) {
+      next.close();
+      return false;
+    }
+    current = new Generation(old.number + 1, servers, next);
+    LOG.log(System.Logger.Level.INFO,
+        "memcached servers changed from " + names(old.servers) + " to " + names(servers) + " (generation "
+            + current.number + "); the previous connections close in " + graceMillis + " ms");
+    retiring.add(old);
+    Future<?> unused = retirements.schedule(() -> {
+      old.close();
+      retiring.remove(old);
+    }, graceMillis, TimeUnit.MILLISECONDS);
+    return true;
+  }
+
+  /** The servers of the current generation. */
+  List<InetSocketAddress> servers() {
+    return current.servers;
+  }
+
+  /** The current generation's number: 1 at start, one more for each change followed. */
+  long generation() {
+    return current.number;
+  }
+
+  private static boolean same(List<InetSocketAddress> a, List<InetSocketAddress> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      InetSocketAddress x = a.get(i);
+      InetSocketAddress y = b.get(i);
+      if (!x.getHostString().equals(y.getHostString()) || x.getPort() != y.getPort()
+          || !Objects.equals(x.getAddress(), y.getAddress())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<String> names(List<InetSocketAddress> servers) {
+    List<String> out = new ArrayList<>(servers.size());
+    for (InetSocketAddress s : servers) {
+      out.add(s.getHostString() + ":" + s.getPort()
+          + (s.getAddress() == null || s.getHostString().equals(s.getAddress().getHostAddress())
+              ? "" : " (" + s.getAddress().getHostAddress() + ")"));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  /** Runs {@code op} on the current generation; once more on the next if its generation closed under it. */
+  private <T> T call(Function<MemcachedTransport, T> op) {
+    Generation g = current;
+    try {
+      return op.apply(g.transport);
+    } catch (RuntimeException e) {
+      Generation now = current;
+      if (g.closed && now != g) {
+        return op.apply(now.transport);
+      }
+      throw e;
+    }
+  }
+
+  private <T> CompletableFuture<T> callAsync(Function<MemcachedTransport, CompletableFuture<T>> op) {
+    Generation g = current;
+    return op.apply(g.transport).exceptionallyCompose(e -> {
+      Generation now = current;
+      return g.closed && now != g ? op.apply(now.transport) : CompletableFuture.failedFuture(e);
+    });
+  }
+
+  @Override
+  public byte[] get(String key) {
+    return call(t -> t.get(key));
+  }
+
+  @Override
+  public Item gets(String key) {
+    return call(t -> t.gets(key));
+  }
+
+  @Override
+  public Map<String, byte[]> getAll(Collection<String> keys) {
+    return call(t -> t.getAll(keys));
+  }
+
+  @Override
+  public void set(String key, int ttl, byte[] value) {
+    call(t -> {
+      t.set(key, ttl, value);
+      return null;
+    });
+  }
+
+  @Override
+  public void setAll(Map<String, byte[]> values, int ttl) {
+    call(t -> {
+      t.setAll(values, ttl);
+      return null;
+    });
+  }
+
+  @Override
+  public boolean add(String key, int ttl, byte[] value) {
+    return call(t -> t.add(key, ttl, value));
+  }
+
+  @Override
+  public CasOutcome cas(String key, long cas, int ttl, byte[] value) {
+    return call(t -> t.cas(key, cas, ttl, value));
+  }
+
+  @Override
+  public boolean delete(String key) {
+    return call(t -> t.delete(key));
+  }
+
+  @Override
+  public int deleteAll(Collection<String> keys) {
+    return call(t -> t.deleteAll(keys));
+  }
+
+  @Override
+  public List<String> keys(String prefix) {
+    return call(t -> t.keys(prefix));
+  }
+
+  @Override
+  public CompletableFuture<byte[]> getAsync(String key) {
+    return callAsync(t -> t.getAsync(key));
+  }
+
+  @Override
+  public CompletableFuture<Item> getsAsync(String key) {
+    return callAsync(t -> t.getsAsync(key));
+  }
+
+  @Override
+  public CompletableFuture<Map<String, byte[]>> getAllAsync(Collection<String> keys) {
+    return callAsync(t -> t.getAllAsync(keys));
+  }
+
+  @Override
+  public CompletableFuture<Void> setAsync(String key, int ttl, byte[] value) {
+    return callAsync(t -> t.setAsync(key, ttl, value));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> addAsync(String key, int ttl, byte[] value) {
+    return callAsync(t -> t.addAsync(key, ttl, value));
+  }
+
+  @Override
+  public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
+    return callAsync(t -> t.casAsync(key, cas, ttl, value));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(String key) {
+    return callAsync(t -> t.deleteAsync(key));
+  }
+
+  /** Stops following (the reporters first), then closes every generation at once. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+    }
+    for (AutoCloseable f : followers) {
+      try {
+        f.close();
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "closing " + f + " failed", e);
+      }
+    }
+    retirements.shutdownNow();
+    for (Generation g : retiring) {
+      g.close();
+    }
+    current.close();
+  }
+
+  @Override
+  public String toString() {
+    return "FollowingTransport" + names(current.servers) + " (generation " + current.number + ")";
+  }
+}

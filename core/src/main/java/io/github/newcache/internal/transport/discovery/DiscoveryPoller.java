@@ -1,0 +1,166 @@
+package io.github.newcache.internal.transport.discovery;
+
+import io.github.newcache.internal.transport.tls.ServerConnector;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.cache.CacheException;
+
+/**
+ * Follows an ElastiCache configuration endpoint: fetches the node list when it starts (an error
+ * that names the endpoint when it cannot), then every {@code intervalMillis} on a daemon thread,
+ * and tells its {@link Listener} when the list changed. The client side of auto discovery,
+ * independent of any memcached client library: the listener decides what a change means (a new
+ * ring, new connections).
+ *
+ * <p>Which answers count: a higher version with other nodes (or other IP addresses) is a change;
+ * the same version with other nodes too (an endpoint that restarted its numbering); a lower
+ * version is stale (a node that has not seen the latest change yet) and is ignored. A failed poll
+ * keeps the last list, is counted ({@link #failures()}) and logged at most once per minute; the
+ * next poll tries again. A change the listener cannot apply (it throws) is not taken over either:
+ * the next poll offers it again. The endpoint's host name is resolved on every poll, so an
+ * endpoint that moves (a DNS alias to one of the nodes) is followed.
+ */
+public final class DiscoveryPoller implements AutoCloseable {
+
+  /** Told about node list changes, on the poller's thread. */
+  @FunctionalInterface
+  public interface Listener {
+    void changed(ClusterConfig previous, ClusterConfig current);
+  }
+
+  private static final System.Logger LOG = System.getLogger("io.github.newcache.discovery");
+  private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final String host;
+  private final int port;
+  private final ServerConnector connector;
+  private final int timeoutMillis;
+  private final Listener listener;
+  private final ScheduledExecutorService timer;
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong polls = new AtomicLong();
+  private volatile ClusterConfig current;
+  private volatile String lastError;
+  private long lastLogNanos;
+
+  private DiscoveryPoller(
+      String host, int port, ServerConnector connector, int timeoutMillis, Listener listener, ClusterConfig first) {
+    this.host = host;
+    this.port = port;
+    this.connector = connector;
+    this.timeoutMillis = timeoutMillis;
+    this.listener = listener;
+    this.current = first;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "newcache-discovery " + host + ":" + port);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Fetches the node list from {@code host:port} and starts polling it every {@code
+   * intervalMillis}. Throws a {@link CacheException} naming the endpoint when the first fetch
+   * fails: a manager cannot start without its servers. The listener is not called for the first
+   * list; read it with {@link #current()}.
+   */
+  public static DiscoveryPoller start(
+      String host, int port, ServerConnector connector, long intervalMillis, int timeoutMillis, Listener listener) {
+    if (intervalMillis < 1) {
+      throw new IllegalArgumentException("discovery interval must be positive: " + intervalMillis);
+    }
+    ClusterConfig first;
+    try {
+      first = ConfigEndpoint.fetch(new InetSocketAddress(host, port), connector, timeoutMillis);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CacheException(
+          "cannot read the cluster's nodes from configuration endpoint " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+    if (first.nodes().isEmpty()) {
+      throw new CacheException("configuration endpoint " + host + ":" + port + " lists no nodes");
+    }
+    DiscoveryPoller p = new DiscoveryPoller(host, port, connector, timeoutMillis, listener, first);
+    Future<?> unused = p.timer.scheduleWithFixedDelay(p::poll, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+    return p;
+  }
+
+  /** The node list now in use. */
+  public ClusterConfig current() {
+    return current;
+  }
+
+  /** Polls failed since start. */
+  public long failures() {
+    return failures.get();
+  }
+
+  /** Polls done since start (successful or not). */
+  public long polls() {
+    return polls.get();
+  }
+
+  /** The last poll's error, or null when the last poll succeeded. */
+  public String lastError() {
+    return lastError;
+  }
+
+  /** One poll, now, in the caller's thread (tests; an operator's "refresh"). */
+  public synchronized void poll() {
+    polls.incrementAndGet();
+    ClusterConfig next;
+    try {
+      next = ConfigEndpoint.fetch(new InetSocketAddress(host, port), connector, timeoutMillis);
+    } catch (IOException | RuntimeException e) {
+      failures.incrementAndGet();
+      lastError = e.toString();
+      long now = System.nanoTime();
+      if (lastLogNanos == 0 || now - lastLogNanos > LOG_EVERY_NANOS) {
+        lastLogNanos = now;
+        LOG.log(System.Logger.Level.WARNING,
+            "cannot poll configuration endpoint " + host + ":" + port + " (" + failures.get()
+                + " failed polls so far; keeping " + current.nodes().size() + " nodes): " + e);
+      }
+      return;
+    }
+    lastError = null;
+    ClusterConfig previous = current;
+    if (next.nodes().isEmpty() || next.version() < previous.version()) {
+      return; // stale or empty: keep what works
+    }
+    if (sameNodes(previous.nodes(), next.nodes())) {
+      if (next.version() != previous.version()) {
+        current = next;
+      }
+      return;
+    }
+    LOG.log(System.Logger.Level.INFO,
+        "cluster at " + host + ":" + port + " changed from version " + previous.version() + " "
+            + previous.identities() + " to version " + next.version() + " " + next.identities());
+    try {
+      listener.changed(previous, next);
+      current = next;
+    } catch (RuntimeException e) {
+      // not taken over: the next poll sees the same change and tries again
+      failures.incrementAndGet();
+      lastError = e.toString();
+      LOG.log(System.Logger.Level.ERROR,
+          "cannot follow the cluster change to " + next.identities() + " (kept " + previous.identities()
+              + "; trying again at the next poll)", e);
+    }
+  }
+
+  private static boolean sameNodes(List<ClusterConfig.Node> a, List<ClusterConfig.Node> b) {
+    return a.equals(b);
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}

@@ -1,0 +1,261 @@
+package io.github.newcache.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.security.RawItems;
+import io.github.newcache.testkit.ConfigEndpointStub;
+import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.RawMemcached;
+import io.github.newcache.testkit.TlsFixture;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.Caching;
+import javax.cache.configuration.MutableConfiguration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * ElastiCache auto discovery against a test double of the configuration endpoint ({@link
+ * ConfigEndpointStub}: {@code config get cluster} as AWS documents it) while 16 threads put and get:
+ * the endpoint adds a node, then removes one (which is then shut down).
+ *
+ * <p>What must hold: no error at all for a key whose node stayed (each operation is attributed to
+ * the node its key has in the ring of the moment, computed here independently with
+ * libmemcached's ketama); the new node receives keys within one poll interval plus the time the
+ * new generation of connections takes to connect (bounded here by {@link #CONNECT_ALLOWANCE_MILLIS};
+ * the time measured is printed); and nothing fails on the removed node either, since it leaves the
+ * ring before it goes away. Text protocol over plain TCP, binary over TLS (endpoint and nodes).
+ */
+class ElastiCacheDiscoveryTest {
+
+  private static final int THREADS = 16;
+  private static final int KEYS = 2000;
+  private static final long POLL_MILLIS = 300;
+  private static final int OP_TIMEOUT = 1000;
+  /** Connecting a new generation: one TCP connection (and TLS handshake) per node, on loopback. */
+  private static final long CONNECT_ALLOWANCE_MILLIS = 700;
+  private static final String FLAVOR = "disco";
+  private static final String CACHE = "d";
+
+  /** What happened to the operations on one node's keys. */
+  private static final class Tally {
+    final LongAdder ok = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    volatile String firstError;
+  }
+
+  @ParameterizedTest(name = "binary={0}, tls={1}")
+  @CsvSource({"false, false", "true, true"})
+  void nodesAddedAndRemovedWhile16ThreadsWork(boolean binary, boolean useTls) throws Exception {
+    TlsFixture tls = useTls ? TlsFixture.create() : null;
+    List<LocalMemcached> nodes = new ArrayList<>();
+    ConfigEndpointStub endpoint = null;
+    CacheManager manager = null;
+    List<Thread> threads = new ArrayList<>();
+    AtomicBoolean run = new AtomicBoolean(true);
+    try {
+      for (int i = 0; i < 3; i++) {
+        nodes.add(tls == null ? LocalMemcached.start() : tls.startServer());
+      }
+      LocalMemcached a = nodes.get(0);
+      LocalMemcached b = nodes.get(1);
+      LocalMemcached c = nodes.get(2);
+      endpoint = ConfigEndpointStub.start(tls == null ? null : tls.serverContext(), false);
+      endpoint.setNodes(List.of(entry(a), entry(b)));
+
+      Properties p = tls == null ? new Properties() : TlsFixture.properties(tls.clientSettings());
+      manager = Caching.getCachingProvider().getCacheManager(
+          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval="
+              + POLL_MILLIS + "&binary=" + binary + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
+          ElastiCacheDiscoveryTest.class.getClassLoader(), p);
+      Cache<String, String> cache = manager.createCache(CACHE, new MutableConfiguration<String, String>()
+          .setTypes(String.class, String.class));
+
+      // the ring of each phase, as libmemcached computes it from host:port
+      Map<String, String> ab = owners(List.of(a, b));
+      Map<String, String> abc = owners(List.of(a, b, c));
+      Map<String, String> ac = owners(List.of(a, c));
+      // a key is stable when its node is the same in every ring of the test
+      Map<String, Boolean> stable = new ConcurrentHashMap<>();
+      for (int k = 0; k < KEYS; k++) {
+        String key = "key" + k;
+        stable.put(key, ab.get(key).equals(abc.get(key)) && abc.get(key).equals(ac.get(key)));
+      }
+      Map<String, Tally> stableTally = new ConcurrentHashMap<>();
+      Map<String, Tally> movedTally = new ConcurrentHashMap<>();
+      for (int t = 0; t < THREADS; t++) {
+        Thread th = new Thread(() -> {
+          while (run.get()) {
+            String key = "key" + ThreadLocalRandom.current().nextInt(KEYS);
+            String node = abc.get(key);
+            Tally tally = (stable.get(key) ? stableTally : movedTally).computeIfAbsent(node, n -> new Tally());
+            try {
+              cache.put(key, "v");
+              cache.get(key);
+              tally.ok.increment();
+            } catch (RuntimeException e) {
+              tally.errors.increment();
+              if (tally.firstError == null) {
+                tally.firstError = e.toString();
+              }
+            }
+          }
+        }, "disco-load-" + t);
+        th.setDaemon(true);
+        threads.add(th);
+        th.start();
+      }
+      await(() -> total(stableTally) > 2000, 10_000, "load running");
+
+      // add c: the new node receives keys within one poll interval plus connecting
+      assertEquals(0, items(c, tls));
+      long added = System.nanoTime();
+      endpoint.setNodes(List.of(entry(a), entry(b), entry(c)));
+      await(() -> items(c, tls) > 0, 10_000, "keys on the new node");
+      long firstOnC = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - added);
+      long onC = total(stableTally);
+      await(() -> total(stableTally) > onC + 2000, 10_000, "load running with three nodes");
+
+      // remove b; once writes stop reaching it, shut it down (the old generation, still open for its
+      // grace period, must send it nothing more)
+      endpoint.setNodes(List.of(entry(a), entry(c)));
+      long removed = System.nanoTime();
+      await(() -> {
+        long before = stat(b, tls, "cmd_set");
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return stat(b, tls, "cmd_set") == before;
+      }, 10_000, "no more writes on the removed node");
+      long offB = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - removed);
+      b.close();
+      long afterB = total(stableTally);
+      await(() -> total(stableTally) > afterB + 2000, 10_000, "load running after the removed node went away");
+
+      run.set(false);
+      for (Thread th : threads) {
+        th.join(5000);
+      }
+      System.out.printf("discovery (binary=%s, tls=%s): first key on the added node %d ms after the change "
+              + "(poll %d ms); writes to the removed node stopped within %d ms; stable keys %s; moving keys %s%n",
+          binary, useTls, firstOnC, POLL_MILLIS, offB, describe(stableTally), describe(movedTally));
+      for (Map.Entry<String, Tally> e : stableTally.entrySet()) {
+        assertEquals(0, e.getValue().errors.sum(),
+            "errors for keys that stayed on " + e.getKey() + ": " + e.getValue().firstError);
+      }
+      for (Map.Entry<String, Tally> e : movedTally.entrySet()) {
+        assertEquals(0, e.getValue().errors.sum(),
+            "errors for keys that moved (node " + e.getKey() + " in the middle ring): " + e.getValue().firstError);
+      }
+      assertTrue(firstOnC <= POLL_MILLIS + CONNECT_ALLOWANCE_MILLIS,
+          "first key on the new node " + firstOnC + " ms after the change");
+    } finally {
+      run.set(false);
+      for (Thread th : threads) {
+        th.join(5000);
+      }
+      if (manager != null) {
+        manager.close();
+      }
+      if (endpoint != null) {
+        endpoint.close();
+      }
+      for (LocalMemcached m : nodes) {
+        m.close();
+      }
+      if (tls != null) {
+        tls.close();
+      }
+    }
+  }
+
+  private static String entry(LocalMemcached m) {
+    return ConfigEndpointStub.entry("localhost", m.port());
+  }
+
+  /** Items on {@code m} ({@code curr_items}). */
+  private static long items(LocalMemcached m, TlsFixture tls) {
+    return stat(m, tls, "curr_items");
+  }
+
+  /** A {@code stats} counter of {@code m}, over TLS when the nodes speak it. */
+  private static long stat(LocalMemcached m, TlsFixture tls, String name) {
+    return tls == null ? RawMemcached.of(m).stat(name) : tls.stat(m, name);
+  }
+
+  private static long total(Map<String, Tally> tallies) {
+    long n = 0;
+    for (Tally t : tallies.values()) {
+      n += t.ok.sum();
+    }
+    return n;
+  }
+
+  private static String describe(Map<String, Tally> tallies) {
+    StringBuilder b = new StringBuilder();
+    for (Map.Entry<String, Tally> e : new TreeMap<>(tallies).entrySet()) {
+      b.append(e.getKey()).append(" ok=").append(e.getValue().ok.sum()).append(" errors=")
+          .append(e.getValue().errors.sum()).append("; ");
+    }
+    return b.toString();
+  }
+
+  private static void await(BooleanSupplier condition, long millis, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, what + ": not within " + millis + " ms");
+      Thread.sleep(5);
+    }
+  }
+
+  /** libmemcached's ketama (md5, 160 points per {@code host:port}) for the test's keys. */
+  private static Map<String, String> owners(List<LocalMemcached> servers) throws NoSuchAlgorithmException {
+    TreeMap<Long, String> ring = new TreeMap<>();
+    for (LocalMemcached s : servers) {
+      String node = "localhost:" + s.port();
+      for (int i = 0; i < 40; i++) {
+        byte[] d = md5(node + "-" + i);
+        for (int h = 0; h < 4; h++) {
+          ring.put(point(d, h), node);
+        }
+      }
+    }
+    Map<String, String> owner = new ConcurrentHashMap<>();
+    for (int k = 0; k < KEYS; k++) {
+      String key = "key" + k;
+      long p = point(md5(RawItems.memcachedKey(FLAVOR, 1, CACHE, key)), 0);
+      Map.Entry<Long, String> e = ring.ceilingEntry(p);
+      owner.put(key, e == null ? ring.firstEntry().getValue() : e.getValue());
+    }
+    return owner;
+  }
+
+  private static byte[] md5(String s) throws NoSuchAlgorithmException {
+    return MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static long point(byte[] d, int h) {
+    return ((long) (d[3 + h * 4] & 0xFF) << 24)
+        | ((long) (d[2 + h * 4] & 0xFF) << 16)
+        | ((long) (d[1 + h * 4] & 0xFF) << 8)
+        | (d[h * 4] & 0xFF);
+  }
+}

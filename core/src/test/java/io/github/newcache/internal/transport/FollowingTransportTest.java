@@ -1,0 +1,217 @@
+package io.github.newcache.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testing.InMemoryTransport;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.cache.CacheException;
+import org.junit.jupiter.api.Test;
+
+/** Generations: a new list builds and switches to a new transport, the old one closes after the grace period. */
+class FollowingTransportTest {
+
+  /** A transport per server list, remembering whether it was closed; gets answer the generation's name. */
+  private static final class Generation extends InMemoryTransportDelegate {
+    final List<InetSocketAddress> servers;
+    final AtomicBoolean closed = new AtomicBoolean();
+    volatile CountDownLatch hold;
+    final CountDownLatch entered = new CountDownLatch(1);
+
+    Generation(List<InetSocketAddress> servers) {
+      this.servers = servers;
+    }
+
+    @Override
+    public byte[] get(String key) {
+      entered.countDown();
+      CountDownLatch h = hold;
+      if (h != null) {
+        try {
+          h.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (closed.get()) {
+        throw new CacheException("refused: the client is shut down");
+      }
+      return servers.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+      closed.set(true);
+    }
+  }
+
+  private final List<Generation> built = new CopyOnWriteArrayList<>();
+
+  private MemcachedTransport connect(List<InetSocketAddress> servers) {
+    Generation g = new Generation(servers);
+    built.add(g);
+    return g;
+  }
+
+  private static InetSocketAddress at(String host, String ip, int port) throws Exception {
+    return new InetSocketAddress(InetAddress.getByAddress(host, InetAddress.getByName(ip).getAddress()), port);
+  }
+
+  private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "condition not met within 5 s");
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void aNewListSwitchesAndTheOldGenerationClosesAfterTheGracePeriod() throws Exception {
+    List<InetSocketAddress> first = List.of(at("a", "127.0.0.1", 1), at("b", "127.0.0.1", 2));
+    List<InetSocketAddress> second = List.of(at("a", "127.0.0.1", 1), at("b", "127.0.0.1", 2), at("c", "127.0.0.1", 3));
+    FollowingTransport t = new FollowingTransport(this::connect, first, 300);
+    try {
+      assertEquals(1, t.generation());
+      assertFalse(t.follow(List.of(at("a", "127.0.0.1", 1), at("b", "127.0.0.1", 2))), "the same list: nothing to do");
+      assertEquals(1, built.size());
+
+      long switched = System.nanoTime();
+      assertTrue(t.follow(second));
+      assertEquals(2, t.generation());
+      assertEquals(second, t.servers());
+      assertArrayEquals(second.toString().getBytes(StandardCharsets.UTF_8), t.get("k"), "new operations use the new generation");
+      assertFalse(built.get(0).closed.get(), "the old generation stays open for the grace period");
+      await(() -> built.get(0).closed.get());
+      assertTrue(System.nanoTime() - switched >= TimeUnit.MILLISECONDS.toNanos(300));
+
+      // a moved address is a change too, the same names are not
+      assertTrue(t.follow(List.of(at("a", "127.0.0.2", 1), at("b", "127.0.0.1", 2), at("c", "127.0.0.1", 3))));
+      assertEquals(3, t.generation());
+    } finally {
+      t.close();
+    }
+    for (Generation g : built) {
+      assertTrue(g.closed.get(), "close() closes every generation, retiring ones included");
+    }
+  }
+
+  @Test
+  void aGenerationThatCannotBeBuiltLeavesTheCurrentOne() throws Exception {
+    List<InetSocketAddress> first = List.of(at("a", "127.0.0.1", 1));
+    AtomicBoolean refuse = new AtomicBoolean();
+    FollowingTransport t = new FollowingTransport(servers -> {
+      if (refuse.get()) {
+        throw new CacheException("TLS with memcached at c:3 failed: not trusted");
+      }
+      return connect(servers);
+    }, first, 100);
+    try {
+      refuse.set(true);
+      assertThrows(CacheException.class, () -> t.follow(List.of(at("a", "127.0.0.1", 1), at("c", "127.0.0.1", 3))));
+      assertEquals(1, t.generation());
+      assertEquals(first, t.servers());
+      assertFalse(built.get(0).closed.get());
+      refuse.set(false);
+      assertTrue(t.follow(List.of(at("a", "127.0.0.1", 1), at("c", "127.0.0.1", 3))), "offered again, it is taken");
+    } finally {
+      t.close();
+    }
+  }
+
+  @Test
+  void anOperationCaughtOnAClosedGenerationRunsAgainOnTheCurrentOne() throws Exception {
+    List<InetSocketAddress> first = List.of(at("a", "127.0.0.1", 1));
+    List<InetSocketAddress> second = List.of(at("b", "127.0.0.1", 2));
+    FollowingTransport t = new FollowingTransport(this::connect, first, 10);
+    try {
+      Generation old = built.get(0);
+      old.hold = new CountDownLatch(1);
+      CompletableFuture<byte[]> slow = CompletableFuture.supplyAsync(() -> t.get("k"));
+      assertTrue(old.entered.await(5, TimeUnit.SECONDS));
+      t.follow(second);
+      await(() -> old.closed.get());
+      old.hold.countDown();
+      assertArrayEquals(second.toString().getBytes(StandardCharsets.UTF_8), slow.get(5, TimeUnit.SECONDS));
+      // a failure on a generation that is still current is the caller's
+      built.get(1).close();
+      assertThrows(CacheException.class, () -> t.get("k"));
+    } finally {
+      t.close();
+    }
+  }
+
+  @Test
+  void closeStopsTheReportersFirst() throws Exception {
+    FollowingTransport t = new FollowingTransport(this::connect, List.of(at("a", "127.0.0.1", 1)), 10);
+    AtomicBoolean reporterClosed = new AtomicBoolean();
+    t.closeWith(() -> {
+      assertFalse(built.get(0).closed.get(), "the reporter closes before the transports");
+      reporterClosed.set(true);
+    });
+    t.close();
+    assertTrue(reporterClosed.get());
+    assertFalse(t.follow(List.of(at("b", "127.0.0.1", 2))), "nothing is followed after close");
+  }
+
+  /** The rest of the transport, delegated to a map (not used by these tests beyond get). */
+  private abstract static class InMemoryTransportDelegate implements MemcachedTransport {
+    private final InMemoryTransport map = new InMemoryTransport(System::currentTimeMillis);
+
+    @Override
+    public Item gets(String key) {
+      return map.gets(key);
+    }
+
+    @Override
+    public Map<String, byte[]> getAll(java.util.Collection<String> keys) {
+      return map.getAll(keys);
+    }
+
+    @Override
+    public void set(String key, int ttl, byte[] value) {
+      map.set(key, ttl, value);
+    }
+
+    @Override
+    public void setAll(Map<String, byte[]> values, int ttl) {
+      map.setAll(values, ttl);
+    }
+
+    @Override
+    public boolean add(String key, int ttl, byte[] value) {
+      return map.add(key, ttl, value);
+    }
+
+    @Override
+    public CasOutcome cas(String key, long cas, int ttl, byte[] value) {
+      return map.cas(key, cas, ttl, value);
+    }
+
+    @Override
+    public boolean delete(String key) {
+      return map.delete(key);
+    }
+
+    @Override
+    public int deleteAll(java.util.Collection<String> keys) {
+      return map.deleteAll(keys);
+    }
+
+    @Override
+    public List<String> keys(String prefix) {
+      return map.keys(prefix);
+    }
+  }
+}
