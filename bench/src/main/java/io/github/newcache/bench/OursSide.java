@@ -1,8 +1,11 @@
 package io.github.newcache.bench;
 
+import io.github.newcache.AsyncCache;
+import io.github.newcache.NewcacheCache;
 import io.github.newcache.NewcacheCachingProvider;
 import java.net.URI;
 import java.util.Properties;
+import java.util.concurrent.Future;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
 
@@ -20,13 +23,22 @@ final class OursSide extends JCacheSide {
     this(manager(server, binary));
   }
 
+  private final AsyncCache<String, byte[]> async;
+
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is the cache created just above, typed <String, byte[]>
   private OursSide(CacheManager manager) {
     super(manager, manager.createCache(CACHE_NAME, configuration()));
+    this.async = cache().unwrap(NewcacheCache.class).async();
   }
 
   private static CacheManager manager(MemcachedServer server, boolean binary) {
     return Caching.getCachingProvider(NewcacheCachingProvider.class.getName())
         .getCacheManager(URI.create(server.uri(binary)), OursSide.class.getClassLoader(), new Properties());
+  }
+
+  @Override
+  public Future<byte[]> getAsync(String key) {
+    return async.get(key);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.github.newcache.bench;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Future;
 
 /**
  * One client under comparison, seen through the operations every peer offers: the benchmarks call
@@ -27,6 +28,14 @@ interface Side extends AutoCloseable {
 
   /** The value, or null when absent. */
   byte[] get(String key);
+
+  /**
+   * Starts a get and returns at once; the future gives the value or null. Only the sides compared
+   * on non-blocking gets implement it.
+   */
+  default Future<byte[]> getAsync(String key) {
+    throw new UnsupportedOperationException(id() + " is not measured on async gets");
+  }
 
   /** Stores the value and returns once the server acknowledged it. */
   void put(String key, byte[] value);

@@ -86,6 +86,11 @@ final class SpymemcachedSide implements Side {
   }
 
   @Override
+  public Future<byte[]> getAsync(String key) {
+    return client.asyncGet(key, BYTES);
+  }
+
+  @Override
   public void put(String key, byte[] value) {
     if (!await(client.set(key, 0, value, BYTES))) {
       throw new IllegalStateException("memcached did not store " + key);
