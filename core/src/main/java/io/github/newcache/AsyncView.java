@@ -223,7 +223,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
 
   /** A put's memcached part, statistics and event; the old live value. */
   private CompletableFuture<V> put(Slot<K> s, Encoded<V> e, long start) {
-    if (cache.blindWrites()) {
+    if (cache.rules.blindWrites()) {
       long at = cache.expiry.forCreation(cache.store.now());
       return cache.store.setAsync(s, e, at).thenApply(x -> {
         if (at > cache.store.now()) {
@@ -233,9 +233,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         return null;
       });
     }
-    return then(cache.store.computeAsync(s, c -> cache.putDecision(e, c)), a -> {
+    return then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
       List<EntryEvent<K, V>> out = new ArrayList<>(1);
-      V old = cache.written(s, e, a, out);
+      V old = cache.rules.written(s, e, a, out);
       cache.stats.putTime(start);
       cache.events.dispatch(out);
       return old;
@@ -285,7 +285,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
               : CompletableFuture.completedFuture(false);
       return added.thenCompose(took -> {
         if (took) {
-          return then(CompletableFuture.completedFuture(true), x -> cache.absentPut(key, value, start, true));
+          return then(CompletableFuture.completedFuture(true), x -> cache.rules.absentPut(key, value, start, true));
         }
         return then(
             cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
@@ -295,7 +295,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
                 cache.stats.getTime(start);
                 return false;
               }
-              return cache.absentPut(key, value, start, a.stored());
+              return cache.rules.absentPut(key, value, start, a.stored());
             });
       });
     });
@@ -311,9 +311,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return then(cache.store.computeAsync(s, c -> cache.putDecision(e, c)), a -> {
+      return then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
-        V old = cache.written(s, e, a, out);
+        V old = cache.rules.written(s, e, a, out);
         if (old != null) {
           cache.stats.hits(1);
         } else {
@@ -337,9 +337,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
       CompletableFuture<Boolean> removed =
-          cache.blindDeleteIsExact()
+          cache.rules.blindDeleteIsExact()
               ? cache.store.deleteAsync(s)
-              : then(cache.store.computeAsync(s, NewcacheCache::removeIfPresent), a -> cache.removed(s, a) != null);
+              : then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> cache.rules.removed(s, a) != null);
       return removed.thenApply(r -> {
         if (r) {
           cache.stats.removals(1);
@@ -359,8 +359,8 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      return then(cache.store.computeAsync(s, NewcacheCache::removeIfPresent), a -> {
-        Applied<V> removed = cache.removed(s, a);
+      return then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> {
+        Applied<V> removed = cache.rules.removed(s, a);
         if (removed != null) {
           cache.stats.hits(1);
           cache.stats.removals(1);
@@ -411,8 +411,8 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     Encoded<V> e = replacement == null ? null : cache.store.encode(s, replacement);
     long start = cache.stats.start();
     return then(
-        cache.store.computeAsync(s, cache.conditionalDecision(key, expected, e, cache.new WriterOnce())),
-        a -> cache.conditionalDone(s, e, a, start));
+        cache.store.computeAsync(s, cache.rules.conditionalDecision(key, expected, e, cache.rules.writerOnce())),
+        a -> cache.rules.conditionalDone(s, e, a, start));
   }
 
   @Override

@@ -13,13 +13,11 @@ import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
 import io.github.newcache.internal.store.Encoded;
-import io.github.newcache.internal.store.EntryStore.Remapping;
 import io.github.newcache.internal.store.EntryStore;
 import io.github.newcache.internal.store.Slot;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -67,6 +65,9 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   final CacheStatistics stats;
   final WriteThrough<K, V> writer;
   private final WriterLocks locks;
+  /** The decisions, statistics and events of writes, shared with the non-blocking view. */
+  final WriteRules<K, V> rules;
+  private final BatchWrites<K, V> batches;
   private final EntryProcessing<K, V> processing;
   private final AsyncView<K, V> async;
   /** The manager's loader pool: loads, refreshes, and the blocking parts of non-blocking calls. */
@@ -87,6 +88,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     this.writer = context.writer();
     this.herd = context.herd();
     this.locks = new WriterLocks(writer, herd);
+    this.rules = new WriteRules<>(this);
+    this.batches = new BatchWrites<>(this, locks);
     this.processing = new EntryProcessing<>(this, context.config().isSingleFlight());
     this.executor = context.executor();
     this.async = new AsyncView<>(this);
@@ -261,18 +264,13 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     events.dispatch(out);
   }
 
-  /** True when a write's outcome depends on nothing stored: no expiry from the old entry, no event needing it. */
-  boolean blindWrites() {
-    return expiry.writeIgnoresOldEntry() && !events.wants(EventType.CREATED) && !events.wants(EventType.UPDATED);
-  }
-
   /**
    * Stores one value, counts the put and collects its event; returns the old live value when
    * {@code wantOld} (else null). A new entry that its expiry policy expires at once is not stored
    * and not a put.
    */
-  private V put(Slot<K> s, Encoded<V> e, List<EntryEvent<K, V>> out, boolean wantOld) {
-    if (!wantOld && blindWrites()) {
+  V put(Slot<K> s, Encoded<V> e, List<EntryEvent<K, V>> out, boolean wantOld) {
+    if (!wantOld && rules.blindWrites()) {
       long at = expiry.forCreation(store.now());
       store.set(s, e, at);
       if (at > store.now()) {
@@ -280,27 +278,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
       }
       return null;
     }
-    return written(s, e, store.compute(s, c -> putDecision(e, c)), out);
-  }
-
-  /** The decision of a put: write, with the creation or update expiry. */
-  Decision<V> putDecision(Encoded<V> e, Current<V> c) {
-    return Decision.write(e, expiry.forWrite(c.present(), c.now()));
-  }
-
-  /** Counts and collects the event of a write that {@code a} applied; returns the old live value. */
-  V written(Slot<K> s, Encoded<V> e, Applied<V> a, List<EntryEvent<K, V>> out) {
-    if (a.before().present()) {
-      V old = a.before().value();
-      stats.puts(1);
-      out.add(new EntryEvent<>(this, EventType.UPDATED, s.key(), e.value(), old, true));
-      return old;
-    }
-    if (a.stored()) {
-      stats.puts(1);
-      out.add(new EntryEvent<>(this, EventType.CREATED, s.key(), e.value(), null, false));
-    }
-    return null;
+    return rules.written(s, e, store.compute(s, c -> rules.putDecision(e, c)), out);
   }
 
   @Override
@@ -329,53 +307,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   @Override
   public void putAll(Map<? extends K, ? extends V> map) {
     checkOpen();
-    Objects.requireNonNull(map, "map");
-    int n = map.size();
-    List<Slot<K>> slots = new ArrayList<>(n);
-    List<V> given = new ArrayList<>(n);
-    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
-      slots.add(store.slot(entry.getKey()));
-      store.checkValue(entry.getValue());
-      given.add(entry.getValue());
-    }
-    // Every value is checked and encoded before the writer sees any.
-    List<Encoded<V>> values = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      values.add(store.encode(slots.get(i), given.get(i)));
-    }
-    long start = stats.start();
-    List<EntryEvent<K, V>> out = new ArrayList<>();
-    WriteThrough.Partial partial =
-        lockedAll(slots, () -> {
-          List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
-          for (int j = 0; j < n; j++) {
-            entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
-          }
-          WriteThrough.Partial p = writer.writeAll(entries);
-          // Entries the writer did not take are not cached.
-          List<Slot<K>> written = new ArrayList<>(n);
-          List<Encoded<V>> writtenValues = new ArrayList<>(n);
-          for (int j = 0; j < n; j++) {
-            if (!p.left().contains(slots.get(j).key())) {
-              written.add(slots.get(j));
-              writtenValues.add(values.get(j));
-            }
-          }
-          if (blindWrites()) {
-            // one pipelined batch of sets
-            stats.puts(store.setAll(written, writtenValues, expiry.forCreation(store.now())));
-          } else {
-            for (int j = 0; j < written.size(); j++) {
-              put(written.get(j), writtenValues.get(j), out, false);
-            }
-          }
-          return p;
-        });
-    stats.putTime(start);
-    events.dispatch(out);
-    if (partial.failure() != null) {
-      throw partial.failure();
-    }
+    batches.putAll(map);
   }
 
   @Override
@@ -387,11 +319,11 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     if (!writer.enabled() && expiry.isEternal() && store.add(s, e, expiry.forCreation(store.now()))) {
       // Optimistic: an absent key takes one add. Only when the add fails is the occupant read, to
       // tell a live entry from a stale or foreign item.
-      return absentPut(key, value, start, true);
+      return rules.absentPut(key, value, start, true);
     }
     Applied<V> a =
         locked(s, () -> {
-          WriterOnce once = new WriterOnce();
+          WriteRules.WriterOnce<K, V> once = rules.writerOnce();
           return store.compute(s, c -> {
             if (c.present() && !once.ran) {
               return Decision.keep();
@@ -405,42 +337,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
       stats.getTime(start);
       return false;
     }
-    return absentPut(key, value, start, a.stored());
-  }
-
-  /** Statistics and event of a putIfAbsent that found the key absent; {@code stored} false when it expired at once. */
-  boolean absentPut(K key, V value, long start, boolean stored) {
-    stats.misses(1);
-    stats.getTime(start);
-    if (stored) {
-      stats.puts(1);
-      stats.putTime(start);
-      events.dispatch(new EntryEvent<>(this, EventType.CREATED, key, value, null, false));
-    }
-    return true;
-  }
-
-  /**
-   * The writer's part of one conditional operation: it runs at most once, and once it has run, the
-   * operation's write must follow whatever a later attempt reads, so the cache ends up agreeing
-   * with the system of record.
-   */
-  final class WriterOnce {
-    boolean ran;
-
-    void write(K key, V value) {
-      if (!ran && writer.enabled()) {
-        writer.write(key, value);
-        ran = true;
-      }
-    }
-
-    void delete(K key) {
-      if (!ran && writer.enabled()) {
-        writer.delete(key);
-        ran = true;
-      }
-    }
+    return rules.absentPut(key, value, start, a.stored());
   }
 
   @Override
@@ -451,7 +348,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     boolean removed =
         locked(s, () -> {
           writer.delete(key);
-          return blindDeleteIsExact() ? store.delete(s) : removeLive(s) != null;
+          return rules.blindDeleteIsExact() ? store.delete(s) : removeLive(s) != null;
         });
     if (removed) {
       stats.removals(1);
@@ -460,34 +357,9 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     return removed;
   }
 
-  /**
-   * True when a plain {@code delete} removes exactly the entry: the default key function (no two
-   * keys share an item), nothing expires, and no listener needs the old value.
-   */
-  boolean blindDeleteIsExact() {
-    return store.exactKeys() && expiry.isEternal() && !events.wants(EventType.REMOVED);
-  }
-
   /** Atomically removes the live entry and raises its REMOVED event; the removed value, or null. */
   Applied<V> removeLive(Slot<K> s) {
-    return removed(s, store.compute(s, NewcacheCache::removeIfPresent));
-  }
-
-  /** The decision of a removal: the live entry, if any. */
-  static <V> Decision<V> removeIfPresent(Current<V> c) {
-    return c.present() ? Decision.remove() : Decision.keep();
-  }
-
-  /** The REMOVED event of a removal that {@code a} applied; {@code a}, or null when nothing live was removed. */
-  Applied<V> removed(Slot<K> s, Applied<V> a) {
-    if (!a.removedLive()) {
-      return null;
-    }
-    V old = a.before().value();
-    if (old != null) { // a value this JVM refuses is removed without an event: there is nothing to show
-      events.dispatch(new EntryEvent<>(this, EventType.REMOVED, s.key(), old, old, true));
-    }
-    return a;
+    return rules.removed(s, store.compute(s, WriteRules::removeIfPresent));
   }
 
   @Override
@@ -550,99 +422,15 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    */
   private Applied<V> conditional(Slot<K> s, V expected, Encoded<V> replacement) {
     long start = stats.start();
-    Applied<V> a = locked(s, () -> store.compute(s, conditionalDecision(s.key(), expected, replacement, new WriterOnce())));
-    return conditionalDone(s, replacement, a, start);
-  }
-
-  /**
-   * The decision of a conditional change: keep a missing entry, touch a live one whose value
-   * differs from {@code expected}, else write {@code replacement} (or remove when it is null),
-   * calling the writer once; once the writer has run, later attempts follow it.
-   */
-  Remapping<V> conditionalDecision(K key, V expected, Encoded<V> replacement, WriterOnce once) {
-    return c -> {
-      if (!once.ran) {
-        if (!c.present()) {
-          return Decision.keep();
-        }
-        if (expected != null && !expected.equals(c.value())) {
-          return Decision.touch(expiry.forAccess(c.now()));
-        }
-      }
-      if (replacement == null) {
-        once.delete(key);
-        return Decision.remove();
-      }
-      once.write(key, replacement.value());
-      return Decision.write(replacement, expiry.forWrite(c.present(), c.now()));
-    };
-  }
-
-  /** Statistics and events of a conditional change that {@code a} applied; returns {@code a}. */
-  Applied<V> conditionalDone(Slot<K> s, Encoded<V> replacement, Applied<V> a, long start) {
-    Decision.Kind done = a.decision().kind();
-    if (a.before().present() || done == Decision.Kind.WRITE || done == Decision.Kind.REMOVE) {
-      stats.hits(1);
-    } else {
-      stats.misses(1);
-    }
-    stats.getTime(start);
-    V old = a.before().value();
-    if (done == Decision.Kind.WRITE) {
-      stats.puts(1);
-      stats.putTime(start);
-      events.dispatch(new EntryEvent<>(this, EventType.UPDATED, s.key(), replacement.value(), old, true));
-    } else if (done == Decision.Kind.REMOVE) {
-      stats.removals(1);
-      stats.removeTime(start);
-      if (a.removedLive()) {
-        events.dispatch(new EntryEvent<>(this, EventType.REMOVED, s.key(), old, old, true));
-      }
-    }
-    return a;
+    Applied<V> a = locked(s, () -> store.compute(s, rules.conditionalDecision(s.key(), expected, replacement, rules.writerOnce())));
+    return rules.conditionalDone(s, replacement, a, start);
   }
 
   @Override
   public void removeAll(Set<? extends K> keys) {
     checkOpen();
     Objects.requireNonNull(keys, "keys");
-    remove(store.slots(keys));
-  }
-
-  private void remove(List<Slot<K>> slots) {
-    long start = stats.start();
-    WriteThrough.Partial partial =
-        lockedAll(slots, () -> {
-          Set<K> keys = new LinkedHashSet<>();
-          for (Slot<K> s : slots) {
-            keys.add(s.key());
-          }
-          WriteThrough.Partial p = writer.deleteAll(keys);
-          // Keys the writer did not delete stay cached.
-          List<Slot<K>> todo = new ArrayList<>(slots.size());
-          for (Slot<K> s : slots) {
-            if (!p.left().contains(s.key())) {
-              todo.add(s);
-            }
-          }
-          long removed = 0;
-          if (blindDeleteIsExact()) {
-            // As in remove(K): one pipelined batch of deletes.
-            removed = store.deleteAll(todo);
-          } else {
-            for (Slot<K> s : todo) {
-              if (removeLive(s) != null) {
-                removed++;
-              }
-            }
-          }
-          stats.removals(removed);
-          return p;
-        });
-    stats.removeTime(start);
-    if (partial.failure() != null) {
-      throw partial.failure();
-    }
+    batches.removeAll(store.slots(keys));
   }
 
   /**
@@ -653,15 +441,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   @Override
   public void removeAll() {
     checkOpen();
-    List<Slot<K>> named = new ArrayList<>();
-    List<Slot<K>> opaque = new ArrayList<>();
-    for (Slot<K> s : store.liveSlots()) {
-      (s.key() != null ? named : opaque).add(s);
-    }
-    if (!opaque.isEmpty()) {
-      stats.removals(store.deleteAll(opaque));
-    }
-    remove(named);
+    batches.removeAll();
   }
 
   @Override
@@ -707,14 +487,6 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   /** Runs {@code body} holding the key for the fleet when a writer must stay together with memcached. */
   <T> T locked(Slot<K> s, Supplier<T> body) {
     return locks.locked(s.memcachedKey(), body);
-  }
-
-  private <T> T lockedAll(List<Slot<K>> slots, Supplier<T> body) {
-    List<String> mkeys = new ArrayList<>(slots.size());
-    for (Slot<K> s : slots) {
-      mkeys.add(s.memcachedKey());
-    }
-    return locks.lockedAll(mkeys, body);
   }
 
   // ---------------------------------------------------------------- configuration and lifecycle

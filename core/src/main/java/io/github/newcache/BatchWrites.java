@@ -1,0 +1,162 @@
+package io.github.newcache;
+
+import io.github.newcache.internal.event.EntryEvent;
+import io.github.newcache.internal.event.EventDispatcher;
+import io.github.newcache.internal.expiry.ExpiryCalculator;
+import io.github.newcache.internal.integration.WriteThrough;
+import io.github.newcache.internal.integration.WriterLocks;
+import io.github.newcache.internal.management.CacheStatistics;
+import io.github.newcache.internal.store.Encoded;
+import io.github.newcache.internal.store.EntryStore;
+import io.github.newcache.internal.store.Slot;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+import javax.cache.Cache;
+
+/**
+ * The cache's batch writes, {@code putAll} and both {@code removeAll}s: one call of the writer's
+ * batch method for the whole batch, holding every key for the fleet meanwhile, then memcached
+ * changed for exactly the entries the writer took, as one pipelined batch when no decision depends
+ * on what is stored, else entry by entry through the store's compute.
+ */
+final class BatchWrites<K, V> {
+
+  private final NewcacheCache<K, V> cache;
+  private final EntryStore<K, V> store;
+  private final ExpiryCalculator expiry;
+  private final EventDispatcher<K, V> events;
+  private final CacheStatistics stats;
+  private final WriteThrough<K, V> writer;
+  private final WriteRules<K, V> rules;
+  private final WriterLocks locks;
+
+  /** Takes the cache's parts; called from its constructor once they are set. */
+  BatchWrites(NewcacheCache<K, V> cache, WriterLocks locks) {
+    this.cache = cache;
+    this.store = cache.store;
+    this.expiry = cache.expiry;
+    this.events = cache.events;
+    this.stats = cache.stats;
+    this.writer = cache.writer;
+    this.rules = cache.rules;
+    this.locks = locks;
+  }
+
+  /** Stores every entry of {@code map}; the values are all checked and encoded before the writer sees any. */
+  void putAll(Map<? extends K, ? extends V> map) {
+    Objects.requireNonNull(map, "map");
+    int n = map.size();
+    List<Slot<K>> slots = new ArrayList<>(n);
+    List<V> given = new ArrayList<>(n);
+    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+      slots.add(store.slot(entry.getKey()));
+      store.checkValue(entry.getValue());
+      given.add(entry.getValue());
+    }
+    List<Encoded<V>> values = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      values.add(store.encode(slots.get(i), given.get(i)));
+    }
+    long start = stats.start();
+    List<EntryEvent<K, V>> out = new ArrayList<>();
+    WriteThrough.Partial partial =
+        lockedAll(slots, () -> {
+          List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
+          for (int j = 0; j < n; j++) {
+            entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
+          }
+          WriteThrough.Partial p = writer.writeAll(entries);
+          // Entries the writer did not take are not cached.
+          List<Slot<K>> written = new ArrayList<>(n);
+          List<Encoded<V>> writtenValues = new ArrayList<>(n);
+          for (int j = 0; j < n; j++) {
+            if (!p.left().contains(slots.get(j).key())) {
+              written.add(slots.get(j));
+              writtenValues.add(values.get(j));
+            }
+          }
+          if (rules.blindWrites()) {
+            // one pipelined batch of sets
+            stats.puts(store.setAll(written, writtenValues, expiry.forCreation(store.now())));
+          } else {
+            for (int j = 0; j < written.size(); j++) {
+              cache.put(written.get(j), writtenValues.get(j), out, false);
+            }
+          }
+          return p;
+        });
+    stats.putTime(start);
+    events.dispatch(out);
+    if (partial.failure() != null) {
+      throw partial.failure();
+    }
+  }
+
+  /** Removes the keys' entries (a batch for the writer), keeping those the writer did not delete. */
+  void removeAll(List<Slot<K>> slots) {
+    long start = stats.start();
+    WriteThrough.Partial partial =
+        lockedAll(slots, () -> {
+          Set<K> keys = new LinkedHashSet<>();
+          for (Slot<K> s : slots) {
+            keys.add(s.key());
+          }
+          WriteThrough.Partial p = writer.deleteAll(keys);
+          // Keys the writer did not delete stay cached.
+          List<Slot<K>> todo = new ArrayList<>(slots.size());
+          for (Slot<K> s : slots) {
+            if (!p.left().contains(s.key())) {
+              todo.add(s);
+            }
+          }
+          long removed = 0;
+          if (rules.blindDeleteIsExact()) {
+            // As in remove(K): one pipelined batch of deletes.
+            removed = store.deleteAll(todo);
+          } else {
+            for (Slot<K> s : todo) {
+              if (cache.removeLive(s) != null) {
+                removed++;
+              }
+            }
+          }
+          stats.removals(removed);
+          return p;
+        });
+    stats.removeTime(start);
+    if (partial.failure() != null) {
+      throw partial.failure();
+    }
+  }
+
+  /**
+   * Removes every entry of the cache on the servers. An entry whose key this JVM cannot decode (a
+   * class it refuses or lacks) is still removed, by its memcached key, once its envelope proves it
+   * is this cache's; the writer and listeners cannot be told its key.
+   */
+  void removeAll() {
+    List<Slot<K>> named = new ArrayList<>();
+    List<Slot<K>> opaque = new ArrayList<>();
+    for (Slot<K> s : store.liveSlots()) {
+      (s.key() != null ? named : opaque).add(s);
+    }
+    if (!opaque.isEmpty()) {
+      stats.removals(store.deleteAll(opaque));
+    }
+    removeAll(named);
+  }
+
+  /** Runs {@code body} holding every key for the fleet when a writer must stay together with memcached. */
+  private <T> T lockedAll(List<Slot<K>> slots, Supplier<T> body) {
+    List<String> mkeys = new ArrayList<>(slots.size());
+    for (Slot<K> s : slots) {
+      mkeys.add(s.memcachedKey());
+    }
+    return locks.lockedAll(mkeys, body);
+  }
+}
