@@ -23,12 +23,11 @@ final class OursSide extends JCacheSide {
     this(manager(server, binary));
   }
 
-  private final AsyncCache<String, byte[]> async;
+  /** Taken on first use, so that the other operations also run against a core without the async view. */
+  private AsyncCache<String, byte[]> async;
 
-  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is the cache created just above, typed <String, byte[]>
   private OursSide(CacheManager manager) {
     super(manager, manager.createCache(CACHE_NAME, configuration()));
-    this.async = cache().unwrap(NewcacheCache.class).async();
   }
 
   private static CacheManager manager(MemcachedServer server, boolean binary) {
@@ -37,7 +36,11 @@ final class OursSide extends JCacheSide {
   }
 
   @Override
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this side's cache, typed <String, byte[]>
   public Future<byte[]> getAsync(String key) {
+    if (async == null) {
+      async = cache().unwrap(NewcacheCache.class).async();
+    }
     return async.get(key);
   }
 
