@@ -94,6 +94,11 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
       return;
     }
     try {
+      if (!store.getForUpdate(s).sameItem(stale)) {
+        // Another refresh (or a write) replaced the item this reader saw stale before this one got
+        // the lease: loading again would only be thrown away below.
+        return;
+      }
       V loaded = load(s.key());
       if (loaded == null) {
         return;
