@@ -36,7 +36,8 @@ public interface HerdStatisticsMXBean {
   long getStaleReads();
 
   /**
-   * Background refreshes started by stale-while-revalidate.
+   * Background refreshes by stale-while-revalidate that ran the loader. A refresh that finds the
+   * entry already replaced (by another refresh or a write) loads nothing and is not counted.
    *
    * @return how many, since the cache was created
    */

@@ -99,6 +99,7 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
         // the lease: loading again would only be thrown away below.
         return;
       }
+      herd.refreshing();
       V loaded = load(s.key());
       if (loaded == null) {
         return;

@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.newcache.internal.config.SettingsParser;
 import io.github.newcache.testing.InMemoryTransport;
 import io.github.newcache.testing.ManualClock;
 import java.io.Serializable;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
@@ -50,12 +47,7 @@ class CacheRulesTest {
 
   @BeforeEach
   void open() {
-    URI uri = URI.create("memcached://in-memory:1/?flavor=rules");
-    ClassLoader loader = getClass().getClassLoader();
-    manager =
-        new NewcacheCacheManager(
-            new NewcacheCachingProvider(), uri, loader, new Properties(),
-            SettingsParser.parse(uri, loader, null), settings -> memcached, clock);
+    manager = InMemoryManagers.open("flavor=rules", memcached, clock);
   }
 
   @AfterEach

@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.newcache.internal.config.SettingsParser;
 import io.github.newcache.testing.InMemoryTransport;
 import io.github.newcache.testing.ManualClock;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
@@ -41,12 +38,8 @@ class NearCacheRulesTest {
   private final List<NewcacheCacheManager> managers = new java.util.ArrayList<>();
 
   private NewcacheCacheManager manager(String query) {
-    URI uri = URI.create("memcached://in-memory:1/?flavor=near" + (query.isEmpty() ? "" : "&" + query));
-    ClassLoader loader = getClass().getClassLoader();
     NewcacheCacheManager m =
-        new NewcacheCacheManager(
-            new NewcacheCachingProvider(), uri, loader, new Properties(),
-            SettingsParser.parse(uri, loader, null), settings -> memcached, clock);
+        InMemoryManagers.open("flavor=near" + (query.isEmpty() ? "" : "&" + query), memcached, clock);
     managers.add(m);
     return m;
   }

@@ -3,13 +3,10 @@ package io.github.newcache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.newcache.internal.config.SettingsParser;
 import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Slot;
 import io.github.newcache.testing.InMemoryTransport;
 import io.github.newcache.testing.ManualClock;
-import java.net.URI;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -50,12 +47,7 @@ class StaleRefreshRulesTest {
 
   @BeforeEach
   void open() {
-    URI uri = URI.create("memcached://in-memory:1/?flavor=swr");
-    ClassLoader loader = getClass().getClassLoader();
-    manager =
-        new NewcacheCacheManager(
-            new NewcacheCachingProvider(), uri, loader, new Properties(),
-            SettingsParser.parse(uri, loader, null), settings -> memcached, clock);
+    manager = InMemoryManagers.open("flavor=swr", memcached, clock);
   }
 
   @AfterEach
@@ -88,6 +80,7 @@ class StaleRefreshRulesTest {
     assertEquals("k@1", c.expiredRead(s, seen, true));
     await(() -> memcached.gets(lease) == null, "the second refresh let go");
     assertEquals(2, LOADS.get(), "the item it saw stale was already replaced: nothing to load");
+    assertEquals(1, c.herdStatistics().getRefreshes(), "one refresh ran the loader");
     assertEquals("k@2", c.get("k"));
   }
 

@@ -25,8 +25,13 @@ class FrozenServerHeapTest {
       Pattern.compile("RESULT base=(\\d+) live=(\\d+) peak=(\\d+) calls=(\\d+) refused=(\\d+)");
   /** opQueueBytes' default, in MB. */
   private static final int BUDGET_MB = 16;
-  /** Beyond the budget: operations the IO thread had written to the socket, and measuring noise. */
-  private static final int SLACK_MB = 8;
+  /**
+   * Beyond the budget: operations already written into the socket are counted with one copy of
+   * their value, but spymemcached may still hold their encoded command until they are answered, and
+   * how many get written depends on the kernel's loopback buffers, which autotune; plus measuring
+   * noise. Measured 16–17 MB in all on this machine, 26 MB once on a fresh clone (text protocol).
+   */
+  private static final int SLACK_MB = 14;
 
   @ParameterizedTest(name = "{0}: -Xmx{1}m, 16 threads x putAll of {2} x {3} bytes")
   @CsvSource({

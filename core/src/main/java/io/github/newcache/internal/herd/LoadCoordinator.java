@@ -380,7 +380,6 @@ public final class LoadCoordinator {
     if (!transport.add(lease, leaseTtl(), token)) {
       return;
     }
-    stats.refreshes.increment();
     try {
       executor.execute(
           () -> {
@@ -398,6 +397,11 @@ public final class LoadCoordinator {
   /** Counts a read answered with a stale value. */
   public void staleRead() {
     stats.staleReads.increment();
+  }
+
+  /** Counts a background refresh that goes on to run the loader. */
+  public void refreshing() {
+    stats.refreshes.increment();
   }
 
   private void release(String lease, byte[] token) {
