@@ -60,15 +60,7 @@ class TlsTest {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {server, wrongHost, mutual, plain, tls}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the others
-      }
-    }
+    TlsFixture.closeAll(server, wrongHost, mutual, plain, tls);
   }
 
   private static CacheManager manager(LocalMemcached m, Protocol protocol, Map<String, String> settings, String query) {

@@ -233,6 +233,22 @@ public final class TlsFixture implements AutoCloseable {
     return m;
   }
 
+  /**
+   * Closes every resource given, skipping nulls, and each one even when another fails: for a test
+   * class's servers and fixture in its {@code @AfterAll}.
+   */
+  public static void closeAll(AutoCloseable... resources) {
+    for (AutoCloseable c : resources) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing the others
+      }
+    }
+  }
+
   /** {@code settings} as {@code Properties}, e.g. for {@code getCacheManager(uri, loader, properties)}. */
   public static Properties properties(Map<String, String> settings) {
     Properties p = new Properties();

@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -44,10 +43,8 @@ import javax.cache.CacheException;
  * #setAll}, {@link #add}, {@link #delete}) are the fast paths the cache may take when no decision
  * depends on what is stored.
  *
- * <p>Enumeration ({@link #entries}, {@link #clear}): memcached has no index of keys by prefix, so
- * the servers' keys are listed ({@link MemcachedTransport#keys}), those with the cache's prefix are
- * fetched in multi-gets of {@value #BATCH}, and only items whose envelope proves they are this
- * cache's entry for exactly the memcached key listed are taken.
+ * <p>Enumeration ({@link #entries}, {@link #liveSlots}, {@link #clear}) lists the servers' keys and
+ * takes only items whose envelope proves they are this cache's ({@link EntryScan}).
  *
  * <p>Near cache ({@link NearCache}, when the cache has one): plain reads ({@link #get}, {@link
  * #getAll}) go through it; reads for a compute never do. Every command that changes an entry
@@ -57,8 +54,6 @@ import javax.cache.CacheException;
  */
 public final class EntryStore<K, V> {
 
-  /** Keys fetched per multi-get while scanning. */
-  static final int BATCH = 100;
   /** Attempts of one compute before it gives up on a key that other clients keep changing. */
   static final int MAX_ATTEMPTS = 10_000;
   /** Room memcached needs beside the stored bytes: the key (up to 250 bytes) and its item header. */
@@ -80,6 +75,7 @@ public final class EntryStore<K, V> {
   private final TimeSource clock;
   private final FailureStatistics failures;
   private final NearCache near;
+  private final EntryScan<K, V> scan;
 
   /**
    * @param maxItemSize memcached's item size limit ({@code -I})
@@ -116,6 +112,7 @@ public final class EntryStore<K, V> {
     this.clock = clock;
     this.failures = failures;
     this.near = near;
+    this.scan = new EntryScan<>(this, keys, transport, clock, classLoader, failures);
   }
 
   // ---------------------------------------------------------------- keys and values
@@ -233,7 +230,7 @@ public final class EntryStore<K, V> {
    * The envelope of {@code raw} when it is this cache's entry (for the key form given, or any key
    * when null); an entry of the other format (signed, read without the secret) is counted.
    */
-  private Envelope parse(byte[] raw, byte[] form) {
+  Envelope parse(byte[] raw, byte[] form) {
     Envelope env = Envelope.parse(raw, format, namespace, form);
     if (env == null && Envelope.otherFormat(raw, format)) {
       failures.rejected(
@@ -610,148 +607,30 @@ public final class EntryStore<K, V> {
     }
   }
 
-  // ---------------------------------------------------------------- scanning
+  // ---------------------------------------------------------------- scanning ({@link EntryScan})
 
   /**
    * Every live entry of this cache on the servers, fetched lazily in batches: the servers' keys are
    * listed once, when this is called.
    */
   public Iterator<Found<K, V>> entries() {
-    List<String> listed = listed();
-    return new Iterator<>() {
-      private int position;
-      private final List<Found<K, V>> batch = new ArrayList<>();
-      private int index;
-
-      @Override
-      public boolean hasNext() {
-        while (index >= batch.size()) {
-          if (position >= listed.size()) {
-            return false;
-          }
-          int end = Math.min(listed.size(), position + BATCH);
-          batch.clear();
-          index = 0;
-          batch.addAll(fetch(listed.subList(position, end)));
-          position = end;
-        }
-        return true;
-      }
-
-      @Override
-      public Found<K, V> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return batch.get(index++);
-      }
-    };
+    return scan.entries();
   }
 
   /**
    * The slot of every live entry of this cache on the servers, for removal: its key when this JVM
-   * can decode it, else null (a class this JVM refuses or lacks). Values are not decoded: removing
-   * an entry needs only the proof, from its envelope, that it is this cache's.
+   * can decode it, else null (a class this JVM refuses or lacks).
    */
   public List<Slot<K>> liveSlots() {
-    List<String> listed = listed();
-    List<Slot<K>> slots = new ArrayList<>();
-    for (int i = 0; i < listed.size(); i += BATCH) {
-      List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
-      Map<String, byte[]> raw = transport.getAll(batch);
-      long now = clock.millis();
-      for (String mkey : batch) {
-        Envelope env = owned(mkey, raw.get(mkey));
-        if (env != null && !env.isExpired(now)) {
-          byte[] form = env.keyForm();
-          slots.add(new Slot<>(decodeKey(form), form, mkey));
-        }
-      }
-    }
-    return slots;
-  }
-
-  /** The key stored as {@code form}, or null (counted) when this JVM cannot decode it. */
-  private K decodeKey(byte[] form) {
-    try {
-      @SuppressWarnings("unchecked")
-      K key = (K) KeyForms.decode(form, classLoader);
-      return key;
-    } catch (RuntimeException e) {
-      failures.rejected("a stored key: " + e.getMessage());
-      return null;
-    }
-  }
-
-  /** The memcached keys on the servers that may be this cache's ({@link KeyFunction#mayOwn}). */
-  private List<String> listed() {
-    List<String> listed = new ArrayList<>(transport.keys(keys.prefix()));
-    listed.removeIf(k -> !keys.mayOwn(k));
-    return listed;
-  }
-
-  /** The live entries among {@code mkeys} that are provably this cache's, with keys and values decoded. */
-  private List<Found<K, V>> fetch(List<String> mkeys) {
-    List<Found<K, V>> found = new ArrayList<>();
-    Map<String, byte[]> raw = transport.getAll(mkeys);
-    long now = clock.millis();
-    for (String mkey : mkeys) {
-      Envelope env = owned(mkey, raw.get(mkey));
-      if (env == null || env.isExpired(now)) {
-        continue;
-      }
-      K key = decodeKey(env.keyForm());
-      V value = key == null ? null : decode(env);
-      if (value != null) {
-        found.add(new Found<>(new Slot<>(key, env.keyForm(), mkey), value));
-      }
-    }
-    return found;
-  }
-
-  /**
-   * The envelope of an item listed under {@code mkey} when it proves to be this cache's entry for
-   * exactly that memcached key (its namespace matches and its key form, mangled again, gives {@code
-   * mkey}); null otherwise.
-   */
-  private Envelope owned(String mkey, byte[] raw) {
-    Envelope env = parse(raw, null);
-    if (env == null) {
-      return null;
-    }
-    try {
-      return mkey.equals(keys.mangle(env.keyForm())) ? env : null;
-    } catch (RuntimeException e) {
-      return null; // a key form the key function refuses is not one of ours
-    }
+    return scan.liveSlots();
   }
 
   /** Deletes every entry of this cache on the servers, in pipelined batches. */
   public void clear() {
     try {
-      clearListed();
+      scan.clear();
     } finally {
       near.invalidateAll(); // near: nothing held before the clear is served after it
-    }
-  }
-
-  private void clearListed() {
-    List<String> listed = listed();
-    for (int i = 0; i < listed.size(); i += BATCH) {
-      List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
-      if (keys.exact()) {
-        // Only this cache's keys have its prefix and shape (listed() kept only those): nothing to check.
-        transport.deleteAll(batch);
-        continue;
-      }
-      Map<String, byte[]> raw = transport.getAll(batch);
-      List<String> ours = new ArrayList<>();
-      for (String mkey : batch) {
-        if (owned(mkey, raw.get(mkey)) != null) {
-          ours.add(mkey);
-        }
-      }
-      transport.deleteAll(ours);
     }
   }
 

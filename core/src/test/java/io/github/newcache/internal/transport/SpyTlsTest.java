@@ -58,15 +58,7 @@ class SpyTlsTest {
 
   @AfterAll
   static void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (mutual != null) {
-      mutual.close();
-    }
-    if (tls != null) {
-      tls.close();
-    }
+    TlsFixture.closeAll(server, mutual, tls);
   }
 
   /** A ketama factory (libmemcached format, as the library's) whose nodes speak TLS. */

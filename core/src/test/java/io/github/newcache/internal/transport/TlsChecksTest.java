@@ -61,15 +61,7 @@ class TlsChecksTest {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {server, wrongHost, mutual, plain, tls}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the others
-      }
-    }
+    TlsFixture.closeAll(server, wrongHost, mutual, plain, tls);
   }
 
   private static InetSocketAddress at(LocalMemcached m) {

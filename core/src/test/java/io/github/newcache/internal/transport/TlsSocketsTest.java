@@ -48,12 +48,7 @@ class TlsSocketsTest {
 
   @AfterAll
   static void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (tls != null) {
-      tls.close();
-    }
+    TlsFixture.closeAll(server, tls);
   }
 
   private static InetSocketAddress at(int port) {

@@ -1,0 +1,182 @@
+package io.github.newcache.internal.store;
+
+import io.github.newcache.internal.expiry.TimeSource;
+import io.github.newcache.internal.key.KeyForms;
+import io.github.newcache.internal.key.KeyFunction;
+import io.github.newcache.internal.management.FailureStatistics;
+import io.github.newcache.internal.transport.MemcachedTransport;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+/**
+ * One cache's entries found by listing the servers' keys, for the iterator, {@code removeAll()}
+ * and {@code clear()}: memcached has no index of keys by prefix, so the keys are listed ({@link
+ * MemcachedTransport#keys}), those the key function may own are fetched in multi-gets of {@value
+ * #BATCH}, and only items whose envelope proves they are this cache's entry for exactly the
+ * memcached key listed are taken. Part of {@link EntryStore}, which decodes envelopes and values.
+ */
+final class EntryScan<K, V> {
+
+  /** Keys fetched per multi-get while scanning. */
+  static final int BATCH = 100;
+
+  private final EntryStore<K, V> store;
+  private final KeyFunction keys;
+  private final MemcachedTransport transport;
+  private final TimeSource clock;
+  private final ClassLoader classLoader;
+  private final FailureStatistics failures;
+
+  EntryScan(
+      EntryStore<K, V> store,
+      KeyFunction keys,
+      MemcachedTransport transport,
+      TimeSource clock,
+      ClassLoader classLoader,
+      FailureStatistics failures) {
+    this.store = store;
+    this.keys = keys;
+    this.transport = transport;
+    this.clock = clock;
+    this.classLoader = classLoader;
+    this.failures = failures;
+  }
+
+  /**
+   * Every live entry of this cache on the servers, fetched lazily in batches: the servers' keys are
+   * listed once, when this is called.
+   */
+  Iterator<Found<K, V>> entries() {
+    List<String> listed = listed();
+    return new Iterator<>() {
+      private int position;
+      private final List<Found<K, V>> batch = new ArrayList<>();
+      private int index;
+
+      @Override
+      public boolean hasNext() {
+        while (index >= batch.size()) {
+          if (position >= listed.size()) {
+            return false;
+          }
+          int end = Math.min(listed.size(), position + BATCH);
+          batch.clear();
+          index = 0;
+          batch.addAll(fetch(listed.subList(position, end)));
+          position = end;
+        }
+        return true;
+      }
+
+      @Override
+      public Found<K, V> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return batch.get(index++);
+      }
+    };
+  }
+
+  /**
+   * The slot of every live entry of this cache on the servers, for removal: its key when this JVM
+   * can decode it, else null (a class this JVM refuses or lacks). Values are not decoded: removing
+   * an entry needs only the proof, from its envelope, that it is this cache's.
+   */
+  List<Slot<K>> liveSlots() {
+    List<String> listed = listed();
+    List<Slot<K>> slots = new ArrayList<>();
+    for (int i = 0; i < listed.size(); i += BATCH) {
+      List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
+      Map<String, byte[]> raw = transport.getAll(batch);
+      long now = clock.millis();
+      for (String mkey : batch) {
+        Envelope env = owned(mkey, raw.get(mkey));
+        if (env != null && !env.isExpired(now)) {
+          byte[] form = env.keyForm();
+          slots.add(new Slot<>(decodeKey(form), form, mkey));
+        }
+      }
+    }
+    return slots;
+  }
+
+  /** The key stored as {@code form}, or null (counted) when this JVM cannot decode it. */
+  private K decodeKey(byte[] form) {
+    try {
+      @SuppressWarnings("unchecked")
+      K key = (K) KeyForms.decode(form, classLoader);
+      return key;
+    } catch (RuntimeException e) {
+      failures.rejected("a stored key: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** The memcached keys on the servers that may be this cache's ({@link KeyFunction#mayOwn}). */
+  private List<String> listed() {
+    List<String> listed = new ArrayList<>(transport.keys(keys.prefix()));
+    listed.removeIf(k -> !keys.mayOwn(k));
+    return listed;
+  }
+
+  /** The live entries among {@code mkeys} that are provably this cache's, with keys and values decoded. */
+  private List<Found<K, V>> fetch(List<String> mkeys) {
+    List<Found<K, V>> found = new ArrayList<>();
+    Map<String, byte[]> raw = transport.getAll(mkeys);
+    long now = clock.millis();
+    for (String mkey : mkeys) {
+      Envelope env = owned(mkey, raw.get(mkey));
+      if (env == null || env.isExpired(now)) {
+        continue;
+      }
+      K key = decodeKey(env.keyForm());
+      V value = key == null ? null : store.decode(env);
+      if (value != null) {
+        found.add(new Found<>(new Slot<>(key, env.keyForm(), mkey), value));
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The envelope of an item listed under {@code mkey} when it proves to be this cache's entry for
+   * exactly that memcached key (its namespace matches and its key form, mangled again, gives {@code
+   * mkey}); null otherwise.
+   */
+  private Envelope owned(String mkey, byte[] raw) {
+    Envelope env = store.parse(raw, null);
+    if (env == null) {
+      return null;
+    }
+    try {
+      return mkey.equals(keys.mangle(env.keyForm())) ? env : null;
+    } catch (RuntimeException e) {
+      return null; // a key form the key function refuses is not one of ours
+    }
+  }
+
+  /** Deletes every entry of this cache on the servers, in pipelined batches. */
+  void clear() {
+    List<String> listed = listed();
+    for (int i = 0; i < listed.size(); i += BATCH) {
+      List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
+      if (keys.exact()) {
+        // Only this cache's keys have its prefix and shape (listed() kept only those): nothing to check.
+        transport.deleteAll(batch);
+        continue;
+      }
+      Map<String, byte[]> raw = transport.getAll(batch);
+      List<String> ours = new ArrayList<>();
+      for (String mkey : batch) {
+        if (owned(mkey, raw.get(mkey)) != null) {
+          ours.add(mkey);
+        }
+      }
+      transport.deleteAll(ours);
+    }
+  }
+}
