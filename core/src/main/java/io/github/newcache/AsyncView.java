@@ -6,6 +6,7 @@ import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
 import io.github.newcache.internal.store.Encoded;
 import io.github.newcache.internal.store.Slot;
+import io.github.newcache.internal.transport.HandOffFuture;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,13 +39,19 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     return cache;
   }
 
-  /** Runs {@code start}; an exception it throws (bad input, a closed cache) fails the future. */
-  private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> start) {
+  /**
+   * Runs {@code start}; an exception it throws (bad input, a closed cache) fails the future. What
+   * the caller gets hands its stages to the callback threads ({@link HandOffFuture}): the future
+   * may complete on the client's IO thread.
+   */
+  private <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> start) {
+    CompletableFuture<T> started;
     try {
-      return start.get();
+      started = start.get();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+    return started.isDone() ? started : HandOffFuture.of(started, cache.store.continuations());
   }
 
   /** The blocking call on the loader pool: for what must block (a writer, an entry processor). */
@@ -116,11 +123,29 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     });
   }
 
-  /** Runs the caller's loader and stores a non-null result unless another client stored one first. */
+  /**
+   * Runs the caller's loader, on a callback thread (this may run on the client's IO thread, which
+   * must never run the caller's code), and stores a non-null result unless another client stored
+   * one first.
+   */
+  // FutureReturnValueIgnored: the future whenComplete returns is dropped; its action completes loading.
+  @SuppressWarnings("FutureReturnValueIgnored")
   private CompletableFuture<V> loadAndStore(Slot<K> s, Function<? super K, ? extends CompletableFuture<? extends V>> loader) {
-    CompletableFuture<? extends V> loading;
+    CompletableFuture<V> loading = new CompletableFuture<>();
     try {
-      loading = Objects.requireNonNull(loader.apply(s.key()), "the loader returned no future");
+      cache.store.continuations().execute(() -> {
+        try {
+          Objects.requireNonNull(loader.apply(s.key()), "the loader returned no future").whenComplete((v, e) -> {
+            if (e == null) {
+              loading.complete(v);
+            } else {
+              loading.completeExceptionally(e);
+            }
+          });
+        } catch (RuntimeException e) {
+          loading.completeExceptionally(e);
+        }
+      });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -135,10 +160,10 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
             if (a.stored()) {
               cache.stats.puts(1);
               cache.events.dispatch(new EntryEvent<>(cache, EventType.CREATED, s.key(), v, null, false));
-              return (V) v;
+              return v;
             }
             V present = a.before().liveValue();
-            return present != null ? present : (V) v; // another client stored first: theirs is the value
+            return present != null ? present : v; // another client stored first: theirs is the value
           });
     });
   }

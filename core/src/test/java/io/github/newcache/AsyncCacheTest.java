@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -152,6 +153,53 @@ class AsyncCacheTest {
       assertEquals(i % 2 == 0 ? "v" : null, await(inFlight.get(i)));
     }
     assertTrue(peak - before <= 2, "threads before " + before + ", peak " + peak);
+  }
+
+  /**
+   * A get's future may complete on the client's IO thread (small answers do); what the caller adds
+   * to a pending future must still run on the callback threads (or, once done, in the caller's
+   * thread), never on the IO thread, for every
+   * kind of stage, for hits, misses, multi-gets and values too large to complete inline.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void stagesAddedToPendingFuturesNeverRunOnTheClientsIoThread(Protocol p, TestManagers managers) throws Exception {
+    AsyncCache<String, String> async = strings(managers, p, "stages", null).unwrap(NewcacheCache.class).async();
+    String large = "x".repeat(40_000);
+    await(async.put("k", "v"));
+    await(async.put("large", large));
+    Set<String> threads = ConcurrentHashMap.newKeySet();
+    List<CompletableFuture<?>> stages = new ArrayList<>();
+    int pending = 0;
+    for (int i = 0; i < 400; i++) {
+      String key = switch (i % 4) {
+        case 0 -> "k";
+        case 1 -> "absent" + i;
+        case 2 -> "large";
+        default -> "";
+      };
+      CompletableFuture<?> f = key.isEmpty() ? async.getAll(Set.of("k", "absent", "large")) : async.get(key);
+      if (f.isDone()) {
+        continue;
+      }
+      pending++;
+      Runnable seen = () -> threads.add(Thread.currentThread().getName());
+      switch (i % 5) {
+        case 0 -> stages.add(f.thenApply(v -> { seen.run(); return v; }));
+        case 1 -> stages.add(f.whenComplete((v, e) -> seen.run()));
+        case 2 -> stages.add(f.thenCompose(v -> { seen.run(); return CompletableFuture.completedFuture(v); }));
+        case 3 -> stages.add(f.handle((v, e) -> { seen.run(); return v; }));
+        default -> stages.add(f.thenCombine(CompletableFuture.completedFuture(1), (v, x) -> { seen.run(); return v; }));
+      }
+    }
+    for (CompletableFuture<?> s : stages) {
+      await(s);
+    }
+    assertTrue(pending > 100, "only " + pending + " of 400 futures were pending when their stage was added");
+    // a future that completed between isDone() and adding the stage runs it here, as CompletableFuture does
+    String caller = Thread.currentThread().getName();
+    assertTrue(threads.stream().allMatch(t -> t.startsWith("newcache-callback-") || t.equals(caller)), "stages ran on " + threads);
+    assertEquals(large, await(async.get("large")));
   }
 
   @ParameterizedTest

@@ -170,11 +170,17 @@ public final class Report {
 
   private static ChainedOptionsBuilder common(Settings s) {
     TimeValue iteration = TimeValue.milliseconds(s.iterationMillis());
+    List<String> jvmArgs = new ArrayList<>(List.of("-Xms1g", "-Xmx1g", "-Dnet.spy.log.LoggerImpl=" + SpymemcachedSide.SPY_LOGGER));
+    // For profiling a case, e.g. -Dbench.jvmArgs='-XX:StartFlightRecording=filename=/tmp/x.jfr,settings=profile'
+    String extra = System.getProperty("bench.jvmArgs", "").strip();
+    if (!extra.isEmpty()) {
+      jvmArgs.addAll(List.of(extra.split("\\s+")));
+    }
     return new OptionsBuilder()
         .forks(1)
         .warmupTime(iteration)
         .measurementTime(iteration)
-        .jvmArgsAppend("-Xms1g", "-Xmx1g", "-Dnet.spy.log.LoggerImpl=" + SpymemcachedSide.SPY_LOGGER)
+        .jvmArgsAppend(jvmArgs.toArray(String[]::new))
         .shouldFailOnError(true);
   }
 

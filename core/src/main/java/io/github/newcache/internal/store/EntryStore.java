@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import javax.cache.CacheException;
 
 /**
@@ -388,6 +389,11 @@ public final class EntryStore<K, V> {
    */
 
   /** {@link #get}, without blocking (a near hit completes at once). */
+  /** Where callers' stages on the non-blocking forms' futures run ({@link MemcachedTransport#continuations}). */
+  public Executor continuations() {
+    return transport.continuations();
+  }
+
   public CompletableFuture<Current<V>> getAsync(Slot<K> s) {
     if (!near.enabled()) {
       return transport.getAsync(s.memcachedKey()).thenApply(raw -> current(s, raw, 0));

@@ -1,55 +1,52 @@
 package io.github.newcache.internal.transport;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
+import net.spy.memcached.MemcachedConnection;
 
 /**
  * The non-blocking form of an operation's life ({@link Flights}): no thread waits while it is in
- * flight. Its future is completed on a small pool of callback threads when spymemcached's
- * completion listener fires (the listener itself, on the IO thread, only hands over), or failed by
- * a timeout scheduler when no answer comes within the operation timeout; like a blocking wait, the
+ * flight. Its future is completed when spymemcached's completion listener fires, or failed by
+ * {@link Deadlines} when no answer comes within the operation timeout; like a blocking wait, the
  * deadline moves out by the longest pause of the client meanwhile ({@link ClientPauses}). Whichever
  * comes first settles it, with the same admission, size checks, breaker reports and messages as the
  * blocking form.
+ *
+ * <p>Where it completes: a read issued {@linkplain #issueRead inline} whose answer is at most
+ * {@value #INLINE_BYTES} bytes completes on the IO thread itself, which then runs only the store's
+ * own steps (decoding the envelope) before the caller's future, a {@link HandOffFuture}, wakes a
+ * waiting caller or hands its stages to the callback threads. Every other operation, and a large
+ * answer, completes on the callback threads: their continuations may run the user's expiry policy
+ * or {@code equals}, decode large values, or send the next command, none of which may hold up the
+ * thread that reads every answer. An operation issued from the IO thread is sent from a callback
+ * thread, since sending may wait for room in the queue that only the IO thread drains.
  */
 final class AsyncFlights implements AutoCloseable {
 
   /** Threads running completions: continuations of the futures handed out run there. */
   static final int CALLBACK_THREADS = 2;
+  /** The largest answer of an inline read completed on the IO thread (its decoding runs there). */
+  static final int INLINE_BYTES = 16 * 1024;
 
   private final Flights flights;
   private final ClientPauses pauses;
   private final long timeoutNanos;
   private final ExecutorService callbacks;
-  private final ScheduledThreadPoolExecutor timeouts;
+  private final Deadlines timeouts;
 
   AsyncFlights(Flights flights, ClientPauses pauses, long timeoutMillis) {
     this.flights = flights;
     this.pauses = pauses;
     this.timeoutNanos = timeoutMillis * 1_000_000L;
-    AtomicInteger threads = new AtomicInteger();
-    this.callbacks =
-        Executors.newFixedThreadPool(CALLBACK_THREADS, r -> {
-          Thread t = new Thread(r, "newcache-callback-" + threads.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
-    this.timeouts = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "newcache-timeouts");
-      t.setDaemon(true);
-      return t;
-    });
-    this.timeouts.setRemoveOnCancelPolicy(true);
+    this.callbacks = callbackPool();
+    this.timeouts = new Deadlines(timeoutNanos);
   }
 
   /** What a command makes of memcached's answer, given the spymemcached future it came from. */
@@ -58,9 +55,39 @@ final class AsyncFlights implements AutoCloseable {
     R read(Future<T> f, T answer);
   }
 
+  /** {@value #CALLBACK_THREADS} daemon threads named {@code newcache-callback-N}. */
+  static ExecutorService callbackPool() {
+    AtomicInteger threads = new AtomicInteger();
+    return Executors.newFixedThreadPool(CALLBACK_THREADS, r -> {
+      Thread t = new Thread(r, "newcache-callback-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** The threads that run completions, and the stages callers add to the futures handed out. */
+  ExecutorService callbacks() {
+    return callbacks;
+  }
+
   /** {@link #issue(Flights.Op, byte[], Supplier, Reading)} of a command whose answer is its result. */
   <T> CompletableFuture<T> issue(Flights.Op op, byte[] value, Supplier<? extends Future<T>> issue) {
-    return issue(op, value, issue, (f, answer) -> answer);
+    return issue(op, value, issue, (f, answer) -> answer, false);
+  }
+
+  /**
+   * A read whose answer, when at most {@value #INLINE_BYTES} bytes, completes the future on the IO
+   * thread: only for reads whose continuations are the store's own quick steps (see the class
+   * comment).
+   */
+  <T> CompletableFuture<T> issueRead(Flights.Op op, Supplier<? extends Future<T>> issue) {
+    return issue(op, null, issue, (f, answer) -> answer, true);
+  }
+
+  /** {@link #issue(Flights.Op, byte[], Supplier, Reading, boolean)}, completed on the callback threads. */
+  <T, R> CompletableFuture<R> issue(
+      Flights.Op op, byte[] value, Supplier<? extends Future<T>> issue, Reading<T, R> reading) {
+    return issue(op, value, issue, reading, false);
   }
 
   /**
@@ -69,7 +96,16 @@ final class AsyncFlights implements AutoCloseable {
    * reading} makes of the answer.
    */
   <T, R> CompletableFuture<R> issue(
-      Flights.Op op, byte[] value, Supplier<? extends Future<T>> issue, Reading<T, R> reading) {
+      Flights.Op op, byte[] value, Supplier<? extends Future<T>> issue, Reading<T, R> reading, boolean inline) {
+    if (Thread.currentThread() instanceof MemcachedConnection) {
+      CompletableFuture<R> sent = new CompletableFuture<>();
+      try {
+        callbacks.execute(() -> Futures.forward(issue(op, value, issue, reading, inline), sent));
+      } catch (RejectedExecutionException closed) {
+        return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
+      }
+      return sent;
+    }
     Future<T> f;
     try {
       if (value != null) {
@@ -83,41 +119,39 @@ final class AsyncFlights implements AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<R> result = new CompletableFuture<>();
-    AtomicBoolean settled = new AtomicBoolean();
-    long start = System.nanoTime();
-    Runnable deadline = new Runnable() {
+    Deadlines.Deadline deadline = new Deadlines.Deadline() {
       @Override
-      public void run() {
-        if (settled.get()) {
-          return;
-        }
-        long now = System.nanoTime();
+      long expire(long now) {
         long extended = start + timeoutNanos + pauses.longestSince(start, now);
         if (now - extended < 0) {
-          reschedule(this, extended - now); // the client was paused
-        } else if (settled.compareAndSet(false, true)) {
-          settle(result, f, op, false, reading);
+          return extended; // the client was paused
         }
+        if (settle()) {
+          AsyncFlights.this.settle(result, f, op, false, reading);
+        }
+        return 0;
       }
     };
-    ScheduledFuture<?> timeout;
     try {
-      timeout = timeouts.schedule(deadline, timeoutNanos, TimeUnit.NANOSECONDS);
+      timeouts.add(deadline);
     } catch (RejectedExecutionException closed) {
       f.cancel(false);
       return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
     }
     OperationWait.onComplete(f, () -> {
+      if (inline && deadline.settle()) {
+        settleOnIoThread(result, f, op, reading);
+        return;
+      }
       try {
         callbacks.execute(() -> {
-          if (settled.compareAndSet(false, true)) {
-            timeout.cancel(false);
+          if (deadline.settle()) {
             settle(result, f, op, true, reading);
           }
         });
       } catch (RejectedExecutionException closed) {
         // the manager closed with the operation in flight: say so rather than never completing
-        if (settled.compareAndSet(false, true)) {
+        if (deadline.settle()) {
           result.completeExceptionally(new CacheException(
               "memcached " + op.name() + " of " + op.what() + " was in flight when the cache manager closed"));
         }
@@ -127,16 +161,41 @@ final class AsyncFlights implements AutoCloseable {
   }
 
   /**
-   * Runs {@code deadline} again after {@code nanos}. Its handle is not kept: the deadline checks
-   * whether the operation settled meanwhile, and close() drops whatever is still scheduled.
+   * Reads the answer on the IO thread and completes {@code result} there when it is small, else on
+   * a callback thread (or here, when those are gone with the manager).
    */
-  @SuppressWarnings("FutureReturnValueIgnored")
-  private void reschedule(Runnable deadline, long nanos) {
+  private <T, R> void settleOnIoThread(CompletableFuture<R> result, Future<T> f, Flights.Op op, Reading<T, R> reading) {
+    R answer;
     try {
-      timeouts.schedule(deadline, nanos, TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException closed) {
-      // the manager closed meanwhile
+      answer = reading.read(f, flights.outcome(f, op, true));
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+      return;
     }
+    if (bytes(answer) <= INLINE_BYTES) {
+      result.complete(answer);
+      return;
+    }
+    try {
+      callbacks.execute(() -> result.complete(answer));
+    } catch (RejectedExecutionException closed) {
+      result.complete(answer);
+    }
+  }
+
+  /** The value bytes an answer holds: a get's, a multi-get's (summed), 0 for anything else. */
+  static long bytes(Object answer) {
+    if (answer instanceof byte[] raw) {
+      return raw.length;
+    }
+    if (answer instanceof Map<?, ?> found) {
+      long sum = 0;
+      for (Object v : found.values()) {
+        sum += v instanceof byte[] raw ? raw.length : 0;
+      }
+      return sum;
+    }
+    return 0;
   }
 
   private <T, R> void settle(
@@ -150,7 +209,7 @@ final class AsyncFlights implements AutoCloseable {
 
   @Override
   public void close() {
-    timeouts.shutdownNow();
+    timeouts.close();
     callbacks.shutdownNow();
   }
 }

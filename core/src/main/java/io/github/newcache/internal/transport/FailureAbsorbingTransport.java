@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import javax.cache.CacheException;
 
 /**
@@ -139,6 +140,11 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
           }
           throw e instanceof RuntimeException unchecked ? unchecked : new java.util.concurrent.CompletionException(cause);
         });
+  }
+
+  @Override
+  public Executor continuations() {
+    return delegate.continuations();
   }
 
   @Override

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +81,11 @@ final class FollowingTransport implements MemcachedTransport {
   private final Generations generations;
   private final long graceMillis;
   private final ScheduledThreadPoolExecutor retirements;
+  /**
+   * Runs the stages callers add to the futures handed out: the manager's own threads, since the
+   * transports of a generation close with it.
+   */
+  private final ExecutorService continuations = AsyncFlights.callbackPool();
   private final List<Generation> retiring = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> followers = new CopyOnWriteArrayList<>();
   private volatile Generation current;
@@ -254,6 +261,11 @@ final class FollowingTransport implements MemcachedTransport {
   }
 
   @Override
+  public Executor continuations() {
+    return continuations;
+  }
+
+  @Override
   public CompletableFuture<byte[]> getAsync(String key) {
     return callAsync(t -> t.getAsync(key));
   }
@@ -302,6 +314,7 @@ final class FollowingTransport implements MemcachedTransport {
       }
     }
     retirements.shutdownNow();
+    continuations.shutdownNow();
     for (Generation g : retiring) {
       g.close();
     }

@@ -16,4 +16,17 @@ final class Futures {
       return CompletableFuture.failedFuture(e);
     }
   }
+
+  /** Completes {@code to} as {@code from} completes, with its value or its failure. */
+  // FutureReturnValueIgnored: whenComplete's future is dropped; its action completes to.
+  @SuppressWarnings("FutureReturnValueIgnored")
+  static <T> void forward(CompletableFuture<? extends T> from, CompletableFuture<T> to) {
+    from.whenComplete((v, e) -> {
+      if (e == null) {
+        to.complete(v);
+      } else {
+        to.completeExceptionally(e);
+      }
+    });
+  }
 }

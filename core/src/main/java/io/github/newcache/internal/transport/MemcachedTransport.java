@@ -4,6 +4,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * The narrow seam between the cache and memcached. Everything above this interface speaks in
@@ -56,6 +58,14 @@ public interface MemcachedTransport extends AutoCloseable {
    * CacheException) when memcached answers, within the operation timeout. No thread waits while the
    * operation is in flight. The defaults run the blocking form and suit only in-memory doubles.
    */
+
+  /**
+   * Where the stages that callers add to the non-blocking forms' futures run, so that they never
+   * run on a thread that completes memcached's answers (see {@link HandOffFuture}).
+   */
+  default Executor continuations() {
+    return ForkJoinPool.commonPool();
+  }
 
   /** {@link #get}, without blocking. */
   default CompletableFuture<byte[]> getAsync(String key) {

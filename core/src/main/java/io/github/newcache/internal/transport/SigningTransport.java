@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -150,6 +151,11 @@ public final class SigningTransport implements MemcachedTransport {
   @Override
   public List<String> keys(String prefix) {
     return delegate.keys(prefix);
+  }
+
+  @Override
+  public Executor continuations() {
+    return delegate.continuations();
   }
 
   @Override

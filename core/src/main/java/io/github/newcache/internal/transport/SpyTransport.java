@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -330,8 +331,13 @@ public final class SpyTransport implements MemcachedTransport {
   // ---------------------------------------------------------------- non-blocking
 
   @Override
+  public Executor continuations() {
+    return async.callbacks();
+  }
+
+  @Override
   public CompletableFuture<byte[]> getAsync(String key) {
-    return async.issue(Flights.Op.read("get", key), null, () -> client.asyncGet(key, transcoder));
+    return async.issueRead(Flights.Op.read("get", key), () -> client.asyncGet(key, transcoder));
   }
 
   @Override
@@ -352,7 +358,7 @@ public final class SpyTransport implements MemcachedTransport {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return async.issue(new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted), null,
+    return async.issueRead(new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted),
         () -> client.asyncGetBulk(keys, transcoder));
   }
 

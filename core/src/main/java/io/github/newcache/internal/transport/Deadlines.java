@@ -1,0 +1,122 @@
+package io.github.newcache.internal.transport;
+
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Times out the non-blocking operations in flight without a timer task per operation (scheduling
+ * and cancelling one cost a fifth of the client's CPU per {@code get}). Every operation has the
+ * same timeout, so operations reach their deadline in the order they were sent: they wait in one
+ * queue in that order, and one sweep, on a thread of its own, drops those settled meanwhile from
+ * the head and expires those due. It runs every {@value #TICK_MILLIS} ms while anything is queued
+ * (so an operation fails at most that much after its deadline, and settled ones are let go within
+ * it) and not at all while nothing is. An operation whose deadline moved out because the client
+ * was paused waits in a second queue, ordered by its new deadline.
+ */
+final class Deadlines implements AutoCloseable {
+
+  static final long TICK_MILLIS = 10;
+
+  /** One operation in flight: settled once, by its answer or by its deadline. */
+  abstract static class Deadline extends AtomicBoolean {
+
+    final long start = System.nanoTime();
+    /** The deadline it waits for in the second queue; read and written by the sweep only. */
+    long extended;
+
+    /** True when this call settles it, so it is settled once. */
+    final boolean settle() {
+      return !get() && compareAndSet(false, true);
+    }
+
+    /**
+     * Its deadline has passed: returns a later deadline to wait for (the client was paused since
+     * it was sent), or 0 when it is settled (timed out now, or answered already).
+     */
+    abstract long expire(long now);
+  }
+
+  private final long timeoutNanos;
+  private final ConcurrentLinkedQueue<Deadline> queue = new ConcurrentLinkedQueue<>();
+  /** Operations whose deadline moved out, by that deadline; the sweep's own. */
+  private final PriorityQueue<Deadline> extended = new PriorityQueue<>((a, b) -> Long.compare(a.extended - b.extended, 0));
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  private final ScheduledThreadPoolExecutor timer;
+
+  Deadlines(long timeoutNanos) {
+    this.timeoutNanos = timeoutNanos;
+    this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "newcache-timeouts");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Queues {@code d}, just sent; throws {@link RejectedExecutionException} once closed. */
+  void add(Deadline d) {
+    if (timer.isShutdown()) {
+      throw new RejectedExecutionException("closed");
+    }
+    queue.offer(d);
+    if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+      schedule();
+    }
+  }
+
+  @SuppressWarnings("FutureReturnValueIgnored") // never cancelled: close() drops what is scheduled
+  private void schedule() {
+    try {
+      timer.schedule(this::sweep, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closed) {
+      // closed meanwhile: the client's close cancels what is in flight, which settles it
+    }
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    for (Deadline d = queue.peek(); d != null; d = queue.peek()) {
+      if (!d.get() && now - (d.start + timeoutNanos) < 0) {
+        break; // the oldest unsettled operation is not due: nor are those after it
+      }
+      queue.poll();
+      expire(d, now);
+    }
+    for (Deadline d = extended.peek(); d != null && now - d.extended >= 0; d = extended.peek()) {
+      extended.poll();
+      expire(d, now);
+    }
+    if (!queue.isEmpty() || !extended.isEmpty()) {
+      schedule();
+      return;
+    }
+    scheduled.set(false);
+    if (!queue.isEmpty() && scheduled.compareAndSet(false, true)) { // added while this was finishing
+      schedule();
+    }
+  }
+
+  private void expire(Deadline d, long now) {
+    if (d.get()) {
+      return;
+    }
+    long later = d.expire(now);
+    if (later != 0) {
+      d.extended = later;
+      extended.add(d);
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+
+  /** Waits up to {@code millis} for the sweep's thread to end after {@link #close}; for tests. */
+  boolean awaitClosed(long millis) throws InterruptedException {
+    return timer.awaitTermination(millis, TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,116 @@
+package io.github.newcache.internal.transport;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The future a caller of the non-blocking API gets: it may be completed on spymemcached's IO
+ * thread, which must never run the caller's code, so every stage the caller adds to it while it is
+ * pending runs on {@code continuations} (as its {@code ...Async} form would). A stage added once it
+ * is done runs at once in the caller's thread, as {@link CompletableFuture} does; a caller that
+ * only waits ({@code join}, {@code get}) is woken directly, with no thread in between. The futures
+ * its stages return are plain {@link CompletableFuture}s: they complete on the continuation
+ * threads, so what is added to them runs there too.
+ */
+public final class HandOffFuture<T> extends CompletableFuture<T> {
+
+  private final Executor continuations;
+
+  private HandOffFuture(Executor continuations) {
+    this.continuations = continuations;
+  }
+
+  /** A future that completes as {@code source} does, handing the caller's stages to {@code continuations}. */
+  public static <T> CompletableFuture<T> of(CompletableFuture<T> source, Executor continuations) {
+    HandOffFuture<T> out = new HandOffFuture<>(continuations);
+    Futures.forward(source, out);
+    return out;
+  }
+
+  @Override
+  public Executor defaultExecutor() {
+    return continuations;
+  }
+
+  @Override
+  public <U> CompletableFuture<U> newIncompleteFuture() {
+    return new CompletableFuture<>();
+  }
+
+  @Override
+  public <U> CompletableFuture<U> thenApply(Function<? super T, ? extends U> fn) {
+    return isDone() ? super.thenApply(fn) : thenApplyAsync(fn);
+  }
+
+  @Override
+  public CompletableFuture<Void> thenAccept(Consumer<? super T> action) {
+    return isDone() ? super.thenAccept(action) : thenAcceptAsync(action);
+  }
+
+  @Override
+  public CompletableFuture<Void> thenRun(Runnable action) {
+    return isDone() ? super.thenRun(action) : thenRunAsync(action);
+  }
+
+  @Override
+  public <U, V> CompletableFuture<V> thenCombine(
+      CompletionStage<? extends U> other, BiFunction<? super T, ? super U, ? extends V> fn) {
+    return thenCombineAsync(other, fn);
+  }
+
+  @Override
+  public <U> CompletableFuture<Void> thenAcceptBoth(
+      CompletionStage<? extends U> other, BiConsumer<? super T, ? super U> action) {
+    return thenAcceptBothAsync(other, action);
+  }
+
+  @Override
+  public CompletableFuture<Void> runAfterBoth(CompletionStage<?> other, Runnable action) {
+    return runAfterBothAsync(other, action);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> applyToEither(CompletionStage<? extends T> other, Function<? super T, U> fn) {
+    return applyToEitherAsync(other, fn);
+  }
+
+  @Override
+  public CompletableFuture<Void> acceptEither(CompletionStage<? extends T> other, Consumer<? super T> action) {
+    return acceptEitherAsync(other, action);
+  }
+
+  @Override
+  public CompletableFuture<Void> runAfterEither(CompletionStage<?> other, Runnable action) {
+    return runAfterEitherAsync(other, action);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> thenCompose(Function<? super T, ? extends CompletionStage<U>> fn) {
+    return isDone() ? super.thenCompose(fn) : thenComposeAsync(fn);
+  }
+
+  @Override
+  public CompletableFuture<T> whenComplete(BiConsumer<? super T, ? super Throwable> action) {
+    return isDone() ? super.whenComplete(action) : whenCompleteAsync(action);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> handle(BiFunction<? super T, Throwable, ? extends U> fn) {
+    return isDone() ? super.handle(fn) : handleAsync(fn);
+  }
+
+  @Override
+  public CompletableFuture<T> exceptionally(Function<Throwable, ? extends T> fn) {
+    return isDone() ? super.exceptionally(fn) : exceptionallyAsync(fn);
+  }
+
+  @Override
+  public CompletableFuture<T> exceptionallyCompose(Function<Throwable, ? extends CompletionStage<T>> fn) {
+    return isDone() ? super.exceptionallyCompose(fn) : exceptionallyComposeAsync(fn);
+  }
+}
