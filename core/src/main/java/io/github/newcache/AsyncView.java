@@ -51,7 +51,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return started.isDone() ? started : HandOffFuture.of(started, cache.store.continuations());
+    return started.isDone() || started instanceof HandOffFuture ? started : HandOffFuture.of(started, cache.store.continuations());
   }
 
   /** The blocking call on the loader pool: for what must block (a writer, an entry processor). */
@@ -67,39 +67,68 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   // ---------------------------------------------------------------- reads
 
   @Override
+  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: its action completes out, failures included
   public CompletableFuture<V> get(K key) {
     return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      return read(s).thenCompose(v -> {
-        if (v != null) {
+      // A hit, the common case, completes the caller's future straight from the store's answer;
+      // a miss or an expired entry goes on as read() and the miss rules say.
+      CompletableFuture<V> out = HandOffFuture.pending(cache.store.continuations());
+      current(s).whenComplete((c, e) -> {
+        if (e != null) {
+          out.completeExceptionally(e);
+        } else if (c.present()) {
           cache.stats.hits(1);
           cache.stats.getTime(start);
-          return CompletableFuture.completedFuture(v);
+          out.complete(c.value());
+        } else {
+          try {
+            HandOffFuture.forward(rest(s, c).thenCompose(v -> afterRead(s, v, start)), out);
+          } catch (RuntimeException x) { // the loader pool refused: the manager is closing
+            out.completeExceptionally(x);
+          }
         }
-        cache.stats.misses(1);
-        CompletableFuture<V> loaded = cache.loads()
-            ? onPool(() -> cache.loadMissing(s))
-            : CompletableFuture.completedFuture(null);
-        return loaded.whenComplete((x, e) -> cache.stats.getTime(start));
       });
+      return out;
     });
+  }
+
+  /** A get's end once its value is read: a hit, or a miss that the loader (if any) fills. */
+  private CompletableFuture<V> afterRead(Slot<K> s, V v, long start) {
+    if (v != null) {
+      cache.stats.hits(1);
+      cache.stats.getTime(start);
+      return CompletableFuture.completedFuture(v);
+    }
+    cache.stats.misses(1);
+    CompletableFuture<V> loaded = cache.loads()
+        ? onPool(() -> cache.loadMissing(s))
+        : CompletableFuture.completedFuture(null);
+    return loaded.whenComplete((x, e) -> cache.stats.getTime(start));
   }
 
   /** The live value as the blocking read gives it; an expired entry is handled on the pool. */
   private CompletableFuture<V> read(Slot<K> s) {
-    CompletableFuture<Current<V>> cur =
-        cache.expiry.accessNeverChanges()
-            ? cache.store.getAsync(s)
-            : cache.store.computeAsync(s, cache::touchIfLive).thenApply(Applied::before);
-    return cur.thenCompose(c -> {
-      if (c.present()) {
-        return CompletableFuture.completedFuture(c.value());
-      }
-      return c.expired() ? onPool(() -> cache.expiredRead(s, c, true)) : CompletableFuture.completedFuture(null);
-    });
+    return current(s).thenCompose(c -> rest(s, c));
   }
+
+  /** The entry as a read finds it, touched first when the expiry policy changes expiry on access. */
+  private CompletableFuture<Current<V>> current(Slot<K> s) {
+    return cache.expiry.accessNeverChanges()
+        ? cache.store.getAsync(s)
+        : cache.store.computeAsync(s, cache::touchIfLive).thenApply(Applied::before);
+  }
+
+  /** The live value of {@code c}; an expired entry is handled on the pool. */
+  private CompletableFuture<V> rest(Slot<K> s, Current<V> c) {
+    if (c.present()) {
+      return CompletableFuture.completedFuture(c.value());
+    }
+    return c.expired() ? onPool(() -> cache.expiredRead(s, c, true)) : CompletableFuture.completedFuture(null);
+  }
+
 
   @Override
   public CompletableFuture<V> get(K key, Function<? super K, ? extends CompletableFuture<? extends V>> loader) {

@@ -103,8 +103,12 @@ public final class NearCache {
                 counters[0].evictions.increment();
               }
             })
-            // Maintenance (draining read buffers, eviction) runs on Caffeine's default executor,
-            // off the readers' path: run in the caller, it made one read in 16 pay for it.
+            // Maintenance (draining the read and write buffers, eviction) runs in the calling
+            // thread, under Caffeine's try-lock, so one caller does it while the others go on. On
+            // its default executor every burst of writes woke a ForkJoinPool thread: with 10%
+            // writes over 16 threads that cost 7 µs of CPU per call (18-20 against 11.5-12 here)
+            // and a third of the throughput, while a near hit's p99 stayed under 2 µs either way.
+            .executor(Runnable::run)
             .build();
     this.statistics = new NearStatistics(entries::estimatedSize, entries::cleanUp);
     counters[0] = statistics;

@@ -32,6 +32,16 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
     return out;
   }
 
+  /** A pending future, for the caller to complete, that hands the stages added to it to {@code continuations}. */
+  public static <T> CompletableFuture<T> pending(Executor continuations) {
+    return new HandOffFuture<>(continuations);
+  }
+
+  /** Completes {@code to} as {@code from} completes, with its value or its failure. */
+  public static <T> void forward(CompletableFuture<? extends T> from, CompletableFuture<T> to) {
+    Futures.forward(from, to);
+  }
+
   @Override
   public Executor defaultExecutor() {
     return continuations;

@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.DefaultHashAlgorithm;
@@ -212,12 +214,27 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
             new String[] {"PLAIN"}, new PlainCallbackHandler(settings.username(), settings.password().reveal()));
   }
 
-  /** Runs each task in the calling thread: completion listeners only unpark a waiting caller. */
+  /**
+   * Runs each task in the calling thread: completion listeners only unpark a waiting caller or
+   * complete a future. spymemcached hands each listener to {@code submit}, so that runs it at once
+   * too, without the FutureTask the default wraps it in (one per operation); as a FutureTask would,
+   * it keeps a listener's exception from the IO thread and returns it in the future.
+   */
   private static final ExecutorService DIRECT =
       new AbstractExecutorService() {
         @Override
         public void execute(Runnable task) {
           task.run();
+        }
+
+        @Override
+        public Future<?> submit(Runnable task) {
+          try {
+            task.run();
+            return DONE;
+          } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(e);
+          }
         }
 
         @Override
@@ -243,6 +260,8 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
           return true;
         }
       };
+
+  private static final Future<?> DONE = CompletableFuture.completedFuture(null);
 
   @Override
   public String toString() {
