@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -200,6 +201,38 @@ class AsyncCacheTest {
     String caller = Thread.currentThread().getName();
     assertTrue(threads.stream().allMatch(t -> t.startsWith("newcache-callback-") || t.equals(caller)), "stages ran on " + threads);
     assertEquals(large, await(async.get("large")));
+  }
+
+  /** Records the threads that deserialize it. */
+  static final class Recorder implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static final Set<String> READ_ON = ConcurrentHashMap.newKeySet();
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      READ_ON.add(Thread.currentThread().getName());
+    }
+  }
+
+  /**
+   * Small reads complete on the client's IO thread, but a value that needs Java deserialization
+   * (which may be slow, or run an application's readObject) is decoded on a callback thread.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void javaSerializedValuesAreNeverDeserializedOnTheClientsIoThread(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, Object> c = managers.open(p, "deserializationAllow=io.github.newcache.*")
+        .createCache("serialized", new MutableConfiguration<String, Object>().setTypes(String.class, Object.class));
+    @SuppressWarnings("unchecked")
+    AsyncCache<String, Object> async = c.unwrap(NewcacheCache.class).async();
+    await(async.put("r", new Recorder()));
+    Recorder.READ_ON.clear();
+    for (int i = 0; i < 50; i++) {
+      assertTrue(await(async.get("r")) instanceof Recorder);
+      assertTrue(await(async.getAll(Set.of("r"))).get("r") instanceof Recorder);
+    }
+    assertFalse(Recorder.READ_ON.isEmpty(), "deserialized at all");
+    assertTrue(Recorder.READ_ON.stream().noneMatch(t -> t.startsWith("Memcached IO")), "deserialized on " + Recorder.READ_ON);
   }
 
   @ParameterizedTest

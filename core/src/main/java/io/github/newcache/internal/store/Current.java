@@ -50,6 +50,11 @@ public final class Current<V> {
    * The entry's value (live or expired), or null when there is no entry or its value was refused
    * (counted by the store).
    */
+  /** True when decoding the value is only copying bytes, quick enough for any thread (see {@link EntryStore#quickToDecode}). */
+  boolean quickToDecode() {
+    return envelope == null || decoder.quickToDecode(envelope);
+  }
+
   public V value() {
     if (!decoded) {
       value = envelope == null ? null : decoder.decode(envelope);

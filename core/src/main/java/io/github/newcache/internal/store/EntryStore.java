@@ -1,6 +1,7 @@
 package io.github.newcache.internal.store;
 
 import io.github.newcache.NearCacheStatisticsMXBean;
+import io.github.newcache.codec.DefaultValueCodec;
 import io.github.newcache.codec.ValueCodec;
 import io.github.newcache.internal.codec.RejectedValueException;
 import io.github.newcache.internal.expiry.Expiry;
@@ -26,6 +27,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 import javax.cache.CacheException;
 
 /**
@@ -396,7 +399,12 @@ public final class EntryStore<K, V> {
 
   public CompletableFuture<Current<V>> getAsync(Slot<K> s) {
     if (!near.enabled()) {
-      return transport.getAsync(s.memcachedKey()).thenApply(raw -> current(s, raw, 0));
+      CompletableFuture<Current<V>> out = new CompletableFuture<>();
+      onAnswer(transport.getAsync(s.memcachedKey()), out, raw -> {
+        Current<V> cur = current(s, raw, 0);
+        return new Parsed<>(cur, cur.quickToDecode());
+      });
+      return out;
     }
     return near.readAsync(s.memcachedKey(), transport::getsAsync).thenApply(raw -> {
       Current<V> cur = current(s, raw, 0);
@@ -413,17 +421,65 @@ public final class EntryStore<K, V> {
         near.enabled()
             ? near.readAllAsync(memcachedKeys(slots), transport::getAllAsync)
             : transport.getAllAsync(memcachedKeys(slots));
-    return raws.thenApply(raw -> {
+    CompletableFuture<List<Current<V>>> result = new CompletableFuture<>();
+    onAnswer(raws, result, raw -> {
       List<Current<V>> out = new ArrayList<>(slots.size());
+      boolean quick = true;
       for (Slot<K> s : slots) {
         Current<V> cur = current(s, raw.get(s.memcachedKey()), 0);
         if (near.enabled() && cur.exists() && !cur.present()) {
           near.discard(s.memcachedKey(), cur.raw()); // near: as in get
         }
+        quick &= cur.quickToDecode();
         out.add(cur);
       }
-      return out;
+      return new Parsed<>(out, quick);
     });
+    return result;
+  }
+
+  /** What a read's answer parses into, and whether its values are quick to decode. */
+  private record Parsed<R>(R result, boolean quick) {}
+
+  /**
+   * Completes {@code out} with what {@code parse} makes of {@code answer}. A small read's answer
+   * arrives on the client's IO thread, where what follows (the caller's rules, decoding the value)
+   * then runs; so when a value needs more than copying to decode (Java deserialization, a codec of
+   * the application's), {@code out} is completed on a callback thread instead.
+   */
+  // FutureReturnValueIgnored: whenComplete's future is dropped; its action completes out, failures included.
+  @SuppressWarnings("FutureReturnValueIgnored")
+  private <T, R> void onAnswer(CompletableFuture<T> answer, CompletableFuture<R> out, Function<T, Parsed<R>> parse) {
+    answer.whenComplete((a, e) -> {
+      if (e != null) {
+        out.completeExceptionally(e);
+        return;
+      }
+      Parsed<R> p;
+      try {
+        p = parse.apply(a);
+      } catch (RuntimeException x) {
+        out.completeExceptionally(x);
+        return;
+      }
+      if (p.quick()) {
+        out.complete(p.result());
+        return;
+      }
+      try {
+        transport.continuations().execute(() -> out.complete(p.result()));
+      } catch (RejectedExecutionException closed) {
+        out.complete(p.result());
+      }
+    });
+  }
+
+  /**
+   * True when decoding {@code env}'s value only copies bytes: the default codec's strings, byte
+   * arrays and primitives, not its Java serialization ({@code 'O'}) nor any other codec.
+   */
+  boolean quickToDecode(Envelope env) {
+    return codec.getClass() == DefaultValueCodec.class && env.valueTag() != 'O';
   }
 
   /** {@link #compute(Slot, Remapping)}, without blocking: each attempt starts when the last one's answer arrives. */

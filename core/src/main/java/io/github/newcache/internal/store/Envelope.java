@@ -148,6 +148,11 @@ public final class Envelope {
     return codec.decode(raw, valueOffset, raw.length - valueOffset, loader);
   }
 
+  /** The first byte of the value's encoding (the default codec's type tag), or -1 when it is empty. */
+  int valueTag() {
+    return valueOffset < raw.length ? raw[valueOffset] : -1;
+  }
+
   /** True when the stored value bytes equal {@code encoded}. */
   public boolean valueEquals(byte[] encoded) {
     return Arrays.equals(raw, valueOffset, raw.length, encoded, 0, encoded.length);
