@@ -33,7 +33,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code target/quick-results} in quick mode so a smoke test never overwrites real results),
  * {@code bench.stages} (regex over stage names), {@code bench.cases} (regex found in a case's
  * description, e.g. {@code getHit protocol=binary valueSize=100}), {@code bench.list=true} (print
- * the selected cases and the estimated time, run nothing), and those of {@link Settings}
+ * the selected cases and the estimated time, run nothing), {@code bench.jvmArgs} (more options for
+ * the benchmark JVMs, split on spaces, e.g. a flight recording), and those of {@link Settings}
  * ({@code bench.quick=true} for a smoke test).
  */
 public final class Report {
