@@ -27,8 +27,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Function;
 import javax.cache.CacheException;
 
 /**
@@ -400,9 +398,9 @@ public final class EntryStore<K, V> {
   public CompletableFuture<Current<V>> getAsync(Slot<K> s) {
     if (!near.enabled()) {
       CompletableFuture<Current<V>> out = new CompletableFuture<>();
-      onAnswer(transport.getAsync(s.memcachedKey()), out, raw -> {
+      Answers.complete(transport.getAsync(s.memcachedKey()), out, transport.continuations(), raw -> {
         Current<V> cur = current(s, raw, 0);
-        return new Parsed<>(cur, cur.quickToDecode());
+        return new Answers.Parsed<>(cur, cur.quickToDecode());
       });
       return out;
     }
@@ -422,7 +420,7 @@ public final class EntryStore<K, V> {
             ? near.readAllAsync(memcachedKeys(slots), transport::getAllAsync)
             : transport.getAllAsync(memcachedKeys(slots));
     CompletableFuture<List<Current<V>>> result = new CompletableFuture<>();
-    onAnswer(raws, result, raw -> {
+    Answers.complete(raws, result, transport.continuations(), raw -> {
       List<Current<V>> out = new ArrayList<>(slots.size());
       boolean quick = true;
       for (Slot<K> s : slots) {
@@ -433,45 +431,9 @@ public final class EntryStore<K, V> {
         quick &= cur.quickToDecode();
         out.add(cur);
       }
-      return new Parsed<>(out, quick);
+      return new Answers.Parsed<>(out, quick);
     });
     return result;
-  }
-
-  /** What a read's answer parses into, and whether its values are quick to decode. */
-  private record Parsed<R>(R result, boolean quick) {}
-
-  /**
-   * Completes {@code out} with what {@code parse} makes of {@code answer}. A small read's answer
-   * arrives on the client's IO thread, where what follows (the caller's rules, decoding the value)
-   * then runs; so when a value needs more than copying to decode (Java deserialization, a codec of
-   * the application's), {@code out} is completed on a callback thread instead.
-   */
-  // FutureReturnValueIgnored: whenComplete's future is dropped; its action completes out, failures included.
-  @SuppressWarnings("FutureReturnValueIgnored")
-  private <T, R> void onAnswer(CompletableFuture<T> answer, CompletableFuture<R> out, Function<T, Parsed<R>> parse) {
-    answer.whenComplete((a, e) -> {
-      if (e != null) {
-        out.completeExceptionally(e);
-        return;
-      }
-      Parsed<R> p;
-      try {
-        p = parse.apply(a);
-      } catch (RuntimeException x) {
-        out.completeExceptionally(x);
-        return;
-      }
-      if (p.quick()) {
-        out.complete(p.result());
-        return;
-      }
-      try {
-        transport.continuations().execute(() -> out.complete(p.result()));
-      } catch (RejectedExecutionException closed) {
-        out.complete(p.result());
-      }
-    });
   }
 
   /**

@@ -1,0 +1,54 @@
+package io.github.newcache.internal.store;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+
+/**
+ * Where the store's non-blocking reads go on once memcached answers. A small read's answer arrives
+ * on the client's IO thread, and what follows (the cache's rules, decoding the value) runs there;
+ * that is right for values that decoding only copies, and wrong for those that need Java
+ * deserialization or an application's codec, which may be slow or run the application's code.
+ * Those continue on the callback threads instead.
+ */
+final class Answers {
+
+  private Answers() {}
+
+  /** What a read's answer parses into, and whether its values are quick to decode. */
+  record Parsed<R>(R result, boolean quick) {}
+
+  /**
+   * Completes {@code out} with what {@code parse} makes of {@code answer}: in the thread that
+   * completed {@code answer} when the values are quick to decode, else on {@code continuations}
+   * (or here, once those are shut down with the manager).
+   */
+  // FutureReturnValueIgnored: whenComplete's future is dropped; its action completes out, failures included.
+  @SuppressWarnings("FutureReturnValueIgnored")
+  static <T, R> void complete(
+      CompletableFuture<T> answer, CompletableFuture<R> out, Executor continuations, Function<T, Parsed<R>> parse) {
+    answer.whenComplete((a, e) -> {
+      if (e != null) {
+        out.completeExceptionally(e);
+        return;
+      }
+      Parsed<R> p;
+      try {
+        p = parse.apply(a);
+      } catch (RuntimeException x) {
+        out.completeExceptionally(x);
+        return;
+      }
+      if (p.quick()) {
+        out.complete(p.result());
+        return;
+      }
+      try {
+        continuations.execute(() -> out.complete(p.result()));
+      } catch (RejectedExecutionException closed) {
+        out.complete(p.result());
+      }
+    });
+  }
+}
