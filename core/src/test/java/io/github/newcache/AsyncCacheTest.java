@@ -251,10 +251,34 @@ class AsyncCacheTest {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertTrue(e.getCause() instanceof CacheException, String.valueOf(e.getCause()));
+        String message = e.getCause().getMessage();
+        assertTrue(message.contains("memcached get of ") && message.contains(frozen.address())
+            && message.contains("timed out after 300 ms"), message);
         assertTrue(ms < 300 + 1000, "failed after " + ms + " ms, within the 300 ms timeout plus scheduling");
       } finally {
         frozen.resume();
       }
+      assertEquals("v", await(async.get("k")), "the same client reads again once the server answers");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aGetOfAServerThatIsGoneFailsAtOnceAndSaysWhy(Protocol p, TestManagers managers) throws Exception {
+    try (LocalMemcached doomed = LocalMemcached.start()) {
+      Cache<String, String> c =
+          managers.open(java.net.URI.create("memcached://" + doomed.address() + "/?binary=" + p.binary() + "&opTimeout=5000"))
+              .createCache("doomed", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+      AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
+      await(async.put("k", "v"));
+      doomed.kill();
+      long t0 = System.nanoTime();
+      ExecutionException e = assertThrows(ExecutionException.class, () -> async.get("k").get(4, TimeUnit.SECONDS));
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      String message = e.getCause().getMessage();
+      assertTrue(e.getCause() instanceof CacheException && message.contains("memcached get of ")
+          && message.contains("failed at once") && message.contains(doomed.address()), message);
+      assertTrue(ms < 4000, "failed after " + ms + " ms, before the 5 s operation timeout");
     }
   }
 }

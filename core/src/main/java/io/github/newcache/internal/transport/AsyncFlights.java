@@ -7,9 +7,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.MemcachedConnection;
+import net.spy.memcached.ops.GetOperation;
+import net.spy.memcached.ops.Operation;
+import net.spy.memcached.ops.OperationStatus;
 
 /**
  * The non-blocking form of an operation's life ({@link Flights}): no thread waits while it is in
@@ -122,14 +127,11 @@ final class AsyncFlights implements AutoCloseable {
     Deadlines.Deadline deadline = new Deadlines.Deadline() {
       @Override
       long expire(long now) {
-        long extended = start + timeoutNanos + pauses.longestSince(start, now);
-        if (now - extended < 0) {
-          return extended; // the client was paused
-        }
-        if (settle()) {
+        long later = later(this, now);
+        if (later == 0 && settle()) {
           AsyncFlights.this.settle(result, f, op, false, reading);
         }
-        return 0;
+        return later;
       }
     };
     try {
@@ -158,6 +160,113 @@ final class AsyncFlights implements AutoCloseable {
       }
     });
     return result;
+  }
+
+  /**
+   * The deadline {@code d} waits for now that its first one passed: a later one when the client
+   * was paused since it was sent, else 0 (it is due).
+   */
+  private long later(Deadlines.Deadline d, long now) {
+    long extended = d.start + timeoutNanos + pauses.longestSince(d.start, now);
+    return now - extended < 0 ? extended : 0;
+  }
+
+  /**
+   * A get of one key sent with a callback of ours ({@link Landing}) instead of through
+   * spymemcached's future, its latch and its listeners: the future is completed by the callback
+   * itself, on the IO thread when the value is at most {@value #INLINE_BYTES} bytes (as {@link
+   * #issueRead}), or failed by its deadline; admission, timeouts, breaker reports and messages are
+   * those of {@link #issue}.
+   *
+   * @param create spymemcached's operation for the key, reporting to the callback given
+   * @param send enqueues that operation for its server (throws as spymemcached's calls do)
+   */
+  CompletableFuture<byte[]> get(Flights.Op op, Function<GetOperation.Callback, Operation> create, Consumer<Operation> send) {
+    if (Thread.currentThread() instanceof MemcachedConnection) {
+      CompletableFuture<byte[]> sent = new CompletableFuture<>();
+      try {
+        callbacks.execute(() -> Futures.forward(get(op, create, send), sent));
+      } catch (RejectedExecutionException closed) {
+        return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
+      }
+      return sent;
+    }
+    Landing landing = new Landing(op);
+    try {
+      flights.admit(op.key(), op.name());
+      landing.sent = create.apply(landing);
+      flights.send(op.name(), op.key(), () -> send.accept(landing.sent));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    try {
+      timeouts.add(landing);
+    } catch (RejectedExecutionException closed) {
+      landing.settle();
+      landing.sent.cancel();
+      return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
+    }
+    return landing.result;
+  }
+
+  /**
+   * The callback, deadline and future of one {@link #get}: settled once, by memcached's answer (the
+   * operation's {@code complete}, which also follows a cancel or spymemcached's own timeout) or by
+   * the deadline.
+   */
+  private final class Landing extends Deadlines.Deadline implements GetOperation.Callback {
+    final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    final Flights.Op op;
+    /** Set before it is enqueued, so before any callback. */
+    Operation sent;
+    /** The value, when memcached found the key; written and read by the IO thread. */
+    private byte[] value;
+
+    Landing(Flights.Op op) {
+      this.op = op;
+    }
+
+    @Override
+    public void gotData(String key, int flags, byte[] data) {
+      value = data;
+    }
+
+    @Override
+    public void receivedStatus(OperationStatus status) {
+      // found, not found or failed: complete() reads it from the operation
+    }
+
+    @Override
+    public void complete() {
+      if (!settle()) {
+        return;
+      }
+      byte[] v;
+      try {
+        v = flights.landed(sent, op, value);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+        return;
+      }
+      if (v == null || v.length <= INLINE_BYTES) {
+        result.complete(v);
+        return;
+      }
+      try {
+        callbacks.execute(() -> result.complete(v));
+      } catch (RejectedExecutionException closed) {
+        result.complete(v);
+      }
+    }
+
+    @Override
+    long expire(long now) {
+      long later = later(this, now);
+      if (later == 0 && settle()) {
+        result.completeExceptionally(flights.expired(sent, op));
+      }
+      return later;
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
+import net.spy.memcached.MemcachedConnection;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.internal.CheckedOperationTimeoutException;
 import net.spy.memcached.internal.OperationFuture;
@@ -109,10 +110,23 @@ final class Flights {
     try {
       return issue.get();
     } catch (IllegalStateException e) {
-      throw new CacheException(
-          "memcached " + op + " of " + key + " refused: the queue for server " + serverFor(key)
-              + " is full (" + queueLimits + ") or the client is shut down: " + e.getMessage(), e);
+      throw queueFull(op, key, e);
     }
+  }
+
+  /** {@link #enqueue} of an operation that reports to a callback of ours instead of a future. */
+  void send(String op, String key, Runnable send) {
+    try {
+      send.run();
+    } catch (IllegalStateException e) {
+      throw queueFull(op, key, e);
+    }
+  }
+
+  private CacheException queueFull(String op, String key, IllegalStateException e) {
+    return new CacheException(
+        "memcached " + op + " of " + key + " refused: the queue for server " + serverFor(key)
+            + " is full (" + queueLimits + ") or the client is shut down: " + e.getMessage(), e);
   }
 
   /**
@@ -158,33 +172,70 @@ final class Flights {
       answered(op);
       return value;
     } catch (TimeoutException e) {
-      throw timedOut(f, e, op);
+      throw timedOut(() -> f.cancel(false), e, op);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CacheException("interrupted during memcached " + op.name + " of " + op.what, e);
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof CheckedOperationTimeoutException timeout) {
-        throw timedOut(f, timeout, op);
-      }
-      if (cause instanceof CancellationException) {
-        throw notConnected(op, cause);
-      }
-      answered(op);
-      if (cause instanceof OperationException) {
-        String answer = String.valueOf(cause.getMessage());
-        if (answer.contains("too large")) {
-          throw tooLarge(op, answer);
-        }
-        throw new CacheException("memcached at " + serverFor(op.key) + " answered " + op.name + " of "
-            + op.what + " with an error: " + answer, cause);
-      }
-      throw new CacheException("memcached " + op.name + " of " + op.what + " failed: " + cause, cause);
+      throw failed(e.getCause(), () -> f.cancel(false), op);
     } catch (CancellationException e) {
       throw notConnected(op, e);
     } catch (RuntimeException e) {
       throw new CacheException("memcached " + op.name + " of " + op.what + " failed: " + e, e);
     }
+  }
+
+  /**
+   * The outcome of an operation sent with a callback of ours instead of spymemcached's future,
+   * now that the callback heard it complete: {@code value}, what the callback was given, unless
+   * spymemcached marked the operation failed, in the order its futures check.
+   */
+  <T> T landed(Operation sent, Op op, T value) {
+    if (sent.hasErrored()) {
+      throw failed(sent.getException(), sent::cancel, op);
+    }
+    if (sent.isCancelled()) {
+      throw notConnected(op, new CancellationException("Cancelled"));
+    }
+    if (sent.isTimedOut()) {
+      throw failed(new CheckedOperationTimeoutException("Operation timed out.", sent), sent::cancel, op);
+    }
+    MemcachedNode node = sent.getHandlingNode();
+    if (node != null && node.getContinuousTimeout() != 0) {
+      node.setContinuousTimeout(false); // as spymemcached's future does, without its logger lookup per call
+    }
+    answered(op);
+    return value;
+  }
+
+  /**
+   * Gives up on an operation sent with a callback of ours that got no answer in time: as
+   * spymemcached's future does on a timed-out wait, and then as {@link #outcome} does.
+   */
+  CacheException expired(Operation sent, Op op) {
+    MemcachedConnection.opTimedOut(sent);
+    sent.timeOut();
+    return timedOut(sent::cancel, new CheckedOperationTimeoutException("Timed out waiting for operation", sent), op);
+  }
+
+  /** What spymemcached reported as an operation's failure, translated. */
+  private CacheException failed(Throwable cause, Runnable cancel, Op op) {
+    if (cause instanceof CheckedOperationTimeoutException timeout) {
+      return timedOut(cancel, timeout, op);
+    }
+    if (cause instanceof CancellationException) {
+      return notConnected(op, cause);
+    }
+    answered(op);
+    if (cause instanceof OperationException) {
+      String answer = String.valueOf(cause.getMessage());
+      if (answer.contains("too large")) {
+        return tooLarge(op, answer);
+      }
+      return new CacheException("memcached at " + serverFor(op.key) + " answered " + op.name + " of "
+          + op.what + " with an error: " + answer, cause);
+    }
+    return new CacheException("memcached " + op.name + " of " + op.what + " failed: " + cause, cause);
   }
 
   /** Whether an add that returned false found the key taken; throws when memcached refused it. */
@@ -221,8 +272,8 @@ final class Flights {
   }
 
   /** Times the operation out, charges the servers it waited for, and says so. */
-  private CacheException timedOut(Future<?> f, TimeoutException e, Op op) {
-    f.cancel(false);
+  private CacheException timedOut(Runnable cancel, TimeoutException e, Op op) {
+    cancel.run();
     Set<SocketAddress> late = new LinkedHashSet<>();
     if (e instanceof CheckedOperationTimeoutException timeout) {
       for (Operation o : timeout.getOperations()) {

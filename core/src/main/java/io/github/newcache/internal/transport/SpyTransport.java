@@ -337,7 +337,9 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public CompletableFuture<byte[]> getAsync(String key) {
-    return async.issueRead(Flights.Op.read("get", key), () -> client.asyncGet(key, transcoder));
+    return async.get(Flights.Op.read("get", key),
+        callback -> factory.getOperationFactory().get(key, callback),
+        op -> factory.memcachedConnection().enqueueOperation(key, op));
   }
 
   @Override
