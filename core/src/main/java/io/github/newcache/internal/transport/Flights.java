@@ -162,6 +162,26 @@ final class Flights {
   }
 
   /**
+   * Waits for an operation sent with {@code answer} as its callback, and throws as {@link
+   * #finish(Future, Op)} does when it failed or got no answer in time; its answer is then in
+   * {@code answer}.
+   */
+  void finish(Operation sent, Awaited answer, Op op) {
+    boolean done;
+    try {
+      done = wait.await(answer::done);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      sent.cancel();
+      throw new CacheException("interrupted during memcached " + op.name + " of " + op.what, e);
+    }
+    if (!done) {
+      throw expired(sent, op);
+    }
+    landed(sent, op, null);
+  }
+
+  /**
    * The outcome of {@code f} now that the wait is over: its value when it is done ({@code done}),
    * else a timeout, charged to the servers it waited for; answers are reported to the breakers and
    * failures translated.
@@ -308,7 +328,11 @@ final class Flights {
 
   /** A write memcached answered but did not store. */
   CacheException notStored(Future<?> f, Op op) {
-    OperationStatus s = status(f);
+    return notStored(status(f), op);
+  }
+
+  /** A write memcached answered with {@code s} but did not store. */
+  CacheException notStored(OperationStatus s, Op op) {
     String answer = s == null ? "no answer" : s.getStatusCode() + " " + s.getMessage();
     if (s != null && (s.getStatusCode() == StatusCode.ERR_2BIG || String.valueOf(s.getMessage()).contains("too large"))) {
       return tooLarge(op, answer);

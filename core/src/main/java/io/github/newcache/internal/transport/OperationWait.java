@@ -2,6 +2,7 @@ package io.github.newcache.internal.transport;
 
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import net.spy.memcached.internal.BulkGetFuture;
 import net.spy.memcached.internal.GetFuture;
 import net.spy.memcached.internal.OperationFuture;
@@ -37,15 +38,23 @@ final class OperationWait {
     }
     Thread waiter = Thread.currentThread();
     onComplete(future, () -> LockSupport.unpark(waiter));
+    return await(future::isDone);
+  }
+
+  /**
+   * {@link #await(Future)} of an operation whose own callback tells when it is {@code done}, and
+   * unparks the waiting thread then.
+   */
+  boolean await(BooleanSupplier done) throws InterruptedException {
     long start = System.nanoTime();
     long deadline = start + timeoutNanos;
-    while (!future.isDone()) {
+    while (!done.getAsBoolean()) {
       long now = System.nanoTime();
       if (now - deadline >= 0) {
         // at the deadline: forgive the longest pause of the client since the wait began
         long extended = start + timeoutNanos + pauses.longestSince(start, now);
         if (now - extended >= 0) {
-          return future.isDone();
+          return done.getAsBoolean();
         }
         deadline = extended;
       }

@@ -21,10 +21,14 @@ import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
+import net.spy.memcached.CachedData;
 import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
+import net.spy.memcached.ops.Operation;
+import net.spy.memcached.ops.OperationStatus;
+import net.spy.memcached.ops.StoreType;
 
 /**
  * The {@link MemcachedTransport} over spymemcached: the only class that holds a spymemcached
@@ -216,7 +220,12 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public byte[] get(String key) {
-    return call("get", key, () -> client.asyncGet(key, transcoder));
+    flights.admit(key, "get");
+    Awaited.Get answer = new Awaited.Get();
+    Operation sent = factory.getOperationFactory().get(key, answer);
+    flights.send("get", key, () -> factory.memcachedConnection().enqueueOperation(key, sent));
+    flights.finish(sent, answer, Flights.Op.read("get", key));
+    return answer.value();
   }
 
   @Override
@@ -241,32 +250,45 @@ public final class SpyTransport implements MemcachedTransport {
     flights.checkSize("set", key, value);
     flights.admit(key, "set");
     Flights.Op op = Flights.Op.write("set", key, value);
-    Future<Boolean> f = flights.enqueue("set", key, () -> client.set(key, ttl, value, transcoder));
-    if (!flights.finish(f, op)) {
-      throw flights.notStored(f, op);
-    }
+    Awaited.Store answer = new Awaited.Store();
+    stored(op, sendSet(key, ttl, value, answer), answer);
   }
 
   @Override
   public void setAll(Map<String, byte[]> values, int ttl) {
     int n = values.size();
     List<Flights.Op> ops = new ArrayList<>(n);
-    List<Future<Boolean>> futures = new ArrayList<>(n);
+    List<Operation> sent = new ArrayList<>(n);
+    List<Awaited.Store> answers = new ArrayList<>(n);
     for (Map.Entry<String, byte[]> e : values.entrySet()) {
       flights.checkSize("set", e.getKey(), e.getValue());
     }
     flights.admitAll(values.keySet(), "set");
     for (Map.Entry<String, byte[]> e : values.entrySet()) {
-      String key = e.getKey();
-      byte[] value = e.getValue();
-      ops.add(Flights.Op.write("set", key, value));
-      futures.add(flights.enqueue("set", key, () -> client.set(key, ttl, value, transcoder)));
+      Awaited.Store answer = new Awaited.Store();
+      ops.add(Flights.Op.write("set", e.getKey(), e.getValue()));
+      sent.add(sendSet(e.getKey(), ttl, e.getValue(), answer));
+      answers.add(answer);
     }
     for (int i = 0; i < n; i++) {
-      Future<Boolean> f = futures.get(i);
-      if (!flights.finish(f, ops.get(i))) {
-        throw flights.notStored(f, ops.get(i));
-      }
+      stored(ops.get(i), sent.get(i), answers.get(i));
+    }
+  }
+
+  /** Sends a set that reports to {@code answer}. */
+  private Operation sendSet(String key, int ttl, byte[] value, Awaited.Store answer) {
+    CachedData item = transcoder.encode(value);
+    Operation sent = factory.getOperationFactory().store(StoreType.set, key, item.getFlags(), ttl, item.getData(), answer);
+    flights.send("set", key, () -> factory.memcachedConnection().enqueueOperation(key, sent));
+    return sent;
+  }
+
+  /** Waits for a store sent with {@code answer}; throws unless memcached stored the item. */
+  private void stored(Flights.Op op, Operation sent, Awaited.Store answer) {
+    flights.finish(sent, answer, op);
+    OperationStatus status = answer.status();
+    if (status == null || !status.isSuccess()) {
+      throw flights.notStored(status, op);
     }
   }
 

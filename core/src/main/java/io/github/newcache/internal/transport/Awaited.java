@@ -1,0 +1,64 @@
+package io.github.newcache.internal.transport;
+
+import java.util.concurrent.locks.LockSupport;
+import net.spy.memcached.ops.GetOperation;
+import net.spy.memcached.ops.OperationCallback;
+import net.spy.memcached.ops.OperationStatus;
+import net.spy.memcached.ops.StoreOperation;
+
+/**
+ * The callback of a blocking operation: holds what memcached answered and wakes the thread that
+ * sent it, which waits with {@link OperationWait#await(java.util.function.BooleanSupplier)}. It
+ * takes the place of the future spymemcached's client methods make, its latch, and the completion
+ * listener a wait would add to it.
+ */
+abstract class Awaited implements OperationCallback {
+
+  private final Thread waiter = Thread.currentThread();
+  /** Written by the IO thread before {@link #done}, read by the waiter after it. */
+  private OperationStatus status;
+  private volatile boolean done;
+
+  @Override
+  public final void receivedStatus(OperationStatus status) {
+    this.status = status;
+  }
+
+  @Override
+  public final void complete() {
+    done = true;
+    LockSupport.unpark(waiter);
+  }
+
+  final boolean done() {
+    return done;
+  }
+
+  /** memcached's answer (or spymemcached's, when it cancelled or timed the operation out). */
+  final OperationStatus status() {
+    return status;
+  }
+
+  /** A get's: also the value, when memcached found the key. */
+  static final class Get extends Awaited implements GetOperation.Callback {
+    private byte[] value;
+
+    @Override
+    public void gotData(String key, int flags, byte[] data) {
+      value = data;
+    }
+
+    /** The value memcached answered, or null (not found, or the operation failed). */
+    byte[] value() {
+      return value;
+    }
+  }
+
+  /** A store's (set, add, replace): only the status. */
+  static final class Store extends Awaited implements StoreOperation.Callback {
+    @Override
+    public void gotData(String key, long cas) {
+      // the item's new cas: not used
+    }
+  }
+}
