@@ -34,6 +34,11 @@ public final class Hashing {
     return new String(out);
   }
 
+  /** The MD5 digest of {@code bytes}. */
+  public static byte[] md5(byte[] bytes) {
+    return MD5.get().digest(bytes);
+  }
+
   /** Lower-case hex of the MD5 digest of {@code bytes}. */
   public static String md5Hex(byte[] bytes) {
     return md5Key("", bytes);

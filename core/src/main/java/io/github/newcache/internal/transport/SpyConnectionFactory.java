@@ -108,7 +108,7 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   @Override
   public NodeLocator createLocator(List<MemcachedNode> nodes) {
-    NodeLocator l = super.createLocator(nodes);
+    NodeLocator l = new KetamaRing(super.createLocator(nodes), nodes, getKetamaNodeKeyFormat());
     locator = l;
     return l;
   }

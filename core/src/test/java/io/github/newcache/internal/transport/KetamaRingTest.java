@@ -1,0 +1,83 @@
+package io.github.newcache.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Random;
+import net.spy.memcached.DefaultHashAlgorithm;
+import net.spy.memcached.KetamaNodeKeyFormatter;
+import net.spy.memcached.KetamaNodeLocator;
+import net.spy.memcached.MemcachedNode;
+import org.junit.jupiter.api.Test;
+
+/** {@link KetamaRing} sends every key where spymemcached's own ketama locator does. */
+class KetamaRingTest {
+
+  private static MemcachedNode node(String host, int port) {
+    InetSocketAddress address = InetSocketAddress.createUnresolved(host, port);
+    return (MemcachedNode) Proxy.newProxyInstance(
+        MemcachedNode.class.getClassLoader(), new Class<?>[] {MemcachedNode.class}, (proxy, method, args) -> switch (method.getName()) {
+          case "getSocketAddress" -> address;
+          case "toString" -> host + ":" + port;
+          case "hashCode" -> System.identityHashCode(proxy);
+          case "equals" -> proxy == args[0];
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+  }
+
+  private static List<MemcachedNode> nodes(int n) {
+    List<MemcachedNode> nodes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      nodes.add(node("10.0.0." + (i + 1), i % 2 == 0 ? 11211 : 11211 + i));
+    }
+    return nodes;
+  }
+
+  private static KetamaNodeLocator spy(List<MemcachedNode> nodes, KetamaNodeKeyFormatter.Format format) {
+    return new KetamaNodeLocator(nodes, DefaultHashAlgorithm.KETAMA_HASH, format, new HashMap<>());
+  }
+
+  private static List<String> keys() {
+    Random random = new Random(7);
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      keys.add(i % 3 == 0 ? "staging-2-" + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong())
+          : i % 3 == 1 ? "key:" + i : "clé-" + random.nextInt());
+    }
+    return keys;
+  }
+
+  @Test
+  void everyKeyGoesToTheServerSpymemcachedsKetamaPicks() {
+    for (KetamaNodeKeyFormatter.Format format : KetamaNodeKeyFormatter.Format.values()) {
+      for (int n : new int[] {1, 2, 3, 7}) {
+        List<MemcachedNode> nodes = nodes(n);
+        KetamaNodeLocator spy = spy(nodes, format);
+        KetamaRing ring = new KetamaRing(spy(nodes, format), nodes, format);
+        for (String key : keys()) {
+          assertSame(spy.getPrimary(key), ring.getPrimary(key), format + ", " + n + " servers, key " + key);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aNewServerListMovesKeysAsSpymemcachedDoes() {
+    KetamaNodeKeyFormatter.Format format = KetamaNodeKeyFormatter.Format.LIBMEMCACHED;
+    List<MemcachedNode> before = nodes(3);
+    List<MemcachedNode> after = new ArrayList<>(before.subList(0, 2));
+    after.add(node("10.0.1.9", 11311));
+    KetamaRing ring = new KetamaRing(spy(before, format), before, format);
+    ring.updateLocator(after);
+    KetamaNodeLocator spy = spy(after, format);
+    for (String key : keys()) {
+      assertSame(spy.getPrimary(key), ring.getPrimary(key), key);
+    }
+    assertEquals(after, new ArrayList<>(ring.getAll()));
+  }
+}
