@@ -18,13 +18,14 @@ import net.spy.memcached.ops.OperationStatus;
 
 /**
  * The non-blocking form of an operation's life ({@link Flights}): no thread waits while it is in
- * flight. Its future is completed when spymemcached's completion listener fires, or failed by
+ * flight. Its future is completed when spymemcached's completion listener fires (for a single
+ * {@linkplain #get get}, when the operation's own callback, ours, hears the answer), or failed by
  * {@link Deadlines} when no answer comes within the operation timeout; like a blocking wait, the
  * deadline moves out by the longest pause of the client meanwhile ({@link ClientPauses}). Whichever
  * comes first settles it, with the same admission, size checks, breaker reports and messages as the
  * blocking form.
  *
- * <p>Where it completes: a read issued {@linkplain #issueRead inline} whose answer is at most
+ * <p>Where it completes: a get, or a read issued {@linkplain #issueRead inline}, whose answer is at most
  * {@value #INLINE_BYTES} bytes completes on the IO thread itself, which then runs only the store's
  * own steps (decoding the envelope) before the caller's future, a {@link HandOffFuture}, wakes a
  * waiting caller or hands its stages to the callback threads. Every other operation, and a large

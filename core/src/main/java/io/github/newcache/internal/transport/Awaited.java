@@ -1,6 +1,7 @@
 package io.github.newcache.internal.transport;
 
 import java.util.concurrent.locks.LockSupport;
+import net.spy.memcached.ops.DeleteOperation;
 import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.OperationCallback;
 import net.spy.memcached.ops.OperationStatus;
@@ -51,6 +52,14 @@ abstract class Awaited implements OperationCallback {
     /** The value memcached answered, or null (not found, or the operation failed). */
     byte[] value() {
       return value;
+    }
+  }
+
+  /** A delete's: only the status. */
+  static final class Delete extends Awaited implements DeleteOperation.Callback {
+    @Override
+    public void gotData(long cas) {
+      // the deleted item's cas: not used
     }
   }
 

@@ -13,8 +13,9 @@ import net.spy.memcached.internal.OperationFuture;
  *
  * <p>Why not spymemcached's {@code get(timeout)}: when it times out it also marks the operation
  * timed out, which turns a late answer into a failure; so a wait cannot be extended after the fact.
- * This waits without side effects instead: it parks until the future's completion listener wakes
- * it (listeners run on spymemcached's IO thread, see {@link SpyConnectionFactory}) or until the
+ * This waits without side effects instead: it parks until the future's completion listener, or the
+ * operation's own callback ({@link Awaited}), wakes it (both run on spymemcached's IO thread, see
+ * {@link SpyConnectionFactory}) or until the
  * deadline, re-reading the paused time each time it wakes. Only when the deadline has truly passed
  * does the caller time the operation out.
  */

@@ -48,7 +48,9 @@ import net.spy.memcached.protocol.binary.BinaryOperationFactory;
  * kernel's socket buffers bound, and counts against the bytes.
  *
  * <p>Completion listeners run on the IO thread ({@link #getListenerExecutorService}): the only
- * listener is {@link OperationWait}'s, which just wakes the waiting caller. spymemcached's own
+ * listener is {@link OperationWait}'s, which just wakes the waiting caller (gets, sets and deletes
+ * report to callbacks of ours instead, {@link Awaited} and {@link AsyncFlights}, which do the same).
+ * Keys are placed with spymemcached's ketama, looked up through {@link KetamaRing}. spymemcached's own
  * operation timeout, which drops operations that waited unsent that long, is set past the longest
  * wait {@link OperationWait} can make, so only the caller's timeout ever gives up on an operation.
  *

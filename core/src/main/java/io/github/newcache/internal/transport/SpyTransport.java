@@ -313,26 +313,46 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public boolean delete(String key) {
-    return call("delete", key, () -> client.delete(key));
+    flights.admit(key, "delete");
+    Awaited.Delete answer = new Awaited.Delete();
+    Operation sent = sendDelete(key, answer);
+    return deleted(Flights.Op.read("delete", key), sent, answer);
   }
 
   @Override
   public int deleteAll(Collection<String> keys) {
     int n = keys.size();
     List<String> issued = new ArrayList<>(n);
-    List<Future<Boolean>> futures = new ArrayList<>(n);
+    List<Operation> sent = new ArrayList<>(n);
+    List<Awaited.Delete> answers = new ArrayList<>(n);
     flights.admitAll(keys, "delete");
     for (String key : keys) {
+      Awaited.Delete answer = new Awaited.Delete();
       issued.add(key);
-      futures.add(flights.enqueue("delete", key, () -> client.delete(key)));
+      sent.add(sendDelete(key, answer));
+      answers.add(answer);
     }
     int deleted = 0;
     for (int i = 0; i < n; i++) {
-      if (flights.finish(futures.get(i), Flights.Op.read("delete", issued.get(i)))) {
+      if (deleted(Flights.Op.read("delete", issued.get(i)), sent.get(i), answers.get(i))) {
         deleted++;
       }
     }
     return deleted;
+  }
+
+  /** Sends a delete that reports to {@code answer}. */
+  private Operation sendDelete(String key, Awaited.Delete answer) {
+    Operation sent = factory.getOperationFactory().delete(key, answer);
+    flights.send("delete", key, () -> factory.memcachedConnection().enqueueOperation(key, sent));
+    return sent;
+  }
+
+  /** Waits for a delete sent with {@code answer}: true when memcached deleted an item. */
+  private boolean deleted(Flights.Op op, Operation sent, Awaited.Delete answer) {
+    flights.finish(sent, answer, op);
+    OperationStatus status = answer.status();
+    return status != null && status.isSuccess();
   }
 
   @Override
