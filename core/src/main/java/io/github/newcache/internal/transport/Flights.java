@@ -175,7 +175,7 @@ final class Flights {
       sent.cancel();
       throw new CacheException("interrupted during memcached " + op.name + " of " + op.what, e);
     }
-    if (!done) {
+    if (!done && !answer.done()) {
       throw expired(sent, op);
     }
     landed(sent, op, null);
