@@ -239,22 +239,13 @@ class AsyncCacheTest {
   @EnumSource(Protocol.class)
   void aFrozenServerFailsFuturesWithinTheOperationTimeout(Protocol p, TestManagers managers) throws Exception {
     try (LocalMemcached frozen = LocalMemcached.start()) {
-      Cache<String, String> c =
-          managers.open(java.net.URI.create("memcached://" + frozen.address() + "/?binary=" + p.binary() + "&opTimeout=300"))
-              .createCache("frozen", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
-      AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
-      await(async.put("k", "v"));
+      AsyncCache<String, String> async = asyncCacheWithV(managers, frozen, p, 300);
       frozen.pause();
       try {
-        long t0 = System.nanoTime();
-        CompletableFuture<String> f = async.get("k");
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
-        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        assertTrue(e.getCause() instanceof CacheException, String.valueOf(e.getCause()));
-        String message = e.getCause().getMessage();
-        assertTrue(message.contains("memcached get of ") && message.contains(frozen.address())
-            && message.contains("timed out after 300 ms"), message);
-        assertTrue(ms < 300 + 1000, "failed after " + ms + " ms, within the 300 ms timeout plus scheduling");
+        FailedGet failed = failedGet(async, 5);
+        assertTrue(failed.message().contains("memcached get of ") && failed.message().contains(frozen.address())
+            && failed.message().contains("timed out after 300 ms"), failed.message());
+        assertTrue(failed.millis() < 300 + 1000, "failed after " + failed.millis() + " ms, within the 300 ms timeout plus scheduling");
       } finally {
         frozen.resume();
       }
@@ -266,19 +257,35 @@ class AsyncCacheTest {
   @EnumSource(Protocol.class)
   void aGetOfAServerThatIsGoneFailsAtOnceAndSaysWhy(Protocol p, TestManagers managers) throws Exception {
     try (LocalMemcached doomed = LocalMemcached.start()) {
-      Cache<String, String> c =
-          managers.open(java.net.URI.create("memcached://" + doomed.address() + "/?binary=" + p.binary() + "&opTimeout=5000"))
-              .createCache("doomed", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
-      AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
-      await(async.put("k", "v"));
+      AsyncCache<String, String> async = asyncCacheWithV(managers, doomed, p, 5000);
       doomed.kill();
-      long t0 = System.nanoTime();
-      ExecutionException e = assertThrows(ExecutionException.class, () -> async.get("k").get(4, TimeUnit.SECONDS));
-      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-      String message = e.getCause().getMessage();
-      assertTrue(e.getCause() instanceof CacheException && message.contains("memcached get of ")
-          && message.contains("failed at once") && message.contains(doomed.address()), message);
-      assertTrue(ms < 4000, "failed after " + ms + " ms, before the 5 s operation timeout");
+      FailedGet failed = failedGet(async, 4);
+      assertTrue(failed.message().contains("memcached get of ") && failed.message().contains("failed at once")
+          && failed.message().contains(doomed.address()), failed.message());
+      assertTrue(failed.millis() < 4000, "failed after " + failed.millis() + " ms, before the 5 s operation timeout");
     }
+  }
+
+  /** The async view of a cache on its own manager for {@code server}, holding k = v. */
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this cache, typed <String, String>
+  private static AsyncCache<String, String> asyncCacheWithV(
+      TestManagers managers, LocalMemcached server, Protocol p, int opTimeoutMillis) throws Exception {
+    Cache<String, String> c =
+        managers.open(java.net.URI.create("memcached://" + server.address() + "/?binary=" + p.binary() + "&opTimeout=" + opTimeoutMillis))
+            .createCache("c", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
+    await(async.put("k", "v"));
+    return async;
+  }
+
+  /** How a get of k failed: the CacheException's message, and how long after the call. */
+  private record FailedGet(String message, long millis) {}
+
+  /** Gets k, expecting its future to fail with a CacheException within {@code seconds}. */
+  private static FailedGet failedGet(AsyncCache<String, String> async, int seconds) {
+    long t0 = System.nanoTime();
+    ExecutionException e = assertThrows(ExecutionException.class, () -> async.get("k").get(seconds, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof CacheException, String.valueOf(e.getCause()));
+    return new FailedGet(e.getCause().getMessage(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
   }
 }

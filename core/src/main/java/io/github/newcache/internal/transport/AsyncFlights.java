@@ -249,15 +249,7 @@ final class AsyncFlights implements AutoCloseable {
         result.completeExceptionally(e);
         return;
       }
-      if (v == null || v.length <= INLINE_BYTES) {
-        result.complete(v);
-        return;
-      }
-      try {
-        callbacks.execute(() -> result.complete(v));
-      } catch (RejectedExecutionException closed) {
-        result.complete(v);
-      }
+      completeFromIoThread(result, v);
     }
 
     @Override
@@ -282,6 +274,14 @@ final class AsyncFlights implements AutoCloseable {
       result.completeExceptionally(e);
       return;
     }
+    completeFromIoThread(result, answer);
+  }
+
+  /**
+   * Completes {@code result} in this thread (the IO thread) when {@code answer} is at most {@value
+   * #INLINE_BYTES} bytes, else on a callback thread (or here, once those are gone with the manager).
+   */
+  private <R> void completeFromIoThread(CompletableFuture<R> result, R answer) {
     if (bytes(answer) <= INLINE_BYTES) {
       result.complete(answer);
       return;
