@@ -223,7 +223,7 @@ public final class SpyTransport implements MemcachedTransport {
     flights.admit(key, "get");
     Awaited.Get answer = new Awaited.Get();
     Operation sent = factory.getOperationFactory().get(key, answer);
-    flights.send("get", key, () -> factory.memcachedConnection().enqueueOperation(key, sent));
+    send("get", key, sent);
     flights.finish(sent, answer, Flights.Op.read("get", key));
     return answer.value();
   }
@@ -275,11 +275,24 @@ public final class SpyTransport implements MemcachedTransport {
     }
   }
 
+  /**
+   * Sends an operation built with a callback of ours: spymemcached's client methods would build
+   * their own future around it.
+   */
+  private void send(String name, String key, Operation sent) {
+    flights.send(name, key, () -> enqueue(key, sent));
+  }
+
+  /** Hands {@code op} to spymemcached for the server of {@code key}. */
+  private void enqueue(String key, Operation op) {
+    factory.memcachedConnection().enqueueOperation(key, op);
+  }
+
   /** Sends a set that reports to {@code answer}. */
   private Operation sendSet(String key, int ttl, byte[] value, Awaited.Store answer) {
     CachedData item = transcoder.encode(value);
     Operation sent = factory.getOperationFactory().store(StoreType.set, key, item.getFlags(), ttl, item.getData(), answer);
-    flights.send("set", key, () -> factory.memcachedConnection().enqueueOperation(key, sent));
+    send("set", key, sent);
     return sent;
   }
 
@@ -344,7 +357,7 @@ public final class SpyTransport implements MemcachedTransport {
   /** Sends a delete that reports to {@code answer}. */
   private Operation sendDelete(String key, Awaited.Delete answer) {
     Operation sent = factory.getOperationFactory().delete(key, answer);
-    flights.send("delete", key, () -> factory.memcachedConnection().enqueueOperation(key, sent));
+    send("delete", key, sent);
     return sent;
   }
 
@@ -381,7 +394,7 @@ public final class SpyTransport implements MemcachedTransport {
   public CompletableFuture<byte[]> getAsync(String key) {
     return async.get(Flights.Op.read("get", key),
         callback -> factory.getOperationFactory().get(key, callback),
-        op -> factory.memcachedConnection().enqueueOperation(key, op));
+        op -> enqueue(key, op));
   }
 
   @Override
