@@ -98,7 +98,8 @@ final class CacheFactory {
             config.getStaleWhileRevalidateMillis(),
             clock,
             failures,
-            nearCache);
+            nearCache,
+            manager.recentSlots());
     CacheStatistics statistics = new CacheStatistics(config.isStatisticsEnabled());
     // Leases go through the cache's own transport: signed and under its failure policy.
     HerdStatistics herdStatistics = new HerdStatistics();

@@ -4,6 +4,7 @@ import io.github.newcache.codec.ValueCodec;
 import io.github.newcache.internal.config.CacheDeclaration;
 import io.github.newcache.internal.config.ManagerSettings;
 import io.github.newcache.internal.expiry.TimeSource;
+import io.github.newcache.internal.store.RecentSlots;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import io.github.newcache.internal.transport.Transports;
 import io.github.newcache.key.KeyMangler;
@@ -50,6 +51,8 @@ public final class NewcacheCacheManager implements CacheManager {
   private final ScheduledThreadPoolExecutor scheduler;
   private final TimeSource clock;
   private final Map<String, NewcacheCache<?, ?>> caches = new ConcurrentHashMap<>();
+  /** Memcached keys of keys used lately, shared by this manager's caches. */
+  private final RecentSlots recentSlots = new RecentSlots();
   private volatile boolean closed;
 
   NewcacheCacheManager(
@@ -140,6 +143,10 @@ public final class NewcacheCacheManager implements CacheManager {
 
   ManagerSettings settings() {
     return settings;
+  }
+
+  RecentSlots recentSlots() {
+    return recentSlots;
   }
 
   @Override

@@ -78,6 +78,10 @@ public final class EntryStore<K, V> {
   private final FailureStatistics failures;
   private final NearCache near;
   private final EntryScan<K, V> scan;
+  /** The manager's recent slots, or null when this cache's key function is a custom one. */
+  private final RecentSlots recent;
+  /** Spreads this cache's keys over {@link #recent} apart from other caches' equal keys. */
+  private final int salt;
 
   /**
    * @param maxItemSize memcached's item size limit ({@code -I})
@@ -85,6 +89,7 @@ public final class EntryStore<K, V> {
    * @param staleMillis how long memcached keeps an expired entry for stale-while-revalidate (0: not at all)
    * @param classLoader the manager's loader carrying the cache's deserialization allow-list
    * @param near the cache's near cache, or {@link NearCache#off()}
+   * @param recent the manager's recent slots, shared by its caches
    */
   public EntryStore(
       String cacheName,
@@ -99,7 +104,8 @@ public final class EntryStore<K, V> {
       long staleMillis,
       TimeSource clock,
       FailureStatistics failures,
-      NearCache near) {
+      NearCache near,
+      RecentSlots recent) {
     this.cacheName = cacheName;
     this.keyType = keyType;
     this.valueType = valueType;
@@ -115,6 +121,8 @@ public final class EntryStore<K, V> {
     this.failures = failures;
     this.near = near;
     this.scan = new EntryScan<>(this, keys, transport, clock, classLoader, failures);
+    this.recent = keys.exact() ? recent : null;
+    this.salt = System.identityHashCode(this);
   }
 
   // ---------------------------------------------------------------- keys and values
@@ -126,8 +134,19 @@ public final class EntryStore<K, V> {
       throw new ClassCastException(
           "cache " + cacheName + " takes keys of type " + keyType.getName() + ", not " + key.getClass().getName());
     }
-    byte[] form = KeyForms.encode(key);
-    return new Slot<>(key, form, keys.mangle(form));
+    if (recent == null) {
+      byte[] form = KeyForms.encode(key);
+      return new Slot<>(key, form, keys.mangle(form));
+    }
+    Slot<K> s = recent.find(this, salt, key);
+    if (s == null) {
+      byte[] form = KeyForms.encode(key);
+      s = new Slot<>(key, form, keys.mangle(form));
+      if (RecentSlots.keeps(key)) {
+        recent.keep(this, salt, s);
+      }
+    }
+    return s;
   }
 
   /** The slots of {@code keys}, each key once, in order; throws before anything when a key is null. */

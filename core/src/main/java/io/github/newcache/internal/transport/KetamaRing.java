@@ -27,6 +27,20 @@ final class KetamaRing implements NodeLocator {
   private final NodeLocator spy;
   private final KetamaNodeLocatorConfiguration config;
   private volatile Ring ring;
+  /**
+   * The hashes of keys looked up lately, {@value #HASHED} places, a key's place chosen by its
+   * {@code hashCode}; a new key takes the place of the one there. A key's hash does not depend on
+   * the servers, so these outlive a new server list. The cache's keys come from its own table of
+   * recent keys as the same {@code String}, whose {@code hashCode} is kept in it, so a hit costs a
+   * comparison of references (the first step of {@code equals}) instead of an MD5 digest.
+   */
+  private final Hashed[] hashed = new Hashed[HASHED];
+
+  static final int HASHED = 4096;
+  private static final int SHIFT = Integer.numberOfLeadingZeros(HASHED - 1);
+
+  /** A key and its ketama hash; immutable, so threads share places without locks. */
+  private record Hashed(String key, long hash) {}
 
   /** The ring's points in ascending order, and the server each belongs to. */
   private static final class Ring {
@@ -86,7 +100,7 @@ final class KetamaRing implements NodeLocator {
     if (r.points.length == 0) {
       return null;
     }
-    long hash = point(Hashing.md5(key.getBytes(StandardCharsets.UTF_8)), 0);
+    long hash = hash(key);
     int i = Arrays.binarySearch(r.points, hash);
     if (i < 0) {
       i = -i - 1;
@@ -95,6 +109,18 @@ final class KetamaRing implements NodeLocator {
       }
     }
     return r.nodes[i];
+  }
+
+  /** Ketama's hash of {@code key}: the first word of its MD5 digest. */
+  private long hash(String key) {
+    int place = (key.hashCode() * 0x9E3779B9) >>> SHIFT;
+    Hashed h = hashed[place];
+    if (h != null && h.key.equals(key)) { // the same String, mostly: equals compares references first
+      return h.hash;
+    }
+    long hash = point(Hashing.md5(key.getBytes(StandardCharsets.UTF_8)), 0);
+    hashed[place] = new Hashed(key, hash);
+    return hash;
   }
 
   @Override
