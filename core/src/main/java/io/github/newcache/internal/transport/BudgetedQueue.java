@@ -165,6 +165,9 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
 
   @Override
   public int drainTo(Collection<? super Operation> c, int max) {
+    if (c == this) { // as BlockingQueue requires; draining into a list first would hide it
+      throw new IllegalArgumentException("a queue cannot drain to itself");
+    }
     List<Operation> drained = new ArrayList<>();
     int n = super.drainTo(drained, max);
     for (Operation op : drained) {
