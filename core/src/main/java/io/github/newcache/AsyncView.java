@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
@@ -76,7 +77,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       // A hit, the common case, completes the caller's future straight from the store's answer;
       // a miss or an expired entry goes on as read() and the miss rules say.
       CompletableFuture<V> out = HandOffFuture.pending(cache.store.continuations());
-      current(s).whenComplete((c, e) -> {
+      current(s, (c, e) -> {
         if (e != null) {
           out.completeExceptionally(e);
         } else if (c.present()) {
@@ -112,6 +113,16 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   /** The live value as the blocking read gives it; an expired entry is handled on the pool. */
   private CompletableFuture<V> read(Slot<K> s) {
     return current(s).thenCompose(c -> rest(s, c));
+  }
+
+  /** {@link #current(Slot)}, handed to {@code then}: without a future between when nothing is touched. */
+  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: then handles failures too
+  private void current(Slot<K> s, BiConsumer<? super Current<V>, ? super Throwable> then) {
+    if (cache.expiry.accessNeverChanges()) {
+      cache.store.getAsync(s, then);
+    } else {
+      current(s).whenComplete(then);
+    }
   }
 
   /** The entry as a read finds it, touched first when the expiry policy changes expiry on access. */

@@ -3,6 +3,7 @@ package io.github.newcache.internal.store;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -24,30 +25,42 @@ final class Answers {
    * completed {@code answer} when the values are quick to decode, else on {@code continuations}
    * (or here, once those are shut down with the manager).
    */
-  // FutureReturnValueIgnored: whenComplete's future is dropped; its action completes out, failures included.
-  @SuppressWarnings("FutureReturnValueIgnored")
   static <T, R> void complete(
       CompletableFuture<T> answer, CompletableFuture<R> out, Executor continuations, Function<T, Parsed<R>> parse) {
-    answer.whenComplete((a, e) -> {
+    complete(answer, (r, e) -> {
       if (e != null) {
         out.completeExceptionally(e);
+      } else {
+        out.complete(r);
+      }
+    }, continuations, parse);
+  }
+
+  /** {@link #complete(CompletableFuture, CompletableFuture, Executor, Function)}, handing the result or failure to {@code then}. */
+  // FutureReturnValueIgnored: whenComplete's future is dropped; its action hands on failures too.
+  @SuppressWarnings("FutureReturnValueIgnored")
+  static <T, R> void complete(
+      CompletableFuture<T> answer, BiConsumer<? super R, ? super Throwable> then, Executor continuations, Function<T, Parsed<R>> parse) {
+    answer.whenComplete((a, e) -> {
+      if (e != null) {
+        then.accept(null, e);
         return;
       }
       Parsed<R> p;
       try {
         p = parse.apply(a);
       } catch (RuntimeException x) {
-        out.completeExceptionally(x);
+        then.accept(null, x);
         return;
       }
       if (p.quick()) {
-        out.complete(p.result());
+        then.accept(p.result(), null);
         return;
       }
       try {
-        continuations.execute(() -> out.complete(p.result()));
+        continuations.execute(() -> then.accept(p.result(), null));
       } catch (RejectedExecutionException closed) {
-        out.complete(p.result());
+        then.accept(p.result(), null);
       }
     });
   }

@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import javax.cache.CacheException;
 
 /**
@@ -408,21 +409,46 @@ public final class EntryStore<K, V> {
    * future (never the IO thread). A remapping function runs there too, so it must not block.
    */
 
-  /** {@link #get}, without blocking (a near hit completes at once). */
   /** Where callers' stages on the non-blocking forms' futures run ({@link MemcachedTransport#continuations}). */
   public Executor continuations() {
     return transport.continuations();
   }
 
+  /** {@link #get}, without blocking (a near hit completes at once). */
   public CompletableFuture<Current<V>> getAsync(Slot<K> s) {
     if (!near.enabled()) {
       CompletableFuture<Current<V>> out = new CompletableFuture<>();
-      Answers.complete(transport.getAsync(s.memcachedKey()), out, transport.continuations(), raw -> {
-        Current<V> cur = current(s, raw, 0);
-        return new Answers.Parsed<>(cur, cur.quickToDecode());
+      getAsync(s, (cur, e) -> {
+        if (e != null) {
+          out.completeExceptionally(e);
+        } else {
+          out.complete(cur);
+        }
       });
       return out;
     }
+    return nearGetAsync(s);
+  }
+
+  /**
+   * {@link #getAsync}, handing the entry or the failure to {@code then} instead of completing a
+   * future: a future stage less for a caller that only goes on from it. {@code then} runs where the
+   * future would complete: in the thread that read the answer when the value is quick to decode,
+   * else on the continuation threads.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: then handles failures too
+  public void getAsync(Slot<K> s, BiConsumer<? super Current<V>, ? super Throwable> then) {
+    if (near.enabled()) {
+      nearGetAsync(s).whenComplete(then);
+      return;
+    }
+    Answers.complete(transport.getAsync(s.memcachedKey()), then, transport.continuations(), raw -> {
+      Current<V> cur = current(s, raw, 0);
+      return new Answers.Parsed<>(cur, cur.quickToDecode());
+    });
+  }
+
+  private CompletableFuture<Current<V>> nearGetAsync(Slot<K> s) {
     return near.readAsync(s.memcachedKey(), transport::getsAsync).thenApply(raw -> {
       Current<V> cur = current(s, raw, 0);
       if (raw != null && !cur.present()) {
