@@ -79,7 +79,7 @@ public final class EntryStore<K, V> {
   private final FailureStatistics failures;
   private final NearCache near;
   private final EntryScan<K, V> scan;
-  /** The manager's recent slots, or null when this cache's key function is a custom one. */
+  /** The manager's recent slots; null with a custom key function or a near cache. */
   private final RecentSlots recent;
   /** Spreads this cache's keys over {@link #recent} apart from other caches' equal keys. */
   private final int salt;
@@ -122,7 +122,9 @@ public final class EntryStore<K, V> {
     this.failures = failures;
     this.near = near;
     this.scan = new EntryScan<>(this, keys, transport, clock, classLoader, failures);
-    this.recent = keys.exact() ? recent : null;
+    // A near-cached cache serves its hot keys locally, at a million reads a second and more, where
+    // writing new slots into the shared table cost its readers more than the hashing it saves.
+    this.recent = keys.exact() && !near.enabled() ? recent : null;
     this.salt = System.identityHashCode(this);
   }
 

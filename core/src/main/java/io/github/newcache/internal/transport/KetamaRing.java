@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import net.spy.memcached.KetamaNodeKeyFormatter;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
@@ -29,7 +30,8 @@ final class KetamaRing implements NodeLocator {
   private volatile Ring ring;
   /**
    * The hashes of keys looked up lately, {@value #HASHED} places, a key's place chosen by its
-   * {@code hashCode}; a new key takes the place of the one there. A key's hash does not depend on
+   * {@code hashCode}; a new key takes an empty place, and another key's once in {@value
+   * #ADMIT_ONE_IN} tries, so that keys used once rarely displace hot ones. A key's hash does not depend on
    * the servers, so these outlive a new server list. The cache's keys come from its own table of
    * recent keys as the same {@code String}, whose {@code hashCode} is kept in it, so a hit costs a
    * comparison of references (the first step of {@code equals}) instead of an MD5 digest.
@@ -37,6 +39,8 @@ final class KetamaRing implements NodeLocator {
   private final Hashed[] hashed = new Hashed[HASHED];
 
   static final int HASHED = 4096;
+  /** A miss replaces another key's hash once in this many tries. */
+  private static final int ADMIT_ONE_IN = 16;
   private static final int SHIFT = Integer.numberOfLeadingZeros(HASHED - 1);
 
   /** A key and its ketama hash; immutable, so threads share places without locks. */
@@ -119,7 +123,9 @@ final class KetamaRing implements NodeLocator {
       return h.hash;
     }
     long hash = point(Hashing.md5(key.getBytes(StandardCharsets.UTF_8)), 0);
-    hashed[place] = new Hashed(key, hash);
+    if (h == null || ThreadLocalRandom.current().nextInt(ADMIT_ONE_IN) == 0) { // as RecentSlots.keep
+      hashed[place] = new Hashed(key, hash);
+    }
     return hash;
   }
 

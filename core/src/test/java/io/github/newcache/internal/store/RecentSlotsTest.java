@@ -82,4 +82,30 @@ class RecentSlotsTest {
     }
     assertTrue(found > 0 && found <= RecentSlots.SIZE, found + " found");
   }
+
+  @Test
+  void aKeyUsedOnceRarelyDisplacesAKeptOneButAKeyUsedOftenGetsIn() {
+    String hot = "hot";
+    String cold = null;
+    for (int i = 0; cold == null; i++) {
+      if (RecentSlots.place("cold" + i, 3) == RecentSlots.place(hot, 3)) {
+        cold = "cold" + i;
+      }
+    }
+    int survived = 0;
+    for (int trial = 0; trial < 200; trial++) {
+      RecentSlots fresh = new RecentSlots();
+      fresh.keep(cacheA, 3, slot(hot, "m-hot"));
+      fresh.keep(cacheA, 3, slot(cold, "m-cold")); // one miss of a key that shares the place
+      if (fresh.find(cacheA, 3, hot) != null) {
+        survived++;
+      }
+    }
+    assertTrue(survived > 150, "the kept key survived one miss of another in " + survived + " of 200 tables");
+    for (int miss = 0; miss < 1000 && recent.find(cacheA, 3, cold) == null; miss++) {
+      recent.keep(cacheA, 3, slot(hot, "m-hot"));
+      recent.keep(cacheA, 3, slot(cold, "m-cold"));
+    }
+    assertEquals("m-cold", recent.find(cacheA, 3, cold).memcachedKey(), "a key missed again and again gets in");
+  }
 }
