@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A manager remembers the memcached keys of keys used lately (shared by its caches): what it
  * remembers never sends a key to another cache's, type's or flavor's entry, and a custom key
- * function is asked every time.
+ * function is asked every time. ({@code ValuesTest} checks that {@code 1}, {@code 1L} and {@code
+ * "1"} stay apart: its gets find the slots its puts kept.)
  */
 @ExtendWith(MemcachedExtension.class)
 class RecentKeysTest {
@@ -62,21 +63,6 @@ class RecentKeysTest {
     assertNotNull(stored, "games' k0 is under its django-newcache key");
     byte[] value = "game 0".getBytes(StandardCharsets.UTF_8);
     assertArrayEquals(value, java.util.Arrays.copyOfRange(stored, stored.length - value.length, stored.length));
-  }
-
-  @ParameterizedTest
-  @EnumSource(Protocol.class)
-  void integerAndLongKeysOfTheSameNumberStayApart(Protocol p, TestManagers managers) {
-    CacheManager m = managers.open(p, "");
-    Cache<Object, String> c = m.createCache("numbers", new MutableConfiguration<Object, String>().setTypes(Object.class, String.class));
-    for (int round = 0; round < 3; round++) {
-      c.put(1, "int");
-      c.put(1L, "long");
-      c.put("1", "string");
-    }
-    assertEquals("int", c.get(1));
-    assertEquals("long", c.get(1L));
-    assertEquals("string", c.get("1"));
   }
 
   @Test
