@@ -137,17 +137,14 @@ public final class EntryStore<K, V> {
       throw new ClassCastException(
           "cache " + cacheName + " takes keys of type " + keyType.getName() + ", not " + key.getClass().getName());
     }
-    if (recent == null) {
-      byte[] form = KeyForms.encode(key);
-      return new Slot<>(key, form, keys.mangle(form));
+    Slot<K> s = recent == null ? null : recent.find(this, salt, key);
+    if (s != null) {
+      return s;
     }
-    Slot<K> s = recent.find(this, salt, key);
-    if (s == null) {
-      byte[] form = KeyForms.encode(key);
-      s = new Slot<>(key, form, keys.mangle(form));
-      if (RecentSlots.keeps(key)) {
-        recent.keep(this, salt, s);
-      }
+    byte[] form = KeyForms.encode(key);
+    s = new Slot<>(key, form, keys.mangle(form));
+    if (recent != null && RecentSlots.keeps(key)) {
+      recent.keep(this, salt, s);
     }
     return s;
   }

@@ -4,16 +4,17 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The slots of keys used lately, shared by one manager's caches, so that a key used again skips
- * its encoding, MD5 hash and hex form (with ketama's second MD5, of the memcached key, that was about
- * a twelfth of the client's CPU per async {@code get}). A fixed table of {@value #SIZE} places, one slot each, a key's place chosen by its
- * hash and its cache; a new key takes the place of another now and then ({@link #keep}). Memory stays bounded: at most
- * {@value #SIZE} slots, each of a key of at most {@value #MAX_FORM_BYTES} bytes.
+ * its encoding, MD5 hash and hex form (with ketama's second MD5, of the memcached key, that was
+ * about a twelfth of the client's CPU per async {@code get}). A fixed table of {@value #SIZE}
+ * places, one slot each, a key's place chosen by its hash and its cache; a new key takes the place
+ * of another now and then ({@link #keep}). Memory stays bounded: at most {@value #SIZE} slots,
+ * each of a key of at most {@value #MAX_FORM_BYTES} bytes.
  *
- * <p>Caches with a near cache do without it (see {@code EntryStore}). Only what is sure to give the
- * same memcached key again is kept: slots of the default key
- * function (a custom mangler is not promised to be a pure function of the key), and of {@code
- * String}, {@code Integer} and {@code Long} keys, whose {@code equals} holds exactly when their
- * stable forms are equal (two equal keys of another type may serialize apart).
+ * <p>Caches with a near cache do without it (see {@code EntryStore}). Only what is sure to give
+ * the same memcached key again is kept: slots of the default key function (a custom mangler is not
+ * promised to be a pure function of the key), and of {@code String}, {@code Integer} and {@code
+ * Long} keys, whose {@code equals} holds exactly when their stable forms are equal (two equal keys
+ * of another type may serialize apart).
  *
  * <p>Threads read and replace places without locks: a slot and its parts are immutable, so a
  * thread sees either a whole slot or another (or none), and a miss only costs the hash it saves.

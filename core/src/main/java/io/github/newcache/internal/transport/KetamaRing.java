@@ -31,10 +31,10 @@ final class KetamaRing implements NodeLocator {
   /**
    * The hashes of keys looked up lately, {@value #HASHED} places, a key's place chosen by its
    * {@code hashCode}; a new key takes an empty place, and another key's once in {@value
-   * #ADMIT_ONE_IN} tries, so that keys used once rarely displace hot ones. A key's hash does not depend on
-   * the servers, so these outlive a new server list. The cache's keys come from its own table of
-   * recent keys as the same {@code String}, whose {@code hashCode} is kept in it, so a hit costs a
-   * comparison of references (the first step of {@code equals}) instead of an MD5 digest.
+   * #ADMIT_ONE_IN} tries, so that keys used once rarely displace hot ones. A key's hash does not
+   * depend on the servers, so these outlive a new server list. The cache's keys come from its own
+   * table of recent keys as the same {@code String}, whose {@code hashCode} is kept in it, so a hit
+   * costs a comparison of references (the first step of {@code equals}) instead of an MD5 digest.
    */
   private final Hashed[] hashed = new Hashed[HASHED];
 
