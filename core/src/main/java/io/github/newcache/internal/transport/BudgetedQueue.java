@@ -105,6 +105,12 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
       return counted(op, super.offer(op, timeout, unit));
     }
     long w = weight(op);
+    if (budget.tryTake(w)) {
+      if (super.offer(op)) {
+        return true; // room at once, the common case: no clock read, no timed lock
+      }
+      budget.release(w); // the queue is full: wait for room in both below
+    }
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     while (!budget.tryTake(w)) {
       long left = deadline - System.nanoTime();

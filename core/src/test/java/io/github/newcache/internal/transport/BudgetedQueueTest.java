@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.Operation;
@@ -87,6 +88,35 @@ class BudgetedQueueTest {
     assertEquals(counted, budget.bytes());
     input.clear();
     assertEquals(0, budget.bytes());
+  }
+
+  @Test
+  void aCallerFindingTheQueueFullWaitsForRoomThenGoesOrIsRefused() throws Exception {
+    QueueBudget budget = new QueueBudget(1 << 20);
+    BudgetedQueue input = new BudgetedQueue(1, budget, true, true);
+    assertTrue(input.offer(get("first"), 1, TimeUnit.SECONDS));
+    long one = budget.bytes();
+    assertFalse(input.offer(get("second"), 20, TimeUnit.MILLISECONDS), "no room within the wait");
+    assertEquals(one, budget.bytes(), "a refused operation is not counted");
+
+    CompletableFuture<Boolean> offered = new CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try {
+        offered.complete(input.offer(get("third"), 30, TimeUnit.SECONDS));
+      } catch (InterruptedException | RuntimeException e) {
+        offered.completeExceptionally(e);
+      }
+    });
+    caller.start();
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (caller.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    assertEquals(Thread.State.TIMED_WAITING, caller.getState(), "the caller waits for room");
+    assertFalse(offered.isDone());
+    assertEquals("first", ((GetOperation) input.poll()).getKeys().iterator().next());
+    assertTrue(offered.get(10, TimeUnit.SECONDS), "room came within its wait");
+    assertEquals(one, budget.bytes(), "the one in the queue is counted, once");
   }
 
   @Test
