@@ -41,7 +41,17 @@ final class Answers {
   @SuppressWarnings("FutureReturnValueIgnored")
   static <T, R> void complete(
       CompletableFuture<T> answer, BiConsumer<? super R, ? super Throwable> then, Executor continuations, Function<T, Parsed<R>> parse) {
-    answer.whenComplete((a, e) -> {
+    answer.whenComplete(continuing(then, continuations, parse));
+  }
+
+  /**
+   * What to do with a read's answer or failure: parse it and hand it to {@code then}, in this
+   * thread when the values are quick to decode, else on {@code continuations} (or here, once those
+   * are shut down with the manager). Never throws.
+   */
+  static <T, R> BiConsumer<T, Throwable> continuing(
+      BiConsumer<? super R, ? super Throwable> then, Executor continuations, Function<T, Parsed<R>> parse) {
+    return (a, e) -> {
       if (e != null) {
         then.accept(null, e);
         return;
@@ -62,6 +72,6 @@ final class Answers {
       } catch (RejectedExecutionException closed) {
         then.accept(p.result(), null);
       }
-    });
+    };
   }
 }

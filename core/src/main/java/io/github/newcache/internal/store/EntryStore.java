@@ -441,10 +441,10 @@ public final class EntryStore<K, V> {
       nearGetAsync(s).whenComplete(then);
       return;
     }
-    Answers.complete(transport.getAsync(s.memcachedKey()), then, transport.continuations(), raw -> {
+    transport.getAsync(s.memcachedKey(), Answers.continuing(then, transport.continuations(), raw -> {
       Current<V> cur = current(s, raw, 0);
       return new Answers.Parsed<>(cur, cur.quickToDecode());
-    });
+    }));
   }
 
   private CompletableFuture<Current<V>> nearGetAsync(Slot<K> s) {

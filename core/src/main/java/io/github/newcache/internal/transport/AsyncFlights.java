@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -174,57 +175,60 @@ final class AsyncFlights implements AutoCloseable {
 
   /**
    * A get of one key sent with a callback of ours ({@link Landing}) instead of through
-   * spymemcached's future, its latch and its listeners: the future is completed by the callback
-   * itself, on the IO thread when the value is at most {@value #INLINE_BYTES} bytes (as {@link
-   * #issueRead}), or failed by its deadline; admission, timeouts, breaker reports and messages are
-   * those of {@link #issue}.
+   * spymemcached's future, its latch and its listeners: the value (null when absent) or the failure
+   * is handed to {@code then} by the callback itself, on the IO thread when the value is at most
+   * {@value #INLINE_BYTES} bytes (as {@link #issueRead}), else on the callback threads; or by the
+   * deadline, on the timeouts thread; or, when refused before it is sent, at once in this thread.
+   * Admission, timeouts, breaker reports and messages are those of {@link #issue}.
    *
    * @param create spymemcached's operation for the key, reporting to the callback given
    * @param send enqueues that operation for its server (throws as spymemcached's calls do)
+   * @param then takes the answer once; must not throw
    */
-  CompletableFuture<byte[]> get(Flights.Op op, Function<GetOperation.Callback, Operation> create, Consumer<Operation> send) {
+  void get(Flights.Op op, Function<GetOperation.Callback, Operation> create, Consumer<Operation> send,
+      BiConsumer<? super byte[], ? super Throwable> then) {
     if (Thread.currentThread() instanceof MemcachedConnection) {
-      CompletableFuture<byte[]> sent = new CompletableFuture<>();
       try {
-        callbacks.execute(() -> Futures.forward(get(op, create, send), sent));
+        callbacks.execute(() -> get(op, create, send, then));
       } catch (RejectedExecutionException closed) {
-        return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
+        hand(then, null, new CacheException("the cache manager is closed"));
       }
-      return sent;
+      return;
     }
-    Landing landing = new Landing(op);
+    Landing landing = new Landing(op, then);
     try {
       flights.admit(op.key(), op.name());
       landing.sent = create.apply(landing);
       flights.send(op.name(), op.key(), () -> send.accept(landing.sent));
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      hand(then, null, e);
+      return;
     }
     try {
       timeouts.add(landing);
     } catch (RejectedExecutionException closed) {
       landing.settle();
       landing.sent.cancel();
-      return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
+      hand(then, null, new CacheException("the cache manager is closed"));
     }
-    return landing.result;
   }
 
   /**
-   * The callback, deadline and future of one {@link #get}: settled once, by memcached's answer (the
+   * The callback and deadline of one {@link #get}: settled once, by memcached's answer (the
    * operation's {@code complete}, which also follows a cancel or spymemcached's own timeout) or by
    * the deadline.
    */
   private final class Landing extends Deadlines.Deadline implements GetOperation.Callback {
-    final CompletableFuture<byte[]> result = new CompletableFuture<>();
     final Flights.Op op;
+    final BiConsumer<? super byte[], ? super Throwable> then;
     /** Set before it is enqueued, so before any callback. */
     Operation sent;
     /** The value, when memcached found the key; written and read by the IO thread. */
     private byte[] value;
 
-    Landing(Flights.Op op) {
+    Landing(Flights.Op op, BiConsumer<? super byte[], ? super Throwable> then) {
       this.op = op;
+      this.then = then;
     }
 
     @Override
@@ -246,19 +250,39 @@ final class AsyncFlights implements AutoCloseable {
       try {
         v = flights.landed(sent, op, value);
       } catch (RuntimeException e) {
-        result.completeExceptionally(e);
+        hand(then, null, e);
         return;
       }
-      completeFromIoThread(result, v);
+      if (v == null || v.length <= INLINE_BYTES) {
+        hand(then, v, null);
+        return;
+      }
+      try {
+        callbacks.execute(() -> hand(then, v, null));
+      } catch (RejectedExecutionException closed) {
+        hand(then, v, null);
+      }
     }
 
     @Override
     long expire(long now) {
       long later = later(this, now);
       if (later == 0 && settle()) {
-        result.completeExceptionally(flights.expired(sent, op));
+        hand(then, null, flights.expired(sent, op));
       }
       return later;
+    }
+  }
+
+  /**
+   * Hands an answer on; {@code then} must not throw, and if it does, what it threw stays here (as
+   * with a future's stage) rather than reaching the IO thread's loop.
+   */
+  private static <T> void hand(BiConsumer<? super T, ? super Throwable> then, T value, Throwable failure) {
+    try {
+      then.accept(value, failure);
+    } catch (RuntimeException ignored) {
+      // the caller's own failure: as a stage's, it cannot reach the thread that answered
     }
   }
 

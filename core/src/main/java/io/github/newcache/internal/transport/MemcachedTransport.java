@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -70,6 +71,16 @@ public interface MemcachedTransport extends AutoCloseable {
   /** {@link #get}, without blocking. */
   default CompletableFuture<byte[]> getAsync(String key) {
     return Futures.of(() -> get(key));
+  }
+
+  /**
+   * {@link #getAsync(String)}, handing the value (null when absent) or the failure to {@code then}
+   * where the future would complete, instead of through a future: for a caller that only goes on
+   * from the answer. {@code then} must not throw.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: then handles failures too
+  default void getAsync(String key, BiConsumer<? super byte[], ? super Throwable> then) {
+    getAsync(key).whenComplete(then);
   }
 
   /** {@link #gets}, without blocking. */

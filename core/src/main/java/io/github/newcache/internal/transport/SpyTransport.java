@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
@@ -392,9 +393,23 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public CompletableFuture<byte[]> getAsync(String key) {
-    return async.get(Flights.Op.read("get", key),
+    CompletableFuture<byte[]> out = new CompletableFuture<>();
+    getAsync(key, (v, e) -> {
+      if (e != null) {
+        out.completeExceptionally(e);
+      } else {
+        out.complete(v);
+      }
+    });
+    return out;
+  }
+
+  @Override
+  public void getAsync(String key, BiConsumer<? super byte[], ? super Throwable> then) {
+    async.get(Flights.Op.read("get", key),
         callback -> factory.getOperationFactory().get(key, callback),
-        op -> enqueue(key, op));
+        op -> enqueue(key, op),
+        then);
   }
 
   @Override
