@@ -1,5 +1,6 @@
 package io.github.newcache.internal.store;
 
+import io.github.newcache.internal.transport.HandOffFuture;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -27,13 +28,7 @@ final class Answers {
    */
   static <T, R> void complete(
       CompletableFuture<T> answer, CompletableFuture<R> out, Executor continuations, Function<T, Parsed<R>> parse) {
-    complete(answer, (r, e) -> {
-      if (e != null) {
-        out.completeExceptionally(e);
-      } else {
-        out.complete(r);
-      }
-    }, continuations, parse);
+    complete(answer, HandOffFuture.completing(out), continuations, parse);
   }
 
   /** {@link #complete(CompletableFuture, CompletableFuture, Executor, Function)}, handing the result or failure to {@code then}. */

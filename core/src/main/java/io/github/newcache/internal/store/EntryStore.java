@@ -12,6 +12,7 @@ import io.github.newcache.internal.key.KeyFunction;
 import io.github.newcache.internal.management.FailureStatistics;
 import io.github.newcache.internal.near.NearCache;
 import io.github.newcache.internal.transport.CasOutcome;
+import io.github.newcache.internal.transport.HandOffFuture;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import java.nio.charset.StandardCharsets;
@@ -417,13 +418,7 @@ public final class EntryStore<K, V> {
   public CompletableFuture<Current<V>> getAsync(Slot<K> s) {
     if (!near.enabled()) {
       CompletableFuture<Current<V>> out = new CompletableFuture<>();
-      getAsync(s, (cur, e) -> {
-        if (e != null) {
-          out.completeExceptionally(e);
-        } else {
-          out.complete(cur);
-        }
-      });
+      getAsync(s, HandOffFuture.completing(out));
       return out;
     }
     return nearGetAsync(s);

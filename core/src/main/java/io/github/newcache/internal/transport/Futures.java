@@ -21,12 +21,6 @@ final class Futures {
   // FutureReturnValueIgnored: whenComplete's future is dropped; its action completes to.
   @SuppressWarnings("FutureReturnValueIgnored")
   static <T> void forward(CompletableFuture<? extends T> from, CompletableFuture<T> to) {
-    from.whenComplete((v, e) -> {
-      if (e == null) {
-        to.complete(v);
-      } else {
-        to.completeExceptionally(e);
-      }
-    });
+    from.whenComplete(HandOffFuture.completing(to));
   }
 }

@@ -44,6 +44,17 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
     Futures.forward(from, to);
   }
 
+  /** What completes {@code out} with a value, or with a failure when one is given. */
+  public static <T> BiConsumer<T, Throwable> completing(CompletableFuture<? super T> out) {
+    return (v, e) -> {
+      if (e == null) {
+        out.complete(v);
+      } else {
+        out.completeExceptionally(e);
+      }
+    };
+  }
+
   @Override
   public Executor defaultExecutor() {
     return continuations;

@@ -394,13 +394,7 @@ public final class SpyTransport implements MemcachedTransport {
   @Override
   public CompletableFuture<byte[]> getAsync(String key) {
     CompletableFuture<byte[]> out = new CompletableFuture<>();
-    getAsync(key, (v, e) -> {
-      if (e != null) {
-        out.completeExceptionally(e);
-      } else {
-        out.complete(v);
-      }
-    });
+    getAsync(key, HandOffFuture.completing(out));
     return out;
   }
 
