@@ -253,15 +253,7 @@ final class AsyncFlights implements AutoCloseable {
         hand(then, null, e);
         return;
       }
-      if (v == null || v.length <= INLINE_BYTES) {
-        hand(then, v, null);
-        return;
-      }
-      try {
-        callbacks.execute(() -> hand(then, v, null));
-      } catch (RejectedExecutionException closed) {
-        hand(then, v, null);
-      }
+      handFromIoThread(then, v);
     }
 
     @Override
@@ -298,22 +290,22 @@ final class AsyncFlights implements AutoCloseable {
       result.completeExceptionally(e);
       return;
     }
-    completeFromIoThread(result, answer);
+    handFromIoThread(HandOffFuture.completing(result), answer);
   }
 
   /**
-   * Completes {@code result} in this thread (the IO thread) when {@code answer} is at most {@value
+   * Hands {@code answer} to {@code then} in this thread (the IO thread) when it is at most {@value
    * #INLINE_BYTES} bytes, else on a callback thread (or here, once those are gone with the manager).
    */
-  private <R> void completeFromIoThread(CompletableFuture<R> result, R answer) {
+  private <R> void handFromIoThread(BiConsumer<? super R, ? super Throwable> then, R answer) {
     if (bytes(answer) <= INLINE_BYTES) {
-      result.complete(answer);
+      hand(then, answer, null);
       return;
     }
     try {
-      callbacks.execute(() -> result.complete(answer));
+      callbacks.execute(() -> hand(then, answer, null));
     } catch (RejectedExecutionException closed) {
-      result.complete(answer);
+      hand(then, answer, null);
     }
   }
 

@@ -15,9 +15,9 @@ import java.util.function.Function;
  * pending runs on {@code continuations} (as its {@code ...Async} form would). A stage added once it
  * is done runs at once in the caller's thread, as {@link CompletableFuture} does; a caller that
  * only waits ({@code join}, {@code get}) checks for the answer a few microseconds before it parks,
- * and is then woken directly, with no thread in between. The futures
- * its stages return are plain {@link CompletableFuture}s: they complete on the continuation
- * threads, so what is added to them runs there too.
+ * and is then woken directly, with no thread in between. The futures its stages return are plain
+ * {@link CompletableFuture}s: they complete on the continuation threads, so what is added to them
+ * runs there too.
  */
 public final class HandOffFuture<T> extends CompletableFuture<T> {
 

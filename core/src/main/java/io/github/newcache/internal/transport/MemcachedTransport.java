@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.BiConsumer;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.BiConsumer;
 
 /**
  * The narrow seam between the cache and memcached. Everything above this interface speaks in
