@@ -20,7 +20,8 @@ import javax.cache.CacheException;
 /**
  * Asks one server, on a short-lived socket and within {@link #TIMEOUT_MILLIS}, what the client
  * must know before using it: whether it answers at all, whether it accepts the SASL credentials
- * (when they are set), and the largest item it stores ({@code item_size_max}, its {@code -I}).
+ * (when they are set), the largest item it stores ({@code item_size_max}, its {@code -I}) and, in
+ * the text protocol, whether it speaks the meta get ({@link MetaGetOperation}).
  *
  * <p>Why: spymemcached connects in the background and hides each of these. A manager opened while a
  * server is down used to wait the whole {@code opTimeout} for it (up to ten minutes) and then say
@@ -49,9 +50,14 @@ final class ServerCheck {
   private static final int UNKNOWN_COMMAND = 0x81;
 
   /**
-   * What a server told: {@code itemSizeMax} 0 when unknown, {@code problem} null when it answered.
+   * What a server told: {@code itemSizeMax} 0 when unknown, {@code metaGet} whether it said it
+   * speaks the meta get (only asked in the text protocol), {@code problem} null when it answered.
    */
-  record Result(InetSocketAddress server, int itemSizeMax, String problem) {
+  record Result(InetSocketAddress server, int itemSizeMax, boolean metaGet, String problem) {
+    Result(InetSocketAddress server, int itemSizeMax, String problem) {
+      this(server, itemSizeMax, false, problem);
+    }
+
     boolean reachable() {
       return problem == null;
     }
@@ -77,8 +83,7 @@ final class ServerCheck {
         authenticate(server, out, in, username, password);
         socket.setSoTimeout(remaining(deadline));
       }
-      int limit = binary ? binaryItemSizeMax(out, in) : textItemSizeMax(out, in);
-      return new Result(server, limit, null);
+      return binary ? new Result(server, binaryItemSizeMax(out, in), null) : textFacts(server, out, in);
     } catch (SocketTimeoutException e) {
       return silent(server);
     } catch (IOException e) {
@@ -148,8 +153,9 @@ final class ServerCheck {
     return limit;
   }
 
-  private static int textItemSizeMax(OutputStream out, DataInputStream in) throws IOException {
-    out.write("stats settings\r\n".getBytes(StandardCharsets.US_ASCII));
+  /** The text protocol's check: {@code stats settings} and {@code version}, sent together. */
+  private static Result textFacts(InetSocketAddress server, OutputStream out, DataInputStream in) throws IOException {
+    out.write("stats settings\r\nversion\r\n".getBytes(StandardCharsets.US_ASCII));
     out.flush();
     BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
     int limit = 0;
@@ -159,10 +165,29 @@ final class ServerCheck {
       if (parts.size() == 3 && parts.get(1).equals("item_size_max")) {
         limit = parse(parts.get(2));
       } else if (!line.startsWith("STAT ")) {
-        return limit; // ERROR: too old to tell
+        break; // ERROR: too old to tell
       }
     }
-    return limit;
+    return new Result(server, limit, speaksMetaGet(lines.readLine()), null);
+  }
+
+  /**
+   * True when {@code versionLine}, a text {@code version} answer, names memcached 1.6.0 or later:
+   * its meta get answers {@code VA <bytes>} or {@code EN} (doc/protocol.txt since 1.6.0; 1.5's
+   * experimental meta commands answered otherwise). Anything else, a proxy's version among them,
+   * keeps the classic get.
+   */
+  static boolean speaksMetaGet(String versionLine) {
+    if (versionLine == null || !versionLine.startsWith("VERSION ")) {
+      return false;
+    }
+    String[] parts = versionLine.substring("VERSION ".length()).trim().split("\\.", 3);
+    if (parts.length < 3) {
+      return false;
+    }
+    int major = parse(parts[0]);
+    int minor = parse(parts[1]);
+    return major > 1 || (major == 1 && minor >= 6);
   }
 
   private static int parse(String number) {

@@ -27,6 +27,7 @@ import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
+import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.Operation;
 import net.spy.memcached.ops.OperationStatus;
 import net.spy.memcached.ops.StoreType;
@@ -59,6 +60,8 @@ public final class SpyTransport implements MemcachedTransport {
     }
   }
 
+  private static final System.Logger LOG = System.getLogger("io.github.newcache.failures");
+
   /** How long close() lets pending writes drain before it drops the connections. */
   private static final long CLOSE_DRAIN_MILLIS = 250;
   /**
@@ -85,6 +88,12 @@ public final class SpyTransport implements MemcachedTransport {
   private final ServerEvents events;
   /** Works around memcached's TLS pipelining hang; null without TLS. */
   private final TlsNudges nudges;
+  /**
+   * Whether single-key gets go as meta gets ({@link MetaGetOperation}): the text protocol, and no
+   * server has said it does not speak them (at start, when its connection comes back, or by
+   * refusing one). Once off, it stays off.
+   */
+  private volatile boolean metaGet;
   private volatile boolean closed;
 
   /** A transport for {@code settings} whose connection events nobody hears. */
@@ -114,12 +123,15 @@ public final class SpyTransport implements MemcachedTransport {
     this.lister = new KeyLister(settings.listTimeoutMillis(), connector);
     this.sasl = settings.username() != null;
     List<InetSocketAddress> reachable = new ArrayList<>();
+    boolean meta = !settings.binary();
     for (ServerCheck.Result r : StartupChecks.run(servers, settings, connector)) {
       limits.learned(r.server(), r.itemSizeMax());
       if (r.reachable()) {
-        reachable.add(r.server()); // the others were logged by name
+        reachable.add(r.server()); // the others were logged by name, and are asked when they connect
+        meta &= r.metaGet();
       }
     }
+    this.metaGet = meta;
     this.breakers =
         new NodeBreakers(
             settings.connection().stallTimeouts(),
@@ -223,7 +235,7 @@ public final class SpyTransport implements MemcachedTransport {
   public byte[] get(String key) {
     flights.admit(key, "get");
     Awaited.Get answer = new Awaited.Get();
-    Operation sent = factory.getOperationFactory().get(key, answer);
+    Operation sent = getOperation(key, answer);
     send("get", key, sent);
     flights.finish(sent, answer, Flights.Op.read("get", key));
     return answer.value();
@@ -273,6 +285,25 @@ public final class SpyTransport implements MemcachedTransport {
     }
     for (int i = 0; i < n; i++) {
       stored(ops.get(i), sent.get(i), answers.get(i));
+    }
+  }
+
+  /** A single-key get: the meta get while every server speaks it, else spymemcached's get. */
+  private Operation getOperation(String key, GetOperation.Callback callback) {
+    return metaGet ? new MetaGetOperation(key, callback, this::noMetaGet) : factory.getOperationFactory().get(key, callback);
+  }
+
+  /** Whether single-key gets are sent as meta gets now. */
+  boolean sendsMetaGets() {
+    return metaGet;
+  }
+
+  /** A server does not speak the meta get (an older memcached, or a proxy, took its place). */
+  private void noMetaGet(SocketAddress server) {
+    if (metaGet) {
+      metaGet = false;
+      LOG.log(System.Logger.Level.WARNING, "memcached at " + NodeBreakers.name(server) + " does not know the "
+          + "meta get (mg, memcached 1.6 and later): single-key gets use the classic get from now on");
     }
   }
 
@@ -401,7 +432,7 @@ public final class SpyTransport implements MemcachedTransport {
   @Override
   public void getAsync(String key, BiConsumer<? super byte[], ? super Throwable> then) {
     async.get(Flights.Op.read("get", key),
-        callback -> factory.getOperationFactory().get(key, callback),
+        callback -> getOperation(key, callback),
         op -> enqueue(key, op),
         then);
   }
@@ -484,7 +515,7 @@ public final class SpyTransport implements MemcachedTransport {
   /**
    * When a connection is made: a server whose connection was lost is judged afresh by the
    * breakers, and its item limit is learned again (it may be another process, with another {@code
-   * -I}); so is the limit of a server that could not tell it at start.
+   * -I}, or an older memcached without the meta get); so is a server that could not tell at start.
    */
   private final class Reconnects implements ConnectionObserver {
     @Override
@@ -504,6 +535,9 @@ public final class SpyTransport implements MemcachedTransport {
               server, settings.binary(), settings.username(), settings.password(), connector);
           if (r.reachable()) {
             limits.learned(sa, r.itemSizeMax());
+            if (!settings.binary() && !r.metaGet()) {
+              noMetaGet(sa);
+            }
           }
         } catch (RuntimeException e) {
           // credentials refused now: the operations will say so

@@ -1,0 +1,174 @@
+package io.github.newcache.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import net.spy.memcached.ops.GetOperation;
+import net.spy.memcached.ops.OperationException;
+import net.spy.memcached.ops.OperationState;
+import net.spy.memcached.ops.OperationStatus;
+import net.spy.memcached.ops.StatusCode;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The meta get's reading of memcached's answers, fed in every split a socket read can make: the
+ * value it hands on, where it stops in the buffer (the next answer is another operation's), and
+ * how it fails on an answer it does not expect. Over a real memcached: {@link MetaGetTest}.
+ */
+class MetaGetOperationTest {
+
+  private static final byte[] TAIL = "VA 3\r\nnot\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  /** What an operation told its callback. */
+  private static final class Heard implements GetOperation.Callback {
+    final List<String> events = new ArrayList<>();
+    byte[] value;
+    OperationStatus status;
+
+    @Override
+    public void gotData(String key, int flags, byte[] data) {
+      events.add("data " + key + " " + flags);
+      value = data;
+    }
+
+    @Override
+    public void receivedStatus(OperationStatus s) {
+      events.add("status");
+      status = s;
+    }
+
+    @Override
+    public void complete() {
+      events.add("complete");
+    }
+  }
+
+  @Test
+  void sendsTheMetaGetOfTheKeyAskingOnlyForTheValue() {
+    MetaGetOperation op = new MetaGetOperation("ns:2:ab", new Heard(), server -> {});
+    op.initialize();
+    ByteBuffer b = op.getBuffer();
+    byte[] sent = new byte[b.remaining()];
+    b.get(sent);
+    assertEquals("mg ns:2:ab v\r\n", new String(sent, StandardCharsets.US_ASCII));
+  }
+
+  @Test
+  void aValueReadInEverySplitIsHandedOnOnceAndTheNextAnswerIsLeft() throws Exception {
+    byte[][] values = {
+      "hello".getBytes(StandardCharsets.US_ASCII),
+      new byte[0],
+      // the bytes of answers, line ends and a miss inside a value are just bytes
+      "a\r\nEN\r\nVA 9\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+      new byte[] {0, -1, '\r', 10, 13, '\n', 127, -128},
+    };
+    for (byte[] value : values) {
+      byte[] answer = concat(("VA " + value.length + "\r\n").getBytes(StandardCharsets.US_ASCII), value,
+          "\r\n".getBytes(StandardCharsets.US_ASCII));
+      for (boolean direct : new boolean[] {false, true}) {
+        for (int cut = 0; cut <= answer.length; cut++) {
+          Heard heard = new Heard();
+          MetaGetOperation op = read(heard, answer, cut, direct);
+          assertEquals(OperationState.COMPLETE, op.getState(), "split at " + cut);
+          assertEquals(List.of("data k 0", "status", "complete"), heard.events, "split at " + cut);
+          assertArrayEquals(value, heard.value, "split at " + cut);
+          assertTrue(heard.status.isSuccess());
+        }
+      }
+    }
+  }
+
+  @Test
+  void aMissInEverySplitIsNotFound() throws Exception {
+    byte[] answer = "EN\r\n".getBytes(StandardCharsets.US_ASCII);
+    for (int cut = 0; cut <= answer.length; cut++) {
+      Heard heard = new Heard();
+      read(heard, answer, cut, false);
+      assertEquals(List.of("status", "complete"), heard.events, "split at " + cut);
+      assertNull(heard.value);
+      assertEquals(StatusCode.ERR_NOT_FOUND, heard.status.getStatusCode());
+    }
+  }
+
+  @Test
+  void anUnknownCommandFailsTheGetAndTellsThatTheServerDoesNotSpeakIt() {
+    List<Object> told = new ArrayList<>();
+    Heard heard = new Heard();
+    MetaGetOperation op = new MetaGetOperation("k", heard, told::add);
+    OperationException e = assertThrows(OperationException.class,
+        () -> op.readFromBuffer(ByteBuffer.wrap("ERROR\r\n".getBytes(StandardCharsets.US_ASCII))));
+    assertTrue(e.getMessage().contains("does not know the meta get"), e.getMessage());
+    assertEquals(1, told.size(), "the transport hears it once");
+    assertTrue(op.hasErrored());
+    assertEquals(List.of("status", "complete"), heard.events);
+    assertFalse(heard.status.isSuccess());
+  }
+
+  @Test
+  void errorLinesAndForeignAnswersFailTheGetWithWhatTheServerSaid() {
+    String[] answers = {
+      "SERVER_ERROR out of memory\r\n",
+      "CLIENT_ERROR bad command line format\r\n",
+      "VALUE k 0 5\r\nhello\r\nEND\r\n",
+      "VA x\r\n",
+      "VA 5\r\nhelloXY",
+    };
+    for (String answer : answers) {
+      List<Object> told = new ArrayList<>();
+      Heard heard = new Heard();
+      MetaGetOperation op = new MetaGetOperation("k", heard, told::add);
+      assertThrows(OperationException.class,
+          () -> op.readFromBuffer(ByteBuffer.wrap(answer.getBytes(StandardCharsets.US_ASCII))), answer);
+      assertTrue(op.hasErrored(), answer);
+      assertTrue(told.isEmpty(), "only ERROR says the command is unknown: " + answer);
+      assertFalse(heard.events.contains("data k 0"), answer);
+    }
+    Heard heard = new Heard();
+    MetaGetOperation op = new MetaGetOperation("k", heard, server -> {});
+    OperationException e = assertThrows(OperationException.class,
+        () -> op.readFromBuffer(ByteBuffer.wrap("SERVER_ERROR out of memory\r\n".getBytes(StandardCharsets.US_ASCII))));
+    assertTrue(e.getMessage().contains("SERVER_ERROR out of memory"), e.getMessage());
+  }
+
+  /**
+   * Feeds {@code answer} followed by another operation's answer, in two reads split at {@code
+   * cut}, and checks the operation stopped exactly at the end of its own.
+   */
+  private static MetaGetOperation read(Heard heard, byte[] answer, int cut, boolean direct) throws Exception {
+    MetaGetOperation op = new MetaGetOperation("k", heard, server -> {});
+    op.initialize();
+    op.writing();
+    op.writeComplete();
+    byte[] all = concat(answer, TAIL);
+    ByteBuffer first = buffer(all, 0, cut, direct);
+    op.readFromBuffer(first);
+    assertFalse(first.hasRemaining(), "the first read is all its own");
+    ByteBuffer second = buffer(all, cut, all.length, direct);
+    op.readFromBuffer(second);
+    assertEquals(TAIL.length, second.remaining(), "the next answer is left for the next operation");
+    return op;
+  }
+
+  private static ByteBuffer buffer(byte[] all, int from, int to, boolean direct) {
+    ByteBuffer b = direct ? ByteBuffer.allocateDirect(to - from) : ByteBuffer.allocate(to - from + 8).position(4);
+    b.put(all, from, to - from);
+    return b.flip().position(direct ? 0 : 4);
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+}
