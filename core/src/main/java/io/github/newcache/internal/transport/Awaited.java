@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import net.spy.memcached.ops.DeleteOperation;
 import net.spy.memcached.ops.GetOperation;
@@ -52,6 +53,47 @@ abstract class Awaited implements OperationCallback {
     /** The value memcached answered, or null (not found, or the operation failed). */
     byte[] value() {
       return value;
+    }
+  }
+
+  /**
+   * The answers of a batch of single-key gets sent together, each to its own {@linkplain #slot
+   * slot}: the waiter is woken once, when the last of them completes.
+   */
+  static final class Gets extends Awaited {
+    private final byte[][] values;
+    private final AtomicInteger left;
+
+    Gets(int n) {
+      this.values = new byte[n][];
+      this.left = new AtomicInteger(n);
+    }
+
+    /** The callback of the {@code i}th get. */
+    GetOperation.Callback slot(int i) {
+      return new GetOperation.Callback() {
+        @Override
+        public void gotData(String key, int flags, byte[] data) {
+          values[i] = data;
+        }
+
+        @Override
+        public void receivedStatus(OperationStatus status) {
+          // found, not found or failed: the caller reads failures from the operation
+        }
+
+        @Override
+        public void complete() {
+          if (left.decrementAndGet() == 0) {
+            Gets.this.complete();
+          }
+        }
+      };
+    }
+
+    /** The value the {@code i}th get found, or null. */
+    byte[] value(int i) {
+      return values[i];
     }
   }
 

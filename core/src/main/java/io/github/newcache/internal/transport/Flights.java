@@ -21,6 +21,7 @@ import net.spy.memcached.internal.CheckedOperationTimeoutException;
 import net.spy.memcached.internal.OperationFuture;
 import net.spy.memcached.ops.Operation;
 import net.spy.memcached.ops.OperationException;
+import net.spy.memcached.ops.OperationState;
 import net.spy.memcached.ops.OperationStatus;
 import net.spy.memcached.ops.StatusCode;
 
@@ -179,6 +180,33 @@ final class Flights {
       throw expired(sent, op);
     }
     landed(sent, op, null);
+  }
+
+  /**
+   * {@link #finish(Operation, Awaited, Op)} of a batch of operations that report to one {@code
+   * answer}: waits for all of them, then throws for the first that failed.
+   */
+  void finishAll(Operation[] sent, Awaited answer, Op op) {
+    boolean done;
+    try {
+      done = wait.await(answer::done);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      for (Operation o : sent) {
+        o.cancel();
+      }
+      throw new CacheException("interrupted during memcached " + op.name + " of " + op.what, e);
+    }
+    if (!done && !answer.done()) {
+      for (Operation o : sent) {
+        if (o.getState() != OperationState.COMPLETE && !o.isCancelled() && !o.isTimedOut()) {
+          throw expired(o, op);
+        }
+      }
+    }
+    for (Operation o : sent) {
+      landed(o, op, null);
+    }
   }
 
   /**

@@ -10,6 +10,7 @@ import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -254,8 +255,34 @@ public final class SpyTransport implements MemcachedTransport {
     }
     String first = keys.iterator().next();
     Set<SocketAddress> admitted = flights.admitAll(keys, "get (multi)");
+    if (metaGet) {
+      return metaGetAll(keys, new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted));
+    }
     Future<Map<String, byte[]>> f = flights.enqueue("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder));
     return flights.finish(f, new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted));
+  }
+
+  /**
+   * A multi-get as meta gets, pipelined: one per key, answered in order on each server's
+   * connection, so no answer needs to name its key.
+   */
+  private Map<String, byte[]> metaGetAll(Collection<String> keys, Flights.Op op) {
+    String[] names = keys.toArray(new String[0]);
+    Awaited.Gets answers = new Awaited.Gets(names.length);
+    Operation[] sent = new Operation[names.length];
+    for (int i = 0; i < names.length; i++) {
+      sent[i] = new MetaGetOperation(names[i], answers.slot(i), this::noMetaGet);
+      send("get (multi)", names[i], sent[i]);
+    }
+    flights.finishAll(sent, answers, op);
+    Map<String, byte[]> out = new HashMap<>(names.length * 4 / 3 + 1);
+    for (int i = 0; i < names.length; i++) {
+      byte[] v = answers.value(i);
+      if (v != null) {
+        out.put(names[i], v);
+      }
+    }
+    return out;
   }
 
   @Override

@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -33,10 +34,10 @@ import javax.cache.CacheException;
 import org.junit.jupiter.api.Test;
 
 /**
- * Single-key gets in the text protocol go as meta gets ({@link MetaGetOperation}) when memcached
- * speaks them, and as classic gets when it does not: values of every size and content come back
- * as stored, blocking and with hundreds in flight; a server that says it is older than 1.6, or
- * that refuses the command, gets classic gets.
+ * Gets in the text protocol go as meta gets ({@link MetaGetOperation}) when memcached speaks
+ * them, and as classic gets when it does not: values of every size and content come back as
+ * stored, blocking, in a multi-get and with hundreds in flight; a server that says it is older
+ * than 1.6, or that refuses the command, gets classic gets.
  */
 class MetaGetTest {
 
@@ -61,6 +62,16 @@ class MetaGetTest {
           assertArrayEquals(values[i], transport.get("size" + i), sizes[i] + " bytes");
         }
         assertNull(transport.get("absent"));
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+          keys.add("size" + i);
+          keys.add("absent" + i);
+        }
+        Map<String, byte[]> all = transport.getAll(keys);
+        assertEquals(sizes.length, all.size(), "the hits of a multi-get, and only them");
+        for (int i = 0; i < sizes.length; i++) {
+          assertArrayEquals(values[i], all.get("size" + i), "multi-get of " + sizes[i] + " bytes");
+        }
 
         List<CompletableFuture<byte[]>> answers = new ArrayList<>();
         for (int i = 0; i < 1_000; i++) {
@@ -75,6 +86,32 @@ class MetaGetTest {
           }
         }
       } finally {
+        transport.close();
+      }
+    }
+  }
+
+  @Test
+  void aMultiGetFromAFrozenServerFailsWithinOneOperationTimeout() throws Exception {
+    try (LocalMemcached server = LocalMemcached.start()) {
+      SpyTransport transport = transport(server.address(), false, 500);
+      try {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+          keys.add("k" + i);
+          transport.set("k" + i, 0, new byte[] {(byte) i});
+        }
+        assertTrue(transport.sendsMetaGets());
+        server.pause();
+        long start = System.nanoTime();
+        CacheException e = assertThrows(CacheException.class, () -> transport.getAll(keys));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(e.getMessage().contains("timed out"), e.getMessage());
+        assertTrue(millis < 2_500, "50 gets wait one timeout of 500 ms together, not one each: " + millis + " ms");
+        server.resume();
+        assertEquals(50, transport.getAll(keys).size(), "the next multi-get reads every key");
+      } finally {
+        server.resume();
         transport.close();
       }
     }
@@ -103,6 +140,7 @@ class MetaGetTest {
       try {
         assertArrayEquals("hi".getBytes(StandardCharsets.US_ASCII), transport.get("k"));
         assertArrayEquals("hi".getBytes(StandardCharsets.US_ASCII), transport.getAsync("k").get(10, TimeUnit.SECONDS));
+        assertEquals(Map.of("k", "hi"), strings(transport.getAll(List.of("k", "absent"))));
         assertEquals(0, old.metaGets.get(), "no meta get was sent");
         assertFalse(transport.sendsMetaGets());
       } finally {
@@ -130,6 +168,7 @@ class MetaGetTest {
           }
         }
         assertArrayEquals("hi".getBytes(StandardCharsets.US_ASCII), v);
+        assertEquals(Map.of("k", "hi"), strings(transport.getAll(List.of("k", "absent"))));
         assertEquals(1, proxy.metaGets.get(), "one meta get was refused; none was sent after it");
         assertTrue(proxy.classicGets.get() >= 1);
         assertFalse(transport.sendsMetaGets());
@@ -154,8 +193,18 @@ class MetaGetTest {
   }
 
   private static SpyTransport transport(String address, boolean binary) {
-    URI uri = URI.create("memcached://" + address + "/?binary=" + binary + "&opTimeout=5000");
+    return transport(address, binary, 5000);
+  }
+
+  private static SpyTransport transport(String address, boolean binary, int opTimeoutMillis) {
+    URI uri = URI.create("memcached://" + address + "/?binary=" + binary + "&opTimeout=" + opTimeoutMillis);
     return new SpyTransport(SettingsParser.parse(uri, MetaGetTest.class.getClassLoader(), null).transport());
+  }
+
+  private static Map<String, String> strings(Map<String, byte[]> values) {
+    Map<String, String> out = new HashMap<>();
+    values.forEach((k, v) -> out.put(k, new String(v, StandardCharsets.US_ASCII)));
+    return out;
   }
 
   /** What memcached's {@code version} says. */
