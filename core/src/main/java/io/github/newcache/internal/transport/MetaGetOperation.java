@@ -182,8 +182,9 @@ final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
         fail(OperationErrorType.CLIENT, text);
       } else if (text.startsWith("SERVER_ERROR")) {
         fail(OperationErrorType.SERVER, text);
+      } else {
+        fail(OperationErrorType.CLIENT, "an answer that is not a meta get's: " + text);
       }
-      fail(OperationErrorType.CLIENT, "an answer that is not a meta get's: " + text);
     }
   }
 
