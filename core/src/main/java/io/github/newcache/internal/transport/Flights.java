@@ -179,7 +179,7 @@ final class Flights {
     if (!done && !answer.done()) {
       throw expired(sent, op);
     }
-    landed(sent, op, null);
+    landed(sent, answer, op);
   }
 
   /**
@@ -205,7 +205,20 @@ final class Flights {
       }
     }
     for (Operation o : sent) {
-      landed(o, op, null);
+      landed(o, answer, op);
+    }
+  }
+
+  /**
+   * {@link #landed(Operation, Op, Object)} of an operation that reported to {@code answer}, which
+   * completed: when spymemcached neither cancelled nor timed it out, only its error is left to
+   * check, which needs no lock on the operation (see {@link Awaited}).
+   */
+  private void landed(Operation sent, Awaited answer, Op op) {
+    if (answer.abandoned() || sent.hasErrored()) {
+      landed(sent, op, null);
+    } else {
+      answeredCleanly(sent, op);
     }
   }
 
@@ -248,12 +261,17 @@ final class Flights {
     if (sent.isTimedOut()) {
       throw failed(new CheckedOperationTimeoutException("Operation timed out.", sent), sent::cancel, op);
     }
+    answeredCleanly(sent, op);
+    return value;
+  }
+
+  /** Reports an answered operation: to its node, as spymemcached's future does, and to the breakers. */
+  private void answeredCleanly(Operation sent, Op op) {
     MemcachedNode node = sent.getHandlingNode();
     if (node != null && node.getContinuousTimeout() != 0) {
       node.setContinuousTimeout(false); // as spymemcached's future does, without its logger lookup per call
     }
     answered(op);
-    return value;
   }
 
   /**
