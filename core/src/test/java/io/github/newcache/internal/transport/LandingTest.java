@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import javax.cache.CacheException;
 import net.spy.memcached.internal.CheckedOperationTimeoutException;
+import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.OperationException;
 import net.spy.memcached.ops.OperationStatus;
 import net.spy.memcached.ops.StatusCode;
@@ -35,10 +36,19 @@ class LandingTest {
     pauses.close();
   }
 
-  private static MetaGetOperation get(String key, Awaited.Get answer) {
+  private static MetaGetOperation get(String key, GetOperation.Callback answer) {
     MetaGetOperation op = new MetaGetOperation(key, answer, server -> {});
     op.initialize();
     return op;
+  }
+
+  /** Gets of k0, k1, ... whose answers go to the slots of {@code answers}. */
+  private static MetaGetOperation[] batch(Awaited.Gets answers, int n) {
+    MetaGetOperation[] sent = new MetaGetOperation[n];
+    for (int i = 0; i < n; i++) {
+      sent[i] = get("k" + i, answers.slot(i));
+    }
+    return sent;
   }
 
   private static void answer(MetaGetOperation op, String bytes) throws Exception {
@@ -94,11 +104,7 @@ class LandingTest {
   @Test
   void aBatchFailsWhenAnyOfItsGetsWasCancelledEvenIfTheOthersWereAnswered() throws Exception {
     Awaited.Gets answers = new Awaited.Gets(3);
-    MetaGetOperation[] sent = new MetaGetOperation[3];
-    for (int i = 0; i < 3; i++) {
-      sent[i] = new MetaGetOperation("k" + i, answers.slot(i), server -> {});
-      sent[i].initialize();
-    }
+    MetaGetOperation[] sent = batch(answers, 3);
     answer(sent[0], "VA 1\r\na\r\n");
     sent[1].cancel();
     answer(sent[2], "EN\r\n");
@@ -112,11 +118,7 @@ class LandingTest {
   @Test
   void anAnsweredBatchGivesEveryValue() throws Exception {
     Awaited.Gets answers = new Awaited.Gets(2);
-    MetaGetOperation[] sent = new MetaGetOperation[2];
-    for (int i = 0; i < 2; i++) {
-      sent[i] = new MetaGetOperation("k" + i, answers.slot(i), server -> {});
-      sent[i].initialize();
-    }
+    MetaGetOperation[] sent = batch(answers, 2);
     answer(sent[0], "VA 1\r\na\r\n");
     answer(sent[1], "EN\r\n");
     flights.finishAll(sent, answers, Flights.Op.read("get (multi)", "k0"));
