@@ -1,6 +1,7 @@
 package io.github.newcache.internal.store;
 
 import io.github.newcache.internal.expiry.Expiry;
+import io.github.newcache.internal.transport.Parts;
 
 /**
  * What memcached held for a slot when the store read it: the raw item (with its CAS token when
@@ -11,6 +12,8 @@ import io.github.newcache.internal.expiry.Expiry;
 public final class Current<V> {
 
   private final byte[] raw;
+  /** The item's bytes after {@link #raw} when it was read in two parts; else null. */
+  private final byte[] tail;
   private final long cas;
   private final Envelope envelope;
   private final long now;
@@ -19,7 +22,13 @@ public final class Current<V> {
   private boolean decoded;
 
   Current(byte[] raw, long cas, Envelope envelope, long now, EntryStore<?, V> decoder) {
+    this(raw, null, cas, envelope, now, decoder);
+  }
+
+  /** What a read found as {@code raw} followed by {@code tail} (null: all in {@code raw}). */
+  Current(byte[] raw, byte[] tail, long cas, Envelope envelope, long now, EntryStore<?, V> decoder) {
     this.raw = raw;
+    this.tail = tail;
     this.cas = cas;
     this.envelope = envelope;
     this.now = now;
@@ -70,7 +79,7 @@ public final class Current<V> {
 
   /** True when both reads saw exactly the same item bytes (the same version of the entry). */
   public boolean sameItem(Current<?> other) {
-    return raw != null && java.util.Arrays.equals(raw, other.raw);
+    return raw != null && java.util.Arrays.equals(raw(), other.raw());
   }
 
   /** When this was read, in epoch milliseconds. */
@@ -82,7 +91,8 @@ public final class Current<V> {
     return cas;
   }
 
+  /** The item's bytes in one array (a new one when it was read in two parts), or null. */
   byte[] raw() {
-    return raw;
+    return tail == null ? raw : new Parts(raw, tail).whole();
   }
 }

@@ -15,6 +15,7 @@ import io.github.newcache.internal.transport.CasOutcome;
 import io.github.newcache.internal.transport.HandOffFuture;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
+import io.github.newcache.internal.transport.Parts;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -82,6 +83,14 @@ public final class EntryStore<K, V> {
   private final EntryScan<K, V> scan;
   /** The manager's recent slots; null with a custom key function or a near cache. */
   private final RecentSlots recent;
+  /**
+   * Whether plain reads ask the transport for each item in two parts, this key's header plus the
+   * value's first byte, then the rest ({@link MemcachedTransport#getParts}): for a {@code byte[]}
+   * cache with the default codec, whose stored value is a type tag and the caller's bytes, the rest
+   * is then the value to return, with no copy out of the item. Not with a near cache (it keeps and
+   * reads items whole), a signing transport, or a key function under which keys share items.
+   */
+  private final boolean valuesInParts;
   /** Spreads this cache's keys over {@link #recent} apart from other caches' equal keys. */
   private final int salt;
 
@@ -126,6 +135,8 @@ public final class EntryStore<K, V> {
     // A near-cached cache serves its hot keys locally, at a million reads a second and more, where
     // writing new slots into the shared table cost its readers more than the hashing it saves.
     this.recent = keys.exact() && !near.enabled() ? recent : null;
+    this.valuesInParts = valueType == byte[].class && codec.getClass() == DefaultValueCodec.class
+        && format == Envelope.FORMAT && keys.exact() && !near.enabled();
     this.salt = System.identityHashCode(this);
   }
 
@@ -207,6 +218,9 @@ public final class EntryStore<K, V> {
    * it holds while younger than its staleness bound.
    */
   public Current<V> get(Slot<K> s) {
+    if (valuesInParts && transport.readsInParts()) {
+      return current(s, transport.getParts(s.memcachedKey(), partsHead(s)));
+    }
     if (!near.enabled()) {
       return current(s, transport.get(s.memcachedKey()), 0);
     }
@@ -220,6 +234,18 @@ public final class EntryStore<K, V> {
 
   /** What memcached holds for each slot, in order, with one multi-get per server (near: for those not held). */
   public List<Current<V>> getAll(List<Slot<K>> slots) {
+    if (valuesInParts && transport.readsInParts()) {
+      int[] heads = new int[slots.size()];
+      for (int i = 0; i < heads.length; i++) {
+        heads[i] = partsHead(slots.get(i));
+      }
+      Parts[] items = transport.getAllParts(memcachedKeys(slots), heads);
+      List<Current<V>> out = new ArrayList<>(slots.size());
+      for (int i = 0; i < items.length; i++) {
+        out.add(current(slots.get(i), items[i]));
+      }
+      return out;
+    }
     Map<String, byte[]> raw =
         near.enabled() ? near.readAll(memcachedKeys(slots), transport::getAll) : transport.getAll(memcachedKeys(slots));
     List<Current<V>> out = new ArrayList<>(slots.size());
@@ -246,6 +272,23 @@ public final class EntryStore<K, V> {
 
   private Current<V> current(Slot<K> s, byte[] raw, long cas) {
     return new Current<>(raw, cas, parse(raw, s.form()), clock.millis(), this);
+  }
+
+  /** The head length to read {@code s}'s item in parts with: its header and the value's first byte. */
+  private int partsHead(Slot<K> s) {
+    return Envelope.headerLength(namespace, s.form()) + 1;
+  }
+
+  /** What a read in parts found; an item that is not this key's entry of this format is judged whole, as any other. */
+  private Current<V> current(Slot<K> s, Parts item) {
+    if (item == null || item.tail() == null) {
+      return current(s, item == null ? null : item.head(), 0);
+    }
+    Envelope env = Envelope.parseParts(item.head(), item.tail(), format, namespace, s.form());
+    if (env == null) {
+      return current(s, item.whole(), 0);
+    }
+    return new Current<>(item.head(), item.tail(), 0, env, clock.millis(), this);
   }
 
   /**
@@ -283,7 +326,8 @@ public final class EntryStore<K, V> {
   V decode(Envelope env) {
     Object value;
     try {
-      value = env.value(codec, classLoader);
+      // Read in parts (valuesInParts: the default codec), a byte[] value's bytes are the tail.
+      value = env.tail() != null && env.valueTag() == 'B' ? env.tail() : env.value(codec, classLoader);
     } catch (RejectedValueException e) {
       failures.rejected(e.getMessage());
       return null;

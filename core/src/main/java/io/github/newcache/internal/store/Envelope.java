@@ -35,13 +35,16 @@ public final class Envelope {
   public static final byte SIGNED_FORMAT = 2;
 
   private final byte[] raw;
+  /** The item's bytes after {@link #raw} when it was read in two parts ({@link #parseParts}); else null. */
+  private final byte[] tail;
   private final long expiresAt;
   private final int keyOffset;
   private final int keyLength;
   private final int valueOffset;
 
-  private Envelope(byte[] raw, long expiresAt, int keyOffset, int keyLength, int valueOffset) {
+  private Envelope(byte[] raw, byte[] tail, long expiresAt, int keyOffset, int keyLength, int valueOffset) {
     this.raw = raw;
+    this.tail = tail;
     this.expiresAt = expiresAt;
     this.keyOffset = keyOffset;
     this.keyLength = keyLength;
@@ -118,7 +121,21 @@ public final class Envelope {
         && (k != keyForm.length || !Arrays.equals(raw, keyOffset, keyOffset + k, keyForm, 0, k))) {
       return null;
     }
-    return new Envelope(raw, getLong(raw, 2), keyOffset, k, keyOffset + k);
+    return new Envelope(raw, null, getLong(raw, 2), keyOffset, k, keyOffset + k);
+  }
+
+  /**
+   * Parses an item read as {@code head} then {@code tail}, asked for with {@code head} one byte
+   * longer than this key's header: returns null unless {@code head} is exactly the header of this
+   * namespace's entry for {@code keyForm} (not null) and the value's first byte, so that {@code
+   * tail} is the rest of the value.
+   */
+  static Envelope parseParts(byte[] head, byte[] tail, byte format, byte[] namespace, byte[] keyForm) {
+    Envelope env = parse(head, format, namespace, keyForm);
+    if (env == null || keyForm == null || env.valueOffset != head.length - 1) {
+      return null;
+    }
+    return new Envelope(head, tail, env.expiresAt, env.keyOffset, env.keyLength, env.valueOffset);
   }
 
   /** True when {@code raw} is an envelope of another format than {@code format}. */
@@ -136,7 +153,7 @@ public final class Envelope {
   }
 
   public byte[] raw() {
-    return raw;
+    return whole();
   }
 
   public byte[] keyForm() {
@@ -145,7 +162,26 @@ public final class Envelope {
 
   /** Decodes the value with {@code codec}. */
   public Object value(ValueCodec codec, ClassLoader loader) {
-    return codec.decode(raw, valueOffset, raw.length - valueOffset, loader);
+    byte[] all = whole();
+    return codec.decode(all, valueOffset, all.length - valueOffset, loader);
+  }
+
+  /**
+   * When the item was read in two parts: the value's bytes after its first (the default codec's
+   * type tag), an array read from the network for this entry alone; else null.
+   */
+  byte[] tail() {
+    return tail;
+  }
+
+  /** The item's bytes in one array (a new one when it was read in two parts). */
+  private byte[] whole() {
+    if (tail == null) {
+      return raw;
+    }
+    byte[] out = Arrays.copyOf(raw, raw.length + tail.length);
+    System.arraycopy(tail, 0, out, raw.length, tail.length);
+    return out;
   }
 
   /** The first byte of the value's encoding (the default codec's type tag), or -1 when it is empty. */
@@ -155,7 +191,8 @@ public final class Envelope {
 
   /** True when the stored value bytes equal {@code encoded}. */
   public boolean valueEquals(byte[] encoded) {
-    return Arrays.equals(raw, valueOffset, raw.length, encoded, 0, encoded.length);
+    byte[] all = whole();
+    return Arrays.equals(all, valueOffset, all.length, encoded, 0, encoded.length);
   }
 
   private static void putLong(byte[] b, int at, long v) {

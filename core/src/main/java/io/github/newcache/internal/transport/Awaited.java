@@ -68,17 +68,29 @@ abstract class Awaited implements OperationCallback {
   }
 
   /** A get's: also the value, when memcached found the key. */
-  static final class Get extends Awaited implements GetOperation.Callback {
+  static final class Get extends Awaited implements MetaGetOperation.PartsCallback {
     private byte[] value;
+    private byte[] tail;
 
     @Override
     public void gotData(String key, int flags, byte[] data) {
       value = data;
     }
 
-    /** The value memcached answered, or null (not found, or the operation failed). */
+    @Override
+    public void gotParts(String key, byte[] head, byte[] tail) {
+      this.value = head;
+      this.tail = tail;
+    }
+
+    /** The value memcached answered, or null (not found, or the operation failed); read in one array. */
     byte[] value() {
-      return value;
+      return tail == null ? value : new Parts(value, tail).whole();
+    }
+
+    /** The value memcached answered, as it was read, or null. */
+    Parts parts() {
+      return value == null ? null : new Parts(value, tail);
     }
   }
 
@@ -88,6 +100,8 @@ abstract class Awaited implements OperationCallback {
    */
   static final class Gets extends Awaited {
     private final byte[][] values;
+    /** The values' second parts, made by the IO thread at the first value read in two; else null. */
+    private byte[][] tails;
     private final AtomicInteger left;
 
     Gets(int n) {
@@ -96,11 +110,20 @@ abstract class Awaited implements OperationCallback {
     }
 
     /** The callback of the {@code i}th get. */
-    GetOperation.Callback slot(int i) {
-      return new GetOperation.Callback() {
+    MetaGetOperation.PartsCallback slot(int i) {
+      return new MetaGetOperation.PartsCallback() {
         @Override
         public void gotData(String key, int flags, byte[] data) {
           values[i] = data;
+        }
+
+        @Override
+        public void gotParts(String key, byte[] head, byte[] tail) {
+          values[i] = head;
+          if (tails == null) {
+            tails = new byte[values.length][];
+          }
+          tails[i] = tail;
         }
 
         @Override
@@ -119,9 +142,15 @@ abstract class Awaited implements OperationCallback {
       };
     }
 
-    /** The value the {@code i}th get found, or null. */
+    /** The value the {@code i}th get found, or null; in one array. */
     byte[] value(int i) {
-      return values[i];
+      byte[] tail = tails == null ? null : tails[i];
+      return tail == null ? values[i] : new Parts(values[i], tail).whole();
+    }
+
+    /** The value the {@code i}th get found, as it was read, or null. */
+    Parts parts(int i) {
+      return values[i] == null ? null : new Parts(values[i], tails == null ? null : tails[i]);
     }
   }
 

@@ -42,6 +42,31 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   @Override
+  public boolean readsInParts() {
+    return delegate.readsInParts();
+  }
+
+  @Override
+  public Parts getParts(String key, int headLength) {
+    try {
+      return delegate.getParts(key, headLength);
+    } catch (CacheException e) {
+      absorbed(e);
+      return null;
+    }
+  }
+
+  @Override
+  public Parts[] getAllParts(List<String> keys, int[] headLengths) {
+    try {
+      return delegate.getAllParts(keys, headLengths);
+    } catch (CacheException e) {
+      absorbed(e);
+      return new Parts[keys.size()];
+    }
+  }
+
+  @Override
   public Item gets(String key) {
     try {
       return delegate.gets(key);

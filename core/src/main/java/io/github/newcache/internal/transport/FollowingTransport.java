@@ -215,6 +215,21 @@ final class FollowingTransport implements MemcachedTransport {
   }
 
   @Override
+  public boolean readsInParts() {
+    return current.transport.readsInParts();
+  }
+
+  @Override
+  public Parts getParts(String key, int headLength) {
+    return call(t -> t.getParts(key, headLength));
+  }
+
+  @Override
+  public Parts[] getAllParts(List<String> keys, int[] headLengths) {
+    return call(t -> t.getAllParts(keys, headLengths));
+  }
+
+  @Override
   public Map<String, byte[]> getAll(Collection<String> keys) {
     return call(t -> t.getAll(keys));
   }

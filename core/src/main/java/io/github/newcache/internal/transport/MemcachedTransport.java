@@ -28,6 +28,38 @@ public interface MemcachedTransport extends AutoCloseable {
   /** All present keys in one multi-get round trip per server. Missing keys are absent. */
   Map<String, byte[]> getAll(Collection<String> keys);
 
+  /**
+   * Whether {@link #getParts} and {@link #getAllParts} read items in parts now (the text protocol's
+   * meta gets); when not, they are {@link #get} and {@link #getAll} with the results wrapped.
+   */
+  default boolean readsInParts() {
+    return false;
+  }
+
+  /**
+   * {@link #get}, with an item longer than {@code headLength} bytes read as two arrays where the
+   * transport can ({@link #readsInParts}): its first {@code headLength} bytes and the rest, which
+   * is then an array of its own; null when memcached holds nothing under the key.
+   */
+  default Parts getParts(String key, int headLength) {
+    byte[] v = get(key);
+    return v == null ? null : new Parts(v, null);
+  }
+
+  /**
+   * {@link #getAll} of distinct keys as {@link #getParts} does {@link #get}, {@code headLengths[i]}
+   * for {@code keys.get(i)}: the {@code i}th element is that key's item, or null.
+   */
+  default Parts[] getAllParts(List<String> keys, int[] headLengths) {
+    Map<String, byte[]> all = getAll(keys);
+    Parts[] out = new Parts[keys.size()];
+    for (int i = 0; i < out.length; i++) {
+      byte[] v = all.get(keys.get(i));
+      out[i] = v == null ? null : new Parts(v, null);
+    }
+    return out;
+  }
+
   /** Stores unconditionally and waits for the server's acknowledgement. */
   void set(String key, int ttl, byte[] value);
 

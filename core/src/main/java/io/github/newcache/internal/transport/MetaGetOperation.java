@@ -32,6 +32,11 @@ import net.spy.memcached.protocol.BaseOperationImpl;
  * line ({@code ERROR}, {@code CLIENT_ERROR}, {@code SERVER_ERROR}) or an answer that is not a meta
  * get's fails it as spymemcached fails its own get on one: the operation errors and the
  * connection is reset, since nothing after such an answer can be trusted to line up.
+ *
+ * <p>Given a head length, it reads a longer value in two arrays, the first that many bytes and the
+ * rest, and hands both to a {@link PartsCallback}: the store asks for its header as the head, so the
+ * rest is the caller's value as it stands, with no copy out of the item ({@link
+ * MemcachedTransport#getParts}).
  */
 final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
 
@@ -43,23 +48,46 @@ final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
 
   private enum Phase { LINE, VALUE, VALUE_END }
 
+  /** A get's callback that takes a value read in two parts ({@link Parts}). */
+  interface PartsCallback extends GetOperation.Callback {
+    /** The value found: {@code head} followed by {@code tail}. */
+    void gotParts(String key, byte[] head, byte[] tail);
+  }
+
   private final String key;
   private final Collection<String> keys;
   /** Told the server when it answers that it does not know the command. */
   private final Consumer<SocketAddress> unknown;
+  /** Read a value longer than this many bytes in two parts; 0: in one. */
+  private final int headLength;
   private Phase phase = Phase.LINE;
   /** The part of the answer line read so far, when it came split over reads; else null. */
   private byte[] partial;
   private int partialLength;
   private byte[] value;
+  /** The value's bytes after {@link #value} when it is read in two parts, else null. */
+  private byte[] tail;
   private int valueRead;
   /** Bytes of the value's closing CRLF still to come. */
   private int endLeft;
 
   MetaGetOperation(String key, GetOperation.Callback callback, Consumer<SocketAddress> unknown) {
+    this(key, callback, 0, unknown);
+  }
+
+  /**
+   * A get whose value, when longer than {@code headLength} bytes, is read in two parts and handed
+   * to {@code callback}'s {@link PartsCallback#gotParts}; 0 reads every value in one.
+   */
+  MetaGetOperation(String key, PartsCallback callback, int headLength, Consumer<SocketAddress> unknown) {
+    this(key, (GetOperation.Callback) callback, headLength, unknown);
+  }
+
+  private MetaGetOperation(String key, GetOperation.Callback callback, int headLength, Consumer<SocketAddress> unknown) {
     this.key = key;
     this.keys = List.of(key);
     this.unknown = unknown;
+    this.headLength = headLength;
     setCallback(callback);
   }
 
@@ -83,28 +111,42 @@ final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
     while (getState() != OperationState.COMPLETE && b.hasRemaining()) {
       switch (phase) {
         case LINE -> readLine(b);
-        case VALUE -> {
-          int n = Math.min(value.length - valueRead, b.remaining());
-          b.get(value, valueRead, n);
-          valueRead += n;
-          if (valueRead == value.length) {
-            phase = Phase.VALUE_END;
-            endLeft = 2;
-          }
-        }
+        case VALUE -> readValue(b);
         case VALUE_END -> {
           byte c = b.get();
           if (c != (endLeft == 2 ? '\r' : '\n')) {
-            fail(OperationErrorType.CLIENT, "a value of " + value.length + " bytes not followed by CRLF");
+            fail(OperationErrorType.CLIENT, "a value of " + valueRead + " bytes not followed by CRLF");
           }
           if (--endLeft == 0) {
-            ((GetOperation.Callback) getCallback()).gotData(key, 0, value);
+            if (tail == null) {
+              ((GetOperation.Callback) getCallback()).gotData(key, 0, value);
+            } else {
+              ((PartsCallback) getCallback()).gotParts(key, value, tail);
+            }
             value = null;
+            tail = null;
             getCallback().receivedStatus(FOUND);
             transitionState(OperationState.COMPLETE);
           }
         }
       }
+    }
+  }
+
+  /** Reads value bytes into {@link #value}, then into {@link #tail} when there is one. */
+  private void readValue(ByteBuffer b) {
+    int size = value.length + (tail == null ? 0 : tail.length);
+    while (valueRead < size && b.hasRemaining()) {
+      boolean inHead = valueRead < value.length;
+      byte[] into = inHead ? value : tail;
+      int at = inHead ? valueRead : valueRead - value.length;
+      int n = Math.min(into.length - at, b.remaining());
+      b.get(into, at, n);
+      valueRead += n;
+    }
+    if (valueRead == size) {
+      phase = Phase.VALUE_END;
+      endLeft = 2;
     }
   }
 
@@ -164,7 +206,12 @@ final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
       if (i == from + 3 || (i < to && line[i] != ' ')) {
         fail(OperationErrorType.CLIENT, "an answer that is not a meta get's: " + text(line, from, to));
       }
-      value = new byte[size];
+      if (headLength > 0 && size > headLength) {
+        value = new byte[headLength];
+        tail = new byte[size - headLength];
+      } else {
+        value = new byte[size];
+      }
       valueRead = 0;
       phase = size == 0 ? Phase.VALUE_END : Phase.VALUE;
       endLeft = 2;

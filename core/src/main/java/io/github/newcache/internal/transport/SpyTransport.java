@@ -234,12 +234,29 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public byte[] get(String key) {
+    return fetch(key, 0).value();
+  }
+
+  @Override
+  public boolean readsInParts() {
+    return metaGet;
+  }
+
+  @Override
+  public Parts getParts(String key, int headLength) {
+    return fetch(key, headLength).parts();
+  }
+
+  /** A single-key get, its value read in two parts after {@code headLength} bytes when that is above 0 and meta gets are on. */
+  private Awaited.Get fetch(String key, int headLength) {
     flights.admit(key, "get");
     Awaited.Get answer = new Awaited.Get();
-    Operation sent = getOperation(key, answer);
+    Operation sent = metaGet && headLength > 0
+        ? new MetaGetOperation(key, answer, headLength, this::noMetaGet)
+        : getOperation(key, answer);
     send("get", key, sent);
     flights.finish(sent, answer, Flights.Op.read("get", key));
-    return answer.value();
+    return answer;
   }
 
   @Override
@@ -255,26 +272,49 @@ public final class SpyTransport implements MemcachedTransport {
     }
     String first = keys.iterator().next();
     Set<SocketAddress> admitted = flights.admitAll(keys, "get (multi)");
+    Flights.Op op = new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted);
     if (metaGet) {
-      return metaGetAll(keys, new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted));
+      String[] names = keys.toArray(new String[0]);
+      return values(names, metaGets(names, null, op));
     }
     Future<Map<String, byte[]>> f = flights.enqueue("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder));
-    return flights.finish(f, new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted));
+    return flights.finish(f, op);
+  }
+
+  @Override
+  public Parts[] getAllParts(List<String> keys, int[] headLengths) {
+    if (!metaGet || keys.isEmpty()) {
+      return MemcachedTransport.super.getAllParts(keys, headLengths);
+    }
+    Set<SocketAddress> admitted = flights.admitAll(keys, "get (multi)");
+    String[] names = keys.toArray(new String[0]);
+    Awaited.Gets answers =
+        metaGets(names, headLengths, new Flights.Op("get (multi)", names[0], names.length + " keys", -1, admitted));
+    Parts[] out = new Parts[names.length];
+    for (int i = 0; i < names.length; i++) {
+      out[i] = answers.parts(i);
+    }
+    return out;
   }
 
   /**
    * A multi-get as meta gets, pipelined: one per key, answered in order on each server's
-   * connection, so no answer needs to name its key.
+   * connection, so no answer needs to name its key; each value read in two parts after
+   * {@code headLengths[i]} bytes when {@code headLengths} is not null.
    */
-  private Map<String, byte[]> metaGetAll(Collection<String> keys, Flights.Op op) {
-    String[] names = keys.toArray(new String[0]);
+  private Awaited.Gets metaGets(String[] names, int[] headLengths, Flights.Op op) {
     Awaited.Gets answers = new Awaited.Gets(names.length);
     Operation[] sent = new Operation[names.length];
     for (int i = 0; i < names.length; i++) {
-      sent[i] = new MetaGetOperation(names[i], answers.slot(i), this::noMetaGet);
+      sent[i] = new MetaGetOperation(names[i], answers.slot(i), headLengths == null ? 0 : headLengths[i], this::noMetaGet);
       send("get (multi)", names[i], sent[i]);
     }
     flights.finishAll(sent, answers, op);
+    return answers;
+  }
+
+  /** The values {@code answers} found for {@code names}, by name. */
+  private static Map<String, byte[]> values(String[] names, Awaited.Gets answers) {
     Map<String, byte[]> out = new HashMap<>(names.length * 4 / 3 + 1);
     for (int i = 0; i < names.length; i++) {
       byte[] v = answers.value(i);

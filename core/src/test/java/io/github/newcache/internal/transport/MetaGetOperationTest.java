@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.OperationException;
@@ -87,6 +88,74 @@ class MetaGetOperationTest {
     }
   }
 
+  /** What an operation that reads in parts told its callback. */
+  private static final class HeardParts implements MetaGetOperation.PartsCallback {
+    final List<String> events = new ArrayList<>();
+    byte[] head;
+    byte[] tail;
+
+    @Override
+    public void gotData(String key, int flags, byte[] data) {
+      events.add("data");
+      head = data;
+    }
+
+    @Override
+    public void gotParts(String key, byte[] head, byte[] tail) {
+      events.add("parts " + key);
+      this.head = head;
+      this.tail = tail;
+    }
+
+    @Override
+    public void receivedStatus(OperationStatus s) {
+      events.add(s.isSuccess() ? "found" : "status");
+    }
+
+    @Override
+    public void complete() {
+      events.add("complete");
+    }
+  }
+
+  @Test
+  void aValueLongerThanTheHeadIsReadInTwoArraysInEverySplitAndAShorterOneInOne() throws Exception {
+    int headLength = 4;
+    for (String text : new String[] {"", "abc", "abcd", "abcde", "ab\r\nEN\r\nVA 1\r\nxyz"}) {
+      byte[] value = text.getBytes(StandardCharsets.US_ASCII);
+      byte[] answer = concat(("VA " + value.length + "\r\n").getBytes(StandardCharsets.US_ASCII), value,
+          "\r\n".getBytes(StandardCharsets.US_ASCII));
+      for (boolean direct : new boolean[] {false, true}) {
+        for (int cut = 0; cut <= answer.length; cut++) {
+          HeardParts heard = new HeardParts();
+          MetaGetOperation op = new MetaGetOperation("k", heard, headLength, server -> {});
+          read(op, answer, cut, direct);
+          String at = "'" + text + "' split at " + cut;
+          assertEquals(OperationState.COMPLETE, op.getState(), at);
+          if (value.length > headLength) {
+            assertEquals(List.of("parts k", "found", "complete"), heard.events, at);
+            assertArrayEquals(Arrays.copyOf(value, headLength), heard.head, at);
+            assertArrayEquals(Arrays.copyOfRange(value, headLength, value.length), heard.tail, at);
+          } else {
+            assertEquals(List.of("data", "found", "complete"), heard.events, at);
+            assertArrayEquals(value, heard.head, at);
+            assertNull(heard.tail, at);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aValueInPartsNotFollowedByItsLineEndFailsTheGet() {
+    HeardParts heard = new HeardParts();
+    MetaGetOperation op = new MetaGetOperation("k", heard, 2, server -> {});
+    assertThrows(OperationException.class,
+        () -> op.readFromBuffer(ByteBuffer.wrap("VA 5\r\nhelloXY".getBytes(StandardCharsets.US_ASCII))));
+    assertTrue(op.hasErrored());
+    assertNull(heard.tail, "no value handed on");
+  }
+
   @Test
   void aMissInEverySplitIsNotFound() throws Exception {
     byte[] answer = "EN\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -144,7 +213,11 @@ class MetaGetOperationTest {
    * cut}, and checks the operation stopped exactly at the end of its own.
    */
   private static MetaGetOperation read(Heard heard, byte[] answer, int cut, boolean direct) throws Exception {
-    MetaGetOperation op = new MetaGetOperation("k", heard, server -> {});
+    return read(new MetaGetOperation("k", heard, server -> {}), answer, cut, direct);
+  }
+
+  /** Feeds {@code answer} and the next operation's to {@code op} in two reads, the first {@code cut} bytes long. */
+  private static MetaGetOperation read(MetaGetOperation op, byte[] answer, int cut, boolean direct) throws Exception {
     op.initialize();
     op.writing();
     op.writeComplete();

@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +74,17 @@ class MetaGetTest {
           assertArrayEquals(values[i], all.get("size" + i), "multi-get of " + sizes[i] + " bytes");
         }
 
+        assertTrue(transport.readsInParts());
+        int[] heads = new int[keys.size()];
+        Arrays.fill(heads, 3);
+        Parts[] parts = transport.getAllParts(keys, heads);
+        for (int i = 0; i < sizes.length; i++) {
+          assertParts(values[i], 3, transport.getParts("size" + i, 3), "get in parts");
+          assertParts(values[i], 3, parts[2 * i], "multi-get in parts");
+          assertNull(parts[2 * i + 1]);
+        }
+        assertNull(transport.getParts("absent", 3));
+
         List<CompletableFuture<byte[]>> answers = new ArrayList<>();
         for (int i = 0; i < 1_000; i++) {
           answers.add(transport.getAsync(i % 3 == 0 ? "absent" + i : "size" + (i % sizes.length)));
@@ -88,6 +100,18 @@ class MetaGetTest {
       } finally {
         transport.close();
       }
+    }
+  }
+
+  /** {@code read} is {@code value}, in two parts split after {@code head} bytes when it is longer. */
+  private static void assertParts(byte[] value, int head, Parts read, String what) {
+    String at = what + ", " + value.length + " bytes";
+    if (value.length > head) {
+      assertArrayEquals(Arrays.copyOf(value, head), read.head(), at);
+      assertArrayEquals(Arrays.copyOfRange(value, head, value.length), read.tail(), at);
+    } else {
+      assertArrayEquals(value, read.head(), at);
+      assertNull(read.tail(), at);
     }
   }
 
@@ -126,6 +150,10 @@ class MetaGetTest {
         assertArrayEquals(new byte[] {1, 2, 3}, transport.get("k"));
         assertArrayEquals(new byte[] {1, 2, 3}, transport.getAsync("k").get(10, TimeUnit.SECONDS));
         assertFalse(transport.sendsMetaGets(), "the meta get is a text command");
+        assertFalse(transport.readsInParts());
+        Parts whole = transport.getParts("k", 1);
+        assertArrayEquals(new byte[] {1, 2, 3}, whole.head(), "read whole");
+        assertNull(whole.tail());
       } finally {
         transport.close();
       }
