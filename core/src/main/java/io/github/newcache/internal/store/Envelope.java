@@ -1,6 +1,7 @@
 package io.github.newcache.internal.store;
 
 import io.github.newcache.codec.ValueCodec;
+import io.github.newcache.internal.transport.Parts;
 import java.util.Arrays;
 
 /**
@@ -176,12 +177,7 @@ public final class Envelope {
 
   /** The item's bytes in one array (a new one when it was read in two parts). */
   private byte[] whole() {
-    if (tail == null) {
-      return raw;
-    }
-    byte[] out = Arrays.copyOf(raw, raw.length + tail.length);
-    System.arraycopy(tail, 0, out, raw.length, tail.length);
-    return out;
+    return tail == null ? raw : new Parts(raw, tail).whole();
   }
 
   /** The first byte of the value's encoding (the default codec's type tag), or -1 when it is empty. */

@@ -271,8 +271,7 @@ public final class SpyTransport implements MemcachedTransport {
       return Map.of();
     }
     String first = keys.iterator().next();
-    Set<SocketAddress> admitted = flights.admitAll(keys, "get (multi)");
-    Flights.Op op = new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted);
+    Flights.Op op = multiGet(keys, first);
     if (metaGet) {
       String[] names = keys.toArray(new String[0]);
       return values(names, metaGets(names, null, op));
@@ -286,15 +285,19 @@ public final class SpyTransport implements MemcachedTransport {
     if (!metaGet || keys.isEmpty()) {
       return MemcachedTransport.super.getAllParts(keys, headLengths);
     }
-    Set<SocketAddress> admitted = flights.admitAll(keys, "get (multi)");
     String[] names = keys.toArray(new String[0]);
-    Awaited.Gets answers =
-        metaGets(names, headLengths, new Flights.Op("get (multi)", names[0], names.length + " keys", -1, admitted));
+    Awaited.Gets answers = metaGets(names, headLengths, multiGet(keys, names[0]));
     Parts[] out = new Parts[names.length];
     for (int i = 0; i < names.length; i++) {
       out[i] = answers.parts(i);
     }
     return out;
+  }
+
+  /** Admits a multi-get of {@code keys} past the breakers; its description for waits and errors. */
+  private Flights.Op multiGet(Collection<String> keys, String first) {
+    Set<SocketAddress> admitted = flights.admitAll(keys, "get (multi)");
+    return new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted);
   }
 
   /**
