@@ -253,7 +253,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   public void put(K key, V value) {
     checkOpen();
     Slot<K> s = store.slot(key);
-    Encoded<V> e = store.encode(s, value);
+    // A blind set with no writer to hand the value to stores it before this returns.
+    Encoded<V> e = rules.blindWrites() && !writer.enabled() ? store.encodeForSet(s, value) : store.encode(s, value);
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>(1);
     locked(s, () -> {

@@ -23,11 +23,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A {@code byte[]} cache reads its items in two parts in the text protocol (the key's header and
- * the value's tag, then the caller's bytes, handed over as read): every value comes back as
- * stored, in an array of the caller's own, and an item that is not exactly this key's entry reads
- * as absent, as it does when read whole. Both protocols, so the binary one (read whole) is held to
- * the same answers.
+ * A {@code byte[]} cache reads its items in two parts (the key's header and the value's tag, then
+ * the caller's bytes, handed over as read), with the meta get in the text protocol and a get of
+ * ours in the binary one: every value comes back as stored, in an array of the caller's own, and an
+ * item that is not exactly this key's entry reads as absent, as it does when read whole.
  */
 @ExtendWith(MemcachedExtension.class)
 class ValuesInPartsTest {

@@ -4,12 +4,14 @@ import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.transport.CasOutcome;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
+import io.github.newcache.internal.transport.Parts;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -28,6 +30,8 @@ public final class InMemoryTransport implements MemcachedTransport {
   private final LongSupplier clock;
   /** Commands served, by name: what a test can count like memcached's own stats. */
   private final Map<String, AtomicLong> commands = new ConcurrentHashMap<>();
+  /** The second parts of the items written in parts, in order, as handed over. */
+  private final List<byte[]> tails = new CopyOnWriteArrayList<>();
 
   public InMemoryTransport(LongSupplier clock) {
     this.clock = clock;
@@ -37,6 +41,11 @@ public final class InMemoryTransport implements MemcachedTransport {
   public long count(String command) {
     AtomicLong n = commands.get(command);
     return n == null ? 0 : n.get();
+  }
+
+  /** The arrays handed over as the second parts of items written in parts ({@link #setParts}), in order. */
+  public List<byte[]> tailsWritten() {
+    return List.copyOf(tails);
   }
 
   /** How many items are stored and not yet expired by their memcached TTL. */
@@ -116,6 +125,19 @@ public final class InMemoryTransport implements MemcachedTransport {
     for (Map.Entry<String, byte[]> e : values.entrySet()) {
       set(e.getKey(), ttl, e.getValue());
     }
+  }
+
+  @Override
+  public void setParts(String key, int ttl, Parts value) {
+    if (value.tail() != null) {
+      tails.add(value.tail());
+    }
+    set(key, ttl, value.whole());
+  }
+
+  @Override
+  public void setAllParts(Map<String, Parts> values, int ttl) {
+    values.forEach((key, value) -> setParts(key, ttl, value));
   }
 
   @Override

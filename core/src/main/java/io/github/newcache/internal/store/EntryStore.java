@@ -64,6 +64,7 @@ public final class EntryStore<K, V> {
   /** Room memcached needs beside the stored bytes: the key (up to 250 bytes) and its item header. */
   static final int ITEM_OVERHEAD = 320;
   private static final byte[] TOMBSTONE = {0};
+  private static final byte[] NO_BYTES = new byte[0];
 
   private final String cacheName;
   private final Class<K> keyType;
@@ -91,6 +92,15 @@ public final class EntryStore<K, V> {
    * reads items whole), a signing transport, or a key function under which keys share items.
    */
   private final boolean valuesInParts;
+  /**
+   * Whether a blind set may write a {@code byte[]} value in two parts, this key's header plus the
+   * value's type tag, then the caller's array itself ({@link #encodeForSet}, {@link
+   * MemcachedTransport#setParts}): for a cache with the default codec, no near cache (it keeps the
+   * stored bytes whole) and no signing.
+   */
+  private final boolean writesInParts;
+  /** With {@link #writesInParts}: the bytes the codec puts before a {@code byte[]} value's own. */
+  private final int tagLength;
   /** Spreads this cache's keys over {@link #recent} apart from other caches' equal keys. */
   private final int salt;
 
@@ -137,6 +147,9 @@ public final class EntryStore<K, V> {
     this.recent = keys.exact() && !near.enabled() ? recent : null;
     this.valuesInParts = valueType == byte[].class && codec.getClass() == DefaultValueCodec.class
         && format == Envelope.FORMAT && keys.exact() && !near.enabled();
+    this.writesInParts = valueType == byte[].class && codec.getClass() == DefaultValueCodec.class
+        && format == Envelope.FORMAT && !near.enabled();
+    this.tagLength = writesInParts ? codec.encode(NO_BYTES, 0).length : 0;
     this.salt = System.identityHashCode(this);
   }
 
@@ -185,17 +198,51 @@ public final class EntryStore<K, V> {
     }
   }
 
+  /**
+   * {@link #encode}, for a value that {@link #set} or {@link #setAll} stores before the caller's call
+   * returns: a {@code byte[]} value of a cache that writes in parts is checked but not copied; the
+   * set copies it straight into its request. Only for a call with no writer, whose caller cannot
+   * change the array before the set reads it.
+   */
+  public Encoded<V> encodeForSet(Slot<K> s, V value) {
+    if (!writesInParts) {
+      return encode(s, value);
+    }
+    checkValue(value);
+    int headroom = Envelope.headerLength(namespace, s.form());
+    checkStoredSize(s, headroom + tagLength + ((byte[]) value).length);
+    return new Encoded<>(value, codec, headroom);
+  }
+
   /** {@code value} checked and encoded for {@code s}; throws before anything is stored when it cannot be. */
   public Encoded<V> encode(Slot<K> s, V value) {
     checkValue(value);
     byte[] bytes = codec.encode(value, Envelope.headerLength(namespace, s.form()));
-    if (bytes.length > maxStoredBytes) {
+    checkStoredSize(s, bytes.length);
+    return new Encoded<>(value, bytes);
+  }
+
+  private void checkStoredSize(Slot<K> s, int stored) {
+    if (stored > maxStoredBytes) {
       throw new IllegalArgumentException(
-          "the value for key " + abbreviate(s.key()) + " in cache " + cacheName + " takes " + bytes.length
+          "the value for key " + abbreviate(s.key()) + " in cache " + cacheName + " takes " + stored
               + " bytes stored; memcached's item size limit (maxItemSize) leaves room for "
               + maxStoredBytes + " bytes");
     }
-    return new Encoded<>(value, bytes);
+  }
+
+  /**
+   * The item to store for {@code value}: in two parts, this key's header and the value's type tag,
+   * then the caller's bytes, when the value is not encoded yet ({@link #encodeForSet}); else its
+   * encoded bytes with the header filled in, whole.
+   */
+  private Parts item(Slot<K> s, Encoded<V> value, long expiresAt) {
+    byte[] unencoded = value.unencoded();
+    if (unencoded == null) {
+      return new Parts(Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt), null);
+    }
+    byte[] head = codec.encode(NO_BYTES, Envelope.headerLength(namespace, s.form()));
+    return new Parts(Envelope.fill(head, format, namespace, s.form(), expiresAt), unencoded);
   }
 
   /** The current time of this cache's clock. */
@@ -635,6 +682,8 @@ public final class EntryStore<K, V> {
       long now = clock.millis();
       if (expiresAt <= now) {
         transport.delete(s.memcachedKey());
+      } else if (value.unencoded() != null) {
+        transport.setParts(s.memcachedKey(), ttl(expiresAt, now), item(s, value, expiresAt)); // no near cache
       } else {
         byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
         transport.set(s.memcachedKey(), ttl(expiresAt, now), stored);
@@ -654,6 +703,14 @@ public final class EntryStore<K, V> {
     if (expiresAt <= now) {
       deleteAll(slots);
       return 0;
+    }
+    if (writesInParts) {
+      Map<String, Parts> items = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
+      for (int i = 0; i < slots.size(); i++) {
+        items.put(slots.get(i).memcachedKey(), item(slots.get(i), values.get(i), expiresAt));
+      }
+      transport.setAllParts(items, ttl(expiresAt, now)); // no near cache
+      return items.size();
     }
     Map<String, byte[]> items = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
     List<NearCache.Ticket> tickets = near.enabled() ? new ArrayList<>(slots.size()) : List.of();

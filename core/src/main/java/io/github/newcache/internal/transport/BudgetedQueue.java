@@ -22,7 +22,8 @@ import net.spy.memcached.ops.StoreOperation;
  *
  * <p>What an operation holds: its key, a fixed {@value #OVERHEAD} bytes for the operation, its
  * callback and future, and for a write its value; until it is written to the socket, also the
- * encoded command, a second copy of the value ({@code copied}). spymemcached 2.12.3 moves
+ * encoded command, a second copy of the value ({@code copied}); our own writes hold their encoded
+ * command only ({@link EncodedSet}). spymemcached 2.12.3 moves
  * operations with {@code offer}, {@code add}, {@code addAll}, {@code remove}, {@code drainTo} and
  * {@code peek}; those and the other single removals are counted here, and the bulk removals it never
  * uses ({@code removeIf}, {@code removeAll}, {@code retainAll}, an iterator's {@code remove}) are
@@ -52,6 +53,7 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
   /** The bytes {@code op} holds while in this queue. */
   long weight(Operation op) {
     return switch (SHAPES.get(op.getClass())) {
+      case REQUEST -> OVERHEAD + keyChars((KeyedOperation) op) + ((EncodedSet) op).requestBytes();
       case STORE -> {
         StoreOperation store = (StoreOperation) op;
         yield OVERHEAD + keyChars(store) + data(store.getData());
@@ -78,7 +80,7 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
   }
 
   /** What an operation class holds beside {@link #OVERHEAD}: which of its parts are weighed. */
-  private enum Shape { STORE, CAS, KEYED, PLAIN }
+  private enum Shape { REQUEST, STORE, CAS, KEYED, PLAIN }
 
   /**
    * Each operation class's {@link Shape}, found once. Testing every operation against the three
@@ -89,6 +91,9 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
   private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
     @Override
     protected Shape computeValue(Class<?> type) {
+      if (EncodedSet.class.isAssignableFrom(type)) {
+        return Shape.REQUEST;
+      }
       if (StoreOperation.class.isAssignableFrom(type)) {
         return Shape.STORE;
       }
@@ -164,23 +169,66 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
     return removed;
   }
 
+  /**
+   * Drains every operation out of this budget's queues: spymemcached's {@code destroyInputQueue},
+   * after a lost connection, hands them back to the connection to send elsewhere or cancel.
+   */
   @Override
   public int drainTo(Collection<? super Operation> c) {
-    return drainTo(c, Integer.MAX_VALUE);
+    List<Operation> drained = drain(c, Integer.MAX_VALUE);
+    c.addAll(drained);
+    for (Operation op : drained) {
+      budget.release(weight(op));
+    }
+    return drained.size();
   }
 
+  /**
+   * Drains up to {@code max} operations on their way to another queue of this budget, still
+   * counted until they arrive there ({@link #addAll}): spymemcached's {@code copyInputQueue} drains
+   * the input queue into a list and adds the list to the write queue.
+   */
   @Override
   public int drainTo(Collection<? super Operation> c, int max) {
+    List<Operation> drained = drain(c, max);
+    long w = 0;
+    for (Operation op : drained) {
+      w += weight(op);
+    }
+    c.addAll(drained);
+    budget.sent(c, w);
+    return drained.size();
+  }
+
+  private List<Operation> drain(Collection<? super Operation> c, int max) {
     if (c == this) { // as BlockingQueue requires; draining into a list first would hide it
       throw new IllegalArgumentException("a queue cannot drain to itself");
     }
     List<Operation> drained = new ArrayList<>();
-    int n = super.drainTo(drained, max);
-    for (Operation op : drained) {
-      budget.release(weight(op));
+    super.drainTo(drained, max);
+    return drained;
+  }
+
+  /**
+   * Adds {@code c}; a batch drained from another queue of this budget ({@link QueueBudget#sent}) is
+   * counted already, any other is counted as it enters.
+   */
+  @Override
+  public boolean addAll(Collection<? extends Operation> c) {
+    long counted = budget.arrived(c);
+    if (counted < 0) {
+      return super.addAll(c);
     }
-    c.addAll(drained);
-    return n;
+    long w = 0;
+    for (Operation op : c) {
+      if (!super.offer(op)) {
+        budget.release(counted - w);
+        throw new IllegalStateException("Queue full");
+      }
+      w += weight(op);
+    }
+    budget.take(w - counted); // 0 unless this queue weighs its operations otherwise
+    return !c.isEmpty();
   }
 
   @Override

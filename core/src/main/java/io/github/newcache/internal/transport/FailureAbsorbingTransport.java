@@ -96,6 +96,24 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   @Override
+  public void setParts(String key, int ttl, Parts value) {
+    try {
+      delegate.setParts(key, ttl, value);
+    } catch (CacheException e) {
+      absorbed(e);
+    }
+  }
+
+  @Override
+  public void setAllParts(Map<String, Parts> values, int ttl) {
+    try {
+      delegate.setAllParts(values, ttl);
+    } catch (CacheException e) {
+      absorbed(e);
+    }
+  }
+
+  @Override
   public void setAll(Map<String, byte[]> values, int ttl) {
     try {
       delegate.setAll(values, ttl);

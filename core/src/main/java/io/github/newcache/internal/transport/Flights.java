@@ -96,9 +96,14 @@ final class Flights {
 
   /** Refuses a write its server would refuse as too large, before anything is sent. */
   void checkSize(String op, String key, byte[] value) {
-    if (limits.mayExceed(key, value.length)) {
+    checkSize(op, key, value.length);
+  }
+
+  /** {@link #checkSize(String, String, byte[])} of an item of {@code length} bytes. */
+  void checkSize(String op, String key, int length) {
+    if (limits.mayExceed(key, length)) {
       MemcachedNode node = nodeOf(key);
-      limits.check(node == null ? null : node.getSocketAddress(), op, key, value.length);
+      limits.check(node == null ? null : node.getSocketAddress(), op, key, length);
     }
   }
 
@@ -145,7 +150,11 @@ final class Flights {
     }
 
     static Op write(String name, String key, byte[] value) {
-      return new Op(name, key, key, value.length, null);
+      return write(name, key, value.length);
+    }
+
+    static Op write(String name, String key, int length) {
+      return new Op(name, key, key, length, null);
     }
   }
 

@@ -243,6 +243,22 @@ final class FollowingTransport implements MemcachedTransport {
   }
 
   @Override
+  public void setParts(String key, int ttl, Parts value) {
+    call(t -> {
+      t.setParts(key, ttl, value);
+      return null;
+    });
+  }
+
+  @Override
+  public void setAllParts(Map<String, Parts> values, int ttl) {
+    call(t -> {
+      t.setAllParts(values, ttl);
+      return null;
+    });
+  }
+
+  @Override
   public void setAll(Map<String, byte[]> values, int ttl) {
     call(t -> {
       t.setAll(values, ttl);

@@ -1,6 +1,7 @@
 package io.github.newcache.internal.transport;
 
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +31,7 @@ public interface MemcachedTransport extends AutoCloseable {
 
   /**
    * Whether {@link #getParts} and {@link #getAllParts} read items in parts now (the text protocol's
-   * meta gets); when not, they are {@link #get} and {@link #getAll} with the results wrapped.
+   * meta gets, or the binary protocol's gets); when not, they are {@link #get} and {@link #getAll} with the results wrapped.
    */
   default boolean readsInParts() {
     return false;
@@ -65,6 +66,22 @@ public interface MemcachedTransport extends AutoCloseable {
 
   /** Stores all entries with one TTL, pipelined, then waits for every acknowledgement. */
   void setAll(Map<String, byte[]> values, int ttl);
+
+  /**
+   * {@link #set} of the item {@code value.head()} followed by {@code value.tail()}. A transport
+   * that can writes both straight into its request, so the caller need not join them into one
+   * array first; the default joins them. The parts are read before this returns and not kept.
+   */
+  default void setParts(String key, int ttl, Parts value) {
+    set(key, ttl, value.whole());
+  }
+
+  /** {@link #setAll} of items in parts, as {@link #setParts} is {@link #set}. */
+  default void setAllParts(Map<String, Parts> values, int ttl) {
+    Map<String, byte[]> whole = new LinkedHashMap<>(values.size() * 4 / 3 + 1);
+    values.forEach((key, value) -> whole.put(key, value.whole()));
+    setAll(whole, ttl);
+  }
 
   /** Stores only if memcached holds nothing under the key; true when stored. */
   boolean add(String key, int ttl, byte[] value);

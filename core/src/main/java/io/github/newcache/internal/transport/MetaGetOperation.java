@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Consumer;
@@ -14,7 +13,6 @@ import net.spy.memcached.ops.OperationErrorType;
 import net.spy.memcached.ops.OperationState;
 import net.spy.memcached.ops.OperationStatus;
 import net.spy.memcached.ops.StatusCode;
-import net.spy.memcached.protocol.BaseOperationImpl;
 
 /**
  * A single-key get in the text protocol sent as memcached's meta get, {@code mg <key> v}, in place
@@ -38,13 +36,11 @@ import net.spy.memcached.protocol.BaseOperationImpl;
  * rest is the caller's value as it stands, with no copy out of the item ({@link
  * MemcachedTransport#getParts}).
  */
-final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
+final class MetaGetOperation extends TextOperation implements GetOperation {
 
   private static final OperationStatus FOUND = new OperationStatus(true, "END", StatusCode.SUCCESS);
   private static final OperationStatus NOT_FOUND =
       new OperationStatus(false, "NOT_FOUND", StatusCode.ERR_NOT_FOUND);
-  /** The longest answer line kept for an error message; the rest of a longer one is skipped. */
-  private static final int MAX_LINE = 512;
 
   private enum Phase { LINE, VALUE, VALUE_END }
 
@@ -61,9 +57,6 @@ final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
   /** Read a value longer than this many bytes in two parts; 0: in one. */
   private final int headLength;
   private Phase phase = Phase.LINE;
-  /** The part of the answer line read so far, when it came split over reads; else null. */
-  private byte[] partial;
-  private int partialLength;
   private byte[] value;
   /** The value's bytes after {@link #value} when it is read in two parts, else null. */
   private byte[] tail;
@@ -137,12 +130,7 @@ final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
   private void readValue(ByteBuffer b) {
     int size = value.length + (tail == null ? 0 : tail.length);
     while (valueRead < size && b.hasRemaining()) {
-      boolean inHead = valueRead < value.length;
-      byte[] into = inHead ? value : tail;
-      int at = inHead ? valueRead : valueRead - value.length;
-      int n = Math.min(into.length - at, b.remaining());
-      b.get(into, at, n);
-      valueRead += n;
+      valueRead += Parts.readInto(b, value, tail, valueRead);
     }
     if (valueRead == size) {
       phase = Phase.VALUE_END;
@@ -150,52 +138,8 @@ final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
     }
   }
 
-  /** Reads up to the end of the answer line and acts on it; keeps a line split over reads. */
-  private void readLine(ByteBuffer b) throws IOException {
-    int start = b.position();
-    int limit = b.limit();
-    int newline = -1;
-    for (int i = start; i < limit; i++) {
-      if (b.get(i) == '\n') {
-        newline = i;
-        break;
-      }
-    }
-    int end = newline < 0 ? limit : newline;
-    if (partial == null && newline >= 0 && b.hasArray()) {
-      b.position(newline + 1);
-      answer(b.array(), b.arrayOffset() + start, b.arrayOffset() + end);
-      return;
-    }
-    keep(b, start, end);
-    b.position(newline < 0 ? limit : newline + 1);
-    if (newline >= 0) {
-      byte[] line = partial;
-      int length = partialLength;
-      partial = null;
-      partialLength = 0;
-      answer(line, 0, length);
-    }
-  }
-
-  private void keep(ByteBuffer b, int from, int to) {
-    if (partial == null) {
-      partial = new byte[64];
-    }
-    int n = Math.min(to - from, MAX_LINE - partialLength);
-    if (partialLength + n > partial.length) {
-      partial = Arrays.copyOf(partial, Math.min(MAX_LINE, Math.max(partial.length * 2, partialLength + n)));
-    }
-    for (int i = 0; i < n; i++) {
-      partial[partialLength++] = b.get(from + i);
-    }
-  }
-
-  /** Acts on one answer line, {@code line[from, to)} without its {@code \n}. */
-  private void answer(byte[] line, int from, int to) throws IOException {
-    if (to > from && line[to - 1] == '\r') {
-      to--;
-    }
+  @Override
+  void answer(byte[] line, int from, int to) throws IOException {
     int length = to - from;
     if (length >= 4 && line[from] == 'V' && line[from + 1] == 'A' && line[from + 2] == ' ') {
       int size = 0;
@@ -218,40 +162,14 @@ final class MetaGetOperation extends BaseOperationImpl implements GetOperation {
     } else if (length == 2 && line[from] == 'E' && line[from + 1] == 'N') {
       getCallback().receivedStatus(NOT_FOUND);
       transitionState(OperationState.COMPLETE);
+    } else if (text(line, from, to).startsWith("ERROR")) {
+      MemcachedNode node = getHandlingNode();
+      unknown.accept(node == null ? null : node.getSocketAddress());
+      fail(OperationErrorType.SERVER, "ERROR (it does not know the meta get, mg, of memcached 1.6 and later; "
+          + "single-key gets use the classic get from now on)");
     } else {
-      String text = text(line, from, to);
-      if (text.startsWith("ERROR")) {
-        MemcachedNode node = getHandlingNode();
-        unknown.accept(node == null ? null : node.getSocketAddress());
-        fail(OperationErrorType.SERVER, "ERROR (it does not know the meta get, mg, of memcached 1.6 and later; "
-            + "single-key gets use the classic get from now on)");
-      } else if (text.startsWith("CLIENT_ERROR")) {
-        fail(OperationErrorType.CLIENT, text);
-      } else if (text.startsWith("SERVER_ERROR")) {
-        fail(OperationErrorType.SERVER, text);
-      } else {
-        fail(OperationErrorType.CLIENT, "an answer that is not a meta get's: " + text);
-      }
+      failOn(line, from, to, "meta get");
     }
-  }
-
-  private static String text(byte[] line, int from, int to) {
-    return new String(line, from, Math.min(to - from, MAX_LINE), StandardCharsets.UTF_8);
-  }
-
-  /** Fails the operation as spymemcached fails its own on an error line (it throws). */
-  private void fail(OperationErrorType type, String message) throws IOException {
-    handleError(type, message);
-  }
-
-  @Override
-  protected void wasCancelled() {
-    // cancel() tells the callback itself
-  }
-
-  @Override
-  public byte[] getErrorMsg() {
-    return null;
   }
 
   @Override

@@ -18,6 +18,9 @@ final class QueueBudget {
 
   private final long limit;
   private final AtomicLong bytes = new AtomicLong();
+  /** A batch of operations between two queues, still counted ({@link #sent}); null when none. */
+  private Object transit;
+  private long transitBytes;
 
   QueueBudget(long limit) {
     this.limit = limit;
@@ -43,6 +46,33 @@ final class QueueBudget {
 
   void release(long weight) {
     bytes.addAndGet(-weight);
+  }
+
+  /**
+   * Keeps counting {@code weight} bytes of operations drained from one queue into {@code batch} on
+   * their way to another queue of this budget ({@link #arrived}), so the count never drops while
+   * they move: spymemcached drains the input queue into a list, then adds the list to the write
+   * queue, and callers let in while the count dropped would pass the bound. A batch that never
+   * arrives (spymemcached's input queue destroyed on a lost connection) is released when the next
+   * one is sent.
+   */
+  synchronized void sent(Object batch, long weight) {
+    if (transit != null) {
+      release(transitBytes);
+    }
+    transit = batch;
+    transitBytes = weight;
+  }
+
+  /** The bytes {@code batch} still counts when it is the batch {@link #sent}, now arrived; else -1. */
+  synchronized long arrived(Object batch) {
+    if (transit != batch) {
+      return -1;
+    }
+    long w = transitBytes;
+    transit = null;
+    transitBytes = 0;
+    return w;
   }
 
   long bytes() {

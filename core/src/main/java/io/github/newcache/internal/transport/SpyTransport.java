@@ -19,11 +19,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
-import net.spy.memcached.CachedData;
 import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.MemcachedNode;
@@ -31,7 +31,6 @@ import net.spy.memcached.NodeLocator;
 import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.Operation;
 import net.spy.memcached.ops.OperationStatus;
-import net.spy.memcached.ops.StoreType;
 
 /**
  * The {@link MemcachedTransport} over spymemcached: the only class that holds a spymemcached
@@ -239,7 +238,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public boolean readsInParts() {
-    return metaGet;
+    return metaGet || settings.binary();
   }
 
   @Override
@@ -247,13 +246,11 @@ public final class SpyTransport implements MemcachedTransport {
     return fetch(key, headLength).parts();
   }
 
-  /** A single-key get, its value read in two parts after {@code headLength} bytes when that is above 0 and meta gets are on. */
+  /** A single-key get, its value read in two parts after {@code headLength} bytes when that is above 0 and the transport {@link #readsInParts}. */
   private Awaited.Get fetch(String key, int headLength) {
     flights.admit(key, "get");
     Awaited.Get answer = new Awaited.Get();
-    Operation sent = metaGet && headLength > 0
-        ? new MetaGetOperation(key, answer, headLength, this::noMetaGet)
-        : getOperation(key, answer);
+    Operation sent = headLength > 0 && readsInParts() ? partsGet(key, answer, headLength) : getOperation(key, answer);
     send("get", key, sent);
     flights.finish(sent, answer, Flights.Op.read("get", key));
     return answer;
@@ -274,7 +271,7 @@ public final class SpyTransport implements MemcachedTransport {
     Flights.Op op = multiGet(keys, first);
     if (metaGet) {
       String[] names = keys.toArray(new String[0]);
-      return values(names, metaGets(names, null, op));
+      return values(names, pipelinedGets(names, null, op));
     }
     Future<Map<String, byte[]>> f = flights.enqueue("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder));
     return flights.finish(f, op);
@@ -282,11 +279,11 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public Parts[] getAllParts(List<String> keys, int[] headLengths) {
-    if (!metaGet || keys.isEmpty()) {
+    if (!readsInParts() || keys.isEmpty()) {
       return MemcachedTransport.super.getAllParts(keys, headLengths);
     }
     String[] names = keys.toArray(new String[0]);
-    Awaited.Gets answers = metaGets(names, headLengths, multiGet(keys, names[0]));
+    Awaited.Gets answers = pipelinedGets(names, headLengths, multiGet(keys, names[0]));
     Parts[] out = new Parts[names.length];
     for (int i = 0; i < names.length; i++) {
       out[i] = answers.parts(i);
@@ -301,15 +298,18 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   /**
-   * A multi-get as meta gets, pipelined: one per key, answered in order on each server's
-   * connection, so no answer needs to name its key; each value read in two parts after
-   * {@code headLengths[i]} bytes when {@code headLengths} is not null.
+   * A multi-get as single-key gets, pipelined: one per key, answered in order on each server's
+   * connection, so no answer needs to name its key. With {@code headLengths} null, meta gets of
+   * whole values (text only); else each value read in two parts after {@code headLengths[i]}
+   * bytes ({@link #partsGet}).
    */
-  private Awaited.Gets metaGets(String[] names, int[] headLengths, Flights.Op op) {
+  private Awaited.Gets pipelinedGets(String[] names, int[] headLengths, Flights.Op op) {
     Awaited.Gets answers = new Awaited.Gets(names.length);
     Operation[] sent = new Operation[names.length];
     for (int i = 0; i < names.length; i++) {
-      sent[i] = new MetaGetOperation(names[i], answers.slot(i), headLengths == null ? 0 : headLengths[i], this::noMetaGet);
+      sent[i] = headLengths == null
+          ? new MetaGetOperation(names[i], answers.slot(i), this::noMetaGet)
+          : partsGet(names[i], answers.slot(i), headLengths[i]);
       send("get (multi)", names[i], sent[i]);
     }
     flights.finishAll(sent, answers, op);
@@ -330,32 +330,64 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public void set(String key, int ttl, byte[] value) {
-    flights.checkSize("set", key, value);
+    store(key, ttl, new Parts(value, null));
+  }
+
+  @Override
+  public void setParts(String key, int ttl, Parts value) {
+    store(key, ttl, value);
+  }
+
+  private void store(String key, int ttl, Parts item) {
+    int length = item.length();
+    flights.checkSize("set", key, length);
     flights.admit(key, "set");
-    Flights.Op op = Flights.Op.write("set", key, value);
+    Flights.Op op = Flights.Op.write("set", key, length);
     Awaited.Store answer = new Awaited.Store();
-    stored(op, sendSet(key, ttl, value, answer), answer);
+    stored(op, sendSet(key, ttl, item, answer), answer);
   }
 
   @Override
   public void setAll(Map<String, byte[]> values, int ttl) {
+    storeAll(values, ttl, value -> new Parts(value, null));
+  }
+
+  @Override
+  public void setAllParts(Map<String, Parts> values, int ttl) {
+    storeAll(values, ttl, Function.identity());
+  }
+
+  private <T> void storeAll(Map<String, T> values, int ttl, Function<T, Parts> items) {
     int n = values.size();
-    List<Flights.Op> ops = new ArrayList<>(n);
-    List<Operation> sent = new ArrayList<>(n);
-    List<Awaited.Store> answers = new ArrayList<>(n);
-    for (Map.Entry<String, byte[]> e : values.entrySet()) {
-      flights.checkSize("set", e.getKey(), e.getValue());
+    String[] keys = new String[n];
+    Parts[] parts = new Parts[n];
+    int i = 0;
+    for (Map.Entry<String, T> e : values.entrySet()) {
+      keys[i] = e.getKey();
+      parts[i] = items.apply(e.getValue());
+      flights.checkSize("set", keys[i], parts[i].length());
+      i++;
     }
     flights.admitAll(values.keySet(), "set");
-    for (Map.Entry<String, byte[]> e : values.entrySet()) {
-      Awaited.Store answer = new Awaited.Store();
-      ops.add(Flights.Op.write("set", e.getKey(), e.getValue()));
-      sent.add(sendSet(e.getKey(), ttl, e.getValue(), answer));
-      answers.add(answer);
+    Operation[] sent = new Operation[n];
+    Awaited.Store[] answers = new Awaited.Store[n];
+    for (i = 0; i < n; i++) {
+      answers[i] = new Awaited.Store();
+      sent[i] = sendSet(keys[i], ttl, parts[i], answers[i]);
     }
-    for (int i = 0; i < n; i++) {
-      stored(ops.get(i), sent.get(i), answers.get(i));
+    for (i = 0; i < n; i++) {
+      stored(Flights.Op.write("set", keys[i], parts[i].length()), sent[i], answers[i]);
     }
+  }
+
+  /**
+   * A single-key get reading a value longer than {@code headLength} in two parts: in the binary
+   * protocol ours, in the text protocol the meta get (only while {@link #readsInParts}).
+   */
+  private Operation partsGet(String key, MetaGetOperation.PartsCallback callback, int headLength) {
+    return settings.binary()
+        ? new BinaryGetOperation(key, callback, headLength)
+        : new MetaGetOperation(key, callback, headLength, this::noMetaGet);
   }
 
   /** A single-key get: the meta get while every server speaks it, else spymemcached's get. */
@@ -390,10 +422,11 @@ public final class SpyTransport implements MemcachedTransport {
     factory.memcachedConnection().enqueueOperation(key, op);
   }
 
-  /** Sends a set that reports to {@code answer}. */
-  private Operation sendSet(String key, int ttl, byte[] value, Awaited.Store answer) {
-    CachedData item = transcoder.encode(value);
-    Operation sent = factory.getOperationFactory().store(StoreType.set, key, item.getFlags(), ttl, item.getData(), answer);
+  /** Sends a set that reports to {@code answer}; ours copies the item's parts straight into its request. */
+  private Operation sendSet(String key, int ttl, Parts item, Awaited.Store answer) {
+    Operation sent = settings.binary()
+        ? new BinarySetOperation(key, ttl, item, answer)
+        : new TextSetOperation(key, ttl, item, answer);
     send("set", key, sent);
     return sent;
   }

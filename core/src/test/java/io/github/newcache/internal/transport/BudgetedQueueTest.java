@@ -62,7 +62,7 @@ class BudgetedQueueTest {
     assertEquals(queued, budget.bytes());
 
     List<Operation> moving = new ArrayList<>(); // spymemcached's move from the input to the write queue
-    assertEquals(2, input.drainTo(moving));
+    assertEquals(2, input.drainTo(moving, write.remainingCapacity()));
     write.addAll(moving);
     assertEquals(queued, budget.bytes());
     assertEquals(2, write.size());
@@ -127,8 +127,37 @@ class BudgetedQueueTest {
     assertThrows(IllegalStateException.class, () -> write.addAll(three));
     assertEquals(2, write.size());
     assertEquals(2L * (BudgetedQueue.OVERHEAD + 1), budget.bytes());
-    write.drainTo(new ArrayList<>(), 1);
+    write.poll();
     assertEquals(BudgetedQueue.OVERHEAD + 1, budget.bytes());
+  }
+
+  @Test
+  void aBatchMovingToTheWriteQueueStaysCountedSoNoCallerPassesTheBound() throws InterruptedException {
+    long one = BudgetedQueue.OVERHEAD + 1 + 2000; // a 1000-byte set: its key, its value twice
+    QueueBudget budget = new QueueBudget(2 * one);
+    BudgetedQueue input = new BudgetedQueue(16, budget, true, true);
+    BudgetedQueue write = new BudgetedQueue(16, budget, false, true);
+    assertTrue(input.offer(set("a", 1000), 1, TimeUnit.SECONDS));
+    assertTrue(input.offer(set("b", 1000), 1, TimeUnit.SECONDS));
+    assertEquals(2 * one, budget.bytes());
+    List<Operation> moving = new ArrayList<>(); // spymemcached's copyInputQueue: drain, then add
+    assertEquals(2, input.drainTo(moving, write.remainingCapacity()));
+    assertEquals(2 * one, budget.bytes(), "still counted on the way");
+    assertFalse(input.offer(set("c", 1000), 20, TimeUnit.MILLISECONDS), "a caller past the bound still waits, then is refused");
+    write.addAll(moving);
+    assertEquals(2 * one, budget.bytes(), "counted once in the write queue");
+    write.poll();
+    write.poll();
+    assertEquals(0, budget.bytes());
+
+    assertTrue(input.offer(set("d", 1000), 1, TimeUnit.SECONDS));
+    input.drainTo(new ArrayList<>(), 16); // never arrives
+    assertEquals(one, budget.bytes());
+    input.drainTo(new ArrayList<>(), 16);
+    assertEquals(0, budget.bytes(), "released when the next batch is sent");
+    assertTrue(input.offer(set("e", 1000), 1, TimeUnit.SECONDS));
+    input.drainTo(new ArrayList<>()); // spymemcached's destroyInputQueue: the operations leave
+    assertEquals(0, budget.bytes());
   }
 
   @Test

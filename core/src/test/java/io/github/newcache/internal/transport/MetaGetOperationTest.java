@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,8 +25,6 @@ import org.junit.jupiter.api.Test;
  * how it fails on an answer it does not expect. Over a real memcached: {@link MetaGetTest}.
  */
 class MetaGetOperationTest {
-
-  private static final byte[] TAIL = "VA 3\r\nnot\r\n".getBytes(StandardCharsets.US_ASCII);
 
   /** What an operation told its callback. */
   private static final class Heard implements GetOperation.Callback {
@@ -73,7 +70,7 @@ class MetaGetOperationTest {
       new byte[] {0, -1, '\r', 10, 13, '\n', 127, -128},
     };
     for (byte[] value : values) {
-      byte[] answer = concat(("VA " + value.length + "\r\n").getBytes(StandardCharsets.US_ASCII), value,
+      byte[] answer = AnswerFeed.concat(("VA " + value.length + "\r\n").getBytes(StandardCharsets.US_ASCII), value,
           "\r\n".getBytes(StandardCharsets.US_ASCII));
       for (boolean direct : new boolean[] {false, true}) {
         for (int cut = 0; cut <= answer.length; cut++) {
@@ -123,13 +120,13 @@ class MetaGetOperationTest {
     int headLength = 4;
     for (String text : new String[] {"", "abc", "abcd", "abcde", "ab\r\nEN\r\nVA 1\r\nxyz"}) {
       byte[] value = text.getBytes(StandardCharsets.US_ASCII);
-      byte[] answer = concat(("VA " + value.length + "\r\n").getBytes(StandardCharsets.US_ASCII), value,
+      byte[] answer = AnswerFeed.concat(("VA " + value.length + "\r\n").getBytes(StandardCharsets.US_ASCII), value,
           "\r\n".getBytes(StandardCharsets.US_ASCII));
       for (boolean direct : new boolean[] {false, true}) {
         for (int cut = 0; cut <= answer.length; cut++) {
           HeardParts heard = new HeardParts();
           MetaGetOperation op = new MetaGetOperation("k", heard, headLength, server -> {});
-          read(op, answer, cut, direct);
+          AnswerFeed.feed(op, answer, cut, direct);
           String at = "'" + text + "' split at " + cut;
           assertEquals(OperationState.COMPLETE, op.getState(), at);
           if (value.length > headLength) {
@@ -213,35 +210,6 @@ class MetaGetOperationTest {
    * cut}, and checks the operation stopped exactly at the end of its own.
    */
   private static MetaGetOperation read(Heard heard, byte[] answer, int cut, boolean direct) throws Exception {
-    return read(new MetaGetOperation("k", heard, server -> {}), answer, cut, direct);
-  }
-
-  /** Feeds {@code answer} and the next operation's to {@code op} in two reads, the first {@code cut} bytes long. */
-  private static MetaGetOperation read(MetaGetOperation op, byte[] answer, int cut, boolean direct) throws Exception {
-    op.initialize();
-    op.writing();
-    op.writeComplete();
-    byte[] all = concat(answer, TAIL);
-    ByteBuffer first = buffer(all, 0, cut, direct);
-    op.readFromBuffer(first);
-    assertFalse(first.hasRemaining(), "the first read is all its own");
-    ByteBuffer second = buffer(all, cut, all.length, direct);
-    op.readFromBuffer(second);
-    assertEquals(TAIL.length, second.remaining(), "the next answer is left for the next operation");
-    return op;
-  }
-
-  private static ByteBuffer buffer(byte[] all, int from, int to, boolean direct) {
-    ByteBuffer b = direct ? ByteBuffer.allocateDirect(to - from) : ByteBuffer.allocate(to - from + 8).position(4);
-    b.put(all, from, to - from);
-    return b.flip().position(direct ? 0 : 4);
-  }
-
-  private static byte[] concat(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] p : parts) {
-      out.writeBytes(p);
-    }
-    return out.toByteArray();
+    return AnswerFeed.feed(new MetaGetOperation("k", heard, server -> {}), answer, cut, direct);
   }
 }

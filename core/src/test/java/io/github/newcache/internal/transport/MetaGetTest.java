@@ -142,7 +142,7 @@ class MetaGetTest {
   }
 
   @Test
-  void binaryGetsStayBinary() throws Exception {
+  void binaryGetsStayBinaryAndReadInPartsWithABinaryGet() throws Exception {
     try (LocalMemcached server = LocalMemcached.start()) {
       SpyTransport transport = transport(server.address(), true);
       try {
@@ -150,10 +150,15 @@ class MetaGetTest {
         assertArrayEquals(new byte[] {1, 2, 3}, transport.get("k"));
         assertArrayEquals(new byte[] {1, 2, 3}, transport.getAsync("k").get(10, TimeUnit.SECONDS));
         assertFalse(transport.sendsMetaGets(), "the meta get is a text command");
-        assertFalse(transport.readsInParts());
-        Parts whole = transport.getParts("k", 1);
-        assertArrayEquals(new byte[] {1, 2, 3}, whole.head(), "read whole");
-        assertNull(whole.tail());
+        assertTrue(transport.readsInParts());
+        Parts parts = transport.getParts("k", 1);
+        assertArrayEquals(new byte[] {1}, parts.head());
+        assertArrayEquals(new byte[] {2, 3}, parts.tail());
+        Parts[] all = transport.getAllParts(List.of("absent", "k"), new int[] {1, 3});
+        assertNull(all[0]);
+        assertArrayEquals(new byte[] {1, 2, 3}, all[1].head(), "no longer than its head: whole");
+        assertNull(all[1].tail());
+        assertNull(transport.getParts("absent", 1));
       } finally {
         transport.close();
       }
