@@ -59,9 +59,8 @@ final class BatchWrites<K, V> {
       given.add(entry.getValue());
     }
     List<Encoded<V>> values = new ArrayList<>(n);
-    boolean blindSets = rules.blindWrites() && !writer.enabled(); // stored before this returns, as in put
     for (int i = 0; i < n; i++) {
-      values.add(blindSets ? store.encodeForSet(slots.get(i), given.get(i)) : store.encode(slots.get(i), given.get(i)));
+      values.add(cache.encodeForPut(slots.get(i), given.get(i)));
     }
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>();

@@ -253,8 +253,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   public void put(K key, V value) {
     checkOpen();
     Slot<K> s = store.slot(key);
-    // A blind set with no writer to hand the value to stores it before this returns.
-    Encoded<V> e = rules.blindWrites() && !writer.enabled() ? store.encodeForSet(s, value) : store.encode(s, value);
+    Encoded<V> e = encodeForPut(s, value);
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>(1);
     locked(s, () -> {
@@ -263,6 +262,15 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     });
     stats.putTime(start);
     events.dispatch(out);
+  }
+
+  /**
+   * {@code value} checked and encoded for a {@code put} of {@code s}: a blind set with no writer to
+   * hand the value to stores it before the call returns, so the store may leave it unencoded
+   * ({@link EntryStore#encodeForSet}).
+   */
+  Encoded<V> encodeForPut(Slot<K> s, V value) {
+    return rules.blindWrites() && !writer.enabled() ? store.encodeForSet(s, value) : store.encode(s, value);
   }
 
   /**

@@ -145,10 +145,9 @@ public final class EntryStore<K, V> {
     // A near-cached cache serves its hot keys locally, at a million reads a second and more, where
     // writing new slots into the shared table cost its readers more than the hashing it saves.
     this.recent = keys.exact() && !near.enabled() ? recent : null;
-    this.valuesInParts = valueType == byte[].class && codec.getClass() == DefaultValueCodec.class
-        && format == Envelope.FORMAT && keys.exact() && !near.enabled();
     this.writesInParts = valueType == byte[].class && codec.getClass() == DefaultValueCodec.class
         && format == Envelope.FORMAT && !near.enabled();
+    this.valuesInParts = writesInParts && keys.exact();
     this.tagLength = writesInParts ? codec.encode(NO_BYTES, 0).length : 0;
     this.salt = System.identityHashCode(this);
   }

@@ -31,7 +31,8 @@ public interface MemcachedTransport extends AutoCloseable {
 
   /**
    * Whether {@link #getParts} and {@link #getAllParts} read items in parts now (the text protocol's
-   * meta gets, or the binary protocol's gets); when not, they are {@link #get} and {@link #getAll} with the results wrapped.
+   * meta gets, or the binary protocol's gets); when not, they are {@link #get} and {@link #getAll}
+   * with the results wrapped.
    */
   default boolean readsInParts() {
     return false;

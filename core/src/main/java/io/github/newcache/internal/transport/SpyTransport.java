@@ -246,7 +246,10 @@ public final class SpyTransport implements MemcachedTransport {
     return fetch(key, headLength).parts();
   }
 
-  /** A single-key get, its value read in two parts after {@code headLength} bytes when that is above 0 and the transport {@link #readsInParts}. */
+  /**
+   * A single-key get, its value read in two parts after {@code headLength} bytes when that is above
+   * 0 and the transport {@link #readsInParts}.
+   */
   private Awaited.Get fetch(String key, int headLength) {
     flights.admit(key, "get");
     Awaited.Get answer = new Awaited.Get();
