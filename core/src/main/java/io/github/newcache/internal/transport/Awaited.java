@@ -95,35 +95,58 @@ abstract class Awaited implements OperationCallback {
   }
 
   /**
-   * The answers of a batch of single-key gets sent together, each to its own {@linkplain #slot
-   * slot}: the waiter is woken once, when the last of them completes.
+   * The answers of a multi-get sent as several operations, batches of keys ({@link #batch}) or
+   * single-key gets (batches of one): each answer goes to its key's slot, and the waiter is woken
+   * once, when the last operation completes.
    */
   static final class Gets extends Awaited {
     private final byte[][] values;
     /** The values' second parts, made by the IO thread at the first value read in two; else null. */
     private byte[][] tails;
-    private final AtomicInteger left;
+    /** Operations made and not yet completed. */
+    private final AtomicInteger left = new AtomicInteger();
 
     Gets(int n) {
       this.values = new byte[n][];
-      this.left = new AtomicInteger(n);
     }
 
-    /** The callback of the {@code i}th get. */
-    MetaGetOperation.PartsCallback slot(int i) {
-      return new MetaGetOperation.PartsCallback() {
+    /**
+     * The callback of one more operation, the gets of {@code keys}, whose answers go to the slots
+     * {@code slots}, one per key. Every operation's callback is made before the first is sent.
+     */
+    BatchCallback batch(String[] keys, int[] slots) {
+      left.incrementAndGet();
+      return new BatchCallback() {
+        @Override
+        public void gotValue(int index, byte[] head, byte[] tail) {
+          int slot = slots[index];
+          values[slot] = head;
+          if (tail != null) {
+            if (tails == null) {
+              tails = new byte[values.length][];
+            }
+            tails[slot] = tail;
+          }
+        }
+
         @Override
         public void gotData(String key, int flags, byte[] data) {
-          values[i] = data;
+          gotValue(indexOf(key), data, null);
         }
 
         @Override
         public void gotParts(String key, byte[] head, byte[] tail) {
-          values[i] = head;
-          if (tails == null) {
-            tails = new byte[values.length][];
+          gotValue(indexOf(key), head, tail);
+        }
+
+        /** A single-key get, or a redistribution's clone of a batch, names the key. */
+        private int indexOf(String key) {
+          for (int i = 0; i < keys.length; i++) {
+            if (keys[i].equals(key)) {
+              return i;
+            }
           }
-          tails[i] = tail;
+          throw new IllegalStateException("an answer for " + key + ", which is not in the batch");
         }
 
         @Override
@@ -142,13 +165,13 @@ abstract class Awaited implements OperationCallback {
       };
     }
 
-    /** The value the {@code i}th get found, or null; in one array. */
+    /** The value the {@code i}th key's get found, or null; in one array. */
     byte[] value(int i) {
       byte[] tail = tails == null ? null : tails[i];
       return tail == null ? values[i] : new Parts(values[i], tail).whole();
     }
 
-    /** The value the {@code i}th get found, as it was read, or null. */
+    /** The value the {@code i}th key's get found, as it was read, or null. */
     Parts parts(int i) {
       return values[i] == null ? null : new Parts(values[i], tails == null ? null : tails[i]);
     }

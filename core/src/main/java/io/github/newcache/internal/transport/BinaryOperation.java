@@ -11,8 +11,9 @@ import net.spy.memcached.ops.StatusCode;
 import net.spy.memcached.protocol.BaseOperationImpl;
 
 /**
- * A binary-protocol operation of ours: one request, one answer of a 24-byte header and a body of
- * extras, key and value. It reads the answer straight from the client's buffer into arrays of the
+ * A binary-protocol operation of ours: one request and one answer of a 24-byte header and a body of
+ * extras, key and value; or, for a batch ({@link BinaryMultiGetOperation}), several of each, told
+ * apart by their opaques. It reads the answer straight from the client's buffer into arrays of the
  * value's size, the value in two when it is longer than {@link #headLength} (spymemcached's binary
  * operations read the whole body into one array and copy the value out of it; their base class is
  * not open to other packages).
@@ -31,12 +32,15 @@ abstract class BinaryOperation extends BaseOperationImpl {
   /** Tells this client's requests apart in its answers. */
   private static final AtomicInteger OPAQUES = new AtomicInteger();
 
-  private final byte opcode;
-  private final int opaque = OPAQUES.incrementAndGet();
+  private final int opcode;
+  /** The opaque of this operation's (first) request. */
+  private final int opaque;
   private final byte[] header = new byte[HEADER];
   private int headerRead;
   private int status;
   private long cas;
+  private int answerOpcode;
+  private int answerOpaque;
   /** Body bytes before the value (extras and key), skipped. */
   private int skip;
   private byte[] value;
@@ -45,7 +49,18 @@ abstract class BinaryOperation extends BaseOperationImpl {
   private int bodyRead;
 
   BinaryOperation(int opcode) {
-    this.opcode = (byte) opcode;
+    this(opcode, 1);
+  }
+
+  /** An operation of {@code requests} requests, given opaques {@link #opaque()} and the next ones. */
+  BinaryOperation(int opcode, int requests) {
+    this.opcode = opcode;
+    this.opaque = OPAQUES.getAndAdd(requests);
+  }
+
+  /** The opaque of this operation's (first) request. */
+  final int opaque() {
+    return opaque;
   }
 
   /**
@@ -54,21 +69,47 @@ abstract class BinaryOperation extends BaseOperationImpl {
    * the body.
    */
   final ByteBuffer request(byte[] into, int keyLength, int extrasLength) {
-    int body = into.length - HEADER;
     ByteBuffer b = ByteBuffer.wrap(into);
-    b.put(REQUEST).put(opcode).putShort((short) keyLength).put((byte) extrasLength).put((byte) 0)
-        .putShort((short) 0).putInt(body).putInt(opaque).putLong(0);
+    putHeader(b, opcode, keyLength, extrasLength, into.length - HEADER, opaque);
     return b;
   }
 
-  /** Value bytes past this many are read into a second array; 0 reads every value in one. */
+  /** Puts a request header at {@code b}'s position: its command, lengths and opaque. */
+  static void putHeader(ByteBuffer b, int opcode, int keyLength, int extrasLength, int body, int opaque) {
+    b.put(REQUEST).put((byte) opcode).putShort((short) keyLength).put((byte) extrasLength).put((byte) 0)
+        .putShort((short) 0).putInt(body).putInt(opaque).putLong(0);
+  }
+
+  /**
+   * Whether an answer with this command and opaque is one this operation waits for now; any other
+   * fails it. By default the answer to its one request.
+   */
+  boolean expects(int answerOpcode, int answerOpaque) {
+    return answerOpcode == opcode && answerOpaque == opaque;
+  }
+
+  /** The command of the answer being read (and given to {@link #answered}). */
+  final int answerOpcode() {
+    return answerOpcode;
+  }
+
+  /** The opaque of the answer being read (and given to {@link #answered}). */
+  final int answerOpaque() {
+    return answerOpaque;
+  }
+
+  /**
+   * Value bytes of the answer being read past this many are read into a second array; 0 reads
+   * every value in one.
+   */
   int headLength() {
     return 0;
   }
 
   /**
-   * The answer, read whole: {@code status} 0 (success) or {@link #NOT_FOUND} with its value ({@code
-   * tail} null unless the value was read in two parts). Other statuses go to {@link #failed}.
+   * An answer, read whole: {@code status} 0 (success) or {@link #NOT_FOUND} with its value ({@code
+   * tail} null unless the value was read in two parts). Other statuses go to {@link #failed}. An
+   * operation that does not complete here goes on to read the next answer.
    */
   abstract void answered(int status, long cas, byte[] value, byte[] tail) throws IOException;
 
@@ -87,6 +128,8 @@ abstract class BinaryOperation extends BaseOperationImpl {
       }
       if (headerRead == HEADER && bodyRead == bodyLength && getState() != OperationState.COMPLETE) {
         end();
+        headerRead = 0;
+        bodyRead = 0;
       }
     }
   }
@@ -99,9 +142,11 @@ abstract class BinaryOperation extends BaseOperationImpl {
     bodyLength = h.getInt(8);
     cas = h.getLong(16);
     skip = keyLength + extrasLength;
-    if (h.get(0) != RESPONSE || h.get(1) != opcode || h.getInt(12) != opaque || bodyLength < skip) {
+    answerOpcode = h.get(1) & 0xff;
+    answerOpaque = h.getInt(12);
+    if (h.get(0) != RESPONSE || !expects(answerOpcode, answerOpaque) || bodyLength < skip) {
       handleError(OperationErrorType.CLIENT, "an answer that is not to this request (magic " + h.get(0)
-          + ", command " + h.get(1) + ", opaque " + h.getInt(12) + " for " + opaque + ", body " + bodyLength + ")");
+          + ", command " + answerOpcode + ", opaque " + answerOpaque + " for " + opaque + ", body " + bodyLength + ")");
     }
     int size = bodyLength - skip;
     int head = status == 0 ? headLength() : 0;
@@ -136,7 +181,7 @@ abstract class BinaryOperation extends BaseOperationImpl {
   }
 
   /** Ends the operation with a status memcached defines and its message; fails it on any other. */
-  private void failed(int code, byte[] message) throws IOException {
+  void failed(int code, byte[] message) throws IOException {
     String text = new String(message, StandardCharsets.UTF_8);
     StatusCode status = StatusCode.fromBinaryCode(code);
     if (status == StatusCode.ERR_CLIENT) {

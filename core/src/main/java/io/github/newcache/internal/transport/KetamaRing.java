@@ -2,6 +2,7 @@ package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.key.Hashing;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Iterator;
@@ -129,9 +130,19 @@ final class KetamaRing implements NodeLocator {
     return hash;
   }
 
+  /**
+   * Where spymemcached looks for another server when the key's is down (failure mode {@code
+   * redistribute}): its ketama sequence, then every server. The sequence alone rehashes the key
+   * seven times, and with few servers all seven can land on the one that is down (one key in 128
+   * with two servers); spymemcached then leaves the operation waiting for that server until it
+   * times out.
+   */
   @Override
   public Iterator<MemcachedNode> getSequence(String key) {
-    return spy.getSequence(key);
+    List<MemcachedNode> sequence = new ArrayList<>();
+    spy.getSequence(key).forEachRemaining(sequence::add);
+    sequence.addAll(spy.getAll());
+    return sequence.iterator();
   }
 
   @Override

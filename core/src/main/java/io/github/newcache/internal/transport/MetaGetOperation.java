@@ -42,8 +42,6 @@ final class MetaGetOperation extends TextOperation implements GetOperation {
   private static final OperationStatus NOT_FOUND =
       new OperationStatus(false, "NOT_FOUND", StatusCode.ERR_NOT_FOUND);
 
-  private enum Phase { LINE, VALUE, VALUE_END }
-
   /** A get's callback that takes a value read in two parts ({@link Parts}). */
   interface PartsCallback extends GetOperation.Callback {
     /** The value found: {@code head} followed by {@code tail}. */
@@ -56,13 +54,6 @@ final class MetaGetOperation extends TextOperation implements GetOperation {
   private final Consumer<SocketAddress> unknown;
   /** Read a value longer than this many bytes in two parts; 0: in one. */
   private final int headLength;
-  private Phase phase = Phase.LINE;
-  private byte[] value;
-  /** The value's bytes after {@link #value} when it is read in two parts, else null. */
-  private byte[] tail;
-  private int valueRead;
-  /** Bytes of the value's closing CRLF still to come. */
-  private int endLeft;
 
   MetaGetOperation(String key, GetOperation.Callback callback, Consumer<SocketAddress> unknown) {
     this(key, callback, 0, unknown);
@@ -100,76 +91,44 @@ final class MetaGetOperation extends TextOperation implements GetOperation {
   }
 
   @Override
-  public void readFromBuffer(ByteBuffer b) throws IOException {
-    while (getState() != OperationState.COMPLETE && b.hasRemaining()) {
-      switch (phase) {
-        case LINE -> readLine(b);
-        case VALUE -> readValue(b);
-        case VALUE_END -> {
-          byte c = b.get();
-          if (c != (endLeft == 2 ? '\r' : '\n')) {
-            fail(OperationErrorType.CLIENT, "a value of " + valueRead + " bytes not followed by CRLF");
-          }
-          if (--endLeft == 0) {
-            if (tail == null) {
-              ((GetOperation.Callback) getCallback()).gotData(key, 0, value);
-            } else {
-              ((PartsCallback) getCallback()).gotParts(key, value, tail);
-            }
-            value = null;
-            tail = null;
-            getCallback().receivedStatus(FOUND);
-            transitionState(OperationState.COMPLETE);
-          }
-        }
-      }
+  void valueRead(byte[] head, byte[] tail) {
+    if (tail == null) {
+      ((GetOperation.Callback) getCallback()).gotData(key, 0, head);
+    } else {
+      ((PartsCallback) getCallback()).gotParts(key, head, tail);
     }
-  }
-
-  /** Reads value bytes into {@link #value}, then into {@link #tail} when there is one. */
-  private void readValue(ByteBuffer b) {
-    int size = value.length + (tail == null ? 0 : tail.length);
-    while (valueRead < size && b.hasRemaining()) {
-      valueRead += Parts.readInto(b, value, tail, valueRead);
-    }
-    if (valueRead == size) {
-      phase = Phase.VALUE_END;
-      endLeft = 2;
-    }
+    getCallback().receivedStatus(FOUND);
+    transitionState(OperationState.COMPLETE);
   }
 
   @Override
   void answer(byte[] line, int from, int to) throws IOException {
     int length = to - from;
     if (length >= 4 && line[from] == 'V' && line[from + 1] == 'A' && line[from + 2] == ' ') {
-      int size = 0;
-      int i = from + 3;
-      for (; i < to && line[i] >= '0' && line[i] <= '9' && size <= Integer.MAX_VALUE / 10 - 1; i++) {
-        size = size * 10 + (line[i] - '0');
-      }
-      if (i == from + 3 || (i < to && line[i] != ' ')) {
+      int end = digitsEnd(line, from + 3, to);
+      if (end == from + 3 || (end < to && line[end] != ' ')) {
         fail(OperationErrorType.CLIENT, "an answer that is not a meta get's: " + text(line, from, to));
       }
-      if (headLength > 0 && size > headLength) {
-        value = new byte[headLength];
-        tail = new byte[size - headLength];
-      } else {
-        value = new byte[size];
-      }
-      valueRead = 0;
-      phase = size == 0 ? Phase.VALUE_END : Phase.VALUE;
-      endLeft = 2;
+      expectValue(decimal(line, from + 3, end), headLength);
     } else if (length == 2 && line[from] == 'E' && line[from + 1] == 'N') {
       getCallback().receivedStatus(NOT_FOUND);
       transitionState(OperationState.COMPLETE);
     } else if (text(line, from, to).startsWith("ERROR")) {
-      MemcachedNode node = getHandlingNode();
-      unknown.accept(node == null ? null : node.getSocketAddress());
-      fail(OperationErrorType.SERVER, "ERROR (it does not know the meta get, mg, of memcached 1.6 and later; "
-          + "single-key gets use the classic get from now on)");
+      unknownCommand(this, unknown);
     } else {
       failOn(line, from, to, "meta get");
     }
+  }
+
+  /**
+   * Fails {@code op}, whose server answered a meta command with {@code ERROR}: it does not know it.
+   * Tells {@code unknown} the server first.
+   */
+  static void unknownCommand(TextOperation op, Consumer<SocketAddress> unknown) throws IOException {
+    MemcachedNode node = op.getHandlingNode();
+    unknown.accept(node == null ? null : node.getSocketAddress());
+    op.fail(OperationErrorType.SERVER, "ERROR (it does not know the meta get, mg, of memcached 1.6 and later; "
+        + "single-key gets use the classic get from now on)");
   }
 
   @Override

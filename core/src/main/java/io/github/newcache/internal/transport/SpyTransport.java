@@ -272,9 +272,9 @@ public final class SpyTransport implements MemcachedTransport {
     }
     String first = keys.iterator().next();
     Flights.Op op = multiGet(keys, first);
-    if (metaGet) {
+    if (readsInParts()) {
       String[] names = keys.toArray(new String[0]);
-      return values(names, pipelinedGets(names, null, op));
+      return values(names, batchedGets(names, null, op));
     }
     Future<Map<String, byte[]>> f = flights.enqueue("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder));
     return flights.finish(f, op);
@@ -286,7 +286,7 @@ public final class SpyTransport implements MemcachedTransport {
       return MemcachedTransport.super.getAllParts(keys, headLengths);
     }
     String[] names = keys.toArray(new String[0]);
-    Awaited.Gets answers = pipelinedGets(names, headLengths, multiGet(keys, names[0]));
+    Awaited.Gets answers = batchedGets(names, headLengths, multiGet(keys, names[0]));
     Parts[] out = new Parts[names.length];
     for (int i = 0; i < names.length; i++) {
       out[i] = answers.parts(i);
@@ -301,19 +301,21 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   /**
-   * A multi-get as single-key gets, pipelined: one per key, answered in order on each server's
-   * connection, so no answer needs to name its key. With {@code headLengths} null, meta gets of
-   * whole values (text only); else each value read in two parts after {@code headLengths[i]}
-   * bytes ({@link #partsGet}).
+   * A multi-get as one batch operation per server ({@link GetBatches}; only while {@link
+   * #readsInParts}). With {@code headLengths} null every value is read in one array; else each in
+   * two parts after {@code headLengths[i]} bytes.
    */
-  private Awaited.Gets pipelinedGets(String[] names, int[] headLengths, Flights.Op op) {
+  private Awaited.Gets batchedGets(String[] names, int[] headLengths, Flights.Op op) {
     Awaited.Gets answers = new Awaited.Gets(names.length);
-    Operation[] sent = new Operation[names.length];
-    for (int i = 0; i < names.length; i++) {
-      sent[i] = headLengths == null
-          ? new MetaGetOperation(names[i], answers.slot(i), this::noMetaGet)
-          : partsGet(names[i], answers.slot(i), headLengths[i]);
-      send("get (multi)", names[i], sent[i]);
+    boolean binary = settings.binary();
+    List<GetBatches.Send> sends = GetBatches.of(names, headLengths, binary, factory.locator(), answers,
+        binary ? BinaryMultiGetOperation::new : (keys, heads, callback) -> new MetaMultiGetOperation(keys, heads, callback, this::noMetaGet),
+        this::partsGet);
+    Operation[] sent = new Operation[sends.size()];
+    for (int i = 0; i < sent.length; i++) {
+      GetBatches.Send s = sends.get(i);
+      sent[i] = s.op();
+      send("get (multi)", s.key(), s.op());
     }
     flights.finishAll(sent, answers, op);
     return answers;
@@ -384,8 +386,8 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   /**
-   * A single-key get reading a value longer than {@code headLength} in two parts: in the binary
-   * protocol ours, in the text protocol the meta get (only while {@link #readsInParts}).
+   * A single-key get reading a value longer than {@code headLength} (above 0) in two parts: in the
+   * binary protocol ours, in the text protocol the meta get (only while {@link #readsInParts}).
    */
   private Operation partsGet(String key, MetaGetOperation.PartsCallback callback, int headLength) {
     return settings.binary()

@@ -53,13 +53,6 @@ final class TextSetOperation extends TextOperation implements EncodedSet {
   }
 
   @Override
-  public void readFromBuffer(ByteBuffer b) throws IOException {
-    while (getState() != OperationState.COMPLETE && b.hasRemaining()) {
-      readLine(b);
-    }
-  }
-
-  @Override
   void answer(byte[] line, int from, int to) throws IOException {
     if (is(line, from, to, STORED_LINE)) {
       getCallback().receivedStatus(STORED);

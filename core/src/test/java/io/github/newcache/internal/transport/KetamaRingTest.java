@@ -2,6 +2,7 @@ package io.github.newcache.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
@@ -85,5 +86,28 @@ class KetamaRingTest {
       assertSame(spy.getPrimary(key), ring.getPrimary(key), key);
     }
     assertEquals(after, new ArrayList<>(ring.getAll()));
+  }
+
+  @Test
+  void theFailoverSequenceReachesEveryServerEvenWhereKetamasRehashesDoNot() {
+    KetamaNodeKeyFormatter.Format format = KetamaNodeKeyFormatter.Format.SPYMEMCACHED;
+    List<MemcachedNode> nodes = nodes(2);
+    KetamaNodeLocator spy = spy(nodes, format);
+    KetamaRing ring = new KetamaRing(spy(nodes, format), nodes, format);
+    int stuck = 0;
+    for (String key : keys()) {
+      MemcachedNode down = spy.getPrimary(key);
+      MemcachedNode other = nodes.get(0) == down ? nodes.get(1) : nodes.get(0);
+      List<MemcachedNode> spySequence = new ArrayList<>();
+      spy.getSequence(key).forEachRemaining(spySequence::add);
+      if (!spySequence.contains(other)) {
+        stuck++; // spymemcached's sequence alone would leave this key's operations on the server that is down
+      }
+      List<MemcachedNode> sequence = new ArrayList<>();
+      ring.getSequence(key).forEachRemaining(sequence::add);
+      assertEquals(spySequence, sequence.subList(0, spySequence.size()), "spymemcached's sequence first: " + key);
+      assertTrue(sequence.contains(other), key);
+    }
+    assertTrue(stuck > 0, "some keys' rehashes all land on their own server");
   }
 }

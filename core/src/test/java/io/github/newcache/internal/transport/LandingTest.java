@@ -46,7 +46,7 @@ class LandingTest {
   private static MetaGetOperation[] batch(Awaited.Gets answers, int n) {
     MetaGetOperation[] sent = new MetaGetOperation[n];
     for (int i = 0; i < n; i++) {
-      sent[i] = get("k" + i, answers.slot(i));
+      sent[i] = get("k" + i, answers.batch(new String[] {"k" + i}, new int[] {i}));
     }
     return sent;
   }

@@ -1,0 +1,137 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.Protocol;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.CacheManager;
+import javax.cache.Caching;
+import javax.cache.configuration.MutableConfiguration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A multi-get goes out as one batch of gets per server (at most 512 keys a batch, so a longer one as
+ * several), whose answers name only the keys found: over two real servers, every hit comes back
+ * with its own value and no miss comes back, whole ({@code String}) or read in parts ({@code
+ * byte[]}), in both protocols; and the keys of a server that is down are placed by the failure mode
+ * as single gets are: failed at once ({@code cancel}), or moved to the live server ({@code
+ * redistribute}), where before some of them waited for the dead one until the multi-get timed out
+ * (spymemcached's ketama failover sequence alone can miss the live server; {@code KetamaRingTest}).
+ */
+class MultiGetBatchesTest {
+
+  private final List<LocalMemcached> servers = new ArrayList<>();
+  private final List<CacheManager> managers = new ArrayList<>();
+
+  @BeforeEach
+  void startTwoServers() {
+    servers.add(LocalMemcached.start());
+    servers.add(LocalMemcached.start());
+  }
+
+  @AfterEach
+  void stop() {
+    managers.forEach(CacheManager::close);
+    servers.forEach(LocalMemcached::close);
+  }
+
+  private CacheManager manager(Protocol p, String failureMode) {
+    CacheManager m = Caching.getCachingProvider().getCacheManager(
+        URI.create("memcached://" + servers.get(0).address() + "," + servers.get(1).address() + "/?binary=" + p.binary()
+            + "&failureMode=" + failureMode + "&opTimeout=1000&maxReconnectDelay=1"),
+        MultiGetBatchesTest.class.getClassLoader());
+    managers.add(m);
+    return m;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void everyHitComesBackWithItsValueAndNoMissOverSeveralBatchesPerServer(Protocol p) {
+    CacheManager m = manager(p, "cancel");
+    Cache<String, String> strings = m.createCache("strings", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    Cache<String, byte[]> bytes = m.createCache("bytes", new MutableConfiguration<String, byte[]>().setTypes(String.class, byte[].class));
+    Random random = new Random(5);
+    Set<String> keys = new LinkedHashSet<>();
+    for (int i = 0; i < 2_500; i++) {
+      String key = "key-" + i;
+      keys.add(key);
+      if (i % 3 != 0) { // a third are misses, spread over every batch
+        strings.put(key, "value of " + key);
+        byte[] value = new byte[i % 7 == 0 ? 20_000 : i % 50];
+        random.nextBytes(value);
+        bytes.put(key, value);
+      }
+    }
+    Map<String, String> gotStrings = strings.getAll(keys);
+    Map<String, byte[]> gotBytes = bytes.getAll(keys);
+    Random again = new Random(5);
+    int hits = 0;
+    for (int i = 0; i < 2_500; i++) {
+      String key = "key-" + i;
+      if (i % 3 == 0) {
+        assertTrue(!gotStrings.containsKey(key) && !gotBytes.containsKey(key), "a miss comes back: " + key);
+      } else {
+        assertEquals("value of " + key, gotStrings.get(key));
+        byte[] value = new byte[i % 7 == 0 ? 20_000 : i % 50];
+        again.nextBytes(value);
+        assertArrayEquals(value, gotBytes.get(key), key);
+        hits++;
+      }
+    }
+    assertEquals(hits, gotStrings.size());
+    assertEquals(hits, gotBytes.size());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aDownServersKeysArePlacedByTheFailureMode(Protocol p) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      keys.add("key-" + i);
+    }
+    Cache<String, String> cancel = manager(p, "cancel")
+        .createCache("c", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    Cache<String, String> redistribute = manager(p, "redistribute")
+        .createCache("c", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    keys.forEach(k -> cancel.put(k, "v" + k));
+    servers.get(1).kill();
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    Map<String, String> live = null;
+    while (System.nanoTime() < deadline) { // until both clients see the connection go
+      try {
+        cancel.getAll(Set.copyOf(keys));
+      } catch (CacheException e) {
+        assertTrue(e.getMessage().contains("failureMode cancel"), e.getMessage());
+        try {
+          live = redistribute.getAll(Set.copyOf(keys));
+          if (live.size() < keys.size()) {
+            break;
+          }
+        } catch (CacheException stillInFlight) {
+          // the redistributing client has not seen the connection go yet
+        }
+      }
+    }
+    assertTrue(live != null && live.size() < keys.size() && !live.isEmpty(), "the live server's keys, and only them: " + live);
+    for (Map.Entry<String, String> e : live.entrySet()) {
+      assertEquals("v" + e.getKey(), e.getValue());
+    }
+    CacheException e = assertThrows(CacheException.class, () -> cancel.getAll(Set.copyOf(keys)));
+    assertTrue(e.getMessage().contains("failureMode cancel"), e.getMessage());
+  }
+}
