@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.OperationErrorType;
 import net.spy.memcached.ops.OperationStatus;
 import net.spy.memcached.ops.StatusCode;
@@ -22,13 +21,16 @@ import net.spy.memcached.ops.StatusCode;
  * spymemcached fails its own, and the connection is reset: the batch's other answers would still
  * come.
  */
-final class BinaryMultiGetOperation extends BinaryOperation implements GetOperation {
+final class BinaryMultiGetOperation extends BinaryOperation implements GetBatch {
 
   private static final int GETQ = 0x09;
   private static final int NOOP = 0x0a;
   private static final OperationStatus DONE = new OperationStatus(true, "OK", StatusCode.SUCCESS);
 
   private final String[] keys;
+  private final List<String> keyList;
+  private final byte[][] encoded;
+  private final long keyBytes;
   /** Per key, the head length to read its value in two parts after; null: every value in one. */
   private final int[] headLengths;
   /** The place of the last key answered. */
@@ -36,28 +38,35 @@ final class BinaryMultiGetOperation extends BinaryOperation implements GetOperat
 
   /**
    * @param keys the keys, all of one server
+   * @param encoded the keys as {@link GetBatch#encode} encoded them
    * @param headLengths per key, read a value longer than this many bytes in two parts (0: in one);
    *     null: every value in one
    */
-  BinaryMultiGetOperation(String[] keys, int[] headLengths, BatchCallback callback) {
+  BinaryMultiGetOperation(String[] keys, byte[][] encoded, int[] headLengths, BatchCallback callback) {
     super(GETQ, keys.length + 1);
     this.keys = keys;
+    this.keyList = List.of(keys);
+    this.encoded = encoded;
+    this.keyBytes = GetBatch.bytes(encoded);
     this.headLengths = headLengths;
     setCallback(callback);
   }
 
   @Override
   public Collection<String> getKeys() {
-    return List.of(keys);
+    return keyList;
+  }
+
+  @Override
+  public long keyBytes() {
+    return keyBytes;
   }
 
   @Override
   public void initialize() {
-    byte[][] encoded = new byte[keys.length][];
     int size = HEADER;
-    for (int i = 0; i < keys.length; i++) {
-      encoded[i] = keys[i].getBytes(StandardCharsets.UTF_8);
-      size += HEADER + encoded[i].length;
+    for (byte[] key : encoded) {
+      size += HEADER + key.length;
     }
     ByteBuffer b = ByteBuffer.allocate(size);
     for (int i = 0; i < keys.length; i++) {

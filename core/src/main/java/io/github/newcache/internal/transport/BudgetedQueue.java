@@ -54,6 +54,7 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
   long weight(Operation op) {
     return switch (SHAPES.get(op.getClass())) {
       case REQUEST -> OVERHEAD + keyChars((KeyedOperation) op) + ((EncodedSet) op).requestBytes();
+      case BATCH -> OVERHEAD + ((GetBatch) op).keyBytes();
       case STORE -> {
         StoreOperation store = (StoreOperation) op;
         yield OVERHEAD + keyChars(store) + data(store.getData());
@@ -80,7 +81,7 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
   }
 
   /** What an operation class holds beside {@link #OVERHEAD}: which of its parts are weighed. */
-  private enum Shape { REQUEST, STORE, CAS, KEYED, PLAIN }
+  private enum Shape { REQUEST, BATCH, STORE, CAS, KEYED, PLAIN }
 
   /**
    * Each operation class's {@link Shape}, found once. Testing every operation against the three
@@ -93,6 +94,9 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
     protected Shape computeValue(Class<?> type) {
       if (EncodedSet.class.isAssignableFrom(type)) {
         return Shape.REQUEST;
+      }
+      if (GetBatch.class.isAssignableFrom(type)) {
+        return Shape.BATCH;
       }
       if (StoreOperation.class.isAssignableFrom(type)) {
         return Shape.STORE;

@@ -6,7 +6,6 @@ import java.util.List;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
 import net.spy.memcached.ops.Operation;
-import net.spy.memcached.util.StringUtils;
 
 /**
  * Splits a multi-get into the operations that send it: the keys of each server in batches of up to
@@ -30,7 +29,7 @@ final class GetBatches {
 
   /** How the transport makes a batch's operation. */
   interface MultiGets {
-    Operation get(String[] keys, int[] headLengths, BatchCallback callback);
+    Operation get(String[] keys, byte[][] encoded, int[] headLengths, BatchCallback callback);
   }
 
   private GetBatches() {}
@@ -42,8 +41,9 @@ final class GetBatches {
    */
   static List<Send> of(String[] keys, int[] headLengths, boolean binary, NodeLocator locator, Awaited.Gets answers,
       MultiGets multi, SingleGets single) {
-    for (String key : keys) {
-      StringUtils.validateKey(key, binary);
+    byte[][] encoded = new byte[keys.length][];
+    for (int i = 0; i < keys.length; i++) {
+      encoded[i] = GetBatch.encode(keys[i], binary);
     }
     List<MemcachedNode> nodes = new ArrayList<>(2);
     List<int[]> members = new ArrayList<>(2);
@@ -72,30 +72,33 @@ final class GetBatches {
       int[] slots = members.get(group);
       slots[counts[group]++] = i;
       if (counts[group] == slots.length) {
-        out.add(batch(keys, headLengths, slots, slots.length, answers, multi));
+        out.add(batch(keys, encoded, headLengths, slots, slots.length, answers, multi));
         members.set(group, new int[Math.min(keys.length - i - 1, MAX_KEYS)]);
         counts[group] = 0;
       }
     }
     for (int g = 0; g < nodes.size(); g++) {
       if (counts[g] > 0) {
-        out.add(batch(keys, headLengths, members.get(g), counts[g], answers, multi));
+        out.add(batch(keys, encoded, headLengths, members.get(g), counts[g], answers, multi));
       }
     }
     return out;
   }
 
   /** The operation of the keys in the first {@code n} of {@code slots}. */
-  private static Send batch(String[] keys, int[] headLengths, int[] slots, int n, Awaited.Gets answers, MultiGets multi) {
+  private static Send batch(String[] keys, byte[][] encoded, int[] headLengths, int[] slots, int n, Awaited.Gets answers,
+      MultiGets multi) {
     int[] at = n == slots.length ? slots : Arrays.copyOf(slots, n);
     String[] names = new String[n];
+    byte[][] bytes = new byte[n][];
     int[] heads = headLengths == null ? null : new int[n];
     for (int j = 0; j < n; j++) {
       names[j] = keys[at[j]];
+      bytes[j] = encoded[at[j]];
       if (heads != null) {
         heads[j] = headLengths[at[j]];
       }
     }
-    return new Send(names[0], multi.get(names, heads, answers.batch(names, at)));
+    return new Send(names[0], multi.get(names, bytes, heads, answers.batch(names, at)));
   }
 }

@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Consumer;
-import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.OperationErrorType;
 import net.spy.memcached.ops.OperationState;
 import net.spy.memcached.ops.OperationStatus;
@@ -29,7 +28,7 @@ import net.spy.memcached.ops.StatusCode;
  * reads them. An error line or an answer that is not this batch's fails the whole operation, as
  * spymemcached fails its own, and the connection is reset.
  */
-final class MetaMultiGetOperation extends TextOperation implements GetOperation {
+final class MetaMultiGetOperation extends TextOperation implements GetBatch {
 
   private static final OperationStatus DONE = new OperationStatus(true, "MN", StatusCode.SUCCESS);
   private static final byte[] GET = "mg ".getBytes(StandardCharsets.US_ASCII);
@@ -37,6 +36,9 @@ final class MetaMultiGetOperation extends TextOperation implements GetOperation 
   private static final byte[] NO_OP = "mn\r\n".getBytes(StandardCharsets.US_ASCII);
 
   private final String[] keys;
+  private final List<String> keyList;
+  private final byte[][] encoded;
+  private final long keyBytes;
   /** Per key, the head length to read its value in two parts after; null: every value in one. */
   private final int[] headLengths;
   private final Consumer<SocketAddress> unknown;
@@ -45,12 +47,17 @@ final class MetaMultiGetOperation extends TextOperation implements GetOperation 
 
   /**
    * @param keys the keys, all of one server
+   * @param encoded the keys as {@link GetBatch#encode} encoded them
    * @param headLengths per key, read a value longer than this many bytes in two parts (0: in one);
    *     null: every value in one
    * @param unknown told the server when it answers that it does not know the meta get
    */
-  MetaMultiGetOperation(String[] keys, int[] headLengths, BatchCallback callback, Consumer<SocketAddress> unknown) {
+  MetaMultiGetOperation(String[] keys, byte[][] encoded, int[] headLengths, BatchCallback callback,
+      Consumer<SocketAddress> unknown) {
     this.keys = keys;
+    this.keyList = List.of(keys);
+    this.encoded = encoded;
+    this.keyBytes = GetBatch.bytes(encoded);
     this.headLengths = headLengths;
     this.unknown = unknown;
     setCallback(callback);
@@ -58,15 +65,18 @@ final class MetaMultiGetOperation extends TextOperation implements GetOperation 
 
   @Override
   public Collection<String> getKeys() {
-    return List.of(keys);
+    return keyList;
+  }
+
+  @Override
+  public long keyBytes() {
+    return keyBytes;
   }
 
   @Override
   public void initialize() {
-    byte[][] encoded = new byte[keys.length][];
     int size = NO_OP.length;
     for (int i = 0; i < keys.length; i++) {
-      encoded[i] = keys[i].getBytes(StandardCharsets.UTF_8);
       size += GET.length + encoded[i].length + FLAGS.length + Decimal.length(i) + 2;
     }
     ByteBuffer b = ByteBuffer.allocate(size);

@@ -309,7 +309,8 @@ public final class SpyTransport implements MemcachedTransport {
     Awaited.Gets answers = new Awaited.Gets(names.length);
     boolean binary = settings.binary();
     List<GetBatches.Send> sends = GetBatches.of(names, headLengths, binary, factory.locator(), answers,
-        binary ? BinaryMultiGetOperation::new : (keys, heads, callback) -> new MetaMultiGetOperation(keys, heads, callback, this::noMetaGet),
+        binary ? BinaryMultiGetOperation::new
+            : (keys, encoded, heads, callback) -> new MetaMultiGetOperation(keys, encoded, heads, callback, this::noMetaGet),
         this::partsGet);
     Operation[] sent = new Operation[sends.size()];
     for (int i = 0; i < sent.length; i++) {

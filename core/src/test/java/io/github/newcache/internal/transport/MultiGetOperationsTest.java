@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class MultiGetOperationsTest {
 
   private static final String[] KEYS = {"ns:k0", "ns:k1", "ns:k2", "ns:k3"};
+  private static final byte[][] ENCODED = Arrays.stream(KEYS).map(k -> GetBatch.encode(k, false)).toArray(byte[][]::new);
   /** Read values over 4 bytes in two parts, but the second key's in one. */
   private static final int[] HEADS = {4, 0, 4, 4};
 
@@ -75,7 +76,7 @@ class MultiGetOperationsTest {
   }
 
   private static MetaMultiGetOperation meta(Heard heard, List<SocketAddress> unknown) {
-    return new MetaMultiGetOperation(KEYS, HEADS, heard, unknown::add);
+    return new MetaMultiGetOperation(KEYS, ENCODED, HEADS, heard, unknown::add);
   }
 
   // ---------------------------------------------------------------- text
@@ -85,6 +86,20 @@ class MultiGetOperationsTest {
     assertEquals("mg ns:k0 v q O0\r\nmg ns:k1 v q O1\r\nmg ns:k2 v q O2\r\nmg ns:k3 v q O3\r\nmn\r\n",
         text(sent(meta(new Heard(), new ArrayList<>()))));
     assertEquals(List.of(KEYS), List.copyOf(meta(new Heard(), new ArrayList<>()).getKeys()));
+    assertEquals(20, meta(new Heard(), new ArrayList<>()).keyBytes(), "what queues weigh it by");
+  }
+
+  @Test
+  void aKeyMemcachedWouldRefuseIsNamedWithWhatIsAllowed() {
+    assertArrayEquals("clé".getBytes(StandardCharsets.UTF_8), GetBatch.encode("clé", false));
+    String[] refused = {"", "x".repeat(251), "a b", "a\r", "a\n", "a\0"};
+    for (String key : refused) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GetBatch.encode(key, false));
+      assertTrue(e.getMessage().contains("'" + key + "'") && (e.getMessage().contains("1 to 250") || e.getMessage().contains("space")),
+          e.getMessage());
+    }
+    assertEquals(3, GetBatch.encode("a b", true).length, "the binary protocol takes any bytes");
+    assertThrows(IllegalArgumentException.class, () -> GetBatch.encode("x".repeat(251), true));
   }
 
   @Test
@@ -166,7 +181,7 @@ class MultiGetOperationsTest {
 
   @Test
   void theBinaryBatchIsAQuietGetPerKeyWithConsecutiveOpaquesThenANoOp() {
-    BinaryMultiGetOperation op = new BinaryMultiGetOperation(KEYS, HEADS, new Heard());
+    BinaryMultiGetOperation op = new BinaryMultiGetOperation(KEYS, ENCODED, HEADS, new Heard());
     ByteBuffer b = ByteBuffer.wrap(sent(op));
     for (int i = 0; i < KEYS.length; i++) {
       int at = b.position();
@@ -189,7 +204,7 @@ class MultiGetOperationsTest {
     for (boolean direct : new boolean[] {false, true}) {
       for (int cut = 0; cut <= 3 * 24 + 8 + 12 + 24; cut++) {
         Heard heard = new Heard();
-        BinaryMultiGetOperation op = new BinaryMultiGetOperation(KEYS, HEADS, heard);
+        BinaryMultiGetOperation op = new BinaryMultiGetOperation(KEYS, ENCODED, HEADS, heard);
         int o = op.opaque();
         byte[] answer = concat(answer(0x09, 0, o, ascii("abcdef")), answer(0x09, 0, o + 1, ascii("ghijkl")),
             answer(0x09, 0, o + 3, new byte[0]), answer(0x0a, 0, o + 4, new byte[0]));
@@ -205,7 +220,7 @@ class MultiGetOperationsTest {
   void anAnswerThatIsNotTheBinaryBatchsFailsIt() {
     for (int kind = 0; kind < 6; kind++) {
       Heard heard = new Heard();
-      BinaryMultiGetOperation op = new BinaryMultiGetOperation(KEYS, HEADS, heard);
+      BinaryMultiGetOperation op = new BinaryMultiGetOperation(KEYS, ENCODED, HEADS, heard);
       int o = op.opaque();
       byte[] answer = switch (kind) {
         case 0 -> concat(answer(0x09, 0, o + 1, ascii("v")), answer(0x09, 0, o + 1, ascii("v"))); // twice
@@ -224,8 +239,8 @@ class MultiGetOperationsTest {
 
   @Test
   void eachBatchTakesOpaquesOfItsOwn() {
-    BinaryMultiGetOperation a = new BinaryMultiGetOperation(KEYS, null, new Heard());
-    BinaryMultiGetOperation b = new BinaryMultiGetOperation(KEYS, null, new Heard());
+    BinaryMultiGetOperation a = new BinaryMultiGetOperation(KEYS, ENCODED, null, new Heard());
+    BinaryMultiGetOperation b = new BinaryMultiGetOperation(KEYS, ENCODED, null, new Heard());
     assertTrue(b.opaque() - a.opaque() >= KEYS.length + 1, a.opaque() + ", " + b.opaque());
     assertArrayEquals(new byte[] {0x09}, Arrays.copyOfRange(sent(a), 1, 2));
   }
