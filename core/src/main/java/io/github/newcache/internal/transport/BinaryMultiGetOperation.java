@@ -3,9 +3,6 @@ package io.github.newcache.internal.transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.List;
 import net.spy.memcached.ops.OperationErrorType;
 import net.spy.memcached.ops.OperationStatus;
 import net.spy.memcached.ops.StatusCode;
@@ -27,53 +24,34 @@ final class BinaryMultiGetOperation extends BinaryOperation implements GetBatch 
   private static final int NOOP = 0x0a;
   private static final OperationStatus DONE = new OperationStatus(true, "OK", StatusCode.SUCCESS);
 
-  private final String[] keys;
-  private final List<String> keyList;
-  private final byte[][] encoded;
-  private final long keyBytes;
-  /** Per key, the head length to read its value in two parts after; null: every value in one. */
-  private final int[] headLengths;
+  private final BatchKeys keys;
   /** The place of the last key answered. */
   private int current = -1;
 
-  /**
-   * @param keys the keys, all of one server
-   * @param encoded the keys as {@link GetBatch#encode} encoded them
-   * @param headLengths per key, read a value longer than this many bytes in two parts (0: in one);
-   *     null: every value in one
-   */
-  BinaryMultiGetOperation(String[] keys, byte[][] encoded, int[] headLengths, BatchCallback callback) {
-    super(GETQ, keys.length + 1);
+  /** The gets of {@code keys}, all of one server. */
+  BinaryMultiGetOperation(BatchKeys keys, BatchCallback callback) {
+    super(GETQ, keys.names().length + 1);
     this.keys = keys;
-    this.keyList = List.of(keys);
-    this.encoded = encoded;
-    this.keyBytes = GetBatch.bytes(encoded);
-    this.headLengths = headLengths;
     setCallback(callback);
   }
 
   @Override
-  public Collection<String> getKeys() {
-    return keyList;
-  }
-
-  @Override
-  public long keyBytes() {
-    return keyBytes;
+  public BatchKeys keys() {
+    return keys;
   }
 
   @Override
   public void initialize() {
     int size = HEADER;
-    for (byte[] key : encoded) {
+    for (byte[] key : keys.encoded()) {
       size += HEADER + key.length;
     }
     ByteBuffer b = ByteBuffer.allocate(size);
-    for (int i = 0; i < keys.length; i++) {
-      putHeader(b, GETQ, encoded[i].length, 0, encoded[i].length, opaque() + i);
-      b.put(encoded[i]);
+    for (int i = 0; i < keys.names().length; i++) {
+      putHeader(b, GETQ, keys.encoded()[i].length, 0, keys.encoded()[i].length, opaque() + i);
+      b.put(keys.encoded()[i]);
     }
-    putHeader(b, NOOP, 0, 0, 0, opaque() + keys.length);
+    putHeader(b, NOOP, 0, 0, 0, opaque() + keys.names().length);
     b.flip();
     setBuffer(b);
   }
@@ -82,13 +60,13 @@ final class BinaryMultiGetOperation extends BinaryOperation implements GetBatch 
   @Override
   boolean expects(int answerOpcode, int answerOpaque) {
     int place = answerOpaque - opaque(); // in int arithmetic: right across the opaques' wrap
-    return answerOpcode == GETQ ? place > current && place < keys.length
-        : answerOpcode == NOOP && place == keys.length;
+    return answerOpcode == GETQ ? place > current && place < keys.names().length
+        : answerOpcode == NOOP && place == keys.names().length;
   }
 
   @Override
   int headLength() {
-    return headLengths == null || answerOpcode() != GETQ ? 0 : headLengths[answerOpaque() - opaque()];
+    return answerOpcode() != GETQ ? 0 : keys.headLength(answerOpaque() - opaque());
   }
 
   @Override
@@ -111,6 +89,6 @@ final class BinaryMultiGetOperation extends BinaryOperation implements GetBatch 
 
   @Override
   public String toString() {
-    return "Cmd: getq (" + keys.length + " keys) Keys: " + Arrays.toString(keys);
+    return "Cmd: getq (" + keys.names().length + " keys) Keys: " + keys.list();
   }
 }

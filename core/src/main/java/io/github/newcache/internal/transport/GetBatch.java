@@ -1,6 +1,7 @@
 package io.github.newcache.internal.transport;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import net.spy.memcached.ops.GetOperation;
 
 /**
@@ -14,8 +15,18 @@ interface GetBatch extends GetOperation {
   /** The longest key memcached takes, in bytes. */
   int MAX_KEY_BYTES = 250;
 
-  /** The bytes of the batch's keys. */
-  long keyBytes();
+  /** The batch's keys. */
+  BatchKeys keys();
+
+  @Override
+  default Collection<String> getKeys() {
+    return keys().list();
+  }
+
+  /** The bytes of the batch's keys, counted once. */
+  default long keyBytes() {
+    return keys().bytes();
+  }
 
   /**
    * {@code key} in UTF-8; throws {@link IllegalArgumentException} for a key memcached would refuse:
@@ -37,14 +48,5 @@ interface GetBatch extends GetOperation {
       }
     }
     return b;
-  }
-
-  /** The total of {@code keys}' lengths. */
-  static long bytes(byte[][] keys) {
-    long n = 0;
-    for (byte[] k : keys) {
-      n += k.length;
-    }
-    return n;
   }
 }

@@ -29,7 +29,7 @@ final class GetBatches {
 
   /** How the transport makes a batch's operation. */
   interface MultiGets {
-    Operation get(String[] keys, byte[][] encoded, int[] headLengths, BatchCallback callback);
+    Operation get(BatchKeys keys, BatchCallback callback);
   }
 
   private GetBatches() {}
@@ -99,6 +99,6 @@ final class GetBatches {
         heads[j] = headLengths[at[j]];
       }
     }
-    return new Send(names[0], multi.get(names, bytes, heads, answers.batch(names, at)));
+    return new Send(names[0], multi.get(new BatchKeys(names, bytes, heads), answers.batch(names, at)));
   }
 }

@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.List;
 import java.util.function.Consumer;
 import net.spy.memcached.ops.OperationErrorType;
 import net.spy.memcached.ops.OperationState;
@@ -35,53 +32,35 @@ final class MetaMultiGetOperation extends TextOperation implements GetBatch {
   private static final byte[] FLAGS = " v q O".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] NO_OP = "mn\r\n".getBytes(StandardCharsets.US_ASCII);
 
-  private final String[] keys;
-  private final List<String> keyList;
-  private final byte[][] encoded;
-  private final long keyBytes;
-  /** Per key, the head length to read its value in two parts after; null: every value in one. */
-  private final int[] headLengths;
+  private final BatchKeys keys;
   private final Consumer<SocketAddress> unknown;
   /** The place of the key whose value is being read; the last one answered. */
   private int current = -1;
 
   /**
-   * @param keys the keys, all of one server
-   * @param encoded the keys as {@link GetBatch#encode} encoded them
-   * @param headLengths per key, read a value longer than this many bytes in two parts (0: in one);
-   *     null: every value in one
-   * @param unknown told the server when it answers that it does not know the meta get
+   * The gets of {@code keys}, all of one server; {@code unknown} is told of a server that does not
+   * know the meta get.
    */
-  MetaMultiGetOperation(String[] keys, byte[][] encoded, int[] headLengths, BatchCallback callback,
-      Consumer<SocketAddress> unknown) {
+  MetaMultiGetOperation(BatchKeys keys, BatchCallback callback, Consumer<SocketAddress> unknown) {
     this.keys = keys;
-    this.keyList = List.of(keys);
-    this.encoded = encoded;
-    this.keyBytes = GetBatch.bytes(encoded);
-    this.headLengths = headLengths;
     this.unknown = unknown;
     setCallback(callback);
   }
 
   @Override
-  public Collection<String> getKeys() {
-    return keyList;
-  }
-
-  @Override
-  public long keyBytes() {
-    return keyBytes;
+  public BatchKeys keys() {
+    return keys;
   }
 
   @Override
   public void initialize() {
     int size = NO_OP.length;
-    for (int i = 0; i < keys.length; i++) {
-      size += GET.length + encoded[i].length + FLAGS.length + Decimal.length(i) + 2;
+    for (int i = 0; i < keys.names().length; i++) {
+      size += GET.length + keys.encoded()[i].length + FLAGS.length + Decimal.length(i) + 2;
     }
     ByteBuffer b = ByteBuffer.allocate(size);
-    for (int i = 0; i < keys.length; i++) {
-      b.put(GET).put(encoded[i]).put(FLAGS);
+    for (int i = 0; i < keys.names().length; i++) {
+      b.put(GET).put(keys.encoded()[i]).put(FLAGS);
       Decimal.put(b, i);
       b.put((byte) '\r').put((byte) '\n');
     }
@@ -98,12 +77,12 @@ final class MetaMultiGetOperation extends TextOperation implements GetBatch {
       if (place < 0) {
         fail(OperationErrorType.CLIENT, "an answer that is not a quiet meta get's: " + text(line, from, to));
       }
-      if (place <= current || place >= keys.length) {
-        fail(OperationErrorType.CLIENT, "an answer for key " + place + " of a batch of " + keys.length
+      if (place <= current || place >= keys.names().length) {
+        fail(OperationErrorType.CLIENT, "an answer for key " + place + " of a batch of " + keys.names().length
             + " after key " + current + ": " + text(line, from, to));
       }
       current = place;
-      expectValue(decimal(line, from + 3, sizeEnd), headLengths == null ? 0 : headLengths[place]);
+      expectValue(decimal(line, from + 3, sizeEnd), keys.headLength(place));
     } else if (length == 2 && line[from] == 'M' && line[from + 1] == 'N') {
       getCallback().receivedStatus(DONE);
       transitionState(OperationState.COMPLETE);
@@ -135,6 +114,6 @@ final class MetaMultiGetOperation extends TextOperation implements GetBatch {
 
   @Override
   public String toString() {
-    return "Cmd: mg (" + keys.length + " keys) Keys: " + Arrays.toString(keys);
+    return "Cmd: mg (" + keys.names().length + " keys) Keys: " + keys.list();
   }
 }

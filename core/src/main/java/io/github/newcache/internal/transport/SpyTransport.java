@@ -310,7 +310,7 @@ public final class SpyTransport implements MemcachedTransport {
     boolean binary = settings.binary();
     List<GetBatches.Send> sends = GetBatches.of(names, headLengths, binary, factory.locator(), answers,
         binary ? BinaryMultiGetOperation::new
-            : (keys, encoded, heads, callback) -> new MetaMultiGetOperation(keys, encoded, heads, callback, this::noMetaGet),
+            : (keys, callback) -> new MetaMultiGetOperation(keys, callback, this::noMetaGet),
         this::partsGet);
     Operation[] sent = new Operation[sends.size()];
     for (int i = 0; i < sent.length; i++) {

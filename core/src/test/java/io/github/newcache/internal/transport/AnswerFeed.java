@@ -37,6 +37,15 @@ final class AnswerFeed {
     return op;
   }
 
+  /** The request {@code op} sends, once initialized. */
+  static byte[] sent(Operation op) {
+    op.initialize();
+    ByteBuffer b = op.getBuffer();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
   private static ByteBuffer buffer(byte[] all, int from, int to, boolean direct) {
     ByteBuffer b = direct ? ByteBuffer.allocateDirect(to - from) : ByteBuffer.allocate(to - from + 8).position(4);
     b.put(all, from, to - from);

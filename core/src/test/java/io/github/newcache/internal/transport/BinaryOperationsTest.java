@@ -2,6 +2,7 @@ package io.github.newcache.internal.transport;
 
 import static io.github.newcache.internal.transport.AnswerFeed.ascii;
 import static io.github.newcache.internal.transport.AnswerFeed.concat;
+import static io.github.newcache.internal.transport.AnswerFeed.sent;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.spy.memcached.ops.Operation;
 import net.spy.memcached.ops.OperationException;
 import net.spy.memcached.ops.OperationState;
 import net.spy.memcached.ops.OperationStatus;
@@ -66,14 +66,6 @@ class BinaryOperationsTest {
     public void complete() {
       events.add("complete");
     }
-  }
-
-  private static byte[] sent(Operation op) {
-    op.initialize();
-    ByteBuffer b = op.getBuffer();
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
   }
 
   private static int opaque(byte[] request) {

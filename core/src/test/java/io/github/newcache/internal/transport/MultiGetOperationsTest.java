@@ -2,6 +2,7 @@ package io.github.newcache.internal.transport;
 
 import static io.github.newcache.internal.transport.AnswerFeed.ascii;
 import static io.github.newcache.internal.transport.AnswerFeed.concat;
+import static io.github.newcache.internal.transport.AnswerFeed.sent;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.spy.memcached.ops.Operation;
 import net.spy.memcached.ops.OperationException;
 import net.spy.memcached.ops.OperationState;
 import net.spy.memcached.ops.OperationStatus;
@@ -32,6 +32,7 @@ class MultiGetOperationsTest {
   private static final byte[][] ENCODED = Arrays.stream(KEYS).map(k -> GetBatch.encode(k, false)).toArray(byte[][]::new);
   /** Read values over 4 bytes in two parts, but the second key's in one. */
   private static final int[] HEADS = {4, 0, 4, 4};
+  private static final BatchKeys BATCH = new BatchKeys(KEYS, ENCODED, HEADS);
 
   /** What a batch told its callback: "value i head|tail", then the status and the completion. */
   private static final class Heard implements BatchCallback {
@@ -67,16 +68,8 @@ class MultiGetOperationsTest {
     return new String(b, StandardCharsets.US_ASCII);
   }
 
-  private static byte[] sent(Operation op) {
-    op.initialize();
-    ByteBuffer b = op.getBuffer();
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
-  }
-
   private static MetaMultiGetOperation meta(Heard heard, List<SocketAddress> unknown) {
-    return new MetaMultiGetOperation(KEYS, ENCODED, HEADS, heard, unknown::add);
+    return new MetaMultiGetOperation(BATCH, heard, unknown::add);
   }
 
   // ---------------------------------------------------------------- text
@@ -181,7 +174,7 @@ class MultiGetOperationsTest {
 
   @Test
   void theBinaryBatchIsAQuietGetPerKeyWithConsecutiveOpaquesThenANoOp() {
-    BinaryMultiGetOperation op = new BinaryMultiGetOperation(KEYS, ENCODED, HEADS, new Heard());
+    BinaryMultiGetOperation op = new BinaryMultiGetOperation(BATCH, new Heard());
     ByteBuffer b = ByteBuffer.wrap(sent(op));
     for (int i = 0; i < KEYS.length; i++) {
       int at = b.position();
@@ -204,7 +197,7 @@ class MultiGetOperationsTest {
     for (boolean direct : new boolean[] {false, true}) {
       for (int cut = 0; cut <= 3 * 24 + 8 + 12 + 24; cut++) {
         Heard heard = new Heard();
-        BinaryMultiGetOperation op = new BinaryMultiGetOperation(KEYS, ENCODED, HEADS, heard);
+        BinaryMultiGetOperation op = new BinaryMultiGetOperation(BATCH, heard);
         int o = op.opaque();
         byte[] answer = concat(answer(0x09, 0, o, ascii("abcdef")), answer(0x09, 0, o + 1, ascii("ghijkl")),
             answer(0x09, 0, o + 3, new byte[0]), answer(0x0a, 0, o + 4, new byte[0]));
@@ -220,7 +213,7 @@ class MultiGetOperationsTest {
   void anAnswerThatIsNotTheBinaryBatchsFailsIt() {
     for (int kind = 0; kind < 6; kind++) {
       Heard heard = new Heard();
-      BinaryMultiGetOperation op = new BinaryMultiGetOperation(KEYS, ENCODED, HEADS, heard);
+      BinaryMultiGetOperation op = new BinaryMultiGetOperation(BATCH, heard);
       int o = op.opaque();
       byte[] answer = switch (kind) {
         case 0 -> concat(answer(0x09, 0, o + 1, ascii("v")), answer(0x09, 0, o + 1, ascii("v"))); // twice
@@ -239,8 +232,8 @@ class MultiGetOperationsTest {
 
   @Test
   void eachBatchTakesOpaquesOfItsOwn() {
-    BinaryMultiGetOperation a = new BinaryMultiGetOperation(KEYS, ENCODED, null, new Heard());
-    BinaryMultiGetOperation b = new BinaryMultiGetOperation(KEYS, ENCODED, null, new Heard());
+    BinaryMultiGetOperation a = new BinaryMultiGetOperation(new BatchKeys(KEYS, ENCODED, null), new Heard());
+    BinaryMultiGetOperation b = new BinaryMultiGetOperation(new BatchKeys(KEYS, ENCODED, null), new Heard());
     assertTrue(b.opaque() - a.opaque() >= KEYS.length + 1, a.opaque() + ", " + b.opaque());
     assertArrayEquals(new byte[] {0x09}, Arrays.copyOfRange(sent(a), 1, 2));
   }

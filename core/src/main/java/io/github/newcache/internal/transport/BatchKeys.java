@@ -1,0 +1,32 @@
+package io.github.newcache.internal.transport;
+
+import java.util.List;
+
+/**
+ * The keys of one {@link GetBatch}, all of one server: as given ({@code names}, and as a list for
+ * spymemcached), as {@link GetBatch#encode} encoded them, their bytes in all, and per key the head
+ * length to read its value in two parts after (0: in one; {@code headLengths} null: every value in
+ * one).
+ */
+// Error Prone's ArrayRecordComponent: as Parts, handed from GetBatches to one operation, never
+// compared or hashed.
+@SuppressWarnings("ArrayRecordComponent")
+record BatchKeys(String[] names, byte[][] encoded, int[] headLengths, List<String> list, long bytes) {
+
+  BatchKeys(String[] names, byte[][] encoded, int[] headLengths) {
+    this(names, encoded, headLengths, List.of(names), totalLength(encoded));
+  }
+
+  /** The head length of the {@code i}th key's value. */
+  int headLength(int i) {
+    return headLengths == null ? 0 : headLengths[i];
+  }
+
+  private static long totalLength(byte[][] keys) {
+    long n = 0;
+    for (byte[] k : keys) {
+      n += k.length;
+    }
+    return n;
+  }
+}
