@@ -4,14 +4,18 @@ import java.util.List;
 
 /**
  * The keys of one {@link GetBatch}, all of one server: as given ({@code names}, and as a list for
- * spymemcached), as {@link GetBatch#encode} encoded them, their bytes in all, and per key the head
- * length to read its value in two parts after (0: in one; {@code headLengths} null: every value in
- * one).
+ * spymemcached), as {@link GetBatch#encode} encoded them, the memory those encoded forms take
+ * ({@code bytes}: each key's bytes and {@value #PER_KEY} for its array and the references to it),
+ * and per key the head length to read its value in two parts after (0: in one; {@code headLengths}
+ * null: every value in one).
  */
 // Error Prone's ArrayRecordComponent: as Parts, handed from GetBatches to one operation, never
 // compared or hashed.
 @SuppressWarnings("ArrayRecordComponent")
 record BatchKeys(String[] names, byte[][] encoded, int[] headLengths, List<String> list, long bytes) {
+
+  /** An array's header and the references to a key's forms, beside the key's bytes. */
+  static final int PER_KEY = 32;
 
   BatchKeys(String[] names, byte[][] encoded, int[] headLengths) {
     this(names, encoded, headLengths, List.of(names), totalLength(encoded));
@@ -25,7 +29,7 @@ record BatchKeys(String[] names, byte[][] encoded, int[] headLengths, List<Strin
   private static long totalLength(byte[][] keys) {
     long n = 0;
     for (byte[] k : keys) {
-      n += k.length;
+      n += k.length + PER_KEY;
     }
     return n;
   }

@@ -25,6 +25,7 @@ final class BinaryMultiGetOperation extends BinaryOperation implements GetBatch 
   private static final OperationStatus DONE = new OperationStatus(true, "OK", StatusCode.SUCCESS);
 
   private final BatchKeys keys;
+  private final int requestBytes;
   /** The place of the last key answered. */
   private int current = -1;
 
@@ -32,6 +33,11 @@ final class BinaryMultiGetOperation extends BinaryOperation implements GetBatch 
   BinaryMultiGetOperation(BatchKeys keys, BatchCallback callback) {
     super(GETQ, keys.names().length + 1);
     this.keys = keys;
+    int size = HEADER;
+    for (byte[] key : keys.encoded()) {
+      size += HEADER + key.length;
+    }
+    this.requestBytes = size;
     setCallback(callback);
   }
 
@@ -41,12 +47,13 @@ final class BinaryMultiGetOperation extends BinaryOperation implements GetBatch 
   }
 
   @Override
+  public int requestBytes() {
+    return requestBytes;
+  }
+
+  @Override
   public void initialize() {
-    int size = HEADER;
-    for (byte[] key : keys.encoded()) {
-      size += HEADER + key.length;
-    }
-    ByteBuffer b = ByteBuffer.allocate(size);
+    ByteBuffer b = ByteBuffer.allocate(requestBytes);
     for (int i = 0; i < keys.names().length; i++) {
       putHeader(b, GETQ, keys.encoded()[i].length, 0, keys.encoded()[i].length, opaque() + i);
       b.put(keys.encoded()[i]);

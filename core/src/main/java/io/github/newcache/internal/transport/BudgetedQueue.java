@@ -23,7 +23,8 @@ import net.spy.memcached.ops.StoreOperation;
  * <p>What an operation holds: its key, a fixed {@value #OVERHEAD} bytes for the operation, its
  * callback and future, and for a write its value; until it is written to the socket, also the
  * encoded command, a second copy of the value ({@code copied}); our own writes hold their encoded
- * command only ({@link EncodedSet}). spymemcached 2.12.3 moves
+ * command only ({@link EncodedSet}), and our batches of gets their keys' encoded forms and their
+ * request ({@link GetBatch#heldBytes}). spymemcached 2.12.3 moves
  * operations with {@code offer}, {@code add}, {@code addAll}, {@code remove}, {@code drainTo} and
  * {@code peek}; those and the other single removals are counted here, and the bulk removals it never
  * uses ({@code removeIf}, {@code removeAll}, {@code retainAll}, an iterator's {@code remove}) are
@@ -54,7 +55,7 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
   long weight(Operation op) {
     return switch (SHAPES.get(op.getClass())) {
       case REQUEST -> OVERHEAD + keyChars((KeyedOperation) op) + ((EncodedSet) op).requestBytes();
-      case BATCH -> OVERHEAD + ((GetBatch) op).keyBytes();
+      case BATCH -> OVERHEAD + ((GetBatch) op).heldBytes();
       case STORE -> {
         StoreOperation store = (StoreOperation) op;
         yield OVERHEAD + keyChars(store) + data(store.getData());

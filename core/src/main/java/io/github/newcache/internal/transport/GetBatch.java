@@ -7,8 +7,8 @@ import net.spy.memcached.ops.GetOperation;
 /**
  * A batch of gets of ours, one operation for many keys of one server ({@link
  * MetaMultiGetOperation}, {@link BinaryMultiGetOperation}), made from keys encoded and checked
- * once ({@link #encode}). Queues weigh it by its keys' bytes, counted when it was made, instead of
- * walking its keys each time it moves.
+ * once ({@link #encode}). Queues weigh it by what it holds ({@link #heldBytes}), counted when it was
+ * made, instead of walking its keys each time it moves.
  */
 interface GetBatch extends GetOperation {
 
@@ -23,9 +23,15 @@ interface GetBatch extends GetOperation {
     return keys().list();
   }
 
-  /** The bytes of the batch's keys, counted once. */
-  default long keyBytes() {
-    return keys().bytes();
+  /** The bytes of the batch's request, counted when it was made. */
+  int requestBytes();
+
+  /**
+   * The bytes the batch holds beside an operation's own (what queues weigh it by): its keys'
+   * encoded forms and its request.
+   */
+  default long heldBytes() {
+    return keys().bytes() + requestBytes();
   }
 
   /**

@@ -33,6 +33,7 @@ final class MetaMultiGetOperation extends TextOperation implements GetBatch {
   private static final byte[] NO_OP = "mn\r\n".getBytes(StandardCharsets.US_ASCII);
 
   private final BatchKeys keys;
+  private final int requestBytes;
   private final Consumer<SocketAddress> unknown;
   /** The place of the key whose value is being read; the last one answered. */
   private int current = -1;
@@ -44,6 +45,11 @@ final class MetaMultiGetOperation extends TextOperation implements GetBatch {
   MetaMultiGetOperation(BatchKeys keys, BatchCallback callback, Consumer<SocketAddress> unknown) {
     this.keys = keys;
     this.unknown = unknown;
+    int size = NO_OP.length;
+    for (int i = 0; i < keys.names().length; i++) {
+      size += GET.length + keys.encoded()[i].length + FLAGS.length + Decimal.length(i) + 2;
+    }
+    this.requestBytes = size;
     setCallback(callback);
   }
 
@@ -53,12 +59,13 @@ final class MetaMultiGetOperation extends TextOperation implements GetBatch {
   }
 
   @Override
+  public int requestBytes() {
+    return requestBytes;
+  }
+
+  @Override
   public void initialize() {
-    int size = NO_OP.length;
-    for (int i = 0; i < keys.names().length; i++) {
-      size += GET.length + keys.encoded()[i].length + FLAGS.length + Decimal.length(i) + 2;
-    }
-    ByteBuffer b = ByteBuffer.allocate(size);
+    ByteBuffer b = ByteBuffer.allocate(requestBytes);
     for (int i = 0; i < keys.names().length; i++) {
       b.put(GET).put(keys.encoded()[i]).put(FLAGS);
       Decimal.put(b, i);

@@ -79,7 +79,19 @@ class MultiGetOperationsTest {
     assertEquals("mg ns:k0 v q O0\r\nmg ns:k1 v q O1\r\nmg ns:k2 v q O2\r\nmg ns:k3 v q O3\r\nmn\r\n",
         text(sent(meta(new Heard(), new ArrayList<>()))));
     assertEquals(List.of(KEYS), List.copyOf(meta(new Heard(), new ArrayList<>()).getKeys()));
-    assertEquals(20, meta(new Heard(), new ArrayList<>()).keyBytes(), "what queues weigh it by");
+    MetaMultiGetOperation op = meta(new Heard(), new ArrayList<>());
+    assertWeighedByWhatItHolds(op, sent(op).length);
+  }
+
+  /**
+   * A batch holds its request and its keys' encoded forms (20 bytes here) while it waits in a
+   * queue, and queues weigh it by that: the byte bound on what waits for a server counts them.
+   */
+  private static void assertWeighedByWhatItHolds(GetBatch op, int requestLength) {
+    assertEquals(requestLength, op.requestBytes());
+    assertEquals(requestLength + 20 + KEYS.length * BatchKeys.PER_KEY, op.heldBytes());
+    BudgetedQueue queue = new BudgetedQueue(16, new QueueBudget(1 << 20), true, true);
+    assertEquals(BudgetedQueue.OVERHEAD + op.heldBytes(), queue.weight(op));
   }
 
   @Test
@@ -190,6 +202,7 @@ class MultiGetOperationsTest {
     assertEquals(0x0a, b.get(b.position() + 1), "noop");
     assertEquals(op.opaque() + KEYS.length, b.getInt(b.position() + 12));
     assertEquals(24, b.remaining());
+    assertWeighedByWhatItHolds(op, b.capacity());
   }
 
   @Test
