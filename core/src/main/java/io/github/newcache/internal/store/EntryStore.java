@@ -11,7 +11,6 @@ import io.github.newcache.internal.key.KeyForms;
 import io.github.newcache.internal.key.KeyFunction;
 import io.github.newcache.internal.management.FailureStatistics;
 import io.github.newcache.internal.near.NearCache;
-import io.github.newcache.internal.transport.CasOutcome;
 import io.github.newcache.internal.transport.HandOffFuture;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
@@ -30,7 +29,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
-import javax.cache.CacheException;
 
 /**
  * One cache's entries in memcached: the only code that issues memcached commands for entries.
@@ -40,11 +38,11 @@ import javax.cache.CacheException;
  * layout ({@link Envelope}), memcached TTLs ({@link Ttl}, with the stale-while-revalidate window),
  * and decoding, where an entry that cannot be decoded reads as absent and is counted.
  *
- * <p>Every read-decide-write goes through {@link #compute}: read with {@code gets}, ask the
- * caller's remapping function what to do, apply it with {@code add} (nothing was there) or {@code
- * cas} (something was), and start over when another client changed the item in between. A removal
- * is a {@code cas} with an exptime long past, which memcached applies as an atomic delete. So every
- * decision is atomic across every client of the servers. The blind writes ({@link #set}, {@link
+ * <p>Every read-decide-write goes through {@link #compute} ({@link EntryCompute}): read with
+ * {@code gets}, ask the caller's remapping function what to do, apply it with {@code add} (nothing
+ * was there) or {@code cas} (something was), and start over when another client changed the item
+ * in between. A removal is a {@code cas} with an exptime long past, which memcached applies as an
+ * atomic delete. So every decision is atomic across every client of the servers. The blind writes ({@link #set}, {@link
  * #setAll}, {@link #add}, {@link #delete}) are the fast paths the cache may take when no decision
  * depends on what is stored.
  *
@@ -59,11 +57,8 @@ import javax.cache.CacheException;
  */
 public final class EntryStore<K, V> {
 
-  /** Attempts of one compute before it gives up on a key that other clients keep changing. */
-  static final int MAX_ATTEMPTS = 10_000;
   /** Room memcached needs beside the stored bytes: the key (up to 250 bytes) and its item header. */
   static final int ITEM_OVERHEAD = 320;
-  private static final byte[] TOMBSTONE = {0};
   private static final byte[] NO_BYTES = new byte[0];
 
   private final String cacheName;
@@ -82,6 +77,7 @@ public final class EntryStore<K, V> {
   private final FailureStatistics failures;
   private final NearCache near;
   private final EntryScan<K, V> scan;
+  private final EntryCompute<K, V> computes;
   /** The manager's recent slots; null with a custom key function or a near cache. */
   private final RecentSlots recent;
   /**
@@ -142,6 +138,7 @@ public final class EntryStore<K, V> {
     this.failures = failures;
     this.near = near;
     this.scan = new EntryScan<>(this, keys, transport, clock, classLoader, failures);
+    this.computes = new EntryCompute<>(this, cacheName, transport, near, format, namespace);
     // A near-cached cache serves its hot keys locally, at a million reads a second and more, where
     // writing new slots into the shared table cost its readers more than the hashing it saves.
     this.recent = keys.exact() && !near.enabled() ? recent : null;
@@ -316,7 +313,7 @@ public final class EntryStore<K, V> {
     return item == null ? current(s, null, 0) : current(s, item.value(), item.cas());
   }
 
-  private Current<V> current(Slot<K> s, byte[] raw, long cas) {
+  Current<V> current(Slot<K> s, byte[] raw, long cas) {
     return new Current<>(raw, cas, parse(raw, s.form()), clock.millis(), this);
   }
 
@@ -405,10 +402,10 @@ public final class EntryStore<K, V> {
   /**
    * Reads the entry with {@code gets}, asks {@code remapping} what to do, and applies the decision
    * atomically; when another client changed the item in between, reads again and asks again.
-   * Returns what was read and done by the attempt that took effect.
+   * Returns what was read and done by the attempt that took effect ({@link EntryCompute}).
    */
   public Applied<V> compute(Slot<K> s, Remapping<V> remapping) {
-    return compute(s, null, remapping);
+    return computes.compute(s, null, remapping);
   }
 
   /**
@@ -416,79 +413,7 @@ public final class EntryStore<K, V> {
    * the caller with {@link #getForUpdate} (null: read it here).
    */
   public Applied<V> compute(Slot<K> s, Current<V> first, Remapping<V> remapping) {
-    Current<V> next = first;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Current<V> cur = next != null ? next : getForUpdate(s);
-      next = null;
-      Decision<V> d = remapping.decide(cur);
-      long at = Expiry.resolve(d.expiresAt(), cur.expiresAt());
-      NearCache.Ticket ticket = near.ticket(s.memcachedKey());
-      byte[] held = UNKNOWN;
-      try {
-        held = apply(s, cur, d, at);
-      } finally {
-        if (held != KEPT && held != CONFLICT) {
-          near.written(ticket, held); // near: the bytes written, or null (removed, touched, failed)
-        }
-      }
-      if (held != CONFLICT) {
-        return new Applied<>(cur, d, at);
-      }
-    }
-    throw contention(s);
-  }
-
-  private CacheException contention(Slot<K> s) {
-    return new CacheException(
-        "gave up on key " + abbreviate(s.key()) + " in cache " + cacheName + " after " + MAX_ATTEMPTS
-            + " attempts: other clients kept changing it");
-  }
-
-  /** What {@link #apply} answers when it left memcached as it was. */
-  private static final byte[] KEPT = new byte[0];
-  /** What {@link #apply} answers when another client changed the item first. */
-  private static final byte[] CONFLICT = new byte[0];
-  /** Neither: the command failed, so what memcached holds is not known. */
-  private static final byte[] UNKNOWN = null;
-
-  /**
-   * Applies {@code d} over what {@code cur} read. Answers the bytes memcached now holds for the key
-   * after a write, null after a removal or a touch (whose outcome is not checked), {@link #KEPT}
-   * when nothing was sent, or {@link #CONFLICT} when another client changed the item first.
-   */
-  private byte[] apply(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
-    String mkey = s.memcachedKey();
-    long now = cur.now();
-    return switch (d.kind()) {
-      case KEEP -> KEPT;
-      case TOUCH -> {
-        if (at != cur.expiresAt() && cur.exists()) {
-          byte[] touched = at <= now ? TOMBSTONE : Envelope.withExpiry(cur.raw(), at);
-          transport.cas(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched);
-          yield null;
-        }
-        yield KEPT;
-      }
-      case REMOVE -> erase(mkey, cur);
-      case WRITE -> {
-        if (at <= now) {
-          yield erase(mkey, cur);
-        }
-        byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
-        if (!cur.exists()) {
-          yield transport.add(mkey, ttl(at, now), stored) ? stored : CONFLICT;
-        }
-        yield transport.cas(mkey, cur.cas(), ttl(at, now), stored) == CasOutcome.STORED ? stored : CONFLICT;
-      }
-    };
-  }
-
-  /** Removes what {@code cur} read: null when removed, {@link #KEPT} when nothing was there, else {@link #CONFLICT}. */
-  private byte[] erase(String mkey, Current<V> cur) {
-    if (!cur.exists()) {
-      return KEPT;
-    }
-    return transport.cas(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE) == CasOutcome.STORED ? null : CONFLICT;
+    return computes.compute(s, first, remapping);
   }
 
   // ---------------------------------------------------------------- the same, without blocking
@@ -575,69 +500,8 @@ public final class EntryStore<K, V> {
 
   /** {@link #compute(Slot, Remapping)}, without blocking: each attempt starts when the last one's answer arrives. */
   public CompletableFuture<Applied<V>> computeAsync(Slot<K> s, Remapping<V> remapping) {
-    return computeAsync(s, remapping, 0);
+    return computes.computeAsync(s, remapping, 0);
   }
-
-  private CompletableFuture<Applied<V>> computeAsync(Slot<K> s, Remapping<V> remapping, int attempt) {
-    if (attempt >= MAX_ATTEMPTS) {
-      return CompletableFuture.failedFuture(contention(s));
-    }
-    return transport.getsAsync(s.memcachedKey())
-        .thenCompose(item -> {
-          Current<V> cur = item == null ? current(s, null, 0) : current(s, item.value(), item.cas());
-          Decision<V> d = remapping.decide(cur);
-          long at = Expiry.resolve(d.expiresAt(), cur.expiresAt());
-          NearCache.Ticket ticket = near.ticket(s.memcachedKey());
-          return applyAsync(s, cur, d, at)
-              .whenComplete((held, e) -> {
-                if (e != null) {
-                  near.written(ticket, null); // near: as in compute
-                } else if (held != KEPT && held != CONFLICT) {
-                  near.written(ticket, held);
-                }
-              })
-              .thenCompose(held -> held != CONFLICT
-                  ? CompletableFuture.completedFuture(new Applied<>(cur, d, at))
-                  : computeAsync(s, remapping, attempt + 1));
-        });
-  }
-
-  /** {@link #apply}, without blocking; answers as it does. */
-  private CompletableFuture<byte[]> applyAsync(Slot<K> s, Current<V> cur, Decision<V> d, long at) {
-    String mkey = s.memcachedKey();
-    long now = cur.now();
-    return switch (d.kind()) {
-      case KEEP -> KEPT_NOW;
-      case TOUCH -> {
-        if (at != cur.expiresAt() && cur.exists()) {
-          byte[] touched = at <= now ? TOMBSTONE : Envelope.withExpiry(cur.raw(), at);
-          yield transport.casAsync(mkey, cur.cas(), at <= now ? Ttl.EXPIRED : ttl(at, now), touched)
-              .handle((outcome, e) -> (byte[]) null); // best effort, like the blocking form
-        }
-        yield KEPT_NOW;
-      }
-      case REMOVE -> eraseAsync(mkey, cur);
-      case WRITE -> {
-        if (at <= now) {
-          yield eraseAsync(mkey, cur);
-        }
-        byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
-        if (!cur.exists()) {
-          yield transport.addAsync(mkey, ttl(at, now), stored).thenApply(added -> added ? stored : CONFLICT);
-        }
-        yield transport.casAsync(mkey, cur.cas(), ttl(at, now), stored)
-            .thenApply(o -> o == CasOutcome.STORED ? stored : CONFLICT);
-      }
-    };
-  }
-
-  private CompletableFuture<byte[]> eraseAsync(String mkey, Current<V> cur) {
-    return !cur.exists()
-        ? KEPT_NOW
-        : transport.casAsync(mkey, cur.cas(), Ttl.EXPIRED, TOMBSTONE).thenApply(o -> o == CasOutcome.STORED ? null : CONFLICT);
-  }
-
-  private static final CompletableFuture<byte[]> KEPT_NOW = CompletableFuture.completedFuture(KEPT);
 
   /** {@link #set}, without blocking. */
   public CompletableFuture<Void> setAsync(Slot<K> s, Encoded<V> value, long expiresAt) {
@@ -803,7 +667,7 @@ public final class EntryStore<K, V> {
    * memcached's TTL for an entry expiring at {@code at}: with stale-while-revalidate, memcached
    * keeps the item for the window after expiry so the previous value can still be served.
    */
-  private int ttl(long at, long now) {
+  int ttl(long at, long now) {
     return Ttl.of(at == Expiry.ETERNAL || staleMillis == 0 ? at : at + staleMillis, now);
   }
 
