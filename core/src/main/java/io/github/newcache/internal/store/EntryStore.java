@@ -42,9 +42,9 @@ import java.util.function.BiConsumer;
  * {@code gets}, ask the caller's remapping function what to do, apply it with {@code add} (nothing
  * was there) or {@code cas} (something was), and start over when another client changed the item
  * in between. A removal is a {@code cas} with an exptime long past, which memcached applies as an
- * atomic delete. So every decision is atomic across every client of the servers. The blind writes ({@link #set}, {@link
- * #setAll}, {@link #add}, {@link #delete}) are the fast paths the cache may take when no decision
- * depends on what is stored.
+ * atomic delete. So every decision is atomic across every client of the servers. The blind writes
+ * ({@link #set}, {@link #setAll}, {@link #add}, {@link #delete}) are the fast paths the cache may
+ * take when no decision depends on what is stored.
  *
  * <p>Enumeration ({@link #entries}, {@link #liveSlots}, {@link #clear}) lists the servers' keys and
  * takes only items whose envelope proves they are this cache's ({@link EntryScan}).
