@@ -18,10 +18,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.configuration.MutableConfiguration;
@@ -240,16 +242,22 @@ class AsyncCacheTest {
   void aFrozenServerFailsFuturesWithinTheOperationTimeout(Protocol p, TestManagers managers) throws Exception {
     try (LocalMemcached frozen = LocalMemcached.start()) {
       AsyncCache<String, String> async = asyncCacheWithV(managers, frozen, p, 300);
+      await(async.put("k2", "v2"));
       frozen.pause();
       try {
         FailedGet failed = failedGet(async, 5);
         assertTrue(failed.message().contains("memcached get of ") && failed.message().contains(frozen.address())
             && failed.message().contains("timed out after 300 ms"), failed.message());
         assertTrue(failed.millis() < 300 + 1000, "failed after " + failed.millis() + " ms, within the 300 ms timeout plus scheduling");
+        FailedGet multi = failed(() -> async.getAll(Set.of("k", "k2")), 5);
+        assertTrue(multi.message().contains("memcached get (multi) of 2 keys") && multi.message().contains(frozen.address())
+            && multi.message().contains("timed out after 300 ms"), multi.message());
+        assertTrue(multi.millis() < 300 + 1000, "failed after " + multi.millis() + " ms, within the 300 ms timeout plus scheduling");
       } finally {
         frozen.resume();
       }
       assertEquals("v", await(async.get("k")), "the same client reads again once the server answers");
+      assertEquals(Map.of("k", "v", "k2", "v2"), await(async.getAll(Set.of("k", "k2", "absent"))));
     }
   }
 
@@ -263,6 +271,10 @@ class AsyncCacheTest {
       assertTrue(failed.message().contains("memcached get of ") && failed.message().contains("failed at once")
           && failed.message().contains(doomed.address()), failed.message());
       assertTrue(failed.millis() < 4000, "failed after " + failed.millis() + " ms, before the 5 s operation timeout");
+      FailedGet multi = failed(() -> async.getAll(Set.of("k", "k2")), 4);
+      assertTrue(multi.message().contains("memcached get (multi) of 2 keys") && multi.message().contains("failed at once")
+          && multi.message().contains(doomed.address()), multi.message());
+      assertTrue(multi.millis() < 4000, "failed after " + multi.millis() + " ms, before the 5 s operation timeout");
     }
   }
 
@@ -283,8 +295,13 @@ class AsyncCacheTest {
 
   /** Gets k, expecting its future to fail with a CacheException within {@code seconds}. */
   private static FailedGet failedGet(AsyncCache<String, String> async, int seconds) {
+    return failed(() -> async.get("k"), seconds);
+  }
+
+  /** Calls {@code read}, expecting its future to fail with a CacheException within {@code seconds}. */
+  private static FailedGet failed(Supplier<? extends Future<?>> read, int seconds) {
     long t0 = System.nanoTime();
-    ExecutionException e = assertThrows(ExecutionException.class, () -> async.get("k").get(seconds, TimeUnit.SECONDS));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> read.get().get(seconds, TimeUnit.SECONDS));
     assertTrue(e.getCause() instanceof CacheException, String.valueOf(e.getCause()));
     return new FailedGet(e.getCause().getMessage(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
   }

@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.CacheManager;
@@ -22,7 +26,8 @@ import javax.cache.configuration.MutableConfiguration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A multi-get goes out as one batch of gets per server (at most 512 keys a batch, so a longer one as
@@ -32,6 +37,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * as single gets are: failed at once ({@code cancel}), or moved to the live server ({@code
  * redistribute}), where before some of them waited for the dead one until the multi-get timed out
  * (spymemcached's ketama failover sequence alone can miss the live server; {@code KetamaRingTest}).
+ * All of it for the blocking {@code getAll} and the non-blocking one ({@code async().getAll}), which
+ * sends the same batches with no thread waiting.
  */
 class MultiGetBatchesTest {
 
@@ -59,9 +66,36 @@ class MultiGetBatchesTest {
     return m;
   }
 
+  /** How a test calls getAll: the blocking call, or the non-blocking one awaited. */
+  enum Call {
+    BLOCKING,
+    ASYNC;
+
+    @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this cache, typed <String, V>
+    <V> Map<String, V> getAll(Cache<String, V> cache, Set<String> keys) {
+      if (this == BLOCKING) {
+        return cache.getAll(keys);
+      }
+      try {
+        return ((AsyncCache<String, V>) cache.unwrap(NewcacheCache.class).async()).getAll(keys).get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof CacheException failed) {
+          throw failed;
+        }
+        throw new AssertionError(e);
+      } catch (InterruptedException | TimeoutException e) {
+        throw new AssertionError("no answer within 10 s", e);
+      }
+    }
+  }
+
+  static Stream<Arguments> protocolsAndCalls() {
+    return Stream.of(Protocol.values()).flatMap(p -> Stream.of(Call.values()).map(c -> Arguments.of(p, c)));
+  }
+
   @ParameterizedTest
-  @EnumSource(Protocol.class)
-  void everyHitComesBackWithItsValueAndNoMissOverSeveralBatchesPerServer(Protocol p) {
+  @MethodSource("protocolsAndCalls")
+  void everyHitComesBackWithItsValueAndNoMissOverSeveralBatchesPerServer(Protocol p, Call call) {
     CacheManager m = manager(p, "cancel");
     Cache<String, String> strings = m.createCache("strings", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
     Cache<String, byte[]> bytes = m.createCache("bytes", new MutableConfiguration<String, byte[]>().setTypes(String.class, byte[].class));
@@ -77,8 +111,8 @@ class MultiGetBatchesTest {
         bytes.put(key, value);
       }
     }
-    Map<String, String> gotStrings = strings.getAll(keys);
-    Map<String, byte[]> gotBytes = bytes.getAll(keys);
+    Map<String, String> gotStrings = call.getAll(strings, keys);
+    Map<String, byte[]> gotBytes = call.getAll(bytes, keys);
     Random again = new Random(5);
     int hits = 0;
     for (int i = 0; i < 2_500; i++) {
@@ -98,8 +132,8 @@ class MultiGetBatchesTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Protocol.class)
-  void aDownServersKeysArePlacedByTheFailureMode(Protocol p) {
+  @MethodSource("protocolsAndCalls")
+  void aDownServersKeysArePlacedByTheFailureMode(Protocol p, Call call) {
     List<String> keys = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       keys.add("key-" + i);
@@ -114,11 +148,11 @@ class MultiGetBatchesTest {
     Map<String, String> live = null;
     while (System.nanoTime() < deadline) { // until both clients see the connection go
       try {
-        cancel.getAll(Set.copyOf(keys));
+        call.getAll(cancel, Set.copyOf(keys));
       } catch (CacheException e) {
         assertTrue(e.getMessage().contains("failureMode cancel"), e.getMessage());
         try {
-          live = redistribute.getAll(Set.copyOf(keys));
+          live = call.getAll(redistribute, Set.copyOf(keys));
           if (live.size() < keys.size()) {
             break;
           }
@@ -131,7 +165,7 @@ class MultiGetBatchesTest {
     for (Map.Entry<String, String> e : live.entrySet()) {
       assertEquals("v" + e.getKey(), e.getValue());
     }
-    CacheException e = assertThrows(CacheException.class, () -> cancel.getAll(Set.copyOf(keys)));
+    CacheException e = assertThrows(CacheException.class, () -> call.getAll(cancel, Set.copyOf(keys)));
     assertTrue(e.getMessage().contains("failureMode cancel"), e.getMessage());
   }
 }

@@ -1,5 +1,8 @@
 package io.github.newcache.bench;
 
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
@@ -18,10 +21,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.IterationParams;
 
 /**
- * Non-blocking gets with {@value #IN_FLIGHT} in flight: one thread starts {@value #IN_FLIGHT} gets
- * of present keys (100-byte values), then waits for every answer, and counts each get as one
- * operation. Ours: {@code cache.unwrap(NewcacheCache.class).async().get(key)}, a {@code
- * CompletableFuture} completed on the client's callback; raw: spymemcached's {@code asyncGet}.
+ * Non-blocking reads of present keys (100-byte values), a window at a time: one thread starts them
+ * all, then waits for every answer.
+ *
+ * <ul>
+ *   <li>{@link #getWindow}: {@value #IN_FLIGHT} gets, each counted as one operation. Ours: {@code
+ *       cache.unwrap(NewcacheCache.class).async().get(key)}, a {@code CompletableFuture} completed
+ *       on the client's callback; raw: spymemcached's {@code asyncGet}.
+ *   <li>{@link #getAllWindow}: {@value #CALLS_IN_FLIGHT} multi-gets of {@value #BATCH} keys, each
+ *       counted as one operation. Ours: {@code async().getAll(keys)}; raw: spymemcached's {@code
+ *       asyncGetBulk}.
+ * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -31,6 +41,8 @@ public class AsyncGetBench {
   static final int KEYS = 1000;
   static final int IN_FLIGHT = 256;
   static final int VALUE_SIZE = 100;
+  static final int BATCH = 100;
+  static final int CALLS_IN_FLIGHT = 8;
 
   @Param({Sides.OURS_VS_RAW})
   public String sides;
@@ -40,12 +52,14 @@ public class AsyncGetBench {
 
   Target target;
   String[] keys;
+  List<Set<String>> batches;
 
   @Setup(Level.Trial)
   public void setUp() {
     keys = Data.keys("key:", KEYS);
     byte[] value = Data.value(VALUE_SIZE, 42);
-    target = Target.open(sides, protocol).prepared(t -> Data.preload(t, Data.batches(keys, 100), value));
+    batches = Data.batches(keys, BATCH);
+    target = Target.open(sides, protocol).prepared(t -> Data.preload(t, batches, value));
   }
 
   final Rotation rotation = new Rotation();
@@ -79,5 +93,26 @@ public class AsyncGetBench {
       bytes += v.length;
     }
     return bytes;
+  }
+
+  private final Future<?>[] calls = new Future<?>[CALLS_IN_FLIGHT];
+
+  @Benchmark
+  @OperationsPerInvocation(CALLS_IN_FLIGHT)
+  public int getAllWindow() throws ExecutionException, InterruptedException {
+    Side side = target.side;
+    int start = ThreadLocalRandom.current().nextInt(batches.size());
+    for (int i = 0; i < CALLS_IN_FLIGHT; i++) {
+      calls[i] = side.getAllAsync(batches.get((start + i) % batches.size()));
+    }
+    int found = 0;
+    for (Future<?> f : calls) {
+      Map<?, ?> values = (Map<?, ?>) f.get();
+      if (values.size() != BATCH) {
+        throw new IllegalStateException("expected " + BATCH + " hits, got " + values.size());
+      }
+      found += values.size();
+    }
+    return found;
   }
 }

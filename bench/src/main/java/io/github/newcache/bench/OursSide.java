@@ -4,7 +4,9 @@ import io.github.newcache.AsyncCache;
 import io.github.newcache.NewcacheCache;
 import io.github.newcache.NewcacheCachingProvider;
 import java.net.URI;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Future;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
@@ -36,12 +38,21 @@ final class OursSide extends JCacheSide {
   }
 
   @Override
-  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this side's cache, typed <String, byte[]>
   public Future<byte[]> getAsync(String key) {
+    return async().get(key);
+  }
+
+  @Override
+  public Future<Map<String, byte[]>> getAllAsync(Set<String> keys) {
+    return async().getAll(keys);
+  }
+
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this side's cache, typed <String, byte[]>
+  private AsyncCache<String, byte[]> async() {
     if (async == null) {
       async = cache().unwrap(NewcacheCache.class).async();
     }
-    return async.get(key);
+    return async;
   }
 
   @Override

@@ -57,7 +57,8 @@ final class Plan {
         cases("single", "CacheOpsBench.putAll", Sides.ALL, SIZES, 1, Mode.Throughput),
         cases("single", "KeyOpsBench.invoke", Sides.OURS_VS_RAW, List.of(), 1, Mode.Throughput),
         cases("single", "KeyOpsBench.removeAll", Sides.OURS_VS_RAW, List.of(), 1, Mode.Throughput),
-        cases("single", "AsyncGetBench.getWindow", Sides.OURS_VS_RAW, List.of(), 1, Mode.Throughput))));
+        cases("single", "AsyncGetBench.getWindow", Sides.OURS_VS_RAW, List.of(), 1, Mode.Throughput,
+            "AsyncGetBench.getAllWindow"))));
     stages.add(new Stage("threads16", "network, 16 threads", null, concat(
         cases("threads16", "CacheOpsBench.getHit", Sides.ALL, SIZES, 16, Mode.Throughput),
         cases("threads16", "KeyOpsBench.getMiss", Sides.ALL, List.of(), 16, Mode.Throughput),

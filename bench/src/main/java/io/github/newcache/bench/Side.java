@@ -37,6 +37,14 @@ interface Side extends AutoCloseable {
     throw new UnsupportedOperationException(id() + " is not measured on async gets");
   }
 
+  /**
+   * Starts a multi-get and returns at once; the future gives every present key with its value. Only
+   * the sides compared on non-blocking gets implement it.
+   */
+  default Future<Map<String, byte[]>> getAllAsync(Set<String> keys) {
+    throw new UnsupportedOperationException(id() + " is not measured on async multi-gets");
+  }
+
   /** Stores the value and returns once the server acknowledged it. */
   void put(String key, byte[] value);
 

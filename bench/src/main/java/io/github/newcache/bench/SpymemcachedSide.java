@@ -91,6 +91,11 @@ final class SpymemcachedSide implements Side {
   }
 
   @Override
+  public Future<Map<String, byte[]>> getAllAsync(Set<String> keys) {
+    return client.asyncGetBulk(keys, BYTES);
+  }
+
+  @Override
   public void put(String key, byte[] value) {
     if (!await(client.set(key, 0, value, BYTES))) {
       throw new IllegalStateException("memcached did not store " + key);

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -210,6 +211,114 @@ final class AsyncFlights implements AutoCloseable {
       landing.settle();
       landing.sent.cancel();
       hand(then, null, new CacheException("the cache manager is closed"));
+    }
+  }
+
+  /**
+   * A multi-get sent as several operations that report to one {@link Awaited.Gets} ({@link
+   * GetBatches}), with no thread waiting: once the last of them completes, {@code read} makes the
+   * result of the answers on the IO thread, which completes the future when the values are at most
+   * {@value #INLINE_BYTES} bytes in all (as {@link #issueRead}); or the deadline fails it with the
+   * timeout of the first operation still unanswered. {@code op} was admitted past the breakers
+   * already; a send refused fails the future at once. Failures and messages are those of the
+   * blocking multi-get ({@link Flights#finishAll}).
+   *
+   * @param keys how many keys the multi-get asks for (the answers' slots)
+   * @param make the multi-get's operations, each reporting to the answers given; none sent yet
+   * @param send enqueues one of them for the server of the key given (throws as spymemcached's calls do)
+   */
+  <R> CompletableFuture<R> gets(Flights.Op op, int keys, Function<Awaited.Gets, List<GetBatches.Send>> make,
+      BiConsumer<String, Operation> send, Function<Awaited.Gets, R> read) {
+    if (Thread.currentThread() instanceof MemcachedConnection) {
+      CompletableFuture<R> sent = new CompletableFuture<>();
+      try {
+        callbacks.execute(() -> Futures.forward(gets(op, keys, make, send, read), sent));
+      } catch (RejectedExecutionException closed) {
+        return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
+      }
+      return sent;
+    }
+    CompletableFuture<R> result = new CompletableFuture<>();
+    Batch<R> batch = new Batch<>(op, result, read);
+    batch.answers = new Awaited.Gets(keys, batch::landed);
+    try {
+      List<GetBatches.Send> sends = make.apply(batch.answers);
+      batch.sent = new Operation[sends.size()];
+      for (int i = 0; i < batch.sent.length; i++) {
+        batch.sent[i] = sends.get(i).op();
+      }
+      for (GetBatches.Send s : sends) {
+        flights.send(op.name(), s.key(), () -> send.accept(s.key(), s.op()));
+      }
+    } catch (RuntimeException e) {
+      if (batch.settle()) {
+        result.completeExceptionally(e);
+      }
+      return result;
+    }
+    try {
+      timeouts.add(batch);
+    } catch (RejectedExecutionException closed) {
+      if (batch.settle()) {
+        for (Operation o : batch.sent) {
+          o.cancel();
+        }
+        result.completeExceptionally(new CacheException("the cache manager is closed"));
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The deadline of one {@link #gets}, settled once: when its answers complete (the last operation's
+   * {@code complete}, which also follows a cancel or spymemcached's own timeout) or by the deadline.
+   */
+  private final class Batch<R> extends Deadlines.Deadline {
+    final Flights.Op op;
+    final CompletableFuture<R> result;
+    final Function<Awaited.Gets, R> read;
+    /** Both set before any operation is sent, so before any callback or deadline. */
+    Awaited.Gets answers;
+    Operation[] sent;
+
+    Batch(Flights.Op op, CompletableFuture<R> result, Function<Awaited.Gets, R> read) {
+      this.op = op;
+      this.result = result;
+      this.read = read;
+    }
+
+    /** Every operation completed: in the IO thread that completed the last. */
+    void landed() {
+      if (settle()) {
+        finish();
+      }
+    }
+
+    private void finish() {
+      R value;
+      try {
+        flights.landedAll(sent, answers, op);
+        value = read.apply(answers);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+        return;
+      }
+      handFromIoThread(HandOffFuture.completing(result), value);
+    }
+
+    @Override
+    long expire(long now) {
+      long later = later(this, now);
+      if (later != 0 || !settle()) {
+        return later;
+      }
+      Operation late = Flights.pending(sent);
+      if (late == null) {
+        finish(); // all answered, the last completion on its way: what they answered is visible
+      } else {
+        result.completeExceptionally(flights.expired(late, op));
+      }
+      return 0;
     }
   }
 

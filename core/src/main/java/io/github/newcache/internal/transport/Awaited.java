@@ -24,12 +24,22 @@ import net.spy.memcached.protocol.BaseOperationImpl;
  */
 abstract class Awaited implements OperationCallback {
 
-  private final Thread waiter = Thread.currentThread();
+  /** The thread to wake when it completes, or null when none waits (a non-blocking multi-get's). */
+  private final Thread waiter;
   /** Written by the IO thread before {@link #done}, read by the waiter after it. */
   private OperationStatus status;
   /** Written by an IO thread before {@link #done}, read by the waiter after it. */
   private boolean abandoned;
   private volatile boolean done;
+
+  /** Awaited by the thread making it. */
+  Awaited() {
+    this(Thread.currentThread());
+  }
+
+  Awaited(Thread waiter) {
+    this.waiter = waiter;
+  }
 
   @Override
   public final void receivedStatus(OperationStatus status) {
@@ -55,7 +65,9 @@ abstract class Awaited implements OperationCallback {
   @Override
   public final void complete() {
     done = true;
-    LockSupport.unpark(waiter);
+    if (waiter != null) {
+      LockSupport.unpark(waiter);
+    }
   }
 
   final boolean done() {
@@ -97,7 +109,8 @@ abstract class Awaited implements OperationCallback {
   /**
    * The answers of a multi-get sent as several operations, batches of keys ({@link #batch}) or
    * single-key gets (batches of one): each answer goes to its key's slot, and the waiter is woken
-   * once, when the last operation completes.
+   * once, when the last operation completes; or, when no thread waits, {@code then} is run then, in
+   * the IO thread that completed it.
    */
   static final class Gets extends Awaited {
     private final byte[][] values;
@@ -105,9 +118,19 @@ abstract class Awaited implements OperationCallback {
     private byte[][] tails;
     /** Operations made and not yet completed. */
     private final AtomicInteger left = new AtomicInteger();
+    private final Runnable then;
 
+    /** Awaited by the thread making it. */
     Gets(int n) {
       this.values = new byte[n][];
+      this.then = null;
+    }
+
+    /** Awaited by no thread: {@code then} runs when the last operation completes. */
+    Gets(int n, Runnable then) {
+      super(null);
+      this.values = new byte[n][];
+      this.then = then;
     }
 
     /**
@@ -160,6 +183,9 @@ abstract class Awaited implements OperationCallback {
         public void complete() {
           if (left.decrementAndGet() == 0) {
             Gets.this.complete();
+            if (then != null) {
+              then.run();
+            }
           }
         }
       };

@@ -207,12 +207,29 @@ final class Flights {
       throw new CacheException("interrupted during memcached " + op.name + " of " + op.what, e);
     }
     if (!done && !answer.done()) {
-      for (Operation o : sent) {
-        if (o.getState() != OperationState.COMPLETE && !o.isCancelled() && !o.isTimedOut()) {
-          throw expired(o, op);
-        }
+      Operation late = pending(sent);
+      if (late != null) {
+        throw expired(late, op);
       }
     }
+    landedAll(sent, answer, op);
+  }
+
+  /** The first of {@code sent} still waiting for its answer (not answered, cancelled or timed out), or null. */
+  static Operation pending(Operation[] sent) {
+    for (Operation o : sent) {
+      if (o.getState() != OperationState.COMPLETE && !o.isCancelled() && !o.isTimedOut()) {
+        return o;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Checks and reports the operations that sent a batch, all of which reported to {@code answer},
+   * now complete: throws the first one's failure.
+   */
+  void landedAll(Operation[] sent, Awaited answer, Op op) {
     for (Operation o : sent) {
       landed(o, answer, op);
     }

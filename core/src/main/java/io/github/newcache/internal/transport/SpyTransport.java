@@ -307,11 +307,7 @@ public final class SpyTransport implements MemcachedTransport {
    */
   private Awaited.Gets batchedGets(String[] names, int[] headLengths, Flights.Op op) {
     Awaited.Gets answers = new Awaited.Gets(names.length);
-    boolean binary = settings.binary();
-    List<GetBatches.Send> sends = GetBatches.of(names, headLengths, binary, factory.locator(), answers,
-        binary ? BinaryMultiGetOperation::new
-            : (keys, callback) -> new MetaMultiGetOperation(keys, callback, this::noMetaGet),
-        this::partsGet);
+    List<GetBatches.Send> sends = batches(names, headLengths, answers);
     Operation[] sent = new Operation[sends.size()];
     for (int i = 0; i < sent.length; i++) {
       GetBatches.Send s = sends.get(i);
@@ -320,6 +316,15 @@ public final class SpyTransport implements MemcachedTransport {
     }
     flights.finishAll(sent, answers, op);
     return answers;
+  }
+
+  /** The operations of a multi-get of {@code names}, answering to {@code answers}; none sent yet. */
+  private List<GetBatches.Send> batches(String[] names, int[] headLengths, Awaited.Gets answers) {
+    boolean binary = settings.binary();
+    return GetBatches.of(names, headLengths, binary, factory.locator(), answers,
+        binary ? BinaryMultiGetOperation::new
+            : (keys, callback) -> new MetaMultiGetOperation(keys, callback, this::noMetaGet),
+        this::partsGet);
   }
 
   /** The values {@code answers} found for {@code names}, by name. */
@@ -558,14 +563,18 @@ public final class SpyTransport implements MemcachedTransport {
       return CompletableFuture.completedFuture(Map.of());
     }
     String first = keys.iterator().next();
-    Set<SocketAddress> admitted;
+    Flights.Op op;
     try {
-      admitted = flights.admitAll(keys, "get (multi)");
+      op = multiGet(keys, first);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return async.issueRead(new Flights.Op("get (multi)", first, keys.size() + " keys", -1, admitted),
-        () -> client.asyncGetBulk(keys, transcoder));
+    if (readsInParts()) {
+      String[] names = keys.toArray(new String[0]);
+      return async.gets(op, names.length, answers -> batches(names, null, answers), this::enqueue,
+          answers -> values(names, answers));
+    }
+    return async.issueRead(op, () -> client.asyncGetBulk(keys, transcoder));
   }
 
   @Override
