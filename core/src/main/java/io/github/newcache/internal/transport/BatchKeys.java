@@ -21,6 +21,20 @@ record BatchKeys(String[] names, byte[][] encoded, int[] headLengths, List<Strin
     this(names, encoded, headLengths, List.of(names), totalLength(encoded));
   }
 
+  /** How many keys a log line names; the rest it counts. */
+  static final int NAMED = 3;
+
+  /**
+   * The keys for a log line or message, {@code [a, b, c and 97 more]}: spymemcached logs an
+   * operation by its {@code toString()}, and a batch may hold {@value GetBatches#MAX_KEYS} keys.
+   */
+  String describe() {
+    if (names.length <= NAMED) {
+      return list.toString();
+    }
+    return "[" + String.join(", ", list.subList(0, NAMED)) + " and " + (names.length - NAMED) + " more]";
+  }
+
   /** The head length of the {@code i}th key's value. */
   int headLength(int i) {
     return headLengths == null ? 0 : headLengths[i];

@@ -96,6 +96,6 @@ final class BinaryMultiGetOperation extends BinaryOperation implements GetBatch 
 
   @Override
   public String toString() {
-    return "Cmd: getq (" + keys.names().length + " keys) Keys: " + keys.list();
+    return "Cmd: getq (" + keys.names().length + " keys) Keys: " + keys.describe();
   }
 }

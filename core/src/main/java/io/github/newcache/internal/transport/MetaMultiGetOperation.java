@@ -121,6 +121,6 @@ final class MetaMultiGetOperation extends TextOperation implements GetBatch {
 
   @Override
   public String toString() {
-    return "Cmd: mg (" + keys.names().length + " keys) Keys: " + keys.list();
+    return "Cmd: mg (" + keys.names().length + " keys) Keys: " + keys.describe();
   }
 }

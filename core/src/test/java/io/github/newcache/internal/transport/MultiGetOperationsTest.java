@@ -184,6 +184,25 @@ class MultiGetOperationsTest {
     return b.put(value).array();
   }
 
+  /** spymemcached logs an operation by its toString(): a batch of 512 keys must not make a 20 KB line. */
+  @Test
+  void aBatchNamesItsFirstKeysInLogsAndCountsTheRest() {
+    String[] many = new String[GetBatches.MAX_KEYS];
+    byte[][] encoded = new byte[many.length][];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = "ns:key-" + i;
+      encoded[i] = GetBatch.encode(many[i], false);
+    }
+    BatchKeys keys = new BatchKeys(many, encoded, null);
+    assertEquals("Cmd: mg (512 keys) Keys: [ns:key-0, ns:key-1, ns:key-2 and 509 more]",
+        new MetaMultiGetOperation(keys, new Heard(), unknown -> {}).toString());
+    assertEquals("Cmd: getq (512 keys) Keys: [ns:key-0, ns:key-1, ns:key-2 and 509 more]",
+        new BinaryMultiGetOperation(keys, new Heard()).toString());
+    assertEquals("Cmd: mg (3 keys) Keys: [ns:k0, ns:k1, ns:k2]",
+        new MetaMultiGetOperation(new BatchKeys(Arrays.copyOf(KEYS, 3), Arrays.copyOf(ENCODED, 3), null), new Heard(),
+            unknown -> {}).toString());
+  }
+
   @Test
   void theBinaryBatchIsAQuietGetPerKeyWithConsecutiveOpaquesThenANoOp() {
     BinaryMultiGetOperation op = new BinaryMultiGetOperation(BATCH, new Heard());
