@@ -47,14 +47,19 @@ final class KetamaRing implements NodeLocator {
   /** A key and its ketama hash; immutable, so threads share places without locks. */
   private record Hashed(String key, long hash) {}
 
-  /** The ring's points in ascending order, and the server each belongs to. */
+  /**
+   * The ring's points in ascending order, and the server each belongs to; and that server when
+   * there is only one, which every key goes to without hashing it.
+   */
   private static final class Ring {
     final long[] points;
     final MemcachedNode[] nodes;
+    final MemcachedNode only;
 
     Ring(long[] points, MemcachedNode[] nodes) {
       this.points = points;
       this.nodes = nodes;
+      this.only = nodes.length > 0 && Arrays.stream(nodes).allMatch(n -> n == nodes[0]) ? nodes[0] : null;
     }
   }
 
@@ -102,8 +107,8 @@ final class KetamaRing implements NodeLocator {
   @Override
   public MemcachedNode getPrimary(String key) {
     Ring r = ring;
-    if (r.points.length == 0) {
-      return null;
+    if (r.only != null || r.points.length == 0) {
+      return r.only;
     }
     long hash = hash(key);
     int i = Arrays.binarySearch(r.points, hash);

@@ -88,6 +88,23 @@ class KetamaRingTest {
     assertEquals(after, new ArrayList<>(ring.getAll()));
   }
 
+  /** With one server every key goes there unhashed; a list that grows and shrinks again moves keys as spymemcached does. */
+  @Test
+  void oneServerTakesEveryKeyAndAListGrowingFromOneOrShrinkingToOneMovesKeysAsSpymemcachedDoes() {
+    KetamaNodeKeyFormatter.Format format = KetamaNodeKeyFormatter.Format.SPYMEMCACHED;
+    List<MemcachedNode> three = nodes(3);
+    List<MemcachedNode> one = List.of(three.get(1));
+    KetamaRing ring = new KetamaRing(spy(one, format), one, format);
+    for (List<MemcachedNode> nodes : List.of(one, three, one)) {
+      ring.updateLocator(nodes);
+      KetamaNodeLocator spy = spy(nodes, format);
+      for (String key : keys()) {
+        assertSame(spy.getPrimary(key), ring.getPrimary(key), nodes.size() + " servers, key " + key);
+      }
+    }
+    assertSame(three.get(1), ring.getPrimary("any key"));
+  }
+
   @Test
   void theFailoverSequenceReachesEveryServerEvenWhereKetamasRehashesDoNot() {
     KetamaNodeKeyFormatter.Format format = KetamaNodeKeyFormatter.Format.SPYMEMCACHED;
