@@ -278,6 +278,40 @@ class AsyncCacheTest {
     }
   }
 
+  /**
+   * Closing the manager fails what is still in flight, saying so, rather than leaving its futures
+   * pending for ever: a caller waiting in {@code join()} for a frozen server's answer must not hang
+   * past the close (spymemcached's shutdown closes the connections without completing what waits).
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void closingTheManagerFailsWhatIsInFlight(Protocol p, TestManagers managers) throws Exception {
+    try (LocalMemcached frozen = LocalMemcached.start()) {
+      Cache<String, String> c =
+          managers.open(java.net.URI.create("memcached://" + frozen.address() + "/?binary=" + p.binary() + "&opTimeout=60000"))
+              .createCache("c", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+      @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this cache, typed <String, String>
+      AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
+      await(async.put("k", "v"));
+      frozen.pause();
+      try {
+        List<CompletableFuture<?>> inFlight = List.of(
+            async.get("k"), async.getAll(Set.of("k", "k2")), async.put("k", "w"), async.containsKey("k"));
+        assertTrue(inFlight.stream().noneMatch(CompletableFuture::isDone), "pending: the server is stopped");
+        long t0 = System.nanoTime();
+        c.getCacheManager().close();
+        for (CompletableFuture<?> f : inFlight) {
+          ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+          assertTrue(e.getCause() instanceof CacheException && e.getCause().getMessage().contains("closed"),
+              String.valueOf(e.getCause()));
+        }
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 5000, "failed at the close, long before the 60 s timeout");
+      } finally {
+        frozen.resume();
+      }
+    }
+  }
+
   /** The async view of a cache on its own manager for {@code server}, holding k = v. */
   @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this cache, typed <String, String>
   private static AsyncCache<String, String> asyncCacheWithV(

@@ -58,8 +58,12 @@ class MultiGetBatchesTest {
   }
 
   private CacheManager manager(Protocol p, String failureMode) {
+    return manager(p, failureMode, servers.get(0).address() + "," + servers.get(1).address());
+  }
+
+  private CacheManager manager(Protocol p, String failureMode, String serverList) {
     CacheManager m = Caching.getCachingProvider().getCacheManager(
-        URI.create("memcached://" + servers.get(0).address() + "," + servers.get(1).address() + "/?binary=" + p.binary()
+        URI.create("memcached://" + serverList + "/?binary=" + p.binary()
             + "&failureMode=" + failureMode + "&opTimeout=1000&maxReconnectDelay=1"),
         MultiGetBatchesTest.class.getClassLoader());
     managers.add(m);
@@ -161,11 +165,43 @@ class MultiGetBatchesTest {
         }
       }
     }
-    assertTrue(live != null && live.size() < keys.size() && !live.isEmpty(), "the live server's keys, and only them: " + live);
-    for (Map.Entry<String, String> e : live.entrySet()) {
-      assertEquals("v" + e.getKey(), e.getValue());
-    }
+    // the same cache read from the live server alone: exactly what it holds
+    Map<String, String> held = manager(p, "cancel", servers.get(0).address())
+        .createCache("c", new MutableConfiguration<String, String>().setTypes(String.class, String.class))
+        .getAll(Set.copyOf(keys));
+    assertTrue(!held.isEmpty() && held.size() < keys.size(), "both servers hold some keys: " + held.size());
+    assertEquals(held, live, "the live server's entries, all of them and only them");
     CacheException e = assertThrows(CacheException.class, () -> call.getAll(cancel, Set.copyOf(keys)));
-    assertTrue(e.getMessage().contains("failureMode cancel"), e.getMessage());
+    assertTrue(e.getMessage().contains("failureMode cancel") && e.getMessage().contains(servers.get(1).address()),
+        "names the server that is down: " + e.getMessage());
+  }
+
+  /**
+   * A multi-get over two servers, one frozen: it fails within the operation timeout, naming the
+   * frozen server, and the same client reads both again once it answers.
+   */
+  @ParameterizedTest
+  @MethodSource("protocolsAndCalls")
+  void aFrozenServerFailsTheMultiGetInTimeNamingThatServer(Protocol p, Call call) {
+    Cache<String, String> c = manager(p, "cancel")
+        .createCache("c", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    Set<String> keys = new LinkedHashSet<>();
+    for (int i = 0; i < 100; i++) {
+      keys.add("key-" + i);
+      c.put("key-" + i, "v" + i);
+    }
+    LocalMemcached frozen = servers.get(1);
+    frozen.pause();
+    try {
+      long t0 = System.nanoTime();
+      CacheException e = assertThrows(CacheException.class, () -> call.getAll(c, keys));
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertTrue(e.getMessage().contains("timed out") && e.getMessage().contains(frozen.address())
+          && !e.getMessage().contains(servers.get(0).address()), e.getMessage());
+      assertTrue(millis < 1000 + 2000, "failed after " + millis + " ms, within the 1 s timeout plus scheduling");
+    } finally {
+      frozen.resume();
+    }
+    assertEquals(100, call.getAll(c, keys).size());
   }
 }

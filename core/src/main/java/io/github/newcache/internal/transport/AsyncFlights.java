@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -42,6 +43,8 @@ final class AsyncFlights implements AutoCloseable {
   static final int CALLBACK_THREADS = 2;
   /** The largest answer of an inline read completed on the IO thread (its decoding runs there). */
   static final int INLINE_BYTES = 16 * 1024;
+  /** How long closing waits for the callback threads to run what they were handed. */
+  static final long CLOSE_DRAIN_MILLIS = 200;
 
   private final Flights flights;
   private final ClientPauses pauses;
@@ -67,10 +70,17 @@ final class AsyncFlights implements AutoCloseable {
   static ExecutorService callbackPool() {
     AtomicInteger threads = new AtomicInteger();
     return Executors.newFixedThreadPool(CALLBACK_THREADS, r -> {
-      Thread t = new Thread(r, "newcache-callback-" + threads.incrementAndGet());
+      Thread t = new CallbackThread(r, "newcache-callback-" + threads.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** A thread of a {@link #callbackPool}: closing from one does not wait for the pool to stop. */
+  private static final class CallbackThread extends Thread {
+    CallbackThread(Runnable r, String name) {
+      super(r, name);
+    }
   }
 
   /** The threads that run completions, and the stages callers add to the futures handed out. */
@@ -136,6 +146,14 @@ final class AsyncFlights implements AutoCloseable {
         }
         return later;
       }
+
+      @Override
+      void closed() {
+        if (settle()) {
+          f.cancel(false);
+          result.completeExceptionally(inFlightAtClose(op));
+        }
+      }
     };
     try {
       timeouts.add(deadline);
@@ -157,8 +175,7 @@ final class AsyncFlights implements AutoCloseable {
       } catch (RejectedExecutionException closed) {
         // the manager closed with the operation in flight: say so rather than never completing
         if (deadline.settle()) {
-          result.completeExceptionally(new CacheException(
-              "memcached " + op.name() + " of " + op.what() + " was in flight when the cache manager closed"));
+          result.completeExceptionally(inFlightAtClose(op));
         }
       }
     });
@@ -208,10 +225,16 @@ final class AsyncFlights implements AutoCloseable {
     try {
       timeouts.add(landing);
     } catch (RejectedExecutionException closed) {
-      landing.settle();
-      landing.sent.cancel();
-      hand(then, null, new CacheException("the cache manager is closed"));
+      if (landing.settle()) {
+        landing.sent.cancel();
+        hand(then, null, new CacheException("the cache manager is closed"));
+      }
     }
+  }
+
+  /** The failure of an operation still in flight when the manager closed. */
+  private static CacheException inFlightAtClose(Flights.Op op) {
+    return new CacheException("memcached " + op.name() + " of " + op.what() + " was in flight when the cache manager closed");
   }
 
   /**
@@ -242,14 +265,8 @@ final class AsyncFlights implements AutoCloseable {
     Batch<R> batch = new Batch<>(op, result, read);
     batch.answers = new Awaited.Gets(keys, batch::landed);
     try {
-      List<GetBatches.Send> sends = make.apply(batch.answers);
-      batch.sent = new Operation[sends.size()];
-      for (int i = 0; i < batch.sent.length; i++) {
-        batch.sent[i] = sends.get(i).op();
-      }
-      for (GetBatches.Send s : sends) {
-        flights.send(op.name(), s.key(), () -> send.accept(s.key(), s.op()));
-      }
+      batch.sent = make.apply(batch.answers);
+      flights.sendAll(op.name(), batch.sent, send);
     } catch (RuntimeException e) {
       if (batch.settle()) {
         result.completeExceptionally(e);
@@ -260,9 +277,7 @@ final class AsyncFlights implements AutoCloseable {
       timeouts.add(batch);
     } catch (RejectedExecutionException closed) {
       if (batch.settle()) {
-        for (Operation o : batch.sent) {
-          o.cancel();
-        }
+        batch.cancel();
         result.completeExceptionally(new CacheException("the cache manager is closed"));
       }
     }
@@ -277,9 +292,12 @@ final class AsyncFlights implements AutoCloseable {
     final Flights.Op op;
     final CompletableFuture<R> result;
     final Function<Awaited.Gets, R> read;
-    /** Both set before any operation is sent, so before any callback or deadline. */
+    /**
+     * Both set before any operation is sent, so before any callback or deadline; let go once it is
+     * settled, since a settled deadline may wait in the queue behind an unanswered one.
+     */
     Awaited.Gets answers;
-    Operation[] sent;
+    List<GetBatches.Send> sent;
 
     Batch(Flights.Op op, CompletableFuture<R> result, Function<Awaited.Gets, R> read) {
       this.op = op;
@@ -302,8 +320,19 @@ final class AsyncFlights implements AutoCloseable {
       } catch (RuntimeException e) {
         result.completeExceptionally(e);
         return;
+      } finally {
+        answers = null;
+        sent = null;
       }
       handFromIoThread(HandOffFuture.completing(result), value);
+    }
+
+    void cancel() {
+      for (GetBatches.Send s : sent) {
+        s.op().cancel();
+      }
+      answers = null;
+      sent = null;
     }
 
     @Override
@@ -314,11 +343,23 @@ final class AsyncFlights implements AutoCloseable {
       }
       Operation late = Flights.pending(sent);
       if (late == null) {
-        finish(); // all answered, the last completion on its way: what they answered is visible
+        // every operation completed, and lost the race to settle; what they answered is visible
+        // (written before their state, which the check read, became COMPLETE)
+        finish();
       } else {
         result.completeExceptionally(flights.expired(late, op));
+        answers = null;
+        sent = null;
       }
       return 0;
+    }
+
+    @Override
+    void closed() {
+      if (settle()) {
+        cancel();
+        result.completeExceptionally(inFlightAtClose(op));
+      }
     }
   }
 
@@ -355,9 +396,10 @@ final class AsyncFlights implements AutoCloseable {
       if (!settle()) {
         return;
       }
-      byte[] v;
+      byte[] v = value;
+      value = null; // a settled deadline may wait in the queue behind an unanswered one
       try {
-        v = flights.landed(sent, op, value);
+        v = flights.landed(sent, op, v);
       } catch (RuntimeException e) {
         hand(then, null, e);
         return;
@@ -372,6 +414,14 @@ final class AsyncFlights implements AutoCloseable {
         hand(then, null, flights.expired(sent, op));
       }
       return later;
+    }
+
+    @Override
+    void closed() {
+      if (settle()) {
+        sent.cancel();
+        hand(then, null, inFlightAtClose(op));
+      }
     }
   }
 
@@ -442,9 +492,25 @@ final class AsyncFlights implements AutoCloseable {
     }
   }
 
+  /**
+   * Fails what is in flight (see {@link Deadlines#close}), lets the callback threads run what that
+   * handed them, for at most {@value #CLOSE_DRAIN_MILLIS} ms, then stops them; closed from a
+   * callback thread (a stage that closes the manager), they stop once they ran it all.
+   */
   @Override
   public void close() {
     timeouts.close();
-    callbacks.shutdownNow();
+    callbacks.shutdown();
+    if (Thread.currentThread() instanceof CallbackThread) {
+      return;
+    }
+    try {
+      if (!callbacks.awaitTermination(CLOSE_DRAIN_MILLIS, TimeUnit.MILLISECONDS)) {
+        callbacks.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      callbacks.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }

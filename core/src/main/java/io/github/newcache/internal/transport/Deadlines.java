@@ -1,5 +1,7 @@
 package io.github.newcache.internal.transport;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,6 +40,12 @@ final class Deadlines implements AutoCloseable {
      * it was sent), or 0 when it is settled (timed out now, or answered already).
      */
     abstract long expire(long now);
+
+    /**
+     * The manager closed while it was in flight, perhaps settled meanwhile: when this settles it,
+     * fail it saying so (spymemcached's shutdown leaves what waits for an answer waiting).
+     */
+    abstract void closed();
   }
 
   private final long timeoutNanos;
@@ -46,6 +54,7 @@ final class Deadlines implements AutoCloseable {
   private final PriorityQueue<Deadline> extended = new PriorityQueue<>((a, b) -> Long.compare(a.extended - b.extended, 0));
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private final ScheduledThreadPoolExecutor timer;
+  private volatile boolean closed;
 
   Deadlines(long timeoutNanos) {
     this.timeoutNanos = timeoutNanos;
@@ -56,12 +65,19 @@ final class Deadlines implements AutoCloseable {
     });
   }
 
-  /** Queues {@code d}, just sent; throws {@link RejectedExecutionException} once closed. */
+  /**
+   * Queues {@code d}, just sent; throws {@link RejectedExecutionException} once closed, and tells
+   * {@code d} it is {@linkplain Deadline#closed closed} when the close came while it was added.
+   */
   void add(Deadline d) {
-    if (timer.isShutdown()) {
+    if (closed) {
       throw new RejectedExecutionException("closed");
     }
     queue.offer(d);
+    if (closed) { // perhaps after close() took what was queued
+      d.closed();
+      return;
+    }
     if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
       schedule();
     }
@@ -72,11 +88,14 @@ final class Deadlines implements AutoCloseable {
     try {
       timer.schedule(this::sweep, TICK_MILLIS, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException closed) {
-      // closed meanwhile: the client's close cancels what is in flight, which settles it
+      // closed meanwhile: close() fails what is in flight
     }
   }
 
-  private void sweep() {
+  private synchronized void sweep() {
+    if (closed) {
+      return;
+    }
     long now = System.nanoTime();
     for (Deadline d = queue.peek(); d != null; d = queue.peek()) {
       if (!d.get() && now - (d.start + timeoutNanos) < 0) {
@@ -110,9 +129,27 @@ final class Deadlines implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the sweep and fails every operation still in flight ({@link Deadline#closed}), in this
+   * thread, once a sweep under way is done.
+   */
   @Override
   public void close() {
+    closed = true;
     timer.shutdownNow();
+    List<Deadline> open = new ArrayList<>();
+    synchronized (this) { // the sweep owns the queues while it runs
+      for (Deadline d = queue.poll(); d != null; d = queue.poll()) {
+        open.add(d);
+      }
+      open.addAll(extended);
+      extended.clear();
+    }
+    for (Deadline d : open) {
+      if (!d.get()) {
+        d.closed();
+      }
+    }
   }
 
   /** Waits up to {@code millis} for the sweep's thread to end after {@link #close}; for tests. */

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
@@ -149,6 +150,11 @@ final class Flights {
       return new Op(name, key, key, -1, null);
     }
 
+    /** The same, for the part of it sent to the server of {@code key} (a batch of a multi-get). */
+    Op on(String key) {
+      return key.equals(this.key) ? this : new Op(name, key, what, valueLength, admitted);
+    }
+
     static Op write(String name, String key, byte[] value) {
       return write(name, key, value.length);
     }
@@ -192,17 +198,35 @@ final class Flights {
   }
 
   /**
+   * Sends the operations of a batch ({@link GetBatches}), each for its key's server with {@code
+   * enqueue}; when one is refused, cancels those sent before it and throws as {@link #send} does.
+   */
+  void sendAll(String name, List<GetBatches.Send> sends, BiConsumer<String, Operation> enqueue) {
+    for (int i = 0; i < sends.size(); i++) {
+      GetBatches.Send s = sends.get(i);
+      try {
+        send(name, s.key(), () -> enqueue.accept(s.key(), s.op()));
+      } catch (RuntimeException e) {
+        for (int j = 0; j < i; j++) {
+          sends.get(j).op().cancel();
+        }
+        throw e;
+      }
+    }
+  }
+
+  /**
    * {@link #finish(Operation, Awaited, Op)} of a batch of operations that report to one {@code
    * answer}: waits for all of them, then throws for the first that failed.
    */
-  void finishAll(Operation[] sent, Awaited answer, Op op) {
+  void finishAll(List<GetBatches.Send> sent, Awaited answer, Op op) {
     boolean done;
     try {
       done = wait.await(answer::done);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      for (Operation o : sent) {
-        o.cancel();
+      for (GetBatches.Send s : sent) {
+        s.op().cancel();
       }
       throw new CacheException("interrupted during memcached " + op.name + " of " + op.what, e);
     }
@@ -216,8 +240,9 @@ final class Flights {
   }
 
   /** The first of {@code sent} still waiting for its answer (not answered, cancelled or timed out), or null. */
-  static Operation pending(Operation[] sent) {
-    for (Operation o : sent) {
+  static Operation pending(List<GetBatches.Send> sent) {
+    for (GetBatches.Send s : sent) {
+      Operation o = s.op();
       if (o.getState() != OperationState.COMPLETE && !o.isCancelled() && !o.isTimedOut()) {
         return o;
       }
@@ -227,11 +252,15 @@ final class Flights {
 
   /**
    * Checks and reports the operations that sent a batch, all of which reported to {@code answer},
-   * now complete: throws the first one's failure.
+   * now complete: throws the first one's failure, naming that operation's server.
    */
-  void landedAll(Operation[] sent, Awaited answer, Op op) {
-    for (Operation o : sent) {
-      landed(o, answer, op);
+  void landedAll(List<GetBatches.Send> sent, Awaited answer, Op op) {
+    for (GetBatches.Send s : sent) {
+      if (answer.abandoned() || s.op().hasErrored()) {
+        landed(s.op(), op.on(s.key()), null);
+      } else {
+        answeredCleanly(s.op(), op);
+      }
     }
   }
 

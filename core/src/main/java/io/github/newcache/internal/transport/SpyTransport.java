@@ -308,13 +308,8 @@ public final class SpyTransport implements MemcachedTransport {
   private Awaited.Gets batchedGets(String[] names, int[] headLengths, Flights.Op op) {
     Awaited.Gets answers = new Awaited.Gets(names.length);
     List<GetBatches.Send> sends = batches(names, headLengths, answers);
-    Operation[] sent = new Operation[sends.size()];
-    for (int i = 0; i < sent.length; i++) {
-      GetBatches.Send s = sends.get(i);
-      sent[i] = s.op();
-      send("get (multi)", s.key(), s.op());
-    }
-    flights.finishAll(sent, answers, op);
+    flights.sendAll(op.name(), sends, this::enqueue);
+    flights.finishAll(sends, answers, op);
     return answers;
   }
 

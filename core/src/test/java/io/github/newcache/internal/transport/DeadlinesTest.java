@@ -35,6 +35,14 @@ class DeadlinesTest {
     }
 
     @Override
+    void closed() {
+      if (settle()) {
+        expired.add(name + " closed");
+        done.countDown();
+      }
+    }
+
+    @Override
     long expire(long now) {
       if (extraNanos > 0 && asked.getAndIncrement() == 0) {
         return now + extraNanos;
@@ -81,6 +89,24 @@ class DeadlinesTest {
       assertEquals(List.of("next", "paused"), expired, "the one sent later is not held up by the moved deadline");
       assertTrue(paused.expiredAt - paused.start >= TIMEOUT_NANOS + extra, "expired " + (paused.expiredAt - paused.start) + " ns after sent");
     }
+  }
+
+  @Test
+  void closingFailsWhatIsInFlightOnceAndNothingAnswered() {
+    List<String> expired = new CopyOnWriteArrayList<>();
+    CountDownLatch done = new CountDownLatch(3);
+    Deadlines deadlines = new Deadlines(TimeUnit.SECONDS.toNanos(60));
+    Recorded a = new Recorded("a", expired, done, 0);
+    Recorded answered = new Recorded("answered", expired, done, 0);
+    Recorded b = new Recorded("b", expired, done, 0);
+    deadlines.add(a);
+    deadlines.add(answered);
+    deadlines.add(b);
+    assertTrue(answered.settle());
+    deadlines.close();
+    assertEquals(List.of("a closed", "b closed"), expired, "failed by the close itself, long before their deadline");
+    a.closed();
+    assertEquals(2, expired.size(), "once");
   }
 
   @Test

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import javax.cache.CacheException;
 import net.spy.memcached.internal.CheckedOperationTimeoutException;
 import net.spy.memcached.ops.GetOperation;
@@ -49,6 +51,15 @@ class LandingTest {
       sent[i] = get("k" + i, answers.batch(new String[] {"k" + i}, new int[] {i}));
     }
     return sent;
+  }
+
+  /** The batch as sent: each get for its key. */
+  private static List<GetBatches.Send> sends(MetaGetOperation[] sent) {
+    List<GetBatches.Send> out = new ArrayList<>();
+    for (int i = 0; i < sent.length; i++) {
+      out.add(new GetBatches.Send("k" + i, sent[i]));
+    }
+    return out;
   }
 
   private static void answer(MetaGetOperation op, String bytes) throws Exception {
@@ -111,7 +122,7 @@ class LandingTest {
     assertTrue(answers.done());
     assertTrue(answers.abandoned());
     CacheException e = assertThrows(CacheException.class,
-        () -> flights.finishAll(sent, answers, Flights.Op.read("get (multi)", "k0")));
+        () -> flights.finishAll(sends(sent), answers, Flights.Op.read("get (multi)", "k0")));
     assertTrue(e.getMessage().contains("not connected"), e.getMessage());
   }
 
@@ -121,7 +132,7 @@ class LandingTest {
     MetaGetOperation[] sent = batch(answers, 2);
     answer(sent[0], "VA 1\r\na\r\n");
     answer(sent[1], "EN\r\n");
-    flights.finishAll(sent, answers, Flights.Op.read("get (multi)", "k0"));
+    flights.finishAll(sends(sent), answers, Flights.Op.read("get (multi)", "k0"));
     assertArrayEquals(new byte[] {'a'}, answers.value(0));
     assertNull(answers.value(1));
   }
