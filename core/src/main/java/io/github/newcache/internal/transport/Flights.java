@@ -252,7 +252,9 @@ final class Flights {
 
   /**
    * Checks and reports the operations that sent a batch, all of which reported to {@code answer},
-   * now complete: throws the first one's failure, naming that operation's server.
+   * now complete: throws the first one's failure, naming that operation's server; or, when none
+   * failed but {@code answer} heard of a cancellation or timeout, that of a clone spymemcached sent
+   * to another server in its place ({@link BatchClones}).
    */
   void landedAll(List<GetBatches.Send> sent, Awaited answer, Op op) {
     for (GetBatches.Send s : sent) {
@@ -261,6 +263,9 @@ final class Flights {
       } else {
         answeredCleanly(s.op(), op);
       }
+    }
+    if (answer.abandoned()) {
+      throw notConnected(op, new CancellationException("moved to another server and cancelled or timed out there"));
     }
   }
 

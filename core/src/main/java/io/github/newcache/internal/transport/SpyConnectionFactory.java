@@ -31,8 +31,6 @@ import net.spy.memcached.OperationFactory;
 import net.spy.memcached.auth.AuthDescriptor;
 import net.spy.memcached.auth.PlainCallbackHandler;
 import net.spy.memcached.ops.Operation;
-import net.spy.memcached.protocol.ascii.AsciiOperationFactory;
-import net.spy.memcached.protocol.binary.BinaryOperationFactory;
 
 /**
  * spymemcached's connection settings, from ours. Extends {@link KetamaConnectionFactory} because
@@ -88,7 +86,7 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
     this.observer = observer;
     this.tls = tls;
     this.connection = settings.connection();
-    this.operations = settings.binary() ? new BinaryOperationFactory() : new AsciiOperationFactory();
+    this.operations = BatchClones.factory(settings.binary());
   }
 
   /** The locator spymemcached routes with, to find the server of a key; null before connecting. */
