@@ -116,13 +116,7 @@ final class AsyncFlights implements AutoCloseable {
   <T, R> CompletableFuture<R> issue(
       Flights.Op op, byte[] value, Supplier<? extends Future<T>> issue, Reading<T, R> reading, boolean inline) {
     if (Thread.currentThread() instanceof MemcachedConnection) {
-      CompletableFuture<R> sent = new CompletableFuture<>();
-      try {
-        callbacks.execute(() -> Futures.forward(issue(op, value, issue, reading, inline), sent));
-      } catch (RejectedExecutionException closed) {
-        return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
-      }
-      return sent;
+      return onCallbackThread(() -> issue(op, value, issue, reading, inline));
     }
     Future<T> f;
     try {
@@ -180,6 +174,20 @@ final class AsyncFlights implements AutoCloseable {
       }
     });
     return result;
+  }
+
+  /**
+   * {@code issue} run on a callback thread, for a call made on the IO thread: sending may wait for
+   * room in a queue that only the IO thread drains.
+   */
+  private <R> CompletableFuture<R> onCallbackThread(Supplier<CompletableFuture<R>> issue) {
+    CompletableFuture<R> sent = new CompletableFuture<>();
+    try {
+      callbacks.execute(() -> Futures.forward(issue.get(), sent));
+    } catch (RejectedExecutionException closed) {
+      return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
+    }
+    return sent;
   }
 
   /**
@@ -253,13 +261,7 @@ final class AsyncFlights implements AutoCloseable {
   <R> CompletableFuture<R> gets(Flights.Op op, int keys, Function<Awaited.Gets, List<GetBatches.Send>> make,
       BiConsumer<String, Operation> send, Function<Awaited.Gets, R> read) {
     if (Thread.currentThread() instanceof MemcachedConnection) {
-      CompletableFuture<R> sent = new CompletableFuture<>();
-      try {
-        callbacks.execute(() -> Futures.forward(gets(op, keys, make, send, read), sent));
-      } catch (RejectedExecutionException closed) {
-        return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
-      }
-      return sent;
+      return onCallbackThread(() -> gets(op, keys, make, send, read));
     }
     CompletableFuture<R> result = new CompletableFuture<>();
     Batch<R> batch = new Batch<>(op, result, read);
