@@ -18,6 +18,7 @@ import net.spy.memcached.MemcachedConnection;
 import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.Operation;
 import net.spy.memcached.ops.OperationStatus;
+import net.spy.memcached.protocol.BaseOperationImpl;
 
 /**
  * The non-blocking form of an operation's life ({@link Flights}): no thread waits while it is in
@@ -183,7 +184,13 @@ final class AsyncFlights implements AutoCloseable {
   private <R> CompletableFuture<R> onCallbackThread(Supplier<CompletableFuture<R>> issue) {
     CompletableFuture<R> sent = new CompletableFuture<>();
     try {
-      callbacks.execute(() -> Futures.forward(issue.get(), sent));
+      callbacks.execute(() -> {
+        try {
+          Futures.forward(issue.get(), sent);
+        } catch (RuntimeException e) {
+          sent.completeExceptionally(e);
+        }
+      });
     } catch (RejectedExecutionException closed) {
       return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
     }
@@ -377,6 +384,8 @@ final class AsyncFlights implements AutoCloseable {
     Operation sent;
     /** The value, when memcached found the key; written and read by the IO thread. */
     private byte[] value;
+    /** spymemcached cancelled or timed out the get, or a clone of it; written before complete(). */
+    private boolean abandoned;
 
     Landing(Flights.Op op, BiConsumer<? super byte[], ? super Throwable> then) {
       this.op = op;
@@ -390,7 +399,11 @@ final class AsyncFlights implements AutoCloseable {
 
     @Override
     public void receivedStatus(OperationStatus status) {
-      // found, not found or failed: complete() reads it from the operation
+      // found, not found or failed: complete() reads it from the operation, or from a clone's
+      // status when spymemcached moved the get to another server (see Flights.landed)
+      if (status == BaseOperationImpl.CANCELLED || status == BaseOperationImpl.TIMED_OUT) {
+        abandoned = true;
+      }
     }
 
     @Override
@@ -401,7 +414,7 @@ final class AsyncFlights implements AutoCloseable {
       byte[] v = value;
       value = null; // a settled deadline may wait in the queue behind an unanswered one
       try {
-        v = flights.landed(sent, op, v);
+        v = flights.landed(sent, op, v, abandoned);
       } catch (RuntimeException e) {
         hand(then, null, e);
         return;
@@ -496,7 +509,8 @@ final class AsyncFlights implements AutoCloseable {
 
   /**
    * Fails what is in flight (see {@link Deadlines#close}), lets the callback threads run what that
-   * handed them, for at most {@value #CLOSE_DRAIN_MILLIS} ms, then stops them; closed from a
+   * handed them, for at most {@value #CLOSE_DRAIN_MILLIS} ms, then stops them and runs what they
+   * did not start in this thread, so that no future handed out is left pending; closed from a
    * callback thread (a stage that closes the manager), they stop once they ran it all.
    */
   @Override
@@ -506,12 +520,22 @@ final class AsyncFlights implements AutoCloseable {
     if (Thread.currentThread() instanceof CallbackThread) {
       return;
     }
+    boolean interrupted = false;
     try {
-      if (!callbacks.awaitTermination(CLOSE_DRAIN_MILLIS, TimeUnit.MILLISECONDS)) {
-        callbacks.shutdownNow();
+      if (callbacks.awaitTermination(CLOSE_DRAIN_MILLIS, TimeUnit.MILLISECONDS)) {
+        return;
       }
     } catch (InterruptedException e) {
-      callbacks.shutdownNow();
+      interrupted = true;
+    }
+    for (Runnable left : callbacks.shutdownNow()) {
+      try {
+        left.run();
+      } catch (RuntimeException ignored) {
+        // a stage's own failure, as on a callback thread
+      }
+    }
+    if (interrupted) {
       Thread.currentThread().interrupt();
     }
   }

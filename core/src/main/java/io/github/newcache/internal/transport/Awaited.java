@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import net.spy.memcached.ops.DeleteOperation;
@@ -179,8 +180,14 @@ abstract class Awaited implements OperationCallback {
           noteAbandoned(status);
         }
 
+        /** spymemcached completes a cloned operation's callback again when it cancels it and its clones. */
+        private final AtomicBoolean completed = new AtomicBoolean();
+
         @Override
         public void complete() {
+          if (!completed.compareAndSet(false, true)) {
+            return;
+          }
           if (left.decrementAndGet() == 0) {
             Gets.this.complete();
             if (then != null) {

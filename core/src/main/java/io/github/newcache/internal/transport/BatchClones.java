@@ -9,6 +9,7 @@ import net.spy.memcached.ops.GetOperation;
 import net.spy.memcached.ops.KeyedOperation;
 import net.spy.memcached.ops.Operation;
 import net.spy.memcached.ops.OperationStatus;
+import net.spy.memcached.protocol.BaseOperationImpl;
 import net.spy.memcached.protocol.ascii.AsciiOperationFactory;
 import net.spy.memcached.protocol.binary.BinaryOperationFactory;
 
@@ -19,12 +20,15 @@ import net.spy.memcached.protocol.binary.BinaryOperationFactory;
  * connection authenticates) into one get per key. Its own clones of a multi-get share one callback
  * that passes on only the last clone's status, so a clone cancelled on the way would read as a miss
  * of its key. These clones pass every status on to the batch's callback, which notes a
- * cancellation or timeout ({@link Awaited#abandoned}), and complete it once, with the last.
+ * cancellation or timeout ({@link Awaited#abandoned}), and complete it once, with the last, noting
+ * a clone memcached answered with an error as cancelled too.
  */
 final class BatchClones implements GetOperation.Callback {
 
   private final BatchCallback batch;
   private final AtomicInteger left;
+  /** The clones, set before any is sent. */
+  private List<Operation> clones;
 
   private BatchClones(BatchCallback batch, int keys) {
     this.batch = batch;
@@ -44,6 +48,7 @@ final class BatchClones implements GetOperation.Callback {
     for (String key : keys) {
       out.add(factory.get(key, callback));
     }
+    callback.clones = out;
     return out;
   }
 
@@ -57,11 +62,19 @@ final class BatchClones implements GetOperation.Callback {
     batch.receivedStatus(status);
   }
 
+  /** With the last clone: a clone memcached answered with an error counts as one cancelled. */
   @Override
   public void complete() {
-    if (left.decrementAndGet() == 0) {
-      batch.complete();
+    if (left.decrementAndGet() != 0) {
+      return;
     }
+    for (Operation c : clones) {
+      if (c.hasErrored()) {
+        batch.receivedStatus(BaseOperationImpl.CANCELLED);
+        break;
+      }
+    }
+    batch.complete();
   }
 
   private static final class Ascii extends AsciiOperationFactory {

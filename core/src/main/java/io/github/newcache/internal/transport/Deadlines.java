@@ -63,6 +63,7 @@ final class Deadlines implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
   /**
@@ -136,7 +137,7 @@ final class Deadlines implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    timer.shutdownNow();
+    timer.shutdown(); // no interrupt: a sweep under way, or this very thread, finishes its work
     List<Deadline> open = new ArrayList<>();
     synchronized (this) { // the sweep owns the queues while it runs
       for (Deadline d = queue.poll(); d != null; d = queue.poll()) {

@@ -264,9 +264,24 @@ final class Flights {
         answeredCleanly(s.op(), op);
       }
     }
-    if (answer.abandoned()) {
-      throw notConnected(op, new CancellationException("moved to another server and cancelled or timed out there"));
+    if (answer.abandoned()) { // a part spymemcached moved: name the server it was sent to first
+      String key = op.key;
+      for (GetBatches.Send s : sent) {
+        if (s.op().getState() != OperationState.COMPLETE) {
+          key = s.key();
+          break;
+        }
+      }
+      throw movedAndLost(op.on(key));
     }
+  }
+
+  /**
+   * The failure of an operation that spymemcached moved to another server ({@link BatchClones}),
+   * where it was cancelled, timed out or failed: its own state is clean, its callback heard.
+   */
+  private CacheException movedAndLost(Op op) {
+    return notConnected(op, new CancellationException("moved to another server, where it was cancelled, timed out or failed"));
   }
 
   /**
@@ -277,9 +292,25 @@ final class Flights {
   private void landed(Operation sent, Awaited answer, Op op) {
     if (answer.abandoned() || sent.hasErrored()) {
       landed(sent, op, null);
+      if (answer.abandoned()) {
+        throw movedAndLost(op);
+      }
     } else {
       answeredCleanly(sent, op);
     }
+  }
+
+  /**
+   * {@link #landed(Operation, Op, Object)} of a get whose callback heard spymemcached cancel or
+   * time out ({@code abandoned}): that was the get itself, or a clone of it spymemcached sent to
+   * another server in its place, whose loss the get's own state does not show.
+   */
+  <T> T landed(Operation sent, Op op, T value, boolean abandoned) {
+    T out = landed(sent, op, value);
+    if (abandoned) {
+      throw movedAndLost(op);
+    }
+    return out;
   }
 
   /**

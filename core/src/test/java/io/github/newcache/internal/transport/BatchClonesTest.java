@@ -2,6 +2,7 @@ package io.github.newcache.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,6 +75,44 @@ class BatchClonesTest {
     assertArrayEquals(new byte[] {'a'}, answers.value(0));
     assertNull(answers.value(1));
     assertArrayEquals(new byte[] {'c', 'c'}, answers.value(2));
+  }
+
+  @Test
+  void aCloneAnsweredWithAnErrorFailsTheMultiGetInsteadOfReadingAsAMiss() throws Exception {
+    Awaited.Gets answers = new Awaited.Gets(3);
+    MetaMultiGetOperation batch = batch(answers);
+    List<Operation> clones = clones(batch);
+    answer(clones.get(0), "END\r\n");
+    try {
+      answer(clones.get(1), "SERVER_ERROR out of memory\r\n");
+    } catch (Exception expected) {
+      // spymemcached's get throws the error to its IO loop, having marked itself errored
+    }
+    answer(clones.get(2), "END\r\n");
+    assertTrue(clones.get(1).hasErrored() && answers.done());
+    assertThrows(CacheException.class, () -> flights.finishAll(
+        List.of(new GetBatches.Send("k0", batch)), answers, Flights.Op.read("get (multi)", "k0")));
+  }
+
+  /**
+   * spymemcached cancels a cloned operation's clones and then completes its callback itself: the
+   * batch's part counts once, so the multi-get is not done while another part is still out.
+   */
+  @Test
+  void cancellingAClonedBatchCountsItsPartOnce() {
+    Awaited.Gets answers = new Awaited.Gets(6);
+    MetaMultiGetOperation cloned = batch(answers);
+    String[] others = {"k3", "k4", "k5"};
+    byte[][] encoded = new byte[3][];
+    for (int i = 0; i < 3; i++) {
+      encoded[i] = GetBatch.encode(others[i], false);
+    }
+    new MetaMultiGetOperation(new BatchKeys(others, encoded, null), answers.batch(others, new int[] {3, 4, 5}), server -> {});
+    for (Operation clone : clones(cloned)) {
+      cloned.addClone(clone);
+    }
+    cloned.cancel();
+    assertFalse(answers.done(), "the other part is still out");
   }
 
   @Test

@@ -109,6 +109,33 @@ class DeadlinesTest {
     assertEquals(2, expired.size(), "once");
   }
 
+  /** A close that comes from the sweep's own thread (a deadline's continuation) interrupts nothing. */
+  @Test
+  void closingFromTheSweepInterruptsNothing() throws Exception {
+    Deadlines deadlines = new Deadlines(TIMEOUT_NANOS);
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicInteger interrupted = new AtomicInteger(-1);
+    deadlines.add(new Deadlines.Deadline() {
+      @Override
+      long expire(long now) {
+        if (settle()) {
+          deadlines.close();
+          interrupted.set(Thread.currentThread().isInterrupted() ? 1 : 0);
+          done.countDown();
+        }
+        return 0;
+      }
+
+      @Override
+      void closed() {
+        settle();
+      }
+    });
+    assertTrue(done.await(5, TimeUnit.SECONDS));
+    assertEquals(0, interrupted.get(), "the sweep's thread was interrupted by the close it ran");
+    assertTrue(deadlines.awaitClosed(5000), "the sweep's thread ended");
+  }
+
   @Test
   void closedItRefusesNewOperationsAndItsThreadEnds() throws Exception {
     Deadlines deadlines = new Deadlines(TIMEOUT_NANOS);

@@ -126,6 +126,22 @@ class LandingTest {
     assertTrue(e.getMessage().contains("not connected"), e.getMessage());
   }
 
+  /**
+   * A get spymemcached moved to another server is cloned with its callback behind spymemcached's
+   * own multi-callback; when the clone is cancelled there, the get fails instead of reading as a miss.
+   */
+  @Test
+  void aGetWhoseCloneWasCancelledFailsInsteadOfReadingAsAMiss() {
+    Awaited.Get answer = new Awaited.Get();
+    MetaGetOperation op = get("k", answer);
+    List<net.spy.memcached.ops.Operation> clones =
+        new ArrayList<>(new net.spy.memcached.protocol.ascii.AsciiOperationFactory().clone(op));
+    clones.get(0).cancel();
+    assertTrue(answer.done());
+    CacheException e = assertThrows(CacheException.class, () -> flights.finish(op, answer, Flights.Op.read("get", "k")));
+    assertTrue(e.getMessage().contains("not connected"), e.getMessage());
+  }
+
   @Test
   void anAnsweredBatchGivesEveryValue() throws Exception {
     Awaited.Gets answers = new Awaited.Gets(2);
