@@ -57,12 +57,12 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
 
   /** The blocking call on the loader pool: for what must block (a writer, an entry processor). */
   private <T> CompletableFuture<T> onPool(Supplier<T> blocking) {
-    return CompletableFuture.supplyAsync(blocking, cache.executor);
+    return cache.executor.supply(blocking);
   }
 
   /** {@code after} in the completing thread, or on the loader pool when listeners may run. */
   private <T, R> CompletableFuture<R> then(CompletableFuture<T> f, Function<T, R> after) {
-    return cache.events.any() ? f.thenApplyAsync(after, cache.executor) : f.thenApply(after);
+    return cache.events.any() ? cache.executor.thenApply(f, after) : f.thenApply(after);
   }
 
   // ---------------------------------------------------------------- reads

@@ -3,12 +3,12 @@ package io.github.newcache;
 import io.github.newcache.internal.event.EventDispatcher;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
 import io.github.newcache.internal.herd.LoadCoordinator;
+import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.integration.WriteThrough;
 import io.github.newcache.internal.management.CacheStatistics;
 import io.github.newcache.internal.management.FailureStatistics;
 import io.github.newcache.internal.management.JmxRegistration;
 import io.github.newcache.internal.store.EntryStore;
-import java.util.concurrent.ExecutorService;
 import javax.cache.integration.CacheLoader;
 
 /**
@@ -16,7 +16,7 @@ import javax.cache.integration.CacheLoader;
  * constructor in one piece.
  *
  * @param loader the cache loader, or null
- * @param executor the manager's loader pool (loadAll, background refreshes)
+ * @param executor the manager's loader pool (loadAll, background refreshes, the async view's blocking calls)
  */
 record CacheContext<K, V>(
     String name,
@@ -31,4 +31,4 @@ record CacheContext<K, V>(
     LoadCoordinator herd,
     FailureStatistics failures,
     JmxRegistration jmx,
-    ExecutorService executor) {}
+    LoaderPool executor) {}

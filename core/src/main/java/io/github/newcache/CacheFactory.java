@@ -9,6 +9,7 @@ import io.github.newcache.internal.expiry.ExpiryCalculator;
 import io.github.newcache.internal.expiry.TimeSource;
 import io.github.newcache.internal.herd.HerdStatistics;
 import io.github.newcache.internal.herd.LoadCoordinator;
+import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.integration.WriteThrough;
 import io.github.newcache.internal.key.KeyFunction;
 import io.github.newcache.internal.key.Namespaces;
@@ -23,7 +24,6 @@ import io.github.newcache.internal.transport.MemcachedTransport;
 import io.github.newcache.key.KeyMangler;
 import io.github.newcache.key.KeySpace;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.expiry.EternalExpiryPolicy;
@@ -46,7 +46,7 @@ final class CacheFactory {
       MemcachedTransport transport,
       KeyMangler mangler,
       ValueCodec codec,
-      ExecutorService executor,
+      LoaderPool executor,
       ScheduledExecutorService scheduler,
       TimeSource clock) {
     ManagerSettings settings = manager.settings();

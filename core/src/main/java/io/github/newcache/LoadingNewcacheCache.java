@@ -183,7 +183,8 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
           } catch (Exception e) {
             done.onException(e instanceof CacheLoaderException ? e : new CacheLoaderException(e));
           }
-        });
+        },
+        done::onException);
   }
 
   private static final CompletionListener NO_LISTENER =

@@ -4,6 +4,7 @@ import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventDispatcher;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
 import io.github.newcache.internal.herd.LoadCoordinator;
+import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.integration.WriteThrough;
 import io.github.newcache.internal.integration.WriterLocks;
 import io.github.newcache.internal.management.CacheStatistics;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
@@ -71,7 +71,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   private final EntryProcessing<K, V> processing;
   private final AsyncView<K, V> async;
   /** The manager's loader pool: loads, refreshes, and the blocking parts of non-blocking calls. */
-  final ExecutorService executor;
+  final LoaderPool executor;
   final LoadCoordinator herd;
   private final FailureStatistics failures;
   private final JmxRegistration jmx;

@@ -4,6 +4,7 @@ import io.github.newcache.codec.ValueCodec;
 import io.github.newcache.internal.config.CacheDeclaration;
 import io.github.newcache.internal.config.ManagerSettings;
 import io.github.newcache.internal.expiry.TimeSource;
+import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.store.RecentSlots;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import io.github.newcache.internal.transport.Transports;
@@ -16,11 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import javax.cache.Cache;
 import javax.cache.CacheException;
@@ -36,7 +33,6 @@ import javax.cache.spi.CachingProvider;
 public final class NewcacheCacheManager implements CacheManager {
 
   /** Loads (loadAll, background refreshes) that run at once per manager; more wait in a queue. */
-  static final int LOADER_THREADS = 4;
 
   private final NewcacheCachingProvider provider;
   private final URI uri;
@@ -46,7 +42,7 @@ public final class NewcacheCacheManager implements CacheManager {
   private final MemcachedTransport transport;
   private final KeyMangler keyMangler;
   private final ValueCodec valueCodec;
-  private final ThreadPoolExecutor executor;
+  private final LoaderPool executor;
   /** Times the polls of non-blocking loads; one daemon thread, stopped with the manager. */
   private final ScheduledThreadPoolExecutor scheduler;
   private final TimeSource clock;
@@ -81,23 +77,7 @@ public final class NewcacheCacheManager implements CacheManager {
     this.valueCodec = instantiate(settings.valueCodec(), ValueCodec.class, "valueCodec");
     this.clock = clock;
     this.transport = transports.apply(settings);
-    AtomicInteger threads = new AtomicInteger();
-    // Loader threads start as work comes, up to LOADER_THREADS running at once, and end when idle:
-    // core = max, with core threads timing out (a pool with 0 core threads never grows past one
-    // until its queue is full).
-    this.executor =
-        new ThreadPoolExecutor(
-            LOADER_THREADS,
-            LOADER_THREADS,
-            10,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(10_000),
-            r -> {
-              Thread t = new Thread(r, "newcache-loader-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    this.executor.allowCoreThreadTimeOut(true);
+    this.executor = new LoaderPool(uri.toString());
     this.scheduler =
         new ScheduledThreadPoolExecutor(
             1,
@@ -291,7 +271,7 @@ public final class NewcacheCacheManager implements CacheManager {
       release(cache);
       cache.closeResources();
     }
-    executor.shutdownNow();
+    executor.close();
     scheduler.shutdownNow();
     transport.close();
   }

@@ -18,7 +18,20 @@ import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.integration.CacheLoader;
+import javax.cache.integration.CacheWriter;
+import javax.cache.integration.CacheWriterException;
 import javax.cache.integration.CompletionListenerFuture;
+import javax.cache.event.CacheEntryCreatedListener;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
+import javax.cache.CacheException;
+import javax.cache.CacheManager;
+import io.github.newcache.NewcacheCache;
+import io.github.newcache.AsyncCache;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -76,5 +89,105 @@ class LoaderPoolTest {
       assertEquals("loaded:k" + i, c.get("k" + i));
     }
     assertTrue(Meeting.together.getCount() == 0);
+  }
+
+  /** A writer that holds every write until {@link #release} opens, or its thread is interrupted. */
+  public static final class Holding implements CacheWriter<String, String> {
+    static volatile CountDownLatch entered;
+    static volatile CountDownLatch release;
+
+    @Override
+    public void write(javax.cache.Cache.Entry<? extends String, ? extends String> entry) {
+      entered.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CacheWriterException("interrupted while held", e);
+      }
+    }
+
+    @Override
+    public void writeAll(java.util.Collection<javax.cache.Cache.Entry<? extends String, ? extends String>> entries) {
+      entries.forEach(this::write);
+      entries.clear();
+    }
+
+    @Override
+    public void delete(Object key) {}
+
+    @Override
+    public void deleteAll(java.util.Collection<?> keys) {
+      keys.clear();
+    }
+  }
+
+  /** Loads every key as "loaded:" + key. */
+  public static final class Loading implements CacheLoader<String, String> {
+    @Override
+    public String load(String key) {
+      return "loaded:" + key;
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      Map<String, String> out = new HashMap<>();
+      keys.forEach(k -> out.put(k, load(k)));
+      return out;
+    }
+  }
+
+  /** Listens to creations and does nothing: a listener sends an async put's end to the pool. */
+  public static final class Created implements CacheEntryCreatedListener<String, String> {
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
+  }
+
+  /**
+   * Work queued on the loader pool when the manager closes is failed, not dropped: before, an
+   * async put through a writer, an async put's listener step and a loadAll waiting behind four
+   * held writers stayed pending for ever after the close.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is that cache, typed <String, String>
+  void closingTheManagerFailsWhatWaitsForThePool(Protocol p, TestManagers managers) throws Exception {
+    Holding.entered = new CountDownLatch(4);
+    Holding.release = new CountDownLatch(1);
+    CacheManager manager = managers.open(p);
+    AsyncCache<String, String> held = manager.createCache("held", new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class)
+            .setWriteThrough(true)
+            .setCacheWriterFactory(FactoryBuilder.factoryOf(Holding.class)))
+        .unwrap(NewcacheCache.class).async();
+    Cache<String, String> listened = manager.createCache("listened", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setCacheLoaderFactory(FactoryBuilder.factoryOf(Loading.class))
+        .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<>(
+            FactoryBuilder.factoryOf(Created.class), null, false, true)));
+    try {
+      List<CompletableFuture<Void>> running = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        running.add(held.put("k" + i, "v"));
+      }
+      assertTrue(Holding.entered.await(10, TimeUnit.SECONDS), "four writes hold the pool's four threads");
+      CompletableFuture<Void> queuedWrite = held.put("k4", "v");
+      CompletableFuture<Void> queuedListenerStep =
+          ((NewcacheCache<String, String>) listened.unwrap(NewcacheCache.class)).async().put("l", "v");
+      CompletionListenerFuture queuedLoad = new CompletionListenerFuture();
+      listened.loadAll(Set.of("a", "b"), true, queuedLoad);
+      assertTrue(queuedLoad.isDone() == false && queuedWrite.isDone() == false, "queued behind the held writes");
+      manager.close();
+      for (Future<?> f : List.of(queuedWrite, queuedListenerStep, queuedLoad)) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof CacheException && e.getCause().getMessage().contains("closed"),
+            String.valueOf(e.getCause()));
+      }
+      for (CompletableFuture<Void> f : running) {
+        assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS), "interrupted by the close");
+      }
+    } finally {
+      Holding.release.countDown();
+    }
   }
 }

@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +44,7 @@ public final class LoadCoordinator {
   private final MemcachedTransport transport;
   private final long leaseMillis;
   private final HerdStatistics stats;
-  private final ExecutorService executor;
+  private final Executor executor;
   /** Leases this thread holds through {@link #locked}, so that it never waits for itself. */
   private static final ThreadLocal<Set<String>> HELD = ThreadLocal.withInitial(HashSet::new);
 
@@ -63,7 +63,7 @@ public final class LoadCoordinator {
       MemcachedTransport transport,
       long leaseMillis,
       HerdStatistics stats,
-      ExecutorService executor,
+      Executor executor,
       ScheduledExecutorService scheduler) {
     this.transport = transport;
     this.scheduler = scheduler;

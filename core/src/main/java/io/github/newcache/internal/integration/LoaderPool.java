@@ -1,0 +1,134 @@
+package io.github.newcache.internal.integration;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.cache.CacheException;
+
+/**
+ * The manager's threads for what must block: loaders (loadAll, background refreshes), writers and
+ * entry processors called through the async view, and listeners after an async write.
+ *
+ * <p>Work still queued when the manager closes is not dropped silently: each task says what its
+ * caller is told then ({@link #execute(Runnable, Consumer)}), and the futures made here fail. A
+ * plain {@link java.util.concurrent.ExecutorService#shutdownNow()} would leave them pending for
+ * ever.
+ */
+public final class LoaderPool implements Executor {
+
+  /** Threads running at once; each starts as work comes and ends after 10 s idle. */
+  static final int THREADS = 4;
+
+  /** Tasks waiting for a thread; beyond this, a call is refused. */
+  static final int QUEUE = 10_000;
+
+  private final String owner;
+  private final ThreadPoolExecutor threads;
+
+  /** @param owner names the manager in the message of work failed by the close */
+  public LoaderPool(String owner) {
+    this.owner = owner;
+    AtomicInteger count = new AtomicInteger();
+    // core = max with core threads timing out: a pool with 0 core threads never grows past one
+    // until its queue is full.
+    this.threads =
+        new ThreadPoolExecutor(
+            THREADS,
+            THREADS,
+            10,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(QUEUE),
+            r -> {
+              Thread t = new Thread(r, "newcache-loader-" + count.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.threads.allowCoreThreadTimeOut(true);
+  }
+
+  /** Runs {@code task}; nothing to tell anyone if the close drops it. */
+  @Override
+  public void execute(Runnable task) {
+    execute(task, e -> {});
+  }
+
+  /**
+   * Runs {@code task}, or, if the manager closes before a thread takes it, hands {@code dropped}
+   * the reason instead.
+   *
+   * @throws RejectedExecutionException when the queue is full or the manager is closed
+   */
+  public void execute(Runnable task, Consumer<CacheException> dropped) {
+    threads.execute(new Task(task, dropped));
+  }
+
+  /** {@code blocking} on a pool thread; the future fails if it throws or cannot run. */
+  public <T> CompletableFuture<T> supply(Supplier<T> blocking) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    submit(out, () -> out.complete(blocking.get()));
+    return out;
+  }
+
+  /** {@code after} on a pool thread once {@code f} succeeds; {@code f}'s failure passes through. */
+  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: its action completes out, failures included
+  public <T, R> CompletableFuture<R> thenApply(CompletableFuture<T> f, Function<T, R> after) {
+    CompletableFuture<R> out = new CompletableFuture<>();
+    f.whenComplete((v, t) -> {
+      if (t != null) {
+        out.completeExceptionally(t);
+      } else {
+        submit(out, () -> out.complete(after.apply(v)));
+      }
+    });
+    return out;
+  }
+
+  private void submit(CompletableFuture<?> out, Runnable complete) {
+    try {
+      execute(() -> {
+        try {
+          complete.run();
+        } catch (Throwable t) {
+          out.completeExceptionally(t);
+        }
+      }, out::completeExceptionally);
+    } catch (RejectedExecutionException e) {
+      out.completeExceptionally(refused(e));
+    }
+  }
+
+  private CacheException refused(RejectedExecutionException e) {
+    return threads.isShutdown()
+        ? closed("arrived after")
+        : new CacheException("the loader pool of " + owner + " is full (" + QUEUE + " tasks waiting): " + e, e);
+  }
+
+  private CacheException closed(String when) {
+    return new CacheException("the cache manager " + owner + " closed; this work " + when + " the close");
+  }
+
+  /**
+   * Stops the pool: running tasks are interrupted, and each queued one is told it was dropped
+   * (in the closing thread).
+   */
+  public void close() {
+    for (Runnable r : threads.shutdownNow()) {
+      ((Task) r).dropped.accept(closed("was waiting for a thread at"));
+    }
+  }
+
+  /** A queued task and what to tell its caller if it never runs. */
+  private record Task(Runnable work, Consumer<CacheException> dropped) implements Runnable {
+    @Override
+    public void run() {
+      work.run();
+    }
+  }
+}
