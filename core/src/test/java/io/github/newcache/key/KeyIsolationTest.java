@@ -3,7 +3,18 @@ package io.github.newcache.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.github.newcache.NewcacheCache;
 import io.github.newcache.internal.key.Hashing;
+import io.github.newcache.testkit.RawMemcached;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryRemovedListener;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TestManagers;
@@ -91,5 +102,66 @@ class KeyIsolationTest {
     assertEquals("escaped-looking", c.get("k"));
     b.clear();
     assertEquals("long", a.get("k"), "clearing one never touches the other");
+  }
+
+  /** Records the keys of the removals it hears. */
+  public static final class RemovedKeys implements CacheEntryRemovedListener<Object, Object> {
+    static final List<Object> KEYS = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onRemoved(Iterable<CacheEntryEvent<?, ?>> events) {
+      events.forEach(e -> KEYS.add(e.getKey()));
+    }
+  }
+
+  /**
+   * A cache of the same name, flavor and version elsewhere on the fleet, with keys of another type,
+   * shares the namespace; its entries are never handed out as this cache's. Before, the iterator
+   * returned its Long keys from a Cache&lt;String, String&gt; (a ClassCastException in the caller's
+   * loop), and removeAll() passed them to listeners.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @SuppressWarnings({"unchecked", "rawtypes"}) // the listener hears Object keys so that a wrong one is seen
+  void entriesWithKeysOfAnotherTypeAreNotThisCachesEntries(Protocol p, TestManagers managers) {
+    RemovedKeys.KEYS.clear();
+    Cache<String, String> strings = managers.open(p, "opTimeout=3101").createCache("users",
+        new MutableConfiguration<String, String>().setTypes(String.class, String.class)
+            .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration(
+                FactoryBuilder.factoryOf(RemovedKeys.class), null, false, true)));
+    Cache<Long, String> longs = managers.open(p, "opTimeout=3102").createCache("users",
+        new MutableConfiguration<Long, String>().setTypes(Long.class, String.class));
+    strings.put("s", "mine");
+    longs.put(5L, "theirs");
+    List<Object> keys = new ArrayList<>();
+    for (Cache.Entry<String, String> e : strings) {
+      keys.add(e.getKey());
+    }
+    assertEquals(List.of("s"), keys, "only this cache's key type");
+    assertTrue(strings.unwrap(NewcacheCache.class).failureStatistics().getRejectedEntries() >= 1, "the other counted");
+    strings.removeAll();
+    assertEquals(List.of("s"), RemovedKeys.KEYS, "a listener hears only keys of this cache's type");
+  }
+
+  /**
+   * clear() reads each listed item before deleting it, even under the default key function: an
+   * item of another application with a key of the same shape survives. Before, it was deleted
+   * unread.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void clearLeavesAForeignItemWithAKeyOfTheSameShape(Protocol p, TestManagers managers) throws Exception {
+    // django-newcache with FLAVOR=2 and version 1 writes 2-1-<md5>: the shape of an unflavored
+    // cache named 1 at version 2.
+    Cache<String, String> c = strings(managers.open(p, "flavor=&version=2"), "1");
+    String foreign = "2-1-" + Hashing.md5Hex("x".getBytes(StandardCharsets.UTF_8));
+    byte[] theirs = "foreign".getBytes(StandardCharsets.UTF_8);
+    try (RawMemcached raw = RawMemcached.of(managers.server())) {
+      raw.set(foreign, theirs);
+      c.put("k", "mine");
+      c.clear();
+      assertNull(c.get("k"));
+      assertArrayEquals(theirs, raw.get(foreign), "the other application's item is still there");
+    }
   }
 }

@@ -5,6 +5,7 @@ import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -206,7 +207,9 @@ public final class LoadCoordinator {
           stats.leaseTimeouts.increment();
           return loadAndStore.get();
         }
-        return transport.getAsync(lease).thenCompose(present -> present == null
+        // gets, not get: a lease item is another client's whatever it holds (a signing client's get
+        // reads an item the secret does not sign as no item, and would take the lease over in a loop)
+        return transport.getsAsync(lease).thenCompose(present -> present == null
             ? attempt(mkey, fetch, loadAndStore, deadline, poll) // the holder is gone: take the lease over
             : after(poll).thenCompose(x -> attempt(mkey, fetch, loadAndStore, deadline, Math.min(MAX_POLL_MILLIS, poll * 2))));
       });
@@ -312,7 +315,7 @@ public final class LoadCoordinator {
         stats.leaseTimeouts.increment();
         return body.get();
       }
-      if (transport.get(lease) == null) {
+      if (transport.gets(lease) == null) { // gets: see attempt()
         continue; // the holder finished without creating it, or failed: take the lease over
       }
       sleep(poll);
@@ -419,9 +422,12 @@ public final class LoadCoordinator {
     return (int) Math.max(1, (leaseMillis + 999) / 1000);
   }
 
-  /** The lease's memcached key: beside the entry's key, and under the same prefix. */
+  /**
+   * The lease's memcached key: beside the entry's key, and under the same prefix, when that fits
+   * memcached's 250 bytes (counted in bytes: a custom key function may return non-ASCII keys).
+   */
   static String leaseKey(String mkey) {
-    return mkey.length() <= 240 ? mkey + ".lease" : "lease-" + Hashing.md5Hex(mkey);
+    return mkey.getBytes(StandardCharsets.UTF_8).length <= 240 ? mkey + ".lease" : "lease-" + Hashing.md5Hex(mkey);
   }
 
   private static byte[] token() {

@@ -43,18 +43,33 @@ public final class KeyForms {
     return tagged('O', JavaSerialization.serialize(key, "key"));
   }
 
+  /**
+   * The key whose form is {@code form}; throws when {@code form} is no key's form (a form
+   * {@link #encode} cannot give: a fixed-length key with bytes missing or left over).
+   */
   public static Object decode(byte[] form, ClassLoader loader) {
     if (form.length == 0 || form[0] != MARK) {
       return new String(form, StandardCharsets.UTF_8);
     }
+    if (form.length < 2) {
+      throw new IllegalStateException("a key form of one byte");
+    }
     char tag = (char) form[1];
     return switch (tag) {
-      case 'U' -> Utf16.decode(form, 2, form.length - 2);
-      case 'I' -> ByteBuffer.wrap(form, 2, 4).getInt();
-      case 'J' -> ByteBuffer.wrap(form, 2, 8).getLong();
+      case 'U' -> Utf16.decode(form, 2, checked(form, tag, (form.length - 2) % 2 == 0));
+      case 'I' -> ByteBuffer.wrap(form, 2, checked(form, tag, form.length == 6)).getInt();
+      case 'J' -> ByteBuffer.wrap(form, 2, checked(form, tag, form.length == 10)).getLong();
       case 'O' -> JavaSerialization.deserialize(form, 2, form.length - 2, loader);
       default -> throw new IllegalStateException("unknown key form tag '" + tag + "'");
     };
+  }
+
+  /** The payload's length of {@code form} when {@code fits}; throws otherwise. */
+  private static int checked(byte[] form, char tag, boolean fits) {
+    if (!fits) {
+      throw new IllegalStateException("a key form tagged '" + tag + "' of " + form.length + " bytes");
+    }
+    return form.length - 2;
   }
 
   private static byte[] tagged(char tag, byte[] payload) {

@@ -104,16 +104,26 @@ final class EntryScan<K, V> {
     return slots;
   }
 
-  /** The key stored as {@code form}, or null (counted) when this JVM cannot decode it. */
+  /**
+   * The key stored as {@code form}, or null (counted) when this JVM cannot decode it or it is not
+   * of this cache's key type (a cache of the same name, flavor and version elsewhere on the fleet,
+   * with other keys): never handed to the caller, a writer or a listener as one of this cache's.
+   */
   private K decodeKey(byte[] form) {
+    Object key;
     try {
-      @SuppressWarnings("unchecked")
-      K key = (K) KeyForms.decode(form, classLoader);
-      return key;
+      key = KeyForms.decode(form, classLoader);
     } catch (RuntimeException e) {
       failures.rejected("a stored key: " + e.getMessage());
       return null;
     }
+    if (!store.takesKey(key)) {
+      failures.rejected("a stored key of type " + key.getClass().getName() + " in a cache of another key type: a foreign entry");
+      return null;
+    }
+    @SuppressWarnings("unchecked") // checked just above
+    K typed = (K) key;
+    return typed;
   }
 
   /** The memcached keys on the servers that may be this cache's ({@link KeyFunction#mayOwn}). */
@@ -159,16 +169,16 @@ final class EntryScan<K, V> {
     }
   }
 
-  /** Deletes every entry of this cache on the servers, in pipelined batches. */
+  /**
+   * Deletes every entry of this cache on the servers, in pipelined batches. Each item listed is
+   * read and checked first, even under the default key function: another application on the fleet
+   * may write keys of the same shape (django-newcache's {@code FLAVOR-VERSION-md5} with flavor 2
+   * and version 1 has the prefix of an unflavored cache named 1 at version 2).
+   */
   void clear() {
     List<String> listed = listed();
     for (int i = 0; i < listed.size(); i += BATCH) {
       List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
-      if (keys.exact()) {
-        // Only this cache's keys have its prefix and shape (listed() kept only those): nothing to check.
-        transport.deleteAll(batch);
-        continue;
-      }
       Map<String, byte[]> raw = transport.getAll(batch);
       List<String> ours = new ArrayList<>();
       for (String mkey : batch) {

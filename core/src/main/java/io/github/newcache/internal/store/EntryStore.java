@@ -170,6 +170,11 @@ public final class EntryStore<K, V> {
     return s;
   }
 
+  /** Whether {@code key} is of this cache's key type. */
+  boolean takesKey(Object key) {
+    return keyType == Object.class || keyType.isInstance(key);
+  }
+
   /** The slots of {@code keys}, each key once, in order; throws before anything when a key is null. */
   public List<Slot<K>> slots(Collection<? extends K> keys) {
     for (K k : keys) {
@@ -650,6 +655,11 @@ public final class EntryStore<K, V> {
    */
   public List<Slot<K>> liveSlots() {
     return scan.liveSlots();
+  }
+
+  /** Drops everything the near cache holds (after a removeAll: see {@link NearCache#invalidateAll}). */
+  public void forgetHeld() {
+    near.invalidateAll();
   }
 
   /** Deletes every entry of this cache on the servers, in pipelined batches. */

@@ -115,7 +115,7 @@ public final class Envelope {
     }
     int k = getInt(raw, 12 + n);
     int keyOffset = 16 + n;
-    if (k < 0 || keyOffset + k > raw.length) {
+    if (k < 0 || k > raw.length - keyOffset) { // not keyOffset + k: that overflows for k near 2^31
       return null;
     }
     if (keyForm != null

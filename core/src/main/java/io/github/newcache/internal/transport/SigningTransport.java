@@ -92,14 +92,26 @@ public final class SigningTransport implements MemcachedTransport {
     return verify(key, delegate.get(key));
   }
 
-  @Override
-  public Item gets(String key) {
-    Item item = delegate.gets(key);
+  /**
+   * What a CAS read hands up for an item the secret does not sign: no value of ours (nothing
+   * parses as an entry), but an item all the same, whose CAS token lets a write replace it and
+   * whose presence keeps a lease taken. Read as no item, it made every conditional write try an
+   * add that memcached refused, until it gave up.
+   */
+  private static final byte[] NOT_SIGNED = new byte[0];
+
+  /** {@code item} without its tag, or {@link #NOT_SIGNED} with its CAS token when the tag is missing or wrong. */
+  private Item verified(String key, Item item) {
     if (item == null) {
       return null;
     }
     byte[] value = verify(key, item.value());
-    return value == null ? null : new Item(value, item.cas());
+    return new Item(value == null ? NOT_SIGNED : value, item.cas());
+  }
+
+  @Override
+  public Item gets(String key) {
+    return verified(key, delegate.gets(key));
   }
 
   @Override
@@ -165,13 +177,7 @@ public final class SigningTransport implements MemcachedTransport {
 
   @Override
   public CompletableFuture<Item> getsAsync(String key) {
-    return delegate.getsAsync(key).thenApply(item -> {
-      if (item == null) {
-        return null;
-      }
-      byte[] value = verify(key, item.value());
-      return value == null ? null : new Item(value, item.cas());
-    });
+    return delegate.getsAsync(key).thenApply(item -> verified(key, item));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.github.newcache.internal.key;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -29,6 +30,20 @@ class KeyFormsTest {
       Object back = KeyForms.decode(KeyForms.encode(k), LOADER);
       assertEquals(k, back, "key " + io.github.newcache.testing.Escapes.of(k) + " came back as "
           + io.github.newcache.testing.Escapes.of(back));
+    }
+  }
+
+  /** A form encode cannot give is no key (a planted entry's): before, bytes left over were ignored. */
+  @Test
+  void aFormWithBytesMissingOrLeftOverIsRefused() {
+    byte[] six = KeyForms.encode(7);
+    byte[] ten = KeyForms.encode(7L);
+    byte[] utf16 = KeyForms.encode("lone \ud800");
+    for (byte[] bad : List.of(
+        Arrays.copyOf(six, 7), Arrays.copyOf(six, 5), Arrays.copyOf(ten, 11), Arrays.copyOf(ten, 9),
+        Arrays.copyOf(utf16, utf16.length + 1), new byte[] {(byte) 0xFF})) {
+      assertThrows(IllegalStateException.class, () -> KeyForms.decode(bad, LOADER),
+          io.github.newcache.testing.Escapes.of(new String(bad, StandardCharsets.ISO_8859_1)));
     }
   }
 

@@ -86,6 +86,12 @@ class EnvelopeTest {
     byte[] negativeKeyLength = raw.clone();
     negativeKeyLength[12 + NS.length] = (byte) 0xff;
     assertNull(Envelope.parse(negativeKeyLength, NS, null));
+    byte[] overflowingKeyLength = raw.clone(); // the key's end past Integer.MAX_VALUE: overflowed to negative before
+    overflowingKeyLength[12 + NS.length] = (byte) 0x7f;
+    overflowingKeyLength[13 + NS.length] = (byte) 0xff;
+    overflowingKeyLength[14 + NS.length] = (byte) 0xff;
+    overflowingKeyLength[15 + NS.length] = (byte) 0xf0;
+    assertNull(Envelope.parse(overflowingKeyLength, NS, null));
   }
 
   @Test
