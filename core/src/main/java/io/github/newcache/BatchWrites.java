@@ -140,15 +140,21 @@ final class BatchWrites<K, V> {
    * is this cache's; the writer and listeners cannot be told its key.
    */
   void removeAll() {
-    List<Slot<K>> named = new ArrayList<>();
-    List<Slot<K>> opaque = new ArrayList<>();
-    for (Slot<K> s : store.liveSlots()) {
-      (s.key() != null ? named : opaque).add(s);
+    try {
+      List<Slot<K>> named = new ArrayList<>();
+      List<Slot<K>> opaque = new ArrayList<>();
+      for (Slot<K> s : store.liveSlots()) {
+        (s.key() != null ? named : opaque).add(s);
+      }
+      if (!opaque.isEmpty()) {
+        stats.removals(store.deleteAll(opaque));
+      }
+      removeAll(named);
+    } finally {
+      // Near entries of items memcached no longer holds (evicted, removed by another client) were
+      // not listed, so not removed one by one: nothing held before is served after.
+      store.forgetHeld();
     }
-    if (!opaque.isEmpty()) {
-      stats.removals(store.deleteAll(opaque));
-    }
-    removeAll(named);
   }
 
   /** Runs {@code body} holding every key for the fleet when a writer must stay together with memcached. */

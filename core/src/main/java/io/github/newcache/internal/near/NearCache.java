@@ -166,7 +166,7 @@ public final class NearCache {
       int stripe = stripe(key);
       long stamp = stamps.get(stripe);
       Item item = gets.apply(key);
-      byte[] raw = fetched(key, stripe, stamp, now, held, item == null ? null : item.value(), item == null ? 0 : item.cas());
+      byte[] raw = fetched(key, stripe, stamp, now, held, item == null ? null : item.value());
       flights.landed(key, mine);
       mine.complete(raw);
       return raw;
@@ -203,6 +203,10 @@ public final class NearCache {
       flights.landed(key, mine);
       mine.completeExceptionally(e);
       return mine;
+    } catch (Error e) {
+      flights.landed(key, mine);
+      mine.completeExceptionally(e);
+      throw e;
     }
     fetch.whenComplete((item, e) -> {
       flights.landed(key, mine);
@@ -211,9 +215,9 @@ public final class NearCache {
         return;
       }
       try {
-        mine.complete(fetched(key, stripe, stamp, now, held, item == null ? null : item.value(), item == null ? 0 : item.cas()));
-      } catch (RuntimeException x) {
-        mine.completeExceptionally(x);
+        mine.complete(fetched(key, stripe, stamp, now, held, item == null ? null : item.value()));
+      } catch (RuntimeException | Error x) {
+        mine.completeExceptionally(x); // an Error too: every reader joined to this flight waits on mine
       }
     });
     return mine;
@@ -266,7 +270,7 @@ public final class NearCache {
     Map<String, byte[]> fetched(Map<String, byte[]> raw) {
       for (int i = 0; i < stamp.length; i++) {
         String key = fetch.get(i);
-        byte[] value = NearCache.this.fetched(key, stripe(key), stamp[i], now, held.get(i), raw.get(key), 0);
+        byte[] value = NearCache.this.fetched(key, stripe(key), stamp[i], now, held.get(i), raw.get(key));
         if (value != null) {
           found.put(key, value);
         }
@@ -296,16 +300,16 @@ public final class NearCache {
     statistics.ahead.add(stamp.length);
     for (int i = 0; i < stamp.length; i++) {
       String key = keys.get(i);
-      fetched(key, stripe(key), stamp[i], sentAt, held.get(i), raw.get(key), 0);
+      fetched(key, stripe(key), stamp[i], sentAt, held.get(i), raw.get(key));
     }
   }
 
   /** Counts and holds what a read fetched, sent at {@code sentAt} with the key's stamp {@code stamp}. */
-  private byte[] fetched(String key, int stripe, long stamp, long sentAt, NearEntry held, byte[] raw, long cas) {
+  private byte[] fetched(String key, int stripe, long stamp, long sentAt, NearEntry held, byte[] raw) {
     if (held == null) {
       statistics.misses.increment();
       if (raw != null) {
-        install(key, stripe, stamp, raw, cas, sentAt);
+        install(key, stripe, stamp, raw, sentAt);
       }
       return raw;
     }
@@ -314,11 +318,13 @@ public final class NearCache {
       entries.asMap().remove(key, held);
       return null;
     }
-    boolean same = (held.cas() != 0 && held.cas() == cas) || Arrays.equals(held.raw(), raw);
+    // The bytes decide, never the CAS token: memcached's CAS counter starts again at 1 when it
+    // restarts, and each server counts on its own, so a new item may carry the held one's token.
+    boolean same = Arrays.equals(held.raw(), raw);
     (same ? statistics.unchanged : statistics.changed).increment();
-    // Unchanged: keep the held array (the fetched copy becomes garbage at once) and learn its token.
+    // Unchanged: keep the held array (the fetched copy becomes garbage at once).
     byte[] kept = same ? held.raw() : raw;
-    install(key, stripe, stamp, kept, cas != 0 ? cas : held.cas(), sentAt);
+    install(key, stripe, stamp, kept, sentAt);
     return kept;
   }
 
@@ -326,7 +332,7 @@ public final class NearCache {
    * Holds {@code raw}, fetched with the key's stamp at {@code stamp}, unless a local change of the
    * stripe came after that (the bytes may predate it) or a fresher fetch is held already.
    */
-  private void install(String key, int stripe, long stamp, byte[] raw, long cas, long sentAt) {
+  private void install(String key, int stripe, long stamp, byte[] raw, long sentAt) {
     int weight = weight(key, raw);
     if (weight > maxEntries) {
       return;
@@ -335,7 +341,7 @@ public final class NearCache {
       if (stamps.get(stripe) != stamp || (old != null && old.checkedAt() > sentAt)) {
         return old;
       }
-      return new NearEntry(raw, cas, sentAt, weight);
+      return new NearEntry(raw, sentAt, weight);
     });
   }
 
@@ -365,9 +371,24 @@ public final class NearCache {
       if (raw == null || stamp != ticket.stamp() + 1 || weight > maxEntries) {
         return null;
       }
-      return new NearEntry(raw, 0, ticket.sentAt(), weight);
+      return new NearEntry(raw, ticket.sentAt(), weight);
     });
     flights.forget(ticket.key());
+  }
+
+  /**
+   * After a local read-decide-write that sent nothing, having read {@code raw} (null: no item):
+   * drops the key unless it holds exactly those bytes. It holds nothing new: what was read may
+   * have come from this near cache.
+   */
+  public void sentNothing(Ticket ticket, byte[] raw) {
+    if (entries == null) {
+      return;
+    }
+    NearEntry held = entries.getIfPresent(ticket.key());
+    if (held != null && (raw == null || !Arrays.equals(held.raw(), raw))) {
+      invalidate(ticket.key());
+    }
   }
 
   /** After a local command removed the key, or may have changed it in a way not known here. */

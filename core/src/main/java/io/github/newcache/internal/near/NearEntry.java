@@ -3,38 +3,31 @@ package io.github.newcache.internal.near;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One item held by a near cache: the bytes memcached returned (or this JVM wrote), their CAS token
- * when known, and when memcached was last asked about them. Compared by identity: two fetches of
+ * One item held by a near cache: the bytes memcached returned (or this JVM wrote), and when
+ * memcached was last asked about them. Compared by identity: two fetches of
  * the same item are two entries.
  */
 final class NearEntry {
 
   private final byte[] raw;
-  private final long cas;
   private final long checkedAt;
   private final int weight;
   private final AtomicBoolean queued = new AtomicBoolean();
 
   /**
    * @param raw the item's bytes, exactly as the transport returns them; never changed
-   * @param cas the item's CAS token, or 0 when unknown (a blind write, a multi-get)
    * @param checkedAt {@link io.github.newcache.internal.expiry.TimeSource#nanos()} just before the
    *     command that fetched, wrote or revalidated the item was sent
    * @param weight the entry's share of the near cache's bounds (see {@link NearCache})
    */
-  NearEntry(byte[] raw, long cas, long checkedAt, int weight) {
+  NearEntry(byte[] raw, long checkedAt, int weight) {
     this.raw = raw;
-    this.cas = cas;
     this.checkedAt = checkedAt;
     this.weight = weight;
   }
 
   byte[] raw() {
     return raw;
-  }
-
-  long cas() {
-    return cas;
   }
 
   long checkedAt() {

@@ -60,15 +60,29 @@ final class EntryCompute<K, V> {
       try {
         held = apply(s, cur, d, at);
       } finally {
-        if (held != KEPT && held != CONFLICT) {
-          near.written(ticket, held); // near: the bytes written, or null (removed, touched, failed)
-        }
+        settleNear(ticket, cur, held);
       }
       if (held != CONFLICT) {
         return new Applied<>(cur, d, at);
       }
     }
     throw contention(s);
+  }
+
+  /**
+   * Tells the near cache what memcached holds after an attempt: the bytes written, or nothing
+   * (removed, touched, failed). When nothing was sent, what was just read is what memcached holds:
+   * an entry held with other bytes (the item is gone, or changed by another client) is dropped, not
+   * served for up to δ more. When another client changed the item first, it is dropped too.
+   */
+  private void settleNear(NearCache.Ticket ticket, Current<V> cur, byte[] held) {
+    if (held == KEPT) {
+      near.sentNothing(ticket, cur.raw());
+    } else if (held == CONFLICT) {
+      near.written(ticket, null);
+    } else {
+      near.written(ticket, held);
+    }
   }
 
   private CacheException contention(Slot<K> s) {
@@ -139,13 +153,7 @@ final class EntryCompute<K, V> {
           long at = Expiry.resolve(d.expiresAt(), cur.expiresAt());
           NearCache.Ticket ticket = near.ticket(s.memcachedKey());
           return applyAsync(s, cur, d, at)
-              .whenComplete((held, e) -> {
-                if (e != null) {
-                  near.written(ticket, null); // near: as in compute
-                } else if (held != KEPT && held != CONFLICT) {
-                  near.written(ticket, held);
-                }
-              })
+              .whenComplete((held, e) -> settleNear(ticket, cur, e != null ? UNKNOWN : held))
               .thenCompose(held -> held != CONFLICT
                   ? CompletableFuture.completedFuture(new Applied<>(cur, d, at))
                   : computeAsync(s, remapping, attempt + 1));
