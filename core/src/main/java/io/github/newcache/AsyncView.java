@@ -87,7 +87,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         } else {
           try {
             HandOffFuture.forward(rest(s, c).thenCompose(v -> afterRead(s, v, start)), out);
-          } catch (RuntimeException x) { // the loader pool refused: the manager is closing
+          } catch (RuntimeException x) { // a step that throws before it returns a future (a closed cache)
             out.completeExceptionally(x);
           }
         }

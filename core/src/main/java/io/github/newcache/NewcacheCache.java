@@ -615,6 +615,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   void closeResources() {
     closed = true;
     store.forgetHeld(); // a closed cache still referenced keeps no near entries
+    herd.close();
     events.close();
     closeQuietly(writer.resource());
     closeQuietly(expiry.policy());

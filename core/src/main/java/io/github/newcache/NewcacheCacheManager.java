@@ -32,8 +32,6 @@ import javax.cache.spi.CachingProvider;
  */
 public final class NewcacheCacheManager implements CacheManager {
 
-  /** Loads (loadAll, background refreshes) that run at once per manager; more wait in a queue. */
-
   private final NewcacheCachingProvider provider;
   private final URI uri;
   private final ClassLoader classLoader;

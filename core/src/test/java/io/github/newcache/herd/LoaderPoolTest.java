@@ -183,11 +183,43 @@ class LoaderPoolTest {
         assertTrue(e.getCause() instanceof CacheException && e.getCause().getMessage().contains("closed"),
             String.valueOf(e.getCause()));
       }
+      assertTrue(queuedWrite.handle((v, e) -> e).join() instanceof java.util.concurrent.CompletionException,
+          "wrapped as supplyAsync's failures were, for handle() and exceptionally()");
       for (CompletableFuture<Void> f : running) {
         assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS), "interrupted by the close");
       }
     } finally {
       Holding.release.countDown();
     }
+  }
+
+  /**
+   * A non-blocking load waiting for another client's lease fails when the manager closes. Before,
+   * its next poll was dropped with the manager's scheduler and the future stayed pending for ever.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is that cache, typed <String, String>
+  void closingTheManagerFailsALoadWaitingForAnotherClientsLease(Protocol p, TestManagers managers) throws Exception {
+    CacheManager manager = managers.open(p);
+    AsyncCache<String, String> async = manager.createCache("leased", new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class))
+        .unwrap(NewcacheCache.class).async();
+    String lease = managers.flavor() + "-1-leased-"
+        + io.github.newcache.internal.key.Hashing.md5Hex("k".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".lease";
+    CompletableFuture<String> waiting;
+    try (io.github.newcache.testkit.RawMemcached raw = io.github.newcache.testkit.RawMemcached.of(managers.server())) {
+      raw.set(lease, "another client's".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      long gets = raw.stat("cmd_get");
+      waiting = async.get("k", k -> CompletableFuture.completedFuture("loaded"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (raw.stat("cmd_get") < gets + 6 && System.nanoTime() < deadline) { // polling: a few rounds of reads
+        Thread.onSpinWait();
+      }
+    }
+    assertTrue(!waiting.isDone(), "waits for the lease, held for its whole timeout (10 s)");
+    manager.close();
+    ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof CacheException && e.getCause().getMessage().contains("closed"), String.valueOf(e.getCause()));
   }
 }

@@ -1,6 +1,7 @@
 package io.github.newcache.internal.herd;
 
 import io.github.newcache.internal.expiry.Ttl;
+import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
@@ -12,7 +13,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +35,8 @@ import javax.cache.CacheException;
  * after the lease timeout a waiter loads by itself, and that is counted.
  *
  * <p>Cost per miss: the leader adds one {@code add}, one {@code gets} and one {@code cas}; each
- * waiting JVM adds one {@code get} per poll (every 2 to 25 ms) while the load runs.
+ * waiting JVM adds a read of the value and one {@code gets} of the lease per poll (every 2 to 25
+ * ms) while the load runs.
  */
 public final class LoadCoordinator {
 
@@ -45,7 +46,7 @@ public final class LoadCoordinator {
   private final MemcachedTransport transport;
   private final long leaseMillis;
   private final HerdStatistics stats;
-  private final Executor executor;
+  private final LoaderPool executor;
   /** Leases this thread holds through {@link #locked}, so that it never waits for itself. */
   private static final ThreadLocal<Set<String>> HELD = ThreadLocal.withInitial(HashSet::new);
 
@@ -53,6 +54,9 @@ public final class LoadCoordinator {
   private final ConcurrentHashMap<String, Flight> flights = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<Object>> asyncFlights = new ConcurrentHashMap<>();
   private final ScheduledExecutorService scheduler;
+  /** Polls of non-blocking loads waiting for the scheduler: failed at {@link #close} (a shut-down scheduler drops them). */
+  private final Set<CompletableFuture<Void>> polls = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   /**
    * @param transport the cache's transport (leases go through the same signing and failure policy)
@@ -64,7 +68,7 @@ public final class LoadCoordinator {
       MemcachedTransport transport,
       long leaseMillis,
       HerdStatistics stats,
-      Executor executor,
+      LoaderPool executor,
       ScheduledExecutorService scheduler) {
     this.transport = transport;
     this.scheduler = scheduler;
@@ -121,10 +125,15 @@ public final class LoadCoordinator {
     }
   }
 
-  /** Waits for another thread's flight and takes its outcome; past the lease timeout, loads itself. */
+  /**
+   * Waits for another thread's flight and takes its outcome; past twice the lease timeout, loads
+   * itself. Twice: the flight's leader may wait one lease timeout for another client's lease and
+   * then load; waiting only one, every thread of this JVM waiting for that key loaded at the moment
+   * the leader did.
+   */
   private <V> Object join(Flight running, String mkey, Supplier<V> fetch, Supplier<V> loadAndStore) {
     try {
-      Object value = running.outcome.get(leaseMillis, TimeUnit.MILLISECONDS);
+      Object value = running.outcome.get(2 * leaseMillis, TimeUnit.MILLISECONDS);
       stats.loadsSaved.increment();
       return value;
     } catch (ExecutionException e) {
@@ -219,15 +228,38 @@ public final class LoadCoordinator {
   /** A future completed by the scheduler after {@code millis}. */
   // FutureReturnValueIgnored: the scheduled task only completes f, which is what the caller gets;
   // its ScheduledFuture would add nothing (it is never cancelled).
-  @SuppressWarnings("FutureReturnValueIgnored")
+  // CollectionUndefinedEquality: polls holds each future once, by identity, which is what
+  // CompletableFuture's equals is.
+  @SuppressWarnings({"FutureReturnValueIgnored", "CollectionUndefinedEquality"})
   private CompletableFuture<Void> after(long millis) {
     CompletableFuture<Void> f = new CompletableFuture<>();
+    polls.add(f);
+    f.whenComplete((v, e) -> polls.remove(f));
+    if (closed) {
+      f.completeExceptionally(closedWhileWaiting());
+      return f;
+    }
     try {
       scheduler.schedule(() -> f.complete(null), millis, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       f.completeExceptionally(new CacheException("the cache manager is closed", e));
     }
     return f;
+  }
+
+  private static CacheException closedWhileWaiting() {
+    return new CacheException("the cache closed while this load waited for another client's load of the key");
+  }
+
+  /**
+   * The cache closed: non-blocking loads waiting to poll again fail now (the manager's scheduler,
+   * shut down next, would drop their wake-ups and leave them pending for ever).
+   */
+  public void close() {
+    closed = true;
+    for (CompletableFuture<Void> f : polls) {
+      f.completeExceptionally(closedWhileWaiting());
+    }
   }
 
   /** Releases a lease without blocking; best effort, as the lease expires by itself. */
@@ -391,7 +423,8 @@ public final class LoadCoordinator {
             } finally {
               release(lease, token);
             }
-          });
+          },
+          closing -> releaseAsync(lease, token)); // dropped at the close: other clients need not wait for the lease's TTL
     } catch (RuntimeException e) {
       release(lease, token);
     }
@@ -407,7 +440,14 @@ public final class LoadCoordinator {
     stats.refreshes.increment();
   }
 
+  /**
+   * Removes the lease if it is still {@code token}'s. A holder whose thread was interrupted (a
+   * loader that restored the flag, a cancelled task, a closing pool) releases it all the same: the
+   * flag is set aside for the release and restored after it. Before, the release failed at once and
+   * every other client waited for the lease's TTL.
+   */
   private void release(String lease, byte[] token) {
+    boolean interrupted = Thread.interrupted();
     try {
       Item item = transport.gets(lease);
       if (item != null && Arrays.equals(item.value(), token)) {
@@ -415,11 +455,20 @@ public final class LoadCoordinator {
       }
     } catch (CacheException e) {
       // the lease expires by itself
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
+  /**
+   * The lease's TTL in seconds: the lease timeout rounded up, plus one. memcached's clock ticks once
+   * a second, so an item with a TTL of n seconds may vanish after n - 1; without the extra second a
+   * lease of 1 s could vanish at once, letting a second client load.
+   */
   private int leaseTtl() {
-    return (int) Math.max(1, (leaseMillis + 999) / 1000);
+    return (int) ((leaseMillis + 999) / 1000 + 1);
   }
 
   /**

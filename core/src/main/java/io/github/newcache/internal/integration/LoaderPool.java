@@ -1,6 +1,7 @@
 package io.github.newcache.internal.integration;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -82,7 +83,7 @@ public final class LoaderPool implements Executor {
     CompletableFuture<R> out = new CompletableFuture<>();
     f.whenComplete((v, t) -> {
       if (t != null) {
-        out.completeExceptionally(t);
+        fail(out, t);
       } else {
         submit(out, () -> out.complete(after.apply(v)));
       }
@@ -96,12 +97,20 @@ public final class LoaderPool implements Executor {
         try {
           complete.run();
         } catch (Throwable t) {
-          out.completeExceptionally(t);
+          fail(out, t);
         }
-      }, out::completeExceptionally);
+      }, e -> fail(out, e));
     } catch (RejectedExecutionException e) {
-      out.completeExceptionally(refused(e));
+      fail(out, refused(e));
     }
+  }
+
+  /**
+   * Fails {@code out} as {@code supplyAsync} and {@code thenApplyAsync} did: wrapped in a {@link
+   * CompletionException} ({@code get()} and {@code join()} unwrap it; {@code handle} sees it).
+   */
+  private static void fail(CompletableFuture<?> out, Throwable t) {
+    out.completeExceptionally(t instanceof CompletionException ? t : new CompletionException(t));
   }
 
   private CacheException refused(RejectedExecutionException e) {
@@ -120,7 +129,11 @@ public final class LoaderPool implements Executor {
    */
   public void close() {
     for (Runnable r : threads.shutdownNow()) {
-      ((Task) r).dropped.accept(closed("was waiting for a thread at"));
+      try {
+        ((Task) r).dropped.accept(closed("was waiting for a thread at"));
+      } catch (RuntimeException e) {
+        // a CompletionListener that throws must not stop the close (nor the other tasks' news)
+      }
     }
   }
 

@@ -25,8 +25,8 @@ import java.util.function.Function;
  *
  * <p><b>Across JVMs</b>: an entry is served for at most δ ({@code staleness}) after the command
  * that fetched, wrote or revalidated it was sent; the next read asks memcached with one {@code
- * gets} (a multi-get for {@code getAll}) and keeps the held bytes when the CAS token, or the bytes,
- * are unchanged. So a write, removal or clear by another client is seen here at most δ after it
+ * gets} (a multi-get for {@code getAll}) and keeps the held bytes when the bytes are unchanged
+ * (never on an equal CAS token alone: a restarted memcached counts tokens from 1 again). So a write, removal or clear by another client is seen here at most δ after it
  * took effect (plus the read's own round trip). No other signal is needed: nothing is trusted
  * longer than δ.
  *

@@ -117,8 +117,9 @@ final class EntryScan<K, V> {
       failures.rejected("a stored key: " + e.getMessage());
       return null;
     }
-    if (!store.takesKey(key)) {
-      failures.rejected("a stored key of type " + key.getClass().getName() + " in a cache of another key type: a foreign entry");
+    if (key == null || !store.takesKey(key)) {
+      failures.rejected("a stored key " + (key == null ? "that decodes to null" : "of type " + key.getClass().getName())
+          + " in a cache of another key type: a foreign entry");
       return null;
     }
     @SuppressWarnings("unchecked") // checked just above
@@ -170,15 +171,22 @@ final class EntryScan<K, V> {
   }
 
   /**
-   * Deletes every entry of this cache on the servers, in pipelined batches. Each item listed is
-   * read and checked first, even under the default key function: another application on the fleet
-   * may write keys of the same shape (django-newcache's {@code FLAVOR-VERSION-md5} with flavor 2
-   * and version 1 has the prefix of an unflavored cache named 1 at version 2).
+   * Deletes every entry of this cache on the servers, in pipelined batches. Under the default key
+   * function the listed keys are deleted unread: only this cache's keys have its prefix and shape,
+   * and reading them would fetch every value (up to {@code maxItemSize} each) and, with a secret,
+   * keep the other format's items of this cache during a signing rollout. Another application
+   * writing keys of exactly that shape (django-newcache's {@code 2-1-<md5>} with flavor 2 is the
+   * shape of an unflavored cache named 1 at version 2) would lose them: the README says to give
+   * such caches a flavor.
    */
   void clear() {
     List<String> listed = listed();
     for (int i = 0; i < listed.size(); i += BATCH) {
       List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
+      if (keys.exact()) {
+        transport.deleteAll(batch);
+        continue;
+      }
       Map<String, byte[]> raw = transport.getAll(batch);
       List<String> ours = new ArrayList<>();
       for (String mkey : batch) {
