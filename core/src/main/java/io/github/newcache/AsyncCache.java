@@ -18,8 +18,11 @@ import javax.cache.processor.EntryProcessor;
  * exception the blocking call would throw) when memcached does not answer within the operation
  * timeout; nothing waits forever.
  *
- * <p>Threads: futures complete in the client's callback threads ({@code newcache-callback-*}),
- * never in its IO thread. Work that may block runs on the manager's loader pool ({@code
+ * <p>Threads: the stages you add to these futures run in the client's callback threads ({@code
+ * newcache-callback-*}), never in its IO thread (a small read's future completes in the IO thread,
+ * which hands its stages on). A future that {@code CompletableFuture} derives itself ({@code
+ * thenCompose}'s result, {@code allOf}, {@code anyOf}) is a plain one: its stages run where its
+ * inner future completed, possibly the IO thread; give them your executor. Work that may block runs on the manager's loader pool ({@code
  * newcache-loader-*}, 4 threads): listeners, the {@link javax.cache.integration.CacheWriter} (a
  * write-through operation runs there as a whole, holding the key for the fleet), the {@link
  * javax.cache.integration.CacheLoader} of a read-through miss, and entry processors ({@link

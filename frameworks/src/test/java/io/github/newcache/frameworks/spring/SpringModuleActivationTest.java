@@ -41,14 +41,17 @@ class SpringModuleActivationTest {
   private LocalMemcached memcached;
   private Path config;
   private Path declaring;
+  private Path deadServers;
   private ApplicationContextRunner runner;
 
   @BeforeAll
-  void start(@TempDir Path dir) throws ClassNotFoundException {
+  void start(@TempDir Path dir) throws Exception {
     memcached = LocalMemcached.start();
     config = NewcacheFiles.write(dir, "activation.properties", memcached, "flavor=activation");
     declaring = NewcacheFiles.write(dir, "declaring.properties", memcached, "flavor=activation",
         "cache.books.expiry=created", "cache.books.expiryDuration=10m");
+    deadServers = dir.resolve("dead.properties");
+    java.nio.file.Files.writeString(deadServers, "servers=127.0.0.1:1\nflavor=activation\nopTimeout=500\n");
     runner = new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(NewcacheCacheAutoConfiguration.class, bootCacheAutoConfiguration()))
         .withUserConfiguration(CachingOn.class)
@@ -212,5 +215,54 @@ class SpringModuleActivationTest {
   void customizersAdjustTheManager() {
     runner.withUserConfiguration(NoNullValues.class).run(context ->
         assertThat(context.getBean(NewcacheSpringCacheManager.class).isAllowNullValues()).isFalse());
+  }
+
+  /**
+   * Boot's JCachePropertiesCustomizer beans reach the provider, as under Boot's own JCache support:
+   * the README's per-environment servers override the file's. Before, this auto-configuration
+   * ignored them and the manager connected to the file's servers.
+   */
+  @Test
+  void bootsJCachePropertiesCustomizersSetTheServers() throws ClassNotFoundException {
+    Class<?> servers = Class.forName("io.github.newcache.frameworks.boot.NewcacheServersConfiguration");
+    runner.withUserConfiguration(servers)
+        .withPropertyValues("spring.cache.jcache.config=file:" + deadServers, "newcache.servers=" + memcached.address())
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          javax.cache.CacheManager jcache = context.getBean(javax.cache.CacheManager.class);
+          assertThat(jcache.getProperties().getProperty("servers")).isEqualTo(memcached.address());
+          Cache<Object, Object> books = jcache.getCache("books");
+          books.put("k", "v");
+          assertThat(books.get("k")).isEqualTo("v");
+        });
+  }
+
+  /** Boot's JCacheManagerCustomizer beans are applied to the manager, once the cache names exist. */
+  @Test
+  @SuppressWarnings("unchecked") // the bean's type is Boot's interface, found by name
+  void bootsJCacheManagerCustomizersAdjustTheManager() throws ClassNotFoundException {
+    ClassLoader loader = getClass().getClassLoader();
+    Class<Object> type;
+    try {
+      type = (Class<Object>) Class.forName("org.springframework.boot.cache.autoconfigure.JCacheManagerCustomizer", false, loader);
+    } catch (ClassNotFoundException boot3) {
+      type = (Class<Object>) Class.forName("org.springframework.boot.autoconfigure.cache.JCacheManagerCustomizer", false, loader);
+    }
+    Object customizer = java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {type}, (proxy, method, args) ->
+        switch (method.getName()) {
+          case "customize" -> {
+            javax.cache.CacheManager m = (javax.cache.CacheManager) args[0];
+            assertThat(m.getCache("books")).as("the cache names exist first").isNotNull();
+            m.createCache("extra", new MutableConfiguration<>());
+            yield null;
+          }
+          case "hashCode" -> System.identityHashCode(proxy);
+          case "equals" -> proxy == args[0];
+          default -> "extra cache customizer";
+        });
+    runner.withBean("extraCache", type, () -> customizer).run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(javax.cache.CacheManager.class).getCache("extra")).isNotNull();
+    });
   }
 }

@@ -44,12 +44,13 @@ final class JCacheManagerFactory {
    * The manager with the caches of {@code spring.cache.cache-names}.
    *
    * @param configuration the application's cache configuration, or null for Boot's default
+   * @param properties what Boot's {@code JCachePropertiesCustomizer} beans set, handed to the provider
    */
-  CacheManager create(Supplier<Configuration<?, ?>> configuration) throws IOException {
+  CacheManager create(Supplier<Configuration<?, ?>> configuration, Properties properties) throws IOException {
     checkProvider();
     ClassLoader classLoader = resourceLoader.getClassLoader();
     CachingProvider provider = Caching.getCachingProvider(PROVIDER, classLoader);
-    CacheManager manager = provider.getCacheManager(configUri(), classLoader, new Properties());
+    CacheManager manager = provider.getCacheManager(configUri(), classLoader, properties);
     try {
       for (String name : cacheNames()) {
         // A cache the properties file declares is used as declared (with its expiry and types);

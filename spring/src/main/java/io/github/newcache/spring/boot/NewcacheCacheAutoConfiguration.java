@@ -2,7 +2,11 @@ package io.github.newcache.spring.boot;
 
 import io.github.newcache.spring.NewcacheSpringCacheManager;
 import java.io.IOException;
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.Properties;
 import javax.cache.Caching;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -15,6 +19,8 @@ import org.springframework.cache.jcache.JCacheCacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Spring Boot auto-configuration (Boot 3.5 and 4): Spring's caches on Newcache, with {@code
@@ -31,7 +37,9 @@ import org.springframework.core.io.ResourceLoader;
  * <p><b>What it creates</b>: the {@code javax.cache.CacheManager} (bean {@code jCacheCacheManager},
  * unless the application defines one), opened as Boot opens it, from the resource {@code
  * spring.cache.jcache.config} (Newcache's default URI when unset), with the caches named in
- * {@code spring.cache.cache-names} created unless the file declares them; and the Spring manager
+ * {@code spring.cache.cache-names} created unless the file declares them, and Boot's {@code
+ * JCachePropertiesCustomizer} and {@code JCacheManagerCustomizer} beans applied as Boot applies
+ * them; and the Spring manager
  * (bean {@code cacheManager}, a {@link NewcacheSpringCacheManager}), adjusted by any {@link
  * NewcacheSpringCacheManagerCustomizer} beans. The JCache manager is a bean so that others can
  * share it (Hibernate: {@code hibernate.javax.cache.cache_manager}); it is closed with the context.
@@ -58,15 +66,60 @@ public class NewcacheCacheAutoConfiguration {
   static final String BOOT4_CACHE_AUTO_CONFIGURATION =
       "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration";
 
-  /** The JCache manager, opened from {@code spring.cache.jcache.config} as Boot would. */
+  /** Boot's {@code JCachePropertiesCustomizer}: Boot 4's package, then Boot 3's. */
+  static final List<String> PROPERTIES_CUSTOMIZERS = List.of(
+      "org.springframework.boot.cache.autoconfigure.JCachePropertiesCustomizer",
+      "org.springframework.boot.autoconfigure.cache.JCachePropertiesCustomizer");
+
+  /** Boot's {@code JCacheManagerCustomizer}: Boot 4's package, then Boot 3's. */
+  static final List<String> MANAGER_CUSTOMIZERS = List.of(
+      "org.springframework.boot.cache.autoconfigure.JCacheManagerCustomizer",
+      "org.springframework.boot.autoconfigure.cache.JCacheManagerCustomizer");
+
+  /**
+   * The JCache manager, opened from {@code spring.cache.jcache.config} as Boot would, with Boot's
+   * own customizer beans applied as Boot applies them: every {@code JCachePropertiesCustomizer} to
+   * the properties handed to the provider (which override the file: the README's per-environment
+   * {@code servers}), and every {@code JCacheManagerCustomizer} to the manager once the caches of
+   * {@code spring.cache.cache-names} exist. Boot's cache auto-configuration backs off when this one
+   * applies, so without this they were silently ignored. Their interfaces moved package between
+   * Boot 3 and 4, so they are found by name.
+   */
   @Bean
   @ConditionalOnMissingBean
   javax.cache.CacheManager jCacheCacheManager(
       Environment environment,
       ResourceLoader resourceLoader,
-      ObjectProvider<javax.cache.configuration.Configuration<?, ?>> cacheConfiguration)
+      ObjectProvider<javax.cache.configuration.Configuration<?, ?>> cacheConfiguration,
+      BeanFactory beans)
       throws IOException {
-    return new JCacheManagerFactory(environment, resourceLoader).create(cacheConfiguration::getIfAvailable);
+    ClassLoader loader = resourceLoader.getClassLoader();
+    Properties properties = new Properties();
+    customize(beans, loader, PROPERTIES_CUSTOMIZERS, Properties.class, properties);
+    javax.cache.CacheManager manager =
+        new JCacheManagerFactory(environment, resourceLoader).create(cacheConfiguration::getIfAvailable, properties);
+    try {
+      customize(beans, loader, MANAGER_CUSTOMIZERS, javax.cache.CacheManager.class, manager);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+    return manager;
+  }
+
+  /** Calls {@code customize(argument)} on every bean of the first type of {@code names} present, in order. */
+  private static void customize(
+      BeanFactory beans, ClassLoader loader, List<String> names, Class<?> argumentType, Object argument) {
+    for (String name : names) {
+      if (ClassUtils.isPresent(name, loader)) {
+        Class<?> type = ClassUtils.resolveClassName(name, loader);
+        Method customize = ReflectionUtils.findMethod(type, "customize", argumentType);
+        if (customize != null) {
+          beans.getBeanProvider(type).orderedStream().forEach(c -> ReflectionUtils.invokeMethod(customize, c, argument));
+        }
+        return;
+      }
+    }
   }
 
   /** Spring's cache manager over it, whose caches implement {@code retrieve}. */
