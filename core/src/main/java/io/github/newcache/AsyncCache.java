@@ -22,8 +22,8 @@ import javax.cache.processor.EntryProcessor;
  * newcache-callback-*}), never in its IO thread (a small read's future completes in the IO thread,
  * which hands its stages on). A future that {@code CompletableFuture} derives itself ({@code
  * thenCompose}'s result, {@code allOf}, {@code anyOf}) is a plain one: its stages run where its
- * inner future completed, possibly the IO thread; give them your executor. Work that may block runs on the manager's loader pool ({@code
- * newcache-loader-*}, 4 threads): listeners, the {@link javax.cache.integration.CacheWriter} (a
+ * inner future completed, possibly the IO thread; give them your executor. Work that may block
+ * runs on the manager's loader pool ({@code newcache-loader-*}, 4 threads): listeners, the {@link javax.cache.integration.CacheWriter} (a
  * write-through operation runs there as a whole, holding the key for the fleet), the {@link
  * javax.cache.integration.CacheLoader} of a read-through miss, and entry processors ({@link
  * #invoke}). So dependent stages you add with {@code thenApply} run in a callback thread: hand

@@ -6,8 +6,8 @@ package io.github.newcache;
  * The near counters count every read of memcached's items the near cache answered or passed on:
  * {@code get} and {@code getAll}, and also {@code containsKey}, {@code loadAll}'s check of what is
  * present and a read-through's re-reads while another client loads, which the standard statistics
- * do not count as hits or misses; so near hits can exceed the standard hits. A near eviction is not an eviction there (the entry stays in
- * memcached).
+ * do not count as hits or misses; so near hits can exceed the standard hits. A near eviction is
+ * not an eviction there (the entry stays in memcached).
  */
 public interface NearCacheStatisticsMXBean {
 

@@ -54,7 +54,10 @@ public final class LoadCoordinator {
   private final ConcurrentHashMap<String, Flight> flights = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<Object>> asyncFlights = new ConcurrentHashMap<>();
   private final ScheduledExecutorService scheduler;
-  /** Polls of non-blocking loads waiting for the scheduler: failed at {@link #close} (a shut-down scheduler drops them). */
+  /**
+   * Polls of non-blocking loads waiting for the scheduler: failed at {@link #close} (a shut-down
+   * scheduler drops them).
+   */
   private final Set<CompletableFuture<Void>> polls = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -424,7 +427,8 @@ public final class LoadCoordinator {
               release(lease, token);
             }
           },
-          closing -> releaseAsync(lease, token)); // dropped at the close: other clients need not wait for the lease's TTL
+          // dropped at the close: release the lease, so that other clients need not wait for its TTL
+          closing -> releaseAsync(lease, token));
     } catch (RuntimeException e) {
       release(lease, token);
     }

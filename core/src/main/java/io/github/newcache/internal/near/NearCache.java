@@ -26,9 +26,9 @@ import java.util.function.Function;
  * <p><b>Across JVMs</b>: an entry is served for at most δ ({@code staleness}) after the command
  * that fetched, wrote or revalidated it was sent; the next read asks memcached with one {@code
  * gets} (a multi-get for {@code getAll}) and keeps the held bytes when the bytes are unchanged
- * (never on an equal CAS token alone: a restarted memcached counts tokens from 1 again). So a write, removal or clear by another client is seen here at most δ after it
- * took effect (plus the read's own round trip). No other signal is needed: nothing is trusted
- * longer than δ.
+ * (never on an equal CAS token alone: a restarted memcached counts tokens from 1 again). So a
+ * write, removal or clear by another client is seen here at most δ after it took effect (plus
+ * the read's own round trip). No other signal is needed: nothing is trusted longer than δ.
  *
  * <p><b>In this JVM</b> the store tells the near cache about every command it sends, and the
  * near cache never holds bytes older than this JVM's last write of the key. The hazard is a read

@@ -115,7 +115,8 @@ public class NewcacheCacheAutoConfiguration {
         Class<?> type = ClassUtils.resolveClassName(name, loader);
         Method customize = ReflectionUtils.findMethod(type, "customize", argumentType);
         if (customize != null) {
-          beans.getBeanProvider(type).orderedStream().forEach(c -> ReflectionUtils.invokeMethod(customize, c, argument));
+          beans.getBeanProvider(type).orderedStream()
+              .forEach(c -> ReflectionUtils.invokeMethod(customize, c, argument));
         }
         return;
       }
