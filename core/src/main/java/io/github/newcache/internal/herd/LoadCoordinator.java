@@ -270,9 +270,13 @@ public final class LoadCoordinator {
   // the lease's own expiry does not repair.
   @SuppressWarnings("FutureReturnValueIgnored")
   private void releaseAsync(String lease, byte[] token) {
-    transport.getsAsync(lease).thenCompose(item -> item != null && Arrays.equals(item.value(), token)
-        ? transport.casAsync(lease, item.cas(), Ttl.EXPIRED, new byte[] {0}).thenApply(o -> null)
-        : CompletableFuture.completedFuture(null));
+    try {
+      transport.getsAsync(lease).thenCompose(item -> item != null && Arrays.equals(item.value(), token)
+          ? transport.casAsync(lease, item.cas(), Ttl.EXPIRED, new byte[] {0}).thenApply(o -> null)
+          : CompletableFuture.completedFuture(null));
+    } catch (RuntimeException e) {
+      // the lease expires by itself
+    }
   }
 
   /** One thread's load of a key in this JVM, whose outcome its waiters share. */
@@ -446,12 +450,20 @@ public final class LoadCoordinator {
 
   /**
    * Removes the lease if it is still {@code token}'s. A holder whose thread was interrupted (a
-   * loader that restored the flag, a cancelled task, a closing pool) releases it all the same: the
-   * flag is set aside for the release and restored after it. Before, the release failed at once and
-   * every other client waited for the lease's TTL.
+   * loader that restored the flag, a cancelled task, a closing pool) releases it without blocking:
+   * the flag is set aside while the release is sent and restored at once, so an interrupted thread
+   * never waits on memcached here (a closing manager's would wait for its timeout). Before, the
+   * release failed at once on the flag and every other client waited for the lease's TTL.
    */
   private void release(String lease, byte[] token) {
-    boolean interrupted = Thread.interrupted();
+    if (Thread.interrupted()) {
+      try {
+        releaseAsync(lease, token);
+      } finally {
+        Thread.currentThread().interrupt();
+      }
+      return;
+    }
     try {
       Item item = transport.gets(lease);
       if (item != null && Arrays.equals(item.value(), token)) {
@@ -459,10 +471,6 @@ public final class LoadCoordinator {
       }
     } catch (CacheException e) {
       // the lease expires by itself
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 
