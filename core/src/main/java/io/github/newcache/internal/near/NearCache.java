@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.github.newcache.internal.config.NearCacheSettings;
 import io.github.newcache.internal.expiry.TimeSource;
-import io.github.newcache.internal.transport.Item;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -25,7 +24,7 @@ import java.util.function.Function;
  *
  * <p><b>Across JVMs</b>: an entry is served for at most δ ({@code staleness}) after the command
  * that fetched, wrote or revalidated it was sent; the next read asks memcached with one {@code
- * gets} (a multi-get for {@code getAll}) and keeps the held bytes when the bytes are unchanged
+ * get} (a multi-get for {@code getAll}) and keeps the held bytes when the bytes are unchanged
  * (never on an equal CAS token alone: a restarted memcached counts tokens from 1 again). So a
  * write, removal or clear by another client is seen here at most δ after it took effect (plus
  * the read's own round trip). No other signal is needed: nothing is trusted longer than δ.
@@ -146,10 +145,10 @@ public final class NearCache {
 
   /**
    * The item under {@code key}, or null: the held bytes while they are younger than δ (a near
-   * hit), else what {@code gets} fetches, which is then held (a miss) or compared with the held
-   * bytes (a revalidation).
+   * hit), else what {@code get} fetches, which is then held (a miss) or compared with the held
+   * bytes (a revalidation). A plain get: the bytes decide, so no CAS token is needed.
    */
-  public byte[] read(String key, Function<String, Item> gets) {
+  public byte[] read(String key, Function<String, byte[]> get) {
     long now = clock.nanos();
     NearEntry held = entries.getIfPresent(key);
     if (held != null && now - held.checkedAt() < stalenessNanos) {
@@ -165,8 +164,7 @@ public final class NearCache {
     try {
       int stripe = stripe(key);
       long stamp = stamps.get(stripe);
-      Item item = gets.apply(key);
-      byte[] raw = fetched(key, stripe, stamp, now, held, item == null ? null : item.value());
+      byte[] raw = fetched(key, stripe, stamp, now, held, get.apply(key));
       flights.landed(key, mine);
       mine.complete(raw);
       return raw;
@@ -181,7 +179,7 @@ public final class NearCache {
   // FutureReturnValueIgnored: the future whenComplete returns is dropped because its callback
   // completes mine, which is what the caller gets, failures included.
   @SuppressWarnings("FutureReturnValueIgnored")
-  public CompletableFuture<byte[]> readAsync(String key, Function<String, CompletableFuture<Item>> gets) {
+  public CompletableFuture<byte[]> readAsync(String key, Function<String, CompletableFuture<byte[]>> get) {
     long now = clock.nanos();
     NearEntry held = entries.getIfPresent(key);
     if (held != null && now - held.checkedAt() < stalenessNanos) {
@@ -196,9 +194,9 @@ public final class NearCache {
     }
     int stripe = stripe(key);
     long stamp = stamps.get(stripe);
-    CompletableFuture<Item> fetch;
+    CompletableFuture<byte[]> fetch;
     try {
-      fetch = gets.apply(key);
+      fetch = get.apply(key);
     } catch (RuntimeException e) {
       flights.landed(key, mine);
       mine.completeExceptionally(e);
@@ -208,14 +206,14 @@ public final class NearCache {
       mine.completeExceptionally(e);
       throw e;
     }
-    fetch.whenComplete((item, e) -> {
+    fetch.whenComplete((raw, e) -> {
       flights.landed(key, mine);
       if (e != null) {
         mine.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
         return;
       }
       try {
-        mine.complete(fetched(key, stripe, stamp, now, held, item == null ? null : item.value()));
+        mine.complete(fetched(key, stripe, stamp, now, held, raw));
       } catch (RuntimeException | Error x) {
         mine.completeExceptionally(x); // an Error too: every reader joined to this flight waits on mine
       }

@@ -272,7 +272,7 @@ public final class EntryStore<K, V> {
     if (!near.enabled()) {
       return current(s, transport.get(s.memcachedKey()), 0);
     }
-    byte[] raw = near.read(s.memcachedKey(), transport::gets);
+    byte[] raw = near.read(s.memcachedKey(), transport::get);
     Current<V> cur = current(s, raw, 0);
     if (raw != null && !cur.present()) {
       near.discard(s.memcachedKey(), raw); // near: expired or not ours; the next read asks memcached
@@ -463,7 +463,7 @@ public final class EntryStore<K, V> {
   }
 
   private CompletableFuture<Current<V>> nearGetAsync(Slot<K> s) {
-    return near.readAsync(s.memcachedKey(), transport::getsAsync).thenApply(raw -> {
+    return near.readAsync(s.memcachedKey(), transport::getAsync).thenApply(raw -> {
       Current<V> cur = current(s, raw, 0);
       if (raw != null && !cur.present()) {
         near.discard(s.memcachedKey(), raw); // near: as in get

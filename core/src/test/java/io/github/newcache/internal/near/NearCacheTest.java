@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.internal.config.NearCacheSettings;
-import io.github.newcache.internal.transport.Item;
 import io.github.newcache.testing.ManualClock;
 import java.util.List;
 import java.util.Map;
@@ -35,21 +34,21 @@ class NearCacheTest {
   private static final byte[] OLD = {1, 1};
   private static final byte[] NEW = {2, 2};
 
-  private Function<String, Item> memcached(byte[] value, long cas) {
+  private Function<String, byte[]> memcached(byte[] value) {
     return key -> {
       fetches.incrementAndGet();
-      return value == null ? null : new Item(value.clone(), cas);
+      return value == null ? null : value.clone();
     };
   }
 
   @Test
   void anEntryIsServedForDeltaThenRevalidatedWithOneFetch() {
-    assertArrayEquals(OLD, near.read("k", memcached(OLD, 7)));
+    assertArrayEquals(OLD, near.read("k", memcached(OLD)));
     clock.advance(499);
-    assertArrayEquals(OLD, near.read("k", memcached(NEW, 8)), "within δ: held bytes, no fetch");
+    assertArrayEquals(OLD, near.read("k", memcached(NEW)), "within δ: held bytes, no fetch");
     assertEquals(1, fetches.get());
     clock.advance(1);
-    assertArrayEquals(NEW, near.read("k", memcached(NEW, 8)), "at δ: revalidated");
+    assertArrayEquals(NEW, near.read("k", memcached(NEW)), "at δ: revalidated");
     assertEquals(2, fetches.get());
     NearStatistics s = near.statistics();
     assertEquals(1, s.getNearHits());
@@ -60,21 +59,21 @@ class NearCacheTest {
 
   @Test
   void anUnchangedItemKeepsTheHeldBytes() {
-    byte[] first = near.read("k", memcached(OLD, 7));
+    byte[] first = near.read("k", memcached(OLD));
     clock.advance(500);
-    assertSame(first, near.read("k", memcached(OLD, 7)), "same CAS token: the held array, not the fetched copy");
+    assertSame(first, near.read("k", memcached(OLD)), "unchanged bytes: the held array, not the fetched copy");
     assertEquals(1, near.statistics().getRevalidationsUnchanged());
     clock.advance(100);
-    assertSame(first, near.read("k", memcached(NEW, 9)), "revalidated 100 ms ago: trusted again for δ");
+    assertSame(first, near.read("k", memcached(NEW)), "revalidated 100 ms ago: trusted again for δ");
   }
 
   @Test
   void anItemGoneFromMemcachedIsDroppedOnRevalidation() {
-    near.read("k", memcached(OLD, 7));
+    near.read("k", memcached(OLD));
     clock.advance(500);
-    assertNull(near.read("k", memcached(null, 0)));
+    assertNull(near.read("k", memcached(null)));
     assertEquals(1, near.statistics().getRevalidationsChanged());
-    assertNull(near.read("k", memcached(null, 0)));
+    assertNull(near.read("k", memcached(null)));
     assertEquals(3, fetches.get(), "nothing held: every read fetches");
   }
 
@@ -85,10 +84,10 @@ class NearCacheTest {
         near.read("k", key -> {
           NearCache.Ticket t = near.ticket(key);
           near.written(t, NEW);
-          return new Item(OLD.clone(), 7);
+          return OLD.clone();
         });
     assertArrayEquals(OLD, got, "the read itself may answer what it fetched");
-    assertArrayEquals(NEW, near.read("k", memcached(OLD, 7)), "but the near cache keeps the write");
+    assertArrayEquals(NEW, near.read("k", memcached(OLD)), "but the near cache keeps the write");
     assertEquals(0, fetches.get());
   }
 
@@ -96,9 +95,9 @@ class NearCacheTest {
   void aLocalRemovalDuringAReadIsNeverUndoneByIt() {
     near.read("k", key -> {
       near.invalidate(key);
-      return new Item(OLD.clone(), 7);
+      return OLD.clone();
     });
-    assertArrayEquals(NEW, near.read("k", memcached(NEW, 8)), "the old item was not held: this read fetched");
+    assertArrayEquals(NEW, near.read("k", memcached(NEW)), "the old item was not held: this read fetched");
     assertEquals(1, fetches.get());
   }
 
@@ -106,9 +105,9 @@ class NearCacheTest {
   void aClearDuringAReadIsNeverUndoneByIt() {
     near.read("k", key -> {
       near.invalidateAll();
-      return new Item(OLD.clone(), 7);
+      return OLD.clone();
     });
-    assertNull(near.read("k", memcached(null, 0)));
+    assertNull(near.read("k", memcached(null)));
     assertEquals(1, fetches.get());
   }
 
@@ -118,24 +117,24 @@ class NearCacheTest {
     NearCache.Ticket second = near.ticket("k");
     near.written(second, NEW);
     near.written(first, OLD); // which one memcached kept is not known here
-    assertArrayEquals(NEW, near.read("k", memcached(NEW, 8)));
+    assertArrayEquals(NEW, near.read("k", memcached(NEW)));
     assertEquals(1, fetches.get(), "nothing was held: the read asked memcached");
   }
 
   @Test
   void aWriteIsHeldAndRevalidatedByItsBytes() {
     near.written(near.ticket("k"), NEW);
-    assertArrayEquals(NEW, near.read("k", memcached(OLD, 1)));
+    assertArrayEquals(NEW, near.read("k", memcached(OLD)));
     assertEquals(0, fetches.get());
     clock.advance(500);
-    byte[] held = near.read("k", memcached(NEW, 8));
+    byte[] held = near.read("k", memcached(NEW));
     assertArrayEquals(NEW, held);
     assertEquals(1, near.statistics().getRevalidationsUnchanged(), "no token known for a write: the bytes compared");
   }
 
   @Test
   void readAllServesHeldKeysAndFetchesTheRestInOneCall() {
-    near.read("a", memcached(OLD, 1));
+    near.read("a", memcached(OLD));
     AtomicInteger calls = new AtomicInteger();
     Map<String, byte[]> found =
         near.readAll(List.of("a", "b", "c"), keys -> {
@@ -145,7 +144,7 @@ class NearCacheTest {
         });
     assertEquals(1, calls.get());
     assertEquals(2, found.size());
-    assertArrayEquals(NEW, near.read("b", memcached(OLD, 1)), "b is held now");
+    assertArrayEquals(NEW, near.read("b", memcached(OLD)), "b is held now");
   }
 
   @Test
@@ -173,11 +172,11 @@ class NearCacheTest {
   void concurrentReadersOfAKeyShareOneFetch() throws Exception {
     CountDownLatch inFetch = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Function<String, Item> slow = key -> {
+    Function<String, byte[]> slow = key -> {
       fetches.incrementAndGet();
       inFetch.countDown();
       await(release);
-      return new Item(OLD.clone(), 7);
+      return OLD.clone();
     };
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
@@ -208,15 +207,15 @@ class NearCacheTest {
       Future<byte[]> before = pool.submit(() -> near.read("k", key -> {
         inFetch.countDown();
         await(release);
-        return new Item(OLD.clone(), 7);
+        return OLD.clone();
       }));
       assertTrue(inFetch.await(10, TimeUnit.SECONDS));
       near.invalidate("k"); // a local removal or overwrite whose bytes are not held
-      assertArrayEquals(NEW, near.read("k", memcached(NEW, 8)), "fetched anew, not the old flight's answer");
+      assertArrayEquals(NEW, near.read("k", memcached(NEW)), "fetched anew, not the old flight's answer");
       assertEquals(0, near.statistics().getSharedFetches());
       release.countDown();
       assertArrayEquals(OLD, before.get(10, TimeUnit.SECONDS));
-      assertArrayEquals(NEW, near.read("k", memcached(OLD, 7)), "and the old flight did not install its answer");
+      assertArrayEquals(NEW, near.read("k", memcached(OLD)), "and the old flight did not install its answer");
     } finally {
       release.countDown();
       pool.shutdownNow();
@@ -229,7 +228,7 @@ class NearCacheTest {
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Function<String, Item> failing = key -> {
+      Function<String, byte[]> failing = key -> {
         inFetch.countDown();
         await(release);
         throw new javax.cache.CacheException("memcached timed out");
@@ -246,7 +245,7 @@ class NearCacheTest {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof javax.cache.CacheException, String.valueOf(e.getCause()));
       }
-      assertArrayEquals(NEW, near.read("k", memcached(NEW, 1)), "nothing left in flight");
+      assertArrayEquals(NEW, near.read("k", memcached(NEW)), "nothing left in flight");
     } finally {
       release.countDown();
       pool.shutdownNow();
@@ -263,25 +262,25 @@ class NearCacheTest {
       return java.util.concurrent.CompletableFuture.completedFuture(out);
     });
     for (int i = 0; i < 12; i++) {
-      ahead.read("k" + i, memcached(OLD, 1));
+      ahead.read("k" + i, memcached(OLD));
     }
     clock.advance(260);
     for (int i = 0; i < 10; i++) {
-      assertArrayEquals(OLD, ahead.read("k" + i, memcached(NEW, 2)), "k0…k9 are read past δ/2; k10, k11 are not");
+      assertArrayEquals(OLD, ahead.read("k" + i, memcached(NEW)), "k0…k9 are read past δ/2; k10, k11 are not");
     }
     assertEquals(List.of(), batches, "sent once 100 are queued or the first waited δ/4");
     clock.advance(130);
-    assertArrayEquals(OLD, ahead.read("k0", memcached(NEW, 2)), "the read that sends it is still a hit");
+    assertArrayEquals(OLD, ahead.read("k0", memcached(NEW)), "the read that sends it is still a hit");
     assertEquals(1, batches.size(), "one multi-get");
     assertEquals(10, batches.get(0).size(), "for the ten keys read past δ/2");
     clock.advance(300); // 690 ms after the first fetch, 300 ms after the revalidation ahead
     for (int i = 0; i < 10; i++) {
-      assertArrayEquals(NEW, ahead.read("k" + i, memcached(OLD, 1)), "revalidated ahead: a hit, with what it found");
+      assertArrayEquals(NEW, ahead.read("k" + i, memcached(OLD)), "revalidated ahead: a hit, with what it found");
     }
     assertEquals(12, fetches.get(), "no single gets after the first reads");
     assertEquals(10, ahead.statistics().getRevalidationsChanged());
     assertEquals(10, ahead.statistics().getRevalidationsAhead());
-    assertArrayEquals(NEW, ahead.read("k10", memcached(NEW, 3)), "an entry left alone revalidates on read");
+    assertArrayEquals(NEW, ahead.read("k10", memcached(NEW)), "an entry left alone revalidates on read");
     assertEquals(13, fetches.get());
   }
 
@@ -293,13 +292,13 @@ class NearCacheTest {
       return java.util.concurrent.CompletableFuture.completedFuture(Map.of("k", OLD.clone()));
     });
     self[0] = ahead;
-    ahead.read("k", memcached(OLD, 1));
+    ahead.read("k", memcached(OLD));
     clock.advance(260);
-    ahead.read("k", memcached(OLD, 1)); // queued
+    ahead.read("k", memcached(OLD)); // queued
     clock.advance(130);
-    ahead.read("k", memcached(OLD, 1)); // sends the multi-get
+    ahead.read("k", memcached(OLD)); // sends the multi-get
     assertEquals(1, fetches.get());
-    assertArrayEquals(NEW, ahead.read("k", memcached(OLD, 1)), "the write, not the older answer");
+    assertArrayEquals(NEW, ahead.read("k", memcached(OLD)), "the write, not the older answer");
   }
 
   private static void await(CountDownLatch latch) {
