@@ -138,6 +138,32 @@ class AsyncCacheTest {
 
   @ParameterizedTest
   @EnumSource(Protocol.class)
+  void aLoaderThatNeverAnswersHoldsTheKeysOtherCallersTwiceTheLeaseTimeoutAtMost(Protocol p, TestManagers managers)
+      throws Exception {
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setLeaseTimeoutMillis(300);
+    AsyncCache<String, String> async = managers.open(p).createCache("stuck", config).unwrap(NewcacheCache.class).async();
+    CompletableFuture<String> never = new CompletableFuture<>();
+    CompletableFuture<String> stuck = async.get("hot", k -> never);
+    AtomicInteger loads = new AtomicInteger();
+    Function<String, CompletableFuture<String>> answers = k -> {
+      loads.incrementAndGet();
+      return CompletableFuture.completedFuture("loaded:" + k);
+    };
+    // Two callers join the stuck flight; past twice the lease timeout one of them loads, once.
+    CompletableFuture<String> first = async.get("hot", answers);
+    CompletableFuture<String> second = async.get("hot", answers);
+    assertEquals("loaded:hot", await(first));
+    assertEquals("loaded:hot", await(second));
+    assertEquals(1, loads.get(), "the callers that gave up on the stuck flight loaded once");
+    assertEquals("loaded:hot", await(async.get("hot", answers)), "a later caller reads what they stored");
+    assertEquals(1, loads.get());
+    assertFalse(stuck.isDone(), "the stuck loader's own caller still waits for its loader");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
   void tenThousandOperationsInFlightAddNoThreads(Protocol p, TestManagers managers) throws Exception {
     AsyncCache<String, String> async = strings(managers, p, "many", null).unwrap(NewcacheCache.class).async();
     await(async.put("k", "v"));

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -177,7 +178,7 @@ public final class LoadCoordinator {
     CompletableFuture<Object> running = asyncFlights.putIfAbsent(mkey, mine);
     if (running != null) {
       stats.loadsSaved.increment();
-      return (CompletableFuture<V>) running.thenApply(v -> v); // a view: callers cannot complete the flight
+      return (CompletableFuture<V>) joinAsync(running, mkey, fetch, loadAndStore);
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     attempt(mkey, fetch, loadAndStore, deadline, FIRST_POLL_MILLIS)
@@ -190,6 +191,51 @@ public final class LoadCoordinator {
           }
         });
     return (CompletableFuture<V>) mine.thenApply(v -> v);
+  }
+
+  /**
+   * Another caller's flight of this JVM, waited for up to twice the lease timeout as {@link #join}
+   * waits; past it the flight is given up on (a loader's future that never completes would
+   * otherwise pin every non-blocking miss of the key in this JVM): it leaves the map, and this
+   * caller loads as a newcomer would, starting a new flight or joining the one another late caller
+   * started.
+   */
+  // FutureReturnValueIgnored: the futures whenComplete returns are dropped; their actions complete out.
+  @SuppressWarnings("FutureReturnValueIgnored")
+  private <V> CompletableFuture<Object> joinAsync(
+      CompletableFuture<Object> running, String mkey, Supplier<CompletableFuture<V>> fetch,
+      Supplier<CompletableFuture<V>> loadAndStore) {
+    CompletableFuture<Object> out = new CompletableFuture<>();
+    CompletableFuture<Void> overdue = after(2 * leaseMillis);
+    running.whenComplete((v, e) -> {
+      complete(out, v, e);
+      overdue.cancel(false);
+    });
+    overdue.whenComplete((x, e) -> {
+      if (out.isDone()) {
+        return;
+      }
+      if (e != null) {
+        out.completeExceptionally(e); // the cache closed
+        return;
+      }
+      stats.leaseTimeouts.increment();
+      asyncFlights.remove(mkey, running);
+      try {
+        loadAsync(mkey, fetch, loadAndStore).whenComplete((v, f) -> complete(out, v, f));
+      } catch (RuntimeException f) {
+        out.completeExceptionally(f);
+      }
+    });
+    return out;
+  }
+
+  private static void complete(CompletableFuture<Object> out, Object v, Throwable e) {
+    if (e == null) {
+      out.complete(v);
+    } else {
+      out.completeExceptionally(e);
+    }
   }
 
   private <V> CompletableFuture<V> attempt(
@@ -243,7 +289,8 @@ public final class LoadCoordinator {
       return f;
     }
     try {
-      scheduler.schedule(() -> f.complete(null), millis, TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> wakeUp = scheduler.schedule(() -> f.complete(null), millis, TimeUnit.MILLISECONDS);
+      f.whenComplete((v, e) -> wakeUp.cancel(false)); // completed early (cancelled): leaves the scheduler's queue
     } catch (RuntimeException e) {
       f.completeExceptionally(new CacheException("the cache manager is closed", e));
     }
