@@ -119,12 +119,21 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
 
   private V loadAndStore(Slot<K> s) {
     V value = load(s.key());
-    if (value != null) {
-      List<EntryEvent<K, V>> out = new ArrayList<>(1);
-      storeLoaded(s, store.encode(s, value), out, true);
-      events.dispatch(out);
+    if (value == null) {
+      return null;
     }
-    return value;
+    List<EntryEvent<K, V>> out = new ArrayList<>(1);
+    Applied<V> a = storeLoaded(s, store.encode(s, value), out, true);
+    events.dispatch(out);
+    return kept(a, value);
+  }
+
+  /**
+   * What the cache holds once {@code a} stored {@code loaded}, or kept the value another client
+   * stored while this one loaded: the answer is that value, as the non-blocking get(key, loader)'s.
+   */
+  private static <V> V kept(Applied<V> a, V loaded) {
+    return a.decision().kind() == Decision.Kind.KEEP && a.before().present() ? a.before().value() : loaded;
   }
 
   private V load(K key) {
@@ -138,7 +147,7 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
   }
 
   /** Stores a loaded value as a write (events, no writer); {@code onlyIfAbsent} keeps live entries. */
-  private void storeLoaded(Slot<K> s, Encoded<V> e, List<EntryEvent<K, V>> out, boolean onlyIfAbsent) {
+  private Applied<V> storeLoaded(Slot<K> s, Encoded<V> e, List<EntryEvent<K, V>> out, boolean onlyIfAbsent) {
     Applied<V> a =
         store.compute(s, c -> {
           if (c.present()) {
@@ -147,6 +156,7 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
           return Decision.write(e, expiry.forCreation(c.now()));
         });
     loaded(s, e, a, out);
+    return a;
   }
 
   /** The event of a loaded value that {@code a} stored. */
@@ -215,8 +225,8 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
       for (Map.Entry<K, V> entry : loaded.entrySet()) {
         Slot<K> s = byKey.get(entry.getKey());
         if (s != null && entry.getValue() != null) {
-          storeLoaded(s, store.encode(s, entry.getValue()), out, !replace);
-          result.put(entry.getKey(), entry.getValue());
+          Applied<V> a = storeLoaded(s, store.encode(s, entry.getValue()), out, !replace);
+          result.put(entry.getKey(), kept(a, entry.getValue()));
         }
       }
     }

@@ -9,15 +9,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TestManagers;
+import java.io.Serializable;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
+import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.integration.CacheLoader;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -60,6 +64,40 @@ class TwoClientsTest {
     assertNull(a.get("k"));
     b.putAll(Map.of("x", "1", "y", "2"));
     assertEquals(Map.of("x", "1", "y", "2"), a.getAll(Set.of("x", "y", "z")));
+  }
+
+  /** A loader during whose load another client stores the key. */
+  public static final class RacedLoader implements CacheLoader<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static volatile Cache<String, String> other;
+
+    @Override
+    public String load(String key) {
+      other.put(key, "theirs");
+      return "mine";
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      Map<String, String> out = new HashMap<>();
+      keys.forEach(k -> out.put(k, load(k)));
+      return out;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aReadThroughGetAnswersWhatAnotherClientStoredWhileItLoaded(Protocol p, TestManagers managers) throws Exception {
+    CacheManager[] m = two(p, managers);
+    Cache<String, String> a = m[0].createCache("shared", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setReadThrough(true)
+        .setCacheLoaderFactory(FactoryBuilder.factoryOf(RacedLoader.class)));
+    RacedLoader.other = cache(m[1]);
+    assertEquals("theirs", a.get("k"), "the cache keeps the other client's value; the answer is that value");
+    assertEquals("theirs", a.get("k"));
+    assertEquals("theirs", a.unwrap(NewcacheCache.class).async().get("j").get(10, TimeUnit.SECONDS));
+    assertEquals(Map.of("x", "theirs", "y", "theirs"), a.getAll(Set.of("x", "y")));
   }
 
   @ParameterizedTest
