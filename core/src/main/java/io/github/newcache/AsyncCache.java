@@ -20,7 +20,8 @@ import javax.cache.processor.EntryProcessor;
  *
  * <p>Threads: the stages you add to these futures run in the client's callback threads ({@code
  * newcache-callback-*}), never in its IO thread (a small read's future completes in the IO thread,
- * which hands its stages on). A future that {@code CompletableFuture} derives itself ({@code
+ * which hands its stages on); once the manager is closed, in the thread that completes the
+ * future. A future that {@code CompletableFuture} derives itself ({@code
  * thenCompose}'s result, {@code allOf}, {@code anyOf}) is a plain one: its stages run where its
  * inner future completed, possibly the IO thread; give them your executor. Work that may block
  * runs on the manager's loader pool ({@code newcache-loader-*}, 4 threads): listeners, the {@link javax.cache.integration.CacheWriter} (a

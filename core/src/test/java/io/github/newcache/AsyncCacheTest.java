@@ -338,6 +338,27 @@ class AsyncCacheTest {
     }
   }
 
+  /**
+   * A future that completes after the manager closed (its loader answered late) completes the
+   * stages added to it before: the callback threads are gone, and the stage fails rather than
+   * waiting for ever.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void stagesOfAFutureCompletedAfterTheCloseStillComplete(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = strings(managers, p, "late", "opTimeout=3002");
+    @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this cache, typed <String, String>
+    AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
+    CompletableFuture<String> late = new CompletableFuture<>();
+    CompletableFuture<String> read = async.get("k", k -> late);
+    CompletableFuture<Integer> stage = read.thenApply(String::length);
+    CompletableFuture<String> handled = read.handle((v, e) -> e == null ? v : "failed");
+    c.getCacheManager().close();
+    late.complete("value");
+    assertThrows(ExecutionException.class, () -> stage.get(10, TimeUnit.SECONDS));
+    assertEquals("failed", handled.get(10, TimeUnit.SECONDS));
+  }
+
   /** The async view of a cache on its own manager for {@code server}, holding k = v. */
   @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this cache, typed <String, String>
   private static AsyncCache<String, String> asyncCacheWithV(

@@ -3,6 +3,7 @@ package io.github.newcache.internal.transport;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -51,6 +52,7 @@ final class AsyncFlights implements AutoCloseable {
   private final ClientPauses pauses;
   private final long timeoutNanos;
   private final ExecutorService callbacks;
+  private final Executor stages;
   private final Deadlines timeouts;
 
   AsyncFlights(Flights flights, ClientPauses pauses, long timeoutMillis) {
@@ -58,6 +60,7 @@ final class AsyncFlights implements AutoCloseable {
     this.pauses = pauses;
     this.timeoutNanos = timeoutMillis * 1_000_000L;
     this.callbacks = callbackPool();
+    this.stages = orInline(callbacks);
     this.timeouts = new Deadlines(timeoutNanos);
   }
 
@@ -87,6 +90,28 @@ final class AsyncFlights implements AutoCloseable {
   /** The threads that run completions, and the stages callers add to the futures handed out. */
   ExecutorService callbacks() {
     return callbacks;
+  }
+
+  /** Where the stages callers add to the futures handed out run: {@link #orInline} of the callback threads. */
+  Executor stages() {
+    return stages;
+  }
+
+  /**
+   * {@code pool}, or the calling thread once {@code pool} is shut down: a stage a caller added to a
+   * future that completes after the manager closed (a loader's future that answers late) then
+   * runs where it completes. Refused, it would fail without running, and a {@code handle} or
+   * {@code whenComplete} that recovers or cleans up would be skipped. No thread of the client
+   * completes a future after the close ({@link #close} settles what is in flight first).
+   */
+  static Executor orInline(ExecutorService pool) {
+    return r -> {
+      try {
+        pool.execute(r);
+      } catch (RejectedExecutionException closed) {
+        r.run();
+      }
+    };
   }
 
   /** {@link #issue(Flights.Op, byte[], Supplier, Reading)} of a command whose answer is its result. */
@@ -516,19 +541,28 @@ final class AsyncFlights implements AutoCloseable {
   @Override
   public void close() {
     timeouts.close();
-    callbacks.shutdown();
+    stop(callbacks);
+  }
+
+  /**
+   * Stops a {@link #callbackPool}: lets it run what it was handed, for at most {@value
+   * #CLOSE_DRAIN_MILLIS} ms, then runs what it did not start in this thread; called from one of
+   * its threads, it stops once it ran it all.
+   */
+  static void stop(ExecutorService pool) {
+    pool.shutdown();
     if (Thread.currentThread() instanceof CallbackThread) {
       return;
     }
     boolean interrupted = false;
     try {
-      if (callbacks.awaitTermination(CLOSE_DRAIN_MILLIS, TimeUnit.MILLISECONDS)) {
+      if (pool.awaitTermination(CLOSE_DRAIN_MILLIS, TimeUnit.MILLISECONDS)) {
         return;
       }
     } catch (InterruptedException e) {
       interrupted = true;
     }
-    for (Runnable left : callbacks.shutdownNow()) {
+    for (Runnable left : pool.shutdownNow()) {
       try {
         left.run();
       } catch (RuntimeException ignored) {

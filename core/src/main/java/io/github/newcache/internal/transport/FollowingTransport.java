@@ -85,7 +85,8 @@ final class FollowingTransport implements MemcachedTransport {
    * Runs the stages callers add to the futures handed out: the manager's own threads, since the
    * transports of a generation close with it.
    */
-  private final ExecutorService continuations = AsyncFlights.callbackPool();
+  private final ExecutorService callbacks = AsyncFlights.callbackPool();
+  private final Executor continuations = AsyncFlights.orInline(callbacks);
   private final List<Generation> retiring = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> followers = new CopyOnWriteArrayList<>();
   private volatile Generation current;
@@ -345,11 +346,11 @@ final class FollowingTransport implements MemcachedTransport {
       }
     }
     retirements.shutdownNow();
-    continuations.shutdownNow();
     for (Generation g : retiring) {
       g.close();
     }
     current.close();
+    AsyncFlights.stop(callbacks); // after the generations failed what was in flight: their stages run
   }
 
   @Override

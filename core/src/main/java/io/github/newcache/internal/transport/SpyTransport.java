@@ -528,7 +528,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public Executor continuations() {
-    return async.callbacks();
+    return async.stages();
   }
 
   @Override

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.cache.CacheException;
@@ -104,6 +105,50 @@ class FollowingTransportTest {
     }
     for (Generation g : built) {
       assertTrue(g.closed.get(), "close() closes every generation, retiring ones included");
+    }
+  }
+
+  /**
+   * Closing runs the stages still queued for the callback threads (in the closing thread, once the
+   * busy threads did not finish in time), and a stage handed over after the close runs where it is
+   * handed over: dropped or refused, the futures depending on them would never complete, or would
+   * fail without running their handlers.
+   */
+  @Test
+  void closingRunsTheStagesItWasHandedAndThoseHandedAfterIt() throws Exception {
+    FollowingTransport t = new FollowingTransport(this::connect, List.of(at("a", "127.0.0.1", 1)), 100);
+    Executor stages = t.continuations();
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch busy = new CountDownLatch(AsyncFlights.CALLBACK_THREADS);
+    try {
+      for (int i = 0; i < AsyncFlights.CALLBACK_THREADS; i++) {
+        stages.execute(() -> {
+          busy.countDown();
+          awaitIgnoringInterrupts(release);
+        });
+      }
+      assertTrue(busy.await(5, TimeUnit.SECONDS), "every callback thread is busy");
+      CountDownLatch queuedRan = new CountDownLatch(1);
+      stages.execute(queuedRan::countDown);
+      t.close();
+      assertTrue(queuedRan.await(0, TimeUnit.SECONDS), "the queued stage ran before close() returned");
+      AtomicBoolean lateRan = new AtomicBoolean();
+      stages.execute(() -> lateRan.set(true));
+      assertTrue(lateRan.get(), "a stage handed over after the close runs in the thread that hands it over");
+    } finally {
+      release.countDown();
+      t.close();
+    }
+  }
+
+  private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (latch.getCount() > 0 && System.nanoTime() < deadline) {
+      try {
+        latch.await(10, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        // a shutdownNow(): keep the thread busy, as a stage that does not answer interrupts would
+      }
     }
   }
 
