@@ -8,8 +8,12 @@ import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.Protocol;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.time.Duration;
+import io.github.newcache.testing.Threads;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -125,6 +129,26 @@ class StartupTest {
       assertTrue(e.getMessage().contains("not connected") && e.getMessage().contains("failureMode cancel"), e.getMessage());
     } finally {
       m.close();
+    }
+  }
+
+  /**
+   * A server name that does not resolve fails the start with an error that names it, and leaves
+   * nothing running: spymemcached would throw its UnresolvedAddressException from connecting,
+   * past the threads and sockets already started.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anUnresolvableServerNameFailsTheStartNamingItAndLeavesNothingRunning(Protocol p) throws Exception {
+    try (LocalMemcached live = LocalMemcached.start()) {
+      Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+      URI uri = URI.create("memcached://" + live.address() + ",nothing.invalid:11211/?binary=" + p.binary()
+          + "&flavor=unresolved&opTimeout=" + OP_TIMEOUT);
+      CacheException e = assertThrows(CacheException.class,
+          () -> Caching.getCachingProvider().getCacheManager(uri, getClass().getClassLoader()));
+      assertTrue(e.getMessage().contains("nothing.invalid") && e.getMessage().contains("resolve"), e.getMessage());
+      assertEquals(List.of(), Threads.awaitGone("newcache-", before, Duration.ofSeconds(5)), "threads left");
+      assertEquals(List.of(), Threads.awaitGone("Memcached IO", before, Duration.ofSeconds(5)), "threads left");
     }
   }
 }

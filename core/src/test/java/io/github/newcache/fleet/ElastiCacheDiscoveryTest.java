@@ -7,6 +7,7 @@ import io.github.newcache.security.RawItems;
 import io.github.newcache.testkit.ConfigEndpointStub;
 import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.RawMemcached;
+import io.github.newcache.testing.Threads;
 import io.github.newcache.testkit.TlsFixture;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,7 @@ import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -183,6 +185,35 @@ class ElastiCacheDiscoveryTest {
       }
       if (tls != null) {
         tls.close();
+      }
+    }
+  }
+
+  /**
+   * A listed node whose name does not resolve (no IP in its entry) is refused at every poll, and
+   * each refusal leaves nothing running: before, every poll started a generation whose connecting
+   * threw spymemcached's UnresolvedAddressException past the threads it had started.
+   */
+  @Test
+  void aNodeWhoseNameDoesNotResolveIsRefusedAtEveryPollLeavingNothingRunning() throws Exception {
+    try (LocalMemcached a = LocalMemcached.start(); ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
+      endpoint.setNodes(List.of(entry(a)));
+      CacheManager manager = Caching.getCachingProvider().getCacheManager(
+          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval="
+              + 100 + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
+          ElastiCacheDiscoveryTest.class.getClassLoader());
+      try {
+        Cache<String, String> cache = manager.createCache(CACHE, new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class));
+        cache.put("k", "v");
+        int monitors = Threads.named("newcache-pause-monitor").size();
+        endpoint.setNodes(List.of(entry(a), "nothing.invalid||11211"));
+        int asked = endpoint.requests();
+        await(() -> endpoint.requests() >= asked + 6, 10_000, "six polls after the change");
+        assertEquals(monitors, Threads.named("newcache-pause-monitor").size(), "a refused generation leaves no thread");
+        assertEquals("v", cache.get("k"), "the current generation still serves");
+      } finally {
+        manager.close();
       }
     }
   }

@@ -48,6 +48,8 @@ public final class DiscoveryPoller implements AutoCloseable {
   private volatile ClusterConfig current;
   private volatile String lastError;
   private long lastLogNanos;
+  /** The nodes of the change the last poll failed to apply, or null. */
+  private List<ClusterConfig.Node> lastFailedNodes;
 
   private DiscoveryPoller(
       String host, int port, ServerConnector connector, int timeoutMillis, Listener listener, ClusterConfig first) {
@@ -139,19 +141,30 @@ public final class DiscoveryPoller implements AutoCloseable {
       }
       return;
     }
-    LOG.log(System.Logger.Level.INFO,
-        "cluster at " + host + ":" + port + " changed from version " + previous.version() + " "
-            + previous.identities() + " to version " + next.version() + " " + next.identities());
+    // A change that failed to apply is offered again at every poll: said again once a minute.
+    boolean again = next.nodes().equals(lastFailedNodes);
+    long now = System.nanoTime();
+    boolean say = !again || now - lastLogNanos > LOG_EVERY_NANOS;
+    if (say) {
+      LOG.log(System.Logger.Level.INFO,
+          "cluster at " + host + ":" + port + " changed from version " + previous.version() + " "
+              + previous.identities() + " to version " + next.version() + " " + next.identities());
+    }
     try {
       listener.changed(previous, next);
       current = next;
+      lastFailedNodes = null;
     } catch (RuntimeException e) {
       // not taken over: the next poll sees the same change and tries again
       failures.incrementAndGet();
       lastError = e.toString();
-      LOG.log(System.Logger.Level.ERROR,
-          "cannot follow the cluster change to " + next.identities() + " (kept " + previous.identities()
-              + "; trying again at the next poll)", e);
+      lastFailedNodes = next.nodes();
+      if (say) {
+        lastLogNanos = now;
+        LOG.log(System.Logger.Level.ERROR,
+            "cannot follow the cluster change to " + next.identities() + " (kept " + previous.identities()
+                + "; trying again at every poll, said again once a minute)", e);
+      }
     }
   }
 
