@@ -186,6 +186,28 @@ class TlsTest {
     }
   }
 
+  /**
+   * {@code tlsHostname=*.d} (documented as allowed) accepts a server whose certificate carries the
+   * wildcard name {@code *.d}, in the start check and in the client's connections, and refuses one
+   * whose certificate does not, naming the wildcard. The JDK refuses a wildcard as the name to
+   * verify, so before, such a manager never connected.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aWildcardTlsHostnameAcceptsTheWildcardCertificateOnly(Protocol p) {
+    try (LocalMemcached wildcard = LocalMemcached.start(tls.wildcardArgs());
+        CacheManager ok = manager(wildcard, p, with(tls.clientSettings(), "tlsHostname", "*.cache.example.net"), "")) {
+      Cache<String, String> c = ok.createCache("c", new MutableConfiguration<>());
+      c.put("k", "v");
+      assertEquals("v", c.get("k"));
+      CacheException e = assertThrows(CacheException.class,
+          () -> manager(wrongHost, p, with(tls.clientSettings(), "tlsHostname", "*.cache.example.net"), ""));
+      assertTrue(e.getMessage().contains("does not name '*.cache.example.net'"), e.getMessage());
+      assertThrows(CacheException.class,
+          () -> manager(wildcard, p, with(tls.clientSettings(), "tlsHostname", "*.other.example.net"), ""));
+    }
+  }
+
   @Test
   void aServerWithoutTlsFailsTheManagerAtOnceSayingSo() {
     long start = System.nanoTime();

@@ -76,10 +76,12 @@ public final class TlsFixture implements AutoCloseable {
     ca("other-ca", "Other Test CA");
     leaf("server", "ca", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
     leaf("wrong-host", "ca", "wrong.example", "subjectAltName=DNS:wrong.example\nextendedKeyUsage=serverAuth\n");
+    leaf("wildcard", "ca", "*.cache.example.net", "subjectAltName=DNS:*.cache.example.net\nextendedKeyUsage=serverAuth\n");
     leaf("client", "ca", "newcache-client", "extendedKeyUsage=clientAuth\n");
     leaf("untrusted-client", "other-ca", "stranger", "extendedKeyUsage=clientAuth\n");
     concat(dir.resolve("server-chain.pem"), file("server.crt"), file("ca.crt"));
     concat(dir.resolve("wrong-host-chain.pem"), file("wrong-host.crt"), file("ca.crt"));
+    concat(dir.resolve("wildcard-chain.pem"), file("wildcard.crt"), file("ca.crt"));
     try {
       trustStore(file("ca.crt"), dir.resolve("truststore.p12"));
       trustStore(file("other-ca.crt"), dir.resolve("other-truststore.p12"));
@@ -189,6 +191,13 @@ public final class TlsFixture implements AutoCloseable {
   public String[] wrongHostArgs() {
     return new String[] {
       "-Z", "-o", "ssl_chain_cert=" + file("wrong-host-chain.pem") + ",ssl_key=" + file("wrong-host.key")
+    };
+  }
+
+  /** memcached arguments: TLS with a trusted wildcard certificate for {@code *.cache.example.net} only. */
+  public String[] wildcardArgs() {
+    return new String[] {
+      "-Z", "-o", "ssl_chain_cert=" + file("wildcard-chain.pem") + ",ssl_key=" + file("wildcard.key")
     };
   }
 

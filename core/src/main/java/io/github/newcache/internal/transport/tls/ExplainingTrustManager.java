@@ -107,7 +107,7 @@ final class ExplainingTrustManager extends X509ExtendedTrustManager {
           + "): " + refusal.getMessage()
           + "; give tlsTrustStore the CA that issued the server's certificate";
     } else {
-      message = "the server's certificate does not name '" + peerHost + "' (" + what
+      message = "the server's certificate does not name '" + TlsContext.asWritten(peerHost) + "' (" + what
           + "): " + refusal.getMessage()
           + "; list the server by a name its certificate carries, set tlsHostname to that name, "
           + "or reissue the certificate with this name as a subject alternative name";

@@ -117,7 +117,7 @@ public final class TlsContext {
     SSLParameters p = context.getDefaultSSLParameters();
     String name = settings.expectedName(serverHost);
     p.setEndpointIdentificationAlgorithm(settings.verifyHostname() ? "HTTPS" : null);
-    if (name != null && !IP_LITERAL.matcher(name).matches()) {
+    if (name != null && !IP_LITERAL.matcher(name).matches() && !name.startsWith("*.")) {
       p.setServerNames(List.of(new SNIHostName(name)));
     } else {
       p.setServerNames(Collections.emptyList());
@@ -125,9 +125,29 @@ public final class TlsContext {
     return p;
   }
 
+  /**
+   * The first label of the name verified for {@code tlsHostname=*.d}: the JDK refuses a wildcard
+   * as the name to verify, so the client verifies {@value}.d, which only a certificate for {@code
+   * *.d} (or for that very name) carries. No SNI is sent for a wildcard.
+   */
+  static final String WILDCARD_STAND_IN = "newcache-any-host";
+
+  /** The name whose certificate the client accepts for {@code serverHost} (see {@link #WILDCARD_STAND_IN}). */
+  String verifiedName(String serverHost) {
+    String name = settings.expectedName(serverHost);
+    return name != null && name.startsWith("*.") ? WILDCARD_STAND_IN + name.substring(1) : name;
+  }
+
+  /** {@code verified} as the settings wrote it: {@code *.d} for the stand-in of a wildcard. */
+  static String asWritten(String verified) {
+    return verified != null && verified.startsWith(WILDCARD_STAND_IN + ".")
+        ? "*" + verified.substring(WILDCARD_STAND_IN.length())
+        : verified;
+  }
+
   /** A client-mode engine for {@code server}, verifying as {@link #parameters} says. */
   public SSLEngine engine(InetSocketAddress server) {
-    String name = settings.expectedName(server.getHostString());
+    String name = verifiedName(server.getHostString());
     forgetSessions(name, server.getPort());
     SSLEngine engine = context.createSSLEngine(name, server.getPort());
     engine.setUseClientMode(true);
@@ -153,12 +173,12 @@ public final class TlsContext {
       throw e;
     }
     String host = server.getHostString();
-    forgetSessions(settings.expectedName(host), server.getPort());
+    String name = verifiedName(host);
+    forgetSessions(name, server.getPort());
     SSLSocket socket;
     try {
-      socket = (SSLSocket) context.getSocketFactory()
-          .createSocket(plain, settings.expectedName(host), server.getPort(), true);
-    } catch (IOException e) {
+      socket = (SSLSocket) context.getSocketFactory().createSocket(plain, name, server.getPort(), true);
+    } catch (IOException | RuntimeException e) {
       plain.close();
       throw e;
     }
