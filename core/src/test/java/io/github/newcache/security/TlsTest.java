@@ -10,13 +10,19 @@ import io.github.newcache.NewcacheCache;
 import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TlsFixture;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
@@ -205,6 +211,47 @@ class TlsTest {
       assertTrue(e.getMessage().contains("does not name '*.cache.example.net'"), e.getMessage());
       assertThrows(CacheException.class,
           () -> manager(wildcard, p, with(tls.clientSettings(), "tlsHostname", "*.other.example.net"), ""));
+    }
+  }
+
+  /**
+   * A server that accepts TCP and then says nothing (a host gone after it accepted, a frozen
+   * proxy) is connected to again once the handshake has outlived its timeout. Before, the
+   * handshake's deadline was checked only when the socket became ready, which a silent server
+   * never makes it: the client kept the dead connection for good and never connected again.
+   */
+  @Test
+  void aServerSilentInTheHandshakeIsConnectedToAgainAfterTheHandshakeTimeout() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      AtomicInteger accepted = new AtomicInteger();
+      List<Socket> held = new CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(silent.accept()); // kept open, never answered
+            accepted.incrementAndGet();
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      URI uri = URI.create("memcached://127.0.0.1:" + silent.getLocalPort() + "/?flavor=silent&opTimeout=1000&maxReconnectDelay=1");
+      try (CacheManager m = Caching.getCachingProvider().getCacheManager(uri, TlsTest.class.getClassLoader(),
+          TlsFixture.properties(tls.clientSettings()))) {
+        // At start: the start check, the client's connection, and the check of its item limit on
+        // connecting (3). Each handshake that times out is followed by a new connection (and its check).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (accepted.get() < 5 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertTrue(accepted.get() >= 5, accepted.get() + " connections accepted in 20 s");
+      } finally {
+        for (Socket s : held) {
+          s.close();
+        }
+      }
     }
   }
 

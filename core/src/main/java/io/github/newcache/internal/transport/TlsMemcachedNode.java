@@ -81,6 +81,14 @@ final class TlsMemcachedNode implements MemcachedNode {
         && nowNanos - c.lastProgressNanos() > quietNanos;
   }
 
+  /** {@link TlsSocketChannel#wakeIfStuck} of the current connection; from any thread. */
+  void wakeIfStuck(long nowNanos) {
+    TlsSocketChannel c = channel;
+    if (c != null) {
+      c.wakeIfStuck(nowNanos);
+    }
+  }
+
   /** True while TCP is up and the TLS handshake is not done. */
   private boolean handshaking() {
     TlsSocketChannel c = channel;

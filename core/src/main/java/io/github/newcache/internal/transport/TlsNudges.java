@@ -27,6 +27,10 @@ import net.spy.memcached.ops.OperationStatus;
  * text protocol, {@code NOOP} in binary), an ordinary operation with its own answer. Its bytes
  * wake memcached, which then reads what OpenSSL holds. On a healthy connection answers keep
  * arriving, so nothing is sent; a slow server gets one small extra command per interval.
+ *
+ * <p>The same timer ends handshakes that outlived their timeout or failed without the server
+ * saying so ({@link TlsMemcachedNode#wakeIfStuck}): nothing else would, since the socket of a
+ * silent server never becomes ready.
  */
 final class TlsNudges implements AutoCloseable {
 
@@ -73,6 +77,9 @@ final class TlsNudges implements AutoCloseable {
     long now = System.nanoTime();
     long quiet = TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS);
     for (MemcachedNode node : l.getAll()) {
+      if (node instanceof TlsMemcachedNode tls) {
+        tls.wakeIfStuck(now);
+      }
       if (node instanceof TlsMemcachedNode tls && tls.waitsInSilence(now, quiet)) {
         try {
           c.addOperations(Map.of(node, operations.noop(IGNORE)));

@@ -54,9 +54,12 @@ public final class TlsSocketChannel extends SocketChannel {
   private volatile boolean handshakeDone;
   /** When bytes last moved on the socket, either way ({@link System#nanoTime()}). */
   private volatile long lastProgressNanos = System.nanoTime();
-  private long handshakeDeadline;
+  private volatile boolean handshakeStarted;
+  private volatile long handshakeDeadline;
   private boolean inboundClosed;
   private IOException failure;
+  /** Set with {@link #failure}: for {@link #wakeIfStuck}, from another thread. */
+  private volatile boolean stuck;
 
   /**
    * @param raw the connected (or connecting) non-blocking channel to {@code server}
@@ -117,6 +120,23 @@ public final class TlsSocketChannel extends SocketChannel {
   public boolean wantsWrite() {
     return failure == null && !handshakeDone && (!started || netOut.hasRemaining()
         || engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP);
+  }
+
+  /**
+   * From any thread: when the handshake has outlived its timeout, or has failed, makes the socket
+   * readable (its input shut down), so that the owner's next read reports the failure and the
+   * connection is made again. The deadline is otherwise checked only when the socket is ready,
+   * and a server that stays silent (a host gone after it accepted TCP), or waits for the alert
+   * a refused certificate should have sent, never makes it ready.
+   */
+  public void wakeIfStuck(long nowNanos) {
+    if (handshakeStarted && !handshakeDone && (stuck || nowNanos - handshakeDeadline > 0)) {
+      try {
+        raw.shutdownInput();
+      } catch (IOException | RuntimeException e) {
+        // closed meanwhile: nothing left to wake
+      }
+    }
   }
 
   /**
@@ -226,6 +246,7 @@ public final class TlsSocketChannel extends SocketChannel {
         }
         started = true;
         handshakeDeadline = System.nanoTime() + handshakeTimeoutNanos;
+        handshakeStarted = true;
         engine.beginHandshake();
       }
       boolean more = true;
@@ -275,6 +296,7 @@ public final class TlsSocketChannel extends SocketChannel {
     if (r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
       int n = raw.read(netIn);
       if (n < 0) {
+        checkDeadline(); // the input shut down by wakeIfStuck: a timeout, not the server's close
         throw new EOFException("the server closed the connection during the TLS handshake");
       }
       if (n == 0) {
@@ -386,6 +408,7 @@ public final class TlsSocketChannel extends SocketChannel {
   private IOException fail(IOException e) {
     if (failure == null) {
       failure = e;
+      stuck = true;
     }
     return failure;
   }
