@@ -48,6 +48,11 @@ public final class DiscoveryPoller implements AutoCloseable {
   private volatile ClusterConfig current;
   private volatile String lastError;
   private long lastLogNanos;
+  /** Polls in a row that must answer the same lower version before it is followed. */
+  static final int POLLS_TO_GO_BACK = 3;
+  /** The lower version the last polls answered, and how many in a row did. */
+  private ClusterConfig lower;
+  private int lowerPolls;
   /** The nodes of the change the last poll failed to apply, or null. */
   private List<ClusterConfig.Node> lastFailedNodes;
 
@@ -132,8 +137,8 @@ public final class DiscoveryPoller implements AutoCloseable {
     }
     lastError = null;
     ClusterConfig previous = current;
-    if (next.nodes().isEmpty() || next.version() < previous.version()) {
-      return; // stale or empty: keep what works
+    if (next.nodes().isEmpty() || backwards(previous, next)) {
+      return; // empty, or stale: keep what works
     }
     if (sameNodes(previous.nodes(), next.nodes())) {
       if (next.version() != previous.version()) {
@@ -166,6 +171,34 @@ public final class DiscoveryPoller implements AutoCloseable {
                 + "; trying again at every poll, said again once a minute)", e);
       }
     }
+  }
+
+  /**
+   * True for an answer whose version is lower than the current one: stale (an endpoint that lags
+   * behind), until the same lower answer has come {@value #POLLS_TO_GO_BACK} polls in a row. Then
+   * the cluster was created again under the same endpoint, and its versions started over: ignored
+   * for good, its nodes would never be followed.
+   */
+  private boolean backwards(ClusterConfig previous, ClusterConfig next) {
+    if (next.version() >= previous.version()) {
+      lower = null;
+      lowerPolls = 0;
+      return false;
+    }
+    if (lower == null || lower.version() != next.version() || !sameNodes(lower.nodes(), next.nodes())) {
+      lower = next;
+      lowerPolls = 0;
+    }
+    if (++lowerPolls < POLLS_TO_GO_BACK) {
+      return true;
+    }
+    LOG.log(System.Logger.Level.WARNING,
+        "cluster at " + host + ":" + port + " answered version " + next.version() + " " + next.identities()
+            + ", lower than version " + previous.version() + ", at " + lowerPolls + " polls in a row: taking it as"
+            + " a cluster created again, whose versions started over");
+    lower = null;
+    lowerPolls = 0;
+    return false;
   }
 
   private static boolean sameNodes(List<ClusterConfig.Node> a, List<ClusterConfig.Node> b) {

@@ -123,6 +123,19 @@ class DiscoveryTest {
         stub.setSilent(false);
         p.poll();
         assertNull(p.lastError());
+
+        // a cluster created again under the same endpoint: its versions start over
+        stub.setNodes(List.of("d|127.0.0.1|1004"), 1);
+        for (int i = 1; i < DiscoveryPoller.POLLS_TO_GO_BACK; i++) {
+          p.poll();
+          assertNull(changes.poll(), "a lower version is taken as stale at first");
+        }
+        p.poll();
+        assertEquals(List.of("d:1004"), changes.poll()[1].identities(), "the same lower version, poll after poll, is followed");
+        assertEquals(1, p.current().version());
+        stub.setNodes(List.of("d|127.0.0.1|1004", "e|127.0.0.1|1005"), 2);
+        p.poll();
+        assertEquals(List.of("d:1004", "e:1005"), changes.poll()[1].identities(), "and its next versions too");
       }
     }
   }
