@@ -547,6 +547,11 @@ public final class SpyTransport implements MemcachedTransport {
     return keys;
   }
 
+  /** No-ops sent by {@link TlsNudges} so far (0 without TLS). */
+  long tlsNudges() {
+    return nudges == null ? 0 : nudges.nudges();
+  }
+
   // ---------------------------------------------------------------- non-blocking
 
   @Override

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Collection;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import net.spy.memcached.MemcachedConnection;
 import net.spy.memcached.MemcachedNode;
@@ -41,6 +42,7 @@ final class TlsMemcachedNode implements MemcachedNode {
   private final MemcachedNode node;
   private final Function<SocketChannel, TlsSocketChannel> wrap;
   private volatile TlsSocketChannel channel;
+  private final AtomicInteger nudging = new AtomicInteger();
 
   /**
    * @param make builds the wrapped node around a given channel (spymemcached's own factory
@@ -79,6 +81,23 @@ final class TlsMemcachedNode implements MemcachedNode {
     TlsSocketChannel c = channel;
     return c != null && c.isHandshakeDone() && c.isOpen() && node.hasReadOp()
         && nowNanos - c.lastProgressNanos() > quietNanos;
+  }
+
+  /**
+   * True when fewer than {@link TlsNudges#MAX_UNANSWERED} nudges wait for their answers; this one
+   * is then counted among them.
+   */
+  boolean startNudge() {
+    if (nudging.incrementAndGet() > TlsNudges.MAX_UNANSWERED) {
+      nudging.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  /** A nudge was answered, or cancelled with its connection. */
+  void nudgeAnswered() {
+    nudging.decrementAndGet();
   }
 
   /** {@link TlsSocketChannel#wakeIfStuck} of the current connection; from any thread. */

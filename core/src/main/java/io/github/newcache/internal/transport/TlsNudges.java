@@ -37,13 +37,25 @@ final class TlsNudges implements AutoCloseable {
   /** How long a connection may wait in silence before it is nudged. */
   static final long QUIET_MILLIS = 50;
 
-  private static final OperationCallback IGNORE = new OperationCallback() {
-    @Override
-    public void receivedStatus(OperationStatus status) {}
+  /**
+   * Nudges of one connection that may wait for their answers at once: a frozen server, silent for
+   * good, is not sent a no-op every interval, each waiting without a timeout and counted in its
+   * queue's byte budget; a few, in case one is itself held in the server's TLS buffer.
+   */
+  static final int MAX_UNANSWERED = 3;
 
-    @Override
-    public void complete() {}
-  };
+  /** Counts the nudge of {@code node} answered once it is (or cancelled with its connection). */
+  private static OperationCallback answered(TlsMemcachedNode node) {
+    return new OperationCallback() {
+      @Override
+      public void receivedStatus(OperationStatus status) {}
+
+      @Override
+      public void complete() {
+        node.nudgeAnswered();
+      }
+    };
+  }
 
   private final Supplier<MemcachedConnection> connection;
   private final Supplier<NodeLocator> locator;
@@ -80,12 +92,12 @@ final class TlsNudges implements AutoCloseable {
       if (node instanceof TlsMemcachedNode tls) {
         tls.wakeIfStuck(now);
       }
-      if (node instanceof TlsMemcachedNode tls && tls.waitsInSilence(now, quiet)) {
+      if (node instanceof TlsMemcachedNode tls && tls.waitsInSilence(now, quiet) && tls.startNudge()) {
         try {
-          c.addOperations(Map.of(node, operations.noop(IGNORE)));
+          c.addOperations(Map.of(node, operations.noop(answered(tls))));
           nudges.increment();
         } catch (RuntimeException e) {
-          // the client is shutting down, or the queue is full: nothing to nudge then
+          tls.nudgeAnswered(); // the client is shutting down, or the queue is full: nothing to nudge then
         }
       }
     }

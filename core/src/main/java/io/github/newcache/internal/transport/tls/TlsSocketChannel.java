@@ -555,8 +555,10 @@ public final class TlsSocketChannel extends SocketChannel {
         }
         flush();
       }
-    } catch (IOException e) {
-      // closing anyway
+    } catch (IOException | RuntimeException e) {
+      // closing anyway; spymemcached's shutdown closes this from the caller's thread, possibly
+      // while the IO thread still writes: nothing may escape, or its other connections and its
+      // selector would stay open
     } finally {
       raw.close();
     }
