@@ -335,9 +335,10 @@ final class FollowingTransport implements MemcachedTransport {
   /** Stops following (the reporters first), then closes every generation at once. */
   @Override
   public void close() {
-    synchronized (this) {
-      closed = true;
-    }
+    // Not under the lock: follow() holds it while it builds a generation (start checks of up to
+    // a few seconds). Closing the followers interrupts such a build, which then ends at once and
+    // closes what it built on seeing closed; the lock is free soon after.
+    closed = true;
     for (AutoCloseable f : followers) {
       try {
         f.close();
@@ -345,11 +346,13 @@ final class FollowingTransport implements MemcachedTransport {
         LOG.log(System.Logger.Level.WARNING, "closing " + f + " failed", e);
       }
     }
-    retirements.shutdownNow();
-    for (Generation g : retiring) {
-      g.close();
+    synchronized (this) {
+      retirements.shutdownNow();
+      for (Generation g : retiring) {
+        g.close();
+      }
+      current.close();
     }
-    current.close();
     AsyncFlights.stop(callbacks); // after the generations failed what was in flight: their stages run
   }
 

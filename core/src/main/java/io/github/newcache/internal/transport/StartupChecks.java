@@ -59,7 +59,7 @@ final class StartupChecks {
       ServerCheck.Result r = results[i] != null
           ? results[i]
           : new ServerCheck.Result(servers.get(i), 0, "it did not answer in time");
-      if (!r.reachable()) {
+      if (!r.reachable() && !Thread.currentThread().isInterrupted()) { // interrupted: the manager is closing
         LOG.log(System.Logger.Level.WARNING,
             "memcached at " + NodeBreakers.name(r.server()) + " is not usable at start: " + r.problem()
                 + "; its keys' operations fail (failureMode " + settings.connection().failureMode()
