@@ -133,7 +133,14 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
    * stored while this one loaded: the answer is that value, as the non-blocking get(key, loader)'s.
    */
   private static <V> V kept(Applied<V> a, V loaded) {
-    return a.decision().kind() == Decision.Kind.KEEP && a.before().present() ? a.before().value() : loaded;
+    if (a.decision().kind() == Decision.Kind.KEEP && a.before().present()) {
+      V theirs = a.before().value();
+      if (theirs != null) {
+        return theirs;
+      }
+      // an entry this cache cannot decode (another version's class): the loaded value is the answer
+    }
+    return loaded;
   }
 
   private V load(K key) {

@@ -100,6 +100,45 @@ class TwoClientsTest {
     assertEquals(Map.of("x", "theirs", "y", "theirs"), a.getAll(Set.of("x", "y")));
   }
 
+  /** A loader that answers "loaded", counting its calls. */
+  public static final class CountingLoader implements CacheLoader<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public String load(String key) {
+      LOADS.incrementAndGet();
+      return "loaded";
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      Map<String, String> out = new HashMap<>();
+      keys.forEach(k -> out.put(k, load(k)));
+      return out;
+    }
+  }
+
+  /**
+   * An entry this cache cannot decode (another client stored a value of another type under the
+   * same name) is a miss that the loader fills: get answers the loaded value, never null, and
+   * getAll holds no null.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aReadThroughGetOfAnEntryItCannotDecodeAnswersTheLoadedValue(Protocol p, TestManagers managers) {
+    CacheManager[] m = two(p, managers);
+    Cache<Object, Object> other = m[1].createCache("shared", new MutableConfiguration<>());
+    other.put("k", 42);
+    other.put("j", 43);
+    Cache<String, String> a = m[0].createCache("shared", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setReadThrough(true)
+        .setCacheLoaderFactory(FactoryBuilder.factoryOf(CountingLoader.class)));
+    assertEquals("loaded", a.get("k"));
+    assertEquals(Map.of("j", "loaded"), a.getAll(Set.of("j")));
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void iteratorClearAndRemoveAllSeeTheOthersEntries(Protocol p, TestManagers managers) {
