@@ -38,7 +38,12 @@ final class EntryProcessing<K, V> {
     this.singleFlight = singleFlight;
   }
 
-  /** Invokes the processor on each key; a processor's exception becomes that key's result. */
+  /**
+   * Invokes the processor on each key; a processor's exception becomes that key's result, and so
+   * does any other failure of that key's outcome (a value refused as too large or of the wrong
+   * type, the writer's exception, memcached's failure), as the reference implementation does:
+   * the other keys are still processed.
+   */
   <T> Map<K, EntryProcessorResult<T>> invokeAll(List<Slot<K>> slots, EntryProcessor<K, V, T> processor, Object[] arguments) {
     Map<K, EntryProcessorResult<T>> results = new LinkedHashMap<>();
     for (Slot<K> s : slots) {
@@ -47,9 +52,10 @@ final class EntryProcessing<K, V> {
         if (r != null) {
           results.put(s.key(), () -> r);
         }
-      } catch (EntryProcessorException e) {
+      } catch (RuntimeException e) {
+        EntryProcessorException failed = e instanceof EntryProcessorException p ? p : new EntryProcessorException(e);
         results.put(s.key(), () -> {
-          throw e;
+          throw failed;
         });
       }
     }

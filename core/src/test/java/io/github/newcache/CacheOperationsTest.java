@@ -270,6 +270,31 @@ class CacheOperationsTest {
     assertNull(c.get("bad"));
   }
 
+  /**
+   * A key whose outcome fails after the processor ran (a value too large to store) is that key's
+   * result, as a processor's own exception is; the other keys are still processed. Before, the
+   * exception left invokeAll, with the keys after it never run and no results at all.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void invokeAllReportsAFailedOutcomeAsThatKeysResult(Protocol p, TestManagers managers) {
+    Cache<String, byte[]> c = managers.open(p).createCache(
+        "blobs", new MutableConfiguration<String, byte[]>().setTypes(String.class, byte[].class));
+    Map<String, EntryProcessorResult<Integer>> results = c.invokeAll(
+        new java.util.TreeSet<>(Set.of("a", "b", "c")),
+        (e, args) -> {
+          byte[] value = new byte[e.getKey().equals("b") ? 2 * 1024 * 1024 : 10];
+          e.setValue(value);
+          return value.length;
+        });
+    assertEquals(10, results.get("a").get());
+    EntryProcessorException failed = assertThrows(EntryProcessorException.class, () -> results.get("b").get());
+    assertTrue(failed.getCause() instanceof IllegalArgumentException, String.valueOf(failed.getCause()));
+    assertEquals(10, results.get("c").get(), "the key after the failed one was processed");
+    assertNull(c.get("b"));
+    assertEquals(10, c.get("c").length);
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void configurationUnwrapAndClose(Protocol p, TestManagers managers) {
