@@ -29,7 +29,8 @@ import javax.cache.CacheException;
  * a walk racing the maintainer can skip live items: {@code removeAll()} then missed entries that a
  * {@code get} had touched a moment earlier. {@code metadump hash} (recent memcached 1.6 releases)
  * walks the hash table instead, where items never move, so it sees every item that existed for the
- * whole walk. Servers too old for it answer {@code ERROR}; from then on this lister uses the LRU walk.
+ * whole walk. Servers too old for it answer {@code ERROR} or {@code BADCLASS}; from then on this
+ * lister uses the LRU walk.
  *
  * <p>Connections come from a {@link ServerConnector}: plain TCP, or TLS with the client's
  * verification when the manager uses TLS (memcached serves the crawler's dump over TLS too).
@@ -58,7 +59,7 @@ final class KeyLister {
       if (refusal == null) {
         return keys;
       }
-      if (HASH_WALK.equals(command) && refusal.startsWith("ERROR")) {
+      if (HASH_WALK.equals(command) && refusesHashWalk(refusal)) {
         hashWalk = false;
         continue;
       }
@@ -74,6 +75,14 @@ final class KeyLister {
         throw new CacheException("interrupted while listing keys on " + server, e);
       }
     }
+  }
+
+  /**
+   * A server too old for the hash walk: {@code ERROR} for an unknown argument, or {@code BADCLASS}
+   * from releases that take {@code hash} for a list of slab classes (or a {@code CLIENT_ERROR}).
+   */
+  private static boolean refusesHashWalk(String refusal) {
+    return refusal.startsWith("ERROR") || refusal.startsWith("BADCLASS") || refusal.startsWith("CLIENT_ERROR");
   }
 
   /** Returns null on success, or the server's refusal line. */
