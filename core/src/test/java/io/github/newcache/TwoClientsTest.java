@@ -2,17 +2,21 @@ package io.github.newcache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.RawMemcached;
 import io.github.newcache.testkit.TestManagers;
 import java.io.Serializable;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -137,6 +141,25 @@ class TwoClientsTest {
         .setCacheLoaderFactory(FactoryBuilder.factoryOf(CountingLoader.class)));
     assertEquals("loaded", a.get("k"));
     assertEquals(Map.of("j", "loaded"), a.getAll(Set.of("j")));
+  }
+
+  /**
+   * clear() leaves the leases other clients hold: a lease keeps a write-through operation's writer
+   * call and memcached write together across the fleet (and one load per key), and deleting it
+   * let a third client in between them. Leases expire by themselves.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void clearLeavesTheLeasesOtherClientsHold(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = cache(two(p, managers)[0]);
+    c.put("k", "v");
+    String lease = managers.flavor() + "-1-shared-" + Hashing.md5Hex("k".getBytes(StandardCharsets.UTF_8)) + ".lease";
+    try (RawMemcached raw = RawMemcached.of(managers.server())) {
+      raw.set(lease, "another client's".getBytes(StandardCharsets.UTF_8));
+      c.clear();
+      assertNull(c.get("k"));
+      assertNotNull(raw.get(lease), "the lease another client holds is still there");
+    }
   }
 
   @ParameterizedTest

@@ -64,6 +64,11 @@ public final class KeyFunction {
     return true;
   }
 
+  /** True when {@code mkey}, one this cache may own, is the lease beside an entry's key. */
+  public boolean isLease(String mkey) {
+    return mkey.endsWith(LEASE);
+  }
+
   /** What a lease's memcached key adds to its entry's key ({@code LoadCoordinator}). */
   private static final String LEASE = ".lease";
 

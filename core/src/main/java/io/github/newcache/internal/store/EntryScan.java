@@ -177,10 +177,13 @@ final class EntryScan<K, V> {
    * keep the other format's items of this cache during a signing rollout. Another application
    * writing keys of exactly that shape (django-newcache's {@code 2-1-<md5>} with flavor 2 is the
    * shape of an unflavored cache named 1 at version 2) would lose them: the README says to give
-   * such caches a flavor.
+   * such caches a flavor. Leases are left alone.
    */
   void clear() {
     List<String> listed = listed();
+    // Leases stay: one held by another client keeps its write-through writer call and memcached
+    // write together (and its load single); they expire by themselves.
+    listed.removeIf(keys::isLease);
     for (int i = 0; i < listed.size(); i += BATCH) {
       List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
       if (keys.exact()) {
