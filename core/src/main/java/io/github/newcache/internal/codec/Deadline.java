@@ -5,7 +5,8 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 
 /**
- * One stream's filter: the cache's filter, plus a limit on the CPU time the reading may use. It
+ * One stream's filter: the cache's filter, plus a limit on array lengths for the stream's size
+ * ({@link #maxArrayLength}) and on the CPU time the reading may use. It
  * refuses the stream at the first object read after the limit, so work spread over many objects
  * (inserting thousands of keys whose hashes collide, each insert comparing against all before it)
  * ends within the limit plus one step. Work inside a single step cannot be stopped here; {@link
@@ -26,6 +27,7 @@ final class Deadline implements ObjectInputFilter {
 
   private final ObjectInputFilter filter;
   private final long limitNanos;
+  private final long maxArrayLength;
   private final long started = System.nanoTime();
   /** The thread's CPU time when it was first read, or -1 before. */
   private long cpuMark = -1;
@@ -33,15 +35,35 @@ final class Deadline implements ObjectInputFilter {
   private long nextLook;
   private boolean expired;
 
-  Deadline(ObjectInputFilter filter, long limitMillis) {
+  /**
+   * @param streamLength the stream's size in bytes: an array (or a collection's table) longer than
+   *     {@link #maxArrayLength} of it is refused before the JDK allocates it
+   */
+  Deadline(ObjectInputFilter filter, long limitMillis, long streamLength) {
     this.filter = filter;
     this.limitNanos = limitMillis * 1_000_000L;
+    this.maxArrayLength = maxArrayLength(streamLength);
+  }
+
+  /**
+   * The longest array a stream of {@code streamLength} bytes may ask for: every element of an
+   * honest array or collection takes at least one byte of the stream, and a hash table at most
+   * eight slots for every two bytes of its entries (load factor 0.25, the lowest the JDK reads).
+   * Without it only the cache's item size bounded a length that a collection declares in its own
+   * data (an {@code ArrayList}'s size, a map's entry count), so a stream of a few bytes made the
+   * JDK allocate an array of up to the item size in elements before finding nothing to fill it.
+   */
+  static long maxArrayLength(long streamLength) {
+    return 4 * streamLength + 64;
   }
 
   @Override
   public Status checkInput(FilterInfo info) {
     if (expired || (System.nanoTime() - started > CHEAP_MILLIS * 1_000_000L && overCpu())) {
       expired = true;
+      return Status.REJECTED;
+    }
+    if (info.arrayLength() > maxArrayLength) {
       return Status.REJECTED;
     }
     return filter.checkInput(info);

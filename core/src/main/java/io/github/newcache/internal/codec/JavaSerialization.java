@@ -57,7 +57,7 @@ public final class JavaSerialization {
     StreamShape.check(data, offset, length, limits.maxWork());
     LoaderObjectInputStream stream = null;
     try (LoaderObjectInputStream in =
-        new LoaderObjectInputStream(new ByteArrayInputStream(data, offset, length), loader, limits.maxMillis(length))) {
+        new LoaderObjectInputStream(new ByteArrayInputStream(data, offset, length), loader, limits.maxMillis(length), length)) {
       stream = in;
       return in.readObject();
     } catch (InvalidClassException e) {
@@ -92,7 +92,7 @@ public final class JavaSerialization {
     /** The class last resolved, to name it when the filter rejects the stream. */
     String lastClass = "?";
 
-    LoaderObjectInputStream(InputStream in, ClassLoader loader, long maxMillis) throws IOException {
+    LoaderObjectInputStream(InputStream in, ClassLoader loader, long maxMillis, long length) throws IOException {
       super(in);
       this.loader = loader;
       // The cache's allow-list travels with its loader; a plain loader gets the built-in list.
@@ -102,7 +102,7 @@ public final class JavaSerialization {
               : DeserializationFilter.DEFAULT;
       ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
       ObjectInputFilter merged = jvmWide == null ? ours : ObjectInputFilter.merge(jvmWide, ours);
-      this.deadline = new Deadline(merged, maxMillis);
+      this.deadline = new Deadline(merged, maxMillis, length);
       setObjectInputFilter(deadline);
     }
 
