@@ -78,8 +78,11 @@ public final class NewcacheCachingProvider implements CachingProvider {
     try {
       return new URI(uri.trim());
     } catch (URISyntaxException e) {
+      // Neither the query (it may hold a password) nor the JDK's message, which repeats it all.
+      int query = uri.indexOf('?');
+      String shown = query < 0 ? uri.trim() : uri.substring(0, query).trim() + "?…";
       throw new IllegalArgumentException(
-          "system property " + URI_PROPERTY + "=" + configured + " is not a URI: " + e.getMessage(), e);
+          "system property " + URI_PROPERTY + "=" + shown + " is not a URI: " + e.getReason() + " at index " + e.getIndex());
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.testkit.MemcachedExtension;
@@ -76,6 +77,26 @@ class NewcacheCachingProviderTest {
 
     System.clearProperty(NewcacheCachingProvider.URI_PROPERTY);
     assertEquals(URI.create("memcached://127.0.0.1:11211"), p.getDefaultURI());
+  }
+
+  /**
+   * A default URI that is not a URI is refused without repeating its query, where a password may
+   * be: before, the message (and its cause's) quoted the whole property.
+   */
+  @Test
+  void aMalformedDefaultUriIsRefusedWithoutRepeatingItsQuery() {
+    CachingProvider p = Caching.getCachingProvider();
+    System.setProperty(NewcacheCachingProvider.URI_PROPERTY, "memcached://h:11211/?password=p^ss");
+    try {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::getDefaultURI);
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        assertFalse(String.valueOf(t.getMessage()).contains("p^ss"), t.toString());
+      }
+      assertTrue(e.getMessage().contains("memcached://h:11211/") && e.getMessage().contains("Illegal character"),
+          e.getMessage());
+    } finally {
+      System.clearProperty(NewcacheCachingProvider.URI_PROPERTY);
+    }
   }
 
   @ParameterizedTest
