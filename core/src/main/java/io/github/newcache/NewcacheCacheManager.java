@@ -169,7 +169,15 @@ public final class NewcacheCacheManager implements CacheManager {
       cache.closeResources();
       throw new CacheException(alreadyExists(cacheName));
     }
-    cache.registerMBeans();
+    try {
+      cache.registerMBeans();
+    } catch (RuntimeException e) {
+      // not created after all: neither listed nor left open
+      caches.remove(cacheName, cache);
+      cache.unregisterMBeans();
+      cache.closeResources();
+      throw e;
+    }
     return cache;
   }
 

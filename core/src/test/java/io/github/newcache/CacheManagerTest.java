@@ -55,6 +55,26 @@ class CacheManagerTest {
     assertThrows(NullPointerException.class, () -> m.createCache("x", null));
   }
 
+  /**
+   * A cache name with a quote (illegal in an unquoted JMX name value) gets its statistics MXBean;
+   * before, registering it failed after the cache was listed, leaving a cache that had failed to
+   * be created but "already existed".
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aCacheNameWithAQuoteGetsItsMXBeans(Protocol p, TestManagers managers) {
+    CacheManager m = managers.open(p);
+    String name = "tenant \"acme\"";
+    Cache<String, String> c = m.createCache(name, new MutableConfiguration<String, String>()
+        .setStatisticsEnabled(true).setManagementEnabled(true));
+    c.put("k", "v");
+    assertEquals("v", m.getCache(name).get("k"));
+    assertTrue(java.lang.management.ManagementFactory.getPlatformMBeanServer()
+        .queryNames(null, null).stream().anyMatch(n -> n.toString().contains("tenant") && n.toString().contains("acme")));
+    m.destroyCache(name);
+    assertNull(m.getCache(name));
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void getCacheChecksTypes(Protocol p, TestManagers managers) {

@@ -72,7 +72,8 @@ public final class MBeans {
   }
 
   private static String safe(String s) {
-    // ? and * would turn the name into a pattern; the rest are ObjectName syntax.
-    return s == null ? "" : s.replaceAll("[,:=\n?*]", ".");
+    // ? and * would turn the name into a pattern; the rest are ObjectName syntax (a quote is
+    // illegal in an unquoted value).
+    return s == null ? "" : s.replaceAll("[,:=\n?*\"]", ".");
   }
 }
