@@ -62,6 +62,19 @@ class KeyManglingTest {
     assertFalse(Namespaces.of("a-b").equals(Namespaces.of("a_b")));
     String longName = Namespaces.of("x".repeat(1000));
     assertTrue(longName.length() <= 64 + 1, longName);
+    // the namespaces of existing names do not change
+    assertEquals("a%2Db%20c%2F%C3%A9", odd);
+    assertEquals("%h" + Hashing.md5Hex("x".repeat(1000).getBytes(java.nio.charset.StandardCharsets.UTF_8)), longName);
+  }
+
+  /** A name with an unpaired surrogate has its own namespace: UTF-8 wrote it as '?'. */
+  @Test
+  void aNameThatIsNotWellFormedHasItsOwnNamespace() {
+    assertFalse(Namespaces.of("a\uD800").equals(Namespaces.of("a?")), Namespaces.of("a\uD800"));
+    assertFalse(Namespaces.of("a\uDC00").equals(Namespaces.of("a\uD800")));
+    assertEquals("a%ud800", Namespaces.of("a\uD800"));
+    assertEquals(Namespaces.of("\uD83D\uDE00"), "%F0%9F%98%80", "a pair is one code point, as before");
+    assertFalse(Namespaces.of("x".repeat(100) + "\uD800").equals(Namespaces.of("x".repeat(100) + "?")));
   }
 
   @ParameterizedTest

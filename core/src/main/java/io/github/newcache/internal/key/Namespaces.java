@@ -8,7 +8,10 @@ import java.nio.charset.StandardCharsets;
  * and distinct names give distinct namespaces. Names whose namespace would pass 64 bytes are
  * replaced by {@code %h} and the MD5 of the name, which keeps memcached keys well under 250 bytes:
  * escaping writes {@code %} only before two upper-case hex digits, so no name's own namespace can
- * ever be {@code %h…}, and a cache literally named like a hashed one keeps its own entries.
+ * ever be {@code %h…}, and a cache literally named like a hashed one keeps its own entries. A
+ * name that is not well-formed UTF-16 writes each unpaired surrogate as {@code %u} and its four
+ * lower-case hex digits (UTF-8 would write {@code ?}, and {@code a\uD800} would share the
+ * namespace of {@code a?}).
  */
 public final class Namespaces {
 
@@ -17,20 +20,35 @@ public final class Namespaces {
   private Namespaces() {}
 
   public static String of(String cacheName) {
-    byte[] utf8 = cacheName.getBytes(StandardCharsets.UTF_8);
-    StringBuilder sb = new StringBuilder(utf8.length);
-    for (byte b : utf8) {
-      int c = b & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.') {
-        sb.append((char) c);
+    StringBuilder sb = new StringBuilder(cacheName.length());
+    boolean malformed = false;
+    for (int i = 0; i < cacheName.length(); ) {
+      int cp = cacheName.codePointAt(i);
+      int units = Character.charCount(cp);
+      if (Character.isSurrogate(cacheName.charAt(i)) && units == 1) {
+        // An unpaired surrogate: UTF-8 would write it as '?', the namespace of another name.
+        sb.append("%u").append(String.format("%04x", (int) cacheName.charAt(i)));
+        malformed = true;
       } else {
-        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+        for (byte b : cacheName.substring(i, i + units).getBytes(StandardCharsets.UTF_8)) {
+          escape(b & 0xff, sb);
+        }
       }
-      if (sb.length() > MAX) {
-        return "%h" + Hashing.md5Hex(utf8);
-      }
+      i += units;
+    }
+    if (sb.length() > MAX) {
+      byte[] hashed = malformed ? sb.toString().getBytes(StandardCharsets.US_ASCII) : cacheName.getBytes(StandardCharsets.UTF_8);
+      return "%h" + Hashing.md5Hex(hashed);
     }
     return sb.length() == 0 ? "%" : sb.toString();
+  }
+
+  private static void escape(int c, StringBuilder sb) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.') {
+      sb.append((char) c);
+    } else {
+      sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+          .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+    }
   }
 }
