@@ -20,7 +20,8 @@ import java.util.Set;
  * <p>So this walks the stream grammar (Java Object Serialization Specification, chapter 6) once,
  * and for every object computes its <em>unfolded size</em>: the size of its subgraph counted as a
  * tree, so an object reachable by two paths counts twice (a reference back to an object still being
- * read, a cycle, counts as one). Collections write their elements as custom data after their
+ * read, a cycle, counts as what that object holds so far: a {@code LinkedList} links its elements
+ * as it reads them, and a set read further on that holds the list hashes them all). Collections write their elements as custom data after their
  * fields, and those that hash or compare their elements while being read do it to exactly those
  * objects; so the unfolded size of every object held in the custom data of a class that may hash
  * it adds to the stream's <em>work</em>, the number of steps its hashing can take. Lists, queues,
@@ -57,8 +58,6 @@ final class StreamShape {
   private static final int SC_SERIALIZABLE = 0x02;
   private static final int SC_EXTERNALIZABLE = 0x04;
   private static final int SC_BLOCK_DATA = 0x08;
-  /** The unfolded size of an object whose reading has not finished. */
-  private static final long OPEN = -1;
   /**
    * Nesting this reader follows before it refuses, so a deep stream cannot overflow its stack;
    * well above the filter's depth limit, which the deserializer enforces exactly.
@@ -185,9 +184,8 @@ final class StreamShape {
 
   private long enumConstant() {
     desc();
-    int h = newHandle(null, OPEN);
+    newHandle(null, 1);
     object(); // the constant's name
-    sizes[h] = 1;
     return 1;
   }
 
@@ -196,8 +194,7 @@ final class StreamShape {
     if (h < 0 || h >= handles) {
       throw refuse("a reference to a handle that does not exist");
     }
-    long size = sizes[h];
-    return size == OPEN ? 1 : size;
+    return sizes[h]; // for an object still being read, what it holds so far
   }
 
   private long leaf() {
@@ -210,22 +207,20 @@ final class StreamShape {
     if (d == null || d.arrayElement == 0) {
       throw refuse("an array whose class is not an array class");
     }
-    int h = newHandle(null, OPEN);
+    int h = newHandle(null, 1);
     int n = s4();
     if (n < 0) {
       throw refuse("an array of negative length " + n);
     }
-    long size = 1;
     int width = primitiveWidth(d.arrayElement);
     if (width > 0) {
       skip((long) n * width);
     } else {
       for (int i = 0; i < n; i++) {
-        size = plus(size, object());
+        add(h, object());
       }
     }
-    sizes[h] = size;
-    return size;
+    return sizes[h];
   }
 
   private long instance() {
@@ -233,51 +228,56 @@ final class StreamShape {
     if (d == null) {
       throw refuse("an object without a class descriptor");
     }
-    int h = newHandle(null, OPEN);
-    long size = 1;
+    int h = newHandle(null, 1);
     Desc[] chain = chain(d);
     for (int i = chain.length - 1; i >= 0; i--) { // superclass first, as written
       Desc c = chain[i];
       if ((c.flags & SC_SERIALIZABLE) != 0) {
-        size = plus(size, fields(c));
+        fields(c, h);
         if ((c.flags & SC_WRITE_METHOD) != 0) {
-          size = plus(size, annotation(c.hashes));
+          annotation(c.hashes, h);
         }
       } else if ((c.flags & SC_EXTERNALIZABLE) != 0) {
         if ((c.flags & SC_BLOCK_DATA) == 0) {
           throw refuse("an Externalizable object in the pre-1.2 stream protocol");
         }
-        size = plus(size, annotation(c.hashes));
+        annotation(c.hashes, h);
       }
     }
-    sizes[h] = size;
-    return size;
+    return sizes[h];
   }
 
-  private long fields(Desc c) {
-    long size = 0;
+  /**
+   * Adds what object {@code h} now holds to its size at once, while it is still being read: a
+   * reference back to it from what comes next costs what it holds by then (a {@code LinkedList}
+   * links each element as it reads it, so a set further on that holds the list hashes all of it).
+   */
+  private void add(int h, long size) {
+    sizes[h] = plus(sizes[h], size);
+  }
+
+  private void fields(Desc c, int h) {
     for (byte type : c.fieldTypes) {
       int width = primitiveWidth((char) type);
       if (width > 0) {
         skip(width);
       } else {
-        size = plus(size, object());
+        add(h, object());
       }
     }
-    return size;
   }
 
   /**
-   * Block data and objects up to the end marker: custom data and class annotations. With {@code
-   * counts}, every object read here may be hashed by its holder, and its unfolded size is work.
+   * Block data and objects up to the end marker: custom data of object {@code h}, or a class
+   * annotation ({@code h} -1). With {@code counts}, every object read here may be hashed by its
+   * holder, and its unfolded size is work.
    */
-  private long annotation(boolean counts) {
-    long size = 0;
+  private void annotation(boolean counts, int h) {
     while (true) {
       byte tc = peek();
       if (tc == TC_ENDBLOCKDATA) {
         pos++;
-        return size;
+        return;
       } else if (tc == TC_BLOCKDATA) {
         pos++;
         skip(u1() & 0xff);
@@ -286,7 +286,12 @@ final class StreamShape {
         skip(length(s4()));
       } else {
         long held = object();
-        size = plus(size, counts ? held(held) : held);
+        if (counts) {
+          held(held);
+        }
+        if (h >= 0) {
+          add(h, held);
+        }
       }
     }
   }
@@ -341,7 +346,7 @@ final class StreamShape {
         throw refuse("a field of unknown type code " + (types[i] & 0xff));
       }
     }
-    annotation(false);
+    annotation(false, -1);
     Desc d = new Desc(flags, types, desc(), arrayElement, hashes);
     descs[h] = d;
     return d;
@@ -353,7 +358,7 @@ final class StreamShape {
     for (int i = 0; i < interfaces; i++) {
       skip(u2());
     }
-    annotation(false);
+    annotation(false, -1);
     Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true);
     descs[h] = d;
     return d;

@@ -1,0 +1,91 @@
+package io.github.newcache.internal.codec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A reference back to an object still being read costs what that object holds by then. A
+ * {@code LinkedList} links each element as it reads it: a list holding a graph of 2^24 paths and
+ * then a set that holds the list made the set hash all of it, while the reader counted the
+ * reference as 1 (about 1 KB, every class in java.util, hours of CPU in one read).
+ */
+class BackReferenceBombTest {
+
+  private static byte[] serialize(Object o) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(o);
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void aSetHoldingTheListThatHoldsItIsCountedAtWhatTheListHoldsByThen() throws Exception {
+    Object b = "leaf";
+    for (int i = 0; i < 24; i++) {
+      b = new ArrayList<>(List.of(b, b)); // 2^24 paths, 24 objects
+    }
+    LinkedList<Object> o = new LinkedList<>();
+    Set<Object> s = new HashSet<>();
+    s.add(o); // hashed while empty here; read back, it is hashed after b was linked
+    o.add(b);
+    o.add(s);
+    byte[] data = serialize(o);
+    RejectedValueException e = assertThrows(RejectedValueException.class,
+        () -> StreamShape.check(data, 0, data.length, 1_000_000));
+    assertTrue(e.getMessage().contains("steps"), e.getMessage());
+  }
+
+  @Test
+  void entityGraphsWithBackReferencesStillPass() throws Exception {
+    // an order whose items point back at it, in a map (hashed): the usual shape of a cached entity
+    Map<Long, Order> orders = new HashMap<>();
+    for (long id = 0; id < 100; id++) {
+      Order order = new Order(id);
+      for (int i = 0; i < 20; i++) {
+        order.items.add(new Item(order, "sku-" + i));
+      }
+      orders.put(id, order);
+    }
+    byte[] data = serialize(orders);
+    long work = StreamShape.check(data, 0, data.length, 1_000_000);
+    assertTrue(work < 1_000_000, "work " + work);
+    ClassLoader loader = new FilteringClassLoader(BackReferenceBombTest.class.getClassLoader(),
+        DeserializationFilter.forTypes(List.of(), List.of(BackReferenceBombTest.class.getName() + "*"), 1 << 20));
+    assertEquals(100, ((Map<?, ?>) JavaSerialization.deserialize(data, 0, data.length, loader)).size());
+  }
+
+  static final class Order implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final long id;
+    final List<Item> items = new ArrayList<>();
+
+    Order(long id) {
+      this.id = id;
+    }
+  }
+
+  static final class Item implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final Order order;
+    final String sku;
+
+    Item(Order order, String sku) {
+      this.order = order;
+      this.sku = sku;
+    }
+  }
+}
