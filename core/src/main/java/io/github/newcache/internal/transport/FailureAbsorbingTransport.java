@@ -164,12 +164,8 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   @Override
   public List<String> keys(String prefix) {
-    try {
-      return delegate.keys(prefix);
-    } catch (CacheException e) {
-      absorbed(e);
-      return List.of();
-    }
+    // The servers that answer are listed: one that fails leaves out only its own keys.
+    return delegate.keysOfReachable(prefix, this::absorbed);
   }
 
   /** A failed future whose cause is a CacheException becomes {@code fallback}, counted. */

@@ -13,7 +13,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import javax.cache.CacheException;
 
 /**
  * A transport over a server list that changes while it runs: the nodes an ElastiCache
@@ -290,6 +292,11 @@ final class FollowingTransport implements MemcachedTransport {
   @Override
   public List<String> keys(String prefix) {
     return call(t -> t.keys(prefix));
+  }
+
+  @Override
+  public List<String> keysOfReachable(String prefix, Consumer<CacheException> failed) {
+    return call(t -> t.keysOfReachable(prefix, failed));
   }
 
   @Override

@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import javax.cache.CacheException;
 
 /**
  * The narrow seam between the cache and memcached. Everything above this interface speaks in
@@ -101,6 +103,19 @@ public interface MemcachedTransport extends AutoCloseable {
    * walks each server's whole item space, so its cost grows with the server, not with the cache.
    */
   List<String> keys(String prefix);
+
+  /**
+   * {@link #keys}, listing every server it can: a server that fails is told to {@code failed} and
+   * left out (its keys are not listed), where {@link #keys} fails as a whole.
+   */
+  default List<String> keysOfReachable(String prefix, Consumer<CacheException> failed) {
+    try {
+      return keys(prefix);
+    } catch (CacheException e) {
+      failed.accept(e);
+      return List.of();
+    }
+  }
 
   // ---------------------------------------------------------------- non-blocking
 

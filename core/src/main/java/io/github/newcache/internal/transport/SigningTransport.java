@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import java.util.function.Consumer;
+import javax.cache.CacheException;
 
 /**
  * Authenticates every stored item: appends HMAC-SHA256 over the memcached key and the stored
@@ -163,6 +165,11 @@ public final class SigningTransport implements MemcachedTransport {
   @Override
   public List<String> keys(String prefix) {
     return delegate.keys(prefix);
+  }
+
+  @Override
+  public List<String> keysOfReachable(String prefix, Consumer<CacheException> failed) {
+    return delegate.keysOfReachable(prefix, failed);
   }
 
   @Override

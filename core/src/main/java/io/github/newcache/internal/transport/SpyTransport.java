@@ -19,6 +19,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
@@ -534,6 +535,13 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public List<String> keys(String prefix) {
+    return keysOfReachable(prefix, e -> {
+      throw e;
+    });
+  }
+
+  @Override
+  public List<String> keysOfReachable(String prefix, Consumer<CacheException> failed) {
     if (sasl) {
       throw new CacheException(
           "cannot list keys (iterator, clear, removeAll): that needs memcached's text protocol "
@@ -542,7 +550,11 @@ public final class SpyTransport implements MemcachedTransport {
     }
     List<String> keys = new ArrayList<>();
     for (InetSocketAddress server : servers) {
-      keys.addAll(lister.keys(server, prefix));
+      try {
+        keys.addAll(lister.keys(server, prefix));
+      } catch (CacheException e) {
+        failed.accept(e);
+      }
     }
     return keys;
   }
