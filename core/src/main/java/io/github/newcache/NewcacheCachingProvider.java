@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.WeakHashMap;
 import javax.cache.CacheManager;
 import javax.cache.configuration.OptionalFeature;
@@ -26,6 +28,8 @@ public final class NewcacheCachingProvider implements CachingProvider {
   /** Classpath resource that, when present, is the default configuration. */
   public static final String DEFAULT_RESOURCE = "newcache.properties";
   static final String FALLBACK_URI = "memcached://127.0.0.1:11211";
+
+  private static final System.Logger LOG = System.getLogger("io.github.newcache");
 
   private final Map<ClassLoader, Map<URI, NewcacheCacheManager>> managers = new WeakHashMap<>();
 
@@ -46,8 +50,32 @@ public final class NewcacheCachingProvider implements CachingProvider {
       ManagerSettings settings = SettingsParser.parse(u, loader, props);
       manager = new NewcacheCacheManager(this, u, loader, props, settings);
       byUri.put(u, manager);
+    } else {
+      warnIfIgnored(manager, properties);
     }
     return manager;
+  }
+
+  /**
+   * The open manager is returned as the spec says, and the properties given now do not apply: say
+   * so when they differ from its own (two contexts of one JVM with different {@code servers}
+   * would otherwise share the first one's servers without a word). Names the keys, never values.
+   */
+  private static void warnIfIgnored(NewcacheCacheManager open, Properties given) {
+    if (given == null || given.isEmpty() || given.equals(open.getProperties())) {
+      return;
+    }
+    Set<String> differing = new TreeSet<>();
+    for (String key : given.stringPropertyNames()) {
+      if (!given.getProperty(key).equals(open.getProperties().getProperty(key))) {
+        differing.add(key);
+      }
+    }
+    if (!differing.isEmpty()) {
+      LOG.log(System.Logger.Level.WARNING, "getCacheManager(" + open.getURI() + "): the manager for this URI and class"
+          + " loader is already open, and the properties given now are ignored (" + String.join(", ", differing)
+          + " differ from its own); close it first, or give this configuration another URI");
+    }
   }
 
   @Override

@@ -80,6 +80,45 @@ class NewcacheCachingProviderTest {
   }
 
   /**
+   * Asking again for an open manager with other properties returns it, as the spec says, and warns
+   * that they are ignored, naming the keys that differ but no value.
+   */
+  @Test
+  void propertiesGivenForAnOpenManagerAreIgnoredWithAWarning(TestManagers managers) {
+    URI uri = managers.uri(Protocol.TEXT);
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.github.newcache");
+    java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        warnings.add(r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(capture);
+    try {
+      java.util.Properties first = new java.util.Properties();
+      first.setProperty("opTimeout", "1234");
+      CacheManager a = managers.open(uri, getClass().getClassLoader(), first);
+      assertSame(a, managers.open(uri, getClass().getClassLoader(), first));
+      assertTrue(warnings.isEmpty(), "the same properties: " + warnings);
+      java.util.Properties second = new java.util.Properties();
+      second.setProperty("opTimeout", "4321");
+      assertSame(a, managers.open(uri, getClass().getClassLoader(), second));
+      assertEquals(1, warnings.size(), String.valueOf(warnings));
+      assertTrue(warnings.get(0).contains("opTimeout") && warnings.get(0).contains("ignored"), warnings.get(0));
+      assertFalse(warnings.get(0).contains("4321"), warnings.get(0));
+    } finally {
+      log.removeHandler(capture);
+    }
+  }
+
+  /**
    * A default URI that is not a URI is refused without repeating its query, where a password may
    * be: before, the message (and its cause's) quoted the whole property.
    */
