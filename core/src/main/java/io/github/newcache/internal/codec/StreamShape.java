@@ -20,11 +20,14 @@ import java.util.Set;
  * <p>So this walks the stream grammar (Java Object Serialization Specification, chapter 6) once,
  * and for every object computes its <em>unfolded size</em>: the size of its subgraph counted as a
  * tree, so an object reachable by two paths counts twice (a reference back to an object still being
- * read, a cycle, counts as what that object holds so far: a {@code LinkedList} links its elements
- * as it reads them, and a set read further on that holds the list hashes them all). Collections write their elements as custom data after their
- * fields, and those that hash or compare their elements while being read do it to exactly those
- * objects; so the unfolded size of every object held in the custom data of a class that may hash
- * it adds to the stream's <em>work</em>, the number of steps its hashing can take. Lists, queues,
+ * read, a cycle, counts as one). Its <em>cost</em> is the same, except that such a reference costs
+ * what that object holds by then: a {@code LinkedList} links its elements as it reads them, so a
+ * set read further on that holds the list (or holds something that holds it) hashes them all. The
+ * size, which is what parents add up, keeps counting such a reference as one, so an object that
+ * refers to itself many times does not grow with every reference. Collections write their
+ * elements as custom data after their fields, and those that hash or compare their elements while
+ * being read do it to exactly those objects; so the cost of every object held in the custom data
+ * of a class that may hash it adds to the stream's <em>work</em>, the number of steps its hashing can take. Lists, queues,
  * sorted and identity maps ({@link #NOT_HASHING}) store their elements without looking at them,
  * and references in plain fields are not hashed by the JDK while reading; neither counts. The
  * stream is refused once its work passes the budget, before anything is created.
@@ -112,6 +115,12 @@ final class StreamShape {
   private long work;
   private Object[] descs = new Object[16];
   private long[] sizes = new long[16];
+  /** What hashing each object may take: its size, plus what the open objects it refers to hold. */
+  private long[] costs = new long[16];
+  /** Objects whose reading has not finished. */
+  private boolean[] open = new boolean[16];
+  /** The cost of the object {@link #object()} read last. */
+  private long cost;
   private int handles;
   private int nesting;
 
@@ -157,7 +166,10 @@ final class StreamShape {
 
   private long element(byte tc) {
     return switch (tc) {
-      case TC_NULL -> 0;
+      case TC_NULL -> {
+        cost = 0;
+        yield 0;
+      }
       case TC_REFERENCE -> reference();
       case TC_STRING -> {
         skip(u2());
@@ -173,6 +185,7 @@ final class StreamShape {
       }
       case TC_CLASSDESC, TC_PROXYCLASSDESC -> {
         descriptor(tc);
+        cost = 1;
         yield 1;
       }
       case TC_ENUM -> enumConstant();
@@ -186,6 +199,7 @@ final class StreamShape {
     desc();
     newHandle(null, 1);
     object(); // the constant's name
+    cost = 1;
     return 1;
   }
 
@@ -194,11 +208,19 @@ final class StreamShape {
     if (h < 0 || h >= handles) {
       throw refuse("a reference to a handle that does not exist");
     }
-    return sizes[h]; // for an object still being read, what it holds so far
+    if (open[h]) {
+      // An object still being read: as a part of what refers to it, 1 (so that an object that
+      // refers to itself does not grow with each reference); to hash, what it holds so far.
+      cost = sizes[h];
+      return 1;
+    }
+    cost = costs[h];
+    return sizes[h];
   }
 
   private long leaf() {
     newHandle(null, 1);
+    cost = 1;
     return 1;
   }
 
@@ -208,6 +230,7 @@ final class StreamShape {
       throw refuse("an array whose class is not an array class");
     }
     int h = newHandle(null, 1);
+    open[h] = true;
     int n = s4();
     if (n < 0) {
       throw refuse("an array of negative length " + n);
@@ -217,10 +240,10 @@ final class StreamShape {
       skip((long) n * width);
     } else {
       for (int i = 0; i < n; i++) {
-        add(h, object());
+        add(h, object(), cost);
       }
     }
-    return sizes[h];
+    return close(h);
   }
 
   private long instance() {
@@ -229,6 +252,7 @@ final class StreamShape {
       throw refuse("an object without a class descriptor");
     }
     int h = newHandle(null, 1);
+    open[h] = true;
     Desc[] chain = chain(d);
     for (int i = chain.length - 1; i >= 0; i--) { // superclass first, as written
       Desc c = chain[i];
@@ -244,16 +268,24 @@ final class StreamShape {
         annotation(c.hashes, h);
       }
     }
+    return close(h);
+  }
+
+  /** Object {@code h} is read: its size, with its cost in {@link #cost}. */
+  private long close(int h) {
+    open[h] = false;
+    cost = costs[h];
     return sizes[h];
   }
 
   /**
-   * Adds what object {@code h} now holds to its size at once, while it is still being read: a
+   * Adds a part of object {@code h} to its size and cost at once, while it is still being read: a
    * reference back to it from what comes next costs what it holds by then (a {@code LinkedList}
    * links each element as it reads it, so a set further on that holds the list hashes all of it).
    */
-  private void add(int h, long size) {
+  private void add(int h, long size, long childCost) {
     sizes[h] = plus(sizes[h], size);
+    costs[h] = plus(costs[h], childCost);
   }
 
   private void fields(Desc c, int h) {
@@ -262,7 +294,7 @@ final class StreamShape {
       if (width > 0) {
         skip(width);
       } else {
-        add(h, object());
+        add(h, object(), cost);
       }
     }
   }
@@ -286,11 +318,12 @@ final class StreamShape {
         skip(length(s4()));
       } else {
         long held = object();
+        long heldCost = cost;
         if (counts) {
-          held(held);
+          held(heldCost);
         }
         if (h >= 0) {
-          add(h, held);
+          add(h, held, heldCost);
         }
       }
     }
@@ -392,10 +425,13 @@ final class StreamShape {
   private int newHandle(Object desc, long size) {
     if (handles == sizes.length) {
       sizes = Arrays.copyOf(sizes, handles * 2);
+      costs = Arrays.copyOf(costs, handles * 2);
+      open = Arrays.copyOf(open, handles * 2);
       descs = Arrays.copyOf(descs, handles * 2);
     }
     descs[handles] = desc;
     sizes[handles] = size;
+    costs[handles] = size;
     return handles++;
   }
 

@@ -49,6 +49,60 @@ class BackReferenceBombTest {
     assertTrue(e.getMessage().contains("steps"), e.getMessage());
   }
 
+  /** The same through a wrapper the set hashes, whose hash is the list's. */
+  @Test
+  void aSetHoldingAnEntryThatHoldsTheListIsCountedTheSame() throws Exception {
+    Object b = "leaf";
+    for (int i = 0; i < 24; i++) {
+      b = new ArrayList<>(List.of(b, b));
+    }
+    LinkedList<Object> o = new LinkedList<>();
+    Set<Object> s = new HashSet<>();
+    s.add(new java.util.AbstractMap.SimpleEntry<>(o, "x"));
+    o.add(b);
+    o.add(s);
+    byte[] data = serialize(o);
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(data, 0, data.length, 1_000_000));
+  }
+
+  /**
+   * Values that refer back to the map holding them (a registry of handlers that know it), and a set
+   * whose elements refer back to it, cost what they hold, not twice as much per entry.
+   */
+  @Test
+  void collectionsWhoseElementsReferBackToThemStillPass() throws Exception {
+    Map<String, Object> registry = new HashMap<>();
+    Set<Object> members = new HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      registry.put("handler-" + i, new ArrayList<>(List.of(registry, "handler-" + i)));
+      members.add(new Member(members, i));
+    }
+    byte[] data = serialize(new ArrayList<>(List.of(registry, members)));
+    long work = StreamShape.check(data, 0, data.length, 1_000_000);
+    assertTrue(work < 1_000_000, "work " + work);
+  }
+
+  static final class Member implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final Set<Object> group;
+    final int id;
+
+    Member(Set<Object> group, int id) {
+      this.group = group;
+      this.id = id;
+    }
+
+    @Override
+    public int hashCode() {
+      return id;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Member m && m.id == id;
+    }
+  }
+
   @Test
   void entityGraphsWithBackReferencesStillPass() throws Exception {
     // an order whose items point back at it, in a map (hashed): the usual shape of a cached entity
