@@ -39,6 +39,18 @@ class KeyIsolationTest {
     return m.createCache(name, new MutableConfiguration<String, String>().setTypes(String.class, String.class));
   }
 
+  /** Under a custom key function, clear() removes an entry whose key ends like a lease's. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void clearWithACustomKeyFunctionRemovesAKeyEndingLikeALease(Protocol p, TestManagers managers) {
+    Cache<String, String> c = strings(managers.open(p, "keyMangler=" + ReadableKeyMangler.class.getName()), "c");
+    c.put("x.lease", "v");
+    c.put("y", "w");
+    c.clear();
+    assertNull(c.get("x.lease"));
+    assertNull(c.get("y"));
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void clearWithAPrefixlessKeyFunctionKeepsOtherVersionsAndFlavors(Protocol p, TestManagers managers) {

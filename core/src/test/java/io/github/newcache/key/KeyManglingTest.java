@@ -75,6 +75,8 @@ class KeyManglingTest {
     assertEquals("a%ud800", Namespaces.of("a\uD800"));
     assertEquals(Namespaces.of("\uD83D\uDE00"), "%F0%9F%98%80", "a pair is one code point, as before");
     assertFalse(Namespaces.of("x".repeat(100) + "\uD800").equals(Namespaces.of("x".repeat(100) + "?")));
+    assertFalse(Namespaces.of("a\uD800" + "b".repeat(70)).equals(Namespaces.of("a%ud800" + "b".repeat(70))),
+        "a long malformed name and the well-formed name spelling its escaped form");
   }
 
   @ParameterizedTest

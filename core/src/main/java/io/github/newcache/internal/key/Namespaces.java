@@ -37,10 +37,18 @@ public final class Namespaces {
       i += units;
     }
     if (sb.length() > MAX) {
-      byte[] hashed = malformed ? sb.toString().getBytes(StandardCharsets.US_ASCII) : cacheName.getBytes(StandardCharsets.UTF_8);
-      return "%h" + Hashing.md5Hex(hashed);
+      return "%h" + Hashing.md5Hex(malformed ? malformedForm(sb) : cacheName.getBytes(StandardCharsets.UTF_8));
     }
     return sb.length() == 0 ? "%" : sb.toString();
+  }
+
+  /** The escaped form after a byte (0xFF) no UTF-8 text holds: no well-formed name hashes the same. */
+  private static byte[] malformedForm(StringBuilder escaped) {
+    byte[] ascii = escaped.toString().getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[ascii.length + 1];
+    out[0] = (byte) 0xFF;
+    System.arraycopy(ascii, 0, out, 1, ascii.length);
+    return out;
   }
 
   private static void escape(int c, StringBuilder sb) {

@@ -79,10 +79,11 @@ final class KeyLister {
 
   /**
    * A server too old for the hash walk: {@code ERROR} for an unknown argument, or {@code BADCLASS}
-   * from releases that take {@code hash} for a list of slab classes (or a {@code CLIENT_ERROR}).
+   * from releases that take {@code hash} for a list of slab classes. (A {@code CLIENT_ERROR}, such
+   * as a crawler turned off, says nothing about the walk, and fails the listing.)
    */
   private static boolean refusesHashWalk(String refusal) {
-    return refusal.startsWith("ERROR") || refusal.startsWith("BADCLASS") || refusal.startsWith("CLIENT_ERROR");
+    return refusal.startsWith("ERROR") || refusal.startsWith("BADCLASS");
   }
 
   /** Returns null on success, or the server's refusal line. */

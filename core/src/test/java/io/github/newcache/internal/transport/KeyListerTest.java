@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KeyListerTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"ERROR", "BADCLASS invalid class id", "CLIENT_ERROR bad command line format"})
+  @ValueSource(strings = {"ERROR", "BADCLASS invalid class id"})
   void aServerWithoutTheHashWalkIsListedWithTheLruWalk(String refusal) throws Exception {
     List<String> asked = new CopyOnWriteArrayList<>();
     try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {

@@ -48,6 +48,8 @@ public final class DiscoveryPoller implements AutoCloseable {
   private volatile ClusterConfig current;
   private volatile String lastError;
   private long lastLogNanos;
+  /** When a change that could not be applied was last logged. */
+  private long lastChangeLogNanos;
   /** Polls in a row that must answer the same lower version before it is followed. */
   static final int POLLS_TO_GO_BACK = 3;
   /** The lower version the last polls answered, and how many in a row did. */
@@ -149,7 +151,7 @@ public final class DiscoveryPoller implements AutoCloseable {
     // A change that failed to apply is offered again at every poll: said again once a minute.
     boolean again = next.nodes().equals(lastFailedNodes);
     long now = System.nanoTime();
-    boolean say = !again || now - lastLogNanos > LOG_EVERY_NANOS;
+    boolean say = !again || now - lastChangeLogNanos > LOG_EVERY_NANOS;
     if (say) {
       LOG.log(System.Logger.Level.INFO,
           "cluster at " + host + ":" + port + " changed from version " + previous.version() + " "
@@ -165,7 +167,7 @@ public final class DiscoveryPoller implements AutoCloseable {
       lastError = e.toString();
       lastFailedNodes = next.nodes();
       if (say) {
-        lastLogNanos = now;
+        lastChangeLogNanos = now;
         LOG.log(System.Logger.Level.ERROR,
             "cannot follow the cluster change to " + next.identities() + " (kept " + previous.identities()
                 + "; trying again at every poll, said again once a minute)", e);
