@@ -133,7 +133,16 @@ final class FollowingTransport implements MemcachedTransport {
     }
     MemcachedTransport next = generations.connect(servers);
     if (closed) {
-      next.close();
+      // close() interrupted this build: closing it must not see the interrupt (spymemcached's
+      // shutdown would give up waiting for its queues and throw)
+      boolean interrupted = Thread.interrupted();
+      try {
+        next.close();
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
       return false;
     }
     current = new Generation(old.number + 1, servers, next);

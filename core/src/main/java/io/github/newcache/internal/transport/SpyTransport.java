@@ -652,8 +652,9 @@ public final class SpyTransport implements MemcachedTransport {
     async.close();
     try {
       client.shutdown(Math.min(timeoutMillis, CLOSE_DRAIN_MILLIS), TimeUnit.MILLISECONDS);
-    } catch (IllegalStateException e) {
-      // A full queue refused the drain marker; spymemcached still closed every connection.
+    } catch (RuntimeException e) {
+      // A full queue refused the drain marker, or the closing thread was interrupted while it
+      // waited for the queues: spymemcached still closed every connection (in its finally).
     }
   }
 
