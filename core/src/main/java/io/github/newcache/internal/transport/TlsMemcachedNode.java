@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Collection;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import net.spy.memcached.MemcachedConnection;
 import net.spy.memcached.MemcachedNode;
@@ -42,7 +41,7 @@ final class TlsMemcachedNode implements MemcachedNode {
   private final MemcachedNode node;
   private final Function<SocketChannel, TlsSocketChannel> wrap;
   private volatile TlsSocketChannel channel;
-  private final AtomicInteger nudging = new AtomicInteger();
+  private final NudgeCount nudging = new NudgeCount();
 
   /**
    * @param make builds the wrapped node around a given channel (spymemcached's own factory
@@ -83,21 +82,14 @@ final class TlsMemcachedNode implements MemcachedNode {
         && nowNanos - c.lastProgressNanos() > quietNanos;
   }
 
-  /**
-   * True when fewer than {@link TlsNudges#MAX_UNANSWERED} nudges wait for their answers; this one
-   * is then counted among them.
-   */
-  boolean startNudge() {
-    if (nudging.incrementAndGet() > TlsNudges.MAX_UNANSWERED) {
-      nudging.decrementAndGet();
-      return false;
-    }
-    return true;
+  /** True when a nudge may be sent now ({@link NudgeCount}); it is then counted as waiting. */
+  boolean startNudge(long nowNanos) {
+    return nudging.tryStart(nowNanos);
   }
 
   /** A nudge was answered, or cancelled with its connection. */
   void nudgeAnswered() {
-    nudging.decrementAndGet();
+    nudging.answered();
   }
 
   /** {@link TlsSocketChannel#wakeIfStuck} of the current connection; from any thread. */

@@ -37,13 +37,6 @@ final class TlsNudges implements AutoCloseable {
   /** How long a connection may wait in silence before it is nudged. */
   static final long QUIET_MILLIS = 50;
 
-  /**
-   * Nudges of one connection that may wait for their answers at once: a frozen server, silent for
-   * good, is not sent a no-op every interval, each waiting without a timeout and counted in its
-   * queue's byte budget; a few, in case one is itself held in the server's TLS buffer.
-   */
-  static final int MAX_UNANSWERED = 3;
-
   /** Counts the nudge of {@code node} answered once it is (or cancelled with its connection). */
   private static OperationCallback answered(TlsMemcachedNode node) {
     return new OperationCallback() {
@@ -92,7 +85,7 @@ final class TlsNudges implements AutoCloseable {
       if (node instanceof TlsMemcachedNode tls) {
         tls.wakeIfStuck(now);
       }
-      if (node instanceof TlsMemcachedNode tls && tls.waitsInSilence(now, quiet) && tls.startNudge()) {
+      if (node instanceof TlsMemcachedNode tls && tls.waitsInSilence(now, quiet) && tls.startNudge(now)) {
         try {
           c.addOperations(Map.of(node, operations.noop(answered(tls))));
           nudges.increment();
