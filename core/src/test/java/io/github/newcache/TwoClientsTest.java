@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.internal.key.Hashing;
+import io.github.newcache.testing.KeyByKeyLoader;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.RawMemcached;
 import io.github.newcache.testkit.TestManagers;
-import java.io.Serializable;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -25,7 +25,6 @@ import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
-import javax.cache.integration.CacheLoader;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -71,7 +70,7 @@ class TwoClientsTest {
   }
 
   /** A loader during whose load another client stores the key. */
-  public static final class RacedLoader implements CacheLoader<String, String>, Serializable {
+  public static final class RacedLoader extends KeyByKeyLoader {
     private static final long serialVersionUID = 1L;
     static volatile Cache<String, String> other;
 
@@ -79,13 +78,6 @@ class TwoClientsTest {
     public String load(String key) {
       other.put(key, "theirs");
       return "mine";
-    }
-
-    @Override
-    public Map<String, String> loadAll(Iterable<? extends String> keys) {
-      Map<String, String> out = new HashMap<>();
-      keys.forEach(k -> out.put(k, load(k)));
-      return out;
     }
   }
 
@@ -104,22 +96,13 @@ class TwoClientsTest {
     assertEquals(Map.of("x", "theirs", "y", "theirs"), a.getAll(Set.of("x", "y")));
   }
 
-  /** A loader that answers "loaded", counting its calls. */
-  public static final class CountingLoader implements CacheLoader<String, String>, Serializable {
+  /** A loader that answers "loaded". */
+  public static final class Loaded extends KeyByKeyLoader {
     private static final long serialVersionUID = 1L;
-    static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public String load(String key) {
-      LOADS.incrementAndGet();
       return "loaded";
-    }
-
-    @Override
-    public Map<String, String> loadAll(Iterable<? extends String> keys) {
-      Map<String, String> out = new HashMap<>();
-      keys.forEach(k -> out.put(k, load(k)));
-      return out;
     }
   }
 
@@ -138,7 +121,7 @@ class TwoClientsTest {
     Cache<String, String> a = m[0].createCache("shared", new MutableConfiguration<String, String>()
         .setTypes(String.class, String.class)
         .setReadThrough(true)
-        .setCacheLoaderFactory(FactoryBuilder.factoryOf(CountingLoader.class)));
+        .setCacheLoaderFactory(FactoryBuilder.factoryOf(Loaded.class)));
     assertEquals("loaded", a.get("k"));
     assertEquals(Map.of("j", "loaded"), a.getAll(Set.of("j")));
   }
