@@ -21,8 +21,10 @@ import java.util.Set;
  * and for every object computes its <em>unfolded size</em>: the size of its subgraph counted as a
  * tree, so an object reachable by two paths counts twice (a reference back to an object still being
  * read, a cycle, counts as one). Its <em>cost</em> is the same, except that such a reference costs
- * what that object holds by then: a {@code LinkedList} links its elements as it reads them, so a
- * set read further on that holds the list (or holds something that holds it) hashes them all. The
+ * what that object shows by then: its finished class slots and the custom data it linked so far (a
+ * {@code LinkedList} links its elements as it reads them, so a set read further on that holds the
+ * list, or holds something that holds it, hashes them all), not the fields of the slot being read,
+ * which are assigned only once that slot's fields are all read. The
  * size, which is what parents add up, keeps counting such a reference as one, so an object that
  * refers to itself many times does not grow with every reference. Collections write their
  * elements as custom data after their fields, and those that hash or compare their elements while
@@ -89,6 +91,18 @@ final class StreamShape {
           "java.util.concurrent.LinkedBlockingDeque");
 
   /**
+   * Maps whose custom data holds each key then its value, and that hash only the keys while being
+   * read: their values' cost is not work.
+   */
+  private static final Set<String> KEYS_THEN_VALUES =
+      Set.of(
+          "java.util.HashMap",
+          "java.util.LinkedHashMap",
+          "java.util.Hashtable",
+          "java.util.Properties",
+          "java.util.concurrent.ConcurrentHashMap");
+
+  /**
    * A class descriptor: what an instance's data looks like, and whether the class may hash what
    * its custom data holds.
    */
@@ -98,13 +112,16 @@ final class StreamShape {
     final Desc parent;
     final char arrayElement;
     final boolean hashes;
+    /** Its custom data holds keys and values in turn, and only the keys are hashed. */
+    final boolean keysOnly;
 
-    Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes) {
+    Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes, boolean keysOnly) {
       this.flags = flags;
       this.fieldTypes = fieldTypes;
       this.parent = parent;
       this.arrayElement = arrayElement;
       this.hashes = hashes;
+      this.keysOnly = keysOnly;
     }
   }
 
@@ -119,6 +136,11 @@ final class StreamShape {
   private long[] costs = new long[16];
   /** Objects whose reading has not finished. */
   private boolean[] open = new boolean[16];
+  /**
+   * What an object still being read already shows to a hash: its finished class slots, and what
+   * its custom data linked so far. The fields of the slot being read are not assigned yet.
+   */
+  private long[] visible = new long[16];
   /** The cost of the object {@link #object()} read last. */
   private long cost;
   private int handles;
@@ -210,8 +232,8 @@ final class StreamShape {
     }
     if (open[h]) {
       // An object still being read: as a part of what refers to it, 1 (so that an object that
-      // refers to itself does not grow with each reference); to hash, what it holds so far.
-      cost = sizes[h];
+      // refers to itself does not grow with each reference); to hash, what it shows so far.
+      cost = visible[h];
       return 1;
     }
     cost = costs[h];
@@ -241,6 +263,7 @@ final class StreamShape {
     } else {
       for (int i = 0; i < n; i++) {
         add(h, object(), cost);
+        visible[h] = sizes[h];
       }
     }
     return close(h);
@@ -258,14 +281,15 @@ final class StreamShape {
       Desc c = chain[i];
       if ((c.flags & SC_SERIALIZABLE) != 0) {
         fields(c, h);
+        visible[h] = sizes[h]; // assigned once the slot's fields are read (defaultReadObject)
         if ((c.flags & SC_WRITE_METHOD) != 0) {
-          annotation(c.hashes, h);
+          annotation(c, h);
         }
       } else if ((c.flags & SC_EXTERNALIZABLE) != 0) {
         if ((c.flags & SC_BLOCK_DATA) == 0) {
           throw refuse("an Externalizable object in the pre-1.2 stream protocol");
         }
-        annotation(c.hashes, h);
+        annotation(c, h);
       }
     }
     return close(h);
@@ -300,11 +324,13 @@ final class StreamShape {
   }
 
   /**
-   * Block data and objects up to the end marker: custom data of object {@code h}, or a class
-   * annotation ({@code h} -1). With {@code counts}, every object read here may be hashed by its
-   * holder, and its unfolded size is work.
+   * Block data and objects up to the end marker: custom data of object {@code h} written by the
+   * class {@code holder}, or a class annotation ({@code holder} null, {@code h} -1). When the holder
+   * may hash what its custom data holds, the cost of every object read here is work (of every other
+   * one, the keys, for the maps of {@link #KEYS_THEN_VALUES}).
    */
-  private void annotation(boolean counts, int h) {
+  private void annotation(Desc holder, int h) {
+    int objects = 0;
     while (true) {
       byte tc = peek();
       if (tc == TC_ENDBLOCKDATA) {
@@ -319,15 +345,18 @@ final class StreamShape {
       } else {
         long held = object();
         long heldCost = cost;
-        if (counts) {
+        if (holder != null && holder.hashes && !(holder.keysOnly && objects % 2 == 1)) {
           held(heldCost);
         }
+        objects++;
         if (h >= 0) {
           add(h, held, heldCost);
+          visible[h] = sizes[h]; // custom data is linked as it is read
         }
       }
     }
   }
+
 
   /** A class descriptor, new or referenced; null for {@code TC_NULL}. */
   private Desc desc() {
@@ -365,7 +394,8 @@ final class StreamShape {
     int nameAt = pos;
     char arrayElement = nameLength > 1 && peek() == '[' ? (char) b[pos + 1] : 0;
     skip(nameLength + 8L); // name and serialVersionUID
-    boolean hashes = !NOT_HASHING.contains(new String(b, nameAt, nameLength, StandardCharsets.UTF_8));
+    String name = new String(b, nameAt, nameLength, StandardCharsets.UTF_8);
+    boolean hashes = !NOT_HASHING.contains(name);
     int h = newHandle(null, 1);
     int flags = u1();
     int count = u2();
@@ -379,8 +409,8 @@ final class StreamShape {
         throw refuse("a field of unknown type code " + (types[i] & 0xff));
       }
     }
-    annotation(false, -1);
-    Desc d = new Desc(flags, types, desc(), arrayElement, hashes);
+    annotation(null, -1);
+    Desc d = new Desc(flags, types, desc(), arrayElement, hashes, KEYS_THEN_VALUES.contains(name));
     descs[h] = d;
     return d;
   }
@@ -391,8 +421,8 @@ final class StreamShape {
     for (int i = 0; i < interfaces; i++) {
       skip(u2());
     }
-    annotation(false, -1);
-    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true);
+    annotation(null, -1);
+    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true, false);
     descs[h] = d;
     return d;
   }
@@ -427,11 +457,13 @@ final class StreamShape {
       sizes = Arrays.copyOf(sizes, handles * 2);
       costs = Arrays.copyOf(costs, handles * 2);
       open = Arrays.copyOf(open, handles * 2);
+      visible = Arrays.copyOf(visible, handles * 2);
       descs = Arrays.copyOf(descs, handles * 2);
     }
     descs[handles] = desc;
     sizes[handles] = size;
     costs[handles] = size;
+    visible[handles] = size;
     return handles++;
   }
 

@@ -82,6 +82,55 @@ class BackReferenceBombTest {
     assertTrue(work < 1_000_000, "work " + work);
   }
 
+  /**
+   * An entity whose tags, in a set and in a map, refer back to it after a long list of books: the
+   * entity's fields are not assigned while they are read, so hashing a tag that reached it would
+   * see none of them, and a map hashes only its keys.
+   */
+  @Test
+  void backReferencesToAnEntityWhoseFieldsAreStillBeingReadCostLittle() throws Exception {
+    Author author = new Author();
+    for (int i = 0; i < 2000; i++) {
+      author.books.add(new ArrayList<>(List.of("title " + i, "isbn " + i, i)));
+    }
+    for (long i = 0; i < 300; i++) {
+      Tag tag = new Tag(author, i);
+      author.tags.add(tag);
+      author.tagsById.put(i, tag);
+    }
+    byte[] data = serialize(author);
+    long work = StreamShape.check(data, 0, data.length, 1_000_000);
+    assertTrue(work < 100_000, "work " + work);
+  }
+
+  static final class Author implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final List<Object> books = new ArrayList<>();
+    final Set<Tag> tags = new HashSet<>();
+    final Map<Long, Tag> tagsById = new HashMap<>();
+  }
+
+  static final class Tag implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final Author author;
+    final long id;
+
+    Tag(Author author, long id) {
+      this.author = author;
+      this.id = id;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(id);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Tag t && t.id == id;
+    }
+  }
+
   static final class Member implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     final Set<Object> group;
