@@ -654,7 +654,11 @@ public final class SpyTransport implements MemcachedTransport {
       client.shutdown(Math.min(timeoutMillis, CLOSE_DRAIN_MILLIS), TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       // A full queue refused the drain marker, or the closing thread was interrupted while it
-      // waited for the queues: spymemcached still closed every connection (in its finally).
+      // waited for the queues: spymemcached still closed every connection (in its finally). It
+      // drops the interrupt when it gives up; the caller keeps it.
+      if (e.getCause() instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -82,14 +82,14 @@ final class TlsMemcachedNode implements MemcachedNode {
         && nowNanos - c.lastProgressNanos() > quietNanos;
   }
 
-  /** True when a nudge may be sent now ({@link NudgeCount}); it is then counted as waiting. */
-  boolean startNudge(long nowNanos) {
-    return nudging.tryStart(nowNanos);
+  /** True when {@code nudge} may be sent now ({@link NudgeCount}); it then counts until answered. */
+  boolean startNudge(Operation nudge, long nowNanos) {
+    return nudging.tryStart(nudge, nowNanos);
   }
 
-  /** A nudge was answered, or cancelled with its connection. */
-  void nudgeAnswered() {
-    nudging.answered();
+  /** {@code nudge} was answered, or cancelled with its connection. */
+  void nudgeAnswered(Operation nudge) {
+    nudging.answered(nudge);
   }
 
   /** {@link TlsSocketChannel#wakeIfStuck} of the current connection; from any thread. */

@@ -10,6 +10,7 @@ import net.spy.memcached.MemcachedConnection;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
 import net.spy.memcached.OperationFactory;
+import net.spy.memcached.ops.Operation;
 import net.spy.memcached.ops.OperationCallback;
 import net.spy.memcached.ops.OperationStatus;
 
@@ -37,17 +38,22 @@ final class TlsNudges implements AutoCloseable {
   /** How long a connection may wait in silence before it is nudged. */
   static final long QUIET_MILLIS = 50;
 
-  /** Counts the nudge of {@code node} answered once it is (or cancelled with its connection). */
-  private static OperationCallback answered(TlsMemcachedNode node) {
-    return new OperationCallback() {
-      @Override
-      public void receivedStatus(OperationStatus status) {}
+  /** Frees a nudge's place in its node's count once it is answered (or cancelled with its connection). */
+  private static final class Answered implements OperationCallback {
+    private final TlsMemcachedNode node;
+    volatile Operation nudge;
 
-      @Override
-      public void complete() {
-        node.nudgeAnswered();
-      }
-    };
+    Answered(TlsMemcachedNode node) {
+      this.node = node;
+    }
+
+    @Override
+    public void receivedStatus(OperationStatus status) {}
+
+    @Override
+    public void complete() {
+      node.nudgeAnswered(nudge);
+    }
   }
 
   private final Supplier<MemcachedConnection> connection;
@@ -85,12 +91,18 @@ final class TlsNudges implements AutoCloseable {
       if (node instanceof TlsMemcachedNode tls) {
         tls.wakeIfStuck(now);
       }
-      if (node instanceof TlsMemcachedNode tls && tls.waitsInSilence(now, quiet) && tls.startNudge(now)) {
+      if (node instanceof TlsMemcachedNode tls && tls.waitsInSilence(now, quiet)) {
+        Answered answered = new Answered(tls);
+        Operation nudge = operations.noop(answered);
+        answered.nudge = nudge;
+        if (!tls.startNudge(nudge, now)) {
+          continue;
+        }
         try {
-          c.addOperations(Map.of(node, operations.noop(answered(tls))));
+          c.addOperations(Map.of(node, nudge));
           nudges.increment();
         } catch (RuntimeException e) {
-          tls.nudgeAnswered(); // the client is shutting down, or the queue is full: nothing to nudge then
+          tls.nudgeAnswered(nudge); // the client is shutting down, or the queue is full: nothing to nudge then
         }
       }
     }

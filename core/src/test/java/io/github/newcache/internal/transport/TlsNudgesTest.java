@@ -48,26 +48,49 @@ class TlsNudgesTest {
   }
 
   /**
-   * Nudges never answered (spymemcached drops an operation that waited unsent past its timeout
-   * without completing it) are forgotten after a while, so the nudges of a connection never stop
-   * for good.
+   * A nudge counts until it is answered, cancelled with its connection, or dropped unsent: sent and
+   * unanswered (a frozen server), it keeps counting, so at most {@link NudgeCount#MAX_UNANSWERED}
+   * are ever sent; still unsent after a while (spymemcached drops an operation that waited unsent
+   * past its timeout without completing it), it is forgotten, so nudging never stops for good.
    */
   @org.junit.jupiter.api.Test
-  void nudgesNeverAnsweredAreForgotten() {
+  void aNudgeCountsUntilAnsweredCancelledOrDroppedUnsent() {
+    net.spy.memcached.OperationFactory ops = new net.spy.memcached.protocol.ascii.AsciiOperationFactory();
+    net.spy.memcached.ops.OperationCallback none = new net.spy.memcached.ops.OperationCallback() {
+      @Override
+      public void receivedStatus(net.spy.memcached.ops.OperationStatus status) {}
+
+      @Override
+      public void complete() {}
+    };
     NudgeCount count = new NudgeCount();
     long t = 1_000_000_000L;
-    for (int i = 0; i < NudgeCount.MAX_UNANSWERED; i++) {
-      assertTrue(count.tryStart(t));
-    }
-    assertTrue(!count.tryStart(t + 1), "at most " + NudgeCount.MAX_UNANSWERED + " wait");
-    assertTrue(!count.tryStart(t + NudgeCount.FORGOTTEN_NANOS), "not yet forgotten");
-    assertTrue(count.tryStart(t + NudgeCount.FORGOTTEN_NANOS + 1), "forgotten: nudging goes on");
-    count.answered();
-    count.answered();
-    count.answered(); // more answers than waiting nudges (cancelled after being forgotten)
-    for (int i = 0; i < NudgeCount.MAX_UNANSWERED; i++) {
-      assertTrue(count.tryStart(t + NudgeCount.FORGOTTEN_NANOS + 2));
-    }
-    assertTrue(!count.tryStart(t + NudgeCount.FORGOTTEN_NANOS + 3), "the count never went below zero");
+    net.spy.memcached.ops.Operation sent = ops.noop(none);
+    net.spy.memcached.ops.Operation cancelled = ops.noop(none);
+    net.spy.memcached.ops.Operation unsent = ops.noop(none);
+    assertTrue(count.tryStart(sent, t));
+    assertTrue(count.tryStart(cancelled, t));
+    assertTrue(count.tryStart(unsent, t));
+    sendOut(sent); // out, waiting for an answer that does not come
+    assertTrue(!count.tryStart(ops.noop(none), t + 1), "at most " + NudgeCount.MAX_UNANSWERED + " wait");
+    cancelled.cancel();
+    net.spy.memcached.ops.Operation next = ops.noop(none);
+    assertTrue(count.tryStart(next, t + 2), "a cancelled nudge no longer counts");
+    sendOut(next);
+    assertTrue(!count.tryStart(ops.noop(none), t + NudgeCount.FORGOTTEN_NANOS), "nothing forgotten yet");
+    net.spy.memcached.ops.Operation after = ops.noop(none);
+    assertTrue(count.tryStart(after, t + NudgeCount.FORGOTTEN_NANOS + 1), "the unsent one is forgotten");
+    sendOut(after);
+    assertTrue(!count.tryStart(ops.noop(none), t + 10 * NudgeCount.FORGOTTEN_NANOS),
+        "a sent, unanswered nudge counts however long it waits");
+    count.answered(sent);
+    assertTrue(count.tryStart(ops.noop(none), t + 10 * NudgeCount.FORGOTTEN_NANOS + 1), "an answered one no longer counts");
+  }
+
+  /** What spymemcached does to an operation it writes: it then waits for its answer. */
+  private static void sendOut(net.spy.memcached.ops.Operation o) {
+    o.initialize();
+    o.writing();
+    o.writeComplete();
   }
 }
