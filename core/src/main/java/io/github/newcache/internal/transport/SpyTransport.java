@@ -121,7 +121,7 @@ public final class SpyTransport implements MemcachedTransport {
     for (InetSocketAddress a : settings.servers()) {
       servers.add(a.isUnresolved() ? address(a.getHostString(), a.getPort()) : a);
     }
-    refuseUnresolved(servers);
+    StartupChecks.refuseUnresolved(servers);
     this.lister = new KeyLister(settings.listTimeoutMillis(), connector);
     this.sasl = settings.username() != null;
     List<InetSocketAddress> reachable = new ArrayList<>();
@@ -171,28 +171,6 @@ public final class SpyTransport implements MemcachedTransport {
       return new InetSocketAddress(InetAddress.getByAddress(host, resolved.getAddress()), port);
     } catch (UnknownHostException e) {
       return new InetSocketAddress(host, port); // unresolved: reported when connecting
-    }
-  }
-
-  /**
-   * Refuses a server whose name does not resolve, before anything starts: spymemcached has no
-   * address to connect to or to reconnect to, and a server left out would move its keys to the
-   * others, where the clients that do reach it would not look for them.
-   */
-  private static void refuseUnresolved(List<InetSocketAddress> servers) {
-    List<String> all = new ArrayList<>();
-    List<String> unresolved = new ArrayList<>();
-    for (InetSocketAddress a : servers) {
-      String name = a.getHostString() + ":" + a.getPort();
-      all.add(name);
-      if (a.isUnresolved()) {
-        unresolved.add(name);
-      }
-    }
-    if (!unresolved.isEmpty()) {
-      throw new CacheException("cannot resolve the memcached server name" + (unresolved.size() > 1 ? "s " : " ")
-          + String.join(", ", unresolved) + " (servers " + String.join(", ", all) + "): every server's name must"
-          + " resolve when the client starts; check the name, or list the server by its IP address");
     }
   }
 

@@ -6,6 +6,7 @@ import io.github.newcache.internal.transport.tls.TlsContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import javax.cache.CacheException;
 
 /**
  * Runs {@link ServerCheck} on every server at once when a manager starts, so starting costs at
@@ -13,7 +14,8 @@ import java.util.List;
  * server is unreachable (logged at WARNING on {@code io.github.newcache.failures}; its operations
  * then fail as {@code failureMode} says until it answers). Credentials a server refuses,
  * credentials for a server without SASL, and TLS that fails (wrong CA, wrong host name, no TLS,
- * refused client certificate) fail the start.
+ * refused client certificate) fail the start, and so does a server name that does not resolve
+ * ({@link #refuseUnresolved}).
  */
 final class StartupChecks {
 
@@ -68,5 +70,27 @@ final class StartupChecks {
       out.add(r);
     }
     return out;
+  }
+
+  /**
+   * Refuses a server whose name does not resolve, before anything starts: spymemcached has no
+   * address to connect to or to reconnect to, and a server left out would move its keys to the
+   * others, where the clients that do reach it would not look for them.
+   */
+  static void refuseUnresolved(List<InetSocketAddress> servers) {
+    List<String> all = new ArrayList<>();
+    List<String> unresolved = new ArrayList<>();
+    for (InetSocketAddress a : servers) {
+      String name = a.getHostString() + ":" + a.getPort();
+      all.add(name);
+      if (a.isUnresolved()) {
+        unresolved.add(name);
+      }
+    }
+    if (!unresolved.isEmpty()) {
+      throw new CacheException("cannot resolve the memcached server name" + (unresolved.size() > 1 ? "s " : " ")
+          + String.join(", ", unresolved) + " (servers " + String.join(", ", all) + "): every server's name must"
+          + " resolve when the client starts; check the name, or list the server by its IP address");
+    }
   }
 }
