@@ -3,6 +3,7 @@ package io.github.newcache.internal.herd;
 import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.key.Hashing;
+import io.github.newcache.internal.transport.HandOffFuture;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import java.nio.ByteBuffer;
@@ -208,7 +209,7 @@ public final class LoadCoordinator {
     CompletableFuture<Object> out = new CompletableFuture<>();
     CompletableFuture<Void> overdue = after(2 * leaseMillis);
     running.whenComplete((v, e) -> {
-      complete(out, v, e);
+      HandOffFuture.completing(out).accept(v, e);
       overdue.cancel(false);
     });
     overdue.whenComplete((x, e) -> {
@@ -222,20 +223,12 @@ public final class LoadCoordinator {
       stats.leaseTimeouts.increment();
       asyncFlights.remove(mkey, running);
       try {
-        loadAsync(mkey, fetch, loadAndStore).whenComplete((v, f) -> complete(out, v, f));
+        loadAsync(mkey, fetch, loadAndStore).whenComplete(HandOffFuture.completing(out));
       } catch (RuntimeException f) {
         out.completeExceptionally(f);
       }
     });
     return out;
-  }
-
-  private static void complete(CompletableFuture<Object> out, Object v, Throwable e) {
-    if (e == null) {
-      out.complete(v);
-    } else {
-      out.completeExceptionally(e);
-    }
   }
 
   private <V> CompletableFuture<V> attempt(

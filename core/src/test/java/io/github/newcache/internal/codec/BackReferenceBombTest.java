@@ -75,7 +75,7 @@ class BackReferenceBombTest {
     Set<Object> members = new HashSet<>();
     for (int i = 0; i < 200; i++) {
       registry.put("handler-" + i, new ArrayList<>(List.of(registry, "handler-" + i)));
-      members.add(new Member(members, i));
+      members.add(new BackRef(members, i));
     }
     byte[] data = serialize(new ArrayList<>(List.of(registry, members)));
     long work = StreamShape.check(data, 0, data.length, 1_000_000);
@@ -94,7 +94,7 @@ class BackReferenceBombTest {
       author.books.add(new ArrayList<>(List.of("title " + i, "isbn " + i, i)));
     }
     for (long i = 0; i < 300; i++) {
-      Tag tag = new Tag(author, i);
+      BackRef tag = new BackRef(author, i);
       author.tags.add(tag);
       author.tagsById.put(i, tag);
     }
@@ -106,17 +106,18 @@ class BackReferenceBombTest {
   static final class Author implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     final List<Object> books = new ArrayList<>();
-    final Set<Tag> tags = new HashSet<>();
-    final Map<Long, Tag> tagsById = new HashMap<>();
+    final Set<BackRef> tags = new HashSet<>();
+    final Map<Long, BackRef> tagsById = new HashMap<>();
   }
 
-  static final class Tag implements java.io.Serializable {
+  /** An object that refers back to what holds it, hashed and compared by its id alone. */
+  static final class BackRef implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
-    final Author author;
+    final Object holder;
     final long id;
 
-    Tag(Author author, long id) {
-      this.author = author;
+    BackRef(Object holder, long id) {
+      this.holder = holder;
       this.id = id;
     }
 
@@ -127,28 +128,7 @@ class BackReferenceBombTest {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Tag t && t.id == id;
-    }
-  }
-
-  static final class Member implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    final Set<Object> group;
-    final int id;
-
-    Member(Set<Object> group, int id) {
-      this.group = group;
-      this.id = id;
-    }
-
-    @Override
-    public int hashCode() {
-      return id;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Member m && m.id == id;
+      return o instanceof BackRef r && r.id == id;
     }
   }
 
