@@ -20,25 +20,30 @@ import java.util.Set;
  * <p>So this walks the stream grammar (Java Object Serialization Specification, chapter 6) once,
  * and for every object computes its <em>unfolded size</em>: the size of its subgraph counted as a
  * tree, so an object reachable by two paths counts twice (a reference back to an object still being
- * read, a cycle, counts as one). Its <em>cost</em> is the same, except that such a reference costs
- * what that object shows by then: its finished class slots and the custom data it linked so far (a
- * {@code LinkedList} links its elements as it reads them, so a set read further on that holds the
- * list, or holds something that holds it, hashes them all), not the fields of the slot being read,
- * which are assigned only once that slot's fields are all read. The
- * size, which is what parents add up, keeps counting such a reference as one, so an object that
- * refers to itself many times does not grow with every reference. Collections write their
- * elements as custom data after their fields, and those that hash or compare their elements while
- * being read do it to exactly those objects; so the cost of every object held in the custom data
- * of a class that may hash it adds to the stream's <em>work</em>, the number of steps its hashing can take. Lists, queues,
- * sorted and identity maps ({@link #NOT_HASHING}) store their elements without looking at them,
- * and references in plain fields are not hashed by the JDK while reading; neither counts. The
- * stream is refused once its work passes the budget, before anything is created.
+ * read, a cycle, counts as one). Its <em>cost</em>, what hashing it takes, is the same, except that
+ * a reference back to an object still being read costs what that object shows <em>when the hash
+ * runs</em>: its finished class slots and the custom data it linked by then (a {@code LinkedList}
+ * links its elements as it reads them, so a set read further on that holds the list, or holds
+ * something that reaches it, hashes them all), not the fields of the slot being read, which are
+ * assigned only once that slot's fields are all read. An object that is finished keeps reaching the
+ * open objects it refers to while they grow, so its cost is kept in two parts: a fixed part, and the
+ * open objects it reaches with the number of paths to each ({@link Reached}), valued when it is
+ * hashed. The size, which is what parents add up, keeps counting such a reference as one, so an
+ * object that refers to itself many times does not grow with every reference. Collections write
+ * their elements as custom data after their fields, and those that hash or compare their elements
+ * while being read do it to exactly those objects; so the cost of every object held in the custom
+ * data of a class that may hash it adds to the stream's <em>work</em>, the number of steps its
+ * hashing can take. Lists, queues, sorted and identity maps ({@link #NOT_HASHING}) store their
+ * elements without looking at them, and references in plain fields are not hashed by the JDK while
+ * reading; neither counts. Keeping and valuing what parts reach counts as work as well, so a stream
+ * cannot make this reader slow either. The stream is refused once its work passes the budget,
+ * before anything is created.
  *
  * <p>A stream this reader cannot follow is refused too: one whose class writes custom data
  * without first writing its fields ({@code defaultWriteObject} or {@code writeFields}, which the
  * specification requires), an {@code Externalizable} written in the pre-1.2 protocol, or a stream
  * holding a write-aborted marker. Cost: one pass over the bytes, no class loading, a few
- * allocations per class descriptor.
+ * allocations per class descriptor and per object that refers back to an open one.
  */
 final class StreamShape {
 
@@ -132,17 +137,37 @@ final class StreamShape {
   private long work;
   private Object[] descs = new Object[16];
   private long[] sizes = new long[16];
-  /** What hashing each object may take: its size, plus what the open objects it refers to hold. */
+  /** The fixed part of what hashing each object takes. */
   private long[] costs = new long[16];
+  /**
+   * The open objects each object reaches (null: none), the part of its cost that may still grow;
+   * {@link #owns} says whether the object may change it in place.
+   */
+  private Reached[] reaches = new Reached[16];
+  private boolean[] owns = new boolean[16];
   /** Objects whose reading has not finished. */
   private boolean[] open = new boolean[16];
   /**
    * What an object still being read already shows to a hash: its finished class slots, and what
-   * its custom data linked so far. The fields of the slot being read are not assigned yet.
+   * its custom data linked so far. The fields of the slot being read are not assigned yet, so while
+   * they are read ({@link #inFields}), it shows what it held when the slot began.
    */
-  private long[] visible = new long[16];
-  /** The cost of the object {@link #object()} read last. */
+  private long[] visibleCosts = new long[16];
+  private boolean[] inFields = new boolean[16];
+  private Reached[] slotStart = new Reached[16];
+  /** For each open object, one path to it: what a reference to it reaches. */
+  private Reached[] single = new Reached[16];
+  /** The fixed cost of the object {@link #object()} read last. */
   private long cost;
+  /** The open objects the object {@link #object()} read last reaches; null when none. */
+  private Reached reached;
+  /**
+   * Values of open objects while one hash is valued: {@link #valued} marks which are current. Made
+   * when a hash first reaches an open object.
+   */
+  private long[] values = new long[0];
+  private int[] valued = new int[0];
+  private int valuation;
   private int handles;
   private int nesting;
 
@@ -190,6 +215,7 @@ final class StreamShape {
     return switch (tc) {
       case TC_NULL -> {
         cost = 0;
+        reached = null;
         yield 0;
       }
       case TC_REFERENCE -> reference();
@@ -208,6 +234,7 @@ final class StreamShape {
       case TC_CLASSDESC, TC_PROXYCLASSDESC -> {
         descriptor(tc);
         cost = 1;
+        reached = null;
         yield 1;
       }
       case TC_ENUM -> enumConstant();
@@ -222,6 +249,7 @@ final class StreamShape {
     newHandle(null, 1);
     object(); // the constant's name
     cost = 1;
+    reached = null;
     return 1;
   }
 
@@ -232,17 +260,54 @@ final class StreamShape {
     }
     if (open[h]) {
       // An object still being read: as a part of what refers to it, 1 (so that an object that
-      // refers to itself does not grow with each reference); to hash, what it shows so far.
-      cost = visible[h];
+      // refers to itself does not grow with each reference); to hash, what it shows when hashed.
+      cost = 0;
+      if (single[h] == null) {
+        single[h] = Reached.of(h);
+      }
+      reached = single[h];
       return 1;
     }
     cost = costs[h];
+    reached = reachedNow(reaches[h]);
     return sizes[h];
+  }
+
+  /**
+   * What {@code p}, taken when its objects were open, reaches now: each object that has finished
+   * since is replaced by what it reached when it finished, its fixed cost added to {@link #cost}.
+   * A finished object reached only objects opened before it, so taking the newest first replaces
+   * each object once; every step counts as work.
+   */
+  private Reached reachedNow(Reached p) {
+    Reached now = p;
+    for (int i = now == null ? -1 : now.size() - 1; i >= 0; i--) {
+      int o = now.handle(i);
+      if (open[o]) {
+        continue;
+      }
+      held(1 + now.size());
+      if (now == p) {
+        now = p.copy();
+      }
+      long n = now.remove(o);
+      cost = plus(cost, times(costs[o], n));
+      if (reaches[o] != null) {
+        now.addAll(reaches[o], n); // handles below o only
+        i = now.size(); // go on below o
+
+        while (i > 0 && now.handle(i - 1) >= o) {
+          i--;
+        }
+      }
+    }
+    return now == null || now.size() > 0 ? now : null;
   }
 
   private long leaf() {
     newHandle(null, 1);
     cost = 1;
+    reached = null;
     return 1;
   }
 
@@ -262,8 +327,8 @@ final class StreamShape {
       skip((long) n * width);
     } else {
       for (int i = 0; i < n; i++) {
-        add(h, object(), cost);
-        visible[h] = sizes[h];
+        add(h, object());
+        showAll(h);
       }
     }
     return close(h);
@@ -280,8 +345,9 @@ final class StreamShape {
     for (int i = chain.length - 1; i >= 0; i--) { // superclass first, as written
       Desc c = chain[i];
       if ((c.flags & SC_SERIALIZABLE) != 0) {
+        beginFields(h);
         fields(c, h);
-        visible[h] = sizes[h]; // assigned once the slot's fields are read (defaultReadObject)
+        showAll(h); // assigned once the slot's fields are read (defaultReadObject)
         if ((c.flags & SC_WRITE_METHOD) != 0) {
           annotation(c, h);
         }
@@ -295,21 +361,111 @@ final class StreamShape {
     return close(h);
   }
 
-  /** Object {@code h} is read: its size, with its cost in {@link #cost}. */
+  /**
+   * Object {@code h} is read: its size, with its cost in {@link #cost} and {@link #reached}. Its
+   * references back to itself count one each from now on, as in its size: hashing a cycle ends
+   * when the stack overflows. What it reaches is shared from now on, never changed.
+   */
   private long close(int h) {
     open[h] = false;
+    single[h] = null;
+    Reached r = reaches[h];
+    if (r != null && r.pathsTo(h) > 0) {
+      if (!owns[h]) {
+        r = r.copy();
+      }
+      costs[h] = plus(costs[h], r.remove(h));
+      reaches[h] = r.size() > 0 ? r : null;
+    }
+    owns[h] = false;
     cost = costs[h];
+    reached = reaches[h];
     return sizes[h];
   }
 
-  /**
-   * Adds a part of object {@code h} to its size and cost at once, while it is still being read: a
-   * reference back to it from what comes next costs what it holds by then (a {@code LinkedList}
-   * links each element as it reads it, so a set further on that holds the list hashes all of it).
-   */
-  private void add(int h, long size, long childCost) {
+  /** Adds the object read last, of {@code size}, to object {@code h}, still being read. */
+  private void add(int h, long size) {
     sizes[h] = plus(sizes[h], size);
-    costs[h] = plus(costs[h], childCost);
+    costs[h] = plus(costs[h], cost);
+    if (reached == null) {
+      return;
+    }
+    if (reaches[h] == null) {
+      reaches[h] = reached; // shared until it changes
+      owns[h] = false;
+    } else {
+      held(reached.size());
+      if (!owns[h]) {
+        reaches[h] = reaches[h].copy();
+        owns[h] = true;
+      }
+      reaches[h].addAll(reached, 1);
+    }
+  }
+
+  /**
+   * The fields of a class slot of object {@code h} begin: until they are all read, it shows what it
+   * holds now.
+   */
+  private void beginFields(int h) {
+    inFields[h] = true;
+    slotStart[h] = reaches[h];
+    owns[h] = false; // slotStart shares it
+  }
+
+  /** What object {@code h} holds so far is assigned: a hash that reaches it from now on sees it. */
+  private void showAll(int h) {
+    visibleCosts[h] = costs[h];
+    inFields[h] = false;
+    slotStart[h] = null;
+  }
+
+  /**
+   * What hashing the object read last takes now: its fixed cost, plus, for each open object it
+   * reaches, the paths to it times what that object shows now. Valuing counts as work too, so a
+   * stream cannot make this reader itself slow.
+   */
+  private long hashCostNow() {
+    if (reached == null) {
+      return cost;
+    }
+    valuation++;
+    if (values.length < handles) {
+      values = Arrays.copyOf(values, sizes.length);
+      valued = Arrays.copyOf(valued, sizes.length);
+    }
+    return plus(cost, valueOf(reached, -1));
+  }
+
+  /** What the objects of {@code r} show now, each times its paths, leaving out {@code self}. */
+  private long valueOf(Reached r, int self) {
+    held(r.size());
+    long total = 0;
+    for (int i = 0; i < r.size(); i++) {
+      int o = r.handle(i);
+      if (o != self) {
+        total = plus(total, times(r.paths(i), shown(o)));
+      }
+    }
+    return total;
+  }
+
+  /**
+   * What open object {@code o} shows to a hash now. What it shows reaches only objects open before
+   * it, and itself (a cycle, one per path), so this ends; each is valued once per hash.
+   */
+  private long shown(int o) {
+    if (valued[o] == valuation) {
+      return values[o];
+    }
+    Reached r = inFields[o] ? slotStart[o] : reaches[o];
+    long v = visibleCosts[o];
+    if (r != null) {
+      v = plus(v, plus(r.pathsTo(o), valueOf(r, o)));
+    }
+    valued[o] = valuation;
+    values[o] = v;
+    return v;
   }
 
   private void fields(Desc c, int h) {
@@ -318,7 +474,7 @@ final class StreamShape {
       if (width > 0) {
         skip(width);
       } else {
-        add(h, object(), cost);
+        add(h, object());
       }
     }
   }
@@ -344,14 +500,13 @@ final class StreamShape {
         skip(length(s4()));
       } else {
         long held = object();
-        long heldCost = cost;
         if (holder != null && holder.hashes && !(holder.keysOnly && objects % 2 == 1)) {
-          held(heldCost);
+          held(hashCostNow());
         }
         objects++;
         if (h >= 0) {
-          add(h, held, heldCost);
-          visible[h] = sizes[h]; // custom data is linked as it is read
+          add(h, held);
+          showAll(h); // custom data is linked as it is read
         }
       }
     }
@@ -456,14 +611,19 @@ final class StreamShape {
     if (handles == sizes.length) {
       sizes = Arrays.copyOf(sizes, handles * 2);
       costs = Arrays.copyOf(costs, handles * 2);
+      reaches = Arrays.copyOf(reaches, handles * 2);
+      owns = Arrays.copyOf(owns, handles * 2);
       open = Arrays.copyOf(open, handles * 2);
-      visible = Arrays.copyOf(visible, handles * 2);
+      visibleCosts = Arrays.copyOf(visibleCosts, handles * 2);
+      inFields = Arrays.copyOf(inFields, handles * 2);
+      slotStart = Arrays.copyOf(slotStart, handles * 2);
+      single = Arrays.copyOf(single, handles * 2);
       descs = Arrays.copyOf(descs, handles * 2);
     }
     descs[handles] = desc;
     sizes[handles] = size;
     costs[handles] = size;
-    visible[handles] = size;
+    visibleCosts[handles] = size;
     return handles++;
   }
 
@@ -477,8 +637,15 @@ final class StreamShape {
     };
   }
 
+  /** Saturating multiplication of two counts. */
+  static long times(long a, long b) {
+    long hi = Math.multiplyHigh(a, b);
+    long lo = a * b;
+    return hi != 0 || lo < 0 ? Long.MAX_VALUE : lo;
+  }
+
   /** Saturating addition, so a huge graph cannot wrap around to a small number. */
-  private static long plus(long a, long b) {
+  static long plus(long a, long b) {
     long s = a + b;
     return s < 0 ? Long.MAX_VALUE : s;
   }

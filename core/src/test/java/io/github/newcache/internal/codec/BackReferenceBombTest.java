@@ -66,6 +66,51 @@ class BackReferenceBombTest {
   }
 
   /**
+   * A set that hashes a list still being read, whose entry refers back to an outer list still being
+   * read, reaches what the outer list linked before: L1[b, L2], L2[entry(L1), set{L2}].
+   */
+  @Test
+  void aSetHoldingAnInnerListThatReachesTheOuterOneCountsWhatTheOuterOneHolds() throws Exception {
+    LinkedList<Object> outer = new LinkedList<>();
+    LinkedList<Object> inner = new LinkedList<>();
+    Set<Object> s = new HashSet<>();
+    s.add(inner); // hashed while empty here; read back, after the entry reaching b was linked
+    inner.add(new java.util.AbstractMap.SimpleEntry<>(outer, "x"));
+    inner.add(s);
+    outer.add(bomb());
+    outer.add(inner);
+    byte[] data = serialize(outer);
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(data, 0, data.length, 1_000_000));
+  }
+
+  /**
+   * An entry finished while the list it refers to held nothing yet, hashed after the list linked
+   * more: L[array{entry(L)}, b, set{entry}]. What the entry reaches is counted when it is hashed,
+   * not when it was read.
+   */
+  @Test
+  void anEntryFinishedEarlyIsCountedAtWhatItReachesWhenHashed() throws Exception {
+    LinkedList<Object> o = new LinkedList<>();
+    Object entry = new java.util.AbstractMap.SimpleEntry<>(o, "x");
+    Set<Object> s = new HashSet<>();
+    s.add(entry); // hashed while the list is empty
+    o.add(new Object[] {entry});
+    o.add(bomb());
+    o.add(s);
+    byte[] data = serialize(o);
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(data, 0, data.length, 1_000_000));
+  }
+
+  /** 24 shared lists: 2^24 paths in 24 objects. */
+  private static Object bomb() {
+    Object b = "leaf";
+    for (int i = 0; i < 24; i++) {
+      b = new ArrayList<>(List.of(b, b));
+    }
+    return b;
+  }
+
+  /**
    * Values that refer back to the map holding them (a registry of handlers that know it), and a set
    * whose elements refer back to it, cost what they hold, not twice as much per entry.
    */
