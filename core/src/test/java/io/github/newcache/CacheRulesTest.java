@@ -72,6 +72,24 @@ class CacheRulesTest {
     assertFalse(c.containsKey("k"));
   }
 
+  /**
+   * clear() deletes as each server's listing is read, one batch of keys at a time: a cache of
+   * millions of entries is cleared without holding all of its keys (before, every key was listed
+   * first, about 100 bytes each).
+   */
+  @Test
+  void clearDeletesWhileTheKeysAreListedHoldingOneBatch() {
+    Cache<String, String> c = cache(new MutableConfiguration<>());
+    for (int i = 0; i < 1000; i++) {
+      c.put("k" + i, "v" + i);
+    }
+    c.clear();
+    long listed = memcached.listedBeforeFirstDelete();
+    assertTrue(listed > 0 && listed <= 100, "keys listed before the first delete: " + listed);
+    assertFalse(c.iterator().hasNext());
+    assertEquals(0, memcached.size());
+  }
+
   @Test
   void accessedExpiryMovesWithEveryRead() {
     Cache<String, String> c =

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -32,6 +33,9 @@ public final class InMemoryTransport implements MemcachedTransport {
   private final Map<String, AtomicLong> commands = new ConcurrentHashMap<>();
   /** The second parts of the items written in parts, in order, as handed over. */
   private final List<byte[]> tails = new CopyOnWriteArrayList<>();
+  /** Keys handed over by the listing in progress; -1 when none is. */
+  private final AtomicLong listedSoFar = new AtomicLong(-1);
+  private final AtomicLong listedBeforeFirstDelete = new AtomicLong(-1);
 
   public InMemoryTransport(LongSupplier clock) {
     this.clock = clock;
@@ -57,6 +61,14 @@ public final class InMemoryTransport implements MemcachedTransport {
       }
     }
     return n;
+  }
+
+  /**
+   * How many keys the listing in progress had handed over when the first delete during it was
+   * served; -1 when no delete was served during a listing.
+   */
+  public long listedBeforeFirstDelete() {
+    return listedBeforeFirstDelete.get();
   }
 
   private void served(String command) {
@@ -172,6 +184,10 @@ public final class InMemoryTransport implements MemcachedTransport {
   @Override
   public boolean delete(String key) {
     served("delete");
+    long listed = listedSoFar.get();
+    if (listed >= 0) {
+      listedBeforeFirstDelete.compareAndSet(-1, listed);
+    }
     return live(key) != null && items.remove(key) != null;
   }
 
@@ -187,15 +203,19 @@ public final class InMemoryTransport implements MemcachedTransport {
   }
 
   @Override
-  public List<String> keys(String prefix) {
+  public void eachKey(String prefix, Consumer<String> each) {
     served("keys");
-    List<String> out = new ArrayList<>();
-    for (String key : items.keySet()) {
-      if (key.startsWith(prefix) && live(key) != null) {
-        out.add(key);
+    listedSoFar.set(0);
+    try {
+      for (String key : List.copyOf(items.keySet())) {
+        if (key.startsWith(prefix) && live(key) != null) {
+          listedSoFar.incrementAndGet();
+          each.accept(key);
+        }
       }
+    } finally {
+      listedSoFar.set(-1);
     }
-    return out;
   }
 
   @Override

@@ -171,8 +171,9 @@ final class EntryScan<K, V> {
   }
 
   /**
-   * Deletes every entry of this cache on the servers, in pipelined batches. Under the default key
-   * function the listed keys are deleted unread: only this cache's keys have its prefix and shape,
+   * Deletes every entry of this cache on the servers, in pipelined batches of {@value #BATCH} as
+   * each server's listing is read: a cache of millions of entries is cleared holding one batch of
+   * keys, not all of them. Under the default key function the listed keys are deleted unread: only this cache's keys have its prefix and shape,
    * and reading them would fetch every value (up to {@code maxItemSize} each) and, with a secret,
    * keep the other format's items of this cache during a signing rollout. Another application
    * writing keys of exactly that shape (django-newcache's {@code 2-1-<md5>} with flavor 2 is the
@@ -180,26 +181,38 @@ final class EntryScan<K, V> {
    * such caches a flavor. Leases are left alone.
    */
   void clear() {
-    List<String> listed = listed();
-    // Leases stay: one held by another client keeps its write-through writer call and memcached
-    // write together (and its load single); they expire by themselves.
-    if (keys.exact()) { // a custom key function's keys may end so; its leases have no envelope
-      listed.removeIf(keys::isLease);
-    }
-    for (int i = 0; i < listed.size(); i += BATCH) {
-      List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
-      if (keys.exact()) {
-        transport.deleteAll(batch);
-        continue;
-      }
-      Map<String, byte[]> raw = transport.getAll(batch);
-      List<String> ours = new ArrayList<>();
-      for (String mkey : batch) {
-        if (owned(mkey, raw.get(mkey)) != null) {
-          ours.add(mkey);
+    List<String> batch = new ArrayList<>(BATCH);
+    transport.eachKey(keys.prefix(), mkey -> {
+      // Leases stay: one held by another client keeps its write-through writer call and memcached
+      // write together (and its load single); they expire by themselves. (A custom key function's
+      // keys may end like a lease; its leases have no envelope and are never taken as entries.)
+      if (keys.mayOwn(mkey) && !(keys.exact() && keys.isLease(mkey))) {
+        batch.add(mkey);
+        if (batch.size() == BATCH) {
+          delete(batch);
+          batch.clear();
         }
       }
-      transport.deleteAll(ours);
+    });
+    delete(batch);
+  }
+
+  /** Deletes the keys of {@code batch} that are this cache's. */
+  private void delete(List<String> batch) {
+    if (batch.isEmpty()) {
+      return;
     }
+    if (keys.exact()) {
+      transport.deleteAll(batch);
+      return;
+    }
+    Map<String, byte[]> raw = transport.getAll(batch);
+    List<String> ours = new ArrayList<>();
+    for (String mkey : batch) {
+      if (owned(mkey, raw.get(mkey)) != null) {
+        ours.add(mkey);
+      }
+    }
+    transport.deleteAll(ours);
   }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import javax.cache.CacheException;
 
 /**
@@ -163,9 +164,9 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   @Override
-  public List<String> keys(String prefix) {
+  public void eachKey(String prefix, Consumer<String> each) {
     // The servers that answer are listed: one that fails leaves out only its own keys.
-    return delegate.keysOfReachable(prefix, this::absorbed);
+    delegate.eachKeyOfReachable(prefix, each, this::absorbed);
   }
 
   /** A failed future whose cause is a CacheException becomes {@code fallback}, counted. */

@@ -299,13 +299,19 @@ final class FollowingTransport implements MemcachedTransport {
   }
 
   @Override
-  public List<String> keys(String prefix) {
-    return call(t -> t.keys(prefix));
+  public void eachKey(String prefix, Consumer<String> each) {
+    call(t -> {
+      t.eachKey(prefix, each);
+      return null;
+    });
   }
 
   @Override
-  public List<String> keysOfReachable(String prefix, Consumer<CacheException> failed) {
-    return call(t -> t.keysOfReachable(prefix, failed));
+  public void eachKeyOfReachable(String prefix, Consumer<String> each, Consumer<CacheException> failed) {
+    call(t -> {
+      t.eachKeyOfReachable(prefix, each, failed);
+      return null;
+    });
   }
 
   @Override

@@ -9,8 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.Consumer;
 import javax.cache.CacheException;
 
 /**
@@ -22,7 +21,9 @@ import javax.cache.CacheException;
  * keys by prefix, so the crawler walks the server's whole item space and this class keeps the keys
  * that start with the cache's prefix. The cost is proportional to the number of items on the
  * server. The crawler serves one dump at a time; a {@code BUSY} answer is retried until the
- * deadline. The dump speaks the text protocol only, on its own short-lived connection.
+ * deadline. The dump speaks the text protocol only, on its own short-lived connection. Keys are
+ * handed over as they are read, so a listing holds no more than its read buffer: while the
+ * consumer works, the socket is not read and the crawler waits for it (outside its item locks).
  *
  * <p>Which walk: {@code metadump all} walks the LRU queues, and memcached's LRU maintainer keeps
  * moving items between them (an item read just before the dump moves from HOT to WARM or COLD), so
@@ -50,29 +51,41 @@ final class KeyLister {
     this.connector = connector;
   }
 
-  List<String> keys(InetSocketAddress server, String prefix) {
+  /**
+   * The server's listing failed: refused, cut short or unreachable. What the consumer throws is
+   * not one: it ends the listing unchanged.
+   */
+  static final class ListingFailed extends CacheException {
+    private static final long serialVersionUID = 1L;
+
+    ListingFailed(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** Hands every key on {@code server} that starts with {@code prefix} to {@code each}, as read. */
+  void eachKey(InetSocketAddress server, String prefix, Consumer<String> each) {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
     while (true) {
-      List<String> keys = new ArrayList<>();
       String command = hashWalk ? HASH_WALK : LRU_WALK;
-      String refusal = dump(server, prefix, keys, command);
+      String refusal = dump(server, prefix, each, command);
       if (refusal == null) {
-        return keys;
+        return;
       }
       if (HASH_WALK.equals(command) && refusesHashWalk(refusal)) {
         hashWalk = false;
         continue;
       }
       if (!refusal.startsWith("BUSY") || System.nanoTime() > deadline) {
-        throw new CacheException(
+        throw new ListingFailed(
             "memcached at " + server + " refused to list its keys (lru_crawler metadump): "
-                + refusal);
+                + refusal, null);
       }
       try {
         Thread.sleep(5);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new CacheException("interrupted while listing keys on " + server, e);
+        throw new ListingFailed("interrupted while listing keys on " + server, e);
       }
     }
   }
@@ -86,8 +99,11 @@ final class KeyLister {
     return refusal.startsWith("ERROR") || refusal.startsWith("BADCLASS");
   }
 
-  /** Returns null on success, or the server's refusal line. */
-  private String dump(InetSocketAddress server, String prefix, List<String> into, String command) {
+  /**
+   * Returns null on success, or the server's refusal: a line other than a key, before any key (a
+   * listing is not retried once it has handed keys over).
+   */
+  private String dump(InetSocketAddress server, String prefix, Consumer<String> each, String command) {
     try (Socket socket = connector.open(server, timeoutMillis)) {
       OutputStream out = socket.getOutputStream();
       out.write(command.getBytes(StandardCharsets.US_ASCII));
@@ -96,23 +112,29 @@ final class KeyLister {
           new BufferedReader(
               new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII), 65536);
       String line;
+      boolean listing = false;
       while ((line = in.readLine()) != null) {
         if (line.equals("END")) {
           return null;
         }
         if (!line.startsWith("key=")) {
+          if (listing) {
+            throw new ListingFailed(
+                "memcached at " + server + " broke off its key listing: " + line, null);
+          }
           return line;
         }
+        listing = true;
         int end = line.indexOf(' ');
         String encoded = end < 0 ? line.substring(4) : line.substring(4, end);
         String key = URLDecoder.decode(encoded, StandardCharsets.UTF_8);
         if (key.startsWith(prefix)) {
-          into.add(key);
+          each.accept(key);
         }
       }
-      throw new CacheException("memcached at " + server + " closed the key listing early");
+      throw new ListingFailed("memcached at " + server + " closed the key listing early", null);
     } catch (IOException e) {
-      throw new CacheException("cannot list keys on memcached at " + server + ": " + e, e);
+      throw new ListingFailed("cannot list keys on memcached at " + server + ": " + e, e);
     }
   }
 }

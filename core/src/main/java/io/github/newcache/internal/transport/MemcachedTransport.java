@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,21 +100,31 @@ public interface MemcachedTransport extends AutoCloseable {
   int deleteAll(Collection<String> keys);
 
   /**
-   * Every key on every server that starts with {@code prefix} (all keys when it is empty). This
-   * walks each server's whole item space, so its cost grows with the server, not with the cache.
+   * Hands every key on every server that starts with {@code prefix} (all keys when it is empty) to
+   * {@code each} as the server's listing is read, holding none of them. This walks each server's
+   * whole item space, so its cost grows with the server, not with the cache. The server's listing
+   * waits while {@code each} runs (memcached serves one listing at a time), so {@code each} should
+   * be quick; what it throws ends the listing.
    */
-  List<String> keys(String prefix);
+  void eachKey(String prefix, Consumer<String> each);
+
+  /** {@link #eachKey}, collected: as many keys in memory as the servers hold for the prefix. */
+  default List<String> keys(String prefix) {
+    List<String> keys = new ArrayList<>();
+    eachKey(prefix, keys::add);
+    return keys;
+  }
 
   /**
-   * {@link #keys}, listing every server it can: a server that fails is told to {@code failed} and
-   * left out (its keys are not listed), where {@link #keys} fails as a whole.
+   * {@link #eachKey}, listing every server it can: a server that fails is told to {@code failed} and
+   * left out (the keys it handed over before it failed stay handed over), where {@link #eachKey}
+   * fails as a whole.
    */
-  default List<String> keysOfReachable(String prefix, Consumer<CacheException> failed) {
+  default void eachKeyOfReachable(String prefix, Consumer<String> each, Consumer<CacheException> failed) {
     try {
-      return keys(prefix);
+      eachKey(prefix, each);
     } catch (CacheException e) {
       failed.accept(e);
-      return List.of();
     }
   }
 

@@ -163,13 +163,13 @@ public final class SigningTransport implements MemcachedTransport {
   }
 
   @Override
-  public List<String> keys(String prefix) {
-    return delegate.keys(prefix);
+  public void eachKey(String prefix, Consumer<String> each) {
+    delegate.eachKey(prefix, each);
   }
 
   @Override
-  public List<String> keysOfReachable(String prefix, Consumer<CacheException> failed) {
-    return delegate.keysOfReachable(prefix, failed);
+  public void eachKeyOfReachable(String prefix, Consumer<String> each, Consumer<CacheException> failed) {
+    delegate.eachKeyOfReachable(prefix, each, failed);
   }
 
   @Override

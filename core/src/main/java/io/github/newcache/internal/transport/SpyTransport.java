@@ -512,29 +512,27 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   @Override
-  public List<String> keys(String prefix) {
-    return keysOfReachable(prefix, e -> {
+  public void eachKey(String prefix, Consumer<String> each) {
+    eachKeyOfReachable(prefix, each, e -> {
       throw e;
     });
   }
 
   @Override
-  public List<String> keysOfReachable(String prefix, Consumer<CacheException> failed) {
+  public void eachKeyOfReachable(String prefix, Consumer<String> each, Consumer<CacheException> failed) {
     if (sasl) {
       throw new CacheException(
           "cannot list keys (iterator, clear, removeAll): that needs memcached's text protocol "
               + "(lru_crawler metadump), which memcached refuses when it runs with SASL "
               + "(username/password)");
     }
-    List<String> keys = new ArrayList<>();
     for (InetSocketAddress server : servers) {
       try {
-        keys.addAll(lister.keys(server, prefix));
-      } catch (CacheException e) {
+        lister.eachKey(server, prefix, each);
+      } catch (KeyLister.ListingFailed e) {
         failed.accept(e);
       }
     }
-    return keys;
   }
 
   /** No-ops sent by {@link TlsNudges} so far (0 without TLS). */

@@ -255,8 +255,8 @@ class FollowingTransportTest {
     }
 
     @Override
-    public List<String> keys(String prefix) {
-      return map.keys(prefix);
+    public void eachKey(String prefix, java.util.function.Consumer<String> each) {
+      map.eachKey(prefix, each);
     }
   }
 }

@@ -1,6 +1,8 @@
 package io.github.newcache.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.internal.transport.tls.ServerConnector;
 import java.io.BufferedReader;
@@ -12,8 +14,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -54,8 +58,47 @@ class KeyListerTest {
       stub.start();
       KeyLister lister = new KeyLister(3000, ServerConnector.plain());
       InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
-      assertEquals(List.of("p-a"), lister.keys(at, "p"));
+      List<String> keys = new ArrayList<>();
+      lister.eachKey(at, "p", keys::add);
+      assertEquals(List.of("p-a"), keys);
       assertEquals(List.of("lru_crawler metadump hash", "lru_crawler metadump all"), asked);
+    }
+  }
+
+  /**
+   * Keys are handed over as they are read, so a listing that breaks off after some is a failure,
+   * not a refusal to retry: retrying would hand the same keys over again.
+   */
+  @Test
+  void aListingBrokenOffAfterItsFirstKeysFailsWithoutARetry() throws Exception {
+    List<String> asked = new CopyOnWriteArrayList<>();
+    try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+      Thread stub = new Thread(() -> {
+        try {
+          while (true) {
+            try (Socket s = server.accept()) {
+              asked.add(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                  .readLine());
+              OutputStream out = s.getOutputStream();
+              out.write("key=p-a exp=-1 la=1 cas=1 fetch=no cls=1 size=60\r\nBUSY currently processing\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+              out.flush();
+            }
+          }
+        } catch (IOException e) {
+          // the test ended
+        }
+      });
+      stub.setDaemon(true);
+      stub.start();
+      KeyLister lister = new KeyLister(3000, ServerConnector.plain());
+      InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
+      List<String> keys = new ArrayList<>();
+      KeyLister.ListingFailed e =
+          assertThrows(KeyLister.ListingFailed.class, () -> lister.eachKey(at, "p", keys::add));
+      assertTrue(e.getMessage().contains("broke off"), e.getMessage());
+      assertEquals(List.of("p-a"), keys);
+      assertEquals(1, asked.size());
     }
   }
 }

@@ -1,0 +1,62 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.RawMemcached;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.Caching;
+import javax.cache.configuration.MutableConfiguration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * clear() deletes in batches while each server's key listing is still being read, so memcached's
+ * crawler waits for the client between batches: with 10,000 entries the listing (about 1.3 MB of
+ * dump lines) outgrows every buffer on the way. Everything of the cache goes; another cache's
+ * entries on the same servers stay.
+ */
+class LargeClearTest {
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void clearEmptiesALargeCacheAndLeavesTheOtherCacheAlone(Protocol p) throws Exception {
+    try (LocalMemcached a = LocalMemcached.start(); LocalMemcached b = LocalMemcached.start()) {
+      URI uri = URI.create("memcached://" + a.address() + "," + b.address() + "/?binary=" + p.binary()
+          + "&flavor=large");
+      CacheManager m = Caching.getCachingProvider().getCacheManager(uri, getClass().getClassLoader());
+      try {
+        Cache<String, String> big = m.createCache("big", new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class));
+        Cache<String, String> other = m.createCache("other", new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class));
+        Map<String, String> batch = new HashMap<>();
+        for (int i = 0; i < 10_000; i++) {
+          batch.put("k" + i, "v" + i);
+          if (batch.size() == 500) {
+            big.putAll(batch);
+            batch.clear();
+          }
+        }
+        for (int i = 0; i < 100; i++) {
+          other.put("k" + i, "kept");
+        }
+
+        big.clear();
+
+        try (RawMemcached rawA = RawMemcached.of(a); RawMemcached rawB = RawMemcached.of(b)) {
+          assertEquals(0, rawA.keys("large-1-big-").size() + rawB.keys("large-1-big-").size());
+          assertEquals(100, rawA.keys("large-1-other-").size() + rawB.keys("large-1-other-").size());
+        }
+        assertEquals("kept", other.get("k7"));
+      } finally {
+        m.close();
+      }
+    }
+  }
+}
