@@ -90,6 +90,23 @@ class CacheRulesTest {
     assertEquals(0, memcached.size());
   }
 
+  /**
+   * removeAll() with nothing to tell a writer or a listener deletes as clear() does, while the keys
+   * are listed, and still counts each removal.
+   */
+  @Test
+  void removeAllWithNoWriterOrListenerDeletesWhileTheKeysAreListed() {
+    Cache<String, String> c = cache(new MutableConfiguration<String, String>().setStatisticsEnabled(true));
+    for (int i = 0; i < 1000; i++) {
+      c.put("k" + i, "v" + i);
+    }
+    c.removeAll();
+    long listed = memcached.listedBeforeFirstDelete();
+    assertTrue(listed > 0 && listed <= 100, "keys listed before the first delete: " + listed);
+    assertEquals(0, memcached.size());
+    assertEquals(1000, c.unwrap(NewcacheCache.class).stats.getCacheRemovals());
+  }
+
   @Test
   void accessedExpiryMovesWithEveryRead() {
     Cache<String, String> c =

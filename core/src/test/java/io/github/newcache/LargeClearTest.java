@@ -8,6 +8,7 @@ import io.github.newcache.testkit.RawMemcached;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
@@ -16,23 +17,36 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * clear() deletes in batches while each server's key listing is still being read, so memcached's
- * crawler waits for the client between batches: with 10,000 entries the listing (about 1.3 MB of
- * dump lines) outgrows every buffer on the way. Everything of the cache goes; another cache's
- * entries on the same servers stay.
+ * clear(), and removeAll() with no writer or listener, delete in batches while each server's key
+ * listing is still being read, so memcached's crawler waits for the client between batches: with
+ * 10,000 entries the listing (about 1.3 MB of dump lines) outgrows every buffer on the way.
+ * Everything of the cache goes; another cache's entries on the same servers stay.
  */
 class LargeClearTest {
 
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void clearEmptiesALargeCacheAndLeavesTheOtherCacheAlone(Protocol p) throws Exception {
+    emptiesALargeCache(p, Cache::clear);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void removeAllEmptiesALargeCacheCountingEveryRemoval(Protocol p) throws Exception {
+    emptiesALargeCache(p, c -> {
+      c.removeAll();
+      assertEquals(10_000, c.unwrap(NewcacheCache.class).stats.getCacheRemovals());
+    });
+  }
+
+  private void emptiesALargeCache(Protocol p, Consumer<Cache<String, String>> empty) throws Exception {
     try (LocalMemcached a = LocalMemcached.start(); LocalMemcached b = LocalMemcached.start()) {
       URI uri = URI.create("memcached://" + a.address() + "," + b.address() + "/?binary=" + p.binary()
           + "&flavor=large");
       CacheManager m = Caching.getCachingProvider().getCacheManager(uri, getClass().getClassLoader());
       try {
         Cache<String, String> big = m.createCache("big", new MutableConfiguration<String, String>()
-            .setTypes(String.class, String.class));
+            .setTypes(String.class, String.class).setStatisticsEnabled(true));
         Cache<String, String> other = m.createCache("other", new MutableConfiguration<String, String>()
             .setTypes(String.class, String.class));
         Map<String, String> batch = new HashMap<>();
@@ -47,7 +61,7 @@ class LargeClearTest {
           other.put("k" + i, "kept");
         }
 
-        big.clear();
+        empty.accept(big);
 
         try (RawMemcached rawA = RawMemcached.of(a); RawMemcached rawB = RawMemcached.of(b)) {
           assertEquals(0, rawA.keys("large-1-big-").size() + rawB.keys("large-1-big-").size());

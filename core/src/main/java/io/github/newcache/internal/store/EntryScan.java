@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.Consumer;
 
 /**
  * One cache's entries found by listing the servers' keys, for the iterator, {@code removeAll()}
@@ -90,15 +91,42 @@ final class EntryScan<K, V> {
     List<String> listed = listed();
     List<Slot<K>> slots = new ArrayList<>();
     for (int i = 0; i < listed.size(); i += BATCH) {
-      List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
-      Map<String, byte[]> raw = transport.getAll(batch);
-      long now = clock.millis();
-      for (String mkey : batch) {
-        Envelope env = owned(mkey, raw.get(mkey));
-        if (env != null && !env.isExpired(now)) {
-          byte[] form = env.keyForm();
-          slots.add(new Slot<>(decodeKey(form), form, mkey));
+      slots.addAll(liveSlots(listed.subList(i, Math.min(listed.size(), i + BATCH))));
+    }
+    return slots;
+  }
+
+  /**
+   * {@link #liveSlots()} handed to {@code each} in batches of at most {@value #BATCH} while each
+   * server's listing is read, holding one batch: for removals that are quick (pipelined deletes),
+   * since the server's listing waits while {@code each} runs.
+   */
+  void eachLiveSlots(Consumer<List<Slot<K>>> each) {
+    List<String> batch = new ArrayList<>(BATCH);
+    transport.eachKey(keys.prefix(), mkey -> {
+      if (keys.mayOwn(mkey)) {
+        batch.add(mkey);
+        if (batch.size() == BATCH) {
+          each.accept(liveSlots(batch));
+          batch.clear();
         }
+      }
+    });
+    if (!batch.isEmpty()) {
+      each.accept(liveSlots(batch));
+    }
+  }
+
+  /** The slots of the live entries of this cache among {@code mkeys}. */
+  private List<Slot<K>> liveSlots(List<String> mkeys) {
+    List<Slot<K>> slots = new ArrayList<>();
+    Map<String, byte[]> raw = transport.getAll(mkeys);
+    long now = clock.millis();
+    for (String mkey : mkeys) {
+      Envelope env = owned(mkey, raw.get(mkey));
+      if (env != null && !env.isExpired(now)) {
+        byte[] form = env.keyForm();
+        slots.add(new Slot<>(decodeKey(form), form, mkey));
       }
     }
     return slots;
