@@ -255,6 +255,70 @@ class TlsTest {
     }
   }
 
+  /**
+   * A server that accepts TCP and then stays silent in the TLS handshake is still stalled after the
+   * client connects to it again: the connection counts as made once its handshake is done, not at
+   * TCP connect. Before, every new TCP connection reset the stall breaker, so each handshake
+   * timeout let operations wait their full timeout on the silent server again.
+   */
+  @Test
+  void aServerSilentInTheHandshakeStaysStalledAcrossReconnects() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      AtomicInteger accepted = new AtomicInteger();
+      List<Socket> held = new CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(silent.accept()); // kept open, never answered
+            accepted.incrementAndGet();
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      URI uri = URI.create("memcached://127.0.0.1:" + silent.getLocalPort()
+          + "/?flavor=silentstall&opTimeout=200&stallTimeouts=2&stallWindow=0&stallCooldown=60000&maxReconnectDelay=1");
+      try (CacheManager m = Caching.getCachingProvider().getCacheManager(uri, TlsTest.class.getClassLoader(),
+          TlsFixture.properties(tls.clientSettings()))) {
+        Cache<String, String> c = m.createCache("c", new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String failure = "";
+        while (!failure.contains("stalled") && System.nanoTime() < deadline) {
+          failure = failureOf(() -> c.get("k"));
+        }
+        assertTrue(failure.contains("stalled"), "the silent server never counted as stalled: " + failure);
+        int before = accepted.get();
+        while (accepted.get() < before + 2 && System.nanoTime() < deadline) {
+          Thread.sleep(20); // two handshake timeouts: the client connected again meanwhile
+        }
+        assertTrue(accepted.get() >= before + 2, "no new connection in 20 s");
+        String after = failureOf(() -> c.get("k"));
+        assertTrue(after.contains("stalled"), "after a new TCP connection: " + after);
+      } finally {
+        for (Socket s : held) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  /** The messages of what {@code op} throws, causes included; empty when it returns. */
+  private static String failureOf(Runnable op) {
+    try {
+      op.run();
+      return "";
+    } catch (CacheException e) {
+      StringBuilder messages = new StringBuilder();
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        messages.append(t.getMessage()).append(" / ");
+      }
+      return messages.toString();
+    }
+  }
+
   @Test
   void aServerWithoutTlsFailsTheManagerAtOnceSayingSo() {
     long start = System.nanoTime();

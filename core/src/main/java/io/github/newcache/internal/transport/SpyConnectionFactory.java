@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
@@ -60,6 +61,8 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   private final TransportSettings settings;
   private final ConnectionObserver observer;
+  /** Told when a server's TLS handshake is done. */
+  private final Consumer<InetSocketAddress> secured;
   /** TLS for every connection, or null. */
   private final TlsContext tls;
   private final ConnectionSettings connection;
@@ -71,10 +74,12 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
   private QueueBudget creating;
 
   /**
-   * @param observer told when a server's connection is made and lost
+   * @param observer told when a server's connection is made (TCP) and lost
+   * @param secured told when a server's connection is made over TLS: its handshake is done
    * @param tls TLS for every connection, or null for plain TCP
    */
-  SpyConnectionFactory(TransportSettings settings, ConnectionObserver observer, TlsContext tls) {
+  SpyConnectionFactory(
+      TransportSettings settings, ConnectionObserver observer, Consumer<InetSocketAddress> secured, TlsContext tls) {
     super(
         settings.connection().opQueueSize(),
         DEFAULT_READ_BUFFER_SIZE,
@@ -84,6 +89,7 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
         new HashMap<>());
     this.settings = settings;
     this.observer = observer;
+    this.secured = secured;
     this.tls = tls;
     this.connection = settings.connection();
     this.operations = BatchClones.factory(settings.binary());
@@ -123,7 +129,7 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
       InetSocketAddress server = (InetSocketAddress) sa;
       long handshakeMillis = Math.max(settings.opTimeoutMillis(), ServerCheck.TIMEOUT_MILLIS);
       return new TlsMemcachedNode(
-          ch -> super.createMemcachedNode(sa, ch, bufSize), c, raw -> new TlsSocketChannel(raw, tls, server, handshakeMillis));
+          ch -> super.createMemcachedNode(sa, ch, bufSize), c, raw -> new TlsSocketChannel(raw, tls, server, handshakeMillis, () -> secured.accept(server)));
     }
   }
 

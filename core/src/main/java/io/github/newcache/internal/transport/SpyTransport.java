@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -141,7 +142,8 @@ public final class SpyTransport implements MemcachedTransport {
             settings.connection().stallCooldownMillis(),
             2 * timeoutMillis);
     // registered before the client exists, so no connection event is missed
-    this.factory = new SpyConnectionFactory(settings, new Reconnects(), tls);
+    Reconnects reconnects = new Reconnects(tls != null);
+    this.factory = new SpyConnectionFactory(settings, reconnects, reconnects::secured, tls);
     this.pauses = new ClientPauses();
     this.flights = new Flights(breakers, limits, new OperationWait(timeoutMillis, pauses), this::nodeOf,
         timeoutMillis, settings.connection().failureMode(), factory.queueLimits());
@@ -650,17 +652,43 @@ public final class SpyTransport implements MemcachedTransport {
    * When a connection is made: a server whose connection was lost is judged afresh by the
    * breakers, and its item limit is learned again (it may be another process, with another {@code
    * -I}, or an older memcached without the meta get); so is a server that could not tell at start.
+   * Over TLS a connection is made once its handshake is done: a server that accepts TCP and then
+   * never finishes the handshake stays stalled across the client's new connections.
    */
   private final class Reconnects implements ConnectionObserver {
+    private final boolean tls;
+    /** Over TLS: servers connected by TCP whose handshake is not done, with their reconnect count. */
+    private final Map<InetSocketAddress, Integer> handshaking = new ConcurrentHashMap<>();
+
+    Reconnects(boolean tls) {
+      this.tls = tls;
+    }
+
     @Override
     public void connectionEstablished(SocketAddress sa, int reconnectCount) {
       if (closed || !(sa instanceof InetSocketAddress server)) {
         return;
       }
+      if (tls) {
+        handshaking.put(server, reconnectCount);
+      } else {
+        established(server, reconnectCount);
+      }
+    }
+
+    /** {@code server}'s TLS handshake is done (on the IO thread). */
+    void secured(InetSocketAddress server) {
+      Integer reconnectCount = handshaking.remove(server);
+      if (!closed && reconnectCount != null) {
+        established(server, reconnectCount);
+      }
+    }
+
+    private void established(InetSocketAddress server, int reconnectCount) {
       events.connected(server);
       if (reconnectCount > 0) {
-        breakers.reconnected(sa);
-      } else if (limits.knows(sa)) {
+        breakers.reconnected(server);
+      } else if (limits.knows(server)) {
         return;
       }
       Thread t = new Thread(() -> {
@@ -668,9 +696,9 @@ public final class SpyTransport implements MemcachedTransport {
           ServerCheck.Result r = ServerCheck.check(
               server, settings.binary(), settings.username(), settings.password(), connector);
           if (r.reachable()) {
-            limits.learned(sa, r.itemSizeMax());
+            limits.learned(server, r.itemSizeMax());
             if (!settings.binary() && !r.metaGet()) {
-              noMetaGet(sa);
+              noMetaGet(server);
             }
           }
         } catch (RuntimeException e) {

@@ -52,6 +52,7 @@ public final class TlsSocketChannel extends SocketChannel {
 
   private boolean started;
   private volatile boolean handshakeDone;
+  private final Runnable secured;
   /** When bytes last moved on the socket, either way ({@link System#nanoTime()}). */
   private volatile long lastProgressNanos = System.nanoTime();
   private volatile boolean handshakeStarted;
@@ -68,7 +69,16 @@ public final class TlsSocketChannel extends SocketChannel {
    * @param handshakeTimeoutMillis how long the handshake may take once it started
    */
   public TlsSocketChannel(SocketChannel raw, TlsContext tls, InetSocketAddress server, long handshakeTimeoutMillis) {
+    this(raw, tls, server, handshakeTimeoutMillis, () -> { });
+  }
+
+  /**
+   * @param secured run on the thread that finishes the handshake, once it is done
+   */
+  public TlsSocketChannel(
+      SocketChannel raw, TlsContext tls, InetSocketAddress server, long handshakeTimeoutMillis, Runnable secured) {
     super(raw.provider());
+    this.secured = secured;
     this.raw = raw;
     this.tls = tls;
     this.server = server;
@@ -321,6 +331,7 @@ public final class TlsSocketChannel extends SocketChannel {
   private boolean finishHandshake() throws IOException {
     handshakeDone = true;
     flush();
+    secured.run();
     return false;
   }
 
