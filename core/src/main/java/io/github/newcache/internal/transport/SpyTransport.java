@@ -26,7 +26,6 @@ import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
-import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
@@ -87,7 +86,7 @@ public final class SpyTransport implements MemcachedTransport {
   private final long timeoutMillis;
   private final boolean sasl;
   private final ServerConnector connector;
-  private final ServerEvents events;
+  private final ConnectionEvents connections;
   /** Works around memcached's TLS pipelining hang; null without TLS. */
   private final TlsNudges nudges;
   /**
@@ -96,7 +95,6 @@ public final class SpyTransport implements MemcachedTransport {
    * refusing one). Once off, it stays off.
    */
   private volatile boolean metaGet;
-  private volatile boolean closed;
 
   /** A transport for {@code settings} whose connection events nobody hears. */
   public SpyTransport(TransportSettings settings) {
@@ -113,7 +111,6 @@ public final class SpyTransport implements MemcachedTransport {
    */
   SpyTransport(TransportSettings settings, ServerEvents events) {
     this.settings = settings;
-    this.events = events;
     TlsContext tls = settings.tls().enabled() ? TlsContext.create(settings.tls()) : null;
     this.connector = ServerConnector.of(tls);
     this.timeoutMillis = settings.opTimeoutMillis();
@@ -142,8 +139,10 @@ public final class SpyTransport implements MemcachedTransport {
             settings.connection().stallCooldownMillis(),
             2 * timeoutMillis);
     // registered before the client exists, so no connection event is missed
-    Reconnects reconnects = new Reconnects(tls != null);
-    this.factory = new SpyConnectionFactory(settings, reconnects, reconnects::secured, tls);
+    this.connections = new ConnectionEvents(tls != null, events, breakers, limits,
+        server -> ServerCheck.check(server, settings.binary(), settings.username(), settings.password(), connector),
+        settings.binary() ? server -> { } : this::noMetaGet);
+    this.factory = new SpyConnectionFactory(settings, connections, connections::secured, tls);
     this.pauses = new ClientPauses();
     this.flights = new Flights(breakers, limits, new OperationWait(timeoutMillis, pauses), this::nodeOf,
         timeoutMillis, settings.connection().failureMode(), factory.queueLimits());
@@ -622,7 +621,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public void close() {
-    closed = true;
+    connections.close();
     if (nudges != null) {
       nudges.close();
     }
@@ -646,74 +645,5 @@ public final class SpyTransport implements MemcachedTransport {
   private <T> T call(String op, String key, Supplier<Future<T>> issue) {
     flights.admit(key, op);
     return flights.finish(flights.enqueue(op, key, issue), Flights.Op.read(op, key));
-  }
-
-  /**
-   * When a connection is made: a server whose connection was lost is judged afresh by the
-   * breakers, and its item limit is learned again (it may be another process, with another {@code
-   * -I}, or an older memcached without the meta get); so is a server that could not tell at start.
-   * Over TLS a connection is made once its handshake is done: a server that accepts TCP and then
-   * never finishes the handshake stays stalled across the client's new connections.
-   */
-  private final class Reconnects implements ConnectionObserver {
-    private final boolean tls;
-    /** Over TLS: servers connected by TCP whose handshake is not done, with their reconnect count. */
-    private final Map<InetSocketAddress, Integer> handshaking = new ConcurrentHashMap<>();
-
-    Reconnects(boolean tls) {
-      this.tls = tls;
-    }
-
-    @Override
-    public void connectionEstablished(SocketAddress sa, int reconnectCount) {
-      if (closed || !(sa instanceof InetSocketAddress server)) {
-        return;
-      }
-      if (tls) {
-        handshaking.put(server, reconnectCount);
-      } else {
-        established(server, reconnectCount);
-      }
-    }
-
-    /** {@code server}'s TLS handshake is done (on the IO thread). */
-    void secured(InetSocketAddress server) {
-      Integer reconnectCount = handshaking.remove(server);
-      if (!closed && reconnectCount != null) {
-        established(server, reconnectCount);
-      }
-    }
-
-    private void established(InetSocketAddress server, int reconnectCount) {
-      events.connected(server);
-      if (reconnectCount > 0) {
-        breakers.reconnected(server);
-      } else if (limits.knows(server)) {
-        return;
-      }
-      Thread t = new Thread(() -> {
-        try {
-          ServerCheck.Result r = ServerCheck.check(
-              server, settings.binary(), settings.username(), settings.password(), connector);
-          if (r.reachable()) {
-            limits.learned(server, r.itemSizeMax());
-            if (!settings.binary() && !r.metaGet()) {
-              noMetaGet(server);
-            }
-          }
-        } catch (RuntimeException e) {
-          // credentials refused now: the operations will say so
-        }
-      }, "newcache-server-check");
-      t.setDaemon(true);
-      t.start();
-    }
-
-    @Override
-    public void connectionLost(SocketAddress sa) {
-      if (!closed && sa instanceof InetSocketAddress server) {
-        events.lost(server);
-      }
-    }
   }
 }

@@ -1,0 +1,102 @@
+package io.github.newcache.internal.transport;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import net.spy.memcached.ConnectionObserver;
+
+/**
+ * What the transport does when spymemcached makes or loses a server's connection. When one is
+ * made, a server whose connection was lost is judged afresh by the breakers, and its item limit is
+ * learned again (it may be another process, with another {@code -I}, or an older memcached without
+ * the meta get); so is a server that could not tell at start. Over TLS a connection is made once
+ * its handshake is done ({@link #secured}), not at TCP connect: a server that accepts TCP and then
+ * never finishes the handshake stays stalled across the client's new connections.
+ */
+final class ConnectionEvents implements ConnectionObserver {
+
+  private final boolean tls;
+  private final ServerEvents events;
+  private final NodeBreakers breakers;
+  private final ItemLimits limits;
+  private final Function<InetSocketAddress, ServerCheck.Result> check;
+  private final Consumer<InetSocketAddress> noMetaGet;
+  /** Over TLS: servers connected by TCP whose handshake is not done, with their reconnect count. */
+  private final Map<InetSocketAddress, Integer> handshaking = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /**
+   * @param tls whether connections are made over TLS (made once {@link #secured})
+   * @param events told when a server's connection is made or lost
+   * @param check checks a server that connected (its item limit, whether it knows the meta get)
+   * @param noMetaGet told of a server that does not know the meta get
+   */
+  ConnectionEvents(boolean tls, ServerEvents events, NodeBreakers breakers, ItemLimits limits,
+      Function<InetSocketAddress, ServerCheck.Result> check, Consumer<InetSocketAddress> noMetaGet) {
+    this.tls = tls;
+    this.events = events;
+    this.breakers = breakers;
+    this.limits = limits;
+    this.check = check;
+    this.noMetaGet = noMetaGet;
+  }
+
+  /** From now on, connections made and lost are not acted on. */
+  void close() {
+    closed = true;
+  }
+
+  @Override
+  public void connectionEstablished(SocketAddress sa, int reconnectCount) {
+    if (closed || !(sa instanceof InetSocketAddress server)) {
+      return;
+    }
+    if (tls) {
+      handshaking.put(server, reconnectCount);
+    } else {
+      established(server, reconnectCount);
+    }
+  }
+
+  /** {@code server}'s TLS handshake is done (on the IO thread). */
+  void secured(InetSocketAddress server) {
+    Integer reconnectCount = handshaking.remove(server);
+    if (!closed && reconnectCount != null) {
+      established(server, reconnectCount);
+    }
+  }
+
+  private void established(InetSocketAddress server, int reconnectCount) {
+    events.connected(server);
+    if (reconnectCount > 0) {
+      breakers.reconnected(server);
+    } else if (limits.knows(server)) {
+      return;
+    }
+    Thread t = new Thread(() -> {
+      try {
+        ServerCheck.Result r = check.apply(server);
+        if (r.reachable()) {
+          limits.learned(server, r.itemSizeMax());
+          if (!r.metaGet()) {
+            noMetaGet.accept(server);
+          }
+        }
+      } catch (RuntimeException e) {
+        // credentials refused now: the operations will say so
+      }
+    }, "newcache-server-check");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  @Override
+  public void connectionLost(SocketAddress sa) {
+    if (!closed && sa instanceof InetSocketAddress server) {
+      events.lost(server);
+    }
+  }
+}
