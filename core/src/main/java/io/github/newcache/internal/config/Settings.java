@@ -56,7 +56,7 @@ public final class Settings {
           Setting.number(1, 600_000));
   public static final Setting<Long> LIST_TIMEOUT =
       manager("listTimeout", 30_000L, "`30000`", "1 … 3600000 (ms)",
-          "how long listing a server's keys (iterator, clear, removeAll) may take", Setting.number(1, 3_600_000));
+          "how long a server's key listing (iterator, clear, removeAll) may wait to start (a busy crawler) and between two reads", Setting.number(1, 3_600_000));
   public static final Setting<Long> MAX_ITEM_SIZE =
       manager("maxItemSize", 1024L * 1024, "`1048576`", "1024 … 1073741824 (bytes)",
           "memcached's `-I` item size limit; larger values are refused before they are sent",

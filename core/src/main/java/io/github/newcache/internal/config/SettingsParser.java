@@ -207,7 +207,15 @@ public final class SettingsParser {
       }
       String expiry = Settings.EXPIRY.get(a, where, source);
       long millis = 0;
-      if (!expiry.equals("eternal")) {
+      if (expiry.equals("eternal")) {
+        if (a.containsKey(Settings.EXPIRY_DURATION.name())) {
+          // Accepted and ignored, it would leave the cache eternal without a word.
+          throw new IllegalArgumentException(
+              where + "expiryDuration=" + a.get(Settings.EXPIRY_DURATION.name()) + " has no expiry to apply to: cache."
+                  + name + ".expiry is eternal" + (a.containsKey(Settings.EXPIRY.name()) ? "" : " (the default)")
+                  + "; set it to created, accessed, modified or touched, or leave expiryDuration out");
+        }
+      } else {
         Long duration = Settings.EXPIRY_DURATION.get(a, where, source);
         if (duration == null) {
           throw new IllegalArgumentException(

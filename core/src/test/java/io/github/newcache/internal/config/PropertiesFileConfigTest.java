@@ -156,6 +156,17 @@ class PropertiesFileConfigTest {
     e = assertThrows(IllegalArgumentException.class,
         () -> SettingsParser.parse(badDuration.toUri(), LOADER, null));
     assertTrue(e.getMessage().contains("soon"), e.getMessage());
+
+    // A duration with no expiry to apply it to: the cache would stay eternal, silently.
+    Path durationOnly = write("o.properties", "servers=h\ncache.c.expiryDuration=10m\n");
+    e = assertThrows(IllegalArgumentException.class,
+        () -> SettingsParser.parse(durationOnly.toUri(), LOADER, null));
+    assertTrue(e.getMessage().contains("cache.c.expiryDuration"), e.getMessage());
+    assertTrue(e.getMessage().contains("eternal"), e.getMessage());
+    Path badDurationOnly = write("p.properties", "servers=h\ncache.c.expiry=eternal\ncache.c.expiryDuration=soon\n");
+    e = assertThrows(IllegalArgumentException.class,
+        () -> SettingsParser.parse(badDurationOnly.toUri(), LOADER, null));
+    assertTrue(e.getMessage().contains("expiryDuration"), e.getMessage());
   }
 
   @ParameterizedTest
