@@ -37,8 +37,8 @@ import javax.cache.CacheException;
  * after the lease timeout a waiter loads by itself, and that is counted.
  *
  * <p>Cost per miss: the leader adds one {@code add}, one {@code gets} and one {@code cas}; each
- * waiting JVM adds a read of the value and one {@code gets} of the lease per poll (every 2 to 25
- * ms) while the load runs.
+ * waiting JVM adds an {@code add} (taking the lease when it is gone), a read of the value and one
+ * {@code gets} of the lease per poll (every 2 to 25 ms) while the load runs.
  */
 public final class LoadCoordinator {
 
