@@ -39,6 +39,16 @@ import java.util.Set;
  * cannot make this reader slow either. The stream is refused once its work passes the budget,
  * before anything is created.
  *
+ * <p>Cycles: a reference back to an object still being read closes a cycle once that object is
+ * read, and a hash that followed it would never end. The JDK's collections and entries follow
+ * every reference, so a hash of one that reaches itself through them alone is refused (it would
+ * recurse until the stack overflows, redoing all else it holds at every level; through {@code
+ * Hashtable}s, which stop only at themselves, once per order of the tables). An application's
+ * class whose hash returns must stop short of such a reference (hashing an id, or nothing), and
+ * an array's hash is its identity: what they reach back to is not counted. An allow-listed class
+ * whose hash does follow a reference back into the graph is not bounded by this check; the
+ * deserializer's depth limit and CPU deadline still apply around it.
+ *
  * <p>A stream this reader cannot follow is refused too: one whose class writes custom data
  * without first writing its fields ({@code defaultWriteObject} or {@code writeFields}, which the
  * specification requires), an {@code Externalizable} written in the pre-1.2 protocol, or a stream
@@ -73,6 +83,8 @@ final class StreamShape {
    * well above the filter's depth limit, which the deserializer enforces exactly.
    */
   private static final int MAX_NESTING = 256;
+  /** Classes (with their superclasses) this reader follows before it refuses; no real one is near. */
+  private static final int MAX_HIERARCHY = 100;
 
   /**
    * Classes that store what their custom data holds without hashing or comparing it while being
@@ -119,16 +131,28 @@ final class StreamShape {
     final boolean hashes;
     /** Its custom data holds keys and values in turn, and only the keys are hashed. */
     final boolean keysOnly;
+    /**
+     * Not a JDK class (an application's, a proxy, an array): its hash is taken not to follow a
+     * reference back to an object still being read (see {@link #close}).
+     */
+    final boolean cuts;
+    /** This class and its superclasses, this first; made when first needed. */
+    Desc[] chain;
 
-    Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes, boolean keysOnly) {
+    Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes, boolean keysOnly,
+        boolean cuts) {
       this.flags = flags;
       this.fieldTypes = fieldTypes;
       this.parent = parent;
       this.arrayElement = arrayElement;
       this.hashes = hashes;
       this.keysOnly = keysOnly;
+      this.cuts = cuts;
     }
   }
+
+  private static final String CYCLE = "a collection that holds itself would be hashed, which recurses "
+      + "until the stack overflows, repeating its work at every level";
 
   private final byte[] b;
   private final int end;
@@ -147,13 +171,17 @@ final class StreamShape {
   private boolean[] owns = new boolean[16];
   /** Objects whose reading has not finished. */
   private boolean[] open = new boolean[16];
+  /** Objects whose hash is taken not to follow references back to open objects ({@link Desc#cuts}). */
+  private boolean[] cuts = new boolean[16];
+  /** Finished objects that reach themselves through JDK classes only: hashing them never ends. */
+  private boolean[] cyclic = new boolean[16];
   /**
    * What an object still being read already shows to a hash: its finished class slots, and what
-   * its custom data linked so far. The fields of the slot being read are not assigned yet, so while
-   * they are read ({@link #inFields}), it shows what it held when the slot began.
+   * its custom data linked so far. The fields of the slot being read are not assigned yet, nor a
+   * map's key before its value is read, so meanwhile ({@link #hiding}) it shows what it held before.
    */
   private long[] visibleCosts = new long[16];
-  private boolean[] inFields = new boolean[16];
+  private boolean[] hiding = new boolean[16];
   private Reached[] slotStart = new Reached[16];
   /** For each open object, one path to it: what a reference to it reaches. */
   private Reached[] single = new Reached[16];
@@ -161,6 +189,8 @@ final class StreamShape {
   private long cost;
   /** The open objects the object {@link #object()} read last reaches; null when none. */
   private Reached reached;
+  /** Whether the object {@link #object()} read last is or holds a cycle of JDK classes. */
+  private boolean loops;
   /**
    * Values of open objects while one hash is valued: {@link #valued} marks which are current. Made
    * when a hash first reaches an open object.
@@ -216,6 +246,7 @@ final class StreamShape {
       case TC_NULL -> {
         cost = 0;
         reached = null;
+        loops = false;
         yield 0;
       }
       case TC_REFERENCE -> reference();
@@ -235,6 +266,7 @@ final class StreamShape {
         descriptor(tc);
         cost = 1;
         reached = null;
+        loops = false;
         yield 1;
       }
       case TC_ENUM -> enumConstant();
@@ -250,6 +282,7 @@ final class StreamShape {
     object(); // the constant's name
     cost = 1;
     reached = null;
+    loops = false;
     return 1;
   }
 
@@ -266,16 +299,19 @@ final class StreamShape {
         single[h] = Reached.of(h);
       }
       reached = single[h];
+      loops = false;
       return 1;
     }
     cost = costs[h];
+    loops = cyclic[h];
     reached = reachedNow(reaches[h]);
     return sizes[h];
   }
 
   /**
    * What {@code p}, taken when its objects were open, reaches now: each object that has finished
-   * since is replaced by what it reached when it finished, its fixed cost added to {@link #cost}.
+   * since is replaced by what it reached when it finished, its fixed cost added to {@link #cost};
+   * one that reached itself at its close sets {@link #loops}.
    * A finished object reached only objects opened before it, so taking the newest first replaces
    * each object once; every step counts as work.
    */
@@ -287,6 +323,9 @@ final class StreamShape {
         continue;
       }
       held(1 + now.size());
+      // o holds what reaches it: through JDK classes only when o reached itself at its close (a
+      // hash of o never ends, nor one that reaches o); else an application's class cut the cycle.
+      loops |= cyclic[o];
       if (now == p) {
         now = p.copy();
       }
@@ -308,6 +347,7 @@ final class StreamShape {
     newHandle(null, 1);
     cost = 1;
     reached = null;
+    loops = false;
     return 1;
   }
 
@@ -318,6 +358,7 @@ final class StreamShape {
     }
     int h = newHandle(null, 1);
     open[h] = true;
+    cuts[h] = true; // an array's hash is its identity
     int n = s4();
     if (n < 0) {
       throw refuse("an array of negative length " + n);
@@ -341,11 +382,12 @@ final class StreamShape {
     }
     int h = newHandle(null, 1);
     open[h] = true;
+    cuts[h] = d.cuts;
     Desc[] chain = chain(d);
     for (int i = chain.length - 1; i >= 0; i--) { // superclass first, as written
       Desc c = chain[i];
       if ((c.flags & SC_SERIALIZABLE) != 0) {
-        beginFields(h);
+        hideFromNow(h);
         fields(c, h);
         showAll(h); // assigned once the slot's fields are read (defaultReadObject)
         if ((c.flags & SC_WRITE_METHOD) != 0) {
@@ -362,24 +404,30 @@ final class StreamShape {
   }
 
   /**
-   * Object {@code h} is read: its size, with its cost in {@link #cost} and {@link #reached}. Its
-   * references back to itself count one each from now on, as in its size: hashing a cycle ends
-   * when the stack overflows. What it reaches is shared from now on, never changed.
+   * Object {@code h} is read: its size, with its cost in {@link #cost} and {@link #reached}. What
+   * it reaches is shared from now on, never changed.
+   *
+   * <p>What an application's object or an array reaches is dropped here (see the class comment on
+   * cycles); a JDK object that reaches itself is {@link #cyclic}.
    */
   private long close(int h) {
     open[h] = false;
     single[h] = null;
     Reached r = reaches[h];
-    if (r != null && r.pathsTo(h) > 0) {
+    if (r != null && cuts[h]) {
+      reaches[h] = null;
+    } else if (r != null && r.pathsTo(h) > 0) {
       if (!owns[h]) {
         r = r.copy();
       }
       costs[h] = plus(costs[h], r.remove(h));
       reaches[h] = r.size() > 0 ? r : null;
+      cyclic[h] = true;
     }
     owns[h] = false;
     cost = costs[h];
     reached = reaches[h];
+    loops = cyclic[h];
     return sizes[h];
   }
 
@@ -387,6 +435,7 @@ final class StreamShape {
   private void add(int h, long size) {
     sizes[h] = plus(sizes[h], size);
     costs[h] = plus(costs[h], cost);
+    cyclic[h] |= loops && !cuts[h]; // an array's hash, or an application's, stops short of it
     if (reached == null) {
       return;
     }
@@ -404,11 +453,11 @@ final class StreamShape {
   }
 
   /**
-   * The fields of a class slot of object {@code h} begin: until they are all read, it shows what it
-   * holds now.
+   * What object {@code h} gets from now on is not assigned until {@link #showAll}: the fields of a
+   * class slot, or a map's key until its value is read. Meanwhile it shows what it holds now.
    */
-  private void beginFields(int h) {
-    inFields[h] = true;
+  private void hideFromNow(int h) {
+    hiding[h] = true;
     slotStart[h] = reaches[h];
     owns[h] = false; // slotStart shares it
   }
@@ -416,7 +465,7 @@ final class StreamShape {
   /** What object {@code h} holds so far is assigned: a hash that reaches it from now on sees it. */
   private void showAll(int h) {
     visibleCosts[h] = costs[h];
-    inFields[h] = false;
+    hiding[h] = false;
     slotStart[h] = null;
   }
 
@@ -426,6 +475,9 @@ final class StreamShape {
    * stream cannot make this reader itself slow.
    */
   private long hashCostNow() {
+    if (loops) {
+      throw refuse(CYCLE);
+    }
     if (reached == null) {
       return cost;
     }
@@ -451,17 +503,23 @@ final class StreamShape {
   }
 
   /**
-   * What open object {@code o} shows to a hash now. What it shows reaches only objects open before
-   * it, and itself (a cycle, one per path), so this ends; each is valued once per hash.
+   * What open object {@code o} shows to a hash now: an application's object its finished part
+   * alone (see {@link #close}). What a JDK object shows reaches only objects open before it, so this
+   * ends; each is valued once per hash. A JDK object that shows a path back to itself is refused.
    */
   private long shown(int o) {
     if (valued[o] == valuation) {
       return values[o];
     }
-    Reached r = inFields[o] ? slotStart[o] : reaches[o];
     long v = visibleCosts[o];
-    if (r != null) {
-      v = plus(v, plus(r.pathsTo(o), valueOf(r, o)));
+    if (!cuts[o]) {
+      Reached r = hiding[o] ? slotStart[o] : reaches[o];
+      if (cyclic[o] || (r != null && r.pathsTo(o) > 0)) {
+        throw refuse(CYCLE);
+      }
+      if (r != null) {
+        v = plus(v, valueOf(r, o));
+      }
     }
     valued[o] = valuation;
     values[o] = v;
@@ -505,8 +563,14 @@ final class StreamShape {
         }
         objects++;
         if (h >= 0) {
+          boolean key = holder.keysOnly && objects % 2 == 1;
+          if (key) {
+            hideFromNow(h); // a map puts a key with its value, once both are read
+          }
           add(h, held);
-          showAll(h); // custom data is linked as it is read
+          if (!key) {
+            showAll(h); // custom data is linked as it is read
+          }
         }
       }
     }
@@ -565,7 +629,8 @@ final class StreamShape {
       }
     }
     annotation(null, -1);
-    Desc d = new Desc(flags, types, desc(), arrayElement, hashes, KEYS_THEN_VALUES.contains(name));
+    Desc d = new Desc(flags, types, desc(), arrayElement, hashes, KEYS_THEN_VALUES.contains(name),
+        !name.startsWith("java."));
     descs[h] = d;
     return d;
   }
@@ -577,16 +642,19 @@ final class StreamShape {
       skip(u2());
     }
     annotation(null, -1);
-    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true, false);
+    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true, false, true);
     descs[h] = d;
     return d;
   }
 
   private Desc[] chain(Desc d) {
+    if (d.chain != null) {
+      return d.chain;
+    }
     int n = 0;
     for (Desc c = d; c != null; c = c.parent) {
-      if (++n > 1000) {
-        throw refuse("a class hierarchy deeper than 1000");
+      if (++n > MAX_HIERARCHY) {
+        throw refuse("a class hierarchy deeper than " + MAX_HIERARCHY);
       }
     }
     Desc[] out = new Desc[n];
@@ -594,6 +662,7 @@ final class StreamShape {
     for (Desc c = d; c != null; c = c.parent) {
       out[i++] = c;
     }
+    d.chain = out;
     return out;
   }
 
@@ -614,8 +683,10 @@ final class StreamShape {
       reaches = Arrays.copyOf(reaches, handles * 2);
       owns = Arrays.copyOf(owns, handles * 2);
       open = Arrays.copyOf(open, handles * 2);
+      cuts = Arrays.copyOf(cuts, handles * 2);
+      cyclic = Arrays.copyOf(cyclic, handles * 2);
       visibleCosts = Arrays.copyOf(visibleCosts, handles * 2);
-      inFields = Arrays.copyOf(inFields, handles * 2);
+      hiding = Arrays.copyOf(hiding, handles * 2);
       slotStart = Arrays.copyOf(slotStart, handles * 2);
       single = Arrays.copyOf(single, handles * 2);
       descs = Arrays.copyOf(descs, handles * 2);

@@ -101,10 +101,119 @@ class BackReferenceBombTest {
     assertThrows(RejectedValueException.class, () -> StreamShape.check(data, 0, data.length, 1_000_000));
   }
 
+  /**
+   * A list that holds itself, hashed by a set while it is read: the hash recurses into the list
+   * until the stack overflows, hashing the rest of it again at every level (with 2^16 paths beside
+   * it, thousands of levels times 2^17 steps: seconds, then a StackOverflowError).
+   */
+  @Test
+  void aSetHashingAListThatHoldsItselfIsRefused() throws Exception {
+    LinkedList<Object> l = new LinkedList<>();
+    Set<Object> s = new HashSet<>();
+    s.add(l);
+    l.add(bomb(16));
+    l.add(l);
+    l.add(s);
+    byte[] data = serialize(l);
+    RejectedValueException e = assertThrows(RejectedValueException.class,
+        () -> StreamShape.check(data, 0, data.length, 1_000_000));
+    assertTrue(e.getMessage().contains("holds itself"), e.getMessage());
+  }
+
+  /**
+   * Hashtables stop a hash that comes back to the same table, so a list of 10 tables that each map
+   * to the list is hashed once for every order of the tables (e times 10!: about a second in a
+   * 513-byte stream, hours with a few more tables).
+   */
+  @Test
+  void aListReachingItselfThroughHashtablesIsRefused() throws Exception {
+    LinkedList<Object> l = new LinkedList<>();
+    Set<Object> s = new HashSet<>();
+    s.add(l);
+    l.add("leaf");
+    for (int i = 0; i < 10; i++) {
+      java.util.Hashtable<Object, Object> h = new java.util.Hashtable<>();
+      h.put("k", l);
+      l.add(h);
+    }
+    l.add(s);
+    byte[] data = serialize(l);
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(data, 0, data.length, 1_000_000));
+  }
+
+  /**
+   * Entities whose back-references close cycles (an item knows its order, the order its
+   * customer) cost what they hold, not the whole graph they are part of: a hash that followed a
+   * back-reference would never end, so their classes' hashes stop short of it. A snapshot of a
+   * customer with 500 orders of 10 items, and a set of 100 of those items, was refused.
+   */
+  @Test
+  void itemsOfACustomerGraphInASetCostWhatTheyHold() throws Exception {
+    Snapshot snapshot = new Snapshot();
+    long id = 0;
+    for (int o = 0; o < 500; o++) {
+      Order order = new Order(o);
+      order.customer = snapshot.customer;
+      snapshot.customer.orders.add(order);
+      for (int i = 0; i < 10; i++, id++) {
+        Item item = new Item(order, "sku-" + id);
+        order.items.add(item);
+        if (id % 50 == 0) {
+          snapshot.favourites.add(item);
+        }
+      }
+    }
+    byte[] data = serialize(snapshot);
+    long work = StreamShape.check(data, 0, data.length, 1_000_000);
+    assertTrue(work < 10_000, "work " + work);
+  }
+
+  static final class Customer implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final List<Order> orders = new ArrayList<>();
+  }
+
+  static final class Snapshot implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final Customer customer = new Customer();
+    final Set<Item> favourites = new HashSet<>();
+  }
+
+  /**
+   * A class hierarchy deeper than any real one is refused before its instances are read: each
+   * instance walks its classes, and 160,000 instances of a 1,000-deep hierarchy fit in 1 MB.
+   */
+  @Test
+  void aHierarchyDeeperThan100ClassesIsRefused() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    out.writeShort(0xACED);
+    out.writeShort(5);
+    out.writeByte(0x73); // an object of class C100, whose superclass is C99, ... C0
+    for (int i = 100; i >= 0; i--) {
+      out.writeByte(0x72);
+      out.writeUTF("C" + i);
+      out.writeLong(1);
+      out.writeByte(0x02); // Serializable, no fields
+      out.writeShort(0);
+      out.writeByte(0x78); // no class annotation; the superclass follows
+    }
+    out.writeByte(0x70); // C0 has none
+    byte[] data = bytes.toByteArray();
+    RejectedValueException e = assertThrows(RejectedValueException.class,
+        () -> StreamShape.check(data, 0, data.length, 1_000_000));
+    assertTrue(e.getMessage().contains("hierarchy"), e.getMessage());
+  }
+
   /** 24 shared lists: 2^24 paths in 24 objects. */
   private static Object bomb() {
+    return bomb(24);
+  }
+
+  /** {@code levels} shared lists: 2^levels paths. */
+  private static Object bomb(int levels) {
     Object b = "leaf";
-    for (int i = 0; i < 24; i++) {
+    for (int i = 0; i < levels; i++) {
       b = new ArrayList<>(List.of(b, b));
     }
     return b;
@@ -200,6 +309,7 @@ class BackReferenceBombTest {
     private static final long serialVersionUID = 1L;
     final long id;
     final List<Item> items = new ArrayList<>();
+    Customer customer;
 
     Order(long id) {
       this.id = id;
