@@ -141,14 +141,6 @@ final class BatchWrites<K, V> {
    */
   void removeAll() {
     try {
-      if (!writer.enabled() && rules.blindDeleteIsExact()) {
-        // Nothing to tell a writer or a listener, no expiry to check entry by entry: delete as the
-        // servers' listings are read, holding one batch of keys at a time (as clear() does).
-        long start = stats.start();
-        store.eachLiveSlots(batch -> stats.removals(store.deleteAll(batch)));
-        stats.removeTime(start);
-        return;
-      }
       List<Slot<K>> named = new ArrayList<>();
       List<Slot<K>> opaque = new ArrayList<>();
       for (Slot<K> s : store.liveSlots()) {

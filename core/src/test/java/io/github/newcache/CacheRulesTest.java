@@ -73,38 +73,27 @@ class CacheRulesTest {
   }
 
   /**
-   * clear() deletes as each server's listing is read, one batch of keys at a time: a cache of
-   * millions of entries is cleared without holding all of its keys (before, every key was listed
-   * first, about 100 bytes each).
+   * clear() and removeAll() list every key before their first delete. Deleting while a server's
+   * listing is still being read holds its crawler: memcached up to 1.6.18 keeps an item lock while
+   * the crawler waits for the client, so a delete of a key under that lock waited for the crawler,
+   * which waited for the delete, until the operation timed out (a first version of streaming
+   * deletes did that).
    */
   @Test
-  void clearDeletesWhileTheKeysAreListedHoldingOneBatch() {
-    Cache<String, String> c = cache(new MutableConfiguration<>());
-    for (int i = 0; i < 1000; i++) {
-      c.put("k" + i, "v" + i);
-    }
-    c.clear();
-    long listed = memcached.listedBeforeFirstDelete();
-    assertTrue(listed > 0 && listed <= 100, "keys listed before the first delete: " + listed);
-    assertFalse(c.iterator().hasNext());
-    assertEquals(0, memcached.size());
-  }
-
-  /**
-   * removeAll() with nothing to tell a writer or a listener deletes as clear() does, while the keys
-   * are listed, and still counts each removal.
-   */
-  @Test
-  void removeAllWithNoWriterOrListenerDeletesWhileTheKeysAreListed() {
+  void clearAndRemoveAllListEveryKeyBeforeTheirFirstDelete() {
     Cache<String, String> c = cache(new MutableConfiguration<String, String>().setStatisticsEnabled(true));
     for (int i = 0; i < 1000; i++) {
       c.put("k" + i, "v" + i);
     }
+    c.clear();
+    assertEquals(0, memcached.size());
+    for (int i = 0; i < 1000; i++) {
+      c.put("k" + i, "v" + i);
+    }
     c.removeAll();
-    long listed = memcached.listedBeforeFirstDelete();
-    assertTrue(listed > 0 && listed <= 100, "keys listed before the first delete: " + listed);
     assertEquals(0, memcached.size());
     assertEquals(1000, c.unwrap(NewcacheCache.class).stats.getCacheRemovals());
+    assertEquals(-1, memcached.listedBeforeFirstDelete(), "a delete was served while a listing was read");
   }
 
   @Test

@@ -10,7 +10,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.function.Consumer;
 
 /**
  * One cache's entries found by listing the servers' keys, for the iterator, {@code removeAll()}
@@ -96,27 +95,6 @@ final class EntryScan<K, V> {
     return slots;
   }
 
-  /**
-   * {@link #liveSlots()} handed to {@code each} in batches of at most {@value #BATCH} while each
-   * server's listing is read, holding one batch: for removals that are quick (pipelined deletes),
-   * since the server's listing waits while {@code each} runs.
-   */
-  void eachLiveSlots(Consumer<List<Slot<K>>> each) {
-    List<String> batch = new ArrayList<>(BATCH);
-    transport.eachKey(keys.prefix(), mkey -> {
-      if (keys.mayOwn(mkey)) {
-        batch.add(mkey);
-        if (batch.size() == BATCH) {
-          each.accept(liveSlots(batch));
-          batch.clear();
-        }
-      }
-    });
-    if (!batch.isEmpty()) {
-      each.accept(liveSlots(batch));
-    }
-  }
-
   /** The slots of the live entries of this cache among {@code mkeys}. */
   private List<Slot<K>> liveSlots(List<String> mkeys) {
     List<Slot<K>> slots = new ArrayList<>();
@@ -199,9 +177,12 @@ final class EntryScan<K, V> {
   }
 
   /**
-   * Deletes every entry of this cache on the servers, in pipelined batches of {@value #BATCH} as
-   * each server's listing is read: a cache of millions of entries is cleared holding one batch of
-   * keys, not all of them. Under the default key function the listed keys are deleted unread: only this cache's keys have its prefix and shape,
+   * Deletes every entry of this cache on the servers, in pipelined batches of {@value #BATCH},
+   * once every server's keys are listed: deleting while a server's listing is still being read
+   * would hold its crawler, which on memcached up to 1.6.18 keeps an item lock while it waits for
+   * the client to read (a delete of a key under that lock then waits for the crawler, which waits
+   * for the delete), and which serves no other client's listing meanwhile, freezing the worker
+   * thread that asks. Under the default key function the listed keys are deleted unread: only this cache's keys have its prefix and shape,
    * and reading them would fetch every value (up to {@code maxItemSize} each) and, with a secret,
    * keep the other format's items of this cache during a signing rollout. Another application
    * writing keys of exactly that shape (django-newcache's {@code 2-1-<md5>} with flavor 2 is the
@@ -209,20 +190,16 @@ final class EntryScan<K, V> {
    * such caches a flavor. Leases are left alone.
    */
   void clear() {
-    List<String> batch = new ArrayList<>(BATCH);
-    transport.eachKey(keys.prefix(), mkey -> {
-      // Leases stay: one held by another client keeps its write-through writer call and memcached
-      // write together (and its load single); they expire by themselves. (A custom key function's
-      // keys may end like a lease; its leases have no envelope and are never taken as entries.)
-      if (keys.mayOwn(mkey) && !(keys.exact() && keys.isLease(mkey))) {
-        batch.add(mkey);
-        if (batch.size() == BATCH) {
-          delete(batch);
-          batch.clear();
-        }
-      }
-    });
-    delete(batch);
+    List<String> listed = listed();
+    // Leases stay: one held by another client keeps its write-through writer call and memcached
+    // write together (and its load single); they expire by themselves. (A custom key function's
+    // keys may end like a lease; its leases have no envelope and are never taken as entries.)
+    if (keys.exact()) {
+      listed.removeIf(keys::isLease);
+    }
+    for (int i = 0; i < listed.size(); i += BATCH) {
+      delete(listed.subList(i, Math.min(listed.size(), i + BATCH)));
+    }
   }
 
   /** Deletes the keys of {@code batch} that are this cache's. */

@@ -29,7 +29,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 
 /**
  * One cache's entries in memcached: the only code that issues memcached commands for entries.
@@ -656,14 +655,6 @@ public final class EntryStore<K, V> {
    */
   public List<Slot<K>> liveSlots() {
     return scan.liveSlots();
-  }
-
-  /**
-   * {@link #liveSlots()} in batches, handed to {@code each} while the servers' listings are read:
-   * one batch is held at a time, and a server's listing waits while {@code each} runs.
-   */
-  public void eachLiveSlots(Consumer<List<Slot<K>>> each) {
-    scan.eachLiveSlots(each);
   }
 
   /** Drops everything the near cache holds (after a removeAll: see {@link NearCache#invalidateAll}). */

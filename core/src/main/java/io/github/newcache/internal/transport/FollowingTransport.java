@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.cache.CacheException;
@@ -300,18 +301,35 @@ final class FollowingTransport implements MemcachedTransport {
 
   @Override
   public void eachKey(String prefix, Consumer<String> each) {
-    call(t -> {
-      t.eachKey(prefix, each);
-      return null;
-    });
+    listing(each, (t, counted) -> t.eachKey(prefix, counted));
   }
 
   @Override
   public void eachKeyOfReachable(String prefix, Consumer<String> each, Consumer<CacheException> failed) {
-    call(t -> {
-      t.eachKeyOfReachable(prefix, each, failed);
-      return null;
-    });
+    listing(each, (t, counted) -> t.eachKeyOfReachable(prefix, counted, failed));
+  }
+
+  /**
+   * A listing, on the new generation when the one it ran on was closed under it, but only if it
+   * had handed no key over yet: each key is handed over once.
+   */
+  private void listing(Consumer<String> each, BiConsumer<MemcachedTransport, Consumer<String>> list) {
+    Generation g = current;
+    long[] handed = new long[1];
+    Consumer<String> counted = k -> {
+      handed[0]++;
+      each.accept(k);
+    };
+    try {
+      list.accept(g.transport, counted);
+    } catch (RuntimeException e) {
+      Generation now = current;
+      if (g.closed && now != g && handed[0] == 0) {
+        list.accept(now.transport, counted);
+        return;
+      }
+      throw e;
+    }
   }
 
   @Override

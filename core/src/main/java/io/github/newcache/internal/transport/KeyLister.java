@@ -9,7 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
+import java.util.ArrayList;
+import java.util.List;
 import javax.cache.CacheException;
 
 /**
@@ -21,17 +22,20 @@ import javax.cache.CacheException;
  * keys by prefix, so the crawler walks the server's whole item space and this class keeps the keys
  * that start with the cache's prefix. The cost is proportional to the number of items on the
  * server. The crawler serves one dump at a time; a {@code BUSY} answer is retried until the
- * deadline. The dump speaks the text protocol only, on its own short-lived connection. Keys are
- * handed over as they are read, so a listing holds no more than its read buffer: while the
- * consumer works, the socket is not read and the crawler waits for it (outside its item locks).
+ * deadline, and so is a dump that ends in {@code ERROR locked try again later} (memcached 1.6.28
+ * and later, while its hash table grows), from its start. The dump speaks the text protocol only,
+ * on its own short-lived connection, and is read to its end before any key is handed over: the
+ * crawler waits while its client does not read, serving no other listing, and memcached up to
+ * 1.6.18 holds an item lock meanwhile, so a client that worked on memcached between reads could
+ * wait on itself. Newer releases answer {@code OK} before the keys; it is skipped.
  *
  * <p>Which walk: {@code metadump all} walks the LRU queues, and memcached's LRU maintainer keeps
  * moving items between them (an item read just before the dump moves from HOT to WARM or COLD), so
  * a walk racing the maintainer can skip live items: {@code removeAll()} then missed entries that a
  * {@code get} had touched a moment earlier. {@code metadump hash} (recent memcached 1.6 releases)
  * walks the hash table instead, where items never move, so it sees every item that existed for the
- * whole walk. Servers too old for it answer {@code ERROR} or {@code BADCLASS}; from then on this
- * lister uses the LRU walk.
+ * whole walk. Servers too old for it answer {@code ERROR} (other than the lock above) or {@code
+ * BADCLASS}; from then on this lister uses the LRU walk.
  *
  * <p>Connections come from a {@link ServerConnector}: plain TCP, or TLS with the client's
  * verification when the manager uses TLS (memcached serves the crawler's dump over TLS too).
@@ -40,6 +44,8 @@ final class KeyLister {
 
   private static final String HASH_WALK = "lru_crawler metadump hash\r\n";
   private static final String LRU_WALK = "lru_crawler metadump all\r\n";
+  /** How a dump ends that the crawler gave up because the hash table was being resized. */
+  private static final String LOCKED = "ERROR locked";
 
   private final int timeoutMillis;
   private final ServerConnector connector;
@@ -63,20 +69,21 @@ final class KeyLister {
     }
   }
 
-  /** Hands every key on {@code server} that starts with {@code prefix} to {@code each}, as read. */
-  void eachKey(InetSocketAddress server, String prefix, Consumer<String> each) {
+  /** Every key on {@code server} that starts with {@code prefix}, once the whole dump is read. */
+  List<String> keys(InetSocketAddress server, String prefix) {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
     while (true) {
       String command = hashWalk ? HASH_WALK : LRU_WALK;
-      String refusal = dump(server, prefix, each, command);
+      List<String> keys = new ArrayList<>();
+      String refusal = dump(server, prefix, keys, command);
       if (refusal == null) {
-        return;
+        return keys;
       }
       if (HASH_WALK.equals(command) && refusesHashWalk(refusal)) {
         hashWalk = false;
         continue;
       }
-      if (!refusal.startsWith("BUSY") || System.nanoTime() > deadline) {
+      if (!(refusal.startsWith("BUSY") || refusal.startsWith(LOCKED)) || System.nanoTime() > deadline) {
         throw new ListingFailed(
             "memcached at " + server + " refused to list its keys (lru_crawler metadump): "
                 + refusal, null);
@@ -96,14 +103,11 @@ final class KeyLister {
    * as a crawler turned off, says nothing about the walk, and fails the listing.)
    */
   private static boolean refusesHashWalk(String refusal) {
-    return refusal.startsWith("ERROR") || refusal.startsWith("BADCLASS");
+    return (refusal.startsWith("ERROR") && !refusal.startsWith(LOCKED)) || refusal.startsWith("BADCLASS");
   }
 
-  /**
-   * Returns null on success, or the server's refusal: a line other than a key, before any key (a
-   * listing is not retried once it has handed keys over).
-   */
-  private String dump(InetSocketAddress server, String prefix, Consumer<String> each, String command) {
+  /** Returns null on success, or the line other than a key that ended the dump. */
+  private String dump(InetSocketAddress server, String prefix, List<String> into, String command) {
     try (Socket socket = connector.open(server, timeoutMillis)) {
       OutputStream out = socket.getOutputStream();
       out.write(command.getBytes(StandardCharsets.US_ASCII));
@@ -112,24 +116,24 @@ final class KeyLister {
           new BufferedReader(
               new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII), 65536);
       String line;
-      boolean listing = false;
+      boolean first = true;
       while ((line = in.readLine()) != null) {
         if (line.equals("END")) {
           return null;
         }
+        if (first && line.equals("OK")) {
+          first = false;
+          continue;
+        }
+        first = false;
         if (!line.startsWith("key=")) {
-          if (listing) {
-            throw new ListingFailed(
-                "memcached at " + server + " broke off its key listing: " + line, null);
-          }
           return line;
         }
-        listing = true;
         int end = line.indexOf(' ');
         String encoded = end < 0 ? line.substring(4) : line.substring(4, end);
         String key = URLDecoder.decode(encoded, StandardCharsets.UTF_8);
         if (key.startsWith(prefix)) {
-          each.accept(key);
+          into.add(key);
         }
       }
       throw new ListingFailed("memcached at " + server + " closed the key listing early", null);

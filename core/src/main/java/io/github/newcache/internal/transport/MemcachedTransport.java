@@ -101,10 +101,9 @@ public interface MemcachedTransport extends AutoCloseable {
 
   /**
    * Hands every key on every server that starts with {@code prefix} (all keys when it is empty) to
-   * {@code each} as the server's listing is read, holding none of them. This walks each server's
-   * whole item space, so its cost grows with the server, not with the cache. The server's listing
-   * waits while {@code each} runs (memcached serves one listing at a time), so {@code each} should
-   * be quick; what it throws ends the listing.
+   * {@code each}, a server's keys once its whole listing is read (the crawler is never kept waiting
+   * on {@code each}). This walks each server's whole item space, so its cost grows with the server,
+   * not with the cache. What {@code each} throws ends the listing.
    */
   void eachKey(String prefix, Consumer<String> each);
 
@@ -123,7 +122,7 @@ public interface MemcachedTransport extends AutoCloseable {
   default void eachKeyOfReachable(String prefix, Consumer<String> each, Consumer<CacheException> failed) {
     try {
       eachKey(prefix, each);
-    } catch (CacheException e) {
+    } catch (KeyLister.ListingFailed e) { // not what each threw
       failed.accept(e);
     }
   }

@@ -528,11 +528,14 @@ public final class SpyTransport implements MemcachedTransport {
               + "(username/password)");
     }
     for (InetSocketAddress server : servers) {
+      List<String> keys;
       try {
-        lister.eachKey(server, prefix, each);
+        keys = lister.keys(server, prefix);
       } catch (KeyLister.ListingFailed e) {
         failed.accept(e);
+        continue;
       }
+      keys.forEach(each); // the dump is read and its connection closed: each may use memcached
     }
   }
 

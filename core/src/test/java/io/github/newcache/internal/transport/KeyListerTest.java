@@ -1,8 +1,6 @@
 package io.github.newcache.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.internal.transport.tls.ServerConnector;
 import java.io.BufferedReader;
@@ -14,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -58,19 +55,20 @@ class KeyListerTest {
       stub.start();
       KeyLister lister = new KeyLister(3000, ServerConnector.plain());
       InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
-      List<String> keys = new ArrayList<>();
-      lister.eachKey(at, "p", keys::add);
-      assertEquals(List.of("p-a"), keys);
+      assertEquals(List.of("p-a"), lister.keys(at, "p"));
       assertEquals(List.of("lru_crawler metadump hash", "lru_crawler metadump all"), asked);
     }
   }
 
   /**
-   * Keys are handed over as they are read, so a listing that breaks off after some is a failure,
-   * not a refusal to retry: retrying would hand the same keys over again.
+   * memcached 1.6.28 and later end a hash walk that met a growing hash table with {@code ERROR
+   * locked try again later}, after the keys it listed so far; newer releases begin every dump with
+   * {@code OK}. The listing is retried from its start, and the {@code OK} skipped. Before, the
+   * lock answer was taken for a server too old for the hash walk (the lossy LRU walk for good), and
+   * the {@code OK} failed every listing.
    */
   @Test
-  void aListingBrokenOffAfterItsFirstKeysFailsWithoutARetry() throws Exception {
+  void aDumpEndedByTheHashTableLockIsRetriedAndItsOkSkipped() throws Exception {
     List<String> asked = new CopyOnWriteArrayList<>();
     try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
       Thread stub = new Thread(() -> {
@@ -79,9 +77,12 @@ class KeyListerTest {
             try (Socket s = server.accept()) {
               asked.add(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
                   .readLine());
+              String answer = asked.size() == 1
+                  ? "OK\r\nkey=p-a exp=-1 la=1 cas=1 fetch=no cls=1 size=60\r\nERROR locked try again later\r\n"
+                  : "OK\r\nkey=p-a exp=-1 la=1 cas=1 fetch=no cls=1 size=60\r\n"
+                      + "key=p-b exp=-1 la=1 cas=2 fetch=no cls=1 size=60\r\nEND\r\n";
               OutputStream out = s.getOutputStream();
-              out.write("key=p-a exp=-1 la=1 cas=1 fetch=no cls=1 size=60\r\nBUSY currently processing\r\n"
-                  .getBytes(StandardCharsets.US_ASCII));
+              out.write(answer.getBytes(StandardCharsets.US_ASCII));
               out.flush();
             }
           }
@@ -93,12 +94,8 @@ class KeyListerTest {
       stub.start();
       KeyLister lister = new KeyLister(3000, ServerConnector.plain());
       InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
-      List<String> keys = new ArrayList<>();
-      KeyLister.ListingFailed e =
-          assertThrows(KeyLister.ListingFailed.class, () -> lister.eachKey(at, "p", keys::add));
-      assertTrue(e.getMessage().contains("broke off"), e.getMessage());
-      assertEquals(List.of("p-a"), keys);
-      assertEquals(1, asked.size());
+      assertEquals(List.of("p-a", "p-b"), lister.keys(at, "p"));
+      assertEquals(List.of("lru_crawler metadump hash", "lru_crawler metadump hash"), asked);
     }
   }
 }

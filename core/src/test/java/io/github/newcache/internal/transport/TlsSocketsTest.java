@@ -72,8 +72,7 @@ class TlsSocketsTest {
       }
     }
     KeyLister lister = new KeyLister(5000, ServerConnector.tls(context));
-    List<String> keys = new ArrayList<>();
-    lister.eachKey(at(server.port()), "tlslist:", keys::add);
+    List<String> keys = lister.keys(at(server.port()), "tlslist:");
     Collections.sort(keys);
     Collections.sort(written);
     assertEquals(written.size(), keys.size());
@@ -85,7 +84,7 @@ class TlsSocketsTest {
     TlsContext other = TestTls.context(Map.of("tls", "true",
         "tlsTrustStore", tls.otherTrustStore().toString(), "tlsTrustStorePassword", TlsFixture.PASSWORD));
     KeyLister lister = new KeyLister(3000, ServerConnector.tls(other));
-    CacheException e = assertThrows(CacheException.class, () -> lister.eachKey(at(server.port()), "x", k -> {}));
+    CacheException e = assertThrows(CacheException.class, () -> lister.keys(at(server.port()), "x"));
     assertTrue(e.getMessage().contains("memcached at 127.0.0.1:" + server.port()), e.getMessage());
     assertTrue(e.getMessage().contains("not trusted"), e.getMessage());
   }
