@@ -141,20 +141,29 @@ final class BatchWrites<K, V> {
    */
   void removeAll() {
     try {
-      List<Slot<K>> named = new ArrayList<>();
-      List<Slot<K>> opaque = new ArrayList<>();
-      for (Slot<K> s : store.liveSlots()) {
-        (s.key() != null ? named : opaque).add(s);
+      if (writer.enabled()) {
+        removeListed(store.liveSlots()); // the writer is called once, with every key
+      } else {
+        store.eachLiveSlotBatch(this::removeListed); // one batch of entries held at a time
       }
-      if (!opaque.isEmpty()) {
-        stats.removals(store.deleteAll(opaque));
-      }
-      removeAll(named);
     } finally {
       // Near entries of items memcached no longer holds (evicted, removed by another client) were
       // not listed, so not removed one by one: nothing held before is served after.
       store.forgetHeld();
     }
+  }
+
+  /** Removes listed entries: those whose key this JVM cannot decode by their memcached keys alone. */
+  private void removeListed(List<Slot<K>> slots) {
+    List<Slot<K>> named = new ArrayList<>();
+    List<Slot<K>> opaque = new ArrayList<>();
+    for (Slot<K> s : slots) {
+      (s.key() != null ? named : opaque).add(s);
+    }
+    if (!opaque.isEmpty()) {
+      stats.removals(store.deleteAll(opaque));
+    }
+    removeAll(named);
   }
 
   /** Runs {@code body} holding every key for the fleet when a writer must stay together with memcached. */

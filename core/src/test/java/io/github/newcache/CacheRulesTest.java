@@ -96,6 +96,23 @@ class CacheRulesTest {
     assertEquals(-1, memcached.listedBeforeFirstDelete(), "a delete was served while a listing was read");
   }
 
+  /**
+   * removeAll() with no writer to call once with every key removes batch by batch after the
+   * listing: one batch of entries (key, form, memcached key) is held at a time, beside the listed
+   * keys, where before every entry of the cache was read and held before the first removal.
+   */
+  @Test
+  void removeAllWithoutAWriterRemovesBatchByBatch() {
+    Cache<String, String> c = cache(new MutableConfiguration<String, String>().setStatisticsEnabled(true));
+    for (int i = 0; i < 1000; i++) {
+      c.put("k" + i, "v" + i);
+    }
+    c.removeAll();
+    assertEquals(0, memcached.size());
+    assertEquals(1000, c.unwrap(NewcacheCache.class).stats.getCacheRemovals());
+    assertEquals(1, memcached.getAllsBeforeFirstDelete(), "multi-gets served before the first delete");
+  }
+
   @Test
   void accessedExpiryMovesWithEveryRead() {
     Cache<String, String> c =

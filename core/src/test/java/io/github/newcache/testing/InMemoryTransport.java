@@ -36,6 +36,8 @@ public final class InMemoryTransport implements MemcachedTransport {
   /** Keys handed over by the listing in progress; -1 when none is. */
   private final AtomicLong listedSoFar = new AtomicLong(-1);
   private final AtomicLong listedBeforeFirstDelete = new AtomicLong(-1);
+  private final AtomicLong getAllsServed = new AtomicLong();
+  private final AtomicLong getAllsBeforeFirstDelete = new AtomicLong(-1);
 
   public InMemoryTransport(LongSupplier clock) {
     this.clock = clock;
@@ -69,6 +71,11 @@ public final class InMemoryTransport implements MemcachedTransport {
    */
   public long listedBeforeFirstDelete() {
     return listedBeforeFirstDelete.get();
+  }
+
+  /** How many multi-gets had been served when the first delete was; -1 when none was. */
+  public long getAllsBeforeFirstDelete() {
+    return getAllsBeforeFirstDelete.get();
   }
 
   private void served(String command) {
@@ -116,6 +123,7 @@ public final class InMemoryTransport implements MemcachedTransport {
   @Override
   public Map<String, byte[]> getAll(Collection<String> keys) {
     served("getAll");
+    getAllsServed.incrementAndGet();
     Map<String, byte[]> out = new LinkedHashMap<>();
     for (String key : keys) {
       Stored s = live(key);
@@ -188,6 +196,7 @@ public final class InMemoryTransport implements MemcachedTransport {
     if (listed >= 0) {
       listedBeforeFirstDelete.compareAndSet(-1, listed);
     }
+    getAllsBeforeFirstDelete.compareAndSet(-1, getAllsServed.get());
     return live(key) != null && items.remove(key) != null;
   }
 

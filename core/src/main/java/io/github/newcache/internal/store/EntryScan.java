@@ -10,6 +10,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * One cache's entries found by listing the servers' keys, for the iterator, {@code removeAll()}
@@ -87,12 +89,20 @@ final class EntryScan<K, V> {
    * an entry needs only the proof, from its envelope, that it is this cache's.
    */
   List<Slot<K>> liveSlots() {
-    List<String> listed = listed();
     List<Slot<K>> slots = new ArrayList<>();
-    for (int i = 0; i < listed.size(); i += BATCH) {
-      slots.addAll(liveSlots(listed.subList(i, Math.min(listed.size(), i + BATCH))));
-    }
+    eachLiveSlotBatch(slots::addAll);
     return slots;
+  }
+
+  /**
+   * {@link #liveSlots()} in batches of at most {@value #BATCH}, handed to {@code each} once every
+   * server's keys are listed: one batch of slots is held at a time, beside the listed keys.
+   */
+  void eachLiveSlotBatch(Consumer<List<Slot<K>>> each) {
+    List<String> listed = listed();
+    for (int i = 0; i < listed.size(); i += BATCH) {
+      each.accept(liveSlots(listed.subList(i, Math.min(listed.size(), i + BATCH))));
+    }
   }
 
   /** The slots of the live entries of this cache among {@code mkeys}. */
@@ -135,8 +145,17 @@ final class EntryScan<K, V> {
 
   /** The memcached keys on the servers that may be this cache's ({@link KeyFunction#mayOwn}). */
   private List<String> listed() {
-    List<String> listed = new ArrayList<>(transport.keys(keys.prefix()));
-    listed.removeIf(k -> !keys.mayOwn(k));
+    return listed(k -> true);
+  }
+
+  /** {@link #listed()}, of those the keys {@code also} accepts, held compactly ({@link ListedKeys}). */
+  private List<String> listed(Predicate<String> also) {
+    ListedKeys listed = new ListedKeys(keys.prefix());
+    transport.eachKey(keys.prefix(), mkey -> {
+      if (keys.mayOwn(mkey) && also.test(mkey)) {
+        listed.add(mkey);
+      }
+    });
     return listed;
   }
 
@@ -190,13 +209,10 @@ final class EntryScan<K, V> {
    * such caches a flavor. Leases are left alone.
    */
   void clear() {
-    List<String> listed = listed();
     // Leases stay: one held by another client keeps its write-through writer call and memcached
     // write together (and its load single); they expire by themselves. (A custom key function's
     // keys may end like a lease; its leases have no envelope and are never taken as entries.)
-    if (keys.exact()) {
-      listed.removeIf(keys::isLease);
-    }
+    List<String> listed = listed(k -> !(keys.exact() && keys.isLease(k)));
     for (int i = 0; i < listed.size(); i += BATCH) {
       delete(listed.subList(i, Math.min(listed.size(), i + BATCH)));
     }

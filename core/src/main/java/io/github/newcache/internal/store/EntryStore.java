@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * One cache's entries in memcached: the only code that issues memcached commands for entries.
@@ -655,6 +656,14 @@ public final class EntryStore<K, V> {
    */
   public List<Slot<K>> liveSlots() {
     return scan.liveSlots();
+  }
+
+  /**
+   * {@link #liveSlots()} in batches handed to {@code each} after the servers' keys are listed: one
+   * batch of slots is held at a time.
+   */
+  public void eachLiveSlotBatch(Consumer<List<Slot<K>>> each) {
+    scan.eachLiveSlotBatch(each);
   }
 
   /** Drops everything the near cache holds (after a removeAll: see {@link NearCache#invalidateAll}). */
