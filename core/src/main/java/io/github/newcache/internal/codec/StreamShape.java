@@ -45,9 +45,11 @@ import java.util.Set;
  * recurse until the stack overflows, redoing all else it holds at every level; through {@code
  * Hashtable}s, which stop only at themselves, once per order of the tables). An application's
  * class whose hash returns must stop short of such a reference (hashing an id, or nothing), and
- * an array's hash is its identity: what they reach back to is not counted. An allow-listed class
- * whose hash does follow a reference back into the graph is not bounded by this check; the
- * deserializer's depth limit and CPU deadline still apply around it.
+ * an array's hash is its identity (unless a JDK object holds it in a field as its storage, as
+ * {@code Vector} and {@code Arrays.asList} do, whose hashes walk it): what they reach back to is
+ * not counted. An allow-listed class whose hash does follow a reference back into the graph is
+ * not bounded by this check, and no deadline stops a hash once it runs: the allow-list is what
+ * keeps such classes out.
  *
  * <p>A stream this reader cannot follow is refused too: one whose class writes custom data
  * without first writing its fields ({@code defaultWriteObject} or {@code writeFields}, which the
@@ -132,7 +134,7 @@ final class StreamShape {
     /** Its custom data holds keys and values in turn, and only the keys are hashed. */
     final boolean keysOnly;
     /**
-     * Not a JDK class (an application's, a proxy, an array): its hash is taken not to follow a
+     * Not a JDK class (an application's, a proxy): its hash is taken not to follow a
      * reference back to an object still being read (see {@link #close}).
      */
     final boolean cuts;
@@ -231,17 +233,25 @@ final class StreamShape {
 
   /** Reads one object (any {@code object} of the grammar); returns its unfolded size. */
   private long object() {
+    return object(false);
+  }
+
+  /**
+   * {@link #object()}; {@code storage}: it is read as a field of a JDK object, which an array read
+   * there serves as storage that its hash walks ({@code Vector.elementData}, {@code Arrays.asList}).
+   */
+  private long object(boolean storage) {
     if (++nesting > MAX_NESTING) {
       throw refuse("objects nested more than " + MAX_NESTING + " deep");
     }
     try {
-      return element(u1());
+      return element(u1(), storage);
     } finally {
       nesting--;
     }
   }
 
-  private long element(byte tc) {
+  private long element(byte tc, boolean storage) {
     return switch (tc) {
       case TC_NULL -> {
         cost = 0;
@@ -270,7 +280,7 @@ final class StreamShape {
         yield 1;
       }
       case TC_ENUM -> enumConstant();
-      case TC_ARRAY -> array();
+      case TC_ARRAY -> array(storage);
       case TC_OBJECT -> instance();
       default -> throw refuse("stream element 0x" + Integer.toHexString(tc & 0xff) + " where an object belongs");
     };
@@ -351,14 +361,14 @@ final class StreamShape {
     return 1;
   }
 
-  private long array() {
+  private long array(boolean storage) {
     Desc d = desc();
     if (d == null || d.arrayElement == 0) {
       throw refuse("an array whose class is not an array class");
     }
     int h = newHandle(null, 1);
     open[h] = true;
-    cuts[h] = true; // an array's hash is its identity
+    cuts[h] = !storage; // an array's own hash is its identity
     int n = s4();
     if (n < 0) {
       throw refuse("an array of negative length " + n);
@@ -532,7 +542,7 @@ final class StreamShape {
       if (width > 0) {
         skip(width);
       } else {
-        add(h, object());
+        add(h, object(!cuts[h]));
       }
     }
   }

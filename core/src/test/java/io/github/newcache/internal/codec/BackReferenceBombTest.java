@@ -14,6 +14,7 @@ import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Vector;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -118,6 +119,33 @@ class BackReferenceBombTest {
     RejectedValueException e = assertThrows(RejectedValueException.class,
         () -> StreamShape.check(data, 0, data.length, 1_000_000));
     assertTrue(e.getMessage().contains("holds itself"), e.getMessage());
+  }
+
+  /**
+   * A finished list that holds itself through the array a Vector or {@code Arrays.asList} keeps its
+   * elements in, hashed by a set: their hashes walk the array (an array's own hash is its identity,
+   * so an array alone stops a hash). 707 bytes took 3 s of CPU before the stack overflowed.
+   */
+  @Test
+  void aSetHashingAListThatHoldsItselfThroughItsArrayIsRefused() throws Exception {
+    // a set holding a Vector that holds itself: the set hashes it once it is read
+    Vector<Object> v = new Vector<>();
+    Set<Object> s = new HashSet<>();
+    s.add(v); // hashed while empty here
+    v.add(bomb(16));
+    v.add(v);
+    byte[] vector = serialize(s);
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(vector, 0, vector.length, 1_000_000));
+
+    // a finished list that holds itself, hashed by a set read after it
+    Object[] elements = new Object[2];
+    List<Object> asList = java.util.Arrays.asList(elements);
+    Set<Object> t = new HashSet<>();
+    t.add(asList); // hashed with null elements here
+    elements[0] = bomb(16);
+    elements[1] = asList;
+    byte[] fixed = serialize(new ArrayList<>(List.of(asList, t)));
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(fixed, 0, fixed.length, 1_000_000));
   }
 
   /**
