@@ -26,6 +26,11 @@ final class ConnectionEvents implements ConnectionObserver {
   private final Consumer<InetSocketAddress> noMetaGet;
   /** Over TLS: servers connected by TCP whose handshake is not done, with their reconnect count. */
   private final Map<InetSocketAddress, Integer> handshaking = new ConcurrentHashMap<>();
+  /**
+   * Over TLS: servers whose handshake was done before spymemcached said TCP was connected (it
+   * checks a new connection with a no-op first when {@code net.spy.verifyAliveOnConnect} is set).
+   */
+  private final Map<InetSocketAddress, Boolean> securedEarly = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /**
@@ -54,17 +59,19 @@ final class ConnectionEvents implements ConnectionObserver {
     if (closed || !(sa instanceof InetSocketAddress server)) {
       return;
     }
-    if (tls) {
-      handshaking.put(server, reconnectCount);
-    } else {
+    if (!tls || securedEarly.remove(server) != null) {
       established(server, reconnectCount);
+    } else {
+      handshaking.put(server, reconnectCount);
     }
   }
 
   /** {@code server}'s TLS handshake is done (on the IO thread). */
   void secured(InetSocketAddress server) {
     Integer reconnectCount = handshaking.remove(server);
-    if (!closed && reconnectCount != null) {
+    if (reconnectCount == null) {
+      securedEarly.put(server, Boolean.TRUE);
+    } else if (!closed) {
       established(server, reconnectCount);
     }
   }
