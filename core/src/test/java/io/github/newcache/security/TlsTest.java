@@ -222,22 +222,9 @@ class TlsTest {
    */
   @Test
   void aServerSilentInTheHandshakeIsConnectedToAgainAfterTheHandshakeTimeout() throws Exception {
-    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      AtomicInteger accepted = new AtomicInteger();
-      List<Socket> held = new CopyOnWriteArrayList<>();
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            held.add(silent.accept()); // kept open, never answered
-            accepted.incrementAndGet();
-          }
-        } catch (IOException closed) {
-          // the test is over
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
-      URI uri = URI.create("memcached://127.0.0.1:" + silent.getLocalPort() + "/?flavor=silent&opTimeout=1000&maxReconnectDelay=1");
+    try (SilentServer silent = new SilentServer()) {
+      AtomicInteger accepted = silent.accepted;
+      URI uri = URI.create("memcached://127.0.0.1:" + silent.port() + "/?flavor=silent&opTimeout=1000&maxReconnectDelay=1");
       try (CacheManager m = Caching.getCachingProvider().getCacheManager(uri, TlsTest.class.getClassLoader(),
           TlsFixture.properties(tls.clientSettings()))) {
         // At start: the start check, the client's connection, and the check of its item limit on
@@ -247,10 +234,6 @@ class TlsTest {
           Thread.sleep(20);
         }
         assertTrue(accepted.get() >= 5, accepted.get() + " connections accepted in 20 s");
-      } finally {
-        for (Socket s : held) {
-          s.close();
-        }
       }
     }
   }
@@ -263,22 +246,9 @@ class TlsTest {
    */
   @Test
   void aServerSilentInTheHandshakeStaysStalledAcrossReconnects() throws Exception {
-    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      AtomicInteger accepted = new AtomicInteger();
-      List<Socket> held = new CopyOnWriteArrayList<>();
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            held.add(silent.accept()); // kept open, never answered
-            accepted.incrementAndGet();
-          }
-        } catch (IOException closed) {
-          // the test is over
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
-      URI uri = URI.create("memcached://127.0.0.1:" + silent.getLocalPort()
+    try (SilentServer silent = new SilentServer()) {
+      AtomicInteger accepted = silent.accepted;
+      URI uri = URI.create("memcached://127.0.0.1:" + silent.port()
           + "/?flavor=silentstall&opTimeout=200&stallTimeouts=2&stallWindow=0&stallCooldown=60000&maxReconnectDelay=1");
       try (CacheManager m = Caching.getCachingProvider().getCacheManager(uri, TlsTest.class.getClassLoader(),
           TlsFixture.properties(tls.clientSettings()))) {
@@ -297,10 +267,40 @@ class TlsTest {
         assertTrue(accepted.get() >= before + 2, "no new connection in 20 s");
         String after = failureOf(() -> c.get("k"));
         assertTrue(after.contains("stalled"), "after a new TCP connection: " + after);
-      } finally {
-        for (Socket s : held) {
-          s.close();
+      }
+    }
+  }
+
+  /** A server that accepts TCP and then says nothing: each connection is kept open, never answered. */
+  private static final class SilentServer implements AutoCloseable {
+    final AtomicInteger accepted = new AtomicInteger();
+    private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    private final List<Socket> held = new CopyOnWriteArrayList<>();
+
+    SilentServer() throws IOException {
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(socket.accept());
+            accepted.incrementAndGet();
+          }
+        } catch (IOException closed) {
+          // the test is over
         }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return socket.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+      for (Socket s : held) {
+        s.close();
       }
     }
   }

@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
+import javax.cache.CacheException;
 
 /**
  * The memcached keys a listing found for one cache, held compactly while the iterator, {@code
@@ -19,6 +20,8 @@ final class ListedKeys extends AbstractList<String> implements RandomAccess {
 
   private static final HexFormat HEX = HexFormat.of();
   private static final int DIGEST = 16;
+  /** The most digest bytes held: 67 million keys. */
+  private static final int MAX_BYTES = 1 << 30;
 
   private final String prefix;
   private byte[] digests = new byte[DIGEST * 64];
@@ -36,7 +39,11 @@ final class ListedKeys extends AbstractList<String> implements RandomAccess {
       return others.add(mkey);
     }
     if ((packed + 1) * DIGEST > digests.length) {
-      digests = Arrays.copyOf(digests, Math.addExact(digests.length, digests.length));
+      if (digests.length > MAX_BYTES / 2) {
+        throw new CacheException("a key listing found more than " + MAX_BYTES / DIGEST
+            + " keys of one cache, more than one listing can hold");
+      }
+      digests = Arrays.copyOf(digests, 2 * digests.length);
     }
     byte[] digest = HEX.parseHex(mkey, prefix.length(), mkey.length());
     System.arraycopy(digest, 0, digests, packed * DIGEST, DIGEST);

@@ -22,8 +22,8 @@ import javax.cache.CacheException;
  * keys by prefix, so the crawler walks the server's whole item space and this class keeps the keys
  * that start with the cache's prefix. The cost is proportional to the number of items on the
  * server. The crawler serves one dump at a time; a {@code BUSY} answer is retried until the
- * deadline, and so is a dump that ends in {@code ERROR locked try again later} (memcached 1.6.28
- * and later, while its hash table grows), from its start. The dump speaks the text protocol only,
+ * deadline (5 ms apart at first, up to 200 ms), and so is a dump that ends in {@code ERROR locked
+ * try again later} (memcached 1.6.28 and later, while its hash table grows). The dump speaks the text protocol only,
  * on its own short-lived connection, and is read to its end before any key is handed over: the
  * crawler waits while its client does not read, serving no other listing, and memcached up to
  * 1.6.18 holds an item lock meanwhile, so a client that worked on memcached between reads could
@@ -72,6 +72,7 @@ final class KeyLister {
   /** Every key on {@code server} that starts with {@code prefix}, once the whole dump is read. */
   List<String> keys(InetSocketAddress server, String prefix) {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    long pause = 5;
     while (true) {
       String command = hashWalk ? HASH_WALK : LRU_WALK;
       List<String> keys = new ArrayList<>();
@@ -89,7 +90,8 @@ final class KeyLister {
                 + refusal, null);
       }
       try {
-        Thread.sleep(5);
+        Thread.sleep(pause);
+        pause = Math.min(2 * pause, 200); // a new connection, over TLS a handshake, per try
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new ListingFailed("interrupted while listing keys on " + server, e);
