@@ -57,7 +57,7 @@ final class Reached {
   /** Adds {@code times} the paths of {@code other}, in place, in one pass over both. */
   void addAll(Reached other, long times) {
     if (other.size == 1) {
-      add(other.handles[0], StreamShape.times(other.paths[0], times));
+      add(other.handles[0], GraphCosts.times(other.paths[0], times));
       return;
     }
     int[] h = new int[size + other.size];
@@ -70,9 +70,9 @@ final class Reached {
         h[n] = handles[i];
         p[n++] = paths[i++];
       } else {
-        long added = StreamShape.times(other.paths[j], times);
+        long added = GraphCosts.times(other.paths[j], times);
         if (i < size && handles[i] == other.handles[j]) {
-          added = StreamShape.plus(paths[i++], added);
+          added = GraphCosts.plus(paths[i++], added);
         }
         h[n] = other.handles[j++];
         p[n++] = added;
@@ -87,7 +87,7 @@ final class Reached {
   void add(int handle, long n) {
     int i = Arrays.binarySearch(handles, 0, size, handle);
     if (i >= 0) {
-      paths[i] = StreamShape.plus(paths[i], n);
+      paths[i] = GraphCosts.plus(paths[i], n);
       return;
     }
     i = -i - 1;

@@ -45,8 +45,8 @@ import java.util.Set;
  * recurse until the stack overflows, redoing all else it holds at every level; through {@code
  * Hashtable}s, which stop only at themselves, once per order of the tables). An application's
  * class whose hash returns must stop short of such a reference (hashing an id, or nothing), and
- * an array's hash is its identity (unless a JDK object holds it in a field as its storage, as
- * {@code Vector} and {@code Arrays.asList} do, whose hashes walk it): what they reach back to is
+ * an array's hash is its identity (unless it is the storage of a {@code Vector} or an {@code
+ * Arrays.asList} list, whose hashes walk it): what they reach back to is
  * not counted. An allow-listed class whose hash does follow a reference back into the graph is
  * not bounded by this check, and no deadline stops a hash once it runs: the allow-list is what
  * keeps such classes out.
@@ -110,6 +110,12 @@ final class StreamShape {
           "java.util.concurrent.LinkedBlockingDeque");
 
   /**
+   * Lists that keep their elements in an array field, which their hash walks: an array anywhere
+   * else hashes by identity, stopping a hash.
+   */
+  private static final Set<String> ARRAY_STORAGE = Set.of("java.util.Vector", "java.util.Arrays$ArrayList");
+
+  /**
    * Maps whose custom data holds each key then its value, and that hash only the keys while being
    * read: their values' cost is not work.
    */
@@ -135,14 +141,16 @@ final class StreamShape {
     final boolean keysOnly;
     /**
      * Not a JDK class (an application's, a proxy): its hash is taken not to follow a
-     * reference back to an object still being read (see {@link #close}).
+     * reference back to an object still being read (see the class comment on cycles).
      */
     final boolean cuts;
+    /** Its fields hold an array its hash walks: its elements ({@link #ARRAY_STORAGE}). */
+    final boolean arrayStorage;
     /** This class and its superclasses, this first; made when first needed. */
     Desc[] chain;
 
     Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes, boolean keysOnly,
-        boolean cuts) {
+        boolean cuts, boolean arrayStorage) {
       this.flags = flags;
       this.fieldTypes = fieldTypes;
       this.parent = parent;
@@ -150,64 +158,22 @@ final class StreamShape {
       this.hashes = hashes;
       this.keysOnly = keysOnly;
       this.cuts = cuts;
+      this.arrayStorage = arrayStorage;
     }
   }
 
-  private static final String CYCLE = "a collection that holds itself would be hashed, which recurses "
-      + "until the stack overflows, repeating its work at every level";
-
   private final byte[] b;
   private final int end;
-  private final long budget;
   private int pos;
-  private long work;
-  private Object[] descs = new Object[16];
-  private long[] sizes = new long[16];
-  /** The fixed part of what hashing each object takes. */
-  private long[] costs = new long[16];
-  /**
-   * The open objects each object reaches (null: none), the part of its cost that may still grow;
-   * {@link #owns} says whether the object may change it in place.
-   */
-  private Reached[] reaches = new Reached[16];
-  private boolean[] owns = new boolean[16];
-  /** Objects whose reading has not finished. */
-  private boolean[] open = new boolean[16];
-  /** Objects whose hash is taken not to follow references back to open objects ({@link Desc#cuts}). */
-  private boolean[] cuts = new boolean[16];
-  /** Finished objects that reach themselves through JDK classes only: hashing them never ends. */
-  private boolean[] cyclic = new boolean[16];
-  /**
-   * What an object still being read already shows to a hash: its finished class slots, and what
-   * its custom data linked so far. The fields of the slot being read are not assigned yet, nor a
-   * map's key before its value is read, so meanwhile ({@link #hiding}) it shows what it held before.
-   */
-  private long[] visibleCosts = new long[16];
-  private boolean[] hiding = new boolean[16];
-  private Reached[] slotStart = new Reached[16];
-  /** For each open object, one path to it: what a reference to it reaches. */
-  private Reached[] single = new Reached[16];
-  /** The fixed cost of the object {@link #object()} read last. */
-  private long cost;
-  /** The open objects the object {@link #object()} read last reaches; null when none. */
-  private Reached reached;
-  /** Whether the object {@link #object()} read last is or holds a cycle of JDK classes. */
-  private boolean loops;
-  /**
-   * Values of open objects while one hash is valued: {@link #valued} marks which are current. Made
-   * when a hash first reaches an open object.
-   */
-  private long[] values = new long[0];
-  private int[] valued = new int[0];
-  private int valuation;
-  private int handles;
+  private final GraphCosts g;
+  private Desc[] descs = new Desc[16];
   private int nesting;
 
   private StreamShape(byte[] data, int offset, int length, long budget) {
     this.b = data;
     this.pos = offset;
     this.end = offset + length;
-    this.budget = budget;
+    this.g = new GraphCosts(budget);
   }
 
   /**
@@ -225,7 +191,7 @@ final class StreamShape {
         s.pos++;
       }
       s.object();
-      return s.work;
+      return s.g.work();
     } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
       throw s.refuse("a truncated or malformed serialization stream");
     }
@@ -237,8 +203,8 @@ final class StreamShape {
   }
 
   /**
-   * {@link #object()}; {@code storage}: it is read as a field of a JDK object, which an array read
-   * there serves as storage that its hash walks ({@code Vector.elementData}, {@code Arrays.asList}).
+   * {@link #object()}; {@code storage}: it is read as a field of a class of {@link #ARRAY_STORAGE},
+   * so an array read there holds elements the object's hash walks.
    */
   private long object(boolean storage) {
     if (++nesting > MAX_NESTING) {
@@ -254,9 +220,7 @@ final class StreamShape {
   private long element(byte tc, boolean storage) {
     return switch (tc) {
       case TC_NULL -> {
-        cost = 0;
-        reached = null;
-        loops = false;
+        g.none();
         yield 0;
       }
       case TC_REFERENCE -> reference();
@@ -274,9 +238,7 @@ final class StreamShape {
       }
       case TC_CLASSDESC, TC_PROXYCLASSDESC -> {
         descriptor(tc);
-        cost = 1;
-        reached = null;
-        loops = false;
+        g.simple();
         yield 1;
       }
       case TC_ENUM -> enumConstant();
@@ -288,76 +250,23 @@ final class StreamShape {
 
   private long enumConstant() {
     desc();
-    newHandle(null, 1);
+    newHandle(null);
     object(); // the constant's name
-    cost = 1;
-    reached = null;
-    loops = false;
+    g.simple();
     return 1;
   }
 
   private long reference() {
     int h = s4() - BASE_HANDLE;
-    if (h < 0 || h >= handles) {
+    if (h < 0 || h >= g.handles()) {
       throw refuse("a reference to a handle that does not exist");
     }
-    if (open[h]) {
-      // An object still being read: as a part of what refers to it, 1 (so that an object that
-      // refers to itself does not grow with each reference); to hash, what it shows when hashed.
-      cost = 0;
-      if (single[h] == null) {
-        single[h] = Reached.of(h);
-      }
-      reached = single[h];
-      loops = false;
-      return 1;
-    }
-    cost = costs[h];
-    loops = cyclic[h];
-    reached = reachedNow(reaches[h]);
-    return sizes[h];
-  }
-
-  /**
-   * What {@code p}, taken when its objects were open, reaches now: each object that has finished
-   * since is replaced by what it reached when it finished, its fixed cost added to {@link #cost};
-   * one that reached itself at its close sets {@link #loops}.
-   * A finished object reached only objects opened before it, so taking the newest first replaces
-   * each object once; every step counts as work.
-   */
-  private Reached reachedNow(Reached p) {
-    Reached now = p;
-    for (int i = now == null ? -1 : now.size() - 1; i >= 0; i--) {
-      int o = now.handle(i);
-      if (open[o]) {
-        continue;
-      }
-      held(1 + now.size());
-      // o holds what reaches it: through JDK classes only when o reached itself at its close (a
-      // hash of o never ends, nor one that reaches o); else an application's class cut the cycle.
-      loops |= cyclic[o];
-      if (now == p) {
-        now = p.copy();
-      }
-      long n = now.remove(o);
-      cost = plus(cost, times(costs[o], n));
-      if (reaches[o] != null) {
-        now.addAll(reaches[o], n); // handles below o only
-        i = now.size(); // go on below o
-
-        while (i > 0 && now.handle(i - 1) >= o) {
-          i--;
-        }
-      }
-    }
-    return now == null || now.size() > 0 ? now : null;
+    return g.reference(h);
   }
 
   private long leaf() {
-    newHandle(null, 1);
-    cost = 1;
-    reached = null;
-    loops = false;
+    newHandle(null);
+    g.simple();
     return 1;
   }
 
@@ -366,9 +275,8 @@ final class StreamShape {
     if (d == null || d.arrayElement == 0) {
       throw refuse("an array whose class is not an array class");
     }
-    int h = newHandle(null, 1);
-    open[h] = true;
-    cuts[h] = !storage; // an array's own hash is its identity
+    int h = newHandle(null);
+    g.open(h, !storage); // an array's own hash is its identity
     int n = s4();
     if (n < 0) {
       throw refuse("an array of negative length " + n);
@@ -378,11 +286,11 @@ final class StreamShape {
       skip((long) n * width);
     } else {
       for (int i = 0; i < n; i++) {
-        add(h, object());
-        showAll(h);
+        g.add(h, object());
+        g.showAll(h);
       }
     }
-    return close(h);
+    return g.close(h);
   }
 
   private long instance() {
@@ -390,16 +298,15 @@ final class StreamShape {
     if (d == null) {
       throw refuse("an object without a class descriptor");
     }
-    int h = newHandle(null, 1);
-    open[h] = true;
-    cuts[h] = d.cuts;
+    int h = newHandle(null);
+    g.open(h, d.cuts);
     Desc[] chain = chain(d);
     for (int i = chain.length - 1; i >= 0; i--) { // superclass first, as written
       Desc c = chain[i];
       if ((c.flags & SC_SERIALIZABLE) != 0) {
-        hideFromNow(h);
+        g.hideFromNow(h);
         fields(c, h);
-        showAll(h); // assigned once the slot's fields are read (defaultReadObject)
+        g.showAll(h); // assigned once the slot's fields are read (defaultReadObject)
         if ((c.flags & SC_WRITE_METHOD) != 0) {
           annotation(c, h);
         }
@@ -410,130 +317,7 @@ final class StreamShape {
         annotation(c, h);
       }
     }
-    return close(h);
-  }
-
-  /**
-   * Object {@code h} is read: its size, with its cost in {@link #cost} and {@link #reached}. What
-   * it reaches is shared from now on, never changed.
-   *
-   * <p>What an application's object or an array reaches is dropped here (see the class comment on
-   * cycles); a JDK object that reaches itself is {@link #cyclic}.
-   */
-  private long close(int h) {
-    open[h] = false;
-    single[h] = null;
-    Reached r = reaches[h];
-    if (r != null && cuts[h]) {
-      reaches[h] = null;
-    } else if (r != null && r.pathsTo(h) > 0) {
-      if (!owns[h]) {
-        r = r.copy();
-      }
-      costs[h] = plus(costs[h], r.remove(h));
-      reaches[h] = r.size() > 0 ? r : null;
-      cyclic[h] = true;
-    }
-    owns[h] = false;
-    cost = costs[h];
-    reached = reaches[h];
-    loops = cyclic[h];
-    return sizes[h];
-  }
-
-  /** Adds the object read last, of {@code size}, to object {@code h}, still being read. */
-  private void add(int h, long size) {
-    sizes[h] = plus(sizes[h], size);
-    costs[h] = plus(costs[h], cost);
-    cyclic[h] |= loops && !cuts[h]; // an array's hash, or an application's, stops short of it
-    if (reached == null) {
-      return;
-    }
-    if (reaches[h] == null) {
-      reaches[h] = reached; // shared until it changes
-      owns[h] = false;
-    } else {
-      held(reached.size());
-      if (!owns[h]) {
-        reaches[h] = reaches[h].copy();
-        owns[h] = true;
-      }
-      reaches[h].addAll(reached, 1);
-    }
-  }
-
-  /**
-   * What object {@code h} gets from now on is not assigned until {@link #showAll}: the fields of a
-   * class slot, or a map's key until its value is read. Meanwhile it shows what it holds now.
-   */
-  private void hideFromNow(int h) {
-    hiding[h] = true;
-    slotStart[h] = reaches[h];
-    owns[h] = false; // slotStart shares it
-  }
-
-  /** What object {@code h} holds so far is assigned: a hash that reaches it from now on sees it. */
-  private void showAll(int h) {
-    visibleCosts[h] = costs[h];
-    hiding[h] = false;
-    slotStart[h] = null;
-  }
-
-  /**
-   * What hashing the object read last takes now: its fixed cost, plus, for each open object it
-   * reaches, the paths to it times what that object shows now. Valuing counts as work too, so a
-   * stream cannot make this reader itself slow.
-   */
-  private long hashCostNow() {
-    if (loops) {
-      throw refuse(CYCLE);
-    }
-    if (reached == null) {
-      return cost;
-    }
-    valuation++;
-    if (values.length < handles) {
-      values = Arrays.copyOf(values, sizes.length);
-      valued = Arrays.copyOf(valued, sizes.length);
-    }
-    return plus(cost, valueOf(reached, -1));
-  }
-
-  /** What the objects of {@code r} show now, each times its paths, leaving out {@code self}. */
-  private long valueOf(Reached r, int self) {
-    held(r.size());
-    long total = 0;
-    for (int i = 0; i < r.size(); i++) {
-      int o = r.handle(i);
-      if (o != self) {
-        total = plus(total, times(r.paths(i), shown(o)));
-      }
-    }
-    return total;
-  }
-
-  /**
-   * What open object {@code o} shows to a hash now: an application's object its finished part
-   * alone (see {@link #close}). What a JDK object shows reaches only objects open before it, so this
-   * ends; each is valued once per hash. A JDK object that shows a path back to itself is refused.
-   */
-  private long shown(int o) {
-    if (valued[o] == valuation) {
-      return values[o];
-    }
-    long v = visibleCosts[o];
-    if (!cuts[o]) {
-      Reached r = hiding[o] ? slotStart[o] : reaches[o];
-      if (cyclic[o] || (r != null && r.pathsTo(o) > 0)) {
-        throw refuse(CYCLE);
-      }
-      if (r != null) {
-        v = plus(v, valueOf(r, o));
-      }
-    }
-    valued[o] = valuation;
-    values[o] = v;
-    return v;
+    return g.close(h);
   }
 
   private void fields(Desc c, int h) {
@@ -542,7 +326,7 @@ final class StreamShape {
       if (width > 0) {
         skip(width);
       } else {
-        add(h, object(!cuts[h]));
+        g.add(h, object(c.arrayStorage));
       }
     }
   }
@@ -555,6 +339,7 @@ final class StreamShape {
    */
   private void annotation(Desc holder, int h) {
     int objects = 0;
+    boolean holdsItself = false;
     while (true) {
       byte tc = peek();
       if (tc == TC_ENDBLOCKDATA) {
@@ -569,17 +354,24 @@ final class StreamShape {
       } else {
         long held = object();
         if (holder != null && holder.hashes && !(holder.keysOnly && objects % 2 == 1)) {
-          held(hashCostNow());
+          if (holdsItself) {
+            // A key whose hash meets an earlier key's is compared with it, and comparing sets
+            // hashes what the other holds: this set again, at every level until the stack
+            // overflows. Small, that fails fast; holding much, it is refused.
+            g.held(g.selfComparison(h));
+          }
+          g.held(g.hashCostNow());
+          holdsItself |= h >= 0 && g.lastReaches(h);
         }
         objects++;
         if (h >= 0) {
           boolean key = holder.keysOnly && objects % 2 == 1;
           if (key) {
-            hideFromNow(h); // a map puts a key with its value, once both are read
+            g.hideFromNow(h); // a map puts a key with its value, once both are read
           }
-          add(h, held);
+          g.add(h, held);
           if (!key) {
-            showAll(h); // custom data is linked as it is read
+            g.showAll(h); // custom data is linked as it is read
           }
         }
       }
@@ -612,7 +404,8 @@ final class StreamShape {
 
   private Desc referencedDesc() {
     int h = s4() - BASE_HANDLE;
-    if (h < 0 || h >= handles || !(descs[h] instanceof Desc d)) {
+    Desc d = h < 0 || h >= g.handles() ? null : descs[h];
+    if (d == null) {
       throw refuse("a reference to a class descriptor that does not exist");
     }
     return d;
@@ -625,7 +418,7 @@ final class StreamShape {
     skip(nameLength + 8L); // name and serialVersionUID
     String name = new String(b, nameAt, nameLength, StandardCharsets.UTF_8);
     boolean hashes = !NOT_HASHING.contains(name);
-    int h = newHandle(null, 1);
+    int h = newHandle(null);
     int flags = u1();
     int count = u2();
     byte[] types = new byte[count];
@@ -640,19 +433,19 @@ final class StreamShape {
     }
     annotation(null, -1);
     Desc d = new Desc(flags, types, desc(), arrayElement, hashes, KEYS_THEN_VALUES.contains(name),
-        !name.startsWith("java."));
+        !name.startsWith("java."), ARRAY_STORAGE.contains(name));
     descs[h] = d;
     return d;
   }
 
   private Desc proxyDesc() {
-    int h = newHandle(null, 1);
+    int h = newHandle(null);
     int interfaces = s4();
     for (int i = 0; i < interfaces; i++) {
       skip(u2());
     }
     annotation(null, -1);
-    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true, false, true);
+    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true, false, true, false);
     descs[h] = d;
     return d;
   }
@@ -676,36 +469,14 @@ final class StreamShape {
     return out;
   }
 
-  /** Counts one reference held by an object to something of {@code size}; returns {@code size}. */
-  private long held(long size) {
-    work = plus(work, size);
-    if (work > budget) {
-      throw refuse("building its object graph would take more than " + budget
-          + " steps (objects shared by reference many times over, as in a nested-set bomb)");
+  /** A new handle, for a class descriptor {@code desc} or (null) anything else. */
+  private int newHandle(Desc desc) {
+    int h = g.newHandle();
+    if (h >= descs.length) {
+      descs = Arrays.copyOf(descs, 2 * descs.length);
     }
-    return size;
-  }
-
-  private int newHandle(Object desc, long size) {
-    if (handles == sizes.length) {
-      sizes = Arrays.copyOf(sizes, handles * 2);
-      costs = Arrays.copyOf(costs, handles * 2);
-      reaches = Arrays.copyOf(reaches, handles * 2);
-      owns = Arrays.copyOf(owns, handles * 2);
-      open = Arrays.copyOf(open, handles * 2);
-      cuts = Arrays.copyOf(cuts, handles * 2);
-      cyclic = Arrays.copyOf(cyclic, handles * 2);
-      visibleCosts = Arrays.copyOf(visibleCosts, handles * 2);
-      hiding = Arrays.copyOf(hiding, handles * 2);
-      slotStart = Arrays.copyOf(slotStart, handles * 2);
-      single = Arrays.copyOf(single, handles * 2);
-      descs = Arrays.copyOf(descs, handles * 2);
-    }
-    descs[handles] = desc;
-    sizes[handles] = size;
-    costs[handles] = size;
-    visibleCosts[handles] = size;
-    return handles++;
+    descs[h] = desc;
+    return h;
   }
 
   private static int primitiveWidth(char type) {
@@ -716,19 +487,6 @@ final class StreamShape {
       case 'J', 'D' -> 8;
       default -> 0;
     };
-  }
-
-  /** Saturating multiplication of two counts. */
-  static long times(long a, long b) {
-    long hi = Math.multiplyHigh(a, b);
-    long lo = a * b;
-    return hi != 0 || lo < 0 ? Long.MAX_VALUE : lo;
-  }
-
-  /** Saturating addition, so a huge graph cannot wrap around to a small number. */
-  static long plus(long a, long b) {
-    long s = a + b;
-    return s < 0 ? Long.MAX_VALUE : s;
   }
 
   private void skip(long n) {
@@ -771,6 +529,11 @@ final class StreamShape {
   }
 
   private RejectedValueException refuse(String why) {
+    return refusal(why);
+  }
+
+  /** The exception that refuses a stream, saying {@code why}. */
+  static RejectedValueException refusal(String why) {
     return new RejectedValueException("refused to deserialize a stored value: " + why);
   }
 }

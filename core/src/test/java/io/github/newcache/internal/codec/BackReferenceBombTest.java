@@ -149,6 +149,30 @@ class BackReferenceBombTest {
   }
 
   /**
+   * A set that holds itself and then more: an element whose hash meets the one the set had when it
+   * put itself is compared with it, and comparing sets hashes what the other holds, the set itself
+   * again, at every level until the stack overflows (found by fuzzing). Holding little, that fails
+   * fast, and the set passes; holding 2^12 paths, it would hash them ten thousand times over.
+   */
+  @Test
+  void aSetThatHoldsItselfAndMuchIsRefusedBeforeItComparesItsNextElement() throws Exception {
+    Set<Object> small = new HashSet<>();
+    small.add(small); // hash 0, while empty
+    Set<Object> x = new HashSet<>();
+    small.add(x); // hash 0 too, but empty here, so not compared with the set
+    x.add(new java.util.HashMap<>()); // read back, x has the set's size when it is put
+    byte[] fails = serialize(small);
+    StreamShape.check(fails, 0, fails.length, 1_000_000);
+
+    Set<Object> s = new HashSet<>();
+    s.add(s);
+    s.add(new LinkedList<>(List.of(bomb(12), "a")));
+    s.add(new LinkedList<>(List.of(bomb(12), "b"))); // whichever is put second is compared
+    byte[] data = serialize(s);
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(data, 0, data.length, 1_000_000));
+  }
+
+  /**
    * Hashtables stop a hash that comes back to the same table, so a list of 10 tables that each map
    * to the list is hashed once for every order of the tables (e times 10!: about a second in a
    * 513-byte stream, hours with a few more tables).
