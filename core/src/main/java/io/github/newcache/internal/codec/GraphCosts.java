@@ -33,6 +33,8 @@ final class GraphCosts {
   private boolean[] cuts = new boolean[16];
   /** Finished objects that reach themselves through JDK classes only: hashing them never ends. */
   private boolean[] cyclic = new boolean[16];
+  /** Arrays: what they reach counts only where a hash walks them ({@link #byIdentity}). */
+  private boolean[] array = new boolean[16];
   /**
    * What an object still being read already shows to a hash: its finished class slots, and what
    * its custom data linked so far. The fields of the slot being read are not assigned yet, nor a
@@ -49,6 +51,8 @@ final class GraphCosts {
   private Reached reached;
   /** Whether the object read last is or holds a cycle of JDK classes. */
   private boolean loops;
+  /** Whether the object read last is an array (new or referenced). */
+  private boolean lastArray;
   /**
    * Values of open objects while one hash is valued: {@link #valued} marks which are current. Made
    * when a hash first reaches an open object.
@@ -83,6 +87,7 @@ final class GraphCosts {
       open = Arrays.copyOf(open, n);
       cuts = Arrays.copyOf(cuts, n);
       cyclic = Arrays.copyOf(cyclic, n);
+      array = Arrays.copyOf(array, n);
       visibleCosts = Arrays.copyOf(visibleCosts, n);
       hiding = Arrays.copyOf(hiding, n);
       slotStart = Arrays.copyOf(slotStart, n);
@@ -96,11 +101,32 @@ final class GraphCosts {
 
   /**
    * Object {@code h} begins; {@code cuts}: its hash is taken not to follow references back to
-   * open objects (an application's class, an array on its own; see {@link StreamShape}).
+   * open objects (an application's class; see {@link StreamShape}).
    */
   void open(int h, boolean cuts) {
     open[h] = true;
     this.cuts[h] = cuts;
+  }
+
+  /**
+   * Array {@code h} begins. It keeps what it reaches, since the hash of a {@code Vector} or an
+   * {@code Arrays.asList} list walks the array it stores, wherever that array was first read;
+   * everywhere else an array hashes by its identity ({@link #byIdentity}).
+   */
+  void openArray(int h) {
+    open[h] = true;
+    array[h] = true;
+  }
+
+  /**
+   * The object read last is held where its hash is its own: if it is an array, by its identity, so
+   * to a hash it reaches nothing (its fixed cost stays counted, which only overestimates).
+   */
+  void byIdentity() {
+    if (lastArray) {
+      reached = null;
+      loops = false;
+    }
   }
 
   /**
@@ -134,6 +160,7 @@ final class GraphCosts {
     cost = 0;
     reached = null;
     loops = false;
+    lastArray = false;
   }
 
   /** The object read last has nothing below it (a string, a class, an enum constant). */
@@ -141,10 +168,12 @@ final class GraphCosts {
     cost = 1;
     reached = null;
     loops = false;
+    lastArray = false;
   }
 
   /** The object read last is a reference to handle {@code h}: its size. */
   long reference(int h) {
+    lastArray = array[h];
     if (open[h]) {
       // An object still being read: as a part of what refers to it, 1 (so that an object that
       // refers to itself does not grow with each reference); to hash, what it shows when hashed.
@@ -222,6 +251,7 @@ final class GraphCosts {
     cost = costs[h];
     reached = reaches[h];
     loops = cyclic[h];
+    lastArray = array[h];
     return sizes[h];
   }
 

@@ -204,20 +204,25 @@ final class StreamShape {
 
   /**
    * {@link #object()}; {@code storage}: it is read as a field of a class of {@link #ARRAY_STORAGE},
-   * so an array read there holds elements the object's hash walks.
+   * so an array read or referred to there holds elements the object's hash walks. Anywhere else
+   * an array hashes by its identity.
    */
   private long object(boolean storage) {
     if (++nesting > MAX_NESTING) {
       throw refuse("objects nested more than " + MAX_NESTING + " deep");
     }
     try {
-      return element(u1(), storage);
+      long size = element(u1());
+      if (!storage) {
+        g.byIdentity();
+      }
+      return size;
     } finally {
       nesting--;
     }
   }
 
-  private long element(byte tc, boolean storage) {
+  private long element(byte tc) {
     return switch (tc) {
       case TC_NULL -> {
         g.none();
@@ -242,7 +247,7 @@ final class StreamShape {
         yield 1;
       }
       case TC_ENUM -> enumConstant();
-      case TC_ARRAY -> array(storage);
+      case TC_ARRAY -> array();
       case TC_OBJECT -> instance();
       default -> throw refuse("stream element 0x" + Integer.toHexString(tc & 0xff) + " where an object belongs");
     };
@@ -270,13 +275,13 @@ final class StreamShape {
     return 1;
   }
 
-  private long array(boolean storage) {
+  private long array() {
     Desc d = desc();
     if (d == null || d.arrayElement == 0) {
       throw refuse("an array whose class is not an array class");
     }
     int h = newHandle(null);
-    g.open(h, !storage); // an array's own hash is its identity
+    g.openArray(h);
     int n = s4();
     if (n < 0) {
       throw refuse("an array of negative length " + n);

@@ -173,6 +173,35 @@ class BackReferenceBombTest {
   }
 
   /**
+   * An array is hashed by identity where it is first read, but an {@code Arrays.asList} list read
+   * later, whose field refers back to it, walks it. Before, what the array reached was dropped
+   * where it was first read: a set then hashed the list of {@code [b, itself]} until the stack
+   * overflowed (14 levels, 551 bytes: 1.9 s), or a list reaching an open list that linked 2^20
+   * paths was counted as 2 at any size (found by review).
+   */
+  @Test
+  void anArrayReferredToAsAListsStorageIsWalked() throws Exception {
+    Object[] arr = new Object[2];
+    List<Object> list = java.util.Arrays.asList(arr);
+    Set<Object> t = new HashSet<>();
+    t.add(list); // hashed with null elements here
+    arr[0] = bomb(14);
+    arr[1] = list;
+    byte[] cycle = serialize(new ArrayList<>(List.of(arr, t)));
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(cycle, 0, cycle.length, 1_000_000));
+
+    LinkedList<Object> open = new LinkedList<>();
+    Object[] holder = {open};
+    Set<Object> u = new HashSet<>();
+    u.add(java.util.Arrays.asList(holder)); // hashed while the list is empty
+    open.add(holder);
+    open.add(bomb(20));
+    open.add(u);
+    byte[] reach = serialize(open);
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(reach, 0, reach.length, 1_000_000));
+  }
+
+  /**
    * Hashtables stop a hash that comes back to the same table, so a list of 10 tables that each map
    * to the list is hashed once for every order of the tables (e times 10!: about a second in a
    * 513-byte stream, hours with a few more tables).
