@@ -197,13 +197,11 @@ final class EntryScan<K, V> {
 
   /**
    * Deletes every entry of this cache on the servers, in pipelined batches of {@value #BATCH},
-   * once every server's keys are listed: deleting while a server's listing is still being read
-   * would hold its crawler, which on memcached up to 1.6.18 keeps an item lock while it waits for
-   * the client to read (a delete of a key under that lock then waits for the crawler, which waits
-   * for the delete), and which serves no other client's listing meanwhile, freezing the worker
-   * thread that asks. Under the default key function the listed keys are deleted unread: only this cache's keys have its prefix and shape,
-   * and reading them would fetch every value (up to {@code maxItemSize} each) and, with a secret,
-   * keep the other format's items of this cache during a signing rollout. Another application
+   * once every server's keys are listed (never while a listing is read: see {@code KeyLister}).
+   * Under the default key function the listed keys are deleted unread: only this cache's keys have
+   * its prefix and shape, and reading them would fetch every value (up to {@code maxItemSize} each)
+   * and, with a secret, keep the other format's items of this cache during a signing rollout.
+   * Another application
    * writing keys of exactly that shape (django-newcache's {@code 2-1-<md5>} with flavor 2 is the
    * shape of an unflavored cache named 1 at version 2) would lose them: the README says to give
    * such caches a flavor. Leases are left alone.
@@ -220,9 +218,6 @@ final class EntryScan<K, V> {
 
   /** Deletes the keys of {@code batch} that are this cache's. */
   private void delete(List<String> batch) {
-    if (batch.isEmpty()) {
-      return;
-    }
     if (keys.exact()) {
       transport.deleteAll(batch);
       return;
