@@ -116,6 +116,12 @@ final class StreamShape {
   private static final Set<String> ARRAY_STORAGE = Set.of("java.util.Vector", "java.util.Arrays$ArrayList");
 
   /**
+   * JDK classes whose hash is their identity, as is their subclasses': a {@code Throwable}'s
+   * {@code cause} is the throwable itself until one is set, which is no cycle to its hash.
+   */
+  private static final Set<String> IDENTITY_HASHED = Set.of("java.lang.Throwable");
+
+  /**
    * Maps whose custom data holds each key then its value, and that hash only the keys while being
    * read: their values' cost is not work.
    */
@@ -146,11 +152,13 @@ final class StreamShape {
     final boolean cuts;
     /** Its fields hold an array its hash walks: its elements ({@link #ARRAY_STORAGE}). */
     final boolean arrayStorage;
+    /** It is, or extends, a class of {@link #IDENTITY_HASHED}. */
+    final boolean identityHashed;
     /** This class and its superclasses, this first; made when first needed. */
     Desc[] chain;
 
     Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes, boolean keysOnly,
-        boolean cuts, boolean arrayStorage) {
+        boolean cuts, boolean arrayStorage, boolean identityHashed) {
       this.flags = flags;
       this.fieldTypes = fieldTypes;
       this.parent = parent;
@@ -159,6 +167,7 @@ final class StreamShape {
       this.keysOnly = keysOnly;
       this.cuts = cuts;
       this.arrayStorage = arrayStorage;
+      this.identityHashed = identityHashed || (parent != null && parent.identityHashed);
     }
   }
 
@@ -304,7 +313,7 @@ final class StreamShape {
       throw refuse("an object without a class descriptor");
     }
     int h = newHandle(null);
-    g.open(h, d.cuts);
+    g.open(h, d.cuts || d.identityHashed);
     Desc[] chain = chain(d);
     for (int i = chain.length - 1; i >= 0; i--) { // superclass first, as written
       Desc c = chain[i];
@@ -438,7 +447,7 @@ final class StreamShape {
     }
     annotation(null, -1);
     Desc d = new Desc(flags, types, desc(), arrayElement, hashes, KEYS_THEN_VALUES.contains(name),
-        !name.startsWith("java."), ARRAY_STORAGE.contains(name));
+        !name.startsWith("java."), ARRAY_STORAGE.contains(name), IDENTITY_HASHED.contains(name));
     descs[h] = d;
     return d;
   }
@@ -450,7 +459,7 @@ final class StreamShape {
       skip(u2());
     }
     annotation(null, -1);
-    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true, false, true, false);
+    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true, false, true, false, false);
     descs[h] = d;
     return d;
   }

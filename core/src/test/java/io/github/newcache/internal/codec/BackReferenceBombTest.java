@@ -202,6 +202,20 @@ class BackReferenceBombTest {
   }
 
   /**
+   * A throwable's cause is the throwable itself until one is set, and its hash is its identity: a
+   * set holding exceptions is no cycle (it was refused as one).
+   */
+  @Test
+  void aSetOfExceptionsPasses() throws Exception {
+    Set<Object> failures = new HashSet<>();
+    failures.add(new java.io.IOException("disk full"));
+    failures.add(new IllegalStateException("closed", new RuntimeException("cause")));
+    byte[] data = serialize(failures);
+    long work = StreamShape.check(data, 0, data.length, 1_000_000);
+    assertTrue(work < 100_000, "work " + work);
+  }
+
+  /**
    * Hashtables stop a hash that comes back to the same table, so a list of 10 tables that each map
    * to the list is hashed once for every order of the tables (e times 10!: about a second in a
    * 513-byte stream, hours with a few more tables).
