@@ -150,6 +150,11 @@ final class GraphCosts {
     return times(STACK_LEVELS, v);
   }
 
+  /** The fixed part of what hashing object {@code h} takes, so far: everything below it, deeply. */
+  long fixedCost(int h) {
+    return costs[h];
+  }
+
   /** Whether the object read last is, or reaches, object {@code h} (still open). */
   boolean lastReaches(int h) {
     return reached != null && reached.pathsTo(h) > 0;

@@ -122,6 +122,12 @@ final class StreamShape {
   private static final Set<String> IDENTITY_HASHED = Set.of("java.lang.Throwable");
 
   /**
+   * Classes whose {@code readObject} hashes their own fields once they are read: Spring's {@code
+   * SimpleKey} (allowed by default) computes {@code Arrays.deepHashCode} of its parameters.
+   */
+  private static final Set<String> HASHES_OWN_FIELDS = Set.of("org.springframework.cache.interceptor.SimpleKey");
+
+  /**
    * Maps whose custom data holds each key then its value, and that hash only the keys while being
    * read: their values' cost is not work.
    */
@@ -154,11 +160,13 @@ final class StreamShape {
     final boolean arrayStorage;
     /** It is, or extends, a class of {@link #IDENTITY_HASHED}. */
     final boolean identityHashed;
+    /** Its {@code readObject} hashes its fields ({@link #HASHES_OWN_FIELDS}). */
+    final boolean hashesOwnFields;
     /** This class and its superclasses, this first; made when first needed. */
     Desc[] chain;
 
     Desc(int flags, byte[] fieldTypes, Desc parent, char arrayElement, boolean hashes, boolean keysOnly,
-        boolean cuts, boolean arrayStorage, boolean identityHashed) {
+        boolean cuts, boolean arrayStorage, boolean identityHashed, boolean hashesOwnFields) {
       this.flags = flags;
       this.fieldTypes = fieldTypes;
       this.parent = parent;
@@ -168,6 +176,7 @@ final class StreamShape {
       this.cuts = cuts;
       this.arrayStorage = arrayStorage;
       this.identityHashed = identityHashed || (parent != null && parent.identityHashed);
+      this.hashesOwnFields = hashesOwnFields;
     }
   }
 
@@ -321,6 +330,9 @@ final class StreamShape {
         g.hideFromNow(h);
         fields(c, h);
         g.showAll(h); // assigned once the slot's fields are read (defaultReadObject)
+        if (c.hashesOwnFields) {
+          g.held(g.fixedCost(h)); // all it holds so far, arrays included (deepHashCode)
+        }
         if ((c.flags & SC_WRITE_METHOD) != 0) {
           annotation(c, h);
         }
@@ -447,7 +459,8 @@ final class StreamShape {
     }
     annotation(null, -1);
     Desc d = new Desc(flags, types, desc(), arrayElement, hashes, KEYS_THEN_VALUES.contains(name),
-        !name.startsWith("java."), ARRAY_STORAGE.contains(name), IDENTITY_HASHED.contains(name));
+        !name.startsWith("java."), ARRAY_STORAGE.contains(name), IDENTITY_HASHED.contains(name),
+        HASHES_OWN_FIELDS.contains(name));
     descs[h] = d;
     return d;
   }
@@ -459,7 +472,7 @@ final class StreamShape {
       skip(u2());
     }
     annotation(null, -1);
-    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true, false, true, false, false);
+    Desc d = new Desc(SC_SERIALIZABLE, new byte[0], desc(), (char) 0, true, false, true, false, false, false);
     descs[h] = d;
     return d;
   }

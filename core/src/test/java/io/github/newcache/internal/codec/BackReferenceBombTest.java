@@ -216,6 +216,27 @@ class BackReferenceBombTest {
   }
 
   /**
+   * Spring's SimpleKey, allowed by default, hashes its parameters with {@code Arrays.deepHashCode}
+   * in its {@code readObject}: a key around 30 levels of shared arrays was read without being
+   * counted (found by review).
+   */
+  @Test
+  void aSpringSimpleKeyIsCountedAsHashingItsParameters() throws Exception {
+    Object b = "leaf";
+    for (int i = 0; i < 30; i++) {
+      b = new Object[] {b, b};
+    }
+    byte[] data = serialize(new SimpleKeyLike(b));
+    String standIn = SimpleKeyLike.class.getName();
+    String spring = "org.springframework.cache.interceptor.SimpleKey";
+    assertEquals(standIn.length(), spring.length());
+    String text = new String(data, java.nio.charset.StandardCharsets.ISO_8859_1).replace(standIn, spring);
+    byte[] renamed = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertThrows(RejectedValueException.class, () -> StreamShape.check(renamed, 0, renamed.length, 1_000_000));
+    StreamShape.check(data, 0, data.length, 1_000_000); // the stand-in's own readObject hashes nothing
+  }
+
+  /**
    * Hashtables stop a hash that comes back to the same table, so a list of 10 tables that each map
    * to the list is hashed once for every order of the tables (e times 10!: about a second in a
    * 513-byte stream, hours with a few more tables).
