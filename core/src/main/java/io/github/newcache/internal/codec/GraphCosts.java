@@ -140,11 +140,7 @@ final class GraphCosts {
    * shows, hashed again at every level of the recursion until the stack overflows.
    */
   long selfComparison(int h) {
-    valuation++;
-    if (values.length < handles) {
-      values = Arrays.copyOf(values, sizes.length);
-      valued = Arrays.copyOf(valued, sizes.length);
-    }
+    newValuation();
     Reached r = hiding[h] ? slotStart[h] : reaches[h];
     long v = r == null ? visibleCosts[h] : plus(visibleCosts[h], valueOf(r, h));
     return times(STACK_LEVELS, v);
@@ -310,12 +306,17 @@ final class GraphCosts {
     if (reached == null) {
       return cost;
     }
+    newValuation();
+    return plus(cost, valueOf(reached, -1));
+  }
+
+  /** Starts valuing one hash: what open objects show is valued anew ({@link #shown}). */
+  private void newValuation() {
     valuation++;
     if (values.length < handles) {
       values = Arrays.copyOf(values, sizes.length);
       valued = Arrays.copyOf(valued, sizes.length);
     }
-    return plus(cost, valueOf(reached, -1));
   }
 
   /** What the objects of {@code r} show now, each times its paths, leaving out {@code self}. */
