@@ -135,17 +135,17 @@ final class BatchWrites<K, V> {
   }
 
   /**
-   * Removes every entry of the cache on the servers. An entry whose key this JVM cannot decode (a
-   * class it refuses or lacks) is still removed, by its memcached key, once its envelope proves it
-   * is this cache's; the writer and listeners cannot be told its key.
+   * Removes every entry of the cache on the servers, one batch of listed entries at a time: the
+   * writer, when there is one, is called once per batch, each batch's keys are held for the fleet
+   * only while it is removed, and one batch of entries is held at a time (beside the listed keys).
+   * A writer that fails stops it there: the batches before are gone from both, the rest stays in
+   * both. An entry whose key this JVM cannot decode (a class it refuses or lacks) is still removed,
+   * by its memcached key, once its envelope proves it is this cache's; the writer and listeners
+   * cannot be told its key.
    */
   void removeAll() {
     try {
-      if (writer.enabled()) {
-        removeListed(store.liveSlots()); // the writer is called once, with every key
-      } else {
-        store.eachLiveSlotBatch(this::removeListed); // one batch of entries held at a time
-      }
+      store.eachLiveSlotBatch(this::removeListed);
     } finally {
       // Near entries of items memcached no longer holds (evicted, removed by another client) were
       // not listed, so not removed one by one: nothing held before is served after.

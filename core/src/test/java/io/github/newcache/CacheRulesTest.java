@@ -11,9 +11,11 @@ import io.github.newcache.testing.ManualClock;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
@@ -111,6 +113,73 @@ class CacheRulesTest {
     assertEquals(0, memcached.size());
     assertEquals(1000, c.unwrap(NewcacheCache.class).stats.getCacheRemovals());
     assertEquals(1, memcached.getAllsBeforeFirstDelete(), "multi-gets served before the first delete");
+  }
+
+  /**
+   * removeAll() with a writer goes batch by batch too: the writer is called once per batch, so one
+   * batch of entries is held at a time (before, every entry of the cache was read and held, and
+   * every key held for the fleet, for one call of the writer with every key).
+   */
+  @Test
+  void removeAllWithAWriterCallsItBatchByBatch() {
+    Records.SYSTEM.clear();
+    Records.DELETE_ALLS.clear();
+    Cache<String, String> c = cache(new MutableConfiguration<String, String>()
+        .setStatisticsEnabled(true)
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
+    for (int i = 0; i < 1000; i++) {
+      c.put("k" + i, "v" + i);
+    }
+    c.removeAll();
+    assertEquals(0, memcached.size());
+    assertEquals(Map.of(), Records.SYSTEM);
+    assertEquals(1000, c.unwrap(NewcacheCache.class).stats.getCacheRemovals());
+    assertEquals(1000, Records.DELETE_ALLS.stream().mapToInt(Integer::intValue).sum());
+    assertTrue(Records.DELETE_ALLS.stream().allMatch(n -> n <= 100), "keys per deleteAll: " + Records.DELETE_ALLS);
+    assertEquals(1, memcached.getAllsBeforeFirstDelete(), "multi-gets served before the first delete");
+  }
+
+  /**
+   * Write-through batches of thousands of keys: the fleet lock of each key was taken inside the
+   * call holding the previous one, so a putAll or removeAll(keys) of a few thousand keys with a
+   * writer overflowed the stack.
+   */
+  @Test
+  void writeThroughBatchesOfThousandsOfKeys() {
+    Records.SYSTEM.clear();
+    Cache<String, String> c = cache(new MutableConfiguration<String, String>()
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
+    Map<String, String> many = new HashMap<>();
+    for (int i = 0; i < 5000; i++) {
+      many.put("k" + i, "v" + i);
+    }
+    c.putAll(many);
+    assertEquals(many, Records.SYSTEM);
+    assertEquals(5000, memcached.size());
+    c.removeAll(many.keySet());
+    assertEquals(Map.of(), Records.SYSTEM);
+    assertEquals(0, memcached.size());
+  }
+
+  /** A writer that fails in one batch stops removeAll() there; cache and system of record still agree. */
+  @Test
+  void removeAllStopsAtAFailingWriterWithCacheAndRecordsAgreeing() {
+    Records.SYSTEM.clear();
+    Cache<String, String> c = cache(new MutableConfiguration<String, String>()
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
+    for (int i = 0; i < 300; i++) {
+      c.put("k" + i, "v" + i);
+    }
+    c.put("undeletable", "v");
+    assertThrows(CacheWriterException.class, c::removeAll);
+    assertEquals("v", c.get("undeletable"));
+    assertEquals("v", Records.SYSTEM.get("undeletable"));
+    for (int i = 0; i < 300; i++) {
+      assertEquals(Records.SYSTEM.get("k" + i), c.get("k" + i), "k" + i);
+    }
   }
 
   @Test
@@ -225,6 +294,7 @@ class CacheRulesTest {
   public static final class Records implements CacheWriter<String, String>, Serializable {
     private static final long serialVersionUID = 1L;
     static final Map<String, String> SYSTEM = new ConcurrentHashMap<>();
+    static final List<Integer> DELETE_ALLS = new CopyOnWriteArrayList<>();
 
     @Override
     public void write(Cache.Entry<? extends String, ? extends String> entry) {
@@ -244,11 +314,15 @@ class CacheRulesTest {
 
     @Override
     public void delete(Object key) {
+      if (key.equals("undeletable")) {
+        throw new IllegalStateException("the system of record refuses to delete this key");
+      }
       SYSTEM.remove(key);
     }
 
     @Override
     public void deleteAll(Collection<?> keys) {
+      DELETE_ALLS.add(keys.size());
       for (var it = keys.iterator(); it.hasNext(); ) {
         delete(it.next());
         it.remove();

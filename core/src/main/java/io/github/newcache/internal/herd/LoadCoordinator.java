@@ -330,42 +330,83 @@ public final class LoadCoordinator {
   }
 
   /**
-   * Runs {@code body} while holding the key for the whole fleet: one thread of this JVM at a time
-   * ({@link #exclusive}) and, across JVMs, while holding the key's lease, waiting (bounded by the
-   * lease timeout) for another holder to release it. Used to keep a write-through operation's
-   * writer call and its memcached write together, so that two clients never interleave them. A
-   * thread that already holds the key runs {@code body} at once.
+   * Runs {@code body} while holding the key for the whole fleet ({@link #hold}). Used to keep a
+   * write-through operation's writer call and its memcached write together, so that two clients
+   * never interleave them.
    */
   public <T> T locked(String mkey, Supplier<T> body) {
+    try (Hold held = hold(mkey)) {
+      return body.get();
+    }
+  }
+
+  /**
+   * Holds the key for the whole fleet until the returned hold is closed, on this thread: one
+   * thread of this JVM at a time ({@link #exclusive}) and, across JVMs, the key's lease, waiting
+   * (bounded by the lease timeout) for another holder to release it; past the timeout the caller
+   * goes on without the lease. A thread that already holds the key gets a hold that lets nothing go.
+   */
+  public Hold hold(String mkey) {
     String lease = leaseKey(mkey);
     Set<String> mine = HELD.get();
     if (mine.contains(lease)) {
-      return body.get();
+      return Hold.NOTHING;
     }
-    return exclusive(
-        mkey,
-        waited -> {
-          long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
-          long poll = FIRST_POLL_MILLIS;
-          while (true) {
-            byte[] token = token();
-            if (transport.add(lease, leaseTtl(), token)) {
-              mine.add(lease);
-              try {
-                return body.get();
-              } finally {
-                mine.remove(lease);
-                release(lease, token);
-              }
-            }
-            if (System.nanoTime() >= deadline) {
-              stats.leaseTimeouts.increment();
-              return body.get();
-            }
-            sleep(poll);
-            poll = Math.min(MAX_POLL_MILLIS, poll * 2);
-          }
-        });
+    Entered entered = enter(mkey);
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+      long poll = FIRST_POLL_MILLIS;
+      while (true) {
+        byte[] token = token();
+        if (transport.add(lease, leaseTtl(), token)) {
+          mine.add(lease);
+          return new Hold(this, mkey, entered.gate, lease, token);
+        }
+        if (System.nanoTime() >= deadline) {
+          stats.leaseTimeouts.increment();
+          return new Hold(this, mkey, entered.gate, null, null);
+        }
+        sleep(poll);
+        poll = Math.min(MAX_POLL_MILLIS, poll * 2);
+      }
+    } catch (RuntimeException | Error e) {
+      leave(mkey, entered.gate);
+      throw e;
+    }
+  }
+
+  /** A key held by {@link #hold}; {@link #close} lets it go (the lease, then this JVM's turn). */
+  public static final class Hold implements AutoCloseable {
+    static final Hold NOTHING = new Hold(null, null, null, null, null);
+
+    private final LoadCoordinator owner;
+    private final String mkey;
+    private final Gate gate;
+    private final String lease;
+    private final byte[] token;
+
+    private Hold(LoadCoordinator owner, String mkey, Gate gate, String lease, byte[] token) {
+      this.owner = owner;
+      this.mkey = mkey;
+      this.gate = gate;
+      this.lease = lease;
+      this.token = token;
+    }
+
+    @Override
+    public void close() {
+      if (owner == null) {
+        return;
+      }
+      try {
+        if (lease != null) {
+          HELD.get().remove(lease);
+          owner.release(lease, token);
+        }
+      } finally {
+        owner.leave(mkey, gate);
+      }
+    }
   }
 
   /**
@@ -408,22 +449,36 @@ public final class LoadCoordinator {
    * same thread may enter again (an entry processor touching its own key).
    */
   public <T> T exclusive(String mkey, Function<Boolean, T> body) {
+    Entered entered = enter(mkey);
+    try {
+      return body.apply(entered.waited);
+    } finally {
+      leave(mkey, entered.gate);
+    }
+  }
+
+  /**
+   * Takes this thread's turn on {@code mkey} in this JVM, waiting for an earlier thread's (bounded
+   * by the lease timeout). The turn's gate is null when this thread had the turn already or the
+   * wait timed out: there is nothing to give back then.
+   */
+  private Entered enter(String mkey) {
     Gate mine = new Gate(Thread.currentThread());
     boolean waited = false;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     while (true) {
       Gate running = gates.putIfAbsent(mkey, mine);
       if (running == null) {
-        break;
+        return new Entered(mine, waited);
       }
       if (running.owner == Thread.currentThread()) {
-        return body.apply(waited);
+        return new Entered(null, waited);
       }
       waited = true;
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         stats.leaseTimeouts.increment();
-        return body.apply(true);
+        return new Entered(null, true);
       }
       try {
         running.done.get(left, TimeUnit.NANOSECONDS);
@@ -434,13 +489,18 @@ public final class LoadCoordinator {
         throw new CacheException("interrupted while waiting for another thread on " + mkey, e);
       }
     }
-    try {
-      return body.apply(waited);
-    } finally {
-      gates.remove(mkey, mine);
-      mine.done.complete(null);
+  }
+
+  /** Gives back a turn {@link #enter} took. */
+  private void leave(String mkey, Gate gate) {
+    if (gate != null) {
+      gates.remove(mkey, gate);
+      gate.done.complete(null);
     }
   }
+
+  /** A turn taken by {@link #enter}: its gate (null: nothing to give back), and whether it waited. */
+  private record Entered(Gate gate, boolean waited) {}
 
   /** One thread's turn on a key. */
   private static final class Gate {

@@ -1,9 +1,9 @@
 package io.github.newcache.internal.integration;
 
 import io.github.newcache.internal.herd.LoadCoordinator;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.List;
+import java.util.Deque;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 
@@ -30,19 +30,39 @@ public final class WriterLocks {
 
   /**
    * {@link #locked} for many keys, taken one after another in memcached-key order, so that two
-   * batches never wait for each other in a cycle.
+   * batches never wait for each other in a cycle, and let go in the reverse order.
    */
   public <T> T lockedAll(Collection<String> mkeys, Supplier<T> body) {
     if (!enabled) {
       return body.get();
     }
-    return lockedFrom(new ArrayList<>(new TreeSet<>(mkeys)), 0, body);
+    Deque<LoadCoordinator.Hold> held = new ArrayDeque<>();
+    try {
+      for (String mkey : new TreeSet<>(mkeys)) {
+        held.push(herd.hold(mkey));
+      }
+      return body.get();
+    } finally {
+      letGo(held);
+    }
   }
 
-  private <T> T lockedFrom(List<String> mkeys, int i, Supplier<T> body) {
-    if (i == mkeys.size()) {
-      return body.get();
+  /** Closes every hold, the last taken first, going on past one that fails to let go. */
+  private static void letGo(Deque<LoadCoordinator.Hold> held) {
+    RuntimeException failed = null;
+    while (!held.isEmpty()) {
+      try {
+        held.pop().close();
+      } catch (RuntimeException e) {
+        if (failed == null) {
+          failed = e;
+        } else {
+          failed.addSuppressed(e);
+        }
+      }
     }
-    return herd.locked(mkeys.get(i), () -> lockedFrom(mkeys, i + 1, body));
+    if (failed != null) {
+      throw failed;
+    }
   }
 }

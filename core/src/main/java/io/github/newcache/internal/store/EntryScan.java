@@ -84,19 +84,11 @@ final class EntryScan<K, V> {
   }
 
   /**
-   * The slot of every live entry of this cache on the servers, for removal: its key when this JVM
-   * can decode it, else null (a class this JVM refuses or lacks). Values are not decoded: removing
-   * an entry needs only the proof, from its envelope, that it is this cache's.
-   */
-  List<Slot<K>> liveSlots() {
-    List<Slot<K>> slots = new ArrayList<>();
-    eachLiveSlotBatch(slots::addAll);
-    return slots;
-  }
-
-  /**
-   * {@link #liveSlots()} in batches of at most {@value #BATCH}, handed to {@code each} once every
-   * server's keys are listed: one batch of slots is held at a time, beside the listed keys.
+   * The slot of every live entry of this cache on the servers, for removal, in batches of at most
+   * {@value #BATCH} handed to {@code each} once every server's keys are listed: one batch of slots
+   * is held at a time, beside the listed keys. A slot has its key when this JVM can decode it, else
+   * null (a class this JVM refuses or lacks). Values are not decoded: removing an entry needs only
+   * the proof, from its envelope, that it is this cache's.
    */
   void eachLiveSlotBatch(Consumer<List<Slot<K>>> each) {
     List<String> listed = listed();

@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  * ({@link #set}, {@link #setAll}, {@link #add}, {@link #delete}) are the fast paths the cache may
  * take when no decision depends on what is stored.
  *
- * <p>Enumeration ({@link #entries}, {@link #liveSlots}, {@link #clear}) lists the servers' keys and
+ * <p>Enumeration ({@link #entries}, {@link #eachLiveSlotBatch}, {@link #clear}) lists the servers' keys and
  * takes only items whose envelope proves they are this cache's ({@link EntryScan}).
  *
  * <p>Near cache ({@link NearCache}, when the cache has one): plain reads ({@link #get}, {@link
@@ -628,7 +628,7 @@ public final class EntryStore<K, V> {
     }
   }
 
-  /** Deletes the slots' items, pipelined; returns how many existed. Slots may lack a key (see {@link #liveSlots}). */
+  /** Deletes the slots' items, pipelined; returns how many existed. Slots may lack a key (see {@link #eachLiveSlotBatch}). */
   public int deleteAll(List<Slot<K>> slots) {
     List<String> mkeys = memcachedKeys(slots);
     try {
@@ -651,16 +651,9 @@ public final class EntryStore<K, V> {
   }
 
   /**
-   * The slot of every live entry of this cache on the servers, for removal: its key when this JVM
-   * can decode it, else null (a class this JVM refuses or lacks).
-   */
-  public List<Slot<K>> liveSlots() {
-    return scan.liveSlots();
-  }
-
-  /**
-   * {@link #liveSlots()} in batches handed to {@code each} after the servers' keys are listed: one
-   * batch of slots is held at a time.
+   * The slot of every live entry of this cache on the servers, for removal, in batches handed to
+   * {@code each} after the servers' keys are listed: one batch of slots is held at a time. A slot
+   * has its key when this JVM can decode it, else null (a class this JVM refuses or lacks).
    */
   public void eachLiveSlotBatch(Consumer<List<Slot<K>>> each) {
     scan.eachLiveSlotBatch(each);
