@@ -64,7 +64,7 @@ final class EntryProcessing<K, V> {
 
   <T> T invoke(Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments) {
     if (cache.writer.enabled()) {
-      return cache.herd.locked(s.memcachedKey(), () -> process(s, processor, arguments, null));
+      return cache.locked(s, () -> process(s, processor, arguments, null));
     }
     if (!singleFlight) {
       return process(s, processor, arguments, null);

@@ -87,7 +87,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     this.stats = context.statistics();
     this.writer = context.writer();
     this.herd = context.herd();
-    this.locks = new WriterLocks(writer, herd);
+    this.locks = new WriterLocks(writer, herd, store::forget);
     this.rules = new WriteRules<>(this);
     this.batches = new BatchWrites<>(this, locks);
     this.processing = new EntryProcessing<>(this, context.config().isSingleFlight());

@@ -5,11 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.AsyncCache;
+import io.github.newcache.FailurePolicy;
+import io.github.newcache.NewcacheCache;
+import io.github.newcache.NewcacheConfiguration;
 import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.Protocol;
+import java.io.Serializable;
 import java.net.URI;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -17,7 +24,9 @@ import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
+import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.integration.CacheWriter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -91,6 +100,127 @@ class ServerRefusesItemTest {
         }
       } finally {
         m.close();
+      }
+    }
+  }
+
+  /**
+   * With a writer, a write that memcached refuses after the writer ran (the item is too large for
+   * the server) leaves the key without an entry: the system of record holds the new value, so the
+   * old one must not stay readable. Before, it stayed until its expiry (for ever, eternal).
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aWriteThroughThatMemcachedRefusesForgetsTheOldValue(Protocol p) throws Exception {
+    Records.SYSTEM.clear();
+    try (LocalMemcached server = LocalMemcached.start("-I", "512k")) {
+      URI uri = URI.create("memcached://" + server.address() + "/?binary=" + p.binary() + "&flavor=wt");
+      CacheManager m = Caching.getCachingProvider().getCacheManager(uri, getClass().getClassLoader());
+      try {
+        Cache<String, byte[]> c = m.createCache("c", new MutableConfiguration<String, byte[]>()
+            .setTypes(String.class, byte[].class)
+            .setWriteThrough(true)
+            .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
+        byte[] small = new byte[100];
+        byte[] big = new byte[600 * 1024];
+        Map<String, Consumer<Cache<String, byte[]>>> writes = Map.of(
+            "put", x -> x.put("put", big),
+            "replace", x -> x.replace("replace", big),
+            "getAndPut", x -> x.getAndPut("getAndPut", big),
+            "putAll", x -> x.putAll(Map.of("putAll", big)),
+            "invoke", x -> x.invoke("invoke", (e, args) -> {
+              e.setValue(big);
+              return null;
+            }));
+        for (Map.Entry<String, Consumer<Cache<String, byte[]>>> w : writes.entrySet()) {
+          String key = w.getKey();
+          c.put(key, small);
+          assertThrows(CacheException.class, () -> w.getValue().accept(c), key);
+          assertEquals(big.length, Records.SYSTEM.get(key).length, key + ": the writer ran");
+          long deadline = System.nanoTime() + 5_000_000_000L;
+          while (c.get(key) != null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+          }
+          assertEquals(null, lengthOf(c.get(key)), key + ": the value the system of record no longer holds is gone");
+        }
+      } finally {
+        m.close();
+      }
+    }
+  }
+
+  /**
+   * Under {@code failures=miss} a write that memcached refuses is skipped as if the entry had been
+   * evicted at once: the value it was to replace is gone too. Before, a refused put or replace left
+   * it readable, though the caller was told the new value was stored.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aSkippedWriteLeavesNoOlderValue(Protocol p) throws Exception {
+    try (LocalMemcached server = LocalMemcached.start("-I", "512k")) {
+      URI uri = URI.create("memcached://" + server.address() + "/?binary=" + p.binary() + "&flavor=miss");
+      CacheManager m = Caching.getCachingProvider().getCacheManager(uri, getClass().getClassLoader());
+      try {
+        NewcacheConfiguration<String, byte[]> config = new NewcacheConfiguration<>();
+        config.setTypes(String.class, byte[].class);
+        config.setFailurePolicy(FailurePolicy.MISS);
+        Cache<String, byte[]> c = m.createCache("c", config);
+        byte[] small = new byte[100];
+        byte[] big = new byte[600 * 1024];
+        AsyncCache<String, byte[]> async = c.unwrap(NewcacheCache.class).async();
+        Map<String, Consumer<Cache<String, byte[]>>> writes = Map.of(
+            "put", x -> x.put("put", big),
+            "replace", x -> assertTrue(x.replace("replace", big)),
+            "putAll", x -> x.putAll(Map.of("putAll", big)),
+            "async put", x -> async.put("async put", big).join());
+        for (Map.Entry<String, Consumer<Cache<String, byte[]>>> w : writes.entrySet()) {
+          String key = w.getKey();
+          c.put(key, small);
+          w.getValue().accept(c);
+          long deadline = System.nanoTime() + 5_000_000_000L;
+          while (c.get(key) != null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+          }
+          assertEquals(null, lengthOf(c.get(key)), key + ": the value the skipped write was to replace is gone");
+        }
+      } finally {
+        m.close();
+      }
+    }
+  }
+
+  private static Integer lengthOf(byte[] value) {
+    return value == null ? null : value.length;
+  }
+
+  /** A system of record in memory. */
+  public static final class Records implements CacheWriter<String, byte[]>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final Map<String, byte[]> SYSTEM = new ConcurrentHashMap<>();
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends byte[]> entry) {
+      SYSTEM.put(entry.getKey(), entry.getValue());
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends byte[]>> entries) {
+      for (var it = entries.iterator(); it.hasNext(); ) {
+        write(it.next());
+        it.remove();
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      SYSTEM.remove(key);
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      for (var it = keys.iterator(); it.hasNext(); ) {
+        delete(it.next());
+        it.remove();
       }
     }
   }

@@ -4,28 +4,48 @@ import io.github.newcache.internal.herd.LoadCoordinator;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.List;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.cache.CacheException;
+import javax.cache.integration.CacheWriterException;
+import javax.cache.processor.EntryProcessorException;
 
 /**
  * Keeps a write-through operation's writer call and its memcached write together: while a cache
  * has a writer, an operation that calls it holds its keys for the whole fleet ({@link
  * LoadCoordinator#locked}), so two clients never interleave "write the system of record" and
  * "write memcached" on one key. Without a writer it costs nothing.
+ *
+ * <p>An operation that fails on memcached meanwhile (a timeout, a server down, an item too large:
+ * any {@link CacheException} but the writer's own {@link CacheWriterException} and an entry
+ * processor's {@link EntryProcessorException}) may have changed
+ * the system of record already, so its keys' items are deleted, best effort and without waiting,
+ * before the keys are let go ({@code forget}): a later read loads the record's value rather than
+ * keep serving the one it replaced.
  */
 public final class WriterLocks {
 
   private final boolean enabled;
   private final LoadCoordinator herd;
+  private final Consumer<String> forget;
 
-  public WriterLocks(WriteThrough<?, ?> writer, LoadCoordinator herd) {
+  /** @param forget deletes a memcached key's item without waiting, best effort */
+  public WriterLocks(WriteThrough<?, ?> writer, LoadCoordinator herd, Consumer<String> forget) {
     this.enabled = writer.enabled();
     this.herd = herd;
+    this.forget = forget;
   }
 
   /** Runs {@code body} holding {@code mkey} when the cache has a writer; else just runs it. */
   public <T> T locked(String mkey, Supplier<T> body) {
-    return enabled ? herd.locked(mkey, body) : body.get();
+    if (!enabled) {
+      return body.get();
+    }
+    try (LoadCoordinator.Hold held = herd.hold(mkey)) {
+      return forgettingOnFailure(List.of(mkey), body);
+    }
   }
 
   /**
@@ -41,9 +61,27 @@ public final class WriterLocks {
       for (String mkey : new TreeSet<>(mkeys)) {
         held.push(herd.hold(mkey));
       }
-      return body.get();
+      return forgettingOnFailure(mkeys, body);
     } finally {
       letGo(held);
+    }
+  }
+
+  /** Runs {@code body}; when memcached fails it, forgets {@code mkeys} before passing the failure on. */
+  private <T> T forgettingOnFailure(Collection<String> mkeys, Supplier<T> body) {
+    try {
+      return body.get();
+    } catch (CacheWriterException | EntryProcessorException e) {
+      throw e; // the writer refused, or the processor failed: nothing was changed
+    } catch (CacheException e) {
+      for (String mkey : mkeys) {
+        try {
+          forget.accept(mkey);
+        } catch (RuntimeException refused) {
+          e.addSuppressed(refused);
+        }
+      }
+      throw e;
     }
   }
 

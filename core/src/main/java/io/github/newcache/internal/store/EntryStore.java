@@ -535,6 +535,17 @@ public final class EntryStore<K, V> {
         .whenComplete((added, e) -> near.written(ticket, e == null && added ? stored : null)); // near: as in add
   }
 
+  /**
+   * Deletes the item of {@code mkey} without waiting, best effort: after a write-through operation
+   * failed on memcached (see {@code WriterLocks}), so that what stays is nothing rather than a value
+   * the system of record may no longer hold.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // best effort: the delete's outcome changes nothing here
+  public void forget(String mkey) {
+    near.invalidate(mkey);
+    transport.deleteAsync(mkey);
+  }
+
   /** {@link #delete}, without blocking. */
   public CompletableFuture<Boolean> deleteAsync(Slot<K> s) {
     return transport.deleteAsync(s.memcachedKey())

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport;
 
+import io.github.newcache.internal.expiry.Ttl;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,9 @@ import javax.cache.CacheException;
  * surfaces: it is the caller's error, not memcached's.
  *
  * <p>A skipped write reports success ({@code add} true, {@code cas} stored), so conditional
- * operations finish instead of retrying against a server that is not there.
+ * operations finish instead of retrying against a server that is not there. A skipped write that
+ * would have replaced an item ({@code set}, {@code cas}) deletes it too, best effort ({@link
+ * #skipped}); a skipped {@code add} had nothing to replace.
  */
 public final class FailureAbsorbingTransport implements MemcachedTransport {
 
@@ -30,6 +33,23 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   private void absorbed(CacheException e) {
     failures.absorbed(e.getMessage());
+  }
+
+  /**
+   * A write of {@code key} that failed and is skipped: counted, and the key's item deleted, best
+   * effort and without waiting, so that the write is as good as an eviction. The item it was to
+   * replace would otherwise stay readable, older than what the caller was told is stored.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // best effort: the delete's outcome changes nothing
+  private void skipped(CacheException e, Collection<String> keys) {
+    absorbed(e);
+    for (String key : keys) {
+      try {
+        delegate.deleteAsync(key);
+      } catch (RuntimeException refused) {
+        // nothing more to try
+      }
+    }
   }
 
   @Override
@@ -92,7 +112,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     try {
       delegate.set(key, ttl, value);
     } catch (CacheException e) {
-      absorbed(e);
+      skipped(e, List.of(key));
     }
   }
 
@@ -101,7 +121,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     try {
       delegate.setParts(key, ttl, value);
     } catch (CacheException e) {
-      absorbed(e);
+      skipped(e, List.of(key));
     }
   }
 
@@ -110,7 +130,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     try {
       delegate.setAllParts(values, ttl);
     } catch (CacheException e) {
-      absorbed(e);
+      skipped(e, values.keySet());
     }
   }
 
@@ -119,7 +139,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     try {
       delegate.setAll(values, ttl);
     } catch (CacheException e) {
-      absorbed(e);
+      skipped(e, values.keySet());
     }
   }
 
@@ -138,7 +158,11 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     try {
       return delegate.cas(key, cas, ttl, value);
     } catch (CacheException e) {
-      absorbed(e);
+      if (ttl == Ttl.EXPIRED) {
+        absorbed(e); // a removal by CAS (a lease's release among them): left as it failed
+      } else {
+        skipped(e, List.of(key));
+      }
       return CasOutcome.STORED;
     }
   }
@@ -171,11 +195,16 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   /** A failed future whose cause is a CacheException becomes {@code fallback}, counted. */
   private <T> CompletableFuture<T> absorbing(CompletableFuture<T> f, T fallback) {
+    return absorbing(f, fallback, List.of());
+  }
+
+  /** {@link #absorbing(CompletableFuture, Object)} of a write of {@code written}, {@link #skipped} when it fails. */
+  private <T> CompletableFuture<T> absorbing(CompletableFuture<T> f, T fallback, List<String> written) {
     return f.exceptionally(
         e -> {
           Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
           if (cause instanceof CacheException failure) {
-            absorbed(failure);
+            skipped(failure, written);
             return fallback;
           }
           throw e instanceof RuntimeException unchecked ? unchecked : new java.util.concurrent.CompletionException(cause);
@@ -204,7 +233,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   @Override
   public CompletableFuture<Void> setAsync(String key, int ttl, byte[] value) {
-    return absorbing(delegate.setAsync(key, ttl, value), null);
+    return absorbing(delegate.setAsync(key, ttl, value), null, List.of(key));
   }
 
   @Override
@@ -214,7 +243,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   @Override
   public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
-    return absorbing(delegate.casAsync(key, cas, ttl, value), CasOutcome.STORED);
+    return absorbing(delegate.casAsync(key, cas, ttl, value), CasOutcome.STORED, ttl == Ttl.EXPIRED ? List.of() : List.of(key));
   }
 
   @Override
