@@ -74,7 +74,7 @@ final class CacheFactory {
     FailureStatistics failures = new FailureStatistics(name);
     // Safety: the failure policy and signing wrap the shared transport; the allow-list rides on the loader.
     MemcachedTransport cacheTransport =
-        CacheTransports.forCache(transport, settings.security(), config.getFailurePolicy(), failures);
+        CacheTransports.forCache(transport, settings.security(), config.getFailurePolicy(), failures, LoadCoordinator::isLease);
     NearCache nearCache = near ? NearCache.of(config.nearCache(), clock, cacheTransport::getAllAsync) : NearCache.off();
     ClassLoader valueLoader =
         new FilteringClassLoader(

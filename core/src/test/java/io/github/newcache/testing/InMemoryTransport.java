@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import javax.cache.CacheException;
 
 /**
  * memcached's item semantics in a map, for fast unit tests of the JCache rules: get/gets/add/cas/
@@ -31,6 +32,8 @@ public final class InMemoryTransport implements MemcachedTransport {
   private final LongSupplier clock;
   /** Commands served, by name: what a test can count like memcached's own stats. */
   private final Map<String, AtomicLong> commands = new ConcurrentHashMap<>();
+  /** Commands to fail, by name, with how many more times. */
+  private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
   /** The second parts of the items written in parts, in order, as handed over. */
   private final List<byte[]> tails = new CopyOnWriteArrayList<>();
   /** Keys handed over by the listing in progress; -1 when none is. */
@@ -79,7 +82,16 @@ public final class InMemoryTransport implements MemcachedTransport {
   }
 
   private void served(String command) {
+    AtomicLong failing = failures.get(command);
+    if (failing != null && failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new CacheException("memcached " + command + " failed (a failure the test asked for)");
+    }
     commands.computeIfAbsent(command, c -> new AtomicLong()).incrementAndGet();
+  }
+
+  /** Fails the next {@code times} commands named {@code command} ("set", "cas", "delete", ...) with a CacheException. */
+  public void failNext(String command, int times) {
+    failures.put(command, new AtomicLong(times));
   }
 
   private long expiry(int ttl) {

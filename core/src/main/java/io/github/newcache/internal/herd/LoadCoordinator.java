@@ -588,8 +588,15 @@ public final class LoadCoordinator {
    * memcached's 250 bytes (counted in bytes: a custom key function may return non-ASCII keys).
    */
   static String leaseKey(String mkey) {
-    return mkey.getBytes(StandardCharsets.UTF_8).length <= 240 ? mkey + ".lease" : "lease-" + Hashing.md5Hex(mkey);
+    return mkey.getBytes(StandardCharsets.UTF_8).length <= 240 ? mkey + ".lease" : LONG_LEASE + Hashing.md5Hex(mkey);
   }
+
+  /** True when {@code key} has the shape of a lease's memcached key ({@link #leaseKey}). */
+  public static boolean isLease(String key) {
+    return key.endsWith(".lease") || (key.startsWith(LONG_LEASE) && key.length() == LONG_LEASE.length() + 32);
+  }
+
+  private static final String LONG_LEASE = "lease-";
 
   private static byte[] token() {
     return ByteBuffer.allocate(16)

@@ -9,6 +9,7 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
+import javax.cache.event.CacheEntryListenerException;
 import javax.cache.integration.CacheWriterException;
 import javax.cache.processor.EntryProcessorException;
 
@@ -19,8 +20,9 @@ import javax.cache.processor.EntryProcessorException;
  * "write memcached" on one key. Without a writer it costs nothing.
  *
  * <p>An operation that fails on memcached meanwhile (a timeout, a server down, an item too large:
- * any {@link CacheException} but the writer's own {@link CacheWriterException} and an entry
- * processor's {@link EntryProcessorException}) may have changed
+ * any {@link CacheException} but the writer's own {@link CacheWriterException}, an entry
+ * processor's {@link EntryProcessorException} and a listener's {@link CacheEntryListenerException})
+ * may have changed
  * the system of record already, so its keys' items are deleted, best effort and without waiting,
  * before the keys are let go ({@code forget}): a later read loads the record's value rather than
  * keep serving the one it replaced.
@@ -31,7 +33,11 @@ public final class WriterLocks {
   private final LoadCoordinator herd;
   private final Consumer<String> forget;
 
-  /** @param forget deletes a memcached key's item without waiting, best effort */
+  /**
+   * The locks of a cache with {@code writer}.
+   *
+   * @param forget deletes a memcached key's item without waiting, best effort
+   */
   public WriterLocks(WriteThrough<?, ?> writer, LoadCoordinator herd, Consumer<String> forget) {
     this.enabled = writer.enabled();
     this.herd = herd;
@@ -57,22 +63,26 @@ public final class WriterLocks {
       return body.get();
     }
     Deque<LoadCoordinator.Hold> held = new ArrayDeque<>();
+    T result;
     try {
       for (String mkey : new TreeSet<>(mkeys)) {
         held.push(herd.hold(mkey));
       }
-      return forgettingOnFailure(mkeys, body);
-    } finally {
-      letGo(held);
+      result = forgettingOnFailure(mkeys, body);
+    } catch (RuntimeException | Error e) {
+      letGo(held, e);
+      throw e;
     }
+    letGo(held, null);
+    return result;
   }
 
   /** Runs {@code body}; when memcached fails it, forgets {@code mkeys} before passing the failure on. */
   private <T> T forgettingOnFailure(Collection<String> mkeys, Supplier<T> body) {
     try {
       return body.get();
-    } catch (CacheWriterException | EntryProcessorException e) {
-      throw e; // the writer refused, or the processor failed: nothing was changed
+    } catch (CacheWriterException | EntryProcessorException | CacheEntryListenerException e) {
+      throw e; // the writer refused, the processor failed (nothing was changed), or a listener failed (after the change)
     } catch (CacheException e) {
       for (String mkey : mkeys) {
         try {
@@ -85,22 +95,30 @@ public final class WriterLocks {
     }
   }
 
-  /** Closes every hold, the last taken first, going on past one that fails to let go. */
-  private static void letGo(Deque<LoadCoordinator.Hold> held) {
-    RuntimeException failed = null;
+  /**
+   * Closes every hold, the last taken first, going on past one that fails to let go. Such a failure
+   * is added to {@code failed}, the body's, when there is one; else the first is thrown.
+   */
+  private static void letGo(Deque<LoadCoordinator.Hold> held, Throwable failed) {
+    Throwable first = null;
     while (!held.isEmpty()) {
       try {
         held.pop().close();
-      } catch (RuntimeException e) {
-        if (failed == null) {
-          failed = e;
-        } else {
+      } catch (RuntimeException | Error e) {
+        if (failed != null) {
           failed.addSuppressed(e);
+        } else if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
         }
       }
     }
-    if (failed != null) {
-      throw failed;
+    if (first instanceof RuntimeException r) {
+      throw r;
+    }
+    if (first instanceof Error err) {
+      throw err;
     }
   }
 }

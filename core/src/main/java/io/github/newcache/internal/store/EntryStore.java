@@ -542,8 +542,9 @@ public final class EntryStore<K, V> {
    */
   @SuppressWarnings("FutureReturnValueIgnored") // best effort: the delete's outcome changes nothing here
   public void forget(String mkey) {
-    near.invalidate(mkey);
-    transport.deleteAsync(mkey);
+    near.invalidate(mkey); // not served from here from now on
+    transport.deleteAsync(mkey)
+        .whenComplete((deleted, e) -> near.invalidate(mkey)); // nor what a read installed before the delete landed
   }
 
   /** {@link #delete}, without blocking. */

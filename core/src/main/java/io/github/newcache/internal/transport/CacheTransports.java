@@ -2,6 +2,7 @@ package io.github.newcache.internal.transport;
 
 import io.github.newcache.FailurePolicy;
 import io.github.newcache.internal.config.SecuritySettings;
+import java.util.function.Predicate;
 
 /**
  * Stacks one cache's decorators on the manager's shared transport, outermost first: the failure
@@ -13,17 +14,24 @@ public final class CacheTransports {
 
   private CacheTransports() {}
 
+  /**
+   * One cache's transport over the shared one.
+   *
+   * @param leases tells the herd's lease keys apart, which a skipped write never deletes ({@link
+   *     FailureAbsorbingTransport})
+   */
   public static MemcachedTransport forCache(
       MemcachedTransport shared,
       SecuritySettings security,
       FailurePolicy policy,
-      FailureListener failures) {
+      FailureListener failures,
+      Predicate<String> leases) {
     MemcachedTransport t = shared;
     if (security.secret() != null) {
       t = new SigningTransport(t, security.secret(), failures);
     }
     if (policy == FailurePolicy.MISS) {
-      t = new FailureAbsorbingTransport(t, failures);
+      t = new FailureAbsorbingTransport(t, failures, leases);
     }
     return t;
   }

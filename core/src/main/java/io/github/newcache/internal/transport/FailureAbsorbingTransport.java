@@ -1,12 +1,12 @@
 package io.github.newcache.internal.transport;
 
-import io.github.newcache.internal.expiry.Ttl;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import javax.cache.CacheException;
 
 /**
@@ -18,17 +18,24 @@ import javax.cache.CacheException;
  *
  * <p>A skipped write reports success ({@code add} true, {@code cas} stored), so conditional
  * operations finish instead of retrying against a server that is not there. A skipped write that
- * would have replaced an item ({@code set}, {@code cas}) deletes it too, best effort ({@link
- * #skipped}); a skipped {@code add} had nothing to replace.
+ * would have replaced an item ({@code set}, {@code cas}) deletes it, and a skipped removal tries
+ * once more, best effort ({@link #skipped}); a skipped {@code add} had nothing to replace.
  */
 public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   private final MemcachedTransport delegate;
   private final FailureListener failures;
+  private final Predicate<String> leases;
 
-  public FailureAbsorbingTransport(MemcachedTransport delegate, FailureListener failures) {
+  /**
+   * Absorbs the failures of {@code delegate}.
+   *
+   * @param leases tells the herd's lease keys apart: a skipped write of one is never followed by a delete
+   */
+  public FailureAbsorbingTransport(MemcachedTransport delegate, FailureListener failures, Predicate<String> leases) {
     this.delegate = delegate;
     this.failures = failures;
+    this.leases = leases;
   }
 
   private void absorbed(CacheException e) {
@@ -36,14 +43,19 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   /**
-   * A write of {@code key} that failed and is skipped: counted, and the key's item deleted, best
-   * effort and without waiting, so that the write is as good as an eviction. The item it was to
-   * replace would otherwise stay readable, older than what the caller was told is stored.
+   * A write or removal of {@code keys} that failed and is skipped: counted, and the keys' items
+   * deleted, best effort and without waiting, so that the write is as good as an eviction (and a
+   * removal is tried once more). The item it was to replace or remove would otherwise stay
+   * readable, older than what the caller was told. A lease of the herd is left as it is: it goes by
+   * its own expiry, and deleting it could take another client's.
    */
   @SuppressWarnings("FutureReturnValueIgnored") // best effort: the delete's outcome changes nothing
   private void skipped(CacheException e, Collection<String> keys) {
     absorbed(e);
     for (String key : keys) {
+      if (leases.test(key)) {
+        continue;
+      }
       try {
         delegate.deleteAsync(key);
       } catch (RuntimeException refused) {
@@ -158,11 +170,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     try {
       return delegate.cas(key, cas, ttl, value);
     } catch (CacheException e) {
-      if (ttl == Ttl.EXPIRED) {
-        absorbed(e); // a removal by CAS (a lease's release among them): left as it failed
-      } else {
-        skipped(e, List.of(key));
-      }
+      skipped(e, List.of(key));
       return CasOutcome.STORED;
     }
   }
@@ -172,7 +180,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     try {
       return delegate.delete(key);
     } catch (CacheException e) {
-      absorbed(e);
+      skipped(e, List.of(key));
       return false;
     }
   }
@@ -182,7 +190,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     try {
       return delegate.deleteAll(keys);
     } catch (CacheException e) {
-      absorbed(e);
+      skipped(e, keys);
       return 0;
     }
   }
@@ -243,12 +251,12 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   @Override
   public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
-    return absorbing(delegate.casAsync(key, cas, ttl, value), CasOutcome.STORED, ttl == Ttl.EXPIRED ? List.of() : List.of(key));
+    return absorbing(delegate.casAsync(key, cas, ttl, value), CasOutcome.STORED, List.of(key));
   }
 
   @Override
   public CompletableFuture<Boolean> deleteAsync(String key) {
-    return absorbing(delegate.deleteAsync(key), false);
+    return absorbing(delegate.deleteAsync(key), false, List.of(key));
   }
 
   /** The shared connection belongs to the manager; a cache's decorator closes nothing. */
