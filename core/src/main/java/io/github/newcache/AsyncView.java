@@ -1,7 +1,6 @@
 package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
-import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
@@ -9,14 +8,12 @@ import io.github.newcache.internal.store.Encoded;
 import io.github.newcache.internal.store.Slot;
 import io.github.newcache.internal.transport.HandOffFuture;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -63,55 +60,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     return cache.executor.supply(blocking);
   }
 
-  /** {@link #call} of a write whose last steps may tell listeners: see {@link #reserving}. */
-  private <T> CompletableFuture<T> writing(Function<Steps, CompletableFuture<T>> write) {
-    return call(() -> reserving(write));
-  }
-
-  /**
-   * Starts a write whose last step runs on the loader pool when listeners may hear of it: the room
-   * for that step is reserved before anything is sent ({@link LoaderPool#reserve}), so a full pool
-   * refuses the write at once (a {@code CacheException}) instead of failing it after memcached
-   * applied it, when its listeners would never hear of it. Room not used goes back when the write
-   * completes.
-   */
-  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: the action is all it is for
-  private <T> CompletableFuture<T> reserving(Function<Steps, CompletableFuture<T>> write) {
-    LoaderPool.Ticket ticket = cache.events.any() ? cache.executor.reserve(1) : null;
-    CompletableFuture<T> f;
-    try {
-      f = write.apply(new Steps(ticket));
-    } catch (RuntimeException | Error e) {
-      if (ticket != null) {
-        ticket.giveBack();
-      }
-      throw e;
-    }
-    if (ticket != null) {
-      f.whenComplete((v, e) -> ticket.giveBack());
-    }
-    return f;
-  }
-
-  /** Where a write's last step runs: in room reserved on the loader pool, or in the completing thread. */
-  private final class Steps {
-    private final LoaderPool.Ticket ticket;
-
-    Steps(LoaderPool.Ticket ticket) {
-      this.ticket = ticket;
-    }
-
-    /**
-     * {@code after} once {@code f} succeeds: on the loader pool in the reserved room; without one
-     * (no listeners when the write started), in the completing thread, or on the pool if a listener
-     * was registered since.
-     */
-    <T, R> CompletableFuture<R> then(CompletableFuture<T> f, Function<T, R> after) {
-      if (ticket != null) {
-        return ticket.thenApply(f, after);
-      }
-      return cache.events.any() ? cache.executor.thenApply(f, after) : f.thenApply(after);
-    }
+  /** {@code after} in the completing thread, or on the loader pool when listeners may run. */
+  private <T, R> CompletableFuture<R> then(CompletableFuture<T> f, Function<T, R> after) {
+    return cache.events.any() ? cache.executor.thenApply(f, after) : f.thenApply(after);
   }
 
   // ---------------------------------------------------------------- reads
@@ -217,18 +168,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
    * must never run the caller's code), and stores a non-null result unless another client stored
    * one first.
    */
-  private CompletableFuture<V> loadAndStore(Slot<K> s, Function<? super K, ? extends CompletableFuture<? extends V>> loader) {
-    try {
-      return reserving(steps -> loadAndStore(s, loader, steps));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
-
   // FutureReturnValueIgnored: the future whenComplete returns is dropped; its action completes loading.
   @SuppressWarnings("FutureReturnValueIgnored")
-  private CompletableFuture<V> loadAndStore(
-      Slot<K> s, Function<? super K, ? extends CompletableFuture<? extends V>> loader, Steps steps) {
+  private CompletableFuture<V> loadAndStore(Slot<K> s, Function<? super K, ? extends CompletableFuture<? extends V>> loader) {
     CompletableFuture<V> loading = new CompletableFuture<>();
     try {
       cache.store.continuations().execute(() -> {
@@ -252,7 +194,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         return CompletableFuture.completedFuture(null);
       }
       Encoded<V> e = cache.store.encode(s, v);
-      return steps.then(
+      return then(
           cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
           a -> {
             if (a.stored()) {
@@ -335,17 +277,17 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         return null;
       });
     }
-    return writing(steps -> {
+    return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return put(s, e, start, steps).thenApply(old -> null);
+      return put(s, e, start).thenApply(old -> null);
     });
   }
 
   /** A put's memcached part, statistics and event; the old live value. */
-  private CompletableFuture<V> put(Slot<K> s, Encoded<V> e, long start, Steps steps) {
+  private CompletableFuture<V> put(Slot<K> s, Encoded<V> e, long start) {
     if (cache.rules.blindWrites()) {
       long at = cache.expiry.forCreation(cache.store.now());
       return cache.store.setAsync(s, e, at).thenApply(x -> {
@@ -356,7 +298,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         return null;
       });
     }
-    return steps.then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
+    return then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
       List<EntryEvent<K, V>> out = new ArrayList<>(1);
       V old = cache.rules.written(s, e, a, out);
       cache.stats.putTime(start);
@@ -373,7 +315,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         return null;
       });
     }
-    return writing(steps -> {
+    return call(() -> {
       cache.checkOpen();
       Objects.requireNonNull(map, "map");
       List<Slot<K>> slots = new ArrayList<>(map.size());
@@ -383,35 +325,12 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         cache.store.checkValue(entry.getValue());
         given.add(entry.getValue());
       }
-      List<CompletableFuture<?>> each = new ArrayList<>(slots.size());
+      List<CompletableFuture<V>> each = new ArrayList<>(slots.size());
       long start = cache.stats.start();
-      if (cache.rules.blindWrites()) {
-        for (int i = 0; i < slots.size(); i++) {
-          each.add(put(slots.get(i), cache.store.encode(slots.get(i), given.get(i)), start, steps));
-        }
-        return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
-      }
-      // Each entry's outcome is taken in the completing thread; the listeners hear of them all in
-      // one step once every entry is done, as the blocking putAll tells them after its batch.
-      List<EntryEvent<K, V>> out = Collections.synchronizedList(new ArrayList<>());
       for (int i = 0; i < slots.size(); i++) {
-        Slot<K> s = slots.get(i);
-        Encoded<V> e = cache.store.encode(s, given.get(i));
-        each.add(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)).thenApply(a -> {
-          cache.rules.written(s, e, a, out);
-          cache.stats.putTime(start);
-          return null;
-        }));
+        each.add(put(slots.get(i), cache.store.encode(slots.get(i), given.get(i)), start));
       }
-      CompletableFuture<Throwable> done =
-          CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0])).handle((x, failure) -> failure);
-      return steps.then(done, failure -> {
-        cache.events.dispatch(out);
-        if (failure != null) {
-          throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-        }
-        return null;
-      });
+      return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
     });
   }
 
@@ -420,7 +339,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     if (cache.writer.enabled()) {
       return onPool(() -> cache.putIfAbsent(key, value));
     }
-    return writing(steps -> {
+    return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
@@ -431,9 +350,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
               : CompletableFuture.completedFuture(false);
       return added.thenCompose(took -> {
         if (took) {
-          return steps.then(CompletableFuture.completedFuture(true), x -> cache.rules.absentPut(key, value, start, true));
+          return then(CompletableFuture.completedFuture(true), x -> cache.rules.absentPut(key, value, start, true));
         }
-        return steps.then(
+        return then(
             cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
             a -> {
               if (a.decision().kind() == Decision.Kind.KEEP) {
@@ -452,12 +371,12 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     if (cache.writer.enabled()) {
       return onPool(() -> cache.getAndPut(key, value));
     }
-    return writing(steps -> {
+    return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return steps.then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
+      return then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         V old = cache.rules.written(s, e, a, out);
         if (old != null) {
@@ -478,14 +397,14 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     if (cache.writer.enabled()) {
       return onPool(() -> cache.remove(key));
     }
-    return writing(steps -> {
+    return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
       CompletableFuture<Boolean> removed =
           cache.rules.blindDeleteIsExact()
               ? cache.store.deleteAsync(s)
-              : steps.then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> cache.rules.removed(s, a) != null);
+              : then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> cache.rules.removed(s, a) != null);
       return removed.thenApply(r -> {
         if (r) {
           cache.stats.removals(1);
@@ -501,11 +420,11 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     if (cache.writer.enabled()) {
       return onPool(() -> cache.getAndRemove(key));
     }
-    return writing(steps -> {
+    return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      return steps.then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> {
+      return then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> {
         Applied<V> removed = cache.rules.removed(s, a);
         if (removed != null) {
           cache.stats.hits(1);
@@ -525,9 +444,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     if (cache.writer.enabled()) {
       return onPool(() -> cache.remove(key, oldValue));
     }
-    return writing(steps -> {
+    return call(() -> {
       cache.store.checkValue(oldValue);
-      return conditional(key, oldValue, null, steps).thenApply(a -> a.decision().kind() == Decision.Kind.REMOVE);
+      return conditional(key, oldValue, null).thenApply(a -> a.decision().kind() == Decision.Kind.REMOVE);
     });
   }
 
@@ -536,7 +455,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     if (cache.writer.enabled()) {
       return onPool(() -> cache.replace(key, value));
     }
-    return writing(steps -> conditional(key, null, value, steps).thenApply(a -> a.decision().kind() == Decision.Kind.WRITE));
+    return call(() -> conditional(key, null, value).thenApply(a -> a.decision().kind() == Decision.Kind.WRITE));
   }
 
   @Override
@@ -544,19 +463,19 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     if (cache.writer.enabled()) {
       return onPool(() -> cache.replace(key, oldValue, newValue));
     }
-    return writing(steps -> {
+    return call(() -> {
       cache.store.checkValue(oldValue);
-      return conditional(key, oldValue, newValue, steps).thenApply(a -> a.decision().kind() == Decision.Kind.WRITE);
+      return conditional(key, oldValue, newValue).thenApply(a -> a.decision().kind() == Decision.Kind.WRITE);
     });
   }
 
   /** A conditional change without a writer (see {@link NewcacheCache#conditionalDecision}). */
-  private CompletableFuture<Applied<V>> conditional(K key, V expected, V replacement, Steps steps) {
+  private CompletableFuture<Applied<V>> conditional(K key, V expected, V replacement) {
     cache.checkOpen();
     Slot<K> s = cache.store.slot(key);
     Encoded<V> e = replacement == null ? null : cache.store.encode(s, replacement);
     long start = cache.stats.start();
-    return steps.then(
+    return then(
         cache.store.computeAsync(s, cache.rules.conditionalDecision(key, expected, e, cache.rules.writerOnce())),
         a -> cache.rules.conditionalDone(s, e, a, start));
   }

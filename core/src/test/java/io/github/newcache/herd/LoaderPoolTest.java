@@ -143,67 +143,6 @@ class LoaderPoolTest {
     public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
   }
 
-  /** Counts creations. */
-  public static final class Counted implements CacheEntryCreatedListener<String, String> {
-    static final AtomicInteger CREATED = new AtomicInteger();
-
-    @Override
-    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
-      events.forEach(e -> CREATED.incrementAndGet());
-    }
-  }
-
-  /**
-   * A full loader pool refuses a non-blocking write whose listeners must hear of it before the write
-   * is sent. Before, the write was applied and then its listener step refused: the caller was told
-   * it failed while memcached held it, and the listeners never heard of it. Room reserved and not
-   * used goes back: once the pool drains, the same write succeeds and is heard.
-   */
-  @ParameterizedTest
-  @EnumSource(Protocol.class)
-  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is that cache, typed <String, String>
-  void aFullPoolRefusesAListenedWriteBeforeSendingIt(Protocol p, TestManagers managers) throws Exception {
-    Holding.entered = new CountDownLatch(4);
-    Holding.release = new CountDownLatch(1);
-    Counted.CREATED.set(0);
-    CacheManager manager = managers.open(p);
-    AsyncCache<String, String> held = manager.createCache("held", new MutableConfiguration<String, String>()
-            .setTypes(String.class, String.class)
-            .setWriteThrough(true)
-            .setCacheWriterFactory(FactoryBuilder.factoryOf(Holding.class)))
-        .unwrap(NewcacheCache.class).async();
-    Cache<String, String> listened = manager.createCache("listened", new MutableConfiguration<String, String>()
-        .setTypes(String.class, String.class)
-        .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<>(
-            FactoryBuilder.factoryOf(Counted.class), null, false, true)));
-    AsyncCache<String, String> async = listened.unwrap(NewcacheCache.class).async();
-    List<CompletableFuture<Void>> queued = new ArrayList<>();
-    try {
-      for (int i = 0; i < 4; i++) {
-        queued.add(held.put("k" + i, "v"));
-      }
-      assertTrue(Holding.entered.await(10, TimeUnit.SECONDS), "four writes hold the pool's four threads");
-      for (int i = 4; i < 4 + 10_000; i++) {
-        queued.add(held.put("k" + i, "v")); // the pool's whole queue
-      }
-      CompletableFuture<Void> refused = async.put("l", "v");
-      ExecutionException e = assertThrows(ExecutionException.class, () -> refused.get(5, TimeUnit.SECONDS));
-      assertTrue(e.getCause() instanceof CacheException && e.getCause().getMessage().contains("full"),
-          String.valueOf(e.getCause()));
-      assertEquals(null, listened.get("l"), "refused before it was sent");
-    } finally {
-      Holding.release.countDown();
-    }
-    for (CompletableFuture<Void> f : queued) {
-      f.get(60, TimeUnit.SECONDS);
-    }
-    async.put("l", "v").get(10, TimeUnit.SECONDS);
-    assertEquals("v", listened.get("l"));
-    assertEquals(1, Counted.CREATED.get(), "heard once, when the write was applied");
-    assertTrue(async.putAll(Map.of("m1", "v", "m2", "v")).thenCompose(x -> async.replace("l", "w")).get(10, TimeUnit.SECONDS));
-    assertEquals(3, Counted.CREATED.get(), "the putAll's two creations, heard in one step");
-  }
-
   /**
    * Work queued on the loader pool when the manager closes is failed, not dropped: before, an
    * async put through a writer, an async put's listener step and a loadAll waiting behind four

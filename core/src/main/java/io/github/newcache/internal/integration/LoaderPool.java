@@ -6,7 +6,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -28,13 +27,11 @@ public final class LoaderPool implements Executor {
   /** Threads running at once; each starts as work comes and ends after 10 s idle. */
   static final int THREADS = 4;
 
-  /** Tasks waiting for a thread, and room reserved for tasks to come; beyond this, a call is refused. */
+  /** Tasks waiting for a thread; beyond this, a call is refused. */
   static final int QUEUE = 10_000;
 
   private final String owner;
   private final ThreadPoolExecutor threads;
-  /** Room for tasks not started yet: each queued task and each {@link Ticket} holds a permit. */
-  private final Semaphore room = new Semaphore(QUEUE);
 
   /** @param owner names the manager in the message of work failed by the close */
   public LoaderPool(String owner) {
@@ -48,7 +45,7 @@ public final class LoaderPool implements Executor {
             THREADS,
             10,
             TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), // bounded by room
+            new LinkedBlockingQueue<>(QUEUE),
             r -> {
               Thread t = new Thread(r, "newcache-loader-" + count.incrementAndGet());
               t.setDaemon(true);
@@ -70,72 +67,7 @@ public final class LoaderPool implements Executor {
    * @throws RejectedExecutionException when the queue is full or the manager is closed
    */
   public void execute(Runnable task, Consumer<CacheException> dropped) {
-    if (!room.tryAcquire()) {
-      throw new RejectedExecutionException(QUEUE + " tasks wait or are reserved");
-    }
-    start(task, dropped);
-  }
-
-  /** Hands a task whose permit is taken to the threads; the permit goes back when it starts, or if it never will. */
-  private void start(Runnable task, Consumer<CacheException> dropped) {
-    try {
-      threads.execute(new Task(task, dropped, room));
-    } catch (RuntimeException e) {
-      room.release();
-      throw e;
-    }
-  }
-
-  /**
-   * Room for {@code steps} tasks to come, taken now: a non-blocking write whose listener steps must
-   * run on the pool reserves it before it writes anything, so the pool never refuses the step of a
-   * write already applied (the caller would be told the write failed, and the listeners would never
-   * hear of it); it refuses the write instead, before it is sent.
-   *
-   * @throws CacheException when the pool has not that much room left, or is closed
-   */
-  public Ticket reserve(int steps) {
-    if (threads.isShutdown()) {
-      throw closed("arrived after");
-    }
-    if (!room.tryAcquire(steps)) {
-      throw refused(new RejectedExecutionException(QUEUE + " tasks wait or are reserved"));
-    }
-    return new Ticket(steps);
-  }
-
-  /** Room reserved by {@link #reserve}: each step uses one task's room; {@link #giveBack} returns the rest. */
-  public final class Ticket {
-    private final AtomicInteger left;
-
-    private Ticket(int steps) {
-      this.left = new AtomicInteger(steps);
-    }
-
-    /** Gives back the room no step has used; later steps find none. */
-    public void giveBack() {
-      int n = left.getAndSet(0);
-      if (n > 0) {
-        room.release(n);
-      }
-    }
-
-    /** {@link LoaderPool#thenApply} in room this ticket holds. */
-    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: its action completes out, failures included
-    public <T, R> CompletableFuture<R> thenApply(CompletableFuture<T> f, Function<T, R> after) {
-      CompletableFuture<R> out = new CompletableFuture<>();
-      f.whenComplete((v, t) -> {
-        if (left.getAndUpdate(n -> Math.max(0, n - 1)) == 0) {
-          fail(out, new IllegalStateException("no room left on this ticket of the loader pool"));
-        } else if (t != null) {
-          room.release();
-          fail(out, t);
-        } else {
-          submitted(out, () -> out.complete(after.apply(v)), LoaderPool.this::start);
-        }
-      });
-      return out;
-    }
+    threads.execute(new Task(task, dropped));
   }
 
   /** {@code blocking} on a pool thread; the future fails if it throws or cannot run. */
@@ -160,13 +92,8 @@ public final class LoaderPool implements Executor {
   }
 
   private void submit(CompletableFuture<?> out, Runnable complete) {
-    submitted(out, complete, this::execute);
-  }
-
-  /** Runs {@code complete} through {@code execute}, failing {@code out} if it throws, is refused or dropped. */
-  private void submitted(CompletableFuture<?> out, Runnable complete, Starter execute) {
     try {
-      execute.start(() -> {
+      execute(() -> {
         try {
           complete.run();
         } catch (Throwable t) {
@@ -176,11 +103,6 @@ public final class LoaderPool implements Executor {
     } catch (RejectedExecutionException e) {
       fail(out, refused(e));
     }
-  }
-
-  /** {@link #execute(Runnable, Consumer)}, or a ticket's start of a task on reserved room. */
-  private interface Starter {
-    void start(Runnable task, Consumer<CacheException> dropped);
   }
 
   /**
@@ -215,11 +137,10 @@ public final class LoaderPool implements Executor {
     }
   }
 
-  /** A queued task and what to tell its caller if it never runs; its room goes back when it starts. */
-  private record Task(Runnable work, Consumer<CacheException> dropped, Semaphore room) implements Runnable {
+  /** A queued task and what to tell its caller if it never runs. */
+  private record Task(Runnable work, Consumer<CacheException> dropped) implements Runnable {
     @Override
     public void run() {
-      room.release();
       work.run();
     }
   }
