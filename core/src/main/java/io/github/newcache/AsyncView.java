@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
+import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
@@ -60,9 +61,12 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     return cache.executor.supply(blocking);
   }
 
-  /** {@code after} in the completing thread, or on the loader pool when listeners may run. */
+  /**
+   * {@code after} in the completing thread, or on the loader pool when listeners may run (on the
+   * callback threads when the pool is full: see {@link LoaderPool#thenApply}).
+   */
   private <T, R> CompletableFuture<R> then(CompletableFuture<T> f, Function<T, R> after) {
-    return cache.events.any() ? cache.executor.thenApply(f, after) : f.thenApply(after);
+    return cache.events.any() ? cache.executor.thenApply(f, after, cache.store.continuations()) : f.thenApply(after);
   }
 
   // ---------------------------------------------------------------- reads

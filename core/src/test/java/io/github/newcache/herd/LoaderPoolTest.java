@@ -143,6 +143,79 @@ class LoaderPoolTest {
     public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
   }
 
+  /** A cache whose writer, {@link Holding}, holds each pool thread that writes through it until released. */
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is that cache, typed <String, String>
+  private static AsyncCache<String, String> heldWrites(CacheManager manager) {
+    return manager.createCache("held", new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class)
+            .setWriteThrough(true)
+            .setCacheWriterFactory(FactoryBuilder.factoryOf(Holding.class)))
+        .unwrap(NewcacheCache.class).async();
+  }
+
+  /** Counts creations, and the threads they were heard on. */
+  public static final class Counted implements CacheEntryCreatedListener<String, String> {
+    static final AtomicInteger CREATED = new AtomicInteger();
+    static final Set<String> THREADS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      events.forEach(e -> CREATED.incrementAndGet());
+      THREADS.add(Thread.currentThread().getName().replaceAll("-[0-9]+$", ""));
+    }
+  }
+
+  /**
+   * A non-blocking write with listeners, applied while the loader pool's queue is full: its listener
+   * step runs on the callback threads instead of being refused. Before, the caller was told the
+   * write failed, though memcached held it, and its listeners never heard of it.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is that cache, typed <String, String>
+  void aListenedWriteAppliedWhileThePoolIsFullIsHeard(Protocol p, TestManagers managers) throws Exception {
+    Holding.entered = new CountDownLatch(4);
+    Holding.release = new CountDownLatch(1);
+    Counted.CREATED.set(0);
+    Counted.THREADS.clear();
+    CacheManager manager = managers.open(p);
+    AsyncCache<String, String> held = heldWrites(manager);
+    Cache<String, String> listened = manager.createCache("listened", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<>(
+            FactoryBuilder.factoryOf(Counted.class), null, false, true)));
+    AsyncCache<String, String> async = listened.unwrap(NewcacheCache.class).async();
+    List<CompletableFuture<Void>> queued = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        queued.add(held.put("k" + i, "v"));
+      }
+      assertTrue(Holding.entered.await(10, TimeUnit.SECONDS), "four writes hold the pool's four threads");
+      for (int i = 4; i < 4 + 10_000; i++) {
+        queued.add(held.put("k" + i, "v")); // the pool's whole queue
+      }
+      CompletableFuture<Void> full = held.put("one-too-many", "v");
+      ExecutionException e = assertThrows(ExecutionException.class, () -> full.get(5, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof CacheException && e.getCause().getMessage().contains("full"),
+          "new work is still refused: " + e.getCause());
+
+      async.put("l", "v").get(5, TimeUnit.SECONDS);
+      assertTrue(async.putIfAbsent("m", "v").get(5, TimeUnit.SECONDS));
+      assertEquals("v", listened.get("l"));
+      assertEquals(2, Counted.CREATED.get(), "both creations heard while the pool is full");
+      assertEquals(Set.of("newcache-callback"), Counted.THREADS, "on the callback threads");
+    } finally {
+      Holding.release.countDown();
+    }
+    for (CompletableFuture<Void> f : queued) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    Counted.THREADS.clear();
+    async.put("n", "v").get(10, TimeUnit.SECONDS);
+    assertEquals(3, Counted.CREATED.get());
+    assertEquals(Set.of("newcache-loader"), Counted.THREADS, "on the pool again once it has room");
+  }
+
   /**
    * Work queued on the loader pool when the manager closes is failed, not dropped: before, an
    * async put through a writer, an async put's listener step and a loadAll waiting behind four
@@ -155,11 +228,7 @@ class LoaderPoolTest {
     Holding.entered = new CountDownLatch(4);
     Holding.release = new CountDownLatch(1);
     CacheManager manager = managers.open(p);
-    AsyncCache<String, String> held = manager.createCache("held", new MutableConfiguration<String, String>()
-            .setTypes(String.class, String.class)
-            .setWriteThrough(true)
-            .setCacheWriterFactory(FactoryBuilder.factoryOf(Holding.class)))
-        .unwrap(NewcacheCache.class).async();
+    AsyncCache<String, String> held = heldWrites(manager);
     Cache<String, String> listened = manager.createCache("listened", new MutableConfiguration<String, String>()
         .setTypes(String.class, String.class)
         .setCacheLoaderFactory(FactoryBuilder.factoryOf(Loading.class))

@@ -77,18 +77,48 @@ public final class LoaderPool implements Executor {
     return out;
   }
 
-  /** {@code after} on a pool thread once {@code f} succeeds; {@code f}'s failure passes through. */
+  /**
+   * {@code after} on a pool thread once {@code f} succeeds; {@code f}'s failure passes through.
+   * {@code after} is the last step of work already done (a non-blocking write memcached applied,
+   * whose listeners it tells): when the pool's queue is full it runs on {@code overflow} instead
+   * of being refused, since refusing it would tell the caller the write failed, and its listeners
+   * would never hear of it. Only a closed manager fails it.
+   */
   @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: its action completes out, failures included
-  public <T, R> CompletableFuture<R> thenApply(CompletableFuture<T> f, Function<T, R> after) {
+  public <T, R> CompletableFuture<R> thenApply(CompletableFuture<T> f, Function<T, R> after, Executor overflow) {
     CompletableFuture<R> out = new CompletableFuture<>();
     f.whenComplete((v, t) -> {
       if (t != null) {
         fail(out, t);
-      } else {
-        submit(out, () -> out.complete(after.apply(v)));
+        return;
+      }
+      Runnable step = () -> {
+        try {
+          out.complete(after.apply(v));
+        } catch (Throwable failure) {
+          fail(out, failure);
+        }
+      };
+      try {
+        execute(step, e -> fail(out, e));
+      } catch (RejectedExecutionException e) {
+        if (threads.isShutdown()) {
+          fail(out, refused(e));
+        } else {
+          overflowed(out, step, overflow);
+        }
       }
     });
     return out;
+  }
+
+  /** Runs a step the full pool refused on {@code overflow}; fails {@code out} if that refuses it too. */
+  private static void overflowed(CompletableFuture<?> out, Runnable step, Executor overflow) {
+    try {
+      overflow.execute(step);
+    } catch (RuntimeException e) {
+      fail(out, e);
+    }
   }
 
   private void submit(CompletableFuture<?> out, Runnable complete) {
