@@ -12,12 +12,14 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
+import javax.cache.CacheException;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.configuration.MutableConfiguration;
@@ -161,6 +163,36 @@ class CacheRulesTest {
     c.removeAll(many.keySet());
     assertEquals(Map.of(), Records.SYSTEM);
     assertEquals(0, memcached.size());
+  }
+
+  /**
+   * A listener that fails during a write-through removal is not a memcached failure: the keys the
+   * writer kept stay cached. Before, every key of the batch was deleted from memcached, the kept
+   * ones included, so the cache lost what the system of record still held.
+   */
+  @Test
+  void aFailingListenerInAWriteThroughRemovalDeletesNothingMore() {
+    Records.SYSTEM.clear();
+    Cache<String, String> c = cache(new MutableConfiguration<String, String>()
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class))
+        .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<>(
+            FactoryBuilder.factoryOf(FailingOnRemoval.class), null, false, true)));
+    c.put("a", "v");
+    c.put("undeletable", "v");
+    assertThrows(CacheException.class, () -> c.removeAll(new LinkedHashSet<>(List.of("a", "undeletable"))));
+    assertEquals("v", Records.SYSTEM.get("undeletable"));
+    assertEquals("v", c.get("undeletable"), "the writer kept it, so the cache keeps it");
+  }
+
+  /** A removal listener that always fails. */
+  public static final class FailingOnRemoval implements CacheEntryRemovedListener<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void onRemoved(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      throw new IllegalStateException("this listener fails");
+    }
   }
 
   /** A writer that fails in one batch stops removeAll() there; cache and system of record still agree. */
