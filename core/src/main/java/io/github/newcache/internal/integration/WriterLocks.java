@@ -1,9 +1,9 @@
 package io.github.newcache.internal.integration;
 
+import io.github.newcache.internal.herd.FleetLocks;
 import io.github.newcache.internal.herd.LoadCoordinator;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -16,7 +16,7 @@ import javax.cache.processor.EntryProcessorException;
 /**
  * Keeps a write-through operation's writer call and its memcached write together: while a cache
  * has a writer, an operation that calls it holds its keys for the whole fleet ({@link
- * LoadCoordinator#locked}), so two clients never interleave "write the system of record" and
+ * FleetLocks}), so two clients never interleave "write the system of record" and
  * "write memcached" on one key. Without a writer it costs nothing.
  *
  * <p>An operation that fails on memcached meanwhile (a timeout, a server down, an item too large:
@@ -49,32 +49,23 @@ public final class WriterLocks {
     if (!enabled) {
       return body.get();
     }
-    try (LoadCoordinator.Hold held = herd.hold(mkey)) {
+    try (FleetLocks.Hold held = herd.fleetLocks().hold(mkey)) {
       return forgettingOnFailure(List.of(mkey), body);
     }
   }
 
   /**
-   * {@link #locked} for many keys, taken one after another in memcached-key order, so that two
-   * batches never wait for each other in a cycle, and let go in the reverse order.
+   * {@link #locked} for many keys, taken as if one after another in memcached-key order, so that two
+   * batches never wait for each other in a cycle ({@link FleetLocks#holdAll}: their leases are
+   * asked for at once).
    */
   public <T> T lockedAll(Collection<String> mkeys, Supplier<T> body) {
     if (!enabled) {
       return body.get();
     }
-    Deque<LoadCoordinator.Hold> held = new ArrayDeque<>();
-    T result;
-    try {
-      for (String mkey : new TreeSet<>(mkeys)) {
-        held.push(herd.hold(mkey));
-      }
-      result = forgettingOnFailure(mkeys, body);
-    } catch (RuntimeException | Error e) {
-      letGo(held, e);
-      throw e;
+    try (FleetLocks.Hold held = herd.fleetLocks().holdAll(new ArrayList<>(new TreeSet<>(mkeys)))) {
+      return forgettingOnFailure(mkeys, body);
     }
-    letGo(held, null);
-    return result;
   }
 
   /** Runs {@code body}; when memcached fails it, forgets {@code mkeys} before passing the failure on. */
@@ -82,7 +73,9 @@ public final class WriterLocks {
     try {
       return body.get();
     } catch (CacheWriterException | EntryProcessorException | CacheEntryListenerException e) {
-      throw e; // the writer refused, the processor failed (nothing was changed), or a listener failed (after the change)
+      // the writer refused or the processor failed (nothing was changed), or a listener failed
+      // (after the change)
+      throw e;
     } catch (CacheException e) {
       for (String mkey : mkeys) {
         try {
@@ -92,33 +85,6 @@ public final class WriterLocks {
         }
       }
       throw e;
-    }
-  }
-
-  /**
-   * Closes every hold, the last taken first, going on past one that fails to let go. Such a failure
-   * is added to {@code failed}, the body's, when there is one; else the first is thrown.
-   */
-  private static void letGo(Deque<LoadCoordinator.Hold> held, Throwable failed) {
-    Throwable first = null;
-    while (!held.isEmpty()) {
-      try {
-        held.pop().close();
-      } catch (RuntimeException | Error e) {
-        if (failed != null) {
-          failed.addSuppressed(e);
-        } else if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
-    if (first instanceof RuntimeException r) {
-      throw r;
-    }
-    if (first instanceof Error err) {
-      throw err;
     }
   }
 }
