@@ -1,9 +1,9 @@
 package io.github.newcache.internal.integration;
 
-import io.github.newcache.internal.herd.FleetLocks;
 import io.github.newcache.internal.herd.LoadCoordinator;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -16,7 +16,7 @@ import javax.cache.processor.EntryProcessorException;
 /**
  * Keeps a write-through operation's writer call and its memcached write together: while a cache
  * has a writer, an operation that calls it holds its keys for the whole fleet ({@link
- * FleetLocks}), so two clients never interleave "write the system of record" and
+ * LoadCoordinator#locked}), so two clients never interleave "write the system of record" and
  * "write memcached" on one key. Without a writer it costs nothing.
  *
  * <p>An operation that fails on memcached meanwhile (a timeout, a server down, an item too large:
@@ -49,23 +49,32 @@ public final class WriterLocks {
     if (!enabled) {
       return body.get();
     }
-    try (FleetLocks.Hold held = herd.fleetLocks().hold(mkey)) {
+    try (LoadCoordinator.Hold held = herd.hold(mkey)) {
       return forgettingOnFailure(List.of(mkey), body);
     }
   }
 
   /**
-   * {@link #locked} for many keys, taken as if one after another in memcached-key order, so that two
-   * batches never wait for each other in a cycle ({@link FleetLocks#holdAll}: their leases are
-   * asked for at once).
+   * {@link #locked} for many keys, taken one after another in memcached-key order, so that two
+   * batches never wait for each other in a cycle, and let go in the reverse order.
    */
   public <T> T lockedAll(Collection<String> mkeys, Supplier<T> body) {
     if (!enabled) {
       return body.get();
     }
-    try (FleetLocks.Hold held = herd.fleetLocks().holdAll(new ArrayList<>(new TreeSet<>(mkeys)))) {
-      return forgettingOnFailure(mkeys, body);
+    Deque<LoadCoordinator.Hold> held = new ArrayDeque<>();
+    T result;
+    try {
+      for (String mkey : new TreeSet<>(mkeys)) {
+        held.push(herd.hold(mkey));
+      }
+      result = forgettingOnFailure(mkeys, body);
+    } catch (RuntimeException | Error e) {
+      letGo(held, e);
+      throw e;
     }
+    letGo(held, null);
+    return result;
   }
 
   /** Runs {@code body}; when memcached fails it, forgets {@code mkeys} before passing the failure on. */
@@ -73,9 +82,7 @@ public final class WriterLocks {
     try {
       return body.get();
     } catch (CacheWriterException | EntryProcessorException | CacheEntryListenerException e) {
-      // the writer refused or the processor failed (nothing was changed), or a listener failed
-      // (after the change)
-      throw e;
+      throw e; // the writer refused, the processor failed (nothing was changed), or a listener failed (after the change)
     } catch (CacheException e) {
       for (String mkey : mkeys) {
         try {
@@ -85,6 +92,33 @@ public final class WriterLocks {
         }
       }
       throw e;
+    }
+  }
+
+  /**
+   * Closes every hold, the last taken first, going on past one that fails to let go. Such a failure
+   * is added to {@code failed}, the body's, when there is one; else the first is thrown.
+   */
+  private static void letGo(Deque<LoadCoordinator.Hold> held, Throwable failed) {
+    Throwable first = null;
+    while (!held.isEmpty()) {
+      try {
+        held.pop().close();
+      } catch (RuntimeException | Error e) {
+        if (failed != null) {
+          failed.addSuppressed(e);
+        } else if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first instanceof RuntimeException r) {
+      throw r;
+    }
+    if (first instanceof Error err) {
+      throw err;
     }
   }
 }
