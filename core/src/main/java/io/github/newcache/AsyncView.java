@@ -62,11 +62,11 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   }
 
   /**
-   * {@code after} in the completing thread, or on the loader pool when listeners may run (on the
-   * callback threads when the pool is full: see {@link LoaderPool#thenApply}).
+   * {@code after} in the completing thread, or on the loader pool when listeners may run (never
+   * refused for a full queue: see {@link LoaderPool#thenApply}).
    */
   private <T, R> CompletableFuture<R> then(CompletableFuture<T> f, Function<T, R> after) {
-    return cache.events.any() ? cache.executor.thenApply(f, after, cache.store.continuations()) : f.thenApply(after);
+    return cache.events.any() ? cache.executor.thenApply(f, after) : f.thenApply(after);
   }
 
   // ---------------------------------------------------------------- reads

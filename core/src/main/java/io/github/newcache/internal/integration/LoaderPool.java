@@ -5,6 +5,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,11 +28,16 @@ public final class LoaderPool implements Executor {
   /** Threads running at once; each starts as work comes and ends after 10 s idle. */
   static final int THREADS = 4;
 
-  /** Tasks waiting for a thread; beyond this, a call is refused. */
+  /**
+   * New work waiting for a thread; beyond this, a call is refused. The last step of work already
+   * done ({@link #thenApply}) is never refused, and not counted.
+   */
   static final int QUEUE = 10_000;
 
   private final String owner;
   private final ThreadPoolExecutor threads;
+  /** Room for new work not started yet: each such task holds a permit until it starts. */
+  private final Semaphore room = new Semaphore(QUEUE);
 
   /** @param owner names the manager in the message of work failed by the close */
   public LoaderPool(String owner) {
@@ -45,7 +51,7 @@ public final class LoaderPool implements Executor {
             THREADS,
             10,
             TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(QUEUE),
+            new LinkedBlockingQueue<>(), // new work is bounded by room
             r -> {
               Thread t = new Thread(r, "newcache-loader-" + count.incrementAndGet());
               t.setDaemon(true);
@@ -67,7 +73,20 @@ public final class LoaderPool implements Executor {
    * @throws RejectedExecutionException when the queue is full or the manager is closed
    */
   public void execute(Runnable task, Consumer<CacheException> dropped) {
-    threads.execute(new Task(task, dropped));
+    if (!room.tryAcquire()) {
+      throw new RejectedExecutionException(QUEUE + " tasks wait for a thread");
+    }
+    start(new Task(task, dropped, room));
+  }
+
+  /** Hands {@code task} to the threads; its permit, if it holds one, goes back if they refuse it. */
+  private void start(Task task) {
+    try {
+      threads.execute(task);
+    } catch (RuntimeException e) {
+      task.started();
+      throw e;
+    }
   }
 
   /** {@code blocking} on a pool thread; the future fails if it throws or cannot run. */
@@ -80,12 +99,12 @@ public final class LoaderPool implements Executor {
   /**
    * {@code after} on a pool thread once {@code f} succeeds; {@code f}'s failure passes through.
    * {@code after} is the last step of work already done (a non-blocking write memcached applied,
-   * whose listeners it tells): when the pool's queue is full it runs on {@code overflow} instead
-   * of being refused, since refusing it would tell the caller the write failed, and its listeners
-   * would never hear of it. Only a closed manager fails it.
+   * whose listeners it tells), so a full queue does not refuse it: refusing it would tell the caller
+   * the write failed, and its listeners would never hear of it. Such steps wait beyond the queue's
+   * bound, each for a write whose caller still waits for its future. Only a closed manager fails it.
    */
   @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: its action completes out, failures included
-  public <T, R> CompletableFuture<R> thenApply(CompletableFuture<T> f, Function<T, R> after, Executor overflow) {
+  public <T, R> CompletableFuture<R> thenApply(CompletableFuture<T> f, Function<T, R> after) {
     CompletableFuture<R> out = new CompletableFuture<>();
     f.whenComplete((v, t) -> {
       if (t != null) {
@@ -100,25 +119,12 @@ public final class LoaderPool implements Executor {
         }
       };
       try {
-        execute(step, e -> fail(out, e));
+        start(new Task(step, e -> fail(out, e), null));
       } catch (RejectedExecutionException e) {
-        if (threads.isShutdown()) {
-          fail(out, refused(e));
-        } else {
-          overflowed(out, step, overflow);
-        }
+        fail(out, refused(e));
       }
     });
     return out;
-  }
-
-  /** Runs a step the full pool refused on {@code overflow}; fails {@code out} if that refuses it too. */
-  private static void overflowed(CompletableFuture<?> out, Runnable step, Executor overflow) {
-    try {
-      overflow.execute(step);
-    } catch (RuntimeException e) {
-      fail(out, e);
-    }
   }
 
   private void submit(CompletableFuture<?> out, Runnable complete) {
@@ -168,10 +174,18 @@ public final class LoaderPool implements Executor {
   }
 
   /** A queued task and what to tell its caller if it never runs. */
-  private record Task(Runnable work, Consumer<CacheException> dropped) implements Runnable {
+  private record Task(Runnable work, Consumer<CacheException> dropped, Semaphore room) implements Runnable {
     @Override
     public void run() {
+      started();
       work.run();
+    }
+
+    /** Gives back the room this task held while it waited (a last step holds none). */
+    void started() {
+      if (room != null) {
+        room.release();
+      }
     }
   }
 }
