@@ -93,6 +93,33 @@ class FailureAbsorbingTransportTest {
   }
 
   @Test
+  void anAsyncSkippedCasDeletesTheItemAndReportsStored() {
+    memcached.set("k", 0, OLD);
+    long cas = memcached.gets("k").cas();
+    memcached.failNext("cas", 1);
+    assertEquals(CasOutcome.STORED, miss.casAsync("k", cas, 0, NEW).join());
+    assertNull(memcached.get("k"));
+  }
+
+  @Test
+  void anAsyncSkippedRemovalIsTriedOnceMore() {
+    memcached.set("k", 0, OLD);
+    memcached.failNext("delete", 1);
+    miss.deleteAsync("k").join();
+    assertNull(memcached.get("k"));
+  }
+
+  @Test
+  void aSkippedBatchOfRemovalsIsTriedOnceMore() {
+    memcached.set("a", 0, OLD);
+    memcached.set("b", 0, OLD);
+    memcached.failNext("delete", 1);
+    miss.deleteAll(List.of("a", "b"));
+    assertNull(memcached.get("a"));
+    assertNull(memcached.get("b"));
+  }
+
+  @Test
   void anAsyncSkippedSetDeletesTheItemToo() {
     memcached.set("k", 0, OLD);
     memcached.failNext("set", 1);
