@@ -42,15 +42,15 @@ import javax.cache.CacheException;
  */
 public final class LoadCoordinator {
 
-  private static final long FIRST_POLL_MILLIS = 2;
-  private static final long MAX_POLL_MILLIS = 25;
+  static final long FIRST_POLL_MILLIS = 2;
+  static final long MAX_POLL_MILLIS = 25;
 
-  private final MemcachedTransport transport;
-  private final long leaseMillis;
-  private final HerdStatistics stats;
+  final MemcachedTransport transport;
+  final long leaseMillis;
+  final HerdStatistics stats;
   private final LoaderPool executor;
-  /** Leases this thread holds through {@link #locked}, so that it never waits for itself. */
-  private static final ThreadLocal<Set<String>> HELD = ThreadLocal.withInitial(HashSet::new);
+  /** Leases this thread holds through {@link FleetLocks}, so that it never waits for itself. */
+  static final ThreadLocal<Set<String>> HELD = ThreadLocal.withInitial(HashSet::new);
 
   private final ConcurrentHashMap<String, Gate> gates = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Flight> flights = new ConcurrentHashMap<>();
@@ -62,6 +62,7 @@ public final class LoadCoordinator {
    */
   private final Set<CompletableFuture<Void>> polls = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  private final FleetLocks fleetLocks = new FleetLocks(this);
 
   /**
    * @param transport the cache's transport (leases go through the same signing and failure policy)
@@ -80,6 +81,11 @@ public final class LoadCoordinator {
     this.leaseMillis = leaseMillis;
     this.stats = stats;
     this.executor = executor;
+  }
+
+  /** The fleet locks of write-through operations, on this coordinator's turns and leases. */
+  public FleetLocks fleetLocks() {
+    return fleetLocks;
   }
 
   public HerdStatistics statistics() {
@@ -330,86 +336,6 @@ public final class LoadCoordinator {
   }
 
   /**
-   * Runs {@code body} while holding the key for the whole fleet ({@link #hold}). Used to keep a
-   * write-through operation's writer call and its memcached write together, so that two clients
-   * never interleave them.
-   */
-  public <T> T locked(String mkey, Supplier<T> body) {
-    try (Hold held = hold(mkey)) {
-      return body.get();
-    }
-  }
-
-  /**
-   * Holds the key for the whole fleet until the returned hold is closed, on this thread: one
-   * thread of this JVM at a time ({@link #exclusive}) and, across JVMs, the key's lease, waiting
-   * (bounded by the lease timeout) for another holder to release it; past the timeout the caller
-   * goes on without the lease. A thread that already holds the key gets a hold that lets nothing go.
-   */
-  public Hold hold(String mkey) {
-    String lease = leaseKey(mkey);
-    Set<String> mine = HELD.get();
-    if (mine.contains(lease)) {
-      return Hold.NOTHING;
-    }
-    Entered entered = enter(mkey);
-    try {
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
-      long poll = FIRST_POLL_MILLIS;
-      while (true) {
-        byte[] token = token();
-        if (transport.add(lease, leaseTtl(), token)) {
-          mine.add(lease);
-          return new Hold(this, mkey, entered.gate, lease, token);
-        }
-        if (System.nanoTime() >= deadline) {
-          stats.leaseTimeouts.increment();
-          return new Hold(this, mkey, entered.gate, null, null);
-        }
-        sleep(poll);
-        poll = Math.min(MAX_POLL_MILLIS, poll * 2);
-      }
-    } catch (RuntimeException | Error e) {
-      leave(mkey, entered.gate);
-      throw e;
-    }
-  }
-
-  /** A key held by {@link #hold}; {@link #close} lets it go (the lease, then this JVM's turn). */
-  public static final class Hold implements AutoCloseable {
-    static final Hold NOTHING = new Hold(null, null, null, null, null);
-
-    private final LoadCoordinator owner;
-    private final String mkey;
-    private final Gate gate;
-    private final String lease;
-    private final byte[] token;
-
-    private Hold(LoadCoordinator owner, String mkey, Gate gate, String lease, byte[] token) {
-      this.owner = owner;
-      this.mkey = mkey;
-      this.gate = gate;
-      this.lease = lease;
-      this.token = token;
-    }
-
-    @Override
-    public void close() {
-      if (owner == null) {
-        return;
-      }
-      try {
-        if (lease != null) {
-          HELD.get().remove(lease);
-          owner.release(lease, token);
-        }
-      } finally {
-        owner.leave(mkey, gate);
-      }
-    }
-  }
-
-  /**
    * Runs {@code body} for an absent entry while holding the key's lease, so that one client at a
    * time creates it. While another client holds the lease, polls (bounded by the lease timeout)
    * until the entry {@code appeared}, then runs {@code body} without the lease; takes the lease
@@ -462,7 +388,7 @@ public final class LoadCoordinator {
    * by the lease timeout). The turn's gate is null when this thread had the turn already or the
    * wait timed out: there is nothing to give back then.
    */
-  private Entered enter(String mkey) {
+  Entered enter(String mkey) {
     Gate mine = new Gate(Thread.currentThread());
     boolean waited = false;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
@@ -492,7 +418,7 @@ public final class LoadCoordinator {
   }
 
   /** Gives back a turn {@link #enter} took. */
-  private void leave(String mkey, Gate gate) {
+  void leave(String mkey, Gate gate) {
     if (gate != null) {
       gates.remove(mkey, gate);
       gate.done.complete(null);
@@ -500,10 +426,10 @@ public final class LoadCoordinator {
   }
 
   /** A turn taken by {@link #enter}: its gate (null: nothing to give back), and whether it waited. */
-  private record Entered(Gate gate, boolean waited) {}
+  record Entered(Gate gate, boolean waited) {}
 
   /** One thread's turn on a key. */
-  private static final class Gate {
+  static final class Gate {
     final Thread owner;
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
@@ -555,7 +481,7 @@ public final class LoadCoordinator {
    * never waits on memcached here (a closing manager's would wait for its timeout). Before, the
    * release failed at once on the flag and every other client waited for the lease's TTL.
    */
-  private void release(String lease, byte[] token) {
+  void release(String lease, byte[] token) {
     if (Thread.interrupted()) {
       try {
         releaseAsync(lease, token);
@@ -579,7 +505,7 @@ public final class LoadCoordinator {
    * a second, so an item with a TTL of n seconds may vanish after n - 1; without the extra second a
    * lease of 1 s could vanish at once, letting a second client load.
    */
-  private int leaseTtl() {
+  int leaseTtl() {
     return (int) ((leaseMillis + 999) / 1000 + 1);
   }
 
@@ -598,14 +524,14 @@ public final class LoadCoordinator {
 
   private static final String LONG_LEASE = "lease-";
 
-  private static byte[] token() {
+  static byte[] token() {
     return ByteBuffer.allocate(16)
         .putLong(ThreadLocalRandom.current().nextLong())
         .putLong(System.nanoTime())
         .array();
   }
 
-  private static void sleep(long millis) {
+  static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.integration;
 
+import io.github.newcache.internal.herd.FleetLocks;
 import io.github.newcache.internal.herd.LoadCoordinator;
 import java.util.ArrayDeque;
 import java.util.Collection;
@@ -16,7 +17,7 @@ import javax.cache.processor.EntryProcessorException;
 /**
  * Keeps a write-through operation's writer call and its memcached write together: while a cache
  * has a writer, an operation that calls it holds its keys for the whole fleet ({@link
- * LoadCoordinator#locked}), so two clients never interleave "write the system of record" and
+ * FleetLocks}), so two clients never interleave "write the system of record" and
  * "write memcached" on one key. Without a writer it costs nothing.
  *
  * <p>An operation that fails on memcached meanwhile (a timeout, a server down, an item too large:
@@ -49,7 +50,7 @@ public final class WriterLocks {
     if (!enabled) {
       return body.get();
     }
-    try (LoadCoordinator.Hold held = herd.hold(mkey)) {
+    try (FleetLocks.Hold held = herd.fleetLocks().hold(mkey)) {
       return forgettingOnFailure(List.of(mkey), body);
     }
   }
@@ -62,11 +63,11 @@ public final class WriterLocks {
     if (!enabled) {
       return body.get();
     }
-    Deque<LoadCoordinator.Hold> held = new ArrayDeque<>();
+    Deque<FleetLocks.Hold> held = new ArrayDeque<>();
     T result;
     try {
       for (String mkey : new TreeSet<>(mkeys)) {
-        held.push(herd.hold(mkey));
+        held.push(herd.fleetLocks().hold(mkey));
       }
       result = forgettingOnFailure(mkeys, body);
     } catch (RuntimeException | Error e) {
@@ -99,7 +100,7 @@ public final class WriterLocks {
    * Closes every hold, the last taken first, going on past one that fails to let go. Such a failure
    * is added to {@code failed}, the body's, when there is one; else the first is thrown.
    */
-  private static void letGo(Deque<LoadCoordinator.Hold> held, Throwable failed) {
+  private static void letGo(Deque<FleetLocks.Hold> held, Throwable failed) {
     Throwable first = null;
     while (!held.isEmpty()) {
       try {
