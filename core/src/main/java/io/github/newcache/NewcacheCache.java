@@ -46,10 +46,10 @@ import javax.cache.processor.EntryProcessorResult;
  *
  * <p>Write-through: with a {@link javax.cache.integration.CacheWriter}, every operation that calls
  * the writer holds the key for the whole fleet while it calls it and writes memcached ({@link
- * LoadCoordinator#locked}), so two clients never interleave a writer call and a memcached write,
- * and an operation that returns false (or does nothing) never called the writer. Once the writer
- * has run, the operation's memcached write follows it whatever another client did meanwhile, so the
- * system of record and the cache agree.
+ * io.github.newcache.internal.herd.FleetLocks}), so two clients never interleave a writer call
+ * and a memcached write, and an operation that returns false (or does nothing) never called the
+ * writer. Once the writer has run, the operation's memcached write follows it whatever another
+ * client did meanwhile, so the system of record and the cache agree.
  *
  * <p>Fast paths: with no listeners and an eternal (or modified/touched) expiry policy, a put is
  * one {@code set}; with an expiry policy that never changes on access, a get is one {@code get}.
