@@ -92,7 +92,7 @@ public final class LoaderPool implements Executor {
   /** {@code blocking} on a pool thread; the future fails if it throws or cannot run. */
   public <T> CompletableFuture<T> supply(Supplier<T> blocking) {
     CompletableFuture<T> out = new CompletableFuture<>();
-    submit(out, () -> out.complete(blocking.get()));
+    submit(out, () -> out.complete(blocking.get()), true);
     return out;
   }
 
@@ -109,33 +109,32 @@ public final class LoaderPool implements Executor {
     f.whenComplete((v, t) -> {
       if (t != null) {
         fail(out, t);
-        return;
-      }
-      Runnable step = () -> {
-        try {
-          out.complete(after.apply(v));
-        } catch (Throwable failure) {
-          fail(out, failure);
-        }
-      };
-      try {
-        start(new Task(step, e -> fail(out, e), null));
-      } catch (RejectedExecutionException e) {
-        fail(out, refused(e));
+      } else {
+        submit(out, () -> out.complete(after.apply(v)), false);
       }
     });
     return out;
   }
 
-  private void submit(CompletableFuture<?> out, Runnable complete) {
+  /**
+   * Runs {@code complete} on a pool thread, failing {@code out} if it throws, is refused or is
+   * dropped at the close; {@code newWork} counts it against the queue's bound, which a last step
+   * is not.
+   */
+  private void submit(CompletableFuture<?> out, Runnable complete, boolean newWork) {
+    Runnable task = () -> {
+      try {
+        complete.run();
+      } catch (Throwable t) {
+        fail(out, t);
+      }
+    };
     try {
-      execute(() -> {
-        try {
-          complete.run();
-        } catch (Throwable t) {
-          fail(out, t);
-        }
-      }, e -> fail(out, e));
+      if (newWork) {
+        execute(task, e -> fail(out, e));
+      } else {
+        start(new Task(task, e -> fail(out, e), null));
+      }
     } catch (RejectedExecutionException e) {
       fail(out, refused(e));
     }
