@@ -26,7 +26,10 @@ import javax.cache.processor.EntryProcessorResult;
  * an absent entry, one creator at a time in the fleet holds the key's lease (so a
  * {@code @Cacheable(sync = true)} method runs once); with a writer, the whole invocation holds the
  * key for the fleet. A processor can still run more than once when another client changes its
- * entry concurrently; only the last run's outcome is applied.
+ * entry concurrently; only the last run's outcome is applied. Once the writer has taken a run's
+ * outcome, though, the processor does not run again: that outcome is applied, so the cache follows
+ * the system of record (with the key held, what changed the entry was a read's expiry touch, an
+ * expiry or an eviction, not another write).
  */
 final class EntryProcessing<K, V> {
 
@@ -83,7 +86,8 @@ final class EntryProcessing<K, V> {
 
   /**
    * Runs the processor as the decision of a compute: when another client changes the entry before
-   * the outcome is applied, the processor runs again on what is there now.
+   * the outcome is applied, the processor runs again on what is there now, unless the writer has
+   * already taken the outcome, which is then applied again as it is.
    */
   private <T> T process(Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments, Current<V> first) {
     K key = s.key();
@@ -91,8 +95,12 @@ final class EntryProcessing<K, V> {
     Function<K, V> loader = cache.processorLoader();
     List<ProcessorEntry<K, V>> entry = new ArrayList<>(1);
     List<T> result = new ArrayList<>(1);
+    List<Decision<V>> written = new ArrayList<>(1);
     Applied<V> a =
         cache.store.compute(s, first, c -> {
+          if (!written.isEmpty()) {
+            return written.get(0);
+          }
           ProcessorEntry<K, V> e = new ProcessorEntry<>(key, c.liveValue(), loader);
           entry.clear();
           entry.add(e);
@@ -104,7 +112,11 @@ final class EntryProcessing<K, V> {
           } catch (Exception ex) {
             throw new EntryProcessorException(ex);
           }
-          return outcome(s, e, c);
+          Decision<V> d = outcome(s, e, c);
+          if (cache.writer.enabled() && reachesWriter(e.outcome())) {
+            written.add(d);
+          }
+          return d;
         });
     ProcessorEntry<K, V> e = entry.get(0);
     // The lookup decides hit or miss, whatever the processor then does with the entry.
@@ -142,6 +154,11 @@ final class EntryProcessing<K, V> {
       case NONE -> {}
     }
     return result.get(0);
+  }
+
+  /** True for the outcomes {@link #outcome} hands to the writer (a loaded value is not written). */
+  private static boolean reachesWriter(ProcessorEntry.Outcome o) {
+    return o == ProcessorEntry.Outcome.CREATED || o == ProcessorEntry.Outcome.UPDATED || o == ProcessorEntry.Outcome.REMOVED;
   }
 
   /** The decision for what a processor did with its entry; the writer runs here, before memcached. */

@@ -20,9 +20,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.expiry.AccessedExpiryPolicy;
+import javax.cache.expiry.Duration;
 import javax.cache.integration.CacheWriter;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -47,10 +50,15 @@ class WriteThroughRaceTest {
   }
 
   private static List<Cache<String, String>> caches(Protocol p, TestManagers managers) {
+    return caches(p, managers, new MutableConfiguration<>());
+  }
+
+  private static List<Cache<String, String>> caches(
+      Protocol p, TestManagers managers, MutableConfiguration<String, String> config) {
     List<Cache<String, String>> caches = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       caches.add(managers.open(p, "opTimeout=" + (5000 + i)).createCache("written",
-          new MutableConfiguration<String, String>()
+          config
               .setTypes(String.class, String.class)
               .setWriteThrough(true)
               .setCacheWriterFactory(FactoryBuilder.factoryOf(SlowRecords.class))));
@@ -192,6 +200,35 @@ class WriteThroughRaceTest {
         assertAgree(caches, key, SlowRecords.SYSTEM.get(key));
       }
     }
+  }
+
+  /**
+   * An invoke whose write loses its cas to another client's read, which moved the entry's access
+   * expiry: the writer has already taken the processor's outcome, so that outcome is applied again,
+   * without running the processor (or the writer) a second time. A processor that fails on a second
+   * run would otherwise leave the system of record holding the new value and the cache the old one.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anInvokeWhoseWriteLosesToAReadersTouchWritesOnce(Protocol p, TestManagers managers) {
+    List<Cache<String, String>> caches =
+        caches(p, managers, new MutableConfiguration<String, String>()
+            .setExpiryPolicyFactory(AccessedExpiryPolicy.factoryOf(Duration.ONE_HOUR)));
+    String key = "invoked";
+    caches.get(0).put(key, "start");
+    AtomicInteger runs = new AtomicInteger();
+    String answer = caches.get(0).invoke(key, (entry, args) -> {
+      if (runs.incrementAndGet() > 1) {
+        throw new IllegalStateException("the processor ran again after the writer took its outcome");
+      }
+      entry.setValue("invoked");
+      assertEquals("start", caches.get(1).get(key)); // the other client's read touches the item
+      return "done";
+    });
+    assertEquals("done", answer);
+    assertEquals(1, runs.get());
+    assertEquals(List.of(key + "=start", key + "=invoked"), SlowRecords.writesOf(key));
+    assertAgree(caches, key, "invoked");
   }
 
   private static void assertAgree(List<Cache<String, String>> caches, String key, String expected) {
