@@ -76,6 +76,9 @@ final class CacheFactory {
     MemcachedTransport cacheTransport =
         CacheTransports.forCache(transport, settings.security(), config.getFailurePolicy(), failures, LoadCoordinator::isLease);
     NearCache nearCache = near ? NearCache.of(config.nearCache(), clock, cacheTransport::getAllAsync) : NearCache.off();
+    if (nearCache.enabled()) {
+      failures.onSkipped(nearCache::invalidate); // a write skipped under failures=miss is not served from here
+    }
     ClassLoader valueLoader =
         new FilteringClassLoader(
             manager.getClassLoader(),

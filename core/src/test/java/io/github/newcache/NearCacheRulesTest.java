@@ -74,6 +74,32 @@ class NearCacheRulesTest {
     assertEquals(11, c.unwrap(NewcacheCache.class).nearCacheStatistics().getNearHits());
   }
 
+  /**
+   * Under {@code failures=miss} a write that memcached failed is skipped as if its entry had been
+   * evicted: the near cache must not keep serving the value memcached never took, which no other
+   * JVM can read. A skipped {@code set} deletes the older item; a skipped {@code add} leaves
+   * memcached as it was.
+   */
+  @Test
+  void aWriteSkippedUnderMissIsNotServedFromTheNearCache() {
+    NewcacheConfiguration<String, String> config = near();
+    config.setFailurePolicy(FailurePolicy.MISS);
+    Cache<String, String> c = manager("").createCache("c", config);
+    Cache<String, String> other = manager("").createCache("c", config);
+    c.put("k", "1");
+    memcached.failNext("set", 1);
+    c.put("k", "2");
+    assertNull(c.get("k"), "a put memcached failed is as if evicted, here as in the other JVM");
+    assertNull(other.get("k"));
+    memcached.failNext("add", 1);
+    assertTrue(c.putIfAbsent("j", "1"), "an absorbed add counts as taken");
+    assertNull(c.get("j"), "but its value was never stored");
+    assertNull(other.get("j"));
+    memcached.failNext("set", 1);
+    c.putAll(Map.of("a", "1", "b", "1"));
+    assertEquals(Map.of(), c.getAll(Set.of("a", "b")));
+  }
+
   @Test
   void everyLocalChangeIsSeenAtOnce() {
     Cache<String, String> c = manager("").createCache("c", near());

@@ -3,6 +3,7 @@ package io.github.newcache.internal.management;
 import io.github.newcache.FailureStatisticsMXBean;
 import io.github.newcache.internal.transport.FailureListener;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -20,6 +21,7 @@ public final class FailureStatistics implements FailureStatisticsMXBean, Failure
   private final Counter absorbed = new Counter("absorbed a memcached failure (failures=miss)");
   private final Counter rejected = new Counter("refused a stored entry it would not deserialize");
   private final Counter unsigned = new Counter("refused a stored entry without a valid signature");
+  private volatile Consumer<String> skippedKeys = key -> {};
 
   public FailureStatistics(String cacheName) {
     this.cacheName = cacheName;
@@ -38,6 +40,16 @@ public final class FailureStatistics implements FailureStatisticsMXBean, Failure
   @Override
   public void unsigned(String what) {
     unsigned.add(what);
+  }
+
+  /** Where the keys of skipped writes go: the cache's near cache drops them. Set once, before use. */
+  public void onSkipped(Consumer<String> forget) {
+    skippedKeys = forget;
+  }
+
+  @Override
+  public void skipped(String key) {
+    skippedKeys.accept(key);
   }
 
   @Override

@@ -43,17 +43,27 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   /**
-   * A write or removal of {@code keys} that failed and is skipped: counted, and the keys' items
-   * deleted, best effort and without waiting, so that the write is as good as an eviction (and a
-   * removal is tried once more). The item it was to replace or remove would otherwise stay
-   * readable, older than what the caller was told. A lease of the herd is left as it is: it goes by
-   * its own expiry, and deleting it could take another client's.
+   * A write or removal of {@code keys} that failed and is skipped: counted, dropped from what this
+   * JVM holds ({@link FailureListener#skipped}), and the keys' items deleted, best effort and
+   * without waiting, so that the write is as good as an eviction (and a removal is tried once
+   * more). The item it was to replace or remove would otherwise stay readable, older than what the
+   * caller was told. A lease of the herd is left as it is: it goes by its own expiry, and deleting
+   * it could take another client's.
    */
-  @SuppressWarnings("FutureReturnValueIgnored") // best effort: the delete's outcome changes nothing
   private void skipped(CacheException e, Collection<String> keys) {
+    skipped(e, keys, true);
+  }
+
+  /** {@link #skipped(CacheException, Collection)}; {@code delete} false for an {@code add}, which replaced nothing. */
+  @SuppressWarnings("FutureReturnValueIgnored") // best effort: the delete's outcome changes nothing
+  private void skipped(CacheException e, Collection<String> keys, boolean delete) {
     absorbed(e);
     for (String key : keys) {
       if (leases.test(key)) {
+        continue;
+      }
+      failures.skipped(key);
+      if (!delete) {
         continue;
       }
       try {
@@ -160,7 +170,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     try {
       return delegate.add(key, ttl, value);
     } catch (CacheException e) {
-      absorbed(e);
+      skipped(e, List.of(key), false);
       return true;
     }
   }
@@ -208,11 +218,15 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   /** {@link #absorbing(CompletableFuture, Object)} of a write of {@code written}, {@link #skipped} when it fails. */
   private <T> CompletableFuture<T> absorbing(CompletableFuture<T> f, T fallback, List<String> written) {
+    return absorbing(f, fallback, written, true);
+  }
+
+  private <T> CompletableFuture<T> absorbing(CompletableFuture<T> f, T fallback, List<String> written, boolean delete) {
     return f.exceptionally(
         e -> {
           Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
           if (cause instanceof CacheException failure) {
-            skipped(failure, written);
+            skipped(failure, written, delete);
             return fallback;
           }
           throw e instanceof RuntimeException unchecked ? unchecked : new java.util.concurrent.CompletionException(cause);
@@ -246,7 +260,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   @Override
   public CompletableFuture<Boolean> addAsync(String key, int ttl, byte[] value) {
-    return absorbing(delegate.addAsync(key, ttl, value), true);
+    return absorbing(delegate.addAsync(key, ttl, value), true, List.of(key), false);
   }
 
   @Override

@@ -11,4 +11,10 @@ public interface FailureListener {
 
   /** An item's signature was missing or wrong. */
   void unsigned(String what);
+
+  /**
+   * A write of {@code key} was skipped ({@code failures=miss}): whatever this JVM holds for the key
+   * (its near cache) must go, as memcached's copy did. Called before the write returns.
+   */
+  default void skipped(String key) {}
 }

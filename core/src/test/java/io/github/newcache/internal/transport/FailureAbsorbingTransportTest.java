@@ -26,6 +26,7 @@ class FailureAbsorbingTransportTest {
 
   private final InMemoryTransport memcached = new InMemoryTransport(new ManualClock());
   private final AtomicInteger absorbed = new AtomicInteger();
+  private final List<String> skipped = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final FailureAbsorbingTransport miss = new FailureAbsorbingTransport(memcached, new FailureListener() {
     @Override
     public void absorbed(String what) {
@@ -34,6 +35,11 @@ class FailureAbsorbingTransportTest {
 
     @Override
     public void unsigned(String what) {}
+
+    @Override
+    public void skipped(String key) {
+      skipped.add(key);
+    }
   }, LoadCoordinator::isLease);
 
   @Test
@@ -78,6 +84,20 @@ class FailureAbsorbingTransportTest {
     memcached.failNext("add", 1);
     assertTrue(miss.add("k", 0, NEW), "a skipped write reports success");
     assertArrayEquals(OLD, memcached.get("k"));
+    assertEquals(List.of("k"), skipped, "the near cache is told: it must not hold what was never stored");
+    memcached.failNext("add", 1);
+    assertTrue(miss.addAsync("j", 0, NEW).join());
+    assertEquals(List.of("k", "j"), skipped);
+  }
+
+  @Test
+  void theKeysOfEverySkippedWriteAreHeardButNoLease() {
+    memcached.failNext("set", 2);
+    miss.set("k", 0, NEW);
+    miss.setAsync("a", 0, NEW).join();
+    memcached.failNext("cas", 1);
+    miss.cas("f-1-c-0123456789abcdef0123456789abcdef.lease", 1, Ttl.EXPIRED, NEW);
+    assertEquals(List.of("k", "a"), skipped);
   }
 
   @Test
