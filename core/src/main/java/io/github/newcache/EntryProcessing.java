@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
+import io.github.newcache.internal.expiry.ExpiryCalculator;
 import io.github.newcache.internal.processor.ProcessorEntry;
 import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
@@ -27,9 +28,10 @@ import javax.cache.processor.EntryProcessorResult;
  * {@code @Cacheable(sync = true)} method runs once); with a writer, the whole invocation holds the
  * key for the fleet. A processor can still run more than once when another client changes its
  * entry concurrently; only the last run's outcome is applied. Once the writer has taken a run's
- * outcome, though, the processor does not run again: that outcome is applied, so the cache follows
- * the system of record (with the key held, what changed the entry was a read's expiry touch, an
- * expiry or an eviction, not another write).
+ * outcome, though, the processor does not run again while the entry holds the value that run read,
+ * or none: that outcome is applied again, so the cache follows the system of record. With the key
+ * held, what changed the entry then was a read's expiry touch, an expiry or an eviction. Only an
+ * entry with another value (a write that came in once a lease timed out) runs it again.
  */
 final class EntryProcessing<K, V> {
 
@@ -87,7 +89,8 @@ final class EntryProcessing<K, V> {
   /**
    * Runs the processor as the decision of a compute: when another client changes the entry before
    * the outcome is applied, the processor runs again on what is there now, unless the writer has
-   * already taken the outcome, which is then applied again as it is.
+   * already taken the outcome and the entry's value is still the one it read, or gone: then the
+   * outcome is applied again, with the expiry of what is there now.
    */
   private <T> T process(Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments, Current<V> first) {
     K key = s.key();
@@ -95,11 +98,15 @@ final class EntryProcessing<K, V> {
     Function<K, V> loader = cache.processorLoader();
     List<ProcessorEntry<K, V>> entry = new ArrayList<>(1);
     List<T> result = new ArrayList<>(1);
-    List<Decision<V>> written = new ArrayList<>(1);
+    List<Written<V>> written = new ArrayList<>(1);
     Applied<V> a =
         cache.store.compute(s, first, c -> {
           if (!written.isEmpty()) {
-            return written.get(0);
+            Written<V> w = written.get(0);
+            if (!c.present() || c.sameValue(w.read())) {
+              return w.again(c, cache.expiry);
+            }
+            written.clear(); // another write came in between (a lease timed out): run again on it
           }
           ProcessorEntry<K, V> e = new ProcessorEntry<>(key, c.liveValue(), loader);
           entry.clear();
@@ -114,7 +121,7 @@ final class EntryProcessing<K, V> {
           }
           Decision<V> d = outcome(s, e, c);
           if (cache.writer.enabled() && reachesWriter(e.outcome())) {
-            written.add(d);
+            written.add(new Written<>(c, d));
           }
           return d;
         });
@@ -154,6 +161,16 @@ final class EntryProcessing<K, V> {
       case NONE -> {}
     }
     return result.get(0);
+  }
+
+  /** An outcome the writer took ({@code decision}), decided on what {@code read} saw. */
+  private record Written<V>(Current<V> read, Decision<V> decision) {
+    /** The same outcome over {@code c}: the value written with the expiry of a write over {@code c}, or a removal. */
+    Decision<V> again(Current<V> c, ExpiryCalculator expiry) {
+      return decision.kind() == Decision.Kind.WRITE
+          ? Decision.write(decision.value(), expiry.forWrite(c.present(), c.now()))
+          : Decision.remove();
+    }
   }
 
   /** True for the outcomes {@link #outcome} hands to the writer (a loaded value is not written). */

@@ -63,6 +63,45 @@ class CacheRulesTest {
     return manager.createCache("rules", config.setTypes(String.class, String.class));
   }
 
+  /**
+   * An invoke with a writer whose entry vanished (another client removed it; an eviction or an
+   * expiry does the same) between its read and its write: the writer has the processor's value, so
+   * it is written again without running the processor, and as a creation, with the creation
+   * expiry; not with "unchanged" taken from an entry that is no longer there (which gave it none).
+   */
+  @Test
+  void anInvokeWhoseEntryVanishedBeforeItsWriteStoresItWithTheCreationExpiry() {
+    Records.SYSTEM.clear();
+    Cache<String, String> c =
+        cache(new MutableConfiguration<String, String>()
+            .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 100)))
+            .setWriteThrough(true)
+            .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
+    NewcacheCacheManager second = InMemoryManagers.open("flavor=rules", memcached, clock);
+    try {
+      Cache<String, String> other =
+          second.createCache("rules", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+      c.put("k", "old");
+      List<String> runs = new ArrayList<>();
+      c.invoke("k", (entry, args) -> {
+        runs.add(entry.getValue());
+        entry.setValue("new");
+        if (runs.size() == 1) {
+          other.remove("k");
+        }
+        return null;
+      });
+      assertEquals(List.of("old"), runs, "the writer took the first run's value: it is written again");
+      assertEquals("new", Records.SYSTEM.get("k"));
+      clock.advance(99);
+      assertEquals("new", c.get("k"));
+      clock.advance(1);
+      assertNull(c.get("k"), "created 100 ms ago");
+    } finally {
+      second.close();
+    }
+  }
+
   @Test
   void createdExpiryHoldsToTheMillisecond() {
     Cache<String, String> c =

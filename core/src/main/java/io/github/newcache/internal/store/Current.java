@@ -82,6 +82,14 @@ public final class Current<V> {
     return raw != null && java.util.Arrays.equals(raw(), other.raw());
   }
 
+  /**
+   * True when both reads saw this cache's entry with the same value bytes, whatever its expiry
+   * (which a read under an access expiry policy moves).
+   */
+  public boolean sameValue(Current<?> other) {
+    return envelope != null && other.envelope != null && envelope.sameValue(other.envelope);
+  }
+
   /** When this was read, in epoch milliseconds. */
   public long now() {
     return now;

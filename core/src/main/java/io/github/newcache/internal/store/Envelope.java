@@ -191,6 +191,13 @@ public final class Envelope {
     return Arrays.equals(all, valueOffset, all.length, encoded, 0, encoded.length);
   }
 
+  /** True when both entries hold the same value bytes, whatever their expiry. */
+  boolean sameValue(Envelope other) {
+    byte[] mine = whole();
+    byte[] theirs = other.whole();
+    return Arrays.equals(mine, valueOffset, mine.length, theirs, other.valueOffset, theirs.length);
+  }
+
   private static void putLong(byte[] b, int at, long v) {
     for (int i = 7; i >= 0; i--) {
       b[at + i] = (byte) v;
