@@ -17,16 +17,16 @@ public final class Current<V> {
   private final long cas;
   private final Envelope envelope;
   private final long now;
-  private final EntryStore<?, V> decoder;
+  private final EntryCodec<?, V> decoder;
   private V value;
   private boolean decoded;
 
-  Current(byte[] raw, long cas, Envelope envelope, long now, EntryStore<?, V> decoder) {
+  Current(byte[] raw, long cas, Envelope envelope, long now, EntryCodec<?, V> decoder) {
     this(raw, null, cas, envelope, now, decoder);
   }
 
   /** What a read found as {@code raw} followed by {@code tail} (null: all in {@code raw}). */
-  Current(byte[] raw, byte[] tail, long cas, Envelope envelope, long now, EntryStore<?, V> decoder) {
+  Current(byte[] raw, byte[] tail, long cas, Envelope envelope, long now, EntryCodec<?, V> decoder) {
     this.raw = raw;
     this.tail = tail;
     this.cas = cas;
@@ -55,15 +55,15 @@ public final class Current<V> {
     return envelope == null ? Expiry.ETERNAL : envelope.expiresAt();
   }
 
-  /**
-   * The entry's value (live or expired), or null when there is no entry or its value was refused
-   * (counted by the store).
-   */
-  /** True when decoding the value is only copying bytes, quick enough for any thread (see {@link EntryStore#quickToDecode}). */
+  /** True when decoding the value is only copying bytes, quick enough for any thread (see {@link EntryCodec#quickToDecode}). */
   boolean quickToDecode() {
     return envelope == null || decoder.quickToDecode(envelope);
   }
 
+  /**
+   * The entry's value (live or expired), or null when there is no entry or its value was refused
+   * (counted by {@link EntryCodec#decode}).
+   */
   public V value() {
     if (!decoded) {
       value = envelope == null ? null : decoder.decode(envelope);

@@ -30,18 +30,15 @@ final class EntryCompute<K, V> {
   private final String cacheName;
   private final MemcachedTransport transport;
   private final NearCache near;
-  /** The envelope format the store writes. */
-  private final byte format;
-  private final byte[] namespace;
+  private final EntryCodec<K, V> entryCodec;
 
-  EntryCompute(EntryStore<K, V> store, String cacheName, MemcachedTransport transport, NearCache near, byte format,
-      byte[] namespace) {
+  EntryCompute(EntryStore<K, V> store, EntryCodec<K, V> entryCodec, String cacheName, MemcachedTransport transport,
+      NearCache near) {
     this.store = store;
     this.cacheName = cacheName;
     this.transport = transport;
     this.near = near;
-    this.format = format;
-    this.namespace = namespace;
+    this.entryCodec = entryCodec;
   }
 
   /**
@@ -121,7 +118,7 @@ final class EntryCompute<K, V> {
         if (at <= now) {
           yield erase(mkey, cur);
         }
-        byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
+        byte[] stored = entryCodec.stored(s, d.value(), at);
         if (!cur.exists()) {
           yield transport.add(mkey, store.ttl(at, now), stored) ? stored : CONFLICT;
         }
@@ -179,7 +176,7 @@ final class EntryCompute<K, V> {
         if (at <= now) {
           yield eraseAsync(mkey, cur);
         }
-        byte[] stored = Envelope.fill(d.value().bytes(), format, namespace, s.form(), at);
+        byte[] stored = entryCodec.stored(s, d.value(), at);
         if (!cur.exists()) {
           yield transport.addAsync(mkey, store.ttl(at, now), stored).thenApply(added -> added ? stored : CONFLICT);
         }

@@ -18,14 +18,14 @@ import java.util.function.Predicate;
  * and {@code clear()}: memcached has no index of keys by prefix, so the keys are listed ({@link
  * MemcachedTransport#keys}), those the key function may own are fetched in multi-gets of {@value
  * #BATCH}, and only items whose envelope proves they are this cache's entry for exactly the
- * memcached key listed are taken. Part of {@link EntryStore}, which decodes envelopes and values.
+ * memcached key listed are taken. Part of {@link EntryStore}; {@link EntryCodec} decodes envelopes and values.
  */
 final class EntryScan<K, V> {
 
   /** Keys fetched per multi-get while scanning. */
   static final int BATCH = 100;
 
-  private final EntryStore<K, V> store;
+  private final EntryCodec<K, V> entryCodec;
   private final KeyFunction keys;
   private final MemcachedTransport transport;
   private final TimeSource clock;
@@ -33,13 +33,13 @@ final class EntryScan<K, V> {
   private final FailureStatistics failures;
 
   EntryScan(
-      EntryStore<K, V> store,
+      EntryCodec<K, V> entryCodec,
       KeyFunction keys,
       MemcachedTransport transport,
       TimeSource clock,
       ClassLoader classLoader,
       FailureStatistics failures) {
-    this.store = store;
+    this.entryCodec = entryCodec;
     this.keys = keys;
     this.transport = transport;
     this.clock = clock;
@@ -125,7 +125,7 @@ final class EntryScan<K, V> {
       failures.rejected("a stored key: " + e.getMessage());
       return null;
     }
-    if (key == null || !store.takesKey(key)) {
+    if (key == null || !entryCodec.takesKey(key)) {
       failures.rejected("a stored key " + (key == null ? "that decodes to null" : "of type " + key.getClass().getName())
           + " in a cache of another key type: a foreign entry");
       return null;
@@ -162,7 +162,7 @@ final class EntryScan<K, V> {
         continue;
       }
       K key = decodeKey(env.keyForm());
-      V value = key == null ? null : store.decode(env);
+      V value = key == null ? null : entryCodec.decode(env);
       if (value != null) {
         found.add(new Found<>(new Slot<>(key, env.keyForm(), mkey), value));
       }
@@ -176,7 +176,7 @@ final class EntryScan<K, V> {
    * mkey}); null otherwise.
    */
   private Envelope owned(String mkey, byte[] raw) {
-    Envelope env = store.parse(raw, null);
+    Envelope env = entryCodec.parse(raw, null);
     if (env == null) {
       return null;
     }

@@ -1,13 +1,10 @@
 package io.github.newcache.internal.store;
 
 import io.github.newcache.NearCacheStatisticsMXBean;
-import io.github.newcache.codec.DefaultValueCodec;
 import io.github.newcache.codec.ValueCodec;
-import io.github.newcache.internal.codec.RejectedValueException;
 import io.github.newcache.internal.expiry.Expiry;
 import io.github.newcache.internal.expiry.TimeSource;
 import io.github.newcache.internal.expiry.Ttl;
-import io.github.newcache.internal.key.KeyForms;
 import io.github.newcache.internal.key.KeyFunction;
 import io.github.newcache.internal.management.FailureStatistics;
 import io.github.newcache.internal.near.NearCache;
@@ -15,17 +12,12 @@ import io.github.newcache.internal.transport.HandOffFuture;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import io.github.newcache.internal.transport.Parts;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
@@ -34,10 +26,11 @@ import java.util.function.Consumer;
 /**
  * One cache's entries in memcached: the only code that issues memcached commands for entries.
  *
- * <p>It owns the way from a cache key to a memcached item and back: key checks and the key function
- * ({@link Slot}), value checks, encoding and the item-size budget ({@link Encoded}), the stored
- * layout ({@link Envelope}), memcached TTLs ({@link Ttl}, with the stale-while-revalidate window),
- * and decoding, where an entry that cannot be decoded reads as absent and is counted.
+ * <p>The way from a cache key to a memcached item and back is {@link EntryCodec}'s: key checks and
+ * the key function ({@link Slot}), value checks, encoding and the item-size budget ({@link
+ * Encoded}), the stored layout ({@link Envelope}), and decoding, where an entry that cannot be
+ * decoded reads as absent and is counted. This class adds memcached TTLs ({@link Ttl}, with the
+ * stale-while-revalidate window) and sends the commands.
  *
  * <p>Every read-decide-write goes through {@link #compute} ({@link EntryCompute}): read with
  * {@code gets}, ask the caller's remapping function what to do, apply it with {@code add} (nothing
@@ -58,29 +51,14 @@ import java.util.function.Consumer;
  */
 public final class EntryStore<K, V> {
 
-  /** Room memcached needs beside the stored bytes: the key (up to 250 bytes) and its item header. */
-  static final int ITEM_OVERHEAD = 320;
-  private static final byte[] NO_BYTES = new byte[0];
-
-  private final String cacheName;
-  private final Class<K> keyType;
-  private final Class<V> valueType;
-  private final KeyFunction keys;
-  private final byte[] namespace;
-  /** The envelope format this cache writes and reads: signed when its transport signs items. */
-  private final byte format;
-  private final ValueCodec codec;
-  private final ClassLoader classLoader;
+  /** Keys and values to memcached keys and stored bytes, and back. */
+  private final EntryCodec<K, V> entryCodec;
   private final MemcachedTransport transport;
-  private final int maxStoredBytes;
   private final long staleMillis;
   private final TimeSource clock;
-  private final FailureStatistics failures;
   private final NearCache near;
   private final EntryScan<K, V> scan;
   private final EntryCompute<K, V> computes;
-  /** The manager's recent slots; null with a custom key function or a near cache. */
-  private final RecentSlots recent;
   /**
    * Whether plain reads ask the transport for each item in two parts, this key's header plus the
    * value's first byte, then the rest ({@link MemcachedTransport#getParts}): for a {@code byte[]}
@@ -89,17 +67,6 @@ public final class EntryStore<K, V> {
    * reads items whole), a signing transport, or a key function under which keys share items.
    */
   private final boolean valuesInParts;
-  /**
-   * Whether a blind set may write a {@code byte[]} value in two parts, this key's header plus the
-   * value's type tag, then the caller's array itself ({@link #encodeForSet}, {@link
-   * MemcachedTransport#setParts}): for a cache with the default codec, no near cache (it keeps the
-   * stored bytes whole) and no signing.
-   */
-  private final boolean writesInParts;
-  /** With {@link #writesInParts}: the bytes the codec puts before a {@code byte[]} value's own. */
-  private final int tagLength;
-  /** Spreads this cache's keys over {@link #recent} apart from other caches' equal keys. */
-  private final int salt;
 
   /**
    * @param maxItemSize memcached's item size limit ({@code -I})
@@ -124,80 +91,33 @@ public final class EntryStore<K, V> {
       FailureStatistics failures,
       NearCache near,
       RecentSlots recent) {
-    this.cacheName = cacheName;
-    this.keyType = keyType;
-    this.valueType = valueType;
-    this.keys = keys;
-    this.namespace = keys.space().namespace().getBytes(StandardCharsets.US_ASCII);
-    this.format = transportOverhead > 0 ? Envelope.SIGNED_FORMAT : Envelope.FORMAT;
-    this.codec = codec;
-    this.classLoader = classLoader;
+    this.entryCodec =
+        new EntryCodec<>(cacheName, keyType, valueType, keys, codec, classLoader, maxItemSize, transportOverhead, failures,
+            near.enabled(), recent);
     this.transport = transport;
-    this.maxStoredBytes = maxItemSize - ITEM_OVERHEAD - transportOverhead;
     this.staleMillis = staleMillis;
     this.clock = clock;
-    this.failures = failures;
     this.near = near;
-    this.scan = new EntryScan<>(this, keys, transport, clock, classLoader, failures);
-    this.computes = new EntryCompute<>(this, cacheName, transport, near, format, namespace);
-    // A near-cached cache serves its hot keys locally, at a million reads a second and more, where
-    // writing new slots into the shared table cost its readers more than the hashing it saves.
-    this.recent = keys.exact() && !near.enabled() ? recent : null;
-    this.writesInParts = valueType == byte[].class && codec.getClass() == DefaultValueCodec.class
-        && format == Envelope.FORMAT && !near.enabled();
-    this.valuesInParts = writesInParts && keys.exact();
-    this.tagLength = writesInParts ? codec.encode(NO_BYTES, 0).length : 0;
-    this.salt = System.identityHashCode(this);
+    this.scan = new EntryScan<>(entryCodec, keys, transport, clock, classLoader, failures);
+    this.computes = new EntryCompute<>(this, entryCodec, cacheName, transport, near);
+    this.valuesInParts = entryCodec.writesInParts() && keys.exact();
   }
 
-  // ---------------------------------------------------------------- keys and values
+  // ---------------------------------------------------------------- keys and values (EntryCodec's)
 
   /** The slot of {@code key}; throws for a null key or one of the wrong type. */
   public Slot<K> slot(K key) {
-    Objects.requireNonNull(key, "key");
-    if (keyType != Object.class && !keyType.isInstance(key)) {
-      throw new ClassCastException(
-          "cache " + cacheName + " takes keys of type " + keyType.getName() + ", not " + key.getClass().getName());
-    }
-    Slot<K> s = recent == null ? null : recent.find(this, salt, key);
-    if (s != null) {
-      return s;
-    }
-    byte[] form = KeyForms.encode(key);
-    s = new Slot<>(key, form, keys.mangle(form));
-    if (recent != null && RecentSlots.keeps(key)) {
-      recent.keep(this, salt, s);
-    }
-    return s;
-  }
-
-  /** Whether {@code key} is of this cache's key type. */
-  boolean takesKey(Object key) {
-    return keyType == Object.class || keyType.isInstance(key);
+    return entryCodec.slot(key);
   }
 
   /** The slots of {@code keys}, each key once, in order; throws before anything when a key is null. */
   public List<Slot<K>> slots(Collection<? extends K> keys) {
-    for (K k : keys) {
-      Objects.requireNonNull(k, "a key in keys");
-    }
-    List<Slot<K>> slots = new ArrayList<>(keys.size());
-    Set<K> seen = keys instanceof Set ? null : new HashSet<>();
-    for (K k : keys) {
-      if (seen == null || seen.add(k)) {
-        slots.add(slot(k));
-      }
-    }
-    return slots;
+    return entryCodec.slots(keys);
   }
 
   /** Throws for a null value or one of the wrong type. */
   public void checkValue(V value) {
-    Objects.requireNonNull(value, "value");
-    if (valueType != Object.class && !valueType.isInstance(value)) {
-      throw new ClassCastException(
-          "cache " + cacheName + " takes values of type " + valueType.getName() + ", not " + value.getClass().getName());
-    }
+    entryCodec.checkValue(value);
   }
 
   /**
@@ -207,44 +127,12 @@ public final class EntryStore<K, V> {
    * change the array before the set reads it.
    */
   public Encoded<V> encodeForSet(Slot<K> s, V value) {
-    if (!writesInParts) {
-      return encode(s, value);
-    }
-    checkValue(value);
-    int headroom = Envelope.headerLength(namespace, s.form());
-    checkStoredSize(s, headroom + tagLength + ((byte[]) value).length);
-    return new Encoded<>(value, codec, headroom);
+    return entryCodec.encodeForSet(s, value);
   }
 
   /** {@code value} checked and encoded for {@code s}; throws before anything is stored when it cannot be. */
   public Encoded<V> encode(Slot<K> s, V value) {
-    checkValue(value);
-    byte[] bytes = codec.encode(value, Envelope.headerLength(namespace, s.form()));
-    checkStoredSize(s, bytes.length);
-    return new Encoded<>(value, bytes);
-  }
-
-  private void checkStoredSize(Slot<K> s, int stored) {
-    if (stored > maxStoredBytes) {
-      throw new IllegalArgumentException(
-          "the value for key " + abbreviate(s.key()) + " in cache " + cacheName + " takes " + stored
-              + " bytes stored; memcached's item size limit (maxItemSize) leaves room for "
-              + maxStoredBytes + " bytes");
-    }
-  }
-
-  /**
-   * The item to store for {@code value}: in two parts, this key's header and the value's type tag,
-   * then the caller's bytes, when the value is not encoded yet ({@link #encodeForSet}); else its
-   * encoded bytes with the header filled in, whole.
-   */
-  private Parts item(Slot<K> s, Encoded<V> value, long expiresAt) {
-    byte[] unencoded = value.unencoded();
-    if (unencoded == null) {
-      return new Parts(Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt), null);
-    }
-    byte[] head = codec.encode(NO_BYTES, Envelope.headerLength(namespace, s.form()));
-    return new Parts(Envelope.fill(head, format, namespace, s.form(), expiresAt), unencoded);
+    return entryCodec.encode(s, value);
   }
 
   /** The current time of this cache's clock. */
@@ -257,7 +145,7 @@ public final class EntryStore<K, V> {
    * nothing of ours: the default key function, where distinct keys never share a memcached key.
    */
   public boolean exactKeys() {
-    return keys.exact();
+    return entryCodec.exactKeys();
   }
 
   // ---------------------------------------------------------------- reads
@@ -268,7 +156,7 @@ public final class EntryStore<K, V> {
    */
   public Current<V> get(Slot<K> s) {
     if (valuesInParts && transport.readsInParts()) {
-      return current(s, transport.getParts(s.memcachedKey(), partsHead(s)));
+      return current(s, transport.getParts(s.memcachedKey(), entryCodec.partsHead(s)));
     }
     if (!near.enabled()) {
       return current(s, transport.get(s.memcachedKey()), 0);
@@ -286,9 +174,9 @@ public final class EntryStore<K, V> {
     if (valuesInParts && transport.readsInParts()) {
       int[] heads = new int[slots.size()];
       for (int i = 0; i < heads.length; i++) {
-        heads[i] = partsHead(slots.get(i));
+        heads[i] = entryCodec.partsHead(slots.get(i));
       }
-      Parts[] items = transport.getAllParts(memcachedKeys(slots), heads);
+      Parts[] items = transport.getAllParts(entryCodec.memcachedKeys(slots), heads);
       List<Current<V>> out = new ArrayList<>(slots.size());
       for (int i = 0; i < items.length; i++) {
         out.add(current(slots.get(i), items[i]));
@@ -296,7 +184,7 @@ public final class EntryStore<K, V> {
       return out;
     }
     Map<String, byte[]> raw =
-        near.enabled() ? near.readAll(memcachedKeys(slots), transport::getAll) : transport.getAll(memcachedKeys(slots));
+        near.enabled() ? near.readAll(entryCodec.memcachedKeys(slots), transport::getAll) : transport.getAll(entryCodec.memcachedKeys(slots));
     List<Current<V>> out = new ArrayList<>(slots.size());
     for (Slot<K> s : slots) {
       Current<V> cur = current(s, raw.get(s.memcachedKey()), 0);
@@ -320,12 +208,7 @@ public final class EntryStore<K, V> {
   }
 
   Current<V> current(Slot<K> s, byte[] raw, long cas) {
-    return new Current<>(raw, cas, parse(raw, s.form()), clock.millis(), this);
-  }
-
-  /** The head length to read {@code s}'s item in parts with: its header and the value's first byte. */
-  private int partsHead(Slot<K> s) {
-    return Envelope.headerLength(namespace, s.form()) + 1;
+    return new Current<>(raw, cas, entryCodec.parse(raw, s.form()), clock.millis(), entryCodec);
   }
 
   /** What a read in parts found; an item that is not this key's entry of this format is judged whole, as any other. */
@@ -333,64 +216,11 @@ public final class EntryStore<K, V> {
     if (item == null || item.tail() == null) {
       return current(s, item == null ? null : item.head(), 0);
     }
-    Envelope env = Envelope.parseParts(item.head(), item.tail(), format, namespace, s.form());
+    Envelope env = entryCodec.parseParts(s, item);
     if (env == null) {
       return current(s, item.whole(), 0);
     }
-    return new Current<>(item.head(), item.tail(), 0, env, clock.millis(), this);
-  }
-
-  /**
-   * The envelope of {@code raw} when it is this cache's entry (for the key form given, or any key
-   * when null); an entry of the other format (signed, read without the secret) is counted.
-   */
-  Envelope parse(byte[] raw, byte[] form) {
-    Envelope env = Envelope.parse(raw, format, namespace, form);
-    if (env == null && Envelope.otherFormat(raw, format)) {
-      failures.rejected(
-          format == Envelope.FORMAT
-              ? "a signed entry: items written with a secret are read only by clients with that secret"
-              : "an unsigned entry in the signed format's place");
-    }
-    return env;
-  }
-
-  /** The slots' memcached keys, each once (distinct keys share one only under a custom mangler). */
-  private List<String> memcachedKeys(List<Slot<K>> slots) {
-    List<String> out = new ArrayList<>(slots.size());
-    for (Slot<K> s : slots) {
-      out.add(s.memcachedKey());
-    }
-    return keys.exact() ? out : new ArrayList<>(new LinkedHashSet<>(out));
-  }
-
-  /**
-   * The entry's value, or null (counted) when it cannot be this cache's value: the deserialization
-   * filter or the decoding limits refuse it, its class is missing on this JVM, its bytes are
-   * malformed (whatever they are: the codec may throw anything), or it decodes to a type this cache
-   * was not configured for. A planted or foreign entry reads as absent, never as an exception and
-   * never as a value of the wrong type.
-   */
-  @SuppressWarnings("unchecked")
-  V decode(Envelope env) {
-    Object value;
-    try {
-      // Read in parts (valuesInParts: the default codec), a byte[] value's bytes are the tail.
-      value = env.tail() != null && env.valueTag() == 'B' ? env.tail() : env.value(codec, classLoader);
-    } catch (RejectedValueException e) {
-      failures.rejected(e.getMessage());
-      return null;
-    } catch (RuntimeException | StackOverflowError | LinkageError e) {
-      failures.rejected("cannot decode a stored value: " + e);
-      return null;
-    }
-    if (value == null || (valueType != Object.class && !valueType.isInstance(value))) {
-      failures.rejected(
-          "a stored value of type " + (value == null ? "null" : value.getClass().getName())
-              + " in cache " + cacheName + " of value type " + valueType.getName() + ": a foreign item");
-      return null;
-    }
-    return (V) value;
+    return new Current<>(item.head(), item.tail(), 0, env, clock.millis(), entryCodec);
   }
 
   // ---------------------------------------------------------------- the one read-decide-write
@@ -477,8 +307,8 @@ public final class EntryStore<K, V> {
   public CompletableFuture<List<Current<V>>> getAllAsync(List<Slot<K>> slots) {
     CompletableFuture<Map<String, byte[]>> raws =
         near.enabled()
-            ? near.readAllAsync(memcachedKeys(slots), transport::getAllAsync)
-            : transport.getAllAsync(memcachedKeys(slots));
+            ? near.readAllAsync(entryCodec.memcachedKeys(slots), transport::getAllAsync)
+            : transport.getAllAsync(entryCodec.memcachedKeys(slots));
     CompletableFuture<List<Current<V>>> result = new CompletableFuture<>();
     Answers.complete(raws, result, transport.continuations(), raw -> {
       List<Current<V>> out = new ArrayList<>(slots.size());
@@ -496,14 +326,6 @@ public final class EntryStore<K, V> {
     return result;
   }
 
-  /**
-   * True when decoding {@code env}'s value only copies bytes: the default codec's strings, byte
-   * arrays and primitives, not its Java serialization ({@code 'O'}) nor any other codec.
-   */
-  boolean quickToDecode(Envelope env) {
-    return codec.getClass() == DefaultValueCodec.class && env.valueTag() != 'O';
-  }
-
   /** {@link #compute(Slot, Remapping)}, without blocking: each attempt starts when the last one's answer arrives. */
   public CompletableFuture<Applied<V>> computeAsync(Slot<K> s, Remapping<V> remapping) {
     return computes.computeAsync(s, remapping, 0);
@@ -518,7 +340,7 @@ public final class EntryStore<K, V> {
           .whenComplete((deleted, e) -> near.written(ticket, null)) // near: as in set
           .thenApply(deleted -> null);
     }
-    byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+    byte[] stored = entryCodec.stored(s, value, expiresAt);
     return transport.setAsync(s.memcachedKey(), ttl(expiresAt, now), stored)
         .whenComplete((done, e) -> near.written(ticket, e == null ? stored : null)); // near: as in set
   }
@@ -530,7 +352,7 @@ public final class EntryStore<K, V> {
       return CompletableFuture.completedFuture(false);
     }
     NearCache.Ticket ticket = near.ticket(s.memcachedKey());
-    byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+    byte[] stored = entryCodec.stored(s, value, expiresAt);
     return transport.addAsync(s.memcachedKey(), ttl(expiresAt, now), stored)
         .whenComplete((added, e) -> near.written(ticket, e == null && added ? stored : null)); // near: as in add
   }
@@ -564,9 +386,9 @@ public final class EntryStore<K, V> {
       if (expiresAt <= now) {
         transport.delete(s.memcachedKey());
       } else if (value.unencoded() != null) {
-        transport.setParts(s.memcachedKey(), ttl(expiresAt, now), item(s, value, expiresAt)); // no near cache
+        transport.setParts(s.memcachedKey(), ttl(expiresAt, now), entryCodec.item(s, value, expiresAt)); // no near cache
       } else {
-        byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+        byte[] stored = entryCodec.stored(s, value, expiresAt);
         transport.set(s.memcachedKey(), ttl(expiresAt, now), stored);
         held = stored;
       }
@@ -585,10 +407,10 @@ public final class EntryStore<K, V> {
       deleteAll(slots);
       return 0;
     }
-    if (writesInParts) {
+    if (entryCodec.writesInParts()) {
       Map<String, Parts> items = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
       for (int i = 0; i < slots.size(); i++) {
-        items.put(slots.get(i).memcachedKey(), item(slots.get(i), values.get(i), expiresAt));
+        items.put(slots.get(i).memcachedKey(), entryCodec.item(slots.get(i), values.get(i), expiresAt));
       }
       transport.setAllParts(items, ttl(expiresAt, now)); // no near cache
       return items.size();
@@ -597,7 +419,7 @@ public final class EntryStore<K, V> {
     List<NearCache.Ticket> tickets = near.enabled() ? new ArrayList<>(slots.size()) : List.of();
     for (int i = 0; i < slots.size(); i++) {
       Slot<K> s = slots.get(i);
-      items.put(s.memcachedKey(), Envelope.fill(values.get(i).bytes(), format, namespace, s.form(), expiresAt));
+      items.put(s.memcachedKey(), entryCodec.stored(s, values.get(i), expiresAt));
       if (near.enabled()) {
         tickets.add(near.ticket(s.memcachedKey()));
       }
@@ -621,7 +443,7 @@ public final class EntryStore<K, V> {
       return false;
     }
     NearCache.Ticket ticket = near.ticket(s.memcachedKey());
-    byte[] stored = Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+    byte[] stored = entryCodec.stored(s, value, expiresAt);
     boolean added = false;
     try {
       added = transport.add(s.memcachedKey(), ttl(expiresAt, now), stored);
@@ -642,7 +464,7 @@ public final class EntryStore<K, V> {
 
   /** Deletes the slots' items, pipelined; returns how many existed. Slots may lack a key (see {@link #eachLiveSlotBatch}). */
   public int deleteAll(List<Slot<K>> slots) {
-    List<String> mkeys = memcachedKeys(slots);
+    List<String> mkeys = entryCodec.memcachedKeys(slots);
     try {
       return transport.deleteAll(mkeys);
     } finally {

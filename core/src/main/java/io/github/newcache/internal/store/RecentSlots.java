@@ -10,7 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * of another now and then ({@link #keep}). Memory stays bounded: at most {@value #SIZE} slots,
  * each of a key of at most {@value #MAX_FORM_BYTES} bytes.
  *
- * <p>Caches with a near cache do without it (see {@code EntryStore}). Only what is sure to give
+ * <p>Caches with a near cache do without it (see {@code EntryCodec}). Only what is sure to give
  * the same memcached key again is kept: slots of the default key function (a custom mangler is not
  * promised to be a pure function of the key), and of {@code String}, {@code Integer} and {@code
  * Long} keys, whose {@code equals} holds exactly when their stable forms are equal (two equal keys
