@@ -13,8 +13,9 @@ public interface FailureListener {
   void unsigned(String what);
 
   /**
-   * A write of {@code key} was skipped ({@code failures=miss}): whatever this JVM holds for the key
-   * (its near cache) must go, as memcached's copy did. Called before the write returns.
+   * A write or removal of {@code key} was skipped ({@code failures=miss}): whatever this JVM holds
+   * for the key (its near cache) must go, as memcached's copy does. Called before the write
+   * returns, and again once the delete sent in its place is answered.
    */
   default void skipped(String key) {}
 }
