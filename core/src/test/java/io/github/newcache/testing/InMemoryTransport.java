@@ -10,7 +10,10 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -41,6 +44,9 @@ public final class InMemoryTransport implements MemcachedTransport {
   private final AtomicLong listedBeforeFirstDelete = new AtomicLong(-1);
   private final AtomicLong getAllsServed = new AtomicLong();
   private final AtomicLong getAllsBeforeFirstDelete = new AtomicLong(-1);
+  /** Non-blocking deletes still on their way ({@link #holdDeletes}), in the order sent. */
+  private final Queue<Runnable> heldDeletes = new ConcurrentLinkedQueue<>();
+  private volatile boolean holdingDeletes;
 
   public InMemoryTransport(LongSupplier clock) {
     this.clock = clock;
@@ -199,6 +205,37 @@ public final class InMemoryTransport implements MemcachedTransport {
       items.put(key, next);
     }
     return CasOutcome.STORED;
+  }
+
+  /** From now on, non-blocking deletes stay on their way until {@link #landHeldDeletes}. */
+  public void holdDeletes() {
+    holdingDeletes = true;
+  }
+
+  /** Applies the held non-blocking deletes in the order sent, completing their futures; holds no more. */
+  public void landHeldDeletes() {
+    holdingDeletes = false;
+    for (Runnable r = heldDeletes.poll(); r != null; r = heldDeletes.poll()) {
+      r.run();
+    }
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(String key) {
+    CompletableFuture<Boolean> answer = new CompletableFuture<>();
+    Runnable land = () -> {
+      try {
+        answer.complete(delete(key));
+      } catch (RuntimeException e) {
+        answer.completeExceptionally(e);
+      }
+    };
+    if (holdingDeletes) {
+      heldDeletes.add(land);
+    } else {
+      land.run();
+    }
+    return answer;
   }
 
   @Override
