@@ -1,7 +1,16 @@
 package io.github.newcache.internal.herd;
 
+import io.github.newcache.internal.transport.Item;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.cache.CacheException;
 
 /**
  * Keys held for the whole fleet while a write-through operation calls its writer and writes
@@ -50,6 +59,204 @@ public final class FleetLocks {
     } catch (RuntimeException | Error e) {
       herd.leave(mkey, entered.gate());
       throw e;
+    }
+  }
+
+  /**
+   * {@link #hold} for many keys, given in memcached-key order, each once: the same holds, taken in
+   * that order, but with the leases of up to {@value #WINDOW} keys asked for at once instead of one
+   * round trip after another. Where another client holds a key's lease, the leases taken after it
+   * in the same window are given back (each give-back confirmed) before this waits for that key,
+   * so a waiting batch holds only keys before the one it waits for, exactly as when taken one by
+   * one, and two batches never wait for each other in a cycle. A give-back or an ask that fails lets
+   * go of everything taken and throws, before the caller's writer has run. Let the holds go with
+   * {@link #releaseAll}.
+   */
+  public List<Hold> holdAll(List<String> mkeys) {
+    List<Hold> held = new ArrayList<>(mkeys.size());
+    try {
+      int next = 0;
+      while (next < mkeys.size()) {
+        next += holdWindow(mkeys.subList(next, Math.min(mkeys.size(), next + WINDOW)), held);
+      }
+      return held;
+    } catch (RuntimeException | Error e) {
+      try {
+        releaseAll(held);
+      } catch (RuntimeException | Error also) {
+        e.addSuppressed(also);
+      }
+      throw e;
+    }
+  }
+
+  /** Leases asked for at once by {@link #holdAll}. */
+  static final int WINDOW = 64;
+
+  /**
+   * Holds a window of keys in order: this JVM's turns one after another, then every lease asked for
+   * at once. Adds to {@code held} the holds of the keys up to the first whose lease another client
+   * holds, gives back the leases taken after it, and waits for that one ({@link #hold}). Returns
+   * how many keys of the window it holds.
+   */
+  private int holdWindow(List<String> window, List<Hold> held) {
+    Set<String> mine = LoadCoordinator.HELD.get();
+    int n = window.size();
+    LoadCoordinator.Gate[] gates = new LoadCoordinator.Gate[n];
+    String[] leases = new String[n];
+    byte[][] tokens = new byte[n][];
+    try {
+      for (int i = 0; i < n; i++) {
+        String lease = LoadCoordinator.leaseKey(window.get(i));
+        if (!mine.contains(lease)) {
+          leases[i] = lease;
+          gates[i] = herd.enter(window.get(i)).gate();
+        }
+      }
+      List<CompletableFuture<Boolean>> asked = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        asked.add(leases[i] == null ? CompletableFuture.completedFuture(true) : ask(leases[i], tokens, i));
+      }
+      boolean[] taken = answers(asked, leases, tokens);
+      int first = 0;
+      while (first < n && taken[first]) {
+        first++;
+      }
+      for (int i = 0; i < first; i++) {
+        if (leases[i] == null) {
+          held.add(Hold.NOTHING);
+        } else {
+          mine.add(leases[i]);
+          held.add(new Hold(herd, window.get(i), gates[i], leases[i], tokens[i]));
+          gates[i] = null; // the hold lets it go
+        }
+      }
+      if (first == n) {
+        return n;
+      }
+      giveBack(leases, tokens, taken, first + 1);
+      leaveFrom(window, gates, first);
+      held.add(hold(window.get(first)));
+      return first + 1;
+    } catch (RuntimeException | Error e) {
+      leaveFrom(window, gates, 0);
+      throw e;
+    }
+  }
+
+  /** Asks for one lease with a new token; a refusal to send becomes the answer's failure. */
+  private CompletableFuture<Boolean> ask(String lease, byte[][] tokens, int i) {
+    tokens[i] = LoadCoordinator.token();
+    try {
+      return herd.transport.addAsync(lease, herd.leaseTtl(), tokens[i]);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Waits for every add of a window (each bounded by the transport's own timeout) and tells which
+   * took their lease. When one failed, the leases the others took are given back (best effort) and
+   * the failure is thrown.
+   */
+  private boolean[] answers(List<CompletableFuture<Boolean>> asked, String[] leases, byte[][] tokens) {
+    boolean[] taken = new boolean[asked.size()];
+    RuntimeException failed = null;
+    for (int i = 0; i < taken.length; i++) {
+      try {
+        taken[i] = asked.get(i).join();
+      } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+        if (failed == null) {
+          failed = cause;
+        } else if (failed != cause) {
+          failed.addSuppressed(cause);
+        }
+      }
+    }
+    if (failed != null) {
+      try {
+        giveBack(leases, tokens, taken, 0);
+      } catch (RuntimeException also) {
+        failed.addSuppressed(also); // what is not given back expires by itself
+      }
+      throw failed;
+    }
+    return taken;
+  }
+
+  /**
+   * Gives back, waiting for memcached's answers, the leases taken from index {@code from} on; throws,
+   * once it has tried them all, when one cannot be confirmed gone (the batch must not wait while
+   * holding a key after the one it waits for).
+   */
+  private void giveBack(String[] leases, byte[][] tokens, boolean[] taken, int from) {
+    CacheException kept = null;
+    for (int i = from; i < leases.length; i++) {
+      if (leases[i] == null || !taken[i]) {
+        continue;
+      }
+      try {
+        herd.releasing(leases[i], tokens[i]).join();
+        Item left = herd.transport.gets(leases[i]);
+        if (left != null && Arrays.equals(left.value(), tokens[i])) {
+          throw new CacheException("could not give back the lease " + leases[i] + ", taken out of order: "
+              + "the batch lets everything go rather than wait for a key before it holding it");
+        }
+        taken[i] = false;
+      } catch (RuntimeException e) {
+        CacheException failed = e instanceof CacheException c ? c : new CacheException(e);
+        if (kept == null) {
+          kept = failed;
+        } else {
+          kept.addSuppressed(failed);
+        }
+      }
+    }
+    if (kept != null) {
+      throw kept;
+    }
+  }
+
+  /** Gives back the turns of the window from index {@code from} on, the last first. */
+  private void leaveFrom(List<String> window, LoadCoordinator.Gate[] gates, int from) {
+    for (int i = gates.length - 1; i >= from; i--) {
+      if (gates[i] != null) {
+        herd.leave(window.get(i), gates[i]);
+        gates[i] = null;
+      }
+    }
+  }
+
+  /**
+   * Lets go of the holds of {@link #holdAll}: every lease released at once (waiting, bounded, for
+   * memcached's answers, without waiting when the thread is interrupted), then this JVM's turns,
+   * the last taken first.
+   */
+  public void releaseAll(List<Hold> held) {
+    List<CompletableFuture<Void>> releases = new ArrayList<>(held.size());
+    boolean interrupted = Thread.currentThread().isInterrupted();
+    for (Hold h : held) {
+      if (h.lease != null) {
+        LoadCoordinator.HELD.get().remove(h.lease);
+        releases.add(herd.releasing(h.lease, h.token));
+      }
+    }
+    if (!interrupted && !releases.isEmpty()) {
+      try {
+        CompletableFuture.allOf(releases.toArray(new CompletableFuture<?>[0]))
+            .get(herd.leaseMillis, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the releases go on; the leases expire by themselves otherwise
+      } catch (ExecutionException | TimeoutException e) {
+        // a release that fails or takes longer is left to the lease's own expiry
+      }
+    }
+    for (int i = held.size() - 1; i >= 0; i--) {
+      Hold h = held.get(i);
+      if (h.herd != null) {
+        herd.leave(h.mkey, h.gate);
+      }
     }
   }
 

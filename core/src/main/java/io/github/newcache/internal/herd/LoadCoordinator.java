@@ -316,12 +316,23 @@ public final class LoadCoordinator {
   // the lease's own expiry does not repair.
   @SuppressWarnings("FutureReturnValueIgnored")
   private void releaseAsync(String lease, byte[] token) {
+    releasing(lease, token);
+  }
+
+  /**
+   * Sends the release of a lease ({@code gets}, then a removal by CAS when it still holds {@code
+   * token}); the future completes when memcached has answered, normally or not (a failed release
+   * is left to the lease's own expiry).
+   */
+  CompletableFuture<Void> releasing(String lease, byte[] token) {
     try {
-      transport.getsAsync(lease).thenCompose(item -> item != null && Arrays.equals(item.value(), token)
-          ? transport.casAsync(lease, item.cas(), Ttl.EXPIRED, new byte[] {0}).thenApply(o -> null)
-          : CompletableFuture.completedFuture(null));
+      return transport.getsAsync(lease)
+          .thenCompose(item -> item != null && Arrays.equals(item.value(), token)
+              ? transport.casAsync(lease, item.cas(), Ttl.EXPIRED, new byte[] {0}).thenApply(o -> (Void) null)
+              : CompletableFuture.<Void>completedFuture(null))
+          .exceptionally(failed -> null);
     } catch (RuntimeException e) {
-      // the lease expires by itself
+      return CompletableFuture.completedFuture(null); // the lease expires by itself
     }
   }
 

@@ -2,9 +2,8 @@ package io.github.newcache.internal.integration;
 
 import io.github.newcache.internal.herd.FleetLocks;
 import io.github.newcache.internal.herd.LoadCoordinator;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -56,25 +55,24 @@ public final class WriterLocks {
   }
 
   /**
-   * {@link #locked} for many keys, taken one after another in memcached-key order, so that two
-   * batches never wait for each other in a cycle, and let go in the reverse order.
+   * {@link #locked} for many keys, taken in memcached-key order (their leases asked for a window at
+   * a time, {@link FleetLocks#holdAll}), so that two batches never wait for each other in a cycle,
+   * and let go together ({@link FleetLocks#releaseAll}).
    */
   public <T> T lockedAll(Collection<String> mkeys, Supplier<T> body) {
     if (!enabled) {
       return body.get();
     }
-    Deque<FleetLocks.Hold> held = new ArrayDeque<>();
+    FleetLocks locks = herd.fleetLocks();
+    List<FleetLocks.Hold> held = locks.holdAll(new ArrayList<>(new TreeSet<>(mkeys)));
     T result;
     try {
-      for (String mkey : new TreeSet<>(mkeys)) {
-        held.push(herd.fleetLocks().hold(mkey));
-      }
       result = forgettingOnFailure(mkeys, body);
     } catch (RuntimeException | Error e) {
-      letGo(held, e);
+      letGo(locks, held, e);
       throw e;
     }
-    letGo(held, null);
+    letGo(locks, held, null);
     return result;
   }
 
@@ -97,29 +95,17 @@ public final class WriterLocks {
   }
 
   /**
-   * Closes every hold, the last taken first, going on past one that fails to let go. Such a failure
-   * is added to {@code failed}, the body's, when there is one; else the first is thrown.
+   * Lets every hold go. A failure to is added to {@code failed}, the body's, when there is one;
+   * else thrown.
    */
-  private static void letGo(Deque<FleetLocks.Hold> held, Throwable failed) {
-    Throwable first = null;
-    while (!held.isEmpty()) {
-      try {
-        held.pop().close();
-      } catch (RuntimeException | Error e) {
-        if (failed != null) {
-          failed.addSuppressed(e);
-        } else if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
+  private static void letGo(FleetLocks locks, List<FleetLocks.Hold> held, Throwable failed) {
+    try {
+      locks.releaseAll(held);
+    } catch (RuntimeException | Error e) {
+      if (failed == null) {
+        throw e;
       }
-    }
-    if (first instanceof RuntimeException r) {
-      throw r;
-    }
-    if (first instanceof Error err) {
-      throw err;
+      failed.addSuppressed(e);
     }
   }
 }

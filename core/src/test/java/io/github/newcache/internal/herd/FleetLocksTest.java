@@ -1,0 +1,125 @@
+package io.github.newcache.internal.herd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testing.InMemoryTransport;
+import io.github.newcache.testing.ManualClock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.cache.CacheException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A batch's holds over an in-memory memcached ({@link FleetLocks#holdAll}): leases asked for a
+ * window at a time, and still the rule of keys taken one by one in order: a batch that waits for a
+ * key holds no key after it.
+ */
+class FleetLocksTest {
+
+  private static final byte[] OTHERS = {7, 7, 7};
+
+  private final InMemoryTransport memcached = new InMemoryTransport(new ManualClock());
+  private final FleetLocks locks = new LoadCoordinator(memcached, 10_000, new HerdStatistics(), null, null).fleetLocks();
+
+  /** A test that fails midway must not leave its holds to the next test on this thread. */
+  @AfterEach
+  void forgetThisThreadsLeases() {
+    LoadCoordinator.HELD.get().clear();
+  }
+
+  private static List<String> keys(int n) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      keys.add(String.format("k%03d", i));
+    }
+    return keys;
+  }
+
+  private static String lease(String mkey) {
+    return LoadCoordinator.leaseKey(mkey);
+  }
+
+  @Test
+  void aBatchTakesEveryLeaseAndLetsThemAllGo() {
+    List<String> keys = keys(150); // three windows
+    List<FleetLocks.Hold> held = locks.holdAll(keys);
+    assertEquals(150, held.size());
+    for (String k : keys) {
+      assertNotNull(memcached.get(lease(k)), k);
+    }
+    locks.releaseAll(held);
+    for (String k : keys) {
+      assertNull(memcached.get(lease(k)), k);
+    }
+  }
+
+  @Test
+  void aBatchWaitingForAKeyHoldsNoKeyAfterIt() throws Exception {
+    List<String> keys = keys(5);
+    assertTrue(memcached.add(lease("k002"), 60, OTHERS));
+    long addsBefore = memcached.count("add");
+    CompletableFuture<List<FleetLocks.Hold>> batch = CompletableFuture.supplyAsync(() -> locks.holdAll(keys));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    // Five asked at once, then k002 asked again while waiting for it.
+    while (memcached.count("add") < addsBefore + 7 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertTrue(memcached.count("add") >= addsBefore + 7, "the batch waits for k002");
+    assertNotNull(memcached.get(lease("k000")));
+    assertNotNull(memcached.get(lease("k001")));
+    for (String after : List.of("k003", "k004")) {
+      assertNull(memcached.get(lease(after)), "given back while waiting for k002: " + after);
+    }
+    memcached.delete(lease("k002")); // the other client lets go
+    List<FleetLocks.Hold> held = batch.get(10, TimeUnit.SECONDS);
+    assertEquals(5, held.size());
+    for (String k : keys) {
+      assertNotNull(memcached.get(lease(k)), k);
+    }
+    locks.releaseAll(held);
+  }
+
+  @Test
+  void aLeaseThatCannotBeGivenBackFailsTheBatchBeforeItWaits() {
+    List<String> keys = keys(5);
+    assertTrue(memcached.add(lease("k001"), 60, OTHERS));
+    memcached.failNext("cas", 1); // k002's give-back
+    CacheException e = assertThrows(CacheException.class, () -> locks.holdAll(keys));
+    assertTrue(e.getMessage().contains("could not give back"), e.getMessage());
+    assertNull(memcached.get(lease("k000")), "what the batch held is let go");
+    assertArrayEquals(OTHERS, memcached.get(lease("k001")));
+    assertNotNull(memcached.get(lease("k002")), "left to its own expiry");
+    assertNull(memcached.get(lease("k003")), "the others after the waited-for key are still given back");
+    assertNull(memcached.get(lease("k004")));
+  }
+
+  @Test
+  void anAskThatFailsGivesBackTheOthersAndFailsTheBatch() {
+    List<String> keys = keys(5);
+    memcached.failNext("add", 1);
+    assertThrows(CacheException.class, () -> locks.holdAll(keys));
+    for (String k : keys) {
+      assertNull(memcached.get(lease(k)), k);
+    }
+  }
+
+  @Test
+  void aKeyThisThreadHoldsAlreadyIsNotTakenTwice() {
+    try (FleetLocks.Hold outer = locks.hold("k002")) {
+      byte[] mine = memcached.get(lease("k002"));
+      List<FleetLocks.Hold> held = locks.holdAll(keys(5));
+      locks.releaseAll(held);
+      assertArrayEquals(mine, memcached.get(lease("k002")), "still the outer hold's");
+      assertNull(memcached.get(lease("k001")));
+    }
+    assertNull(memcached.get(lease("k002")));
+  }
+}
