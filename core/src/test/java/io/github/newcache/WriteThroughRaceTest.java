@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.RawMemcached;
 import io.github.newcache.testkit.TestManagers;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -260,6 +263,83 @@ class WriteThroughRaceTest {
     assertEquals("other+2", answer);
     assertEquals(List.of(key + "=start", key + "=start+1", key + "=other", key + "=other+2"), SlowRecords.writesOf(key));
     assertAgree(caches, key, "other+2");
+  }
+
+  /** Records writes, then restores the interrupt flag, as an interrupted writer should. */
+  public static final class InterruptedRecords implements CacheWriter<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      SlowRecords.SYSTEM.put(entry.getKey(), entry.getValue());
+      Thread.currentThread().interrupt();
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      for (var it = entries.iterator(); it.hasNext(); ) {
+        write(it.next());
+        it.remove();
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      SlowRecords.SYSTEM.remove(key);
+      Thread.currentThread().interrupt();
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      for (var it = keys.iterator(); it.hasNext(); ) {
+        delete(it.next());
+        it.remove();
+      }
+    }
+  }
+
+  /**
+   * A batch whose writer leaves its thread interrupted still releases every lease it took (the
+   * client refuses to send for an interrupted thread, so the releases go with the flag cleared):
+   * other clients do not wait for the leases' TTL.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anInterruptedBatchStillReleasesItsLeases(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = managers.open(p).createCache("interrupted",
+        new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class)
+            .setWriteThrough(true)
+            .setCacheWriterFactory(FactoryBuilder.factoryOf(InterruptedRecords.class)));
+    List<String> keys = List.of("a", "b", "c");
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      thread.submit(() -> {
+        try {
+          c.putAll(Map.of("a", "1", "b", "2", "c", "3"));
+        } catch (RuntimeException e) {
+          // the store may fail on the flag; the leases must go either way
+        }
+        try {
+          c.removeAll(new java.util.HashSet<>(keys));
+        } catch (RuntimeException e) {
+          // likewise
+        }
+      }).get(30, TimeUnit.SECONDS);
+    } finally {
+      thread.shutdownNow();
+      assertTrue(thread.awaitTermination(10, TimeUnit.SECONDS));
+    }
+    try (RawMemcached raw = RawMemcached.of(managers.server())) {
+      for (String k : keys) {
+        String lease = managers.flavor() + "-1-interrupted-" + Hashing.md5Hex(k.getBytes(StandardCharsets.UTF_8)) + ".lease";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // released without waiting: wait for it
+        while (raw.get(lease) != null && System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        }
+        assertNull(raw.get(lease), "released long before its TTL: " + k);
+      }
+    }
   }
 
   private static void assertAgree(List<Cache<String, String>> caches, String key, String expected) {

@@ -69,12 +69,20 @@ public final class FleetLocks {
    * in the same window are given back (each give-back confirmed) before this waits for that key,
    * so a waiting batch holds only keys before the one it waits for, exactly as when taken one by
    * one, and two batches never wait for each other in a cycle. A give-back or an ask that fails lets
-   * go of everything taken and throws, before the caller's writer has run. Let the holds go with
-   * {@link #releaseAll}.
+   * go of everything taken and throws, before the caller's writer has run. Under {@code
+   * failures=miss}, where a give-back cannot be confirmed, the keys are held one by one. Let the
+   * holds go with {@link #releaseAll}.
    */
   public List<Hold> holdAll(List<String> mkeys) {
     List<Hold> held = new ArrayList<>(mkeys.size());
     try {
+      if (herd.transport.absorbsFailures()) {
+        // Under failures=miss a give-back cannot be confirmed (a failed read answers "gone"): one by one.
+        for (String mkey : mkeys) {
+          held.add(hold(mkey));
+        }
+        return held;
+      }
       int next = 0;
       while (next < mkeys.size()) {
         next += holdWindow(mkeys.subList(next, Math.min(mkeys.size(), next + WINDOW)), held);
@@ -191,6 +199,17 @@ public final class FleetLocks {
    * holding a key after the one it waits for).
    */
   private void giveBack(String[] leases, byte[][] tokens, boolean[] taken, int from) {
+    boolean interrupted = Thread.interrupted(); // the client refuses to send for an interrupted thread
+    try {
+      giveBackFrom(leases, tokens, taken, from);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void giveBackFrom(String[] leases, byte[][] tokens, boolean[] taken, int from) {
     CacheException kept = null;
     for (int i = from; i < leases.length; i++) {
       if (leases[i] == null || !taken[i]) {
@@ -229,34 +248,56 @@ public final class FleetLocks {
   }
 
   /**
-   * Lets go of the holds of {@link #holdAll}: every lease released at once (waiting, bounded, for
-   * memcached's answers, without waiting when the thread is interrupted), then this JVM's turns,
-   * the last taken first.
+   * Lets go of the holds of {@link #holdAll}: the leases released {@value #WINDOW} at a time
+   * (waiting, within the lease timeout in all, for memcached's answers; an interrupted thread sends
+   * them all and waits for none, its flag cleared meanwhile so the client takes them), then this
+   * JVM's turns, the last taken first, whatever happened to the leases.
    */
   public void releaseAll(List<Hold> held) {
-    List<CompletableFuture<Void>> releases = new ArrayList<>(held.size());
-    boolean interrupted = Thread.currentThread().isInterrupted();
-    for (Hold h : held) {
-      if (h.lease != null) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(herd.leaseMillis);
+      List<CompletableFuture<Void>> window = new ArrayList<>(WINDOW);
+      for (Hold h : held) {
+        if (h.lease == null) {
+          continue;
+        }
         LoadCoordinator.HELD.get().remove(h.lease);
-        releases.add(herd.releasing(h.lease, h.token));
+        window.add(herd.releasing(h.lease, h.token));
+        if (window.size() == WINDOW) {
+          interrupted |= await(window, interrupted ? 0 : deadline - System.nanoTime());
+          window.clear();
+        }
+      }
+      interrupted |= await(window, interrupted ? 0 : deadline - System.nanoTime());
+    } finally {
+      for (int i = held.size() - 1; i >= 0; i--) {
+        Hold h = held.get(i);
+        if (h.herd != null) {
+          herd.leave(h.mkey, h.gate);
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
-    if (!interrupted && !releases.isEmpty()) {
-      try {
-        CompletableFuture.allOf(releases.toArray(new CompletableFuture<?>[0]))
-            .get(herd.leaseMillis, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // the releases go on; the leases expire by themselves otherwise
-      } catch (ExecutionException | TimeoutException e) {
-        // a release that fails or takes longer is left to the lease's own expiry
-      }
+  }
+
+  /**
+   * Waits up to {@code nanos} for the releases; one that fails or takes longer is left to the
+   * lease's own expiry. Returns true when the wait was interrupted (the flag is then cleared).
+   */
+  private static boolean await(List<CompletableFuture<Void>> releases, long nanos) {
+    if (releases.isEmpty() || nanos <= 0) {
+      return false;
     }
-    for (int i = held.size() - 1; i >= 0; i--) {
-      Hold h = held.get(i);
-      if (h.herd != null) {
-        herd.leave(h.mkey, h.gate);
-      }
+    try {
+      CompletableFuture.allOf(releases.toArray(new CompletableFuture<?>[0])).get(nanos, TimeUnit.NANOSECONDS);
+      return false;
+    } catch (InterruptedException e) {
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
     }
   }
 

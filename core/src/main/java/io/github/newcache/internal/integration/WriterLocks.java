@@ -83,11 +83,18 @@ public final class WriterLocks {
     } catch (CacheWriterException | EntryProcessorException | CacheEntryListenerException e) {
       throw e; // the writer refused, the processor failed (nothing was changed), or a listener failed (after the change)
     } catch (CacheException e) {
-      for (String mkey : mkeys) {
-        try {
-          forget.accept(mkey);
-        } catch (RuntimeException refused) {
-          e.addSuppressed(refused);
+      boolean interrupted = Thread.interrupted(); // the client refuses to send for an interrupted thread
+      try {
+        for (String mkey : mkeys) {
+          try {
+            forget.accept(mkey);
+          } catch (RuntimeException refused) {
+            e.addSuppressed(refused);
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
         }
       }
       throw e;

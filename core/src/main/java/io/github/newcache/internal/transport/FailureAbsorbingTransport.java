@@ -92,6 +92,11 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   @Override
+  public boolean absorbsFailures() {
+    return true;
+  }
+
+  @Override
   public Parts getParts(String key, int headLength) {
     try {
       return delegate.getParts(key, headLength);

@@ -42,6 +42,14 @@ public interface MemcachedTransport extends AutoCloseable {
   }
 
   /**
+   * True when failures are answered as misses and successes ({@code failures=miss}): an answer
+   * then does not prove what memcached holds, so nothing that must be confirmed may rely on it.
+   */
+  default boolean absorbsFailures() {
+    return false;
+  }
+
+  /**
    * {@link #get}, with an item longer than {@code headLength} bytes read as two arrays where the
    * transport can ({@link #readsInParts}): its first {@code headLength} bytes and the rest, which
    * is then an array of its own; null when memcached holds nothing under the key.
