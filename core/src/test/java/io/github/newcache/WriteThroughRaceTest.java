@@ -299,27 +299,43 @@ class WriteThroughRaceTest {
   }
 
   /**
-   * A batch whose writer leaves its thread interrupted still releases every lease it took (the
-   * client refuses to send for an interrupted thread, so the releases go with the flag cleared):
-   * other clients do not wait for the leases' TTL.
+   * A batch whose writer leaves its thread interrupted (the client then refuses to send for it):
+   * its memcached write fails, so the items it was to replace are deleted all the same (the
+   * system of record holds the new values), and every lease it took is released (the deletes and
+   * releases go with the flag cleared). Other clients neither read the old values nor wait for the
+   * leases' TTL.
    */
   @ParameterizedTest
   @EnumSource(Protocol.class)
-  void anInterruptedBatchStillReleasesItsLeases(Protocol p, TestManagers managers) throws Exception {
-    Cache<String, String> c = managers.open(p).createCache("interrupted",
+  void anInterruptedBatchStillForgetsItsKeysAndReleasesItsLeases(Protocol p, TestManagers managers) throws Exception {
+    String name = "interrupted";
+    Cache<String, String> c = managers.open(p).createCache(name,
         new MutableConfiguration<String, String>()
             .setTypes(String.class, String.class)
             .setWriteThrough(true)
             .setCacheWriterFactory(FactoryBuilder.factoryOf(InterruptedRecords.class)));
+    Cache<String, String> other = managers.open(p, "opTimeout=5001").createCache(name,
+        new MutableConfiguration<String, String>().setTypes(String.class, String.class));
     List<String> keys = List.of("a", "b", "c");
+    other.putAll(Map.of("a", "old", "b", "old", "c", "old"));
     ExecutorService thread = Executors.newSingleThreadExecutor();
     try {
       thread.submit(() -> {
         try {
-          c.putAll(Map.of("a", "1", "b", "2", "c", "3"));
+          c.putAll(Map.of("a", "new", "b", "new", "c", "new"));
         } catch (RuntimeException e) {
-          // the store may fail on the flag; the leases must go either way
+          // the store may fail on the flag
         }
+      }).get(30, TimeUnit.SECONDS);
+      for (String k : keys) {
+        assertEquals("new", SlowRecords.SYSTEM.get(k));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // deleted without waiting: wait for it
+        while ("old".equals(other.get(k)) && System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        }
+        assertTrue(other.get(k) == null || "new".equals(other.get(k)), "the old value is gone: " + k);
+      }
+      thread.submit(() -> {
         try {
           c.removeAll(new java.util.HashSet<>(keys));
         } catch (RuntimeException e) {
@@ -332,7 +348,7 @@ class WriteThroughRaceTest {
     }
     try (RawMemcached raw = RawMemcached.of(managers.server())) {
       for (String k : keys) {
-        String lease = managers.flavor() + "-1-interrupted-" + Hashing.md5Hex(k.getBytes(StandardCharsets.UTF_8)) + ".lease";
+        String lease = managers.flavor() + "-1-" + name + "-" + Hashing.md5Hex(k.getBytes(StandardCharsets.UTF_8)) + ".lease";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // released without waiting: wait for it
         while (raw.get(lease) != null && System.nanoTime() < deadline) {
           Thread.onSpinWait();
