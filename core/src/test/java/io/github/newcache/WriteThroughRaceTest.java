@@ -265,15 +265,9 @@ class WriteThroughRaceTest {
     assertAgree(caches, key, "other+2");
   }
 
-  /** Records writes, then restores the interrupt flag, as an interrupted writer should. */
-  public static final class InterruptedRecords implements CacheWriter<String, String>, Serializable {
+  /** A writer whose batch calls are its single calls, key by key. */
+  abstract static class KeyByKey implements CacheWriter<String, String>, Serializable {
     private static final long serialVersionUID = 1L;
-
-    @Override
-    public void write(Cache.Entry<? extends String, ? extends String> entry) {
-      SlowRecords.SYSTEM.put(entry.getKey(), entry.getValue());
-      Thread.currentThread().interrupt();
-    }
 
     @Override
     public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
@@ -284,17 +278,28 @@ class WriteThroughRaceTest {
     }
 
     @Override
-    public void delete(Object key) {
-      SlowRecords.SYSTEM.remove(key);
-      Thread.currentThread().interrupt();
-    }
-
-    @Override
     public void deleteAll(Collection<?> keys) {
       for (var it = keys.iterator(); it.hasNext(); ) {
         delete(it.next());
         it.remove();
       }
+    }
+  }
+
+  /** Records writes, then restores the interrupt flag, as an interrupted writer should. */
+  public static final class InterruptedRecords extends KeyByKey {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      SlowRecords.SYSTEM.put(entry.getKey(), entry.getValue());
+      Thread.currentThread().interrupt();
+    }
+
+    @Override
+    public void delete(Object key) {
+      SlowRecords.SYSTEM.remove(key);
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -370,7 +375,7 @@ class WriteThroughRaceTest {
   }
 
   /** A system of record whose writes take a while, so that racing clients overlap inside the writer. */
-  public static final class SlowRecords implements CacheWriter<String, String>, Serializable {
+  public static final class SlowRecords extends KeyByKey {
     private static final long serialVersionUID = 1L;
     static final Map<String, String> SYSTEM = new ConcurrentHashMap<>();
     static final List<String> WRITES = new CopyOnWriteArrayList<>();
@@ -407,26 +412,10 @@ class WriteThroughRaceTest {
     }
 
     @Override
-    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
-      for (var it = entries.iterator(); it.hasNext(); ) {
-        write(it.next());
-        it.remove();
-      }
-    }
-
-    @Override
     public void delete(Object key) {
       slowly();
       SYSTEM.remove(key);
       WRITES.add(key + " deleted");
-    }
-
-    @Override
-    public void deleteAll(Collection<?> keys) {
-      for (var it = keys.iterator(); it.hasNext(); ) {
-        delete(it.next());
-        it.remove();
-      }
     }
   }
 }
