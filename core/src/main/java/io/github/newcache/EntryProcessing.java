@@ -149,10 +149,14 @@ final class EntryProcessing<K, V> {
       case UPDATED -> {
         cache.stats.puts(1);
         cache.stats.putTime(start);
-        cache.events.dispatch(new EntryEvent<>(cache, EventType.UPDATED, key, e.value(), e.original(), true));
+        if (a.before().present()) {
+          cache.events.dispatch(new EntryEvent<>(cache, EventType.UPDATED, key, e.value(), e.original(), true));
+        } else if (a.stored()) { // a replayed update that found the entry gone (see process): a creation
+          cache.events.dispatch(new EntryEvent<>(cache, EventType.CREATED, key, e.value(), null, false));
+        }
       }
       case REMOVED -> {
-        if (e.original() != null) {
+        if (e.original() != null && a.before().present()) { // a replayed removal may find nothing left
           cache.stats.removals(1);
           cache.stats.removeTime(start);
           cache.events.dispatch(new EntryEvent<>(cache, EventType.REMOVED, key, e.original(), e.original(), true));

@@ -77,6 +77,9 @@ class CacheRulesTest {
             .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 100)))
             .setWriteThrough(true)
             .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
+    Recorder.EVENTS.clear();
+    c.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(Recorder.class), null, true, true));
     NewcacheCacheManager second = InMemoryManagers.open("flavor=rules", memcached, clock);
     try {
       Cache<String, String> other =
@@ -93,10 +96,47 @@ class CacheRulesTest {
       });
       assertEquals(List.of("old"), runs, "the writer took the first run's value: it is written again");
       assertEquals("new", Records.SYSTEM.get("k"));
+      assertEquals(List.of("CREATED k=old", "CREATED k=new"), Recorder.EVENTS,
+          "the value was written where the entry had gone: a creation, not an update of the old one");
       clock.advance(99);
       assertEquals("new", c.get("k"));
       clock.advance(1);
       assertNull(c.get("k"), "created 100 ms ago");
+    } finally {
+      second.close();
+    }
+  }
+
+  /**
+   * An invoke with a writer that removes its entry, which another client removes first: the writer
+   * deleted the record, the replayed removal finds nothing, and nothing is reported as removed by
+   * this call (no event, no removal counted).
+   */
+  @Test
+  void anInvokesRemovalOfAnEntryThatVanishedFirstReportsNoRemoval() {
+    Records.SYSTEM.clear();
+    Cache<String, String> c =
+        cache(new MutableConfiguration<String, String>()
+            .setStatisticsEnabled(true)
+            .setWriteThrough(true)
+            .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
+    Recorder.EVENTS.clear();
+    c.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(Recorder.class), null, true, true));
+    NewcacheCacheManager second = InMemoryManagers.open("flavor=rules", memcached, clock);
+    try {
+      Cache<String, String> other =
+          second.createCache("rules", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+      c.put("k", "old");
+      c.invoke("k", (entry, args) -> {
+        entry.remove();
+        other.remove("k");
+        return null;
+      });
+      assertNull(Records.SYSTEM.get("k"));
+      assertNull(c.get("k"));
+      assertEquals(List.of("CREATED k=old"), Recorder.EVENTS);
+      assertEquals(0, c.unwrap(NewcacheCache.class).stats.getCacheRemovals());
     } finally {
       second.close();
     }
