@@ -48,6 +48,8 @@ class CacheRulesTest {
   private final ManualClock clock = new ManualClock();
   private final InMemoryTransport memcached = new InMemoryTransport(clock);
   private NewcacheCacheManager manager;
+  /** Managers of {@link #otherClient}, closed after each test. */
+  private final List<NewcacheCacheManager> others = new ArrayList<>();
 
   @BeforeEach
   void open() {
@@ -56,6 +58,7 @@ class CacheRulesTest {
 
   @AfterEach
   void close() {
+    others.forEach(NewcacheCacheManager::close);
     manager.close();
   }
 
@@ -71,40 +74,28 @@ class CacheRulesTest {
    */
   @Test
   void anInvokeWhoseEntryVanishedBeforeItsWriteStoresItWithTheCreationExpiry() {
-    Records.SYSTEM.clear();
     Cache<String, String> c =
-        cache(new MutableConfiguration<String, String>()
-            .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 100)))
-            .setWriteThrough(true)
-            .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
-    Recorder.EVENTS.clear();
-    c.registerCacheEntryListener(
-        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(Recorder.class), null, true, true));
-    NewcacheCacheManager second = InMemoryManagers.open("flavor=rules", memcached, clock);
-    try {
-      Cache<String, String> other =
-          second.createCache("rules", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
-      c.put("k", "old");
-      List<String> runs = new ArrayList<>();
-      c.invoke("k", (entry, args) -> {
-        runs.add(entry.getValue());
-        entry.setValue("new");
-        if (runs.size() == 1) {
-          other.remove("k");
-        }
-        return null;
-      });
-      assertEquals(List.of("old"), runs, "the writer took the first run's value: it is written again");
-      assertEquals("new", Records.SYSTEM.get("k"));
-      assertEquals(List.of("CREATED k=old", "CREATED k=new"), Recorder.EVENTS,
-          "the value was written where the entry had gone: a creation, not an update of the old one");
-      clock.advance(99);
-      assertEquals("new", c.get("k"));
-      clock.advance(1);
-      assertNull(c.get("k"), "created 100 ms ago");
-    } finally {
-      second.close();
-    }
+        recordedWriteThrough(new MutableConfiguration<String, String>()
+            .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 100))));
+    Cache<String, String> other = otherClient();
+    c.put("k", "old");
+    List<String> runs = new ArrayList<>();
+    c.invoke("k", (entry, args) -> {
+      runs.add(entry.getValue());
+      entry.setValue("new");
+      if (runs.size() == 1) {
+        other.remove("k");
+      }
+      return null;
+    });
+    assertEquals(List.of("old"), runs, "the writer took the first run's value: it is written again");
+    assertEquals("new", Records.SYSTEM.get("k"));
+    assertEquals(List.of("CREATED k=old", "CREATED k=new"), Recorder.EVENTS,
+        "the value was written where the entry had gone: a creation, not an update of the old one");
+    clock.advance(99);
+    assertEquals("new", c.get("k"));
+    clock.advance(1);
+    assertNull(c.get("k"), "created 100 ms ago");
   }
 
   /**
@@ -114,32 +105,36 @@ class CacheRulesTest {
    */
   @Test
   void anInvokesRemovalOfAnEntryThatVanishedFirstReportsNoRemoval() {
+    Cache<String, String> c = recordedWriteThrough(new MutableConfiguration<String, String>().setStatisticsEnabled(true));
+    Cache<String, String> other = otherClient();
+    c.put("k", "old");
+    c.invoke("k", (entry, args) -> {
+      entry.remove();
+      other.remove("k");
+      return null;
+    });
+    assertNull(Records.SYSTEM.get("k"));
+    assertNull(c.get("k"));
+    assertEquals(List.of("CREATED k=old"), Recorder.EVENTS);
+    assertEquals(0, c.unwrap(NewcacheCache.class).stats.getCacheRemovals());
+  }
+
+  /** A write-through cache of {@code config} over {@link Records}, whose events {@link Recorder} records. */
+  private Cache<String, String> recordedWriteThrough(MutableConfiguration<String, String> config) {
     Records.SYSTEM.clear();
-    Cache<String, String> c =
-        cache(new MutableConfiguration<String, String>()
-            .setStatisticsEnabled(true)
-            .setWriteThrough(true)
-            .setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
     Recorder.EVENTS.clear();
+    Cache<String, String> c =
+        cache(config.setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
     c.registerCacheEntryListener(
         new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(Recorder.class), null, true, true));
-    NewcacheCacheManager second = InMemoryManagers.open("flavor=rules", memcached, clock);
-    try {
-      Cache<String, String> other =
-          second.createCache("rules", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
-      c.put("k", "old");
-      c.invoke("k", (entry, args) -> {
-        entry.remove();
-        other.remove("k");
-        return null;
-      });
-      assertNull(Records.SYSTEM.get("k"));
-      assertNull(c.get("k"));
-      assertEquals(List.of("CREATED k=old"), Recorder.EVENTS);
-      assertEquals(0, c.unwrap(NewcacheCache.class).stats.getCacheRemovals());
-    } finally {
-      second.close();
-    }
+    return c;
+  }
+
+  /** The same cache as another client sees it (its own manager over the same memcached), without a writer. */
+  private Cache<String, String> otherClient() {
+    NewcacheCacheManager m = InMemoryManagers.open("flavor=rules", memcached, clock);
+    others.add(m);
+    return m.createCache("rules", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
   }
 
   @Test
