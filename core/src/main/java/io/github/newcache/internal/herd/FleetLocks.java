@@ -199,9 +199,18 @@ public final class FleetLocks {
    * holding a key after the one it waits for).
    */
   private void giveBack(String[] leases, byte[][] tokens, boolean[] taken, int from) {
-    boolean interrupted = Thread.interrupted(); // the client refuses to send for an interrupted thread
+    sendingUninterrupted(() -> giveBackFrom(leases, tokens, taken, from));
+  }
+
+  /**
+   * Runs {@code sends} with this thread's interrupt flag cleared, then sets it again if it was set:
+   * the client refuses to send for an interrupted thread, and what must go anyway (a give-back, a
+   * release, the deletes after a failed write-through) would otherwise be left undone.
+   */
+  public static void sendingUninterrupted(Runnable sends) {
+    boolean interrupted = Thread.interrupted();
     try {
-      giveBackFrom(leases, tokens, taken, from);
+      sends.run();
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();

@@ -83,8 +83,7 @@ public final class WriterLocks {
     } catch (CacheWriterException | EntryProcessorException | CacheEntryListenerException e) {
       throw e; // the writer refused, the processor failed (nothing was changed), or a listener failed (after the change)
     } catch (CacheException e) {
-      boolean interrupted = Thread.interrupted(); // the client refuses to send for an interrupted thread
-      try {
+      FleetLocks.sendingUninterrupted(() -> {
         for (String mkey : mkeys) {
           try {
             forget.accept(mkey);
@@ -92,11 +91,7 @@ public final class WriterLocks {
             e.addSuppressed(refused);
           }
         }
-      } finally {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
-      }
+      });
       throw e;
     }
   }

@@ -44,9 +44,9 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
 
   /**
    * A write or removal of {@code keys} that failed and is skipped: counted, dropped from what this
-   * JVM holds ({@link FailureListener#skipped}, again once the delete is answered), and the keys' items deleted, best effort and
-   * without waiting, so that the write is as good as an eviction (and a removal is tried once
-   * more). The item it was to replace or remove would otherwise stay readable, older than what the
+   * JVM holds ({@link FailureListener#skipped}, again once the delete is answered), and the keys'
+   * items deleted, best effort and without waiting, so that the write is as good as an eviction
+   * (and a removal is tried once more). The item it was to replace or remove would otherwise stay readable, older than what the
    * caller was told. A lease of the herd is left as it is: it goes by its own expiry, and deleting
    * it could take another client's.
    */
