@@ -4,7 +4,9 @@ import io.github.newcache.AsyncCache;
 import io.github.newcache.NewcacheCache;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
 import org.springframework.cache.jcache.JCacheCache;
@@ -66,7 +68,7 @@ public class NewcacheSpringCache extends JCacheCache {
    */
   @Override
   public CompletableFuture<?> retrieve(Object key) {
-    return async.get(key).thenApplyAsync(this::toRetrieved, executor);
+    return onExecutor(async.get(key), this::toRetrieved);
   }
 
   private Object toRetrieved(Object stored) {
@@ -89,9 +91,22 @@ public class NewcacheSpringCache extends JCacheCache {
   @SuppressWarnings("unchecked") // the value stored for the key is what this loader's method returns
   public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
     Objects.requireNonNull(valueLoader, "valueLoader");
-    return async
-        .get(key, k -> load(valueLoader))
-        .thenApplyAsync(stored -> (T) fromStoreValue(stored), executor);
+    return onExecutor(async.get(key, k -> load(valueLoader)), stored -> (T) fromStoreValue(stored));
+  }
+
+  /**
+   * {@code source} mapped by {@code fn}, completing on the executor whether it succeeds or fails.
+   * {@code thenApplyAsync} would not do for a failure: a stage of a future that fails completes
+   * at once, in the thread that failed it (a Newcache timeout or callback thread), without the
+   * executor.
+   */
+  private <S, T> CompletableFuture<T> onExecutor(CompletableFuture<S> source, Function<S, T> fn) {
+    return source.handleAsync((value, failure) -> {
+      if (failure != null) {
+        throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+      }
+      return fn.apply(value);
+    }, executor);
   }
 
   /** Starts the caller's loader on the executor, and turns its result into what is stored. */

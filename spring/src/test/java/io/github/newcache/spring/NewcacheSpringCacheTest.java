@@ -216,9 +216,16 @@ class NewcacheSpringCacheTest {
       CompletableFuture<?> hit = books.retrieve("warm");
       CompletableFuture<String> load = books.retrieve("cold", () -> CompletableFuture.completedFuture("x"));
       long returnedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      // Where Spring's continuation would run: stages attached while the futures are pending.
+      CompletableFuture<String> hitFailedIn = hit.handle((v, x) -> Thread.currentThread().getName());
+      CompletableFuture<String> loadFailedIn = load.handle((v, x) -> Thread.currentThread().getName());
       assertTrue(returnedMillis < 1_000, "retrieve returned after " + returnedMillis + " ms");
       assertFalse(hit.isDone());
       assertFalse(load.isDone());
+      // A failure completes on the executor too: Spring's error handler may call the cached method
+      // there. (Awaited first: a thread waiting in hit.get() may run hit's stages itself.)
+      assertTrue(await(hitFailedIn).startsWith("spring-exec-"), hitFailedIn.join());
+      assertTrue(await(loadFailedIn).startsWith("spring-exec-"), loadFailedIn.join());
       ExecutionException e = assertThrows(ExecutionException.class, () -> hit.get(10, TimeUnit.SECONDS));
       assertInstanceOf(CacheException.class, rootCauseOrCacheException(e));
       assertThrows(ExecutionException.class, () -> load.get(10, TimeUnit.SECONDS));
@@ -231,32 +238,43 @@ class NewcacheSpringCacheTest {
 
   /**
    * The loader starts on the cache's executor, and the futures complete there, never on
-   * Newcache's callback threads, which Spring's continuation (the cached method, on a miss) would
-   * otherwise hold up.
+   * Newcache's callback threads or spymemcached's IO thread, which Spring's continuation (the
+   * cached method, on a miss) would otherwise hold up. Each stage is attached while its future is
+   * pending (a stage attached to a completed future runs in the thread attaching it).
    */
   @Test
-  void loadersAndCompletionsRunOnTheExecutorNotOnNewcachesCallbackThreads(TestManagers managers) throws Exception {
+  void loadersAndCompletionsRunOnTheExecutorNotOnNewcachesCallbackThreads(TestManagers managers, LocalMemcached server)
+      throws Exception {
     NewcacheSpringCache books = cache(managers.open(Protocol.TEXT), "threads", true);
-    List<String> seen = new ArrayList<>();
-    String loaded = await(books.retrieve("k", () -> {
-      synchronized (seen) {
-        seen.add("loader:" + Thread.currentThread().getName());
+    books.put("warm", "up"); // connected before the pause
+    CompletableFuture<String> loaderResult = new CompletableFuture<>();
+    List<String> loaders = new ArrayList<>();
+    CompletableFuture<String> loaded = books.retrieve("k", () -> {
+      synchronized (loaders) {
+        loaders.add(Thread.currentThread().getName());
       }
-      return CompletableFuture.completedFuture("v");
-    }).thenApply(v -> {
-      synchronized (seen) {
-        seen.add("completion:" + Thread.currentThread().getName());
-      }
-      return v;
-    }));
-    assertEquals("v", loaded);
-    CompletableFuture<?> retrieved = books.retrieve("k");
-    String completion = await(retrieved.thenApply(v -> Thread.currentThread().getName()));
-    synchronized (seen) {
-      assertTrue(seen.get(0).startsWith("loader:spring-exec-"), seen.toString());
-      assertFalse(seen.get(1).contains("newcache-"), seen.toString());
+      return loaderResult;
+    });
+    CompletableFuture<String> loadedIn = loaded.thenApply(v -> v + " in " + Thread.currentThread().getName());
+    assertFalse(loaded.isDone());
+    loaderResult.complete("v");
+    assertTrue(await(loadedIn).startsWith("v in spring-exec-"), loadedIn.join());
+    synchronized (loaders) {
+      assertEquals(1, loaders.size(), loaders.toString());
+      assertTrue(loaders.get(0).startsWith("spring-exec-"), loaders.toString());
     }
-    assertFalse(completion.contains("newcache-"), completion);
+
+    server.pause();
+    CompletableFuture<?> retrieved;
+    CompletableFuture<String> retrievedIn;
+    try {
+      retrieved = books.retrieve("k");
+      retrievedIn = retrieved.thenApply(v -> Thread.currentThread().getName());
+      assertFalse(retrieved.isDone());
+    } finally {
+      server.resume();
+    }
+    assertTrue(await(retrievedIn).startsWith("spring-exec-"), retrievedIn.join());
   }
 
   @Test
