@@ -8,6 +8,7 @@ import io.github.newcache.spring.NewcacheSpringCacheManager;
 import io.github.newcache.spring.boot.NewcacheCacheAutoConfiguration;
 import io.github.newcache.spring.boot.NewcacheSpringCacheManagerCustomizer;
 import io.github.newcache.testkit.LocalMemcached;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
@@ -64,12 +65,37 @@ class SpringModuleActivationTest {
   }
 
   private static Class<?> bootCacheAutoConfiguration() throws ClassNotFoundException {
+    return bootCacheClass("CacheAutoConfiguration");
+  }
+
+  /** A class of Boot's cache auto-configuration, by simple name: Boot 4's package, then Boot 3's. */
+  private static Class<?> bootCacheClass(String simpleName) throws ClassNotFoundException {
     ClassLoader loader = SpringModuleActivationTest.class.getClassLoader();
     try {
-      return Class.forName("org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration", false, loader);
+      return Class.forName("org.springframework.boot.cache.autoconfigure." + simpleName, false, loader);
     } catch (ClassNotFoundException boot3) {
-      return Class.forName("org.springframework.boot.autoconfigure.cache.CacheAutoConfiguration", false, loader);
+      return Class.forName("org.springframework.boot.autoconfigure.cache." + simpleName, false, loader);
     }
+  }
+
+  /**
+   * The runner with a bean of Boot's own {@code CacheManagerCustomizer} (a proxy: its interface's
+   * package depends on the Boot version) that turns null values off.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private ApplicationContextRunner withBootCustomizer() throws ClassNotFoundException {
+    Class type = bootCacheClass("CacheManagerCustomizer");
+    Object customizer = Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) ->
+        switch (method.getName()) {
+          case "customize" -> {
+            ((JCacheCacheManager) args[0]).setAllowNullValues(false);
+            yield null;
+          }
+          case "hashCode" -> System.identityHashCode(proxy);
+          case "equals" -> proxy == args[0];
+          default -> "Boot CacheManagerCustomizer turning null values off";
+        });
+    return runner.withBean("noNullValuesAsBoot", type, () -> customizer);
   }
 
   @Configuration(proxyBeanMethods = false)
@@ -215,6 +241,23 @@ class SpringModuleActivationTest {
   void customizersAdjustTheManager() {
     runner.withUserConfiguration(NoNullValues.class).run(context ->
         assertThat(context.getBean(NewcacheSpringCacheManager.class).isAllowNullValues()).isFalse());
+  }
+
+  /**
+   * Boot's {@code CacheManagerCustomizer} beans adjust the module's manager as they adjust Boot's
+   * JCache manager. Boot's cache auto-configuration, which applies them, backs off when the module
+   * takes over: before, they were silently dropped.
+   */
+  @Test
+  void bootsCacheManagerCustomizersAdjustTheManagerAsUnderBoot() throws Exception {
+    withBootCustomizer().run(context -> {
+      assertThat(context).getBean(CacheManager.class).isInstanceOf(NewcacheSpringCacheManager.class);
+      assertThat(context.getBean(JCacheCacheManager.class).isAllowNullValues()).isFalse();
+    });
+    withBootCustomizer().withPropertyValues("newcache.spring.enabled=false").run(context -> {
+      assertThat(context).getBean(CacheManager.class).isExactlyInstanceOf(JCacheCacheManager.class);
+      assertThat(context.getBean(JCacheCacheManager.class).isAllowNullValues()).isFalse();
+    });
   }
 
   /**

@@ -2,10 +2,12 @@ package io.github.newcache.spring.boot;
 
 import io.github.newcache.spring.NewcacheSpringCacheManager;
 import java.io.IOException;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Properties;
 import javax.cache.Caching;
+import org.springframework.beans.BeanUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -40,7 +42,8 @@ import org.springframework.util.ReflectionUtils;
  * {@code spring.cache.cache-names} created unless the file declares them, and Boot's {@code
  * JCachePropertiesCustomizer} and {@code JCacheManagerCustomizer} beans applied as Boot applies
  * them; and the Spring manager
- * (bean {@code cacheManager}, a {@link NewcacheSpringCacheManager}), adjusted by any {@link
+ * (bean {@code cacheManager}, a {@link NewcacheSpringCacheManager}), adjusted by Boot's {@code
+ * CacheManagerCustomizer} beans as Boot adjusts its own JCache manager, then by any {@link
  * NewcacheSpringCacheManagerCustomizer} beans. The JCache manager is a bean so that others can
  * share it (Hibernate: {@code hibernate.javax.cache.cache_manager}); it is closed with the context.
  *
@@ -70,6 +73,11 @@ public class NewcacheCacheAutoConfiguration {
   static final List<String> PROPERTIES_CUSTOMIZERS = List.of(
       "org.springframework.boot.cache.autoconfigure.JCachePropertiesCustomizer",
       "org.springframework.boot.autoconfigure.cache.JCachePropertiesCustomizer");
+
+  /** Boot's {@code CacheManagerCustomizers} (each named as its element type plus "s"): Boot 4's package, then Boot 3's. */
+  static final List<String> CACHE_MANAGER_CUSTOMIZERS = List.of(
+      "org.springframework.boot.cache.autoconfigure.CacheManagerCustomizers",
+      "org.springframework.boot.autoconfigure.cache.CacheManagerCustomizers");
 
   /** Boot's {@code JCacheManagerCustomizer}: Boot 4's package, then Boot 3's. */
   static final List<String> MANAGER_CUSTOMIZERS = List.of(
@@ -123,13 +131,43 @@ public class NewcacheCacheAutoConfiguration {
     }
   }
 
-  /** Spring's cache manager over it, whose caches implement {@code retrieve}. */
+  /**
+   * Spring's cache manager over it, whose caches implement {@code retrieve}: Boot's {@code
+   * CacheManagerCustomizer} beans are applied as Boot applies them to its own JCache manager (a
+   * {@code NewcacheSpringCacheManager} is a {@code JCacheCacheManager}), then every {@link
+   * NewcacheSpringCacheManagerCustomizer}.
+   */
   @Bean
   NewcacheSpringCacheManager cacheManager(
       javax.cache.CacheManager jCacheCacheManager,
-      ObjectProvider<NewcacheSpringCacheManagerCustomizer> customizers) {
+      ObjectProvider<NewcacheSpringCacheManagerCustomizer> customizers,
+      BeanFactory beans,
+      ResourceLoader resourceLoader) {
     NewcacheSpringCacheManager manager = new NewcacheSpringCacheManager(jCacheCacheManager);
+    customizeAsBoot(beans, resourceLoader.getClassLoader(), manager);
     customizers.orderedStream().forEach(c -> c.customize(manager));
     return manager;
+  }
+
+  /**
+   * Applies Boot's {@code CacheManagerCustomizer} beans through Boot's own {@code
+   * CacheManagerCustomizers}, which skips a customizer typed for another kind of manager. Boot's
+   * cache auto-configuration, which would apply them, backs off when this one applies; their
+   * classes moved package between Boot 3 and 4, so they are found by name.
+   */
+  private static void customizeAsBoot(BeanFactory beans, ClassLoader loader, CacheManager manager) {
+    for (String name : CACHE_MANAGER_CUSTOMIZERS) {
+      if (ClassUtils.isPresent(name, loader)) {
+        Class<?> all = ClassUtils.resolveClassName(name, loader);
+        Class<?> one = ClassUtils.resolveClassName(name.substring(0, name.length() - 1), loader);
+        List<?> found = beans.getBeanProvider(one).orderedStream().toList();
+        Constructor<?> create = ClassUtils.getConstructorIfAvailable(all, List.class);
+        Method customize = ReflectionUtils.findMethod(all, "customize", CacheManager.class);
+        if (create != null && customize != null) {
+          ReflectionUtils.invokeMethod(customize, BeanUtils.instantiateClass(create, found), manager);
+        }
+        return;
+      }
+    }
   }
 }
