@@ -9,11 +9,13 @@ import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.cache.jcache.JCacheCache;
 
 /**
  * A Spring {@link org.springframework.cache.Cache} over a Newcache cache: Spring's {@link
- * JCacheCache} (so {@code get}, {@code put}, {@code evict}, {@code clear}, {@code get(key,
+ * JCacheCache} (so {@code get}, {@code put}, {@code evict}, {@code invalidate}, {@code get(key,
  * Callable)} for {@code @Cacheable(sync = true)}, {@code NullValue} for cached nulls, and Spring
  * Boot's {@code JCacheCacheMeterBinderProvider} for Micrometer all behave as with any JCache
  * provider) plus the two operations Spring's JCache adapter lacks, {@link #retrieve(Object)} and
@@ -32,8 +34,12 @@ import org.springframework.cache.jcache.JCacheCache;
  * that completes the future, and the method or the caller's own stages may block, which must not
  * hold up the two threads that complete every memcached operation of the manager. The loader of
  * {@code retrieve(key, loader)} is started on that executor too. The cost is one hand-off per call.
+ * {@link #clear()} runs on the executor as well, without the caller waiting; {@code put} and {@code
+ * evict} wait for memcached's answer (one round trip), in the caller's thread.
  */
 public class NewcacheSpringCache extends JCacheCache {
+
+  private static final Log LOG = LogFactory.getLog(NewcacheSpringCache.class);
 
   private final AsyncCache<Object, Object> async;
   private final Executor executor;
@@ -107,6 +113,29 @@ public class NewcacheSpringCache extends JCacheCache {
       }
       return fn.apply(value);
     }, executor);
+  }
+
+  /**
+   * Removes every entry without waiting for it: the removal (a listing of the cache's entries on
+   * every server, then their deletes) runs on the executor. Spring lets {@code clear} be deferred,
+   * and calls it for {@code @CacheEvict(allEntries = true)}, on a {@code CompletableFuture}, {@code
+   * Mono} or {@code Flux} method in the thread that completed the method's result, often an event
+   * loop that must not wait for memcached. Lookups meanwhile may still see entries, and a write made
+   * meanwhile may be removed by it (a later miss, never an older value). A failure is logged, since
+   * no caller waits for it; {@link #invalidate()} removes everything before it returns and throws
+   * what fails.
+   *
+   * @throws java.util.concurrent.RejectedExecutionException when the executor refuses the removal
+   */
+  @Override
+  public void clear() {
+    executor.execute(() -> {
+      try {
+        super.clear();
+      } catch (RuntimeException e) {
+        LOG.warn("clear() of cache " + getName() + " failed; entries may remain", e);
+      }
+    });
   }
 
   /** Starts the caller's loader on the executor, and turns its result into what is stored. */

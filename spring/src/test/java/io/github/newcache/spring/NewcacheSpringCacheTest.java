@@ -277,6 +277,39 @@ class NewcacheSpringCacheTest {
     assertTrue(await(retrievedIn).startsWith("spring-exec-"), retrievedIn.join());
   }
 
+  /**
+   * {@code clear()} returns without waiting for memcached (Spring calls it for a reactive {@code
+   * @CacheEvict(allEntries = true)} in the thread that completed the method's result): with the
+   * server frozen it returns long before the operation timeout, and the entries go once the server
+   * answers again. {@code invalidate()} removes them before it returns.
+   */
+  @Test
+  void clearReturnsWithoutWaitingForMemcachedAndInvalidateWaits(TestManagers managers, LocalMemcached server)
+      throws Exception {
+    NewcacheSpringCache books = cache(managers.open(Protocol.TEXT, "opTimeout=2000"), "clearing", true);
+    for (int i = 0; i < 20; i++) {
+      books.put("b" + i, "book " + i);
+    }
+    server.pause();
+    long start = System.nanoTime();
+    try {
+      books.clear();
+    } finally {
+      long returnedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      server.resume();
+      assertTrue(returnedMillis < 1_000, "clear() returned after " + returnedMillis + " ms");
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (books.get("b0") != null || books.get("b19") != null) {
+      assertTrue(System.nanoTime() < deadline, "entries still there 20 s after clear()");
+      Thread.onSpinWait();
+    }
+
+    books.put("again", "x");
+    assertTrue(books.invalidate());
+    assertNull(books.get("again"));
+  }
+
   @Test
   void aCacheOfAnotherProviderIsRefusedWithAReason() {
     @SuppressWarnings("unchecked")
