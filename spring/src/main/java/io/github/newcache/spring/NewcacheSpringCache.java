@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
@@ -131,7 +132,25 @@ public class NewcacheSpringCache extends JCacheCache {
   public void clear() {
     executor.execute(() -> {
       try {
-        super.clear();
+        // As a blocker: on a ForkJoinPool (the default executor, whose common pool has a single
+        // thread on two cores) the pool adds a thread meanwhile, so the caches' completions go on.
+        ForkJoinPool.managedBlock(new ForkJoinPool.ManagedBlocker() {
+          private boolean done;
+
+          @Override
+          public boolean block() {
+            NewcacheSpringCache.super.clear();
+            done = true;
+            return true;
+          }
+
+          @Override
+          public boolean isReleasable() {
+            return done;
+          }
+        });
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } catch (RuntimeException e) {
         LOG.warn("clear() of cache " + getName() + " failed; entries may remain", e);
       }

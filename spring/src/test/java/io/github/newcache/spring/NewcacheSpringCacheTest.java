@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -308,6 +309,34 @@ class NewcacheSpringCacheTest {
     books.put("again", "x");
     assertTrue(books.invalidate());
     assertNull(books.get("again"));
+  }
+
+  /**
+   * A clear waiting for a frozen server on a ForkJoinPool of one thread (the common pool on two
+   * cores, the module's default executor) does not hold up the pool's other work: it waits as a
+   * managed blocker, so the pool adds a thread meanwhile.
+   */
+  @Test
+  void aWaitingClearLeavesTheForkJoinPoolWorking(TestManagers managers, LocalMemcached server) throws Exception {
+    ForkJoinPool pool = new ForkJoinPool(1);
+    try {
+      Cache<Object, Object> jcache = managers.open(Protocol.TEXT, "opTimeout=2000")
+          .createCache("pool", new MutableConfiguration<>());
+      NewcacheSpringCache books = new NewcacheSpringCache(jcache, true, pool);
+      books.put("b", "book");
+      CountDownLatch clearing = new CountDownLatch(1);
+      server.pause();
+      try {
+        books.clear();
+        // The clear is the pool's only task so far; it waits for the frozen server (2 s timeouts).
+        pool.execute(clearing::countDown);
+        assertTrue(clearing.await(1, TimeUnit.SECONDS), "the pool ran nothing else while clear() waited");
+      } finally {
+        server.resume();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
