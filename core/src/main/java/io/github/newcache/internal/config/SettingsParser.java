@@ -55,7 +55,9 @@ public final class SettingsParser {
     Set<String> uriKeys = new java.util.HashSet<>();
     if (scheme.equals("memcached")) {
       source = "URI " + withoutQuery(uri);
-      if (uri.getRawUserInfo() != null) {
+      // The raw authority, not getRawUserInfo(): Java reads an authority it cannot parse as one
+      // server (a list of servers, a name with '_') as registry-based, with no user information.
+      if (uri.getRawUserInfo() != null || (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@"))) {
         throw new IllegalArgumentException(
             source + ": a manager URI must not carry user information (user:password@); give SASL "
                 + "credentials as username and password in the properties file or the Properties "

@@ -194,6 +194,17 @@ class SettingsParserTest {
     assertFalse(e.getMessage().contains("pa55word") || e.getMessage().contains("admin"), e.getMessage());
   }
 
+  /** Authorities Java takes as registry-based (several servers, a name with '_') have no user information of their own. */
+  @Test
+  void userInfoIsRefusedWithoutRepeatingItBeforeSeveralServersOrAnUnusualName() {
+    for (String uri : new String[] {
+        "memcached://admin:pa55word@h1:11211,h2:11211/", "memcached://admin:pa55word@memcached_1:11211/"}) {
+      IllegalArgumentException e = fails(uri);
+      assertTrue(e.getMessage().contains("user information"), e.getMessage());
+      assertFalse(e.getMessage().contains("pa55word") || e.getMessage().contains("admin"), e.getMessage());
+    }
+  }
+
   @Test
   void aMistypedSecretNameNeverShowsItsValue() {
     IllegalArgumentException e = fails("memcached://h/?secrte=hunter2-hunter2-hunter2");
