@@ -46,7 +46,7 @@ public final class NewcacheCachingProvider implements CachingProvider {
     Map<URI, NewcacheCacheManager> byUri = managers.computeIfAbsent(loader, l -> new HashMap<>());
     NewcacheCacheManager manager = byUri.get(u);
     if (manager == null) {
-      Properties props = properties == null ? new Properties() : properties;
+      Properties props = copyOf(properties);
       ManagerSettings settings = SettingsParser.parse(u, loader, props);
       manager = new NewcacheCacheManager(this, u, loader, props, settings);
       byUri.put(u, manager);
@@ -54,6 +54,23 @@ public final class NewcacheCachingProvider implements CachingProvider {
       warnIfIgnored(manager, properties);
     }
     return manager;
+  }
+
+  /**
+   * The manager's own copy of the caller's properties (defaults included): what it was created with,
+   * whatever the caller changes in its object afterwards.
+   */
+  private static Properties copyOf(Properties properties) {
+    Properties copy = new Properties();
+    if (properties != null) {
+      for (String name : properties.stringPropertyNames()) {
+        copy.setProperty(name, properties.getProperty(name));
+      }
+      for (Map.Entry<Object, Object> e : properties.entrySet()) {
+        copy.putIfAbsent(e.getKey(), e.getValue());
+      }
+    }
+    return copy;
   }
 
   /**

@@ -113,6 +113,13 @@ class NewcacheCachingProviderTest {
       assertEquals(1, warnings.size(), String.valueOf(warnings));
       assertTrue(warnings.get(0).contains("opTimeout") && warnings.get(0).contains("ignored"), warnings.get(0));
       assertFalse(warnings.get(0).contains("4321"), warnings.get(0));
+
+      // The manager keeps its own copy: the caller changing its object changes neither what the
+      // manager says it was created with nor the warning when that object is given again.
+      first.setProperty("opTimeout", "5678");
+      assertEquals("1234", a.getProperties().getProperty("opTimeout"));
+      assertSame(a, managers.open(uri, getClass().getClassLoader(), first));
+      assertEquals(2, warnings.size(), String.valueOf(warnings));
     } finally {
       log.removeHandler(capture);
     }

@@ -64,6 +64,10 @@ public final class SettingsParser {
                 + "given to getCacheManager");
       }
       SecuritySettings.refuseInUri(uri, source);
+      if (uri.getRawFragment() != null) {
+        throw new IllegalArgumentException(
+            source + ": a fragment (#...) is not read; settings go in the query (?binary=true&...)");
+      }
       values.put("servers", authority(uri, source));
       values.putAll(query(uri, source));
       uriKeys.addAll(values.keySet());
@@ -88,10 +92,11 @@ public final class SettingsParser {
     }
     if (overrides != null) {
       java.util.Set<String> overridden = new java.util.TreeSet<>();
-      for (String key : overrides.stringPropertyNames()) {
+      for (Map.Entry<String, String> e : settingValues(overrides).entrySet()) {
+        String key = e.getKey();
         if (SETTINGS.contains(key) || key.startsWith("cache.")) {
           checkKnown(key, "override properties");
-          values.put(key, overrides.getProperty(key).trim());
+          values.put(key, e.getValue().trim());
           overridden.add(key);
           uriKeys.remove(key);
         }
@@ -103,6 +108,25 @@ public final class SettingsParser {
     // A URI's query is never repeated in an error; a file's and the overrides' values (never the
     // secret ones) are.
     return build(values, new Source(source, uriKeys));
+  }
+
+  /**
+   * The properties' values by name, defaults included. A value put as another object than a
+   * string ({@code put("opTimeout", 500)}, {@code put("binary", true)}), which {@link
+   * Properties#stringPropertyNames} leaves out, counts by its {@code toString()}, so it is applied
+   * or refused like the string, never skipped without a word.
+   */
+  private static Map<String, String> settingValues(Properties properties) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String name : properties.stringPropertyNames()) {
+      out.put(name, properties.getProperty(name));
+    }
+    for (Map.Entry<Object, Object> e : properties.entrySet()) {
+      if (e.getKey() instanceof String name && !(e.getValue() instanceof String) && e.getValue() != null) {
+        out.put(name, e.getValue().toString());
+      }
+    }
+    return out;
   }
 
   /** {@code uri} without user information, query and fragment: what errors may show of it. */
@@ -305,7 +329,16 @@ public final class SettingsParser {
           throw badServer(s, source);
         }
       }
-      servers.add(InetSocketAddress.createUnresolved(host, p));
+      InetSocketAddress server = InetSocketAddress.createUnresolved(host, p);
+      for (InetSocketAddress other : servers) {
+        if (other.getPort() == p && other.getHostString().equalsIgnoreCase(host)) {
+          // Listed twice, a server would be two nodes of the ring: every listing of the cache's
+          // entries (iterator, clear, removeAll) would hand out each of its entries twice.
+          throw new IllegalArgumentException(
+              source + ": server '" + s + "' is listed twice; list each server once");
+        }
+      }
+      servers.add(server);
     }
     return servers;
   }
@@ -347,14 +380,24 @@ public final class SettingsParser {
             source + ": " + (SETTINGS.contains(name) ? "the query part '" + name + "' has no value; use " + name + "=value"
                 : "a query part is not param=value (query parts other than names are not repeated in errors)"));
       }
-      String key = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+      String key = percentDecoded(pair.substring(0, eq));
       if (key.equals("servers")) {
         throw new IllegalArgumentException(
             source + ": servers go in the authority (memcached://h1:p1,h2:p2/), not the query");
       }
-      params.put(key, URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+      if (params.put(key, percentDecoded(pair.substring(eq + 1))) != null && SETTINGS.contains(key)) {
+        throw new IllegalArgumentException(source + ": parameter '" + key + "' is given twice; give it once");
+      }
     }
     return params;
+  }
+
+  /**
+   * A query part with its %XX escapes decoded. A '+' stays a '+' (a URI's query is not an HTML
+   * form: {@code tlsTrustStore=/etc/ca+x.pem} names that file).
+   */
+  private static String percentDecoded(String part) {
+    return URLDecoder.decode(part.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   private static Properties load(URI uri, ClassLoader loader) {

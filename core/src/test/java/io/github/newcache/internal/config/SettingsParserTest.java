@@ -206,6 +206,48 @@ class SettingsParserTest {
   }
 
   @Test
+  void aParameterGivenTwiceIsRefused() {
+    IllegalArgumentException e = fails("memcached://h/?version=1&binary=true&version=2");
+    assertTrue(e.getMessage().contains("'version' is given twice"), e.getMessage());
+  }
+
+  @Test
+  void aFragmentIsRefusedNotDropped() {
+    IllegalArgumentException e = fails("memcached://h/?version=1#opTimeout=77777");
+    assertTrue(e.getMessage().contains("fragment"), e.getMessage());
+    assertFalse(e.getMessage().contains("77777"), e.getMessage());
+  }
+
+  /** A URI's query is not an HTML form: '+' is itself, %2B too, %20 a space. */
+  @Test
+  void aPlusInTheQueryStaysAPlus() {
+    assertEquals("com.example.A+B", parse("memcached://h/?keyMangler=com.example.A+B").keyMangler());
+    assertEquals("com.example.A+B", parse("memcached://h/?keyMangler=com.example.A%2BB").keyMangler());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memcached://h:11211,H:11211", "memcached://h,h:11211"})
+  void aServerListedTwiceIsRefused(String uri) {
+    IllegalArgumentException e = fails(uri);
+    assertTrue(e.getMessage().contains("listed twice"), e.getMessage());
+  }
+
+  /** Values put as objects, which {@code stringPropertyNames()} leaves out, count by their text. */
+  @Test
+  void overrideValuesThatAreNotStringsAreApplied() {
+    Properties p = new Properties();
+    p.put("opTimeout", 500);
+    p.put("binary", true);
+    ManagerSettings s = SettingsParser.parse(URI.create("memcached://h/"), LOADER, p);
+    assertEquals(500, s.opTimeoutMillis());
+    assertTrue(s.binary());
+    p.put("opTimeout", -5);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SettingsParser.parse(URI.create("memcached://h/"), LOADER, p));
+    assertTrue(e.getMessage().contains("opTimeout"), e.getMessage());
+  }
+
+  @Test
   void aMistypedSecretNameNeverShowsItsValue() {
     IllegalArgumentException e = fails("memcached://h/?secrte=hunter2-hunter2-hunter2");
     assertTrue(e.getMessage().contains("secrte"), e.getMessage());
