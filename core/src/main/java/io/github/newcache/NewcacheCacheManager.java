@@ -96,7 +96,7 @@ public final class NewcacheCacheManager implements CacheManager {
         if (d.nearCache() != null) {
           config.nearCache(d.nearCache(), true);
         }
-        createCache(d.name(), config);
+        create(d.name(), config, false); // the declaration has the manager-wide defaults already
       }
     } catch (RuntimeException e) {
       close();
@@ -149,14 +149,23 @@ public final class NewcacheCacheManager implements CacheManager {
 
   @Override
   public <K, V, C extends Configuration<K, V>> Cache<K, V> createCache(String cacheName, C configuration) {
+    return create(cacheName, configuration, true);
+  }
+
+  /**
+   * {@link #createCache}; {@code managerDefaults}: whether the manager-wide {@code statistics} and
+   * {@code management} turn those on (a configuration in code cannot say it chose false), or the
+   * configuration says all (a cache the properties file declares, whose own choice wins).
+   */
+  private <K, V, C extends Configuration<K, V>> Cache<K, V> create(String cacheName, C configuration, boolean managerDefaults) {
     checkOpen();
     Objects.requireNonNull(cacheName, "cacheName");
     Objects.requireNonNull(configuration, "configuration");
     NewcacheConfiguration<K, V> config = new NewcacheConfiguration<>(configuration);
-    if (settings.cacheDefaults().statistics()) {
+    if (managerDefaults && settings.cacheDefaults().statistics()) {
       config.setStatisticsEnabled(true);
     }
-    if (settings.cacheDefaults().management()) {
+    if (managerDefaults && settings.cacheDefaults().management()) {
       config.setManagementEnabled(true);
     }
     if (!config.nearCacheChosen()) {

@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,22 @@ class FrameworkFacingManagerTest {
     assertEquals(1L, ManagementFactory.getPlatformMBeanServer().getAttribute(stats, "CacheHits"),
         "what Micrometer's JCacheMetrics reads");
     assertTrue(books.getConfiguration(CompleteConfiguration.class).isManagementEnabled());
+  }
+
+  /** A declared cache's own statistics=false or management=false wins over the manager-wide true; one that says nothing gets it. */
+  @Test
+  void aDeclaredCachesOwnChoiceWinsOverTheManagerWideDefault(TestManagers managers, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("app.properties");
+    Files.writeString(file, String.join("\n",
+        "servers=" + managers.server().address(), "flavor=" + managers.flavor(), "statistics=true", "management=true",
+        "cache.hot.statistics=false", "cache.hot.management=false", "cache.plain.keyType=java.lang.String"));
+    CacheManager m = managers.open(file.toUri());
+    CompleteConfiguration<?, ?> hot = m.getCache("hot").getConfiguration(CompleteConfiguration.class);
+    assertFalse(hot.isStatisticsEnabled());
+    assertFalse(hot.isManagementEnabled());
+    CompleteConfiguration<?, ?> plain = m.getCache("plain", String.class, Object.class).getConfiguration(CompleteConfiguration.class);
+    assertTrue(plain.isStatisticsEnabled());
+    assertTrue(plain.isManagementEnabled());
   }
 
   @Test

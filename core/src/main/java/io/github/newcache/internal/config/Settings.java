@@ -101,11 +101,13 @@ public final class Settings {
   public static final Setting<Boolean> STATISTICS_DEFAULT =
       manager("statistics", false, "`false`", "`true`, `false`",
           "statistics on for every cache this manager creates, also those frameworks create at run time "
-              + "(`spring.cache.cache-names`, Hibernate regions); `enableStatistics` can still switch one off",
+              + "(`spring.cache.cache-names`, Hibernate regions), unless the file declares the cache with its own "
+              + "`cache.<name>.statistics`; `enableStatistics` can still switch one off",
           Setting.bool());
   public static final Setting<Boolean> MANAGEMENT_DEFAULT =
       manager("management", false, "`false`", "`true`, `false`",
-          "the configuration MXBean on for every cache this manager creates", Setting.bool());
+          "the configuration MXBean on for every cache this manager creates, unless the file declares the cache "
+              + "with its own `cache.<name>.management`", Setting.bool());
   public static final Setting<Long> NEAR_MAX_ENTRIES_DEFAULT =
       manager("nearCache.maxEntries", 0L, "`0` (off)", "0 … 10000000",
           "a near cache of this many entries for every cache this manager creates whose configuration does not choose "

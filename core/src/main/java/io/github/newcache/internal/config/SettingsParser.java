@@ -257,8 +257,13 @@ public final class SettingsParser {
               Settings.VALUE_TYPE.get(a, where, source),
               expiry,
               millis,
-              Settings.STATISTICS.get(a, where, source),
-              Settings.MANAGEMENT.get(a, where, source),
+              // The cache's own choice wins; without one, the manager-wide default applies.
+              a.containsKey(Settings.STATISTICS.name())
+                  ? Settings.STATISTICS.get(a, where, source)
+                  : Settings.STATISTICS_DEFAULT.get(v, source.manager(), source),
+              a.containsKey(Settings.MANAGEMENT.name())
+                  ? Settings.MANAGEMENT.get(a, where, source)
+                  : Settings.MANAGEMENT_DEFAULT.get(v, source.manager(), source),
               FailurePolicy.parse(Settings.FAILURES.get(a, where, source), where + "failures"),
               Settings.SINGLE_FLIGHT.get(a, where, source),
               Settings.LEASE_TIMEOUT.get(a, where, source),
