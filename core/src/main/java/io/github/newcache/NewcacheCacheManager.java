@@ -187,6 +187,15 @@ public final class NewcacheCacheManager implements CacheManager {
       cache.closeResources();
       throw e;
     }
+    if (closed) {
+      // close() ran while the cache was being made (its factories may take their time): it may
+      // have closed the cache already, but not the MBeans registered after it.
+      cache.unregisterMBeans();
+      if (caches.remove(cacheName, cache)) {
+        cache.closeResources();
+      }
+      checkOpen();
+    }
     return cache;
   }
 

@@ -59,4 +59,39 @@ class LifecycleTest {
           "the first manager's statistics bean outlives the second manager");
     }
   }
+  /**
+   * A manager closed while a cache is being created (here: while its expiry policy factory runs)
+   * leaves neither a live cache nor its MXBeans: createCache fails as on a closed manager. Before,
+   * it returned an open cache over the closed connections, whose beans stayed registered.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aManagerClosedWhileACacheIsCreatedLeavesNoCacheNorBeans(Protocol p, TestManagers managers) throws Exception {
+    URI uri = managers.uri(p);
+    CacheManager m = managers.open(uri, getClass().getClassLoader(), null);
+    java.util.concurrent.CountDownLatch creating = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch closedNow = new java.util.concurrent.CountDownLatch(1);
+    javax.cache.configuration.Factory<javax.cache.expiry.ExpiryPolicy> slow = () -> {
+      creating.countDown();
+      try {
+        closedNow.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new javax.cache.expiry.EternalExpiryPolicy();
+    };
+    MutableConfiguration<String, String> config = new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class).setExpiryPolicyFactory(slow).setStatisticsEnabled(true);
+    java.util.concurrent.CompletableFuture<Cache<String, String>> created =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> m.createCache("racing", config));
+    assertTrue(creating.await(10, java.util.concurrent.TimeUnit.SECONDS));
+    m.close();
+    closedNow.countDown();
+    java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> created.get(10, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
+    ObjectName stats = new ObjectName("javax.cache:type=CacheStatistics,CacheManager="
+        + uri.toString().replaceAll("[,:=\n?*]", ".") + ",Cache=racing");
+    assertTrue(!ManagementFactory.getPlatformMBeanServer().isRegistered(stats), "the statistics bean is left");
+  }
 }
