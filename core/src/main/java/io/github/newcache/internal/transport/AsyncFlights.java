@@ -157,49 +157,106 @@ final class AsyncFlights implements AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<R> result = new CompletableFuture<>();
-    Deadlines.Deadline deadline = new Deadlines.Deadline() {
-      @Override
-      long expire(long now) {
-        long later = later(this, now);
-        if (later == 0 && settle()) {
-          AsyncFlights.this.settle(result, f, op, false, reading);
-        }
-        return later;
-      }
-
-      @Override
-      void closed() {
-        if (settle()) {
-          f.cancel(false);
-          result.completeExceptionally(inFlightAtClose(op));
-        }
-      }
-    };
+    Issued<T, R> deadline = new Issued<>(op, result, f, reading);
     try {
       timeouts.add(deadline);
     } catch (RejectedExecutionException closed) {
       f.cancel(false);
       return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
     }
-    OperationWait.onComplete(f, () -> {
-      if (inline && deadline.settle()) {
-        settleOnIoThread(result, f, op, reading);
-        return;
-      }
+    OperationWait.onComplete(f, inline ? deadline::answeredInline : deadline::answered);
+    return result;
+  }
+
+  /**
+   * The deadline of one {@link #issue}d operation, settled once: by its answer (spymemcached's
+   * completion listener) or by the deadline. Whichever settles it lets go of the future, the result
+   * and the reading, since a settled deadline may wait in the queue behind an unanswered one, up to
+   * an operation timeout: spymemcached's future holds the operation, and a write's operation its
+   * value; the result holds the answer.
+   */
+  private final class Issued<T, R> extends Deadlines.Deadline {
+    final Flights.Op op;
+    /** Set before it is queued or listened to; read, then cleared, by what settles it. */
+    private CompletableFuture<R> result;
+    private Future<T> f;
+    private Reading<T, R> reading;
+
+    Issued(Flights.Op op, CompletableFuture<R> result, Future<T> f, Reading<T, R> reading) {
+      this.op = op;
+      this.result = result;
+      this.f = f;
+      this.reading = reading;
+    }
+
+    /**
+     * The operation completed: its answer is read on a callback thread; once those are gone with
+     * the manager, it fails here as in flight at the close.
+     */
+    void answered() {
       try {
         callbacks.execute(() -> {
-          if (deadline.settle()) {
-            settle(result, f, op, true, reading);
+          if (settle()) {
+            try {
+              AsyncFlights.this.settle(result, f, op, true, reading);
+            } finally {
+              letGo();
+            }
           }
         });
       } catch (RejectedExecutionException closed) {
         // the manager closed with the operation in flight: say so rather than never completing
-        if (deadline.settle()) {
-          result.completeExceptionally(inFlightAtClose(op));
+        if (settle()) {
+          try {
+            result.completeExceptionally(inFlightAtClose(op));
+          } finally {
+            letGo();
+          }
         }
       }
-    });
-    return result;
+    }
+
+    /** The operation completed: read on the IO thread ({@link #issueRead}). */
+    void answeredInline() {
+      if (settle()) {
+        try {
+          settleOnIoThread(result, f, op, reading);
+        } finally {
+          letGo();
+        }
+      }
+    }
+
+    @Override
+    long expire(long now) {
+      long later = later(this, now);
+      if (later == 0 && settle()) {
+        try {
+          AsyncFlights.this.settle(result, f, op, false, reading);
+        } finally {
+          letGo();
+        }
+      }
+      return later;
+    }
+
+    @Override
+    void closed() {
+      if (settle()) {
+        try {
+          f.cancel(false);
+          result.completeExceptionally(inFlightAtClose(op));
+        } finally {
+          letGo();
+        }
+      }
+    }
+
+    private void letGo() {
+      result = null;
+      f = null;
+      reading = null;
+    }
   }
 
   /**
@@ -324,12 +381,13 @@ final class AsyncFlights implements AutoCloseable {
    */
   private final class Batch<R> extends Deadlines.Deadline {
     final Flights.Op op;
-    final CompletableFuture<R> result;
-    final Function<Awaited.Gets, R> read;
     /**
-     * Both set before any operation is sent, so before any callback or deadline; let go once it is
-     * settled, since a settled deadline may wait in the queue behind an unanswered one.
+     * All four set before any operation is sent, so before any callback or deadline; let go once
+     * it is settled, since a settled deadline may wait in the queue behind an unanswered one (the
+     * answers and the result hold the values read).
      */
+    private CompletableFuture<R> result;
+    private Function<Awaited.Gets, R> read;
     Awaited.Gets answers;
     List<GetBatches.Send> sent;
 
@@ -347,24 +405,31 @@ final class AsyncFlights implements AutoCloseable {
     }
 
     private void finish() {
+      CompletableFuture<R> out = result;
       R value;
       try {
         flights.landedAll(sent, answers, op);
         value = read.apply(answers);
       } catch (RuntimeException e) {
-        result.completeExceptionally(e);
+        out.completeExceptionally(e);
         return;
       } finally {
-        answers = null;
-        sent = null;
+        letGo();
       }
-      handFromIoThread(HandOffFuture.completing(result), value);
+      handFromIoThread(HandOffFuture.completing(out), value);
     }
 
+    /** Cancels its operations, once it is settled, and lets go of what it holds. */
     void cancel() {
       for (GetBatches.Send s : sent) {
         s.op().cancel();
       }
+      letGo();
+    }
+
+    private void letGo() {
+      result = null;
+      read = null;
       answers = null;
       sent = null;
     }
@@ -381,9 +446,9 @@ final class AsyncFlights implements AutoCloseable {
         // (written before their state, which the check read, became COMPLETE)
         finish();
       } else {
-        result.completeExceptionally(flights.expired(late, op));
-        answers = null;
-        sent = null;
+        CompletableFuture<R> out = result;
+        letGo();
+        out.completeExceptionally(flights.expired(late, op));
       }
       return 0;
     }
@@ -391,8 +456,9 @@ final class AsyncFlights implements AutoCloseable {
     @Override
     void closed() {
       if (settle()) {
+        CompletableFuture<R> out = result;
         cancel();
-        result.completeExceptionally(inFlightAtClose(op));
+        out.completeExceptionally(inFlightAtClose(op));
       }
     }
   }
@@ -400,11 +466,13 @@ final class AsyncFlights implements AutoCloseable {
   /**
    * The callback and deadline of one {@link #get}: settled once, by memcached's answer (the
    * operation's {@code complete}, which also follows a cancel or spymemcached's own timeout) or by
-   * the deadline.
+   * the deadline. Whichever settles it lets go of the operation, the value and {@code then} (which
+   * holds what the value is handed to), since a settled deadline may wait in the queue behind an
+   * unanswered one.
    */
   private final class Landing extends Deadlines.Deadline implements GetOperation.Callback {
     final Flights.Op op;
-    final BiConsumer<? super byte[], ? super Throwable> then;
+    private BiConsumer<? super byte[], ? super Throwable> then;
     /** Set before it is enqueued, so before any callback. */
     Operation sent;
     /** The value, when memcached found the key; written and read by the IO thread. */
@@ -437,21 +505,26 @@ final class AsyncFlights implements AutoCloseable {
         return;
       }
       byte[] v = value;
-      value = null; // a settled deadline may wait in the queue behind an unanswered one
+      BiConsumer<? super byte[], ? super Throwable> to = then;
+      Operation answered = sent;
+      letGo();
       try {
-        v = flights.landed(sent, op, v, abandoned);
+        v = flights.landed(answered, op, v, abandoned);
       } catch (RuntimeException e) {
-        hand(then, null, e);
+        hand(to, null, e);
         return;
       }
-      handFromIoThread(then, v);
+      handFromIoThread(to, v);
     }
 
     @Override
     long expire(long now) {
       long later = later(this, now);
       if (later == 0 && settle()) {
-        hand(then, null, flights.expired(sent, op));
+        BiConsumer<? super byte[], ? super Throwable> to = then;
+        Operation late = sent;
+        letGo();
+        hand(to, null, flights.expired(late, op));
       }
       return later;
     }
@@ -459,9 +532,18 @@ final class AsyncFlights implements AutoCloseable {
     @Override
     void closed() {
       if (settle()) {
-        sent.cancel();
-        hand(then, null, inFlightAtClose(op));
+        BiConsumer<? super byte[], ? super Throwable> to = then;
+        Operation late = sent;
+        letGo();
+        late.cancel();
+        hand(to, null, inFlightAtClose(op));
       }
+    }
+
+    private void letGo() {
+      value = null;
+      then = null;
+      sent = null;
     }
   }
 

@@ -15,15 +15,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * same timeout, so operations reach their deadline in the order they were sent: they wait in one
  * queue in that order, and one sweep, on a thread of its own, drops those settled meanwhile from
  * the head and expires those due. It runs every {@value #TICK_MILLIS} ms while anything is queued
- * (so an operation fails at most that much after its deadline, and settled ones are let go within
- * it) and not at all while nothing is. An operation whose deadline moved out because the client
- * was paused waits in a second queue, ordered by its new deadline.
+ * (so an operation fails at most that much after its deadline) and not at all while nothing is. An
+ * operation whose deadline moved out because the client was paused waits in a second queue, ordered
+ * by its new deadline.
+ *
+ * <p>A settled operation leaves the queue only once those sent before it have: behind one that
+ * waits for a frozen server it stays up to an operation timeout, so a {@link Deadline} lets go of
+ * what it holds (the value written, the answer read) when it is settled.
  */
 final class Deadlines implements AutoCloseable {
 
   static final long TICK_MILLIS = 10;
 
-  /** One operation in flight: settled once, by its answer or by its deadline. */
+  /**
+   * One operation in flight: settled once, by its answer or by its deadline; whatever settles it
+   * lets go of the operation's values (see the class comment).
+   */
   abstract static class Deadline extends AtomicBoolean {
 
     final long start = System.nanoTime();
