@@ -3,6 +3,7 @@ package io.github.newcache.internal.herd;
 import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.key.Hashing;
+import io.github.newcache.internal.transport.BestEffort;
 import io.github.newcache.internal.transport.HandOffFuture;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
@@ -311,12 +312,17 @@ public final class LoadCoordinator {
     }
   }
 
-  /** Releases a lease without blocking; best effort, as the lease expires by itself. */
+  /**
+   * Releases a lease without blocking, nor waiting for room in a full queue ({@link BestEffort}):
+   * it runs after a load, in whichever thread completed it (often a callback thread, where a wait
+   * holds up every answer queued behind it), or for a holder whose thread was interrupted. Best
+   * effort, as the lease expires by itself.
+   */
   // FutureReturnValueIgnored: nobody waits for the release, and a failed one changes nothing that
   // the lease's own expiry does not repair.
   @SuppressWarnings("FutureReturnValueIgnored")
   private void releaseAsync(String lease, byte[] token) {
-    releasing(lease, token);
+    releasing(lease, token, true);
   }
 
   /**
@@ -325,15 +331,24 @@ public final class LoadCoordinator {
    * is left to the lease's own expiry).
    */
   CompletableFuture<Void> releasing(String lease, byte[] token) {
+    return releasing(lease, token, false);
+  }
+
+  private CompletableFuture<Void> releasing(String lease, byte[] token, boolean bestEffort) {
     try {
-      return transport.getsAsync(lease)
+      return send(bestEffort, () -> transport.getsAsync(lease))
           .thenCompose(item -> item != null && Arrays.equals(item.value(), token)
-              ? transport.casAsync(lease, item.cas(), Ttl.EXPIRED, new byte[] {0}).thenApply(o -> (Void) null)
+              ? send(bestEffort, () -> transport.casAsync(lease, item.cas(), Ttl.EXPIRED, new byte[] {0}))
+                  .thenApply(o -> (Void) null)
               : CompletableFuture.<Void>completedFuture(null))
           .exceptionally(failed -> null);
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(null); // the lease expires by itself
     }
+  }
+
+  private static <T> T send(boolean bestEffort, Supplier<T> send) {
+    return bestEffort ? BestEffort.send(send) : send.get();
   }
 
   /** One thread's load of a key in this JVM, whose outcome its waiters share. */

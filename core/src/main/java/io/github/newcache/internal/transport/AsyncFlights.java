@@ -36,8 +36,9 @@ import net.spy.memcached.protocol.BaseOperationImpl;
  * waiting caller or hands its stages to the callback threads. Every other operation, and a large
  * answer, completes on the callback threads: their continuations may run the user's expiry policy
  * or {@code equals}, decode large values, or send the next command, none of which may hold up the
- * thread that reads every answer. An operation issued from the IO thread is sent from a callback
- * thread, since sending may wait for room in the queue that only the IO thread drains.
+ * thread that reads every answer. A timed-out operation fails there too, never on the thread of
+ * {@link Deadlines}, which times out every operation. An operation issued from the IO thread is sent
+ * from a callback thread, since sending may wait for room in the queue that only the IO thread drains.
  */
 final class AsyncFlights implements AutoCloseable {
 
@@ -231,8 +232,11 @@ final class AsyncFlights implements AutoCloseable {
     long expire(long now) {
       long later = later(this, now);
       if (later == 0 && settle()) {
+        BiConsumer<R, Throwable> to = HandOffFuture.completing(result);
         try {
-          AsyncFlights.this.settle(result, f, op, false, reading);
+          handOff(to, reading.read(f, flights.outcome(f, op, false)), null);
+        } catch (RuntimeException e) {
+          handOff(to, null, e);
         } finally {
           letGo();
         }
@@ -265,10 +269,11 @@ final class AsyncFlights implements AutoCloseable {
    */
   private <R> CompletableFuture<R> onCallbackThread(Supplier<CompletableFuture<R>> issue) {
     CompletableFuture<R> sent = new CompletableFuture<>();
+    boolean bestEffort = BestEffort.sending();
     try {
       callbacks.execute(() -> {
         try {
-          Futures.forward(issue.get(), sent);
+          Futures.forward(bestEffort ? BestEffort.send(issue) : issue.get(), sent);
         } catch (RuntimeException e) {
           sent.completeExceptionally(e);
         }
@@ -293,7 +298,7 @@ final class AsyncFlights implements AutoCloseable {
    * spymemcached's future, its latch and its listeners: the value (null when absent) or the failure
    * is handed to {@code then} by the callback itself, on the IO thread when the value is at most
    * {@value #INLINE_BYTES} bytes (as {@link #issueRead}), else on the callback threads; or by the
-   * deadline, on the timeouts thread; or, when refused before it is sent, at once in this thread.
+   * deadline, on the callback threads; or, when refused before it is sent, at once in this thread.
    * Admission, timeouts, breaker reports and messages are those of {@link #issue}.
    *
    * @param create spymemcached's operation for the key, reporting to the callback given
@@ -400,23 +405,35 @@ final class AsyncFlights implements AutoCloseable {
     /** Every operation completed: in the IO thread that completed the last. */
     void landed() {
       if (settle()) {
-        finish();
+        finish(true);
       }
     }
 
-    private void finish() {
-      CompletableFuture<R> out = result;
+    /**
+     * Reads the answers and completes the result: from the IO thread that heard the last ({@link
+     * #handFromIoThread}), or handed off by the sweep ({@link #handOff}).
+     */
+    private void finish(boolean ioThread) {
+      BiConsumer<R, Throwable> to = HandOffFuture.completing(result);
       R value;
       try {
         flights.landedAll(sent, answers, op);
         value = read.apply(answers);
       } catch (RuntimeException e) {
-        out.completeExceptionally(e);
+        if (ioThread) {
+          hand(to, null, e);
+        } else {
+          handOff(to, null, e);
+        }
         return;
       } finally {
         letGo();
       }
-      handFromIoThread(HandOffFuture.completing(out), value);
+      if (ioThread) {
+        handFromIoThread(to, value);
+      } else {
+        handOff(to, value, null);
+      }
     }
 
     /** Cancels its operations, once it is settled, and lets go of what it holds. */
@@ -444,11 +461,11 @@ final class AsyncFlights implements AutoCloseable {
       if (late == null) {
         // every operation completed, and lost the race to settle; what they answered is visible
         // (written before their state, which the check read, became COMPLETE)
-        finish();
+        finish(false);
       } else {
-        CompletableFuture<R> out = result;
+        BiConsumer<R, Throwable> to = HandOffFuture.completing(result);
         letGo();
-        out.completeExceptionally(flights.expired(late, op));
+        handOff(to, null, flights.expired(late, op));
       }
       return 0;
     }
@@ -524,7 +541,7 @@ final class AsyncFlights implements AutoCloseable {
         BiConsumer<? super byte[], ? super Throwable> to = then;
         Operation late = sent;
         letGo();
-        hand(to, null, flights.expired(late, op));
+        handOff(to, null, flights.expired(late, op));
       }
       return later;
     }
@@ -583,10 +600,20 @@ final class AsyncFlights implements AutoCloseable {
       hand(then, answer, null);
       return;
     }
+    handOff(then, answer, null);
+  }
+
+  /**
+   * Hands the outcome to {@code then} on a callback thread (or here, once those are gone with the
+   * manager): what the sweep settles is completed there, as an answer is. Its continuations may
+   * send the next command, which waits for room when the server's queue is full, and the sweep's
+   * one thread must go on timing out the other operations (and let the close in).
+   */
+  private <R> void handOff(BiConsumer<? super R, ? super Throwable> then, R value, Throwable failure) {
     try {
-      callbacks.execute(() -> hand(then, answer, null));
+      callbacks.execute(() -> hand(then, value, failure));
     } catch (RejectedExecutionException closed) {
-      hand(then, answer, null);
+      hand(then, value, failure);
     }
   }
 

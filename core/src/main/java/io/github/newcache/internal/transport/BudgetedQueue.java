@@ -17,8 +17,8 @@ import net.spy.memcached.ops.StoreOperation;
  * One of a server's spymemcached queues (input, write or read), counting what its operations hold
  * against the server's {@link QueueBudget}. The input queue, where callers' operations enter, also
  * enforces it: its timed {@code offer} (the one spymemcached uses for callers, with {@code
- * opQueueWait}) waits for room and then refuses. Moves between queues and operations the client
- * inserts itself are counted, never refused.
+ * opQueueWait}) waits for room and then refuses; a {@link BestEffort} send is refused without
+ * waiting. Moves between queues and operations the client inserts itself are counted, never refused.
  *
  * <p>What an operation holds: its key, a fixed {@value #OVERHEAD} bytes for the operation, its
  * callback and future, and for a write its value; until it is written to the socket, also the
@@ -121,7 +121,7 @@ final class BudgetedQueue extends LinkedBlockingQueue<Operation> {
       }
       budget.release(w); // the queue is full: wait for room in both below
     }
-    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    long deadline = System.nanoTime() + (BestEffort.sending() ? 0 : unit.toNanos(timeout));
     while (!budget.tryTake(w)) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {

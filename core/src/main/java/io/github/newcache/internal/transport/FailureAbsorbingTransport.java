@@ -45,10 +45,11 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   /**
    * A write or removal of {@code keys} that failed and is skipped: counted, dropped from what this
    * JVM holds ({@link FailureListener#skipped}, again once the delete is answered), and the keys'
-   * items deleted, best effort and without waiting, so that the write is as good as an eviction
-   * (and a removal is tried once more). The item it was to replace or remove would otherwise stay readable, older than what the
-   * caller was told. A lease of the herd is left as it is: it goes by its own expiry, and deleting
-   * it could take another client's.
+   * items deleted, best effort and without waiting, not even for room in a full queue ({@link
+   * BestEffort}), so that the write is as good as an eviction (and a removal is tried once more).
+   * The item it was to replace or remove would otherwise stay readable, older than what the caller
+   * was told. A lease of the herd is left as it is: it goes by its own expiry, and deleting it
+   * could take another client's.
    */
   private void skipped(CacheException e, Collection<String> keys) {
     skipped(e, keys, true);
@@ -69,7 +70,7 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
       try {
         // Told again once the delete is answered: a read that installed the old item in between
         // (another thread's, or another connection's answer) is not kept either.
-        delegate.deleteAsync(key).whenComplete((deleted, failed) -> failures.skipped(key));
+        BestEffort.send(() -> delegate.deleteAsync(key)).whenComplete((deleted, failed) -> failures.skipped(key));
       } catch (RuntimeException refused) {
         // nothing more to try
       }

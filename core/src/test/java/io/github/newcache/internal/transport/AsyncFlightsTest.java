@@ -12,13 +12,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
  * The non-blocking operations ({@link AsyncFlights}) and their deadlines ({@link Deadlines}) over
  * real memcached, one server frozen: what a settled operation leaves behind in the queue of
- * deadlines.
+ * deadlines, and where a timed-out one's continuations run.
  */
 class AsyncFlightsTest {
 
@@ -61,6 +63,48 @@ class AsyncFlightsTest {
           assertTrue(kept.isEmpty(), "still reachable after 20 collections, held by a settled operation's deadline "
               + "queued behind the frozen server's unanswered set: " + kept);
           assertFalse(head.isDone(), "the frozen server's set is still in flight, at the head of the queue");
+        } finally {
+          frozen.resume();
+        }
+      } finally {
+        transport.close();
+      }
+    }
+  }
+
+  /**
+   * A timed-out operation's future is failed on the callback threads, as an answered one completes
+   * there: its continuations may send the next command, which waits for room when the server's
+   * queue is full, and the one thread that times out every operation must not wait with them.
+   * Before, they ran on that thread, under the sweep's lock: a continuation that waited held up
+   * every later timeout (here, the second set's, which it waits for) and the close.
+   */
+  @Test
+  void aTimedOutOperationsContinuationsRunOnTheCallbackThreadsNotTheSweeps() throws Exception {
+    try (LocalMemcached frozen = LocalMemcached.start()) {
+      URI uri = URI.create("memcached://" + frozen.address() + "/?opTimeout=300&stallTimeouts=0");
+      SpyTransport transport = new SpyTransport(SettingsParser.parse(uri, getClass().getClassLoader(), null).transport());
+      try {
+        frozen.pause();
+        try {
+          CompletableFuture<Void> first = transport.setAsync("a", 0, new byte[] {1});
+          CompletableFuture<Void> second = transport.setAsync("b", 0, new byte[] {1});
+          CountDownLatch secondFailed = new CountDownLatch(1);
+          second.whenComplete((v, e) -> secondFailed.countDown());
+          AtomicReference<String> ranOn = new AtomicReference<>();
+          CompletableFuture<Boolean> sawSecondFail = first.handle((v, e) -> {
+            ranOn.set(Thread.currentThread().getName());
+            try {
+              return secondFailed.await(5, TimeUnit.SECONDS); // a continuation that waits, as a send into a full queue does
+            } catch (InterruptedException interrupted) {
+              Thread.currentThread().interrupt();
+              return false;
+            }
+          });
+          assertTrue(sawSecondFail.get(30, TimeUnit.SECONDS),
+              "the second set did not time out while the first one's continuation waited, on " + ranOn.get());
+          assertTrue(ranOn.get().startsWith("newcache-callback-"), "the timed-out set's continuation ran on " + ranOn.get());
+          assertTrue(first.isCompletedExceptionally() && second.isCompletedExceptionally(), "both timed out");
         } finally {
           frozen.resume();
         }

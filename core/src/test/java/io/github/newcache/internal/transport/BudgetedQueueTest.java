@@ -119,6 +119,36 @@ class BudgetedQueueTest {
     assertEquals(one, budget.bytes(), "the one in the queue is counted, once");
   }
 
+  /**
+   * A best-effort send (a skipped write's delete, a lease's release) is refused at once by a queue
+   * full in operations or in bytes, where a caller waits up to its {@code opQueueWait} (30 s here).
+   */
+  @Test
+  void aBestEffortSendIsRefusedAtOnceByAFullQueue() throws InterruptedException {
+    QueueBudget budget = new QueueBudget(BudgetedQueue.OVERHEAD + 1000);
+    BudgetedQueue input = new BudgetedQueue(1, budget, true, true);
+    assertTrue(input.offer(get("first"), 1, TimeUnit.SECONDS));
+    long counted = budget.bytes();
+    long start = System.nanoTime();
+    assertFalse(BestEffort.send(() -> offer(input, get("second"))), "the queue holds one operation");
+    BudgetedQueue other = new BudgetedQueue(16, budget, true, true);
+    assertFalse(BestEffort.send(() -> offer(other, set("big", 2000))), "the budget's bytes are taken");
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(millis < 10_000, "refused after " + millis + " ms, not at once");
+    assertEquals(counted, budget.bytes(), "nothing refused is counted");
+    assertFalse(BestEffort.sending(), "best effort only while it sends");
+  }
+
+  /** {@code q.offer(op)} as spymemcached's caller makes it, waiting up to 30 s for room. */
+  private static boolean offer(BudgetedQueue q, Operation op) {
+    try {
+      return q.offer(op, 30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   @Test
   void aBatchThatOverflowsCountsWhatItAdded() {
     QueueBudget budget = new QueueBudget(1 << 20);
