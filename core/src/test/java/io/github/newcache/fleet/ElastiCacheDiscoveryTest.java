@@ -13,10 +13,13 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -221,21 +224,28 @@ class ElastiCacheDiscoveryTest {
   /**
    * Closing the manager while a poll's change is being applied (the new node's start check waits
    * for a frozen server) returns at once: the build is interrupted. Before, close() waited for the
-   * lock the build holds, about 1.5 s here and up to 4.5 s over TLS.
+   * lock the build holds, about 1.5 s here and up to 4.5 s over TLS. And it leaves no thread: the
+   * interrupted build's checks are stopped (their sockets closed) and awaited. Before, over TLS,
+   * the check of the frozen node stayed in its handshake for 3 s after close() returned.
    */
-  @Test
-  void closingWhileAChangeIsAppliedReturnsAtOnce() throws Exception {
-    try (LocalMemcached a = LocalMemcached.start(); LocalMemcached frozen = LocalMemcached.start();
-        ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
+  @ParameterizedTest(name = "tls={0}")
+  @CsvSource({"false", "true"})
+  void closingWhileAChangeIsAppliedReturnsAtOnceLeavingNoThreads(boolean useTls) throws Exception {
+    TlsFixture tls = useTls ? TlsFixture.create() : null;
+    try (LocalMemcached a = tls == null ? LocalMemcached.start() : tls.startServer();
+        LocalMemcached frozen = tls == null ? LocalMemcached.start() : tls.startServer();
+        ConfigEndpointStub endpoint = ConfigEndpointStub.start(tls == null ? null : tls.serverContext(), false)) {
       endpoint.setNodes(List.of(entry(a)));
+      Set<Thread> before = new HashSet<>(Threads.named("newcache-"));
+      Properties p = tls == null ? new Properties() : TlsFixture.properties(tls.clientSettings());
       CacheManager manager = Caching.getCachingProvider().getCacheManager(
           URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=100"
               + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
-          ElastiCacheDiscoveryTest.class.getClassLoader());
+          ElastiCacheDiscoveryTest.class.getClassLoader(), p);
       frozen.pause();
       try {
         manager.createCache(CACHE, new MutableConfiguration<String, String>()).put("k", "v");
-        java.util.Set<Thread> earlier = new java.util.HashSet<>(Threads.named("newcache-server-check"));
+        Set<Thread> earlier = new HashSet<>(Threads.named("newcache-server-check"));
         endpoint.setNodes(List.of(entry(a), entry(frozen)));
         await(() -> Threads.named("newcache-server-check").stream().anyMatch(t -> !earlier.contains(t)), 10_000,
             "the new node's start check");
@@ -243,10 +253,42 @@ class ElastiCacheDiscoveryTest {
         manager.close();
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(millis < 700, "close() took " + millis + " ms");
+        assertEquals(List.of(), Threads.awaitGone("newcache-", before, Duration.ofMillis(1000)), "threads left");
       } finally {
         frozen.resume();
         manager.close();
       }
+    } finally {
+      if (tls != null) {
+        tls.close();
+      }
+    }
+  }
+
+  /**
+   * Closing the manager while a poll waits for an endpoint gone silent (it accepts and reads the
+   * request, never answers) leaves no thread: the poll's socket is closed under it. Before, the
+   * interrupt did not end the blocked read, and the poller's thread lived on for the read timeout
+   * (opTimeout here, 5 s; up to 10 s).
+   */
+  @Test
+  void closingWhileAPollWaitsForASilentEndpointLeavesNoThreads() throws Exception {
+    try (LocalMemcached a = LocalMemcached.start(); ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
+      endpoint.setNodes(List.of(entry(a)));
+      Set<Thread> before = new HashSet<>(Threads.named("newcache-"));
+      CacheManager manager = Caching.getCachingProvider().getCacheManager(
+          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=100"
+              + "&flavor=" + FLAVOR + "&opTimeout=5000"),
+          ElastiCacheDiscoveryTest.class.getClassLoader());
+      try {
+        manager.createCache(CACHE, new MutableConfiguration<String, String>()).put("k", "v");
+        endpoint.setSilent(true);
+        int asked = endpoint.requests();
+        await(() -> endpoint.requests() > asked, 10_000, "a poll waiting for the silent endpoint");
+      } finally {
+        manager.close();
+      }
+      assertEquals(List.of(), Threads.awaitGone("newcache-", before, Duration.ofMillis(1000)), "threads left");
     }
   }
 

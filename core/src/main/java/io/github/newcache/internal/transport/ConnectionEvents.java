@@ -2,10 +2,12 @@ package io.github.newcache.internal.transport;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import io.github.newcache.internal.transport.tls.OpenSockets;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import net.spy.memcached.ConnectionObserver;
 
 /**
@@ -14,7 +16,8 @@ import net.spy.memcached.ConnectionObserver;
  * learned again (it may be another process, with another {@code -I}, or an older memcached without
  * the meta get); so is a server that could not tell at start. Over TLS a connection is made once
  * its handshake is done ({@link #secured}), not at TCP connect: a server that accepts TCP and then
- * never finishes the handshake stays stalled across the client's new connections.
+ * never finishes the handshake stays stalled across the client's new connections. Closing stops
+ * the checks still running (their sockets closed) and waits for their threads.
  */
 final class ConnectionEvents implements ConnectionObserver {
 
@@ -22,7 +25,10 @@ final class ConnectionEvents implements ConnectionObserver {
   private final ServerEvents events;
   private final NodeBreakers breakers;
   private final ItemLimits limits;
-  private final Function<InetSocketAddress, ServerCheck.Result> check;
+  private final BiFunction<InetSocketAddress, OpenSockets, ServerCheck.Result> check;
+  /** The running checks' sockets and threads, ended by {@link #close}. */
+  private final OpenSockets sockets = OpenSockets.create();
+  private final Set<Thread> checking = ConcurrentHashMap.newKeySet();
   private final Consumer<InetSocketAddress> noMetaGet;
   /** Over TLS: servers connected by TCP whose handshake is not done, with their reconnect count. */
   private final Map<InetSocketAddress, Integer> handshaking = new ConcurrentHashMap<>();
@@ -36,11 +42,12 @@ final class ConnectionEvents implements ConnectionObserver {
   /**
    * @param tls whether connections are made over TLS (made once {@link #secured})
    * @param events told when a server's connection is made or lost
-   * @param check checks a server that connected (its item limit, whether it knows the meta get)
+   * @param check checks a server that connected (its item limit, whether it knows the meta get),
+   *     on a socket registered in the sockets given
    * @param noMetaGet told of a server that does not know the meta get
    */
   ConnectionEvents(boolean tls, ServerEvents events, NodeBreakers breakers, ItemLimits limits,
-      Function<InetSocketAddress, ServerCheck.Result> check, Consumer<InetSocketAddress> noMetaGet) {
+      BiFunction<InetSocketAddress, OpenSockets, ServerCheck.Result> check, Consumer<InetSocketAddress> noMetaGet) {
     this.tls = tls;
     this.events = events;
     this.breakers = breakers;
@@ -49,9 +56,32 @@ final class ConnectionEvents implements ConnectionObserver {
     this.noMetaGet = noMetaGet;
   }
 
-  /** From now on, connections made and lost are not acted on. */
-  void close() {
-    closed = true;
+  /**
+   * From now on, connections made and lost are not acted on; checks still running end (their
+   * sockets closed), waited for at most {@code waitMillis}.
+   */
+  void close(long waitMillis) {
+    synchronized (checking) {
+      closed = true;
+    }
+    sockets.close();
+    boolean interrupted = Thread.interrupted();
+    long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+    try {
+      for (Thread t : checking) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          break;
+        }
+        t.join(left);
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   @Override
@@ -85,7 +115,7 @@ final class ConnectionEvents implements ConnectionObserver {
     }
     Thread t = new Thread(() -> {
       try {
-        ServerCheck.Result r = check.apply(server);
+        ServerCheck.Result r = check.apply(server, sockets);
         if (r.reachable()) {
           limits.learned(server, r.itemSizeMax());
           if (!r.metaGet()) {
@@ -94,10 +124,18 @@ final class ConnectionEvents implements ConnectionObserver {
         }
       } catch (RuntimeException e) {
         // credentials refused now: the operations will say so
+      } finally {
+        checking.remove(Thread.currentThread());
       }
     }, "newcache-server-check");
     t.setDaemon(true);
-    t.start();
+    synchronized (checking) { // close() either waits for this thread or it never starts
+      if (closed) {
+        return;
+      }
+      checking.add(t);
+      t.start();
+    }
   }
 
   @Override

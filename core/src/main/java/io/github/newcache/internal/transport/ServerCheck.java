@@ -1,6 +1,7 @@
 package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.config.Secret;
+import io.github.newcache.internal.transport.tls.OpenSockets;
 import io.github.newcache.internal.transport.tls.ServerConnector;
 import io.github.newcache.internal.transport.tls.TlsHandshakeException;
 import java.io.BufferedReader;
@@ -63,6 +64,9 @@ final class ServerCheck {
     }
   }
 
+  /** The problem of a check whose socket was closed under it: its owner is closing. */
+  static final String STOPPED = "its check was stopped (closing)";
+
   private ServerCheck() {}
 
   /**
@@ -73,7 +77,17 @@ final class ServerCheck {
    */
   static Result check(
       InetSocketAddress server, boolean binary, String username, Secret password, ServerConnector connector) {
-    try (Socket socket = connector.open(server, TIMEOUT_MILLIS)) {
+    return check(server, binary, username, password, connector, OpenSockets.none());
+  }
+
+  /**
+   * {@link #check(InetSocketAddress, boolean, String, Secret, ServerConnector)} on a socket
+   * registered in {@code sockets}: closing them ends the check at once, with a result that says
+   * it was stopped (never an error about the server).
+   */
+  static Result check(InetSocketAddress server, boolean binary, String username, Secret password,
+      ServerConnector connector, OpenSockets sockets) {
+    try (Socket socket = connector.open(server, TIMEOUT_MILLIS, sockets)) {
       // with TLS the handshake is done: the budget covers authenticating and asking
       long deadline = System.nanoTime() + TIMEOUT_MILLIS * 1_000_000L;
       socket.setSoTimeout(remaining(deadline));
@@ -87,6 +101,9 @@ final class ServerCheck {
     } catch (SocketTimeoutException e) {
       return silent(server);
     } catch (IOException e) {
+      if (sockets.closed()) {
+        return new Result(server, 0, STOPPED);
+      }
       IOException explained = connector.explain(server, e, TIMEOUT_MILLIS);
       if (explained instanceof TlsHandshakeException tls) {
         if (tls.kind() == TlsHandshakeException.Kind.TIMEOUT) {

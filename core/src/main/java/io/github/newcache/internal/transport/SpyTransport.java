@@ -62,6 +62,8 @@ public final class SpyTransport implements MemcachedTransport {
 
   private static final System.Logger LOG = System.getLogger("io.github.newcache.failures");
 
+  /** How long close() waits for the checks of new connections it stopped (they end at once). */
+  private static final long CLOSE_CHECKS_MILLIS = 500;
   /** How long close() lets pending writes drain before it drops the connections. */
   private static final long CLOSE_DRAIN_MILLIS = 250;
   /**
@@ -139,7 +141,8 @@ public final class SpyTransport implements MemcachedTransport {
             2 * timeoutMillis);
     // registered before the client exists, so no connection event is missed
     this.connections = new ConnectionEvents(tls != null, events, breakers, limits,
-        server -> ServerCheck.check(server, settings.binary(), settings.username(), settings.password(), connector),
+        (server, sockets) -> ServerCheck.check(
+            server, settings.binary(), settings.username(), settings.password(), connector, sockets),
         settings.binary() ? server -> { } : this::noMetaGet);
     this.factory = new SpyConnectionFactory(settings, connections, connections::secured, tls);
     this.pauses = new ClientPauses();
@@ -623,7 +626,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public void close() {
-    connections.close();
+    connections.close(CLOSE_CHECKS_MILLIS);
     if (nudges != null) {
       nudges.close();
     }

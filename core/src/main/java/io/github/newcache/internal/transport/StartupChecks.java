@@ -1,6 +1,7 @@
 package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.config.TransportSettings;
+import io.github.newcache.internal.transport.tls.OpenSockets;
 import io.github.newcache.internal.transport.tls.ServerConnector;
 import io.github.newcache.internal.transport.tls.TlsContext;
 import java.net.InetSocketAddress;
@@ -15,11 +16,16 @@ import javax.cache.CacheException;
  * then fail as {@code failureMode} says until it answers). Credentials a server refuses,
  * credentials for a server without SASL, and TLS that fails (wrong CA, wrong host name, no TLS,
  * refused client certificate) fail the start, and so does a server name that does not resolve
- * ({@link #refuseUnresolved}).
+ * ({@link #refuseUnresolved}). Checks still running at the deadline, or when the caller is
+ * interrupted (a manager closing while it builds a generation), are stopped by closing their
+ * sockets and awaited: no check outlives {@link #run}.
  */
 final class StartupChecks {
 
   private static final System.Logger LOG = System.getLogger("io.github.newcache.failures");
+
+  /** The most run waits for checks it stopped by closing their sockets (they end in microseconds). */
+  private static final long STOPPED_CHECKS_MILLIS = 1000;
 
   private StartupChecks() {}
 
@@ -29,12 +35,13 @@ final class StartupChecks {
     ServerCheck.Result[] results = new ServerCheck.Result[n];
     RuntimeException[] failures = new RuntimeException[n];
     List<Thread> threads = new ArrayList<>(n);
+    OpenSockets sockets = OpenSockets.create();
     for (int i = 0; i < n; i++) {
       int at = i;
       Thread t = new Thread(() -> {
         try {
           results[at] = ServerCheck.check(
-              servers.get(at), settings.binary(), settings.username(), settings.password(), connector);
+              servers.get(at), settings.binary(), settings.username(), settings.password(), connector, sockets);
         } catch (RuntimeException e) {
           failures[at] = e;
         }
@@ -53,12 +60,16 @@ final class StartupChecks {
         break;
       }
     }
+    // Checks still running past the deadline, or when interrupted (the manager is closing): their
+    // sockets closed, they end at once; nothing of them is left behind.
+    sockets.close();
+    awaitEnded(threads);
     List<ServerCheck.Result> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       if (failures[i] != null) {
         throw failures[i];
       }
-      ServerCheck.Result r = results[i] != null
+      ServerCheck.Result r = results[i] != null && !ServerCheck.STOPPED.equals(results[i].problem())
           ? results[i]
           : new ServerCheck.Result(servers.get(i), 0, "it did not answer in time");
       if (!r.reachable() && !Thread.currentThread().isInterrupted()) { // interrupted: the manager is closing
@@ -70,6 +81,30 @@ final class StartupChecks {
       out.add(r);
     }
     return out;
+  }
+
+  /**
+   * Waits (at most {@link #STOPPED_CHECKS_MILLIS}) for checks whose sockets were closed; keeps the
+   * caller's interrupt, which would otherwise end the wait at once.
+   */
+  private static void awaitEnded(List<Thread> threads) {
+    boolean interrupted = Thread.interrupted();
+    long deadline = System.nanoTime() + STOPPED_CHECKS_MILLIS * 1_000_000L;
+    try {
+      for (Thread t : threads) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          break;
+        }
+        t.join(left);
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /**

@@ -32,7 +32,7 @@ class ConnectionEventsTest {
       }
     };
     return new ConnectionEvents(tls, heard, breakers, new ItemLimits(),
-        server -> new ServerCheck.Result(server, 0, "not checked in this test"), server -> { });
+        (server, sockets) -> new ServerCheck.Result(server, 0, "not checked in this test"), server -> { });
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport.discovery;
 
+import io.github.newcache.internal.transport.tls.OpenSockets;
 import io.github.newcache.internal.transport.tls.ServerConnector;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -38,8 +39,14 @@ final class ConfigEndpoint {
   /** One exchange with {@code endpoint}; I/O problems are exceptions that name it. */
   static ClusterConfig fetch(InetSocketAddress endpoint, ServerConnector connector, int timeoutMillis)
       throws IOException {
+    return fetch(endpoint, connector, timeoutMillis, OpenSockets.none());
+  }
+
+  /** One exchange on a socket registered in {@code sockets}: closing them ends it at once. */
+  static ClusterConfig fetch(InetSocketAddress endpoint, ServerConnector connector, int timeoutMillis,
+      OpenSockets sockets) throws IOException {
     String name = endpoint.getHostString() + ":" + endpoint.getPort();
-    try (Socket s = connector.open(endpoint, timeoutMillis)) {
+    try (Socket s = connector.open(endpoint, timeoutMillis, sockets)) {
       OutputStream out = s.getOutputStream();
       DataInputStream in = new DataInputStream(s.getInputStream());
       out.write(CONFIG_GET.getBytes(StandardCharsets.US_ASCII));

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport.discovery;
 
+import io.github.newcache.internal.transport.tls.OpenSockets;
 import io.github.newcache.internal.transport.tls.ServerConnector;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,6 +44,9 @@ public final class DiscoveryPoller implements AutoCloseable {
   private final int timeoutMillis;
   private final Listener listener;
   private final ScheduledExecutorService timer;
+  /** The poll's socket: closed by {@link #close}, so a poll blocked on the endpoint ends at once. */
+  private final OpenSockets sockets = OpenSockets.create();
+  private volatile Thread thread;
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong polls = new AtomicLong();
   private volatile ClusterConfig current;
@@ -69,6 +73,7 @@ public final class DiscoveryPoller implements AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "newcache-discovery " + host + ":" + port);
       t.setDaemon(true);
+      thread = t;
       return t;
     });
   }
@@ -124,8 +129,11 @@ public final class DiscoveryPoller implements AutoCloseable {
     polls.incrementAndGet();
     ClusterConfig next;
     try {
-      next = ConfigEndpoint.fetch(new InetSocketAddress(host, port), connector, timeoutMillis);
+      next = ConfigEndpoint.fetch(new InetSocketAddress(host, port), connector, timeoutMillis, sockets);
     } catch (IOException | RuntimeException e) {
+      if (sockets.closed()) {
+        return; // closed under the poll: not the endpoint's failure
+      }
       failures.incrementAndGet();
       lastError = e.toString();
       long now = System.nanoTime();
@@ -207,8 +215,19 @@ public final class DiscoveryPoller implements AutoCloseable {
     return a.equals(b);
   }
 
+  /**
+   * Stops polling and waits (at most {@value Stopping#WAIT_MILLIS} ms) for a poll in progress to
+   * end: its socket is closed, so a connect, TLS handshake or read blocked on the endpoint fails at
+   * once (an interrupt would not end it: the read timeout is up to 10 s), and the interrupt ends a
+   * change being applied (the listener's build of a generation). Only a DNS lookup of the
+   * endpoint's name cannot be stopped; a poll still in one after the wait ends with it (logged).
+   */
   @Override
   public void close() {
-    timer.shutdownNow();
+    sockets.close();
+    if (!Stopping.stop(timer, thread) && Thread.currentThread() != thread) {
+      LOG.log(System.Logger.Level.WARNING, "the poller of configuration endpoint " + host + ":" + port
+          + " did not stop within " + Stopping.WAIT_MILLIS + " ms (a DNS lookup that does not return?); it ends with it");
+    }
   }
 }

@@ -57,6 +57,7 @@ public final class DnsWatcher implements AutoCloseable {
   private final Listener listener;
   private final long retryMillis;
   private final ScheduledThreadPoolExecutor timer;
+  private volatile Thread thread;
   /** Servers ({@code host:port}) whose connection is down. */
   private final Set<String> down = ConcurrentHashMap.newKeySet();
   private volatile List<InetSocketAddress> current;
@@ -77,6 +78,7 @@ public final class DnsWatcher implements AutoCloseable {
     this.timer = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "newcache-dns");
       t.setDaemon(true);
+      thread = t;
       return t;
     });
     timer.setRemoveOnCancelPolicy(true);
@@ -207,10 +209,19 @@ public final class DnsWatcher implements AutoCloseable {
     return Arrays.equals(a.getAddress().getAddress(), b.getAddress().getAddress());
   }
 
+  /**
+   * Stops watching and waits (at most {@value Stopping#WAIT_MILLIS} ms) for the watcher's thread to
+   * end: the interrupt ends a move being applied (the listener's build of a generation). A DNS
+   * lookup cannot be interrupted; a thread still in one after the wait ends with it (logged).
+   */
   @Override
   public void close() {
     synchronized (scheduling) {
-      timer.shutdownNow();
+      timer.shutdownNow(); // under the lock: lost() schedules nothing more
+    }
+    if (!Stopping.stop(timer, thread) && Thread.currentThread() != thread) {
+      LOG.log(System.Logger.Level.WARNING, "the DNS watcher did not stop within " + Stopping.WAIT_MILLIS
+          + " ms (a DNS lookup that does not return?); it ends with it");
     }
   }
 

@@ -19,8 +19,15 @@ public interface ServerConnector {
   /**
    * A connected socket to {@code server} with {@code timeoutMillis} as connect timeout and read
    * timeout. With TLS the handshake is done, and a failure is a {@link TlsHandshakeException}.
+   * The socket is registered in {@code sockets} before it connects, so closing them ends its
+   * connect, handshake or read at once.
    */
-  Socket open(InetSocketAddress server, int timeoutMillis) throws IOException;
+  Socket open(InetSocketAddress server, int timeoutMillis, OpenSockets sockets) throws IOException;
+
+  /** {@link #open(InetSocketAddress, int, OpenSockets)} for an exchange nobody stops from outside. */
+  default Socket open(InetSocketAddress server, int timeoutMillis) throws IOException {
+    return open(server, timeoutMillis, OpenSockets.none());
+  }
 
   /**
    * {@code e}, a failure on a connection from this connector, in the user's terms: with TLS a
@@ -33,8 +40,8 @@ public interface ServerConnector {
 
   /** Plain TCP. */
   static ServerConnector plain() {
-    return (server, timeoutMillis) -> {
-      Socket s = new Socket();
+    return (server, timeoutMillis, sockets) -> {
+      Socket s = sockets.add(new Socket());
       try {
         s.connect(server, timeoutMillis);
         s.setSoTimeout(timeoutMillis);
@@ -51,8 +58,8 @@ public interface ServerConnector {
   static ServerConnector tls(TlsContext context) {
     return new ServerConnector() {
       @Override
-      public Socket open(InetSocketAddress server, int timeoutMillis) throws IOException {
-        return context.connect(server, timeoutMillis);
+      public Socket open(InetSocketAddress server, int timeoutMillis, OpenSockets sockets) throws IOException {
+        return context.connect(server, timeoutMillis, sockets);
       }
 
       @Override

@@ -162,8 +162,16 @@ public final class TlsContext {
    * handshake gets at least {@link #MIN_HANDSHAKE_MILLIS}.
    */
   public SSLSocket connect(InetSocketAddress server, int timeoutMillis) throws IOException {
+    return connect(server, timeoutMillis, OpenSockets.none());
+  }
+
+  /**
+   * {@link #connect(InetSocketAddress, int)} with the TCP socket registered in {@code sockets}
+   * before it connects: closing them ends the connect or the handshake at once.
+   */
+  public SSLSocket connect(InetSocketAddress server, int timeoutMillis, OpenSockets sockets) throws IOException {
     int handshakeMillis = Math.max(timeoutMillis, MIN_HANDSHAKE_MILLIS);
-    Socket plain = new Socket();
+    Socket plain = sockets.add(new Socket());
     try {
       plain.connect(server, timeoutMillis);
       plain.setSoTimeout(handshakeMillis);

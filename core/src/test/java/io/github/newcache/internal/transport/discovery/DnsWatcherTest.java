@@ -1,0 +1,54 @@
+package io.github.newcache.internal.transport.discovery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testing.Threads;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/** {@link DnsWatcher} in this JVM (moves between real addresses: {@code fleet.DnsMoveTest}). */
+class DnsWatcherTest {
+
+  /**
+   * close() returns once the watcher's thread has ended, also when it was applying a move (a build
+   * of a generation, which takes a moment to close what it built once interrupted). Before, close()
+   * only interrupted the thread and returned while it still ran (here for 200 ms more; a DNS lookup
+   * or a generation being closed in production).
+   */
+  @Test
+  void closeWaitsForTheWatchersThread() throws Exception {
+    // localhost does not resolve to 127.0.0.2: the first check is a move
+    InetSocketAddress given = new InetSocketAddress(InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 2}), 11211);
+    Set<Thread> before = new HashSet<>(Threads.named("newcache-dns"));
+    CountDownLatch applying = new CountDownLatch(1);
+    DnsWatcher w = DnsWatcher.start(List.of(given), 0, 60_000, (was, now) -> {
+      applying.countDown();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!Thread.currentThread().isInterrupted() && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // the build, until close() interrupts it
+      }
+      long closing = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+      while (System.nanoTime() < closing) {
+        Thread.interrupted();
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // closing what it built
+      }
+      throw new IllegalStateException("closed while building");
+    });
+    try {
+      w.lost(given);
+      assertTrue(applying.await(5, TimeUnit.SECONDS), "the move is being applied");
+    } finally {
+      w.close();
+    }
+    assertEquals(List.of(), Threads.awaitGone("newcache-dns", before, Duration.ofMillis(50)), "the watcher's thread after close()");
+  }
+}
