@@ -222,6 +222,53 @@ class ElastiCacheDiscoveryTest {
   }
 
   /**
+   * A node the endpoint adds that does not answer (nothing listens on its port yet) does not enter
+   * the ring: the keys it would take stay on their nodes, served, and the change is tried again at
+   * every poll; once the node answers, it is followed. Before, the new generation took the dead
+   * node into the ring, and its keys failed at once (failureMode=cancel) until it came up.
+   */
+  @Test
+  void aNewNodeJoinsTheRingOnlyOnceItAnswers() throws Exception {
+    try (LocalMemcached a = LocalMemcached.start(); LocalMemcached b = LocalMemcached.start();
+        LocalMemcached c = LocalMemcached.start(); ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
+      c.kill(); // its port, with nothing listening
+      endpoint.setNodes(List.of(entry(a), entry(b)));
+      CacheManager manager = Caching.getCachingProvider().getCacheManager(
+          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=100"
+              + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
+          ElastiCacheDiscoveryTest.class.getClassLoader());
+      try {
+        Cache<String, String> cache = manager.createCache(CACHE, new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class));
+        Map<String, String> abc = owners(List.of(a, b, c));
+        List<String> cKeys = new ArrayList<>();
+        for (int k = 0; k < KEYS && cKeys.size() < 20; k++) {
+          if (abc.get("key" + k).equals("localhost:" + c.port())) {
+            cKeys.add("key" + k);
+          }
+        }
+        endpoint.setNodes(List.of(entry(a), entry(b), entry(c)));
+        int asked = endpoint.requests();
+        await(() -> endpoint.requests() >= asked + 3, 10_000, "two polls done after the change");
+        for (String key : cKeys) {
+          cache.put(key, "v"); // before: "not connected" for every one of them
+          assertEquals("v", cache.get(key), key);
+        }
+
+        c.restart();
+        String key = cKeys.get(0);
+        await(() -> {
+          cache.put(key, "w");
+          return items(c, null) > 0;
+        }, 10_000, "the new node's keys on it once it answers");
+        assertEquals("w", cache.get(key));
+      } finally {
+        manager.close();
+      }
+    }
+  }
+
+  /**
    * Closing the manager while a poll's change is being applied (the new node's start check waits
    * for a frozen server) returns at once: the build is interrupted. Before, close() waited for the
    * lock the build holds, about 1.5 s here and up to 4.5 s over TLS. And it leaves no thread: the

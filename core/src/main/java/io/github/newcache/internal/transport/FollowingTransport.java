@@ -27,7 +27,8 @@ import javax.cache.CacheException;
  * <ol>
  *   <li>build the next generation, a whole transport for the new list, and let it connect
  *       ({@code SpyTransport}'s constructor waits for its servers), while callers keep using the
- *       current one;
+ *       current one. A server new to the ring must answer its check first: the keys it would take
+ *       would otherwise fail until it does, while the current ring still serves them;
  *   <li>switch: operations that start from now on use the new generation. Ketama places servers by
  *       {@code host:port} as written, so a key whose server stayed is on the same server in both
  *       generations, and its operations reach the same memcached either way;
@@ -38,8 +39,8 @@ import javax.cache.CacheException;
  * An operation that took the old generation just before the switch and reached it only after it
  * was closed (a caller paused for longer than the grace period) is retried once on the current
  * generation. Changes are applied one at a time, on the thread that reports them (the discovery
- * poller, the DNS watcher). A generation that cannot be built (a new node refuses TLS) throws and
- * leaves the current one in place, so the reporter can try again.
+ * poller, the DNS watcher). A generation that cannot be built (a new node refuses TLS or does not
+ * answer) throws and leaves the current one in place, so the reporter can try again.
  *
  * <p>Costs: one volatile read per operation; during a change, a second set of connections for the
  * grace period (every server reconnects, also those that stayed).
@@ -53,9 +54,11 @@ final class FollowingTransport implements MemcachedTransport {
      * A transport for {@code servers}, connected as far as it can be.
      *
      * @param servers the servers, resolved (host as written, address as found)
+     * @param joining those of {@code servers} new to the ring ({@code host:port} not in the current
+     *     generation; none for the first): the build fails unless each answers
      * @return the transport
      */
-    MemcachedTransport connect(List<InetSocketAddress> servers);
+    MemcachedTransport connect(List<InetSocketAddress> servers, List<InetSocketAddress> joining);
   }
 
   private static final System.Logger LOG = System.getLogger("io.github.newcache.servers");
@@ -105,7 +108,7 @@ final class FollowingTransport implements MemcachedTransport {
   FollowingTransport(Generations generations, List<InetSocketAddress> servers, long graceMillis) {
     this.generations = generations;
     this.graceMillis = graceMillis;
-    this.current = new Generation(1, servers, generations.connect(servers));
+    this.current = new Generation(1, servers, generations.connect(servers, List.of()));
     this.retirements = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "newcache-retire");
       t.setDaemon(true);
@@ -121,8 +124,8 @@ final class FollowingTransport implements MemcachedTransport {
 
   /**
    * Switches to a generation for {@code servers} unless they are the current ones (same names,
-   * ports and addresses, in order). Throws when the new generation cannot be built; the current
-   * one stays.
+   * ports and addresses, in order). Throws when the new generation cannot be built, also when a
+   * server new to the ring does not answer; the current one stays.
    *
    * @param servers the new server list, resolved
    * @return true when a new generation took over
@@ -132,7 +135,7 @@ final class FollowingTransport implements MemcachedTransport {
     if (closed || same(old.servers, servers)) {
       return false;
     }
-    MemcachedTransport next = generations.connect(servers);
+    MemcachedTransport next = generations.connect(servers, joining(old.servers, servers));
     if (closed) {
       // close() interrupted this build: closing it must not see the interrupt (spymemcached's
       // shutdown would give up waiting for its queues and throw)
@@ -166,6 +169,21 @@ final class FollowingTransport implements MemcachedTransport {
   /** The current generation's number: 1 at start, one more for each change followed. */
   long generation() {
     return current.number;
+  }
+
+  /** The servers of {@code next} whose {@code host:port}, their place in the ring, {@code ring} lacks. */
+  private static List<InetSocketAddress> joining(List<InetSocketAddress> ring, List<InetSocketAddress> next) {
+    List<String> known = new ArrayList<>(ring.size());
+    for (InetSocketAddress s : ring) {
+      known.add(s.getHostString() + ":" + s.getPort());
+    }
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (InetSocketAddress s : next) {
+      if (!known.contains(s.getHostString() + ":" + s.getPort())) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 
   private static boolean same(List<InetSocketAddress> a, List<InetSocketAddress> b) {

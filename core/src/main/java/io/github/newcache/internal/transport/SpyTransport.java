@@ -99,7 +99,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   /** A transport for {@code settings} whose connection events nobody hears. */
   public SpyTransport(TransportSettings settings) {
-    this(settings, ServerEvents.NONE);
+    this(settings, ServerEvents.NONE, List.of());
   }
 
   /**
@@ -109,8 +109,11 @@ public final class SpyTransport implements MemcachedTransport {
    * @param settings the servers (resolved ones are used as given, names are resolved now), the
    *     protocol, timeouts, limits, credentials, TLS
    * @param events told when a server's connection is made or lost
+   * @param joining servers new to a ring being followed ({@link FollowingTransport}): one that does
+   *     not answer its check fails the constructor, so the new list is not used before it answers;
+   *     empty at a first start, where a server down is left to the failure mode
    */
-  SpyTransport(TransportSettings settings, ServerEvents events) {
+  SpyTransport(TransportSettings settings, ServerEvents events, List<InetSocketAddress> joining) {
     this.settings = settings;
     TlsContext tls = settings.tls().enabled() ? TlsContext.create(settings.tls()) : null;
     this.connector = ServerConnector.of(tls);
@@ -125,7 +128,7 @@ public final class SpyTransport implements MemcachedTransport {
     this.sasl = settings.username() != null;
     List<InetSocketAddress> reachable = new ArrayList<>();
     boolean meta = !settings.binary();
-    for (ServerCheck.Result r : StartupChecks.run(servers, settings, connector)) {
+    for (ServerCheck.Result r : StartupChecks.run(servers, settings, connector, joining)) {
       limits.learned(r.server(), r.itemSizeMax());
       if (r.reachable()) {
         reachable.add(r.server()); // the others were logged by name, and are asked when they connect

@@ -16,7 +16,8 @@ import javax.cache.CacheException;
  * then fail as {@code failureMode} says until it answers). Credentials a server refuses,
  * credentials for a server without SASL, and TLS that fails (wrong CA, wrong host name, no TLS,
  * refused client certificate) fail the start, and so does a server name that does not resolve
- * ({@link #refuseUnresolved}). Checks still running at the deadline, or when the caller is
+ * ({@link #refuseUnresolved}). When a changed server list is followed, a server new to the ring that
+ * does not answer fails the build too: the current ring keeps serving its keys meanwhile. Checks still running at the deadline, or when the caller is
  * interrupted (a manager closing while it builds a generation), are stopped by closing their
  * sockets and awaited: no check outlives {@link #run}.
  */
@@ -29,8 +30,14 @@ final class StartupChecks {
 
   private StartupChecks() {}
 
-  static List<ServerCheck.Result> run(
-      List<InetSocketAddress> servers, TransportSettings settings, ServerConnector connector) {
+  /**
+   * Checks {@code servers} at once; an unreachable one is logged and left to the failure mode,
+   * unless it is one of {@code joining}: then this throws a {@link CacheException} naming it.
+   *
+   * @param joining servers new to a ring being followed, which must answer before it is used
+   */
+  static List<ServerCheck.Result> run(List<InetSocketAddress> servers, TransportSettings settings,
+      ServerConnector connector, List<InetSocketAddress> joining) {
     int n = servers.size();
     ServerCheck.Result[] results = new ServerCheck.Result[n];
     RuntimeException[] failures = new RuntimeException[n];
@@ -65,6 +72,8 @@ final class StartupChecks {
     sockets.close();
     awaitEnded(threads);
     List<ServerCheck.Result> out = new ArrayList<>(n);
+    List<String> refused = new ArrayList<>();
+    boolean closing = Thread.currentThread().isInterrupted();
     for (int i = 0; i < n; i++) {
       if (failures[i] != null) {
         throw failures[i];
@@ -72,7 +81,10 @@ final class StartupChecks {
       ServerCheck.Result r = results[i] != null && !ServerCheck.STOPPED.equals(results[i].problem())
           ? results[i]
           : new ServerCheck.Result(servers.get(i), 0, "it did not answer in time");
-      if (!r.reachable() && !Thread.currentThread().isInterrupted()) { // interrupted: the manager is closing
+      if (!r.reachable() && !closing && joins(r.server(), joining)) {
+        refused.add("memcached at " + NodeBreakers.name(r.server()) + ", new in the server list, is not usable: "
+            + r.problem());
+      } else if (!r.reachable() && !closing) { // interrupted: the manager is closing
         LOG.log(System.Logger.Level.WARNING,
             "memcached at " + NodeBreakers.name(r.server()) + " is not usable at start: " + r.problem()
                 + "; its keys' operations fail (failureMode " + settings.connection().failureMode()
@@ -80,7 +92,21 @@ final class StartupChecks {
       }
       out.add(r);
     }
+    if (!refused.isEmpty()) {
+      throw new CacheException(String.join("; ", refused) + ": the new server list is used once "
+          + (refused.size() > 1 ? "they answer" : "it answers") + " (its keys would fail until then, while the "
+          + "current servers still serve them)");
+    }
     return out;
+  }
+
+  private static boolean joins(InetSocketAddress server, List<InetSocketAddress> joining) {
+    for (InetSocketAddress j : joining) {
+      if (j.getHostString().equals(server.getHostString()) && j.getPort() == server.getPort()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -80,7 +80,8 @@ public final class Transports {
     };
     try {
       FollowingTransport t = new FollowingTransport(
-          servers -> new SpyTransport(settings.withServers(servers), events), watcher.current(), graceMillis(settings));
+          (servers, joining) -> new SpyTransport(settings.withServers(servers), events, joining), watcher.current(),
+          graceMillis(settings));
       t.closeWith(watcher);
       following.set(t);
       return t;
@@ -100,7 +101,8 @@ public final class Transports {
         settings.discovery().intervalMillis(), timeout, (before, after) -> follow(following, addresses(after)));
     try {
       FollowingTransport t = new FollowingTransport(
-          servers -> new SpyTransport(settings.withServers(servers)), addresses(poller.current()), graceMillis(settings));
+          (servers, joining) -> new SpyTransport(settings.withServers(servers), ServerEvents.NONE, joining),
+          addresses(poller.current()), graceMillis(settings));
       t.closeWith(poller);
       following.set(t);
       return t;

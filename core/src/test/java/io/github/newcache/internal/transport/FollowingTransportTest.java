@@ -60,7 +60,7 @@ class FollowingTransportTest {
 
   private final List<Generation> built = new CopyOnWriteArrayList<>();
 
-  private MemcachedTransport connect(List<InetSocketAddress> servers) {
+  private MemcachedTransport connect(List<InetSocketAddress> servers, List<InetSocketAddress> joining) {
     Generation g = new Generation(servers);
     built.add(g);
     return g;
@@ -156,11 +156,11 @@ class FollowingTransportTest {
   void aGenerationThatCannotBeBuiltLeavesTheCurrentOne() throws Exception {
     List<InetSocketAddress> first = List.of(at("a", "127.0.0.1", 1));
     AtomicBoolean refuse = new AtomicBoolean();
-    FollowingTransport t = new FollowingTransport(servers -> {
+    FollowingTransport t = new FollowingTransport((servers, joining) -> {
       if (refuse.get()) {
         throw new CacheException("TLS with memcached at c:3 failed: not trusted");
       }
-      return connect(servers);
+      return connect(servers, joining);
     }, first, 100);
     try {
       refuse.set(true);
@@ -170,6 +170,23 @@ class FollowingTransportTest {
       assertFalse(built.get(0).closed.get());
       refuse.set(false);
       assertTrue(t.follow(List.of(at("a", "127.0.0.1", 1), at("c", "127.0.0.1", 3))), "offered again, it is taken");
+    } finally {
+      t.close();
+    }
+  }
+
+  /** Only a server whose host:port is new to the ring must answer before a list is followed. */
+  @Test
+  void onlyServersNewToTheRingAreJoining() throws Exception {
+    List<List<InetSocketAddress>> joining = new CopyOnWriteArrayList<>();
+    FollowingTransport t = new FollowingTransport((servers, newcomers) -> {
+      joining.add(newcomers);
+      return connect(servers, newcomers);
+    }, List.of(at("a", "127.0.0.1", 1), at("b", "127.0.0.1", 2)), 100);
+    try {
+      assertEquals(List.of(), joining.get(0), "none at the first start");
+      assertTrue(t.follow(List.of(at("a", "127.0.0.2", 1), at("b", "127.0.0.1", 2), at("c", "127.0.0.1", 3))));
+      assertEquals(List.of(at("c", "127.0.0.1", 3)), joining.get(1), "a moved address is no new server");
     } finally {
       t.close();
     }
