@@ -1,9 +1,12 @@
 package io.github.newcache.fleet;
 
+import io.github.newcache.internal.transport.discovery.DnsWatcher;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
@@ -16,7 +19,10 @@ import javax.cache.configuration.MutableConfiguration;
  * {@code READY}, waits for {@code GO} (the name has moved), then puts and gets until a put
  * succeeds, printing {@code FOLLOWED <ms>}, or keeps writing until it reads {@code STOP}.
  *
- * <p>Arguments: port, manager URI query, mode ({@code until-ok} or {@code until-stop}).
+ * <p>Arguments: port, manager URI query, mode ({@code until-ok} or {@code until-stop}). Mode
+ * {@code watch} runs only a {@link DnsWatcher} on {@code memcached.test:<port>} (no manager, the
+ * query unused): it prints {@code WATCHING <ip>}, then at each {@code CHECK} checks the name once
+ * and prints {@code CHECKED moved=<true|false> <ip in use>}, until {@code STOP}.
  */
 public final class DnsMoveChild {
 
@@ -25,6 +31,10 @@ public final class DnsMoveChild {
     String query = args[1];
     boolean untilStop = args[2].equals("until-stop");
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+    if (args[2].equals("watch")) {
+      watch(port, in);
+      return;
+    }
     try (CacheManager m = Caching.getCachingProvider()
         .getCacheManager(URI.create("memcached://memcached.test:" + port + "/?" + query), DnsMoveChild.class.getClassLoader())) {
       Cache<String, String> c = m.createCache("dns", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
@@ -53,6 +63,18 @@ public final class DnsMoveChild {
         Thread.sleep(20);
       }
       System.out.println("NOT_FOLLOWED failures=" + failures);
+    }
+  }
+
+  private static void watch(int port, BufferedReader in) throws Exception {
+    try (DnsWatcher w = DnsWatcher.start(
+        List.of(InetSocketAddress.createUnresolved("memcached.test", port)), 0, 3_600_000, (before, after) -> { })) {
+      System.out.println("WATCHING " + w.current().get(0).getAddress().getHostAddress());
+      String line;
+      while ((line = in.readLine()) != null && line.equals("CHECK")) {
+        boolean moved = w.check();
+        System.out.println("CHECKED moved=" + moved + " " + w.current().get(0).getAddress().getHostAddress());
+      }
     }
   }
 }

@@ -71,6 +71,16 @@ class DnsMoveTest {
     return out;
   }
 
+  /** A child that runs only a DNS watcher ({@link DnsMoveChild}'s mode {@code watch}). */
+  private BufferedReader forkWatcher() throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    child = new ProcessBuilder(List.of(java, "-Djdk.net.hosts.file=" + hosts, "-Dsun.net.inetaddr.ttl=0",
+        "-Dsun.net.inetaddr.negative.ttl=0", "-cp", System.getProperty("java.class.path"),
+        DnsMoveChild.class.getName(), Integer.toString(first.port()), "", "watch"))
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
+  }
+
   private void tell(String line) throws IOException {
     OutputStream in = child.getOutputStream();
     in.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -90,6 +100,29 @@ class DnsMoveTest {
     System.out.println("DNS move followed on reconnect after " + millis + " ms (" + followed + ")");
     assertTrue(millis < 5000, followed);
     assertTrue(RawMemcached.of(second).itemCount() > 0, "the write went to 127.0.0.2");
+    assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+    assertEquals(0, child.exitValue());
+  }
+
+  /**
+   * A name with several addresses whose order changes between lookups (DNS round robin; ElastiCache
+   * Serverless answers one address per subnet) has not moved while the address in use is still
+   * among them; it has once that address is gone, and then takes the first one given. Before, only
+   * the first address was compared: every new order was a move, a new generation of every
+   * connection with the breakers and learned limits reset.
+   */
+  @Test
+  void anotherOrderOfTheSameAddressesIsNoMove() throws Exception {
+    Files.writeString(hosts, "127.0.0.1 memcached.test\n127.0.0.2 memcached.test\n");
+    BufferedReader out = forkWatcher();
+    assertEquals("WATCHING 127.0.0.1", out.readLine());
+    Files.writeString(hosts, "127.0.0.2 memcached.test\n127.0.0.1 memcached.test\n");
+    tell("CHECK");
+    assertEquals("CHECKED moved=false 127.0.0.1", out.readLine(), "the same addresses in another order");
+    Files.writeString(hosts, "127.0.0.3 memcached.test\n127.0.0.2 memcached.test\n");
+    tell("CHECK");
+    assertEquals("CHECKED moved=true 127.0.0.3", out.readLine(), "the address in use is gone");
+    tell("STOP");
     assertTrue(child.waitFor(10, TimeUnit.SECONDS));
     assertEquals(0, child.exitValue());
   }

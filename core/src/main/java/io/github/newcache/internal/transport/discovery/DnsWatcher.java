@@ -30,8 +30,12 @@ import java.util.regex.Pattern;
  *
  * <p>What: addresses keep the host as written ({@link #resolve}), because ketama places servers by
  * {@code host:port} (libmemcached's rule) and TLS verifies the host: only the IP moves. IP literals
- * are never looked up. A name that does not resolve keeps its last address. When an address
- * changed, the {@link Listener} gets the new list; only when it returns normally does the watcher
+ * are never looked up. A name that does not resolve keeps its last address. A name has moved only
+ * when the address in use is no longer among all those it resolves to: a name with several
+ * addresses whose order changes between lookups (DNS round robin, ElastiCache Serverless's one
+ * address per subnet) keeps its address, else every new order would rebuild every connection;
+ * one that moved takes the first address given. When an address changed, the {@link Listener}
+ * gets the new list; only when it returns normally does the watcher
  * take the list over, so a change it could not apply is offered again at the next check. The
  * JVM's own cache ({@code networkaddress.cache.ttl}, 30 s by default) delays what a lookup sees.
  */
@@ -194,12 +198,32 @@ public final class DnsWatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code previous} while {@code host} still resolves to its address (among others, in any
+   * order) or does not resolve at all; else the first address {@code host} resolves to now.
+   */
   private static InetSocketAddress resolveOr(String host, int port, InetSocketAddress previous) {
     if (!previous.isUnresolved() && IP_LITERAL.matcher(host).matches()) {
       return previous;
     }
-    InetSocketAddress a = resolve(host, port);
-    return a.isUnresolved() && !previous.isUnresolved() ? previous : a;
+    InetAddress[] all;
+    try {
+      all = InetAddress.getAllByName(host);
+    } catch (UnknownHostException e) {
+      return previous.isUnresolved() ? InetSocketAddress.createUnresolved(host, port) : previous;
+    }
+    if (!previous.isUnresolved()) {
+      for (InetAddress a : all) {
+        if (Arrays.equals(a.getAddress(), previous.getAddress().getAddress())) {
+          return previous;
+        }
+      }
+    }
+    try {
+      return new InetSocketAddress(InetAddress.getByAddress(host, all[0].getAddress()), port);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("a resolved address of " + host + " is not one: " + all[0], e);
+    }
   }
 
   private static boolean sameAddress(InetSocketAddress a, InetSocketAddress b) {
