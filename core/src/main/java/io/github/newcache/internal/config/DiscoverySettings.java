@@ -11,7 +11,7 @@ import java.util.Map;
  *     server given is an ElastiCache configuration endpoint that lists the cluster's nodes
  * @param intervalMillis how often the configuration endpoint is polled (with {@link #ELASTICACHE})
  * @param dnsRefreshMillis how often server names are resolved again besides when a connection is
- *     lost; 0: only then
+ *     lost; 0: only then (not with {@link #ELASTICACHE}, which follows the endpoint's list instead)
  */
 public record DiscoverySettings(String mode, long intervalMillis, long dnsRefreshMillis) {
 
@@ -29,6 +29,12 @@ public record DiscoverySettings(String mode, long intervalMillis, long dnsRefres
     String mode = Settings.DISCOVERY.get(v, where, source);
     if (!ELASTICACHE.equals(mode) && v.containsKey(Settings.DISCOVERY_INTERVAL.name())) {
       throw new IllegalArgumentException(where + "discoveryInterval needs discovery=elasticache");
+    }
+    if (ELASTICACHE.equals(mode) && v.containsKey(Settings.DNS_REFRESH.name())) {
+      // the nodes come with their IP addresses, and the endpoint's own name is resolved at every poll
+      throw new IllegalArgumentException(where + "dnsRefresh does not apply with discovery=elasticache: the nodes and "
+          + "their addresses are read from the configuration endpoint every discoveryInterval; remove dnsRefresh "
+          + "(set discoveryInterval to follow changes sooner)");
     }
     if (ELASTICACHE.equals(mode) && servers.size() != 1) {
       throw new IllegalArgumentException(

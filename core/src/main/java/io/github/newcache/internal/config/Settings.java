@@ -183,7 +183,8 @@ public final class Settings {
   public static final Setting<Long> DNS_REFRESH =
       manager("dnsRefresh", 0L, "`0`", "0 … 86400000 (ms)",
           "server names are resolved again whenever a connection is lost; with a positive value also this often, "
-              + "and a name that resolves to a new address is followed",
+              + "and a name that resolves to a new address is followed; not with `discovery=elasticache`, which "
+              + "follows the endpoint's list every `discoveryInterval` instead",
           Setting.number(0, 86_400_000));
 
   // ---------------------------------------------------------------- each cache

@@ -122,4 +122,13 @@ class NetworkSettingsTest {
     assertEquals(30_000, parse("memcached://a:1/?dnsRefresh=30000").discovery().dnsRefreshMillis());
     assertTrue(fails("memcached://a:1/?dnsRefresh=-1").contains("dnsRefresh must be a whole number from 0 to 86400000"));
   }
+
+  /** With auto discovery nothing would read dnsRefresh: refused, as discoveryInterval is without it. */
+  @Test
+  void dnsRefreshIsRefusedWithDiscovery() {
+    String m = fails("memcached://cfg.example.com:11211/?discovery=elasticache&dnsRefresh=30000");
+    assertTrue(m.contains("dnsRefresh does not apply with discovery=elasticache") && m.contains("discoveryInterval"), m);
+    assertTrue(fails("memcached://cfg.example.com:11211/?discovery=elasticache", "dnsRefresh", "0")
+        .contains("dnsRefresh does not apply with discovery=elasticache"));
+  }
 }
