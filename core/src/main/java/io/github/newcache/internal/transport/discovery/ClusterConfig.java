@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * The version grows whenever a node is added or removed. A node's IP address may be empty (the
- * node is then reached by its host name).
+ * node is then reached by its host name). An empty second line is a list of no nodes, which the
+ * poller refuses with a message of its own.
  *
  * @param version the configuration version
  * @param nodes the nodes, in the endpoint's order
@@ -77,6 +78,9 @@ public record ClusterConfig(long version, List<Node> nodes) {
         nonEmpty.add(l.trim());
       }
     }
+    if (nonEmpty.size() == 1 && lines.length - indexOf(lines, nonEmpty.get(0)) > 2) {
+      nonEmpty.add(""); // the version, then an empty line: no nodes
+    }
     if (nonEmpty.size() != 2) {
       throw bad(source, text, "expected two lines: the version, then host|ip|port entries");
     }
@@ -87,7 +91,7 @@ public record ClusterConfig(long version, List<Node> nodes) {
       throw bad(source, text, "the first line is not a version number");
     }
     List<Node> nodes = new ArrayList<>();
-    for (String entry : nonEmpty.get(1).split("\\s+", -1)) {
+    for (String entry : nonEmpty.get(1).isEmpty() ? new String[0] : nonEmpty.get(1).split("\\s+", -1)) {
       String[] parts = entry.split("\\|", -1);
       if (parts.length != 3 || !HOST.matcher(parts[0]).matches()) {
         throw bad(source, text, "entry '" + entry + "' is not host|ip|port");
@@ -115,6 +119,16 @@ public record ClusterConfig(long version, List<Node> nodes) {
       nodes.add(new Node(parts[0], ip, port));
     }
     return new ClusterConfig(version, nodes);
+  }
+
+  /** The index of the first line that is {@code line} once trimmed. */
+  private static int indexOf(String[] lines, String line) {
+    for (int i = 0; i < lines.length; i++) {
+      if (lines[i].trim().equals(line)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** The nodes' {@code host:port} identities, in order: what decides whether the ring changed. */

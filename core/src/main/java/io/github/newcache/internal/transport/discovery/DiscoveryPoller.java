@@ -23,7 +23,7 @@ import javax.cache.CacheException;
  * the same version with other nodes too (an endpoint that restarted its numbering); a lower
  * version is stale (a node that has not seen the latest change yet) and is ignored. A failed poll
  * keeps the last list, is counted ({@link #failures()}) and logged at most once per minute; the
- * next poll tries again. A change the listener cannot apply (it throws) is not taken over either:
+ * next poll tries again. So is an answer that lists no nodes (at start, it is an error). A change the listener cannot apply (it throws) is not taken over either:
  * the next poll offers it again. The endpoint's host name is resolved on every poll, so an
  * endpoint that moves (a DNS alias to one of the nodes) is followed.
  */
@@ -131,24 +131,19 @@ public final class DiscoveryPoller implements AutoCloseable {
     try {
       next = ConfigEndpoint.fetch(new InetSocketAddress(host, port), connector, timeoutMillis, sockets);
     } catch (IOException | RuntimeException e) {
-      if (sockets.closed()) {
-        return; // closed under the poll: not the endpoint's failure
+      if (!sockets.closed()) { // else closed under the poll: not the endpoint's failure
+        failed(e.toString());
       }
-      failures.incrementAndGet();
-      lastError = e.toString();
-      long now = System.nanoTime();
-      if (lastLogNanos == 0 || now - lastLogNanos > LOG_EVERY_NANOS) {
-        lastLogNanos = now;
-        LOG.log(System.Logger.Level.WARNING,
-            "cannot poll configuration endpoint " + host + ":" + port + " (" + failures.get()
-                + " failed polls so far; keeping " + current.nodes().size() + " nodes): " + e);
-      }
+      return;
+    }
+    if (next.nodes().isEmpty()) {
+      failed("configuration endpoint " + host + ":" + port + " lists no nodes (version " + next.version() + ")");
       return;
     }
     lastError = null;
     ClusterConfig previous = current;
-    if (next.nodes().isEmpty() || backwards(previous, next)) {
-      return; // empty, or stale: keep what works
+    if (backwards(previous, next)) {
+      return; // stale: keep what works
     }
     if (sameNodes(previous.nodes(), next.nodes())) {
       if (next.version() != previous.version()) {
@@ -180,6 +175,19 @@ public final class DiscoveryPoller implements AutoCloseable {
             "cannot follow the cluster change to " + next.identities() + " (kept " + previous.identities()
                 + "; trying again at every poll, said again once a minute)", e);
       }
+    }
+  }
+
+  /** A poll that failed: counted, kept as {@link #lastError}, logged at most once a minute. */
+  private void failed(String error) {
+    failures.incrementAndGet();
+    lastError = error;
+    long now = System.nanoTime();
+    if (lastLogNanos == 0 || now - lastLogNanos > LOG_EVERY_NANOS) {
+      lastLogNanos = now;
+      LOG.log(System.Logger.Level.WARNING,
+          "cannot poll configuration endpoint " + host + ":" + port + " (" + failures.get()
+              + " failed polls so far; keeping " + current.nodes().size() + " nodes): " + error);
     }
   }
 
