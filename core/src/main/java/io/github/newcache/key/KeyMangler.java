@@ -6,7 +6,9 @@ package io.github.newcache.key;
  * properties file, or per cache with {@link io.github.newcache.NewcacheConfiguration}.
  *
  * <p>An implementation needs a public no-argument constructor and must be thread-safe. Its output
- * is checked: at most 250 bytes, no whitespace or control characters. It need not be collision
+ * is checked: at most 250 bytes, no whitespace or control characters, starting with {@link
+ * #prefix}. Every key should depend on the space's flavor and version as well as its namespace:
+ * those are what keep flavors apart and make a version bump hide older entries. It need not be collision
  * free: every stored entry carries its own key, so two keys mapped to the same memcached key
  * displace each other but never read each other's values.
  */

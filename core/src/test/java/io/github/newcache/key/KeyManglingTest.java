@@ -179,6 +179,31 @@ class KeyManglingTest {
     assertTrue(raw.keys(managers.flavor()).isEmpty(), "nothing was stored");
   }
 
+  /** A key without the mangler's own prefix would be missed by clear(), removeAll() and the iterator. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void manglerProducingAKeyWithoutItsPrefixFailsNamingBoth(Protocol p, TestManagers managers, RawMemcached raw) {
+    CacheManager m = managers.open(p);
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setKeyMangler(new KeyMangler() {
+      @Override
+      public String mangle(KeySpace space, byte[] keyBytes) {
+        return space.flavor() + "-elsewhere-" + new String(keyBytes, java.nio.charset.StandardCharsets.UTF_8);
+      }
+
+      @Override
+      public String prefix(KeySpace space) {
+        return space.flavor() + "-mine-";
+      }
+    });
+    Cache<String, String> c = m.createCache("prefixed", config);
+    RuntimeException e = assertThrows(RuntimeException.class, () -> c.put("k", "v"));
+    assertTrue(e.getMessage().contains(managers.flavor() + "-elsewhere-k"), e.getMessage());
+    assertTrue(e.getMessage().contains("'" + managers.flavor() + "-mine-'"), e.getMessage());
+    assertTrue(raw.keys(managers.flavor()).isEmpty(), "nothing was stored");
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void manglerProducingTooLongAKeyFailsNamingTheKey(Protocol p, TestManagers managers) {

@@ -33,7 +33,14 @@ public final class KeyFunction {
       // The default key function, inlined: its output is legal by construction.
       return Hashing.md5Key(prefix, form);
     }
-    return MemcachedKeys.check(mangler.mangle(space, form), mangler);
+    String mkey = MemcachedKeys.check(mangler.mangle(space, form), mangler);
+    if (!mkey.startsWith(prefix)) {
+      // Stored, it would be missed by every listing of the cache (iterator, clear, removeAll,
+      // destroyCache), which looks for keys with the prefix: a recreated cache would see it again.
+      throw new IllegalStateException(mangler.getClass().getName() + " produced the memcached key '" + mkey
+          + "', which does not start with its prefix(space) '" + prefix + "'; every key must");
+    }
+    return mkey;
   }
 
   /**
