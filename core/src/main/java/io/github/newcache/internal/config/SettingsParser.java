@@ -3,9 +3,13 @@ package io.github.newcache.internal.config;
 import io.github.newcache.FailurePolicy;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -405,10 +409,27 @@ public final class SettingsParser {
     return URLDecoder.decode(part.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Reads the file as UTF-8, or as ISO-8859-1 ({@link Properties#load(InputStream)}'s encoding) when
+   * it is not valid UTF-8, as Java reads resource bundles: a UTF-8 file's {@code cache.café.*} or
+   * non-ASCII secret would otherwise be read as other characters (other bytes), and the same
+   * value given in {@code Properties} would not match it.
+   */
   private static Properties load(URI uri, ClassLoader loader) {
     Properties p = new Properties();
     try (InputStream in = open(uri, loader)) {
-      p.load(in);
+      byte[] bytes = in.readAllBytes();
+      String text;
+      try {
+        text = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(bytes))
+            .toString();
+      } catch (CharacterCodingException notUtf8) {
+        text = new String(bytes, StandardCharsets.ISO_8859_1);
+      }
+      p.load(new StringReader(text.startsWith("\uFEFF") ? text.substring(1) : text));
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read properties file " + uri + ": " + e, e);
     }

@@ -212,6 +212,17 @@ class PropertiesFileConfigTest {
     assertEquals(1, games.get("g"));
   }
 
+  /** A file saved as UTF-8 reads as UTF-8; one that is not valid UTF-8 reads as ISO-8859-1, as before. */
+  @Test
+  void aFileReadsAsUtf8OrElseAsIso88591(TestManagers managers) throws Exception {
+    String content = serverLines(managers, Protocol.TEXT) + "cache.café.keyType=java.lang.String\n";
+    Path utf8 = dir.resolve("utf8.properties");
+    Files.writeString(utf8, content, StandardCharsets.UTF_8);
+    assertEquals(Set.of("café"), names(managers.open(utf8.toUri(), LOADER, null)));
+    Path iso = write("iso.properties", content);
+    assertEquals(Set.of("café"), names(managers.open(iso.toUri(), LOADER, null)));
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void overridePropertiesWinOverTheFile(Protocol p, TestManagers managers) throws Exception {
