@@ -79,15 +79,17 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
       // A hit, the common case, completes the caller's future straight from the store's answer;
-      // a miss or an expired entry goes on as read() and the miss rules say.
+      // a miss, an expired entry or a value this JVM refuses (a class it lacks: null, as the
+      // blocking read answers) goes on as read() and the miss rules say.
       CompletableFuture<V> out = HandOffFuture.pending(cache.store.continuations());
       current(s, (c, e) -> {
+        V hit = e == null ? c.liveValue() : null;
         if (e != null) {
           out.completeExceptionally(e);
-        } else if (c.present()) {
+        } else if (hit != null) {
           cache.stats.hits(1);
           cache.stats.getTime(start);
-          out.complete(c.value());
+          out.complete(hit);
         } else {
           try {
             HandOffFuture.forward(rest(s, c).thenCompose(v -> afterRead(s, v, start)), out);
