@@ -288,26 +288,29 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return put(s, e, start).thenApply(old -> null);
+      return put(s, e, () -> cache.stats.putTime(start)).thenApply(old -> null);
     });
   }
 
-  /** A put's memcached part, statistics and event; the old live value. */
-  private CompletableFuture<V> put(Slot<K> s, Encoded<V> e, long start) {
+  /**
+   * A put's memcached part, statistics and event; the old live value. {@code timed} runs once the
+   * put is applied, before its event, as the blocking put times itself.
+   */
+  private CompletableFuture<V> put(Slot<K> s, Encoded<V> e, Runnable timed) {
     if (cache.rules.blindWrites()) {
       long at = cache.expiry.forCreation(cache.store.now());
       return cache.store.setAsync(s, e, at).thenApply(x -> {
         if (at > cache.store.now()) {
           cache.stats.puts(1);
         }
-        cache.stats.putTime(start);
+        timed.run();
         return null;
       });
     }
     return then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
       List<EntryEvent<K, V>> out = new ArrayList<>(1);
       V old = cache.rules.written(s, e, a, out);
-      cache.stats.putTime(start);
+      timed.run();
       cache.events.dispatch(out);
       return old;
     });
@@ -324,19 +327,29 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     return call(() -> {
       cache.checkOpen();
       Objects.requireNonNull(map, "map");
-      List<Slot<K>> slots = new ArrayList<>(map.size());
-      List<V> given = new ArrayList<>(map.size());
+      int n = map.size();
+      List<Slot<K>> slots = new ArrayList<>(n);
+      List<V> given = new ArrayList<>(n);
       for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
         slots.add(cache.store.slot(entry.getKey()));
         cache.store.checkValue(entry.getValue());
         given.add(entry.getValue());
       }
-      List<CompletableFuture<V>> each = new ArrayList<>(slots.size());
-      long start = cache.stats.start();
-      for (int i = 0; i < slots.size(); i++) {
-        each.add(put(slots.get(i), cache.store.encode(slots.get(i), given.get(i)), start));
+      // As the blocking putAll: every value is encoded before any is sent, so a value that cannot
+      // be stored (too large, or its codec throws) fails the call with nothing written.
+      List<Encoded<V>> values = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        values.add(cache.store.encode(slots.get(i), given.get(i)));
       }
-      return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
+      long start = cache.stats.start();
+      CompletableFuture<?>[] each = new CompletableFuture<?>[n];
+      for (int i = 0; i < n; i++) {
+        each[i] = put(slots.get(i), values.get(i), () -> {});
+      }
+      return CompletableFuture.allOf(each).thenApply(x -> {
+        cache.stats.putTime(start); // once per call, as the blocking putAll
+        return null;
+      });
     });
   }
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -26,7 +27,13 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
 import javax.cache.CacheException;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.event.CacheEntryCreatedListener;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryRemovedListener;
+import javax.cache.event.CacheEntryUpdatedListener;
 import javax.cache.processor.EntryProcessor;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -357,6 +364,90 @@ class AsyncCacheTest {
     late.complete("value");
     assertThrows(ExecutionException.class, () -> stage.get(10, TimeUnit.SECONDS));
     assertEquals("failed", handled.get(10, TimeUnit.SECONDS));
+  }
+
+  /**
+   * A putAll whose map holds a value that cannot be stored (too large for memcached's items) fails
+   * with nothing written and no event, as the blocking putAll: it used to encode and send entry by
+   * entry, so the entries before the bad one were stored.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aPutAllWithAValueTooLargeWritesNothing(Protocol p, TestManagers managers) throws Exception {
+    Events events = new Events();
+    Cache<String, String> listened = strings(managers, p, "listened", null);
+    listened.registerCacheEntryListener(events.configuration());
+    Cache<String, String> plain = strings(managers, p, "plain", null);
+    Map<String, String> map = new LinkedHashMap<>();
+    map.put("a", "small");
+    map.put("b", "x".repeat(2 << 20));
+    for (Cache<String, String> c : List.of(listened, plain)) {
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> await(async(c).putAll(map)));
+      assertTrue(failed.getCause() instanceof IllegalArgumentException
+          && failed.getCause().getMessage().contains("maxItemSize"), String.valueOf(failed.getCause()));
+    }
+    // The plain cache's set of a (a blind one) would be on the connection before this get.
+    assertFalse(await(async(plain).containsKey("a")), "nothing of the failed putAll is stored");
+    assertFalse(await(async(listened).containsKey("a")));
+    assertEquals(List.of(), events.seen);
+  }
+
+  /** A putAll's time counts once per call, as the blocking putAll's (it counted once per entry). */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aPutAllCountsItsTimeOnce(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = strings(managers, p, "timed", null);
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < 200; i++) {
+      map.put("k" + i, "v" + i);
+    }
+    long t0 = System.nanoTime();
+    await(async(c).putAll(map));
+    double micros = (System.nanoTime() - t0) / 1000.0;
+    var stats = c.unwrap(NewcacheCache.class).stats;
+    assertEquals(200, stats.getCachePuts());
+    // Once per call: the time counted lies within the call's, so the sum of the puts' times does.
+    assertTrue(stats.getAveragePutTime() * 200.0 <= micros + 1, stats.getAveragePutTime() * 200.0 + " µs counted in a call of " + micros + " µs");
+  }
+
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this cache, typed <String, String>
+  private static AsyncCache<String, String> async(Cache<String, String> c) {
+    return c.unwrap(NewcacheCache.class).async();
+  }
+
+  /** A synchronous listener of every event of its cache, recorded as text in order of delivery. */
+  static final class Events
+      implements CacheEntryCreatedListener<String, String>, CacheEntryUpdatedListener<String, String>,
+          CacheEntryRemovedListener<String, String>, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final List<String> seen = new CopyOnWriteArrayList<>();
+
+    /** This listener's registration: synchronous, with old values. */
+    MutableCacheEntryListenerConfiguration<String, String> configuration() {
+      return new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(this), null, true, true);
+    }
+
+    private void record(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      for (CacheEntryEvent<? extends String, ? extends String> e : events) {
+        seen.add(e.getEventType() + " " + e.getKey() + "=" + e.getValue()
+            + (e.isOldValueAvailable() ? " old=" + e.getOldValue() : ""));
+      }
+    }
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      record(events);
+    }
+
+    @Override
+    public void onUpdated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      record(events);
+    }
+
+    @Override
+    public void onRemoved(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      record(events);
+    }
   }
 
   /** The async view of a cache on its own manager for {@code server}, holding k = v. */
