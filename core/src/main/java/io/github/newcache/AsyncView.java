@@ -172,7 +172,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   /**
    * Runs the caller's loader, on a callback thread (this may run on the client's IO thread, which
    * must never run the caller's code), and stores a non-null result unless another client stored
-   * one first.
+   * one first. A loader that throws, an {@link Error} included, fails the load, which releases the
+   * key's flight and lease; the Error is not thrown on in the callback thread, where nobody would
+   * catch it (as a {@code CompletableFuture} stage does).
    */
   // FutureReturnValueIgnored: the future whenComplete returns is dropped; its action completes loading.
   @SuppressWarnings("FutureReturnValueIgnored")
@@ -188,7 +190,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
               loading.completeExceptionally(e);
             }
           });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
           loading.completeExceptionally(e);
         }
       });

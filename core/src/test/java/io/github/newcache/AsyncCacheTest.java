@@ -169,6 +169,27 @@ class AsyncCacheTest {
     assertFalse(stuck.isDone(), "the stuck loader's own caller still waits for its loader");
   }
 
+  /**
+   * A loader that throws an Error fails its caller's future with it and releases the key: the next
+   * get loads at once. Its future stayed pending for ever, holding the key's flight in this JVM
+   * (later callers waited twice the lease timeout) and its lease in the fleet until the lease's TTL.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aLoaderThrowingAnErrorFailsTheGetAndReleasesTheKey(Protocol p, TestManagers managers) throws Exception {
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setLeaseTimeoutMillis(60_000);
+    AsyncCache<String, String> async = managers.open(p).createCache("erring", config).unwrap(NewcacheCache.class).async();
+    CompletableFuture<String> failed = async.get("k", k -> {
+      throw new AssertionError("the loader's bug");
+    });
+    ExecutionException e = assertThrows(ExecutionException.class, () -> failed.get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof AssertionError, String.valueOf(e.getCause()));
+    assertEquals("loaded:k", await(async.get("k", k -> CompletableFuture.completedFuture("loaded:" + k))),
+        "loaded at once, long before the 60 s lease timeout");
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void tenThousandOperationsInFlightAddNoThreads(Protocol p, TestManagers managers) throws Exception {

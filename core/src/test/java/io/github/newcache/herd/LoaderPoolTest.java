@@ -18,6 +18,7 @@ import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.integration.CacheLoader;
+import javax.cache.integration.CacheLoaderException;
 import javax.cache.integration.CacheWriter;
 import javax.cache.integration.CacheWriterException;
 import javax.cache.integration.CompletionListenerFuture;
@@ -89,6 +90,34 @@ class LoaderPoolTest {
       assertEquals("loaded:k" + i, c.get("k" + i));
     }
     assertTrue(Meeting.together.getCount() == 0);
+  }
+
+  /** A loader with a bug: it throws an Error. */
+  public static final class Erring implements CacheLoader<String, String> {
+    @Override
+    public String load(String key) {
+      throw new AssertionError("the loader's bug");
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      throw new AssertionError("the loader's bug");
+    }
+  }
+
+  /** A loadAll whose loader throws an Error tells its listener so (it never heard back). */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aLoadAllWhoseLoaderThrowsAnErrorTellsItsListener(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c =
+        managers.open(p).createCache("erring", new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class)
+            .setCacheLoaderFactory(FactoryBuilder.factoryOf(Erring.class)));
+    CompletionListenerFuture f = new CompletionListenerFuture();
+    c.loadAll(Set.of("a", "b"), true, f);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof CacheLoaderException && e.getCause().getCause() instanceof AssertionError,
+        String.valueOf(e.getCause()));
   }
 
   /** A writer that holds every write until {@link #release} opens, or its thread is interrupted. */
