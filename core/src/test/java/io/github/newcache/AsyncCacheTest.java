@@ -190,6 +190,33 @@ class AsyncCacheTest {
         "loaded at once, long before the 60 s lease timeout");
   }
 
+  /**
+   * A non-blocking call does not depend on the caller's interrupt flag, and leaves it set: the
+   * client refuses to enqueue for an interrupted thread, and every such call failed ("the queue is
+   * full or the client is shut down").
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anInterruptedThreadsCallsAreSentAndKeepTheFlag(Protocol p, TestManagers managers) throws Exception {
+    AsyncCache<String, String> async = strings(managers, p, "interrupted", null).unwrap(NewcacheCache.class).async();
+    await(async.put("a", "1"));
+    List<CompletableFuture<?>> calls = new ArrayList<>();
+    Thread.currentThread().interrupt();
+    try {
+      calls.add(async.get("a"));
+      calls.add(async.getAll(Set.of("a", "b")));
+      calls.add(async.put("b", "2"));
+      calls.add(async.containsKey("b"));
+    } finally {
+      assertTrue(Thread.interrupted(), "the caller's flag is still set");
+    }
+    List<Object> answers = new ArrayList<>();
+    for (CompletableFuture<?> f : calls) {
+      answers.add(await(f));
+    }
+    assertEquals(java.util.Arrays.asList("1", Map.of("a", "1"), null, true), answers);
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void tenThousandOperationsInFlightAddNoThreads(Protocol p, TestManagers managers) throws Exception {

@@ -153,7 +153,7 @@ final class AsyncFlights implements AutoCloseable {
       if (op.admitted() == null) { // a batch admitted its servers already
         flights.admit(op.key(), op.name());
       }
-      f = flights.enqueue(op.name(), op.key(), issue::get);
+      f = uninterrupted(() -> flights.enqueue(op.name(), op.key(), issue::get));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -264,6 +264,32 @@ final class AsyncFlights implements AutoCloseable {
   }
 
   /**
+   * Hands operations to spymemcached with this thread's interrupt flag cleared, then sets it again
+   * if it was set. spymemcached refuses to enqueue for an interrupted thread (its node's {@code
+   * addOp} awaits the authentication latch and offers to the queue interruptibly, and both throw on
+   * the flag even when neither would wait); a non-blocking call waits for nothing that an interrupt
+   * could cut short, so it must not depend on the flag, and leaves it for the caller.
+   */
+  private static <T> T uninterrupted(Supplier<T> send) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      return send.get();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** {@link #uninterrupted(Supplier)} of sends that answer nothing. */
+  private static void uninterrupted(Runnable send) {
+    uninterrupted(() -> {
+      send.run();
+      return null;
+    });
+  }
+
+  /**
    * {@code issue} run on a callback thread, for a call made on the IO thread: sending may wait for
    * room in a queue that only the IO thread drains.
    */
@@ -319,7 +345,7 @@ final class AsyncFlights implements AutoCloseable {
     try {
       flights.admit(op.key(), op.name());
       landing.sent = create.apply(landing);
-      flights.send(op.name(), op.key(), () -> send.accept(landing.sent));
+      uninterrupted(() -> flights.send(op.name(), op.key(), () -> send.accept(landing.sent)));
     } catch (RuntimeException e) {
       hand(then, null, e);
       return;
@@ -362,7 +388,7 @@ final class AsyncFlights implements AutoCloseable {
     batch.answers = new Awaited.Gets(keys, batch::landed);
     try {
       batch.sent = make.apply(batch.answers);
-      flights.sendAll(op.name(), batch.sent, send);
+      uninterrupted(() -> flights.sendAll(op.name(), batch.sent, send));
     } catch (RuntimeException e) {
       if (batch.settle()) {
         result.completeExceptionally(e);
