@@ -16,7 +16,9 @@ import javax.cache.processor.EntryProcessor;
  * when memcached answers, and a read-modify-write retries there when another client got in
  * between. A future completes exceptionally with {@link javax.cache.CacheException} (or the
  * exception the blocking call would throw) when memcached does not answer within the operation
- * timeout; nothing waits forever.
+ * timeout; nothing waits forever. The writes of one key through this view take effect, and tell
+ * their listeners, in the order they were called: a write starts once the key's earlier unfinished
+ * write is done (reads do not wait for writes).
  *
  * <p>Threads: the stages you add to these futures run in the client's callback threads ({@code
  * newcache-callback-*}), never in its IO thread (a small read's future completes in the IO thread,

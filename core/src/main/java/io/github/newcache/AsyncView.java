@@ -26,14 +26,19 @@ import javax.cache.processor.EntryProcessor;
  * {@link AsyncCache} over a {@link NewcacheCache}: the same decisions and the same statistics and
  * event rules as the blocking calls (shared with the cache), driven by the store's non-blocking
  * reads and compute loop. What may block goes to the manager's loader pool: listeners, writers,
- * loaders, entry processors, and expired entries (their EXPIRED event or stale refresh).
+ * loaders, entry processors, and expired entries (their EXPIRED event or stale refresh). The writes
+ * of one key take effect, and tell their listeners, in the order they were called ({@link
+ * WriteOrder}).
  */
 final class AsyncView<K, V> implements AsyncCache<K, V> {
 
   private final NewcacheCache<K, V> cache;
+  /** Each key's writes, one after another. */
+  final WriteOrder order;
 
   AsyncView(NewcacheCache<K, V> cache) {
     this.cache = cache;
+    this.order = new WriteOrder(cache.store.continuations());
   }
 
   @Override
@@ -59,6 +64,16 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   /** The blocking call on the loader pool: for what must block (a writer, an entry processor). */
   private <T> CompletableFuture<T> onPool(Supplier<T> blocking) {
     return cache.executor.supply(blocking);
+  }
+
+  /** The blocking write of {@code key} on the loader pool, after the key's earlier writes. */
+  private <T> CompletableFuture<T> onPool(K key, Supplier<T> blocking) {
+    return call(() -> order.run(cache.store.slot(key).memcachedKey(), () -> onPool(blocking)));
+  }
+
+  /** {@code write}, the memcached part of a write of {@code s} and its listener step, after the key's earlier writes. */
+  private <T> CompletableFuture<T> ordered(Slot<K> s, Supplier<CompletableFuture<T>> write) {
+    return order.run(s.memcachedKey(), write);
   }
 
   /**
@@ -280,7 +295,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Void> put(K key, V value) {
     if (cache.writer.enabled()) {
-      return onPool(() -> {
+      return onPool(key, () -> {
         cache.put(key, value);
         return null;
       });
@@ -290,7 +305,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return put(s, e, () -> cache.stats.putTime(start)).thenApply(old -> null);
+      return ordered(s, () -> put(s, e, () -> cache.stats.putTime(start))).thenApply(old -> null);
     });
   }
 
@@ -321,9 +336,17 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Void> putAll(Map<? extends K, ? extends V> map) {
     if (cache.writer.enabled()) {
-      return onPool(() -> {
-        cache.putAll(map);
-        return null;
+      // one call of the writer's batch method: after the earlier writes of all its keys
+      return call(() -> {
+        Objects.requireNonNull(map, "map");
+        List<String> mkeys = new ArrayList<>(map.size());
+        for (Slot<K> s : cache.store.slots(map.keySet())) {
+          mkeys.add(s.memcachedKey());
+        }
+        return order.runAll(mkeys, () -> onPool(() -> {
+          cache.putAll(map);
+          return null;
+        }));
       });
     }
     return call(() -> {
@@ -346,7 +369,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       long start = cache.stats.start();
       CompletableFuture<?>[] each = new CompletableFuture<?>[n];
       for (int i = 0; i < n; i++) {
-        each[i] = put(slots.get(i), values.get(i), () -> {});
+        Slot<K> s = slots.get(i);
+        Encoded<V> e = values.get(i);
+        each[i] = ordered(s, () -> put(s, e, () -> {}));
       }
       return CompletableFuture.allOf(each).thenApply(x -> {
         cache.stats.putTime(start); // once per call, as the blocking putAll
@@ -358,46 +383,53 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Boolean> putIfAbsent(K key, V value) {
     if (cache.writer.enabled()) {
-      return onPool(() -> cache.putIfAbsent(key, value));
+      return onPool(key, () -> cache.putIfAbsent(key, value));
     }
     return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      CompletableFuture<Boolean> added =
-          cache.expiry.isEternal()
-              ? cache.store.addAsync(s, e, cache.expiry.forCreation(cache.store.now()))
-              : CompletableFuture.completedFuture(false);
-      return added.thenCompose(took -> {
-        if (took) {
-          return then(CompletableFuture.completedFuture(true), x -> cache.rules.absentPut(key, value, start, true));
-        }
-        return then(
-            cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
-            a -> {
-              if (a.decision().kind() == Decision.Kind.KEEP) {
-                cache.stats.hits(1);
-                cache.stats.getTime(start);
-                return false;
-              }
-              return cache.rules.absentPut(key, value, start, a.stored());
-            });
-      });
+      return ordered(s, () -> putIfAbsent(s, e, start));
+    });
+  }
+
+  /** A putIfAbsent's memcached part, statistics and event. */
+  private CompletableFuture<Boolean> putIfAbsent(Slot<K> s, Encoded<V> e, long start) {
+    K key = s.key();
+    V value = e.value();
+    CompletableFuture<Boolean> added =
+        cache.expiry.isEternal()
+            ? cache.store.addAsync(s, e, cache.expiry.forCreation(cache.store.now()))
+            : CompletableFuture.completedFuture(false);
+    return added.thenCompose(took -> {
+      if (took) {
+        return then(CompletableFuture.completedFuture(true), x -> cache.rules.absentPut(key, value, start, true));
+      }
+      return then(
+          cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
+          a -> {
+            if (a.decision().kind() == Decision.Kind.KEEP) {
+              cache.stats.hits(1);
+              cache.stats.getTime(start);
+              return false;
+            }
+            return cache.rules.absentPut(key, value, start, a.stored());
+          });
     });
   }
 
   @Override
   public CompletableFuture<V> getAndPut(K key, V value) {
     if (cache.writer.enabled()) {
-      return onPool(() -> cache.getAndPut(key, value));
+      return onPool(key, () -> cache.getAndPut(key, value));
     }
     return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
+      return ordered(s, () -> then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         V old = cache.rules.written(s, e, a, out);
         if (old != null) {
@@ -409,23 +441,23 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         cache.stats.putTime(start);
         cache.events.dispatch(out);
         return old;
-      });
+      }));
     });
   }
 
   @Override
   public CompletableFuture<Boolean> remove(K key) {
     if (cache.writer.enabled()) {
-      return onPool(() -> cache.remove(key));
+      return onPool(key, () -> cache.remove(key));
     }
     return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
       CompletableFuture<Boolean> removed =
-          cache.rules.blindDeleteIsExact()
+          ordered(s, () -> cache.rules.blindDeleteIsExact()
               ? cache.store.deleteAsync(s)
-              : then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> cache.rules.removed(s, a) != null);
+              : then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> cache.rules.removed(s, a) != null));
       return removed.thenApply(r -> {
         if (r) {
           cache.stats.removals(1);
@@ -439,13 +471,13 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<V> getAndRemove(K key) {
     if (cache.writer.enabled()) {
-      return onPool(() -> cache.getAndRemove(key));
+      return onPool(key, () -> cache.getAndRemove(key));
     }
     return call(() -> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      return then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> {
+      return ordered(s, () -> then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> {
         Applied<V> removed = cache.rules.removed(s, a);
         if (removed != null) {
           cache.stats.hits(1);
@@ -456,14 +488,14 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         cache.stats.getTime(start);
         cache.stats.removeTime(start);
         return removed == null ? null : removed.before().value();
-      });
+      }));
     });
   }
 
   @Override
   public CompletableFuture<Boolean> remove(K key, V oldValue) {
     if (cache.writer.enabled()) {
-      return onPool(() -> cache.remove(key, oldValue));
+      return onPool(key, () -> cache.remove(key, oldValue));
     }
     return call(() -> {
       cache.store.checkValue(oldValue);
@@ -474,7 +506,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Boolean> replace(K key, V value) {
     if (cache.writer.enabled()) {
-      return onPool(() -> cache.replace(key, value));
+      return onPool(key, () -> cache.replace(key, value));
     }
     return call(() -> conditional(key, null, value).thenApply(a -> a.decision().kind() == Decision.Kind.WRITE));
   }
@@ -482,7 +514,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Boolean> replace(K key, V oldValue, V newValue) {
     if (cache.writer.enabled()) {
-      return onPool(() -> cache.replace(key, oldValue, newValue));
+      return onPool(key, () -> cache.replace(key, oldValue, newValue));
     }
     return call(() -> {
       cache.store.checkValue(oldValue);
@@ -496,13 +528,13 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     Slot<K> s = cache.store.slot(key);
     Encoded<V> e = replacement == null ? null : cache.store.encode(s, replacement);
     long start = cache.stats.start();
-    return then(
+    return ordered(s, () -> then(
         cache.store.computeAsync(s, cache.rules.conditionalDecision(key, expected, e, cache.rules.writerOnce())),
-        a -> cache.rules.conditionalDone(s, e, a, start));
+        a -> cache.rules.conditionalDone(s, e, a, start)));
   }
 
   @Override
   public <T> CompletableFuture<T> invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments) {
-    return onPool(() -> cache.invoke(key, processor, arguments));
+    return onPool(key, () -> cache.invoke(key, processor, arguments));
   }
 }

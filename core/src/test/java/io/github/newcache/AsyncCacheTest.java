@@ -34,6 +34,7 @@ import javax.cache.event.CacheEntryCreatedListener;
 import javax.cache.event.CacheEntryEvent;
 import javax.cache.event.CacheEntryRemovedListener;
 import javax.cache.event.CacheEntryUpdatedListener;
+import javax.cache.integration.CacheWriter;
 import javax.cache.processor.EntryProcessor;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -456,6 +457,163 @@ class AsyncCacheTest {
     assertEquals(200, stats.getCachePuts());
     // Once per call: the time counted lies within the call's, so the sum of the puts' times does.
     assertTrue(stats.getAveragePutTime() * 200.0 <= micros + 1, stats.getAveragePutTime() * 200.0 + " µs counted in a call of " + micros + " µs");
+  }
+
+  /**
+   * A put that must read first (a CREATED listener) and a remove called right after it, not waited
+   * for, leave the key absent, as the blocking calls do. The put's gets went first, the remove's
+   * blind delete right behind it, and the put's add landed after the delete: the remove found
+   * nothing and the value stayed.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aRemoveCalledRightAfterAPutTakesEffectAfterIt(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = strings(managers, p, "ordered", null);
+    c.registerCacheEntryListener(new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(Created.class), null, false, true));
+    AsyncCache<String, String> async = async(c);
+    List<CompletableFuture<?>> puts = new ArrayList<>();
+    List<CompletableFuture<Boolean>> removes = new ArrayList<>();
+    Set<String> keys = new java.util.HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      keys.add("k" + i);
+      puts.add(async.put("k" + i, "v"));
+      removes.add(async.remove("k" + i));
+    }
+    for (int i = 0; i < 20; i++) {
+      await(puts.get(i));
+      assertTrue(await(removes.get(i)), "the remove of k" + i + " found the put's value");
+    }
+    assertEquals(Map.of(), await(async.getAll(keys)));
+    assertEquals(0, ((AsyncView<?, ?>) async).order.keysInFlight(), "no key is held once its writes are done");
+  }
+
+  /**
+   * Two puts of a key called back to back leave the second's value, on a cache whose puts read
+   * first (their two add or cas steps went from two callback threads) and through a writer (both
+   * ran on loader-pool threads in no fixed order).
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void twoPutsOfAKeyLeaveTheSecondsValue(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> computed = strings(managers, p, "computed", null);
+    computed.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(Created.class), null, false, true));
+    Records.SYSTEM.clear();
+    Cache<String, String> written = managers.open(p).createCache("written", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class).setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class)));
+    for (Cache<String, String> c : List.of(computed, written)) {
+      AsyncCache<String, String> async = async(c);
+      List<CompletableFuture<?>> calls = new ArrayList<>();
+      Map<String, String> expected = new LinkedHashMap<>();
+      for (int i = 0; i < 200; i++) {
+        calls.add(async.put("k" + i, "a"));
+        calls.add(async.put("k" + i, "b"));
+        expected.put("k" + i, "b");
+      }
+      for (CompletableFuture<?> f : calls) {
+        await(f);
+      }
+      assertEquals(expected, await(async.getAll(expected.keySet())), c.getName());
+    }
+    assertEquals(200, Records.SYSTEM.size());
+    assertTrue(Records.SYSTEM.values().stream().allMatch("b"::equals), "the writer was told b last for every key");
+  }
+
+  /** A write-through putAll (one call of the writer's batch method) takes its turn on every key it writes. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aWriteThroughPutAllTakesItsTurnOnEachOfItsKeys(Protocol p, TestManagers managers) throws Exception {
+    Records.SYSTEM.clear();
+    AsyncCache<String, String> async = async(managers.open(p).createCache("written", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class).setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(Records.class))));
+    // Each key written in turn by putAlls of it and its neighbours, and a put.
+    List<CompletableFuture<?>> calls = new ArrayList<>();
+    for (int round = 0; round < 10; round++) {
+      for (int i = 0; i < 20; i++) {
+        calls.add(async.putAll(Map.of("k" + i, "putAll" + round, "k" + (i + 1) % 20, "putAll" + round)));
+        calls.add(async.put("k" + i, "put" + round));
+      }
+    }
+    Map<String, String> expected = new LinkedHashMap<>();
+    for (int i = 0; i < 20; i++) {
+      expected.put("k" + i, i == 0 ? "putAll9" : "put9"); // k0's last write: the putAll of k19 and k0
+    }
+    for (CompletableFuture<?> f : calls) {
+      await(f);
+    }
+    assertEquals(expected, await(async.getAll(expected.keySet())));
+    assertEquals(new java.util.TreeMap<>(expected), new java.util.TreeMap<>(Records.SYSTEM), "the writer was told the same, last");
+    assertEquals(0, ((AsyncView<?, ?>) async).order.keysInFlight());
+  }
+
+  /** The listeners of one key's writes hear of them in the order the writes were called. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void theEventsOfAKeysWritesComeInTheOrderCalled(Protocol p, TestManagers managers) throws Exception {
+    Events events = new Events();
+    Cache<String, String> c = strings(managers, p, "events", null);
+    c.registerCacheEntryListener(events.configuration());
+    AsyncCache<String, String> async = async(c);
+    List<CompletableFuture<?>> calls = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      calls.add(async.put("k" + i, "a"));
+      calls.add(async.getAndPut("k" + i, "b"));
+      calls.add(async.replace("k" + i, "b", "c"));
+      calls.add(async.remove("k" + i));
+    }
+    for (CompletableFuture<?> f : calls) {
+      await(f);
+    }
+    Map<String, List<String>> byKey = new LinkedHashMap<>();
+    for (String e : events.seen) {
+      byKey.computeIfAbsent(e.split("[ =]")[1], k -> new ArrayList<>()).add(e);
+    }
+    assertEquals(100, byKey.size(), "every key's events arrived");
+    for (Map.Entry<String, List<String>> e : byKey.entrySet()) {
+      String k = e.getKey();
+      assertEquals(List.of("CREATED " + k + "=a", "UPDATED " + k + "=b old=a", "UPDATED " + k + "=c old=b", "REMOVED " + k + "=c old=c"),
+          e.getValue());
+    }
+  }
+
+  /** A listener of CREATED events only: puts read first (a compute), removals stay blind deletes. */
+  public static final class Created implements CacheEntryCreatedListener<String, String>, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
+  }
+
+  /** A system of record. */
+  public static final class Records implements CacheWriter<String, String>, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static final Map<String, String> SYSTEM = new ConcurrentHashMap<>();
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      SYSTEM.put(entry.getKey(), entry.getValue());
+    }
+
+    @Override
+    public void writeAll(java.util.Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      for (var it = entries.iterator(); it.hasNext(); ) {
+        write(it.next());
+        it.remove();
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      SYSTEM.remove(key);
+    }
+
+    @Override
+    public void deleteAll(java.util.Collection<?> keys) {
+      for (var it = keys.iterator(); it.hasNext(); ) {
+        delete(it.next());
+        it.remove();
+      }
+    }
   }
 
   @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this cache, typed <String, String>

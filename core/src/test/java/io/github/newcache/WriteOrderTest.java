@@ -1,0 +1,101 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The rules of one key's turns ({@link WriteOrder}), with writes whose futures the test completes. */
+class WriteOrderTest {
+
+  private final ExecutorService next = Executors.newSingleThreadExecutor();
+  private final WriteOrder order = new WriteOrder(next);
+
+  @AfterEach
+  void stop() {
+    next.shutdownNow();
+  }
+
+  @Test
+  void aWriteStartsOnceTheKeysEarlierOneIsDoneFailedOrNot() throws Exception {
+    List<String> started = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> first = new CompletableFuture<>();
+    CompletableFuture<String> second = new CompletableFuture<>();
+    CompletableFuture<String> a = order.run("k", () -> {
+      started.add("first");
+      return first;
+    });
+    CompletableFuture<String> b = order.run("k", () -> {
+      started.add("second");
+      return second;
+    });
+    CompletableFuture<String> c = order.run("k", () -> {
+      started.add("third");
+      return CompletableFuture.completedFuture("third");
+    });
+    CompletableFuture<String> other = order.run("other", () -> CompletableFuture.completedFuture("other"));
+    assertEquals("other", other.get(5, TimeUnit.SECONDS), "another key does not wait");
+    assertEquals(List.of("first"), started);
+    first.completeExceptionally(new IllegalStateException("failed"));
+    assertThrows(ExecutionException.class, () -> a.get(5, TimeUnit.SECONDS));
+    second.complete("second");
+    assertEquals("third", c.get(5, TimeUnit.SECONDS));
+    assertEquals("second", b.get(5, TimeUnit.SECONDS));
+    assertEquals(List.of("first", "second", "third"), started);
+    assertEquals(0, order.keysInFlight(), "the map holds only keys with a write in flight");
+  }
+
+  @Test
+  void aWriteThatThrowsWhenStartedStillHandsTheTurnOn() throws Exception {
+    CompletableFuture<String> failed = order.run("k", () -> {
+      throw new AssertionError("broken");
+    });
+    assertTrue(failed.isCompletedExceptionally());
+    assertEquals("next", order.run("k", () -> CompletableFuture.completedFuture("next")).get(5, TimeUnit.SECONDS));
+  }
+
+  /** Writes of many keys in opposite orders, from four threads: none waits for another for ever. */
+  @Test
+  void writesOfSeveralKeysNeverWaitForEachOther() throws Exception {
+    ExecutorService callers = Executors.newFixedThreadPool(4);
+    try {
+      List<CompletableFuture<?>> all = new CopyOnWriteArrayList<>();
+      List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
+      List<CompletableFuture<?>> submitted = new ArrayList<>();
+      List<String> up = new ArrayList<>();
+      for (int k = 0; k < 64; k++) {
+        up.add("k" + k);
+      }
+      List<String> down = new ArrayList<>(up);
+      java.util.Collections.reverse(down);
+      for (int i = 0; i < 2000; i++) {
+        List<String> keys = i % 2 == 0 ? up : down;
+        boolean single = i % 3 == 0;
+        submitted.add(CompletableFuture.runAsync(() -> {
+          CompletableFuture<Void> w = new CompletableFuture<>();
+          held.add(w);
+          all.add(single ? order.run(keys.get(1), () -> w) : order.runAll(keys, () -> w));
+        }, callers));
+      }
+      CompletableFuture.allOf(submitted.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
+      for (CompletableFuture<Void> w : held) {
+        w.complete(null);
+      }
+      // Every write ends once the ones before it did; one waiting for a later one would never start.
+      CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+      assertEquals(0, order.keysInFlight());
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+}
