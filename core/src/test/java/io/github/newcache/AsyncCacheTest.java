@@ -25,20 +25,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.expiry.AccessedExpiryPolicy;
+import javax.cache.expiry.Duration;
+import javax.cache.expiry.ModifiedExpiryPolicy;
 import javax.cache.event.CacheEntryCreatedListener;
 import javax.cache.event.CacheEntryEvent;
 import javax.cache.event.CacheEntryRemovedListener;
 import javax.cache.event.CacheEntryUpdatedListener;
+import javax.cache.integration.CacheLoader;
 import javax.cache.integration.CacheWriter;
 import javax.cache.processor.EntryProcessor;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The non-blocking view: the blocking call's results, bounded in time and threads, one load per fleet. */
 @ExtendWith(MemcachedExtension.class)
@@ -53,11 +60,53 @@ class AsyncCacheTest {
     return f.get(10, TimeUnit.SECONDS);
   }
 
+  /** The configurations under which the non-blocking calls take different paths. */
+  enum Setup {
+    /** No listener, eternal, no writer or loader: blind sets and deletes. */
+    PLAIN,
+    /** A listener of every event: every write reads first. */
+    LISTENED,
+    /** Expiry moved by reads: every read touches, every update keeps the old expiry. */
+    ACCESSED,
+    /** Expiry set by every write. */
+    MODIFIED,
+    /** Write-through and read-through, with a listener: writes run on the loader pool, misses load. */
+    WRITER_AND_LOADER
+  }
+
+  static Stream<Arguments> protocolsAndSetups() {
+    return Stream.of(Protocol.values()).flatMap(p -> Stream.of(Setup.values()).map(s -> Arguments.of(p, s)));
+  }
+
+  /** A cache of {@code setup}, its events told to {@code events}, its writer and loader {@code system}. */
+  private static Cache<String, String> cache(
+      TestManagers managers, Protocol p, String name, String extra, Setup setup, Events events, SystemOfRecord system) {
+    MutableConfiguration<String, String> config =
+        new MutableConfiguration<String, String>().setTypes(String.class, String.class).setStatisticsEnabled(true);
+    switch (setup) {
+      case ACCESSED -> config.setExpiryPolicyFactory(AccessedExpiryPolicy.factoryOf(Duration.ONE_HOUR));
+      case MODIFIED -> config.setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(Duration.ONE_HOUR));
+      case WRITER_AND_LOADER -> config.setWriteThrough(true).setReadThrough(true)
+          .setCacheWriterFactory(FactoryBuilder.factoryOf(system)).setCacheLoaderFactory(FactoryBuilder.factoryOf(system));
+      default -> { }
+    }
+    Cache<String, String> c = managers.open(p, extra).createCache(name, config);
+    if (setup == Setup.LISTENED || setup == Setup.WRITER_AND_LOADER) {
+      c.registerCacheEntryListener(events.configuration());
+    }
+    return c;
+  }
+
   @ParameterizedTest
-  @EnumSource(Protocol.class)
-  void everyOperationAnswersAsTheBlockingCallDoes(Protocol p, TestManagers managers) throws Exception {
-    Cache<String, String> blocking = strings(managers, p, "blocking", null);
-    AsyncCache<String, String> async = strings(managers, p, "async", "opTimeout=3001").unwrap(NewcacheCache.class).async();
+  @MethodSource("protocolsAndSetups")
+  void everyOperationAnswersAsTheBlockingCallDoes(Protocol p, Setup setup, TestManagers managers) throws Exception {
+    Events blockingEvents = new Events();
+    Events asyncEvents = new Events();
+    SystemOfRecord blockingSystem = new SystemOfRecord();
+    SystemOfRecord asyncSystem = new SystemOfRecord();
+    Cache<String, String> blocking = cache(managers, p, "blocking", null, setup, blockingEvents, blockingSystem);
+    AsyncCache<String, String> async =
+        async(cache(managers, p, "async", "opTimeout=3001", setup, asyncEvents, asyncSystem));
     EntryProcessor<String, String, Integer> length = (e, args) -> e.exists() ? e.getValue().length() : -1;
     List<Object> expected = new ArrayList<>();
     List<Object> actual = new ArrayList<>();
@@ -113,6 +162,64 @@ class AsyncCacheTest {
     assertEquals(blockingStats.getCacheMisses(), asyncStats.getCacheMisses(), "misses");
     assertEquals(blockingStats.getCachePuts(), asyncStats.getCachePuts(), "puts");
     assertEquals(blockingStats.getCacheRemovals(), asyncStats.getCacheRemovals(), "removals");
+    assertEquals(byKey(blockingEvents.seen), byKey(asyncEvents.seen), "each key's events");
+    assertEquals(blockingSystem.held, asyncSystem.held, "the writer's records");
+    boolean listened = setup == Setup.LISTENED || setup == Setup.WRITER_AND_LOADER;
+    assertEquals(listened, !blockingEvents.seen.isEmpty(), "events told: " + blockingEvents.seen);
+    assertEquals(setup == Setup.WRITER_AND_LOADER, !blockingSystem.held.isEmpty(), "records written: " + blockingSystem.held);
+  }
+
+  /** Events grouped by key, each key's in the order told (a putAll's keys may be told in any order). */
+  private static Map<String, List<String>> byKey(List<String> events) {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    for (String e : events) {
+      out.computeIfAbsent(e.split("[ =]")[1], k -> new ArrayList<>()).add(e);
+    }
+    return out;
+  }
+
+  /** One cache's system of record: its writer, and its loader, which loads "loaded:" + key. */
+  static final class SystemOfRecord implements CacheWriter<String, String>, CacheLoader<String, String>, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final Map<String, String> held = new ConcurrentHashMap<>();
+
+    @Override
+    public String load(String key) {
+      return "loaded:" + key;
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      Map<String, String> out = new LinkedHashMap<>();
+      keys.forEach(k -> out.put(k, load(k)));
+      return out;
+    }
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      held.put(entry.getKey(), entry.getValue());
+    }
+
+    @Override
+    public void writeAll(java.util.Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      for (var it = entries.iterator(); it.hasNext(); ) {
+        write(it.next());
+        it.remove();
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      held.remove(key);
+    }
+
+    @Override
+    public void deleteAll(java.util.Collection<?> keys) {
+      for (var it = keys.iterator(); it.hasNext(); ) {
+        delete(it.next());
+        it.remove();
+      }
+    }
   }
 
   @ParameterizedTest
