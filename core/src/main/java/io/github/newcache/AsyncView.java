@@ -36,9 +36,13 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   /** Each key's writes, one after another. */
   final WriteOrder order;
 
-  AsyncView(NewcacheCache<K, V> cache) {
+  /**
+   * @param cache the cache
+   * @param leaseTimeoutMillis its lease timeout: how long a write may wait for the key's earlier writes
+   */
+  AsyncView(NewcacheCache<K, V> cache, long leaseTimeoutMillis) {
     this.cache = cache;
-    this.order = new WriteOrder(cache.store.continuations());
+    this.order = new WriteOrder(cache.store.continuations(), leaseTimeoutMillis);
   }
 
   @Override

@@ -92,7 +92,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     this.batches = new BatchWrites<>(this, locks);
     this.processing = new EntryProcessing<>(this, context.config().isSingleFlight());
     this.executor = context.executor();
-    this.async = new AsyncView<>(this);
+    this.async = new AsyncView<>(this, context.config().getLeaseTimeoutMillis());
     this.failures = context.failures();
     this.jmx = context.jmx();
   }

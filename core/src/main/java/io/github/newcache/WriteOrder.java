@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.cache.CacheException;
 
 /**
  * The order of one cache's non-blocking writes of a key: they take effect, and tell their
@@ -27,6 +29,11 @@ import java.util.function.Supplier;
  * other; and handing a key's writes to one thread orders their first commands but not the steps
  * that follow memcached's answers (the add or cas, the listener step).
  *
+ * <p>A write's turn may come late only because an earlier write of the key is slow: one that waited
+ * longer than the cache's {@code leaseTimeout} (the longest anyone waits for another's work) fails
+ * without being applied, which keeps the order (nothing later lands before it) and bounds both
+ * the wait and what waits in memory.
+ *
  * <p>Only writes are ordered: a read called after a write but before its future completes may
  * see the entry as it was. A synchronous listener must not wait for a later non-blocking write of
  * the key it is being told about: that write starts once the listener returns.
@@ -36,16 +43,29 @@ final class WriteOrder {
   private final ConcurrentHashMap<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
   /** Where a write that waited for an earlier one starts. */
   private final Executor next;
+  /** How long a write may wait for its turn; one that waited longer fails when its turn comes. */
+  private final long waitLimitNanos;
 
-  WriteOrder(Executor next) {
+  /**
+   * @param next where a write that waited for an earlier one starts
+   * @param waitLimitMillis how long a write may wait for the key's earlier writes: when its turn
+   *     comes later than that, it fails without being applied, so a key's writes piling up behind a
+   *     server that stopped answering (each earlier one waiting out its timeout) drain at once
+   *     instead of one timeout after another, and each caller hears within the limit plus its own
+   *     timeouts
+   */
+  WriteOrder(Executor next, long waitLimitMillis) {
     this.next = next;
+    this.waitLimitNanos = TimeUnit.MILLISECONDS.toNanos(waitLimitMillis);
   }
 
   /** Runs {@code write}, of the memcached key {@code mkey}, once the key's earlier writes are done. */
   <T> CompletableFuture<T> run(String mkey, Supplier<CompletableFuture<T>> write) {
+    long calledAt = System.nanoTime();
     CompletableFuture<Void> mine = new CompletableFuture<>();
     CompletableFuture<Void> earlier = tails.put(mkey, mine);
-    CompletableFuture<T> out = earlier == null ? start(write) : earlier.thenComposeAsync(x -> start(write), next);
+    CompletableFuture<T> out =
+        earlier == null ? start(write) : earlier.thenComposeAsync(x -> startInTime(write, calledAt), next);
     return finishing(out, mine, mkey);
   }
 
@@ -55,6 +75,7 @@ final class WriteOrder {
    * never each wait for the other (one of a, b and one of b, a).
    */
   <T> CompletableFuture<T> runAll(List<String> mkeys, Supplier<CompletableFuture<T>> write) {
+    long calledAt = System.nanoTime();
     CompletableFuture<Void> mine = new CompletableFuture<>();
     List<CompletableFuture<Void>> earlier = new ArrayList<>();
     synchronized (this) {
@@ -68,7 +89,8 @@ final class WriteOrder {
     CompletableFuture<T> out =
         earlier.isEmpty()
             ? start(write)
-            : CompletableFuture.allOf(earlier.toArray(new CompletableFuture<?>[0])).thenComposeAsync(x -> start(write), next);
+            : CompletableFuture.allOf(earlier.toArray(new CompletableFuture<?>[0]))
+                .thenComposeAsync(x -> startInTime(write, calledAt), next);
     return finishing(out, mine, mkeys.toArray(new String[0]));
   }
 
@@ -79,6 +101,18 @@ final class WriteOrder {
     } catch (RuntimeException | Error e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** {@link #start}, unless the write, called at {@code calledAt}, waited longer than the limit for its turn. */
+  private <T> CompletableFuture<T> startInTime(Supplier<CompletableFuture<T>> write, long calledAt) {
+    long waited = System.nanoTime() - calledAt;
+    if (waited > waitLimitNanos) {
+      return CompletableFuture.failedFuture(new CacheException(
+          "a non-blocking write waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms for the earlier writes of its key,"
+              + " more than the cache's leaseTimeout (" + TimeUnit.NANOSECONDS.toMillis(waitLimitNanos)
+              + " ms), and was not applied"));
+    }
+    return start(write);
   }
 
   /**

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class WriteOrderTest {
 
   private final ExecutorService next = Executors.newSingleThreadExecutor();
-  private final WriteOrder order = new WriteOrder(next);
+  private final WriteOrder order = new WriteOrder(next, 60_000);
 
   @AfterEach
   void stop() {
@@ -53,6 +53,36 @@ class WriteOrderTest {
     assertEquals("second", b.get(5, TimeUnit.SECONDS));
     assertEquals(List.of("first", "second", "third"), started);
     assertEquals(0, order.keysInFlight(), "the map holds only keys with a write in flight");
+  }
+
+  /**
+   * Writes piled up behind a slow one (a server that stopped answering) fail when their turn comes
+   * after the wait limit, without running, so they drain at once; the order holds (nothing later
+   * runs before the slow one is done) and a write called afterwards runs.
+   */
+  @Test
+  void aWriteWhoseTurnComesAfterTheLimitFailsWithoutRunning() throws Exception {
+    WriteOrder limited = new WriteOrder(next, 50);
+    List<String> started = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> slow = new CompletableFuture<>();
+    CompletableFuture<String> first = limited.run("k", () -> slow);
+    CompletableFuture<String> late = limited.run("k", () -> {
+      started.add("late");
+      return CompletableFuture.completedFuture("late");
+    });
+    long since = System.nanoTime();
+    while (System.nanoTime() - since < TimeUnit.MILLISECONDS.toNanos(100)) {
+      Thread.onSpinWait(); // past the limit: what is measured is the wait itself
+    }
+    assertTrue(!late.isDone(), "nothing runs before the earlier write is done");
+    slow.complete("slow");
+    assertEquals("slow", first.get(5, TimeUnit.SECONDS));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof javax.cache.CacheException && e.getCause().getMessage().contains("leaseTimeout"),
+        String.valueOf(e.getCause()));
+    assertEquals(List.of(), started);
+    assertEquals("now", limited.run("k", () -> CompletableFuture.completedFuture("now")).get(5, TimeUnit.SECONDS));
+    assertEquals(0, limited.keysInFlight());
   }
 
   @Test
