@@ -36,9 +36,10 @@ import net.spy.memcached.protocol.BaseOperationImpl;
  * waiting caller or hands its stages to the callback threads. Every other operation, and a large
  * answer, completes on the callback threads: their continuations may run the user's expiry policy
  * or {@code equals}, decode large values, or send the next command, none of which may hold up the
- * thread that reads every answer. A timed-out operation fails there too, never on the thread of
- * {@link Deadlines}, which times out every operation. An operation issued from the IO thread is sent
- * from a callback thread, since sending may wait for room in the queue that only the IO thread drains.
+ * thread that reads every answer. A timed-out operation fails on the thread of {@link Deadlines},
+ * which times out every operation, so that it fails even while stages hold both callback threads
+ * waiting for it. An operation issued from the IO thread is sent from a callback thread, since
+ * sending may wait for room in the queue that only the IO thread drains.
  */
 final class AsyncFlights implements AutoCloseable {
 
@@ -234,9 +235,9 @@ final class AsyncFlights implements AutoCloseable {
       if (later == 0 && settle()) {
         BiConsumer<R, Throwable> to = HandOffFuture.completing(result);
         try {
-          handOff(to, reading.read(f, flights.outcome(f, op, false)), null);
+          fromSweep(to, reading.read(f, flights.outcome(f, op, false)), null);
         } catch (RuntimeException e) {
-          handOff(to, null, e);
+          fromSweep(to, null, e);
         } finally {
           letGo();
         }
@@ -431,35 +432,24 @@ final class AsyncFlights implements AutoCloseable {
     /** Every operation completed: in the IO thread that completed the last. */
     void landed() {
       if (settle()) {
-        finish(true);
+        finish();
       }
     }
 
-    /**
-     * Reads the answers and completes the result: from the IO thread that heard the last ({@link
-     * #handFromIoThread}), or handed off by the sweep ({@link #handOff}).
-     */
-    private void finish(boolean ioThread) {
+    /** Reads the answers and completes the result: from the IO thread that heard the last, or from the sweep. */
+    private void finish() {
       BiConsumer<R, Throwable> to = HandOffFuture.completing(result);
       R value;
       try {
         flights.landedAll(sent, answers, op);
         value = read.apply(answers);
       } catch (RuntimeException e) {
-        if (ioThread) {
-          hand(to, null, e);
-        } else {
-          handOff(to, null, e);
-        }
+        hand(to, null, e);
         return;
       } finally {
         letGo();
       }
-      if (ioThread) {
-        handFromIoThread(to, value);
-      } else {
-        handOff(to, value, null);
-      }
+      handFromIoThread(to, value);
     }
 
     /** Cancels its operations, once it is settled, and lets go of what it holds. */
@@ -487,11 +477,11 @@ final class AsyncFlights implements AutoCloseable {
       if (late == null) {
         // every operation completed, and lost the race to settle; what they answered is visible
         // (written before their state, which the check read, became COMPLETE)
-        finish(false);
+        finish();
       } else {
         BiConsumer<R, Throwable> to = HandOffFuture.completing(result);
         letGo();
-        handOff(to, null, flights.expired(late, op));
+        fromSweep(to, null, flights.expired(late, op));
       }
       return 0;
     }
@@ -567,7 +557,7 @@ final class AsyncFlights implements AutoCloseable {
         BiConsumer<? super byte[], ? super Throwable> to = then;
         Operation late = sent;
         letGo();
-        handOff(to, null, flights.expired(late, op));
+        fromSweep(to, null, flights.expired(late, op));
       }
       return later;
     }
@@ -630,11 +620,18 @@ final class AsyncFlights implements AutoCloseable {
   }
 
   /**
-   * Hands the outcome to {@code then} on a callback thread (or here, once those are gone with the
-   * manager): what the sweep settles is completed there, as an answer is. Its continuations may
-   * send the next command, which waits for room when the server's queue is full, and the sweep's
-   * one thread must go on timing out the other operations (and let the close in).
+   * Completes what the sweep settled (a timeout), in the sweep's thread: the future then completes
+   * even when both callback threads are held by stages that wait for it (a stage joining another
+   * of the manager's futures), which a hand-off to them would leave pending for ever. Stages
+   * callers add run on the callback threads all the same ({@link HandOffFuture}); the follow-ups
+   * the store chains to a failure without waiting for them (a skipped write's delete, a lease's
+   * release) never wait for room in a full queue ({@link BestEffort}).
    */
+  private static <R> void fromSweep(BiConsumer<? super R, ? super Throwable> then, R value, Throwable failure) {
+    hand(then, value, failure);
+  }
+
+  /** Hands the outcome to {@code then} on a callback thread (or here, once those are gone with the manager). */
   private <R> void handOff(BiConsumer<? super R, ? super Throwable> then, R value, Throwable failure) {
     try {
       callbacks.execute(() -> hand(then, value, failure));

@@ -45,9 +45,10 @@ final class Deadlines implements AutoCloseable {
     /**
      * Its deadline has passed: returns a later deadline to wait for (the client was paused since
      * it was sent), or 0 when it is settled (timed out now, or answered already). Runs on the
-     * sweep's one thread, under its lock: it hands what it completes to other threads, since their
-     * continuations may wait (to send into a full queue), and every later timeout, and the close,
-     * would wait with them.
+     * sweep's one thread, under its lock, and completes what times out there: so the continuations
+     * chained to a timed-out future inside the client must not wait (what they send after a
+     * failure is best effort, {@link BestEffort}), or every later timeout, and the close, would
+     * wait with them.
      */
     abstract long expire(long now);
 

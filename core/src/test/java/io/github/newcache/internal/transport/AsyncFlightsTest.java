@@ -13,14 +13,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
  * The non-blocking operations ({@link AsyncFlights}) and their deadlines ({@link Deadlines}) over
  * real memcached, one server frozen: what a settled operation leaves behind in the queue of
- * deadlines, and where a timed-out one's continuations run.
+ * deadlines, and where a timed-out one completes.
  */
 class AsyncFlightsTest {
 
@@ -73,38 +73,40 @@ class AsyncFlightsTest {
   }
 
   /**
-   * A timed-out operation's future is failed on the callback threads, as an answered one completes
-   * there: its continuations may send the next command, which waits for room when the server's
-   * queue is full, and the one thread that times out every operation must not wait with them.
-   * Before, they ran on that thread, under the sweep's lock: a continuation that waited held up
-   * every later timeout (here, the second set's, which it waits for) and the close.
+   * A timed-out operation's future fails in the thread that times out every operation, not on the
+   * callback threads: with both of those held by stages waiting for it (a stage joining another of
+   * the manager's futures), a failure handed to them would never come, and nothing would free them.
    */
   @Test
-  void aTimedOutOperationsContinuationsRunOnTheCallbackThreadsNotTheSweeps() throws Exception {
+  void aTimeoutCompletesWhileTheCallbackThreadsWaitForIt() throws Exception {
     try (LocalMemcached frozen = LocalMemcached.start()) {
       URI uri = URI.create("memcached://" + frozen.address() + "/?opTimeout=300&stallTimeouts=0");
       SpyTransport transport = new SpyTransport(SettingsParser.parse(uri, getClass().getClassLoader(), null).transport());
       try {
         frozen.pause();
         try {
-          CompletableFuture<Void> first = transport.setAsync("a", 0, new byte[] {1});
-          CompletableFuture<Void> second = transport.setAsync("b", 0, new byte[] {1});
-          CountDownLatch secondFailed = new CountDownLatch(1);
-          second.whenComplete((v, e) -> secondFailed.countDown());
-          AtomicReference<String> ranOn = new AtomicReference<>();
-          CompletableFuture<Boolean> sawSecondFail = first.handle((v, e) -> {
-            ranOn.set(Thread.currentThread().getName());
-            try {
-              return secondFailed.await(5, TimeUnit.SECONDS); // a continuation that waits, as a send into a full queue does
-            } catch (InterruptedException interrupted) {
-              Thread.currentThread().interrupt();
-              return false;
-            }
-          });
-          assertTrue(sawSecondFail.get(30, TimeUnit.SECONDS),
-              "the second set did not time out while the first one's continuation waited, on " + ranOn.get());
-          assertTrue(ranOn.get().startsWith("newcache-callback-"), "the timed-out set's continuation ran on " + ranOn.get());
-          assertTrue(first.isCompletedExceptionally() && second.isCompletedExceptionally(), "both timed out");
+          CompletableFuture<Void> set = transport.setAsync("a", 0, new byte[] {1});
+          CountDownLatch holding = new CountDownLatch(2);
+          List<CompletableFuture<Boolean>> sawItFail = new ArrayList<>();
+          for (int i = 0; i < 2; i++) {
+            CompletableFuture<Boolean> saw = new CompletableFuture<>();
+            sawItFail.add(saw);
+            transport.continuations().execute(() -> {
+              holding.countDown();
+              try {
+                set.get(10, TimeUnit.SECONDS);
+                saw.complete(false);
+              } catch (ExecutionException failed) {
+                saw.complete(true);
+              } catch (Exception other) {
+                saw.complete(false);
+              }
+            });
+          }
+          assertTrue(holding.await(10, TimeUnit.SECONDS), "both callback threads wait for the set");
+          for (CompletableFuture<Boolean> saw : sawItFail) {
+            assertTrue(saw.get(30, TimeUnit.SECONDS), "a callback thread waited 10 s and the set never timed out");
+          }
         } finally {
           frozen.resume();
         }
