@@ -209,7 +209,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
               loading.completeExceptionally(e);
             }
           });
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) { // an Error, or a checked exception thrown undeclared: the caller hears of it
           loading.completeExceptionally(e);
         }
       });

@@ -197,9 +197,10 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
               loadAll(todo, replaceExistingValues);
             }
             done.onCompletion();
-          } catch (RuntimeException | Error e) {
-            // An Error too: the listener is told (wrapped, as onException takes an Exception)
-            // rather than never hearing back; the pool's thread is the only one it would reach.
+          } catch (Throwable e) {
+            // An Error too, and a checked exception thrown undeclared (a Kotlin loader): the
+            // listener is told (wrapped, as onException takes an Exception) rather than never
+            // hearing back; the pool's thread is the only one it would reach.
             done.onException(e instanceof CacheLoaderException c ? c : new CacheLoaderException(e));
           }
         },

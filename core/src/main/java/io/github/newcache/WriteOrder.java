@@ -98,7 +98,7 @@ final class WriteOrder {
   private static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> write) {
     try {
       return write.get();
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) { // an Error or an undeclared checked exception too: the turn is handed on
       return CompletableFuture.failedFuture(e);
     }
   }

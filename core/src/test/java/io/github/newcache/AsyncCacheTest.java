@@ -298,6 +298,23 @@ class AsyncCacheTest {
         "loaded at once, long before the 60 s lease timeout");
   }
 
+  /** So does a loader that throws a checked exception it does not declare (as a Kotlin loader may). */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aLoaderThrowingAnUndeclaredCheckedExceptionFailsTheGet(Protocol p, TestManagers managers) throws Exception {
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setLeaseTimeoutMillis(60_000);
+    AsyncCache<String, String> async = managers.open(p).createCache("sneaky", config).unwrap(NewcacheCache.class).async();
+    CompletableFuture<String> failed = async.get("k", k -> {
+      throw io.github.newcache.testing.Undeclared.thrown(new java.io.IOException("undeclared"));
+    });
+    ExecutionException e = assertThrows(ExecutionException.class, () -> failed.get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof java.io.IOException, String.valueOf(e.getCause()));
+    assertEquals("loaded:k", await(async.get("k", k -> CompletableFuture.completedFuture("loaded:" + k))),
+        "loaded at once, long before the 60 s lease timeout");
+  }
+
   /**
    * A non-blocking call does not depend on the caller's interrupt flag, and leaves it set: the
    * client refuses to enqueue for an interrupted thread, and every such call failed ("the queue is

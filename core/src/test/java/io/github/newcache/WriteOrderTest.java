@@ -94,6 +94,15 @@ class WriteOrderTest {
     assertEquals("next", order.run("k", () -> CompletableFuture.completedFuture("next")).get(5, TimeUnit.SECONDS));
   }
 
+  @Test
+  void aWriteThatThrowsAnUndeclaredCheckedExceptionStillHandsTheTurnOn() throws Exception {
+    CompletableFuture<String> failed = order.run("k", () -> {
+      throw io.github.newcache.testing.Undeclared.thrown(new java.io.IOException("undeclared"));
+    });
+    assertTrue(failed.isCompletedExceptionally());
+    assertEquals("next", order.run("k", () -> CompletableFuture.completedFuture("next")).get(5, TimeUnit.SECONDS));
+  }
+
   /** Writes of many keys in opposite orders, from four threads: none waits for another for ever. */
   @Test
   void writesOfSeveralKeysNeverWaitForEachOther() throws Exception {

@@ -3,6 +3,7 @@ package io.github.newcache.herd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.testing.Undeclared;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TestManagers;
@@ -103,6 +104,35 @@ class LoaderPoolTest {
     public Map<String, String> loadAll(Iterable<? extends String> keys) {
       throw new AssertionError("the loader's bug");
     }
+  }
+
+  /** A loader that throws a checked exception it does not declare (as a Kotlin loader may). */
+  public static final class Sneaky implements CacheLoader<String, String> {
+    @Override
+    public String load(String key) {
+      throw Undeclared.thrown(new java.io.IOException("the loader's undeclared failure"));
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      throw Undeclared.thrown(new java.io.IOException("the loader's undeclared failure"));
+    }
+  }
+
+  /** So does one whose loader throws a checked exception it does not declare. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aLoadAllWhoseLoaderThrowsAnUndeclaredCheckedExceptionTellsItsListener(Protocol p, TestManagers managers)
+      throws Exception {
+    Cache<String, String> c =
+        managers.open(p).createCache("sneaky", new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class)
+            .setCacheLoaderFactory(FactoryBuilder.factoryOf(Sneaky.class)));
+    CompletionListenerFuture f = new CompletionListenerFuture();
+    c.loadAll(Set.of("a", "b"), true, f);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof CacheLoaderException && e.getCause().getCause() instanceof java.io.IOException,
+        String.valueOf(e.getCause()));
   }
 
   /** A loadAll whose loader throws an Error tells its listener so (it never heard back). */
