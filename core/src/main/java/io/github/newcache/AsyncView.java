@@ -80,6 +80,11 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     return order.run(s.memcachedKey(), write);
   }
 
+  /** {@link #ordered}, for a put: a blind one (a lone {@code set}) takes no turn ({@link WriteOrder#runBlind}). */
+  private <T> CompletableFuture<T> orderedPut(Slot<K> s, Supplier<CompletableFuture<T>> write) {
+    return cache.rules.blindWrites() ? order.runBlind(s.memcachedKey(), write) : ordered(s, write);
+  }
+
   /**
    * {@code after} in the completing thread, or on the loader pool when listeners may run (never
    * refused for a full queue: see {@link LoaderPool#thenApply}).
@@ -309,7 +314,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return ordered(s, () -> put(s, e, () -> cache.stats.putTime(start))).thenApply(old -> null);
+      return orderedPut(s, () -> put(s, e, () -> cache.stats.putTime(start))).thenApply(old -> null);
     });
   }
 
@@ -375,7 +380,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       for (int i = 0; i < n; i++) {
         Slot<K> s = slots.get(i);
         Encoded<V> e = values.get(i);
-        each[i] = ordered(s, () -> put(s, e, () -> {}));
+        each[i] = orderedPut(s, () -> put(s, e, () -> {}));
       }
       return CompletableFuture.allOf(each).thenApply(x -> {
         cache.stats.putTime(start); // once per call, as the blocking putAll
@@ -458,10 +463,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      CompletableFuture<Boolean> removed =
-          ordered(s, () -> cache.rules.blindDeleteIsExact()
-              ? cache.store.deleteAsync(s)
-              : then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> cache.rules.removed(s, a) != null));
+      CompletableFuture<Boolean> removed = cache.rules.blindDeleteIsExact()
+          ? order.runBlind(s.memcachedKey(), () -> cache.store.deleteAsync(s))
+          : ordered(s, () -> then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> cache.rules.removed(s, a) != null));
       return removed.thenApply(r -> {
         if (r) {
           cache.stats.removals(1);

@@ -70,6 +70,18 @@ final class WriteOrder {
   }
 
   /**
+   * {@link #run} of a blind write: one command, sent as it starts, with no listener to tell (a
+   * {@code set} or {@code delete}). With no unfinished write of the key before it, it starts at once
+   * and takes no turn: the key's server connection keeps it ahead of everything sent after it, so
+   * a later write of the key, whose commands all go later, needs no wait for it. Back-to-back blind
+   * writes of a hot key go out pipelined, as without any order. Behind an unfinished write it waits
+   * as any write does (the earlier one's last command is not sent yet), and takes its turn.
+   */
+  <T> CompletableFuture<T> runBlind(String mkey, Supplier<CompletableFuture<T>> write) {
+    return tails.containsKey(mkey) ? run(mkey, write) : start(write);
+  }
+
+  /**
    * {@link #run} of a write of several keys (a write-through putAll): it starts once the earlier
    * writes of all of them are done. Such writes take their places under a lock, so two of them
    * never each wait for the other (one of a, b and one of b, a).

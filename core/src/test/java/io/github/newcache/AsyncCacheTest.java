@@ -612,6 +612,38 @@ class AsyncCacheTest {
   }
 
   /**
+   * Blind writes (a plain cache's sets and deletes, one command each) of a hot key go out without
+   * waiting for each other: the key's connection keeps them in order, so they take no turn. Mixed
+   * with a write that must read first (a putIfAbsent), the order still holds.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void blindWritesOfAKeyTakeNoTurnAndStayInOrder(Protocol p, TestManagers managers) throws Exception {
+    AsyncCache<String, String> async = async(strings(managers, p, "blind", null));
+    AsyncView<?, ?> view = (AsyncView<?, ?>) async;
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      writes.add(async.put("hot", "v" + i));
+      writes.add(async.remove("hot"));
+      assertEquals(0, view.order.keysInFlight(), "a blind write took a turn");
+    }
+    writes.add(async.put("hot", "last"));
+    for (CompletableFuture<?> w : writes) {
+      await(w);
+    }
+    assertEquals("last", await(async.get("hot")));
+    // A blind write after one that reads first waits for it, then goes.
+    CompletableFuture<Boolean> added = async.putIfAbsent("other", "first");
+    CompletableFuture<Boolean> removed = async.remove("other");
+    CompletableFuture<Void> put = async.put("other", "second");
+    assertTrue(await(added));
+    assertTrue(await(removed), "the remove waited for the putIfAbsent");
+    await(put);
+    assertEquals("second", await(async.get("other")));
+    assertEquals(0, view.order.keysInFlight());
+  }
+
+  /**
    * Two puts of a key called back to back leave the second's value, on a cache whose puts read
    * first (their two add or cas steps went from two callback threads) and through a writer (both
    * ran on loader-pool threads in no fixed order).
