@@ -10,6 +10,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
+import javax.cache.configuration.CompleteConfiguration;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.cache.jcache.JCacheCache;
@@ -44,6 +45,8 @@ public class NewcacheSpringCache extends JCacheCache {
 
   private final AsyncCache<Object, Object> async;
   private final Executor executor;
+  /** Whether {@link #clear} may run later: not through a writer (see there). */
+  private final boolean clearLater;
 
   /**
    * @param cache a cache of a Newcache manager (a {@link NewcacheCache})
@@ -64,6 +67,7 @@ public class NewcacheSpringCache extends JCacheCache {
           + " needs Newcache's non-blocking API; use Spring's JCacheCache for other providers", e);
     }
     this.async = newcache.async();
+    this.clearLater = !cache.getConfiguration(CompleteConfiguration.class).isWriteThrough();
   }
 
   /**
@@ -126,10 +130,18 @@ public class NewcacheSpringCache extends JCacheCache {
    * no caller waits for it; {@link #invalidate()} removes everything before it returns and throws
    * what fails.
    *
+   * <p>A write-through cache clears before it returns, as {@code invalidate}: its removal deletes
+   * through the {@code CacheWriter}, and run later it would delete what the system of record was
+   * given after {@code clear} returned.
+   *
    * @throws java.util.concurrent.RejectedExecutionException when the executor refuses the removal
    */
   @Override
   public void clear() {
+    if (!clearLater) {
+      super.clear();
+      return;
+    }
     executor.execute(() -> {
       try {
         // As a blocker: on a ForkJoinPool (the default executor, whose common pool has a single

@@ -339,6 +339,49 @@ class NewcacheSpringCacheTest {
     }
   }
 
+  /** Records the keys a cache deleted through it. */
+  public static final class DeletesRecorded implements javax.cache.integration.CacheWriter<Object, Object> {
+    static final java.util.Set<Object> DELETED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void write(Cache.Entry<?, ?> entry) {}
+
+    @Override
+    public void writeAll(java.util.Collection<Cache.Entry<?, ?>> entries) {}
+
+    @Override
+    public void delete(Object key) {
+      DELETED.add(key);
+    }
+
+    @Override
+    public void deleteAll(java.util.Collection<?> keys) {
+      DELETED.addAll(keys);
+      keys.clear();
+    }
+  }
+
+  /**
+   * A write-through cache clears before clear() returns: run later, its deletes through the writer
+   * would remove what the system of record was given after clear() returned. (An executor that
+   * never runs what it is given shows that nothing was deferred.)
+   */
+  @Test
+  void aWriteThroughCacheClearsBeforeClearReturns(TestManagers managers) throws Exception {
+    MutableConfiguration<Object, Object> config = new MutableConfiguration<>()
+        .setWriteThrough(true)
+        .setCacheWriterFactory(javax.cache.configuration.FactoryBuilder.factoryOf(DeletesRecorded.class));
+    Cache<Object, Object> jcache = managers.open(Protocol.TEXT).createCache("written", config);
+    List<Runnable> neverRun = new ArrayList<>();
+    NewcacheSpringCache books = new NewcacheSpringCache(jcache, true, neverRun::add);
+    DeletesRecorded.DELETED.clear();
+    books.put("b", "book");
+    books.clear();
+    assertNull(books.get("b"));
+    assertEquals(Set.of("b"), DeletesRecorded.DELETED);
+    assertTrue(neverRun.isEmpty(), "nothing was handed to the executor");
+  }
+
   @Test
   void aCacheOfAnotherProviderIsRefusedWithAReason() {
     @SuppressWarnings("unchecked")
