@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -79,13 +80,15 @@ public final class NewcacheCachingProvider implements CachingProvider {
    * would otherwise share the first one's servers without a word). Names the keys, never values.
    */
   private static void warnIfIgnored(NewcacheCacheManager open, Properties given) {
-    if (given == null || given.isEmpty() || given.equals(open.getProperties())) {
+    if (given == null || given.isEmpty()) {
       return;
     }
+    Properties now = copyOf(given); // values put as objects too, as they were applied
+    Properties own = open.getProperties();
     Set<String> differing = new TreeSet<>();
-    for (String key : given.stringPropertyNames()) {
-      if (!given.getProperty(key).equals(open.getProperties().getProperty(key))) {
-        differing.add(key);
+    for (Map.Entry<Object, Object> e : now.entrySet()) {
+      if (!Objects.equals(e.getValue(), own.get(e.getKey()))) {
+        differing.add(String.valueOf(e.getKey()));
       }
     }
     if (!differing.isEmpty()) {

@@ -120,6 +120,11 @@ class NewcacheCachingProviderTest {
       assertEquals("1234", a.getProperties().getProperty("opTimeout"));
       assertSame(a, managers.open(uri, getClass().getClassLoader(), first));
       assertEquals(2, warnings.size(), String.valueOf(warnings));
+      // A value put as an object is compared too, as it would have been applied.
+      java.util.Properties third = new java.util.Properties();
+      third.put("opTimeout", 4321);
+      assertSame(a, managers.open(uri, getClass().getClassLoader(), third));
+      assertEquals(3, warnings.size(), String.valueOf(warnings));
     } finally {
       log.removeHandler(capture);
     }
