@@ -59,13 +59,17 @@ public final class SettingsParser {
     Set<String> uriKeys = new java.util.HashSet<>();
     if (scheme.equals("memcached")) {
       source = "URI " + withoutQuery(uri);
-      // The raw authority, not getRawUserInfo(): Java reads an authority it cannot parse as one
-      // server (a list of servers, a name with '_') as registry-based, with no user information.
-      if (uri.getRawUserInfo() != null || (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@"))) {
+      // Any '@', not getRawUserInfo(): Java reads an authority it cannot parse as one server (a
+      // list of servers, a name with '_') as registry-based, with no user information, and a
+      // password holding '/', '?' or '#' ends the authority early, leaving the '@' in the path,
+      // query or fragment. No setting's value holds an '@'.
+      if (uri.toString().indexOf('@') >= 0) {
         throw new IllegalArgumentException(
-            source + ": a manager URI must not carry user information (user:password@); give SASL "
-                + "credentials as username and password in the properties file or the Properties "
-                + "given to getCacheManager");
+            // Not the URI, not even without its query: the part before the '@' is the secret.
+            "a memcached:// manager URI must not hold an '@': user information (user:password@) is "
+                + "refused, since URIs end up in logs; give SASL credentials as username and password in "
+                + "the properties file or the Properties given to getCacheManager (a setting whose value "
+                + "holds an '@' goes there too)");
       }
       SecuritySettings.refuseInUri(uri, source);
       if (uri.getRawFragment() != null) {

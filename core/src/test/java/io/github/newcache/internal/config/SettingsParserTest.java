@@ -198,7 +198,8 @@ class SettingsParserTest {
   @Test
   void userInfoIsRefusedWithoutRepeatingItBeforeSeveralServersOrAnUnusualName() {
     for (String uri : new String[] {
-        "memcached://admin:pa55word@h1:11211,h2:11211/", "memcached://admin:pa55word@memcached_1:11211/"}) {
+        "memcached://admin:pa55word@h1:11211,h2:11211/", "memcached://admin:pa55word@memcached_1:11211/",
+        "memcached://admin:pa55/word@h1,h2/", "memcached://admin:pa55?word@h1/", "memcached://admin:pa55#word@h1/"}) {
       IllegalArgumentException e = fails(uri);
       assertTrue(e.getMessage().contains("user information"), e.getMessage());
       assertFalse(e.getMessage().contains("pa55word") || e.getMessage().contains("admin"), e.getMessage());
