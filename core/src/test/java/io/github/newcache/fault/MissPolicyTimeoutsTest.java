@@ -33,50 +33,50 @@ class MissPolicyTimeoutsTest {
 
   @Test
   void skippedPutsToAFrozenServerWithAFullQueueCompleteWithinTheTimeout() throws Exception {
-    try (LocalMemcached frozen = LocalMemcached.start()) {
-      CacheManager m = manager(frozen);
-      try {
-        AsyncCache<String, String> async = cache(m);
-        frozen.pause();
-        try {
-          List<CompletableFuture<Void>> inFlight = fill(async);
-          long lastSent = System.nanoTime();
-          for (CompletableFuture<Void> f : inFlight) {
-            f.get(120, TimeUnit.SECONDS); // skipped: completes normally
-          }
-          long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastSent);
-          System.out.println("miss policy: " + inFlight.size() + " puts in flight completed " + millis
-              + " ms after the last was sent");
-          // within the timeout plus scheduling on a busy machine; before, one opQueueWait per put
-          assertTrue(millis < OP_TIMEOUT_MILLIS + 3000, inFlight.size() + " puts in flight completed only " + millis
-              + " ms after the last was sent (timeout " + OP_TIMEOUT_MILLIS + " ms)");
-        } finally {
-          frozen.resume();
-        }
-      } finally {
-        m.close();
+    withPutsInFlight((m, inFlight) -> {
+      long lastSent = System.nanoTime();
+      for (CompletableFuture<Void> f : inFlight) {
+        f.get(120, TimeUnit.SECONDS); // skipped: completes normally
       }
-    }
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastSent);
+      System.out.println("miss policy: " + inFlight.size() + " puts in flight completed " + millis
+          + " ms after the last was sent");
+      // within the timeout plus scheduling on a busy machine; before, one opQueueWait per put
+      assertTrue(millis < OP_TIMEOUT_MILLIS + 3000, inFlight.size() + " puts in flight completed only " + millis
+          + " ms after the last was sent (timeout " + OP_TIMEOUT_MILLIS + " ms)");
+    });
   }
 
   @Test
   void closingWhileSkippedPutsTimeOutIsPrompt() throws Exception {
+    withPutsInFlight((m, inFlight) -> {
+      inFlight.get(0).get(60, TimeUnit.SECONDS); // the timeouts have begun
+      long start = System.nanoTime();
+      m.close();
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      System.out.println("miss policy: closed in " + millis + " ms with " + inFlight.size() + " puts in flight");
+      for (CompletableFuture<Void> f : inFlight) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+      assertTrue(millis < 5000, "closing took " + millis + " ms with " + inFlight.size() + " puts timing out");
+    });
+  }
+
+  /** What a test does with the manager over a frozen server and the puts it has in flight. */
+  @FunctionalInterface
+  private interface WithPutsInFlight {
+    void run(CacheManager m, List<CompletableFuture<Void>> inFlight) throws Exception;
+  }
+
+  /** Runs {@code test} with a manager over a frozen server whose queue the puts filled, then lets both go. */
+  private void withPutsInFlight(WithPutsInFlight test) throws Exception {
     try (LocalMemcached frozen = LocalMemcached.start()) {
       CacheManager m = manager(frozen);
       try {
         AsyncCache<String, String> async = cache(m);
         frozen.pause();
         try {
-          List<CompletableFuture<Void>> inFlight = fill(async);
-          inFlight.get(0).get(60, TimeUnit.SECONDS); // the timeouts have begun
-          long start = System.nanoTime();
-          m.close();
-          long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-          System.out.println("miss policy: closed in " + millis + " ms with " + inFlight.size() + " puts in flight");
-          for (CompletableFuture<Void> f : inFlight) {
-            f.get(120, TimeUnit.SECONDS);
-          }
-          assertTrue(millis < 5000, "closing took " + millis + " ms with " + inFlight.size() + " puts timing out");
+          test.run(m, fill(async));
         } finally {
           frozen.resume();
         }
