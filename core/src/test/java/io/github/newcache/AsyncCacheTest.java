@@ -178,26 +178,15 @@ class AsyncCacheTest {
     return out;
   }
 
-  /** One cache's system of record: its writer, and its loader, which loads "loaded:" + key. */
-  static final class SystemOfRecord implements CacheWriter<String, String>, CacheLoader<String, String>, java.io.Serializable {
+  /** A writer into a map: each write, writeAll, delete and deleteAll applied to {@link #records()}. */
+  abstract static class MapWriter implements CacheWriter<String, String>, java.io.Serializable {
     private static final long serialVersionUID = 1L;
-    final Map<String, String> held = new ConcurrentHashMap<>();
 
-    @Override
-    public String load(String key) {
-      return "loaded:" + key;
-    }
-
-    @Override
-    public Map<String, String> loadAll(Iterable<? extends String> keys) {
-      Map<String, String> out = new LinkedHashMap<>();
-      keys.forEach(k -> out.put(k, load(k)));
-      return out;
-    }
+    abstract Map<String, String> records();
 
     @Override
     public void write(Cache.Entry<? extends String, ? extends String> entry) {
-      held.put(entry.getKey(), entry.getValue());
+      records().put(entry.getKey(), entry.getValue());
     }
 
     @Override
@@ -210,7 +199,7 @@ class AsyncCacheTest {
 
     @Override
     public void delete(Object key) {
-      held.remove(key);
+      records().remove(key);
     }
 
     @Override
@@ -219,6 +208,29 @@ class AsyncCacheTest {
         delete(it.next());
         it.remove();
       }
+    }
+  }
+
+  /** One cache's system of record: its writer, and its loader, which loads "loaded:" + key. */
+  static final class SystemOfRecord extends MapWriter implements CacheLoader<String, String> {
+    private static final long serialVersionUID = 1L;
+    final Map<String, String> held = new ConcurrentHashMap<>();
+
+    @Override
+    Map<String, String> records() {
+      return held;
+    }
+
+    @Override
+    public String load(String key) {
+      return "loaded:" + key;
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      Map<String, String> out = new LinkedHashMap<>();
+      keys.forEach(k -> out.put(k, load(k)));
+      return out;
     }
   }
 
@@ -741,34 +753,13 @@ class AsyncCacheTest {
   }
 
   /** A system of record. */
-  public static final class Records implements CacheWriter<String, String>, java.io.Serializable {
+  public static final class Records extends MapWriter {
     private static final long serialVersionUID = 1L;
     static final Map<String, String> SYSTEM = new ConcurrentHashMap<>();
 
     @Override
-    public void write(Cache.Entry<? extends String, ? extends String> entry) {
-      SYSTEM.put(entry.getKey(), entry.getValue());
-    }
-
-    @Override
-    public void writeAll(java.util.Collection<Cache.Entry<? extends String, ? extends String>> entries) {
-      for (var it = entries.iterator(); it.hasNext(); ) {
-        write(it.next());
-        it.remove();
-      }
-    }
-
-    @Override
-    public void delete(Object key) {
-      SYSTEM.remove(key);
-    }
-
-    @Override
-    public void deleteAll(java.util.Collection<?> keys) {
-      for (var it = keys.iterator(); it.hasNext(); ) {
-        delete(it.next());
-        it.remove();
-      }
+    Map<String, String> records() {
+      return SYSTEM;
     }
   }
 
