@@ -1,6 +1,7 @@
 package io.github.newcache.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.security.RawItems;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import javax.cache.Cache;
+import javax.cache.CacheException;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
@@ -225,7 +227,9 @@ class ElastiCacheDiscoveryTest {
    * A node the endpoint adds that does not answer (nothing listens on its port yet) does not enter
    * the ring: the keys it would take stay on their nodes, served, and the change is tried again at
    * every poll; once the node answers, it is followed. Before, the new generation took the dead
-   * node into the ring, and its keys failed at once (failureMode=cancel) until it came up.
+   * node into the ring, and its keys failed at once (failureMode=cancel) until it came up. Polls
+   * are a second apart here: the node is taken in anyway at the fourth attempt (the next test), so
+   * the puts must run before the poll after the first refusal seen.
    */
   @Test
   void aNewNodeJoinsTheRingOnlyOnceItAnswers() throws Exception {
@@ -234,7 +238,7 @@ class ElastiCacheDiscoveryTest {
       c.kill(); // its port, with nothing listening
       endpoint.setNodes(List.of(entry(a), entry(b)));
       CacheManager manager = Caching.getCachingProvider().getCacheManager(
-          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=100"
+          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=1000"
               + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
           ElastiCacheDiscoveryTest.class.getClassLoader());
       try {
@@ -249,7 +253,8 @@ class ElastiCacheDiscoveryTest {
         }
         endpoint.setNodes(List.of(entry(a), entry(b), entry(c)));
         int asked = endpoint.requests();
-        await(() -> endpoint.requests() >= asked + 3, 10_000, "two polls done after the change");
+        // the poll of request asked + 1 saw the list and is done: refused at most twice so far
+        await(() -> endpoint.requests() >= asked + 2, 10_000, "a poll done after the change");
         for (String key : cKeys) {
           cache.put(key, "v"); // before: "not connected" for every one of them
           assertEquals("v", cache.get(key), key);
@@ -262,6 +267,62 @@ class ElastiCacheDiscoveryTest {
           return items(c, null) > 0;
         }, 10_000, "the new node's keys on it once it answers");
         assertEquals("w", cache.get(key));
+      } finally {
+        manager.close();
+      }
+    }
+  }
+
+  /**
+   * A new node that never answers holds changes back for three polls only, then the list is
+   * followed with the node in the ring (its keys fail, failureMode=cancel, until it answers). Here
+   * the endpoint meanwhile drops a node that went down: its keys move to a node that answers.
+   * Before, every list naming the new node was refused for as long as it stayed down, the removal
+   * too: the dead node's keys kept failing here, while clients that reached the new node followed.
+   */
+  @Test
+  void aNewNodeThatNeverAnswersHoldsChangesBackForThreePollsOnly() throws Exception {
+    try (LocalMemcached a = LocalMemcached.start(); LocalMemcached b = LocalMemcached.start();
+        LocalMemcached c = LocalMemcached.start(); ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
+      c.kill(); // its port, with nothing listening
+      endpoint.setNodes(List.of(entry(a), entry(b)));
+      CacheManager manager = Caching.getCachingProvider().getCacheManager(
+          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=100"
+              + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
+          ElastiCacheDiscoveryTest.class.getClassLoader());
+      try {
+        Cache<String, String> cache = manager.createCache(CACHE, new MutableConfiguration<String, String>()
+            .setTypes(String.class, String.class));
+        Map<String, String> ab = owners(List.of(a, b));
+        Map<String, String> ac = owners(List.of(a, c));
+        String fromB = null;
+        String onC = null;
+        for (int k = 0; k < KEYS; k++) {
+          String key = "key" + k;
+          if (fromB == null && ab.get(key).equals(node(b)) && ac.get(key).equals(node(a))) {
+            fromB = key;
+          }
+          if (onC == null && ac.get(key).equals(node(c))) {
+            onC = key;
+          }
+        }
+        endpoint.setNodes(List.of(entry(a), entry(b), entry(c)));
+        int asked = endpoint.requests();
+        await(() -> endpoint.requests() >= asked + 2, 10_000, "a poll done after the change");
+        b.kill();
+        endpoint.setNodes(List.of(entry(a), entry(c)));
+        String moved = fromB;
+        await(() -> {
+          try {
+            cache.put(moved, "v"); // before: b's keys failed for as long as c stayed down
+            return true;
+          } catch (CacheException e) {
+            return false;
+          }
+        }, 10_000, "the list without b followed");
+        assertEquals("v", cache.get(moved));
+        String dead = onC;
+        assertThrows(CacheException.class, () -> cache.put(dead, "v"), "c is in the ring, down");
       } finally {
         manager.close();
       }
@@ -337,6 +398,10 @@ class ElastiCacheDiscoveryTest {
       }
       assertEquals(List.of(), Threads.awaitGone("newcache-", before, Duration.ofMillis(1000)), "threads left");
     }
+  }
+
+  private static String node(LocalMemcached m) {
+    return "localhost:" + m.port();
   }
 
   private static String entry(LocalMemcached m) {

@@ -3,6 +3,7 @@ package io.github.newcache.internal.transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,7 +29,11 @@ import javax.cache.CacheException;
  *   <li>build the next generation, a whole transport for the new list, and let it connect
  *       ({@code SpyTransport}'s constructor waits for its servers), while callers keep using the
  *       current one. A server new to the ring must answer its check first: the keys it would take
- *       would otherwise fail until it does, while the current ring still serves them;
+ *       would otherwise fail until it does, while the current ring still serves them. Not for
+ *       ever: one that has not answered at {@value #ATTEMPTS_TO_AWAIT_NEW} attempts in a row is
+ *       taken in anyway (logged at WARNING); else one node that never comes up would hold back
+ *       every later change, the removal of dead nodes included, while the clients that do reach
+ *       it follow the list and place keys elsewhere;
  *   <li>switch: operations that start from now on use the new generation. Ketama places servers by
  *       {@code host:port} as written, so a key whose server stayed is on the same server in both
  *       generations, and its operations reach the same memcached either way;
@@ -55,13 +60,21 @@ final class FollowingTransport implements MemcachedTransport {
      *
      * @param servers the servers, resolved (host as written, address as found)
      * @param joining those of {@code servers} new to the ring ({@code host:port} not in the current
-     *     generation; none for the first): the build fails unless each answers
+     *     generation; none for the first) that must answer: the build fails unless each does,
+     *     with a {@link StartupChecks.NewServersSilent} naming those that did not
      * @return the transport
      */
     MemcachedTransport connect(List<InetSocketAddress> servers, List<InetSocketAddress> joining);
   }
 
   private static final System.Logger LOG = System.getLogger("io.github.newcache.servers");
+
+  /**
+   * Attempts in a row (one per poll that lists it) at which a server new to the ring may hold a
+   * change back by not answering: enough for a node that is slow to come up, and a bound on how
+   * long the fleet's clients may place keys differently.
+   */
+  static final int ATTEMPTS_TO_AWAIT_NEW = 3;
 
   /** One transport and the servers it was built for. */
   private static final class Generation {
@@ -97,6 +110,11 @@ final class FollowingTransport implements MemcachedTransport {
   private final List<AutoCloseable> followers = new CopyOnWriteArrayList<>();
   private volatile Generation current;
   private volatile boolean closed;
+  /**
+   * The new servers ({@code host:port}) that did not answer at the last attempt, with how many
+   * attempts in a row they did not; guarded by this.
+   */
+  private Map<String, Integer> silent = new HashMap<>();
 
   /**
    * Builds the first generation for {@code servers}.
@@ -125,7 +143,8 @@ final class FollowingTransport implements MemcachedTransport {
   /**
    * Switches to a generation for {@code servers} unless they are the current ones (same names,
    * ports and addresses, in order). Throws when the new generation cannot be built, also when a
-   * server new to the ring does not answer; the current one stays.
+   * server new to the ring does not answer (at most {@value #ATTEMPTS_TO_AWAIT_NEW} times in a row
+   * for one server); the current one stays.
    *
    * @param servers the new server list, resolved
    * @return true when a new generation took over
@@ -135,7 +154,19 @@ final class FollowingTransport implements MemcachedTransport {
     if (closed || same(old.servers, servers)) {
       return false;
     }
-    MemcachedTransport next = generations.connect(servers, joining(old.servers, servers));
+    List<InetSocketAddress> joining = joining(old.servers, servers);
+    List<InetSocketAddress> awaited = awaited(joining);
+    MemcachedTransport next;
+    try {
+      next = generations.connect(servers, awaited);
+    } catch (StartupChecks.NewServersSilent e) {
+      Map<String, Integer> still = new HashMap<>(); // the others answered, or are no longer listed
+      for (InetSocketAddress s : e.servers()) {
+        still.put(key(s), silent.getOrDefault(key(s), 0) + 1);
+      }
+      silent = still;
+      throw e;
+    }
     if (closed) {
       // close() interrupted this build: closing it must not see the interrupt (spymemcached's
       // shutdown would give up waiting for its queues and throw)
@@ -149,6 +180,14 @@ final class FollowingTransport implements MemcachedTransport {
       }
       return false;
     }
+    for (InetSocketAddress s : joining) {
+      if (!awaited.contains(s)) {
+        LOG.log(System.Logger.Level.WARNING, "memcached at " + NodeBreakers.name(s) + ", new in the server list,"
+            + " did not answer at " + silent.get(key(s)) + " attempts in a row to follow the list: it is followed"
+            + " without waiting any longer; the node's keys fail as failureMode says until it answers");
+      }
+    }
+    silent = new HashMap<>();
     current = new Generation(old.number + 1, servers, next);
     LOG.log(System.Logger.Level.INFO,
         "memcached servers changed from " + names(old.servers) + " to " + names(servers) + " (generation "
@@ -175,15 +214,30 @@ final class FollowingTransport implements MemcachedTransport {
   private static List<InetSocketAddress> joining(List<InetSocketAddress> ring, List<InetSocketAddress> next) {
     List<String> known = new ArrayList<>(ring.size());
     for (InetSocketAddress s : ring) {
-      known.add(s.getHostString() + ":" + s.getPort());
+      known.add(key(s));
     }
     List<InetSocketAddress> out = new ArrayList<>();
     for (InetSocketAddress s : next) {
-      if (!known.contains(s.getHostString() + ":" + s.getPort())) {
+      if (!known.contains(key(s))) {
         out.add(s);
       }
     }
     return out;
+  }
+
+  /** Those of {@code joining} still awaited: not one that did not answer at the last attempts. */
+  private List<InetSocketAddress> awaited(List<InetSocketAddress> joining) {
+    List<InetSocketAddress> out = new ArrayList<>(joining.size());
+    for (InetSocketAddress s : joining) {
+      if (silent.getOrDefault(key(s), 0) < ATTEMPTS_TO_AWAIT_NEW) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private static String key(InetSocketAddress s) {
+    return s.getHostString() + ":" + s.getPort();
   }
 
   private static boolean same(List<InetSocketAddress> a, List<InetSocketAddress> b) {

@@ -32,9 +32,10 @@ final class StartupChecks {
 
   /**
    * Checks {@code servers} at once; an unreachable one is logged and left to the failure mode,
-   * unless it is one of {@code joining}: then this throws a {@link CacheException} naming it.
+   * unless it is one of {@code joining}: then this throws a {@link NewServersSilent} naming it.
    *
-   * @param joining servers new to a ring being followed, which must answer before it is used
+   * @param joining servers new to a ring being followed that must answer before it is used ({@link
+   *     FollowingTransport} stops awaiting one that has not answered at a few attempts in a row)
    */
   static List<ServerCheck.Result> run(List<InetSocketAddress> servers, TransportSettings settings,
       ServerConnector connector, List<InetSocketAddress> joining) {
@@ -73,6 +74,7 @@ final class StartupChecks {
     awaitEnded(threads);
     List<ServerCheck.Result> out = new ArrayList<>(n);
     List<String> refused = new ArrayList<>();
+    List<InetSocketAddress> silent = new ArrayList<>();
     boolean closing = Thread.currentThread().isInterrupted();
     for (int i = 0; i < n; i++) {
       if (failures[i] != null) {
@@ -84,6 +86,7 @@ final class StartupChecks {
       if (!r.reachable() && !closing && joins(r.server(), joining)) {
         refused.add("memcached at " + NodeBreakers.name(r.server()) + ", new in the server list, is not usable: "
             + r.problem());
+        silent.add(r.server());
       } else if (!r.reachable() && !closing) { // interrupted: the manager is closing
         LOG.log(System.Logger.Level.WARNING,
             "memcached at " + NodeBreakers.name(r.server()) + " is not usable at start: " + r.problem()
@@ -93,11 +96,27 @@ final class StartupChecks {
       out.add(r);
     }
     if (!refused.isEmpty()) {
-      throw new CacheException(String.join("; ", refused) + ": the new server list is used once "
+      throw new NewServersSilent(String.join("; ", refused) + ": the new server list is used once "
           + (refused.size() > 1 ? "they answer" : "it answers") + " (its keys would fail until then, while the "
-          + "current servers still serve them)");
+          + "current servers still serve them)", silent);
     }
     return out;
+  }
+
+  /** Servers new to the ring that did not answer their check: the list that adds them is not used yet. */
+  static final class NewServersSilent extends CacheException {
+    private static final long serialVersionUID = 1L;
+    private final transient List<InetSocketAddress> servers;
+
+    NewServersSilent(String message, List<InetSocketAddress> servers) {
+      super(message);
+      this.servers = List.copyOf(servers);
+    }
+
+    /** The servers that did not answer. */
+    List<InetSocketAddress> servers() {
+      return servers;
+    }
   }
 
   private static boolean joins(InetSocketAddress server, List<InetSocketAddress> joining) {

@@ -192,6 +192,43 @@ class FollowingTransportTest {
     }
   }
 
+  /**
+   * A new server that does not answer holds changes back for {@link
+   * FollowingTransport#ATTEMPTS_TO_AWAIT_NEW} attempts in a row, also when the list changes in
+   * between (here it drops b); the next attempt takes it in without waiting. Once it has left the
+   * ring, it is new again, and awaited again. Before, every attempt was refused for as long as it
+   * stayed down.
+   */
+  @Test
+  void aNewServerThatDoesNotAnswerHoldsChangesBackOnlyAFewAttempts() throws Exception {
+    InetSocketAddress a = at("a", "127.0.0.1", 1);
+    InetSocketAddress b = at("b", "127.0.0.1", 2);
+    InetSocketAddress c = at("c", "127.0.0.1", 3);
+    List<List<InetSocketAddress>> awaited = new CopyOnWriteArrayList<>();
+    FollowingTransport t = new FollowingTransport((servers, joining) -> {
+      awaited.add(joining);
+      if (joining.contains(c)) {
+        throw new StartupChecks.NewServersSilent("memcached at c:3, new in the server list, is not usable", List.of(c));
+      }
+      return connect(servers, joining);
+    }, List.of(a, b), 100);
+    try {
+      for (int i = 1; i <= FollowingTransport.ATTEMPTS_TO_AWAIT_NEW; i++) {
+        List<InetSocketAddress> next = i == 1 ? List.of(a, b, c) : List.of(a, c);
+        assertThrows(StartupChecks.NewServersSilent.class, () -> t.follow(next), "attempt " + i);
+        assertEquals(List.of(a, b), t.servers());
+      }
+      assertTrue(t.follow(List.of(a, c)), "followed without waiting any longer");
+      assertEquals(List.of(), awaited.get(awaited.size() - 1));
+      assertEquals(List.of(a, c), t.servers());
+
+      assertTrue(t.follow(List.of(a)));
+      assertThrows(StartupChecks.NewServersSilent.class, () -> t.follow(List.of(a, c)), "new again: awaited again");
+    } finally {
+      t.close();
+    }
+  }
+
   @Test
   void anOperationCaughtOnAClosedGenerationRunsAgainOnTheCurrentOne() throws Exception {
     List<InetSocketAddress> first = List.of(at("a", "127.0.0.1", 1));
