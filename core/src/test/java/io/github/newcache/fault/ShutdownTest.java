@@ -50,8 +50,8 @@ class ShutdownTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         System.out.println("close with a stalled server: " + millis + " ms");
         assertTrue(millis < 1000, "close took " + millis + " ms");
-        assertEquals(List.of(), Threads.awaitGone(IO_THREAD, before, Duration.ofSeconds(2)), "client threads left");
-        assertEquals(List.of(), Threads.awaitGone("newcache-", ours, Duration.ofSeconds(2)),
+        assertEquals(List.of(), Threads.awaitGone(IO_THREAD, before, Duration.ofSeconds(10)), "client threads left");
+        assertEquals(List.of(), Threads.awaitGone("newcache-", ours, Duration.ofSeconds(10)),
             "our own threads left (callbacks, timeouts, scheduler, loaders)");
       } finally {
         server.resume();
@@ -76,7 +76,7 @@ class ShutdownTest {
         cycles++;
       }
       assertEquals(200, cycles, "200 cycles within 40 s");
-      assertEquals(List.of(), Threads.awaitGone(IO_THREAD, before, Duration.ofSeconds(2)), "client threads left");
+      assertEquals(List.of(), Threads.awaitGone(IO_THREAD, before, Duration.ofSeconds(10)), "client threads left");
       int threadsAfter = Thread.activeCount();
       int fdsAfter = descriptors();
       System.out.printf("200 open/close cycles: threads %d -> %d, descriptors %d -> %d%n", threads, threadsAfter, fds, fdsAfter);
