@@ -65,23 +65,7 @@ final class ConnectionEvents implements ConnectionObserver {
       closed = true;
     }
     sockets.close();
-    boolean interrupted = Thread.interrupted();
-    long deadline = System.nanoTime() + waitMillis * 1_000_000L;
-    try {
-      for (Thread t : checking) {
-        long left = (deadline - System.nanoTime()) / 1_000_000;
-        if (left <= 0) {
-          break;
-        }
-        t.join(left);
-      }
-    } catch (InterruptedException e) {
-      interrupted = true;
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    StartupChecks.awaitEnded(checking, waitMillis);
   }
 
   @Override

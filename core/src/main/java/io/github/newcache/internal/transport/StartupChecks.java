@@ -128,13 +128,18 @@ final class StartupChecks {
     return false;
   }
 
-  /**
-   * Waits (at most {@link #STOPPED_CHECKS_MILLIS}) for checks whose sockets were closed; keeps the
-   * caller's interrupt, which would otherwise end the wait at once.
-   */
+  /** Waits (at most {@link #STOPPED_CHECKS_MILLIS}) for checks whose sockets were closed. */
   private static void awaitEnded(List<Thread> threads) {
+    awaitEnded(threads, STOPPED_CHECKS_MILLIS);
+  }
+
+  /**
+   * Waits at most {@code millis} in all for {@code threads} to end (checks whose sockets were
+   * closed); keeps the caller's interrupt, which would otherwise end the wait at once.
+   */
+  static void awaitEnded(Iterable<Thread> threads, long millis) {
     boolean interrupted = Thread.interrupted();
-    long deadline = System.nanoTime() + STOPPED_CHECKS_MILLIS * 1_000_000L;
+    long deadline = System.nanoTime() + millis * 1_000_000L;
     try {
       for (Thread t : threads) {
         long left = (deadline - System.nanoTime()) / 1_000_000;
