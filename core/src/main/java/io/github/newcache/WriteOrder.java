@@ -23,16 +23,18 @@ import javax.cache.CacheException;
  * done, whatever its outcome, on the continuation threads (never on the thread that completed
  * it: a deadline's, or a closing one). Its entry leaves the map when it finishes and is still the
  * tail, so the map holds only keys with a write in flight. A write with no unfinished one before
- * it costs a map insertion and removal and one future, no round trip; only a write behind an
- * unfinished one waits, and without a thread. The alternatives cost more: a lock or semaphore per
+ * it costs a map insertion and removal and one future, no round trip (a blind write, none of
+ * that: {@link #runBlind}); only a write behind an unfinished one waits, and without a thread. The alternatives cost more: a lock or semaphore per
  * key blocks a thread while it waits; one chain for all keys would put every write behind every
  * other; and handing a key's writes to one thread orders their first commands but not the steps
  * that follow memcached's answers (the add or cas, the listener step).
  *
  * <p>A write's turn may come late only because an earlier write of the key is slow: one that waited
  * longer than the cache's {@code leaseTimeout} (the longest anyone waits for another's work) fails
- * without being applied, which keeps the order (nothing later lands before it) and bounds both
- * the wait and what waits in memory.
+ * without being applied when its turn comes, which keeps the order (nothing later lands before
+ * it). Writes that each end within their timeouts (every memcached command does) so drain at once
+ * behind a frozen server, instead of one timeout after another; a writer or listener that never
+ * returns still holds its key's later writes, as it holds a blocking caller.
  *
  * <p>Only writes are ordered: a read called after a write but before its future completes may
  * see the entry as it was. A synchronous listener must not wait for a later non-blocking write of
