@@ -329,6 +329,43 @@ class TlsTest {
     assertTrue(e.getMessage().contains("plain text, not TLS"), e.getMessage());
   }
 
+  /**
+   * A TLS node at its connection limit ({@code -c}) answers every new connection in plain text
+   * ({@code ERROR Too many open connections}) and closes it: that is a server not serving now, left
+   * to the failure mode as over plain TCP, not a TLS setup error that fails the start (before, the
+   * start failed saying the server did not speak TLS).
+   */
+  @Test
+  void aTlsServerAtItsConnectionLimitIsLeftToTheFailureMode() throws Exception {
+    String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(tls.serverArgs()), java.util.stream.Stream.of("-c", "40"))
+        .toArray(String[]::new);
+    try (LocalMemcached full = LocalMemcached.start(args)) {
+      java.util.List<java.net.Socket> held = new java.util.ArrayList<>();
+      try {
+        boolean atLimit = false;
+        for (int i = 0; i < 200 && !atLimit; i++) {
+          java.net.Socket s = new java.net.Socket("127.0.0.1", full.port());
+          held.add(s);
+          s.setSoTimeout(200);
+          try {
+            byte[] b = new byte[64];
+            int n = s.getInputStream().read(b);
+            atLimit = n > 0 && new String(b, 0, n, java.nio.charset.StandardCharsets.US_ASCII).startsWith("ERROR Too many");
+          } catch (java.net.SocketTimeoutException stillServing) {
+            // a connection the server keeps: it counts towards the limit
+          }
+        }
+        assertTrue(atLimit, "the server never reached its connection limit");
+        CacheManager m = manager(full, Protocol.BINARY, tls.clientSettings(), "opTimeout=1000");
+        m.close();
+      } finally {
+        for (java.net.Socket s : held) {
+          s.close();
+        }
+      }
+    }
+  }
+
   @Test
   void mutualTlsWithoutAClientCertificateFailsTheManagerAtOnce() {
     CacheException e = assertThrows(CacheException.class,

@@ -9,6 +9,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -109,9 +110,42 @@ final class ServerCheck {
         if (tls.kind() == TlsHandshakeException.Kind.TIMEOUT) {
           return new Result(server, 0, explained.getMessage());
         }
+        if (tls.kind() == TlsHandshakeException.Kind.NOT_TLS || tls.kind() == TlsHandshakeException.Kind.CLOSED) {
+          String busy = notServingNow(server, sockets);
+          if (busy != null || sockets.closed()) {
+            return new Result(server, 0, busy != null ? busy : STOPPED);
+          }
+        }
         throw new CacheException(explained.getMessage(), explained);
       }
       return new Result(server, 0, "it is unreachable (" + e.getMessage() + ")");
+    }
+  }
+
+  /** How long {@link #notServingNow} waits for a plain answer from a TLS port. */
+  private static final int BUSY_PROBE_MILLIS = 300;
+
+  /**
+   * Why a TLS port that just answered in plain text, or closed the handshake, is not serving now,
+   * or null when it is a TLS setup problem after all. A memcached at its connection limit ({@code
+   * -c}) writes {@code ERROR Too many open connections} in plain text on every port and closes, so
+   * the handshake reads plain text; a memcached restarting closes, then refuses connections. Both
+   * are a server not serving now, left to the failure mode as over plain TCP, not a TLS setup
+   * error that stops the start. Told apart by one plain connection: a TLS port that serves sends
+   * nothing before the client's hello.
+   */
+  private static String notServingNow(InetSocketAddress server, OpenSockets sockets) {
+    try (Socket plain = ServerConnector.plain().open(server, BUSY_PROBE_MILLIS, sockets)) {
+      byte[] line = new byte[64];
+      int n = plain.getInputStream().read(line);
+      String said = n <= 0 ? "" : new String(line, 0, n, StandardCharsets.US_ASCII);
+      return said.startsWith("ERROR Too many open connections")
+          ? "it is at its connection limit (memcached answered 'ERROR Too many open connections'; see its -c)"
+          : null;
+    } catch (ConnectException refused) {
+      return "it is unreachable (" + refused.getMessage() + ")";
+    } catch (IOException other) {
+      return null; // silent, as a TLS port that serves is until the client speaks
     }
   }
 
