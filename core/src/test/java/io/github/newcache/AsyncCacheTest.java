@@ -328,6 +328,25 @@ class AsyncCacheTest {
   }
 
   /**
+   * A blocking call from an interrupted thread is not sent (spymemcached refuses to enqueue for it),
+   * and says so: it said "the queue is full or the client is shut down".
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aBlockingCallOfAnInterruptedThreadSaysSo(Protocol p, TestManagers managers) {
+    Cache<String, String> c = strings(managers, p, "interruptedBlocking", null);
+    c.put("a", "1");
+    Thread.currentThread().interrupt();
+    try {
+      javax.cache.CacheException e = assertThrows(javax.cache.CacheException.class, () -> c.get("a"));
+      assertTrue(e.getMessage().contains("the calling thread is interrupted"), e.getMessage());
+    } finally {
+      assertTrue(Thread.interrupted(), "the caller's flag is still set");
+    }
+    assertEquals("1", c.get("a"));
+  }
+
+  /**
    * A non-blocking call does not depend on the caller's interrupt flag, and leaves it set: the
    * client refuses to enqueue for an interrupted thread, and every such call failed ("the queue is
    * full or the client is shut down").

@@ -131,6 +131,11 @@ final class Flights {
   }
 
   private CacheException queueFull(String op, String key, IllegalStateException e) {
+    if (Thread.currentThread().isInterrupted()) {
+      // spymemcached refuses to enqueue for an interrupted thread (and sets its flag again)
+      return new CacheException("memcached " + op + " of " + key + " not sent: the calling thread is interrupted"
+          + " (spymemcached sends nothing for an interrupted thread; clear its flag to send)", e);
+    }
     return new CacheException(
         "memcached " + op + " of " + key + " refused: the queue for server " + serverFor(key)
             + " is full (" + queueLimits + ") or the client is shut down: " + e.getMessage(), e);
