@@ -297,32 +297,28 @@ class AsyncCacheTest {
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void aLoaderThrowingAnErrorFailsTheGetAndReleasesTheKey(Protocol p, TestManagers managers) throws Exception {
-    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
-    config.setTypes(String.class, String.class);
-    config.setLeaseTimeoutMillis(60_000);
-    AsyncCache<String, String> async = managers.open(p).createCache("erring", config).unwrap(NewcacheCache.class).async();
-    CompletableFuture<String> failed = async.get("k", k -> {
-      throw new AssertionError("the loader's bug");
-    });
-    ExecutionException e = assertThrows(ExecutionException.class, () -> failed.get(5, TimeUnit.SECONDS));
-    assertTrue(e.getCause() instanceof AssertionError, String.valueOf(e.getCause()));
-    assertEquals("loaded:k", await(async.get("k", k -> CompletableFuture.completedFuture("loaded:" + k))),
-        "loaded at once, long before the 60 s lease timeout");
+    loaderThatThrowsFailsTheGetAndReleasesTheKey(p, managers, "erring", new AssertionError("the loader's bug"));
   }
 
   /** So does a loader that throws a checked exception it does not declare (as a Kotlin loader may). */
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void aLoaderThrowingAnUndeclaredCheckedExceptionFailsTheGet(Protocol p, TestManagers managers) throws Exception {
+    loaderThatThrowsFailsTheGetAndReleasesTheKey(p, managers, "sneaky", new java.io.IOException("undeclared"));
+  }
+
+  /** A get whose loader throws {@code thrown} fails with it, and the next get loads at once. */
+  private static void loaderThatThrowsFailsTheGetAndReleasesTheKey(
+      Protocol p, TestManagers managers, String cacheName, Throwable thrown) throws Exception {
     NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
     config.setTypes(String.class, String.class);
     config.setLeaseTimeoutMillis(60_000);
-    AsyncCache<String, String> async = managers.open(p).createCache("sneaky", config).unwrap(NewcacheCache.class).async();
+    AsyncCache<String, String> async = managers.open(p).createCache(cacheName, config).unwrap(NewcacheCache.class).async();
     CompletableFuture<String> failed = async.get("k", k -> {
-      throw io.github.newcache.testing.Undeclared.thrown(new java.io.IOException("undeclared"));
+      throw io.github.newcache.testing.Undeclared.thrown(thrown);
     });
     ExecutionException e = assertThrows(ExecutionException.class, () -> failed.get(5, TimeUnit.SECONDS));
-    assertTrue(e.getCause() instanceof java.io.IOException, String.valueOf(e.getCause()));
+    assertTrue(e.getCause() == thrown, String.valueOf(e.getCause()));
     assertEquals("loaded:k", await(async.get("k", k -> CompletableFuture.completedFuture("loaded:" + k))),
         "loaded at once, long before the 60 s lease timeout");
   }

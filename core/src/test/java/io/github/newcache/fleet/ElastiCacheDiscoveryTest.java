@@ -203,10 +203,7 @@ class ElastiCacheDiscoveryTest {
   void aNodeWhoseNameDoesNotResolveIsRefusedAtEveryPollLeavingNothingRunning() throws Exception {
     try (LocalMemcached a = LocalMemcached.start(); ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
       endpoint.setNodes(List.of(entry(a)));
-      CacheManager manager = Caching.getCachingProvider().getCacheManager(
-          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval="
-              + 100 + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
-          ElastiCacheDiscoveryTest.class.getClassLoader());
+      CacheManager manager = discovering(endpoint, 100, OP_TIMEOUT);
       try {
         Cache<String, String> cache = manager.createCache(CACHE, new MutableConfiguration<String, String>()
             .setTypes(String.class, String.class));
@@ -237,10 +234,7 @@ class ElastiCacheDiscoveryTest {
         LocalMemcached c = LocalMemcached.start(); ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
       c.kill(); // its port, with nothing listening
       endpoint.setNodes(List.of(entry(a), entry(b)));
-      CacheManager manager = Caching.getCachingProvider().getCacheManager(
-          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=1000"
-              + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
-          ElastiCacheDiscoveryTest.class.getClassLoader());
+      CacheManager manager = discovering(endpoint, 1000, OP_TIMEOUT);
       try {
         Cache<String, String> cache = manager.createCache(CACHE, new MutableConfiguration<String, String>()
             .setTypes(String.class, String.class));
@@ -286,10 +280,7 @@ class ElastiCacheDiscoveryTest {
         LocalMemcached c = LocalMemcached.start(); ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
       c.kill(); // its port, with nothing listening
       endpoint.setNodes(List.of(entry(a), entry(b)));
-      CacheManager manager = Caching.getCachingProvider().getCacheManager(
-          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=100"
-              + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
-          ElastiCacheDiscoveryTest.class.getClassLoader());
+      CacheManager manager = discovering(endpoint, 100, OP_TIMEOUT);
       try {
         Cache<String, String> cache = manager.createCache(CACHE, new MutableConfiguration<String, String>()
             .setTypes(String.class, String.class));
@@ -346,10 +337,7 @@ class ElastiCacheDiscoveryTest {
       endpoint.setNodes(List.of(entry(a)));
       Set<Thread> before = new HashSet<>(Threads.named("newcache-"));
       Properties p = tls == null ? new Properties() : TlsFixture.properties(tls.clientSettings());
-      CacheManager manager = Caching.getCachingProvider().getCacheManager(
-          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=100"
-              + "&flavor=" + FLAVOR + "&opTimeout=" + OP_TIMEOUT),
-          ElastiCacheDiscoveryTest.class.getClassLoader(), p);
+      CacheManager manager = discovering(endpoint, 100, OP_TIMEOUT, p);
       frozen.pause();
       try {
         manager.createCache(CACHE, new MutableConfiguration<String, String>()).put("k", "v");
@@ -391,10 +379,7 @@ class ElastiCacheDiscoveryTest {
     try (LocalMemcached a = LocalMemcached.start(); ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
       endpoint.setNodes(List.of(entry(a)));
       Set<Thread> before = new HashSet<>(Threads.named("newcache-"));
-      CacheManager manager = Caching.getCachingProvider().getCacheManager(
-          URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval=100"
-              + "&flavor=" + FLAVOR + "&opTimeout=10000"),
-          ElastiCacheDiscoveryTest.class.getClassLoader());
+      CacheManager manager = discovering(endpoint, 100, 10000);
       try {
         manager.createCache(CACHE, new MutableConfiguration<String, String>()).put("k", "v");
         endpoint.setSilent(true);
@@ -483,5 +468,19 @@ class ElastiCacheDiscoveryTest {
         | ((long) (d[2 + h * 4] & 0xFF) << 16)
         | ((long) (d[1 + h * 4] & 0xFF) << 8)
         | (d[h * 4] & 0xFF);
+  }
+
+  /** A manager following {@code endpoint}, polled every {@code pollMillis}, with the test's flavor. */
+  private static CacheManager discovering(ConfigEndpointStub endpoint, int pollMillis, int opTimeoutMillis) {
+    return discovering(endpoint, pollMillis, opTimeoutMillis, null);
+  }
+
+  /** {@link #discovering(ConfigEndpointStub, int, int)} with {@code properties} (TLS settings) given to the provider. */
+  private static CacheManager discovering(
+      ConfigEndpointStub endpoint, int pollMillis, int opTimeoutMillis, Properties properties) {
+    return Caching.getCachingProvider().getCacheManager(
+        URI.create("memcached://127.0.0.1:" + endpoint.port() + "/?discovery=elasticache&discoveryInterval="
+            + pollMillis + "&flavor=" + FLAVOR + "&opTimeout=" + opTimeoutMillis),
+        ElastiCacheDiscoveryTest.class.getClassLoader(), properties);
   }
 }
