@@ -6,12 +6,16 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.WeakHashMap;
+import java.util.concurrent.CountDownLatch;
+import javax.cache.CacheException;
 import javax.cache.CacheManager;
 import javax.cache.configuration.OptionalFeature;
 import javax.cache.spi.CachingProvider;
@@ -32,7 +36,11 @@ public final class NewcacheCachingProvider implements CachingProvider {
 
   private static final System.Logger LOG = System.getLogger("io.github.newcache");
 
-  private final Map<ClassLoader, Map<URI, NewcacheCacheManager>> managers = new WeakHashMap<>();
+  /**
+   * Per class loader and URI: the open {@link NewcacheCacheManager}, or the {@link Opening} of one
+   * being created.
+   */
+  private final Map<ClassLoader, Map<URI, Object>> managers = new WeakHashMap<>();
 
   /**
    * Creates a provider with no managers open. {@code Caching.getCachingProvider()} creates the one
@@ -40,21 +48,85 @@ public final class NewcacheCachingProvider implements CachingProvider {
    */
   public NewcacheCachingProvider() {}
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A manager connects to its servers as it is created (up to about 1.5 s for a server that does
+   * not answer, longer for a discovery endpoint that does not): that happens outside the provider's
+   * lock, so calls for other URIs or class loaders, and {@code close} calls, do not wait for it;
+   * callers for the same URI and class loader wait for it and get the same manager.
+   */
   @Override
-  public synchronized CacheManager getCacheManager(URI uri, ClassLoader classLoader, Properties properties) {
+  public CacheManager getCacheManager(URI uri, ClassLoader classLoader, Properties properties) {
     URI u = uri == null ? getDefaultURI() : uri;
     ClassLoader loader = classLoader == null ? getDefaultClassLoader() : classLoader;
-    Map<URI, NewcacheCacheManager> byUri = managers.computeIfAbsent(loader, l -> new HashMap<>());
-    NewcacheCacheManager manager = byUri.get(u);
-    if (manager == null) {
+    while (true) {
+      Opening mine = null;
+      Opening other = null;
+      synchronized (this) {
+        Map<URI, Object> byUri = managers.computeIfAbsent(loader, l -> new HashMap<>());
+        Object slot = byUri.get(u);
+        if (slot instanceof NewcacheCacheManager manager) {
+          warnIfIgnored(manager, properties);
+          return manager;
+        } else if (slot instanceof Opening opening) {
+          other = opening;
+        } else {
+          mine = new Opening();
+          byUri.put(u, mine);
+        }
+      }
+      if (mine != null) {
+        return open(u, loader, properties, mine);
+      }
+      other.await(); // another caller creates this one: then look again (it may have failed)
+    }
+  }
+
+  /**
+   * Creates the manager the slot {@code opening} holds the place of, outside the lock, and puts it
+   * in that place; on failure the place is given up and callers waiting for it try for themselves.
+   */
+  private NewcacheCacheManager open(URI u, ClassLoader loader, Properties properties, Opening opening) {
+    NewcacheCacheManager manager = null;
+    try {
       Properties props = copyOf(properties);
       ManagerSettings settings = SettingsParser.parse(u, loader, props);
       manager = new NewcacheCacheManager(this, u, loader, props, settings);
-      byUri.put(u, manager);
-    } else {
-      warnIfIgnored(manager, properties);
+      return manager;
+    } finally {
+      synchronized (this) {
+        Map<URI, Object> byUri = managers.computeIfAbsent(loader, l -> new HashMap<>());
+        if (manager != null) {
+          byUri.put(u, manager);
+        } else {
+          byUri.remove(u, opening);
+          if (byUri.isEmpty()) {
+            managers.remove(loader);
+          }
+        }
+      }
+      opening.done();
     }
-    return manager;
+  }
+
+  /** The place of a manager being created, which callers for the same URI and loader wait for. */
+  private static final class Opening {
+    private final CountDownLatch done = new CountDownLatch(1);
+
+    void done() {
+      done.countDown();
+    }
+
+    /** Waits until the creation ends; an interrupted caller's wait ends with a {@link CacheException}. */
+    void await() {
+      try {
+        done.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CacheException("interrupted while another thread opened the cache manager for this URI", e);
+      }
+    }
   }
 
   /**
@@ -139,40 +211,82 @@ public final class NewcacheCachingProvider implements CachingProvider {
     return new Properties();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The managers are taken out of the provider under its lock and closed outside it; a manager
+   * still being created meanwhile opens after this close, as if asked for just after it.
+   */
   @Override
-  public synchronized void close() {
-    for (Map<URI, NewcacheCacheManager> byUri : new ArrayList<>(managers.values())) {
-      for (NewcacheCacheManager m : new ArrayList<>(byUri.values())) {
-        m.close();
+  public void close() {
+    List<NewcacheCacheManager> open = new ArrayList<>();
+    synchronized (this) {
+      for (Map<URI, Object> byUri : managers.values()) {
+        open.addAll(takeOpen(byUri, null));
       }
+      managers.values().removeIf(Map::isEmpty);
     }
-    managers.clear();
+    closeAll(open);
   }
 
   @Override
-  public synchronized void close(ClassLoader classLoader) {
+  public void close(ClassLoader classLoader) {
     ClassLoader loader = classLoader == null ? getDefaultClassLoader() : classLoader;
-    Map<URI, NewcacheCacheManager> byUri = managers.get(loader);
-    if (byUri != null) {
-      for (NewcacheCacheManager m : new ArrayList<>(byUri.values())) {
-        m.close();
-      }
+    List<NewcacheCacheManager> open;
+    synchronized (this) {
+      open = takeOpen(managers.getOrDefault(loader, new HashMap<>()), null);
+      managers.values().removeIf(Map::isEmpty);
     }
+    closeAll(open);
   }
 
   @Override
-  public synchronized void close(URI uri, ClassLoader classLoader) {
+  public void close(URI uri, ClassLoader classLoader) {
     URI u = uri == null ? getDefaultURI() : uri;
     ClassLoader loader = classLoader == null ? getDefaultClassLoader() : classLoader;
-    Map<URI, NewcacheCacheManager> byUri = managers.get(loader);
-    if (byUri != null && byUri.get(u) != null) {
-      byUri.get(u).close();
+    List<NewcacheCacheManager> open;
+    synchronized (this) {
+      open = takeOpen(managers.getOrDefault(loader, new HashMap<>()), u);
+      managers.values().removeIf(Map::isEmpty);
+    }
+    closeAll(open);
+  }
+
+  /** Takes the open managers out of {@code byUri} (only {@code uri}'s when non-null), leaving those being created. */
+  private static List<NewcacheCacheManager> takeOpen(Map<URI, Object> byUri, URI uri) {
+    List<NewcacheCacheManager> taken = new ArrayList<>();
+    for (Iterator<Map.Entry<URI, Object>> i = byUri.entrySet().iterator(); i.hasNext(); ) {
+      Map.Entry<URI, Object> e = i.next();
+      if ((uri == null || uri.equals(e.getKey())) && e.getValue() instanceof NewcacheCacheManager m) {
+        taken.add(m);
+        i.remove();
+      }
+    }
+    return taken;
+  }
+
+  /** Closes every manager, each once, the first failure thrown after all were tried. */
+  private static void closeAll(List<NewcacheCacheManager> open) {
+    RuntimeException failure = null;
+    for (NewcacheCacheManager m : open) {
+      try {
+        m.close();
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
   /** Forgets a manager that is closing. */
   synchronized void release(NewcacheCacheManager manager) {
-    Map<URI, NewcacheCacheManager> byUri = managers.get(manager.getClassLoader());
+    Map<URI, Object> byUri = managers.get(manager.getClassLoader());
     if (byUri != null) {
       byUri.remove(manager.getURI(), manager);
       if (byUri.isEmpty()) {

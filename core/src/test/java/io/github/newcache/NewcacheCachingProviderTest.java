@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.testkit.ConfigEndpointStub;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TestManagers;
@@ -18,7 +19,11 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
+import javax.cache.CacheException;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
@@ -210,5 +215,40 @@ class NewcacheCachingProviderTest {
     b.close();
     List<Thread> left = Threads.awaitGone("Memcached IO", before, Duration.ofSeconds(10));
     assertTrue(left.isEmpty(), "spymemcached threads left after close: " + left);
+  }
+
+  /**
+   * A manager that takes long to connect (here a discovery endpoint that reads the request and
+   * never answers) holds back neither managers of other URIs nor {@code close} calls. Before, the
+   * provider created managers under its one lock, so every other {@code getCacheManager} and
+   * {@code close} waited the connect out (up to the operation timeout, here 10 s).
+   */
+  @Test
+  void aManagerSlowToConnectHoldsBackNoOtherManager(TestManagers managers) throws Exception {
+    CachingProvider provider = Caching.getCachingProvider();
+    try (ConfigEndpointStub endpoint = ConfigEndpointStub.start()) {
+      endpoint.setSilent(true);
+      URI slow = URI.create("memcached://127.0.0.1:" + endpoint.port()
+          + "/?discovery=elasticache&opTimeout=10000&flavor=" + managers.flavor());
+      CompletableFuture<CacheManager> opening = CompletableFuture.supplyAsync(
+          () -> provider.getCacheManager(slow, getClass().getClassLoader(), null));
+      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (endpoint.requests() == 0 && System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+      assertEquals(1, endpoint.requests(), "the slow manager asks its endpoint");
+
+      CacheManager other = managers.open(Protocol.TEXT);
+      assertFalse(other.isClosed());
+      provider.close(other.getURI(), other.getClassLoader());
+      assertTrue(other.isClosed());
+      assertFalse(opening.isDone(), "another URI's manager opened and closed while the slow one still connects");
+
+      endpoint.close(); // its connection closed: the slow manager's start fails now
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> opening.get(20, TimeUnit.SECONDS));
+      assertTrue(failed.getCause() instanceof CacheException, String.valueOf(failed.getCause()));
+      // its place is given up: the next caller tries again (and fails again, the endpoint is gone)
+      assertThrows(CacheException.class, () -> provider.getCacheManager(slow, getClass().getClassLoader(), null));
+    }
   }
 }
