@@ -28,6 +28,9 @@ import javax.cache.CacheException;
  */
 public final class Transports {
 
+  private static final System.Logger LOG = System.getLogger("io.github.newcache.discovery");
+
+
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
 
   private Transports() {}
@@ -121,10 +124,33 @@ public final class Transports {
     t.follow(servers);
   }
 
-  private static List<InetSocketAddress> addresses(ClusterConfig config) {
+  /**
+   * The listed nodes' addresses. A node listed without an IP address whose name does not resolve
+   * (a node the cluster is still creating) is left out, with a WARNING: nobody can connect to it,
+   * and holding the change back for it would hold back every other change too, the removal of dead
+   * nodes included. The endpoint lists it again with its IP address once it has one, a change
+   * followed as any other; until then its share of keys stays with the other nodes. Throws when
+   * no listed node is left.
+   */
+  static List<InetSocketAddress> addresses(ClusterConfig config) {
     List<InetSocketAddress> out = new ArrayList<>(config.nodes().size());
+    List<String> unresolved = new ArrayList<>();
     for (ClusterConfig.Node n : config.nodes()) {
-      out.add(n.address());
+      InetSocketAddress a = n.address();
+      if (a.isUnresolved()) {
+        unresolved.add(n.hostAndPort());
+      } else {
+        out.add(a);
+      }
+    }
+    if (out.isEmpty()) {
+      throw new CacheException("no node of cluster configuration version " + config.version() + " can be used:"
+          + " it lists only nodes without an IP address whose names do not resolve (" + String.join(", ", unresolved) + ")");
+    }
+    if (!unresolved.isEmpty()) {
+      LOG.log(System.Logger.Level.WARNING, "cluster configuration version " + config.version() + " lists "
+          + String.join(", ", unresolved) + " without an IP address, and the name does not resolve: left out of the"
+          + " ring until the configuration lists its address (its keys go to the other nodes meanwhile)");
     }
     return out;
   }
