@@ -100,7 +100,7 @@ public final class DiscoveryPoller implements AutoCloseable {
       throw new CacheException("configuration endpoint " + host + ":" + port + " lists no nodes");
     }
     DiscoveryPoller p = new DiscoveryPoller(host, port, connector, timeoutMillis, listener, first);
-    Future<?> unused = p.timer.scheduleWithFixedDelay(p::poll, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+    Future<?> unused = p.timer.scheduleWithFixedDelay(p::pollOnTimer, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
     return p;
   }
 
@@ -122,6 +122,18 @@ public final class DiscoveryPoller implements AutoCloseable {
   /** The last poll's error, or null when the last poll succeeded. */
   public String lastError() {
     return lastError;
+  }
+
+  /**
+   * A poll on the timer: whatever it throws is counted and logged, never thrown, since a periodic
+   * task that throws is never run again and the list would stop being followed without a word.
+   */
+  private synchronized void pollOnTimer() {
+    try {
+      poll();
+    } catch (RuntimeException | Error e) {
+      failed(e.toString());
+    }
   }
 
   /** One poll, now, in the caller's thread (tests; an operator's "refresh"). */
@@ -164,8 +176,9 @@ public final class DiscoveryPoller implements AutoCloseable {
       listener.changed(previous, next);
       current = next;
       lastFailedNodes = null;
-    } catch (RuntimeException e) {
-      // not taken over: the next poll sees the same change and tries again
+    } catch (RuntimeException | Error e) {
+      // not taken over: the next poll sees the same change and tries again (also after an Error,
+      // say no native thread left for the new generation's connections: polling goes on)
       failures.incrementAndGet();
       lastError = e.toString();
       lastFailedNodes = next.nodes();

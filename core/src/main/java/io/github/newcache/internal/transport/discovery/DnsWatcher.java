@@ -175,7 +175,9 @@ public final class DnsWatcher implements AutoCloseable {
       listener.moved(before, List.copyOf(after));
       current = List.copyOf(after);
       return true;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // also after an Error (say no native thread left for the new connections): a periodic check
+      // that throws is never run again, and moves would stop being followed without a word
       LOG.log(System.Logger.Level.WARNING, "cannot follow the moved names yet (trying again at the next check)", e);
       return false;
     }

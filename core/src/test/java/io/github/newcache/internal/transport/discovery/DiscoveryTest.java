@@ -190,6 +190,33 @@ class DiscoveryTest {
     }
   }
 
+  /**
+   * A change whose applying throws an {@link Error} (no native thread left for the new generation's
+   * connections) is offered again at the next poll: polling goes on. Before, the Error ended the
+   * periodic poll for good, and the list was never followed again, without a word.
+   */
+  @Test
+  void pollingGoesOnAfterAnErrorInAPoll() throws Exception {
+    try (ConfigEndpointStub stub = ConfigEndpointStub.start()) {
+      stub.setNodes(List.of("a|127.0.0.1|1001"));
+      java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+      BlockingQueue<ClusterConfig> applied = new LinkedBlockingQueue<>();
+      try (DiscoveryPoller p = DiscoveryPoller.start("127.0.0.1", stub.port(), ServerConnector.plain(), 50, TIMEOUT,
+          (before, after) -> {
+            if (calls.incrementAndGet() == 1) {
+              throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached");
+            }
+            applied.add(after);
+          })) {
+        stub.setNodes(List.of("a|127.0.0.1|1001", "b|127.0.0.1|1002"));
+        ClusterConfig c = applied.poll(10, TimeUnit.SECONDS);
+        assertNotNull(c, "the change was not offered again after the Error (" + calls.get() + " calls)");
+        assertEquals(List.of("a:1001", "b:1002"), c.identities());
+        assertTrue(p.failures() >= 1, "the Error counts as a failure");
+      }
+    }
+  }
+
   @Test
   void pollerFollowsChangesOnItsInterval() throws Exception {
     try (ConfigEndpointStub stub = ConfigEndpointStub.start()) {

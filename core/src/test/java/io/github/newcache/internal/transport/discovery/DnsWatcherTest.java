@@ -58,4 +58,27 @@ class DnsWatcherTest {
     assertEquals(List.of(), Threads.awaitGone("newcache-dns", before, Duration.ofSeconds(10)),
         "the watcher's thread after close()");
   }
+
+  /**
+   * A move whose applying throws an {@link Error} (no native thread left for the new connections)
+   * is tried again at the next check. Before, the Error ended the periodic check for good.
+   */
+  @Test
+  void checksGoOnAfterAnErrorInAMove() throws Exception {
+    // localhost does not resolve to 127.0.0.2: every check is a move until one is applied
+    InetSocketAddress given = new InetSocketAddress(InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 2}), 11211);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    CountDownLatch applied = new CountDownLatch(1);
+    DnsWatcher w = DnsWatcher.start(List.of(given), 50, 60_000, (was, now) -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached");
+      }
+      applied.countDown();
+    });
+    try {
+      assertTrue(applied.await(10, TimeUnit.SECONDS), "the move was not tried again after the Error (" + calls.get() + " calls)");
+    } finally {
+      w.close();
+    }
+  }
 }
