@@ -181,4 +181,74 @@ class KeyIsolationTest {
       assertNull(c.get("k"));
     }
   }
+
+  /**
+   * Another client's keys that no Newcache key function can write are skipped by listings, not
+   * failed on: a Latin-1 key of a text client (not UTF-8; decoded leniently it grew past 250 bytes)
+   * and a key with a space, which binary clients can store. Before, under a key function without a
+   * prefix, which lists every key on the server, iterating, clear() and removeAll() threw "memcached
+   * key of 277 bytes (1 to 250 allowed)" or (text) "memcached key with a space".
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anotherClientsKeysThatNoKeyFunctionWritesAreSkippedByListings(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = strings(managers.open(p, "keyMangler=" + PrefixlessKeyMangler.class.getName()), "c");
+    byte[] latin1 = new byte[97];
+    System.arraycopy("legacy:".getBytes(StandardCharsets.US_ASCII), 0, latin1, 0, 7);
+    java.util.Arrays.fill(latin1, 7, latin1.length, (byte) 0xE9);
+    try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), managers.server().port())) {
+      s.setSoTimeout(10_000);
+      java.io.OutputStream out = s.getOutputStream();
+      java.io.InputStream in = s.getInputStream();
+      out.write("set ".getBytes(StandardCharsets.US_ASCII));
+      out.write(latin1);
+      out.write(" 0 0 1\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertEquals("STORED", readLine(in));
+    }
+    // memcached takes a connection's protocol from its first byte: the binary set on its own
+    try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), managers.server().port())) {
+      s.setSoTimeout(10_000);
+      java.io.OutputStream out = s.getOutputStream();
+      java.io.InputStream in = s.getInputStream();
+      byte[] spaced = "u.other key".getBytes(StandardCharsets.US_ASCII);
+      out.write(binarySet(spaced, new byte[] {'y'}));
+      out.flush();
+      byte[] header = in.readNBytes(24);
+      assertEquals(0, ((header[6] & 0xFF) << 8) | (header[7] & 0xFF), "binary set of a key with a space: status");
+      in.readNBytes(((header[8] & 0xFF) << 24) | ((header[9] & 0xFF) << 16) | ((header[10] & 0xFF) << 8) | (header[11] & 0xFF));
+    }
+    c.put("k", "v");
+    List<String> keys = new ArrayList<>();
+    for (Cache.Entry<String, String> e : c) {
+      keys.add(e.getKey());
+    }
+    assertEquals(List.of("k"), keys);
+    c.removeAll();
+    assertNull(c.get("k"));
+    c.put("k", "v");
+    c.clear();
+    assertNull(c.get("k"));
+    assertEquals(2, RawMemcached.of(managers.server()).itemCount(), "both foreign items stay");
+  }
+
+  private static String readLine(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder sb = new StringBuilder();
+    int b;
+    while ((b = in.read()) >= 0 && b != '\n') {
+      if (b != '\r') {
+        sb.append((char) b);
+      }
+    }
+    return sb.toString();
+  }
+
+  /** A binary protocol set of {@code key} (any bytes) to {@code value}, flags 0, no expiry. */
+  private static byte[] binarySet(byte[] key, byte[] value) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + 8 + key.length + value.length);
+    b.put((byte) 0x80).put((byte) 0x01).putShort((short) key.length).put((byte) 8).put((byte) 0).putShort((short) 0);
+    b.putInt(8 + key.length + value.length).putInt(0).putLong(0);
+    b.putInt(0).putInt(0).put(key).put(value);
+    return b.array();
+  }
 }

@@ -17,7 +17,7 @@ public final class MemcachedKeys {
     }
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);
-      if (c <= ' ' || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c)) {
+      if (!allowed(c)) {
         throw new IllegalStateException(
             producer.getClass().getName() + " produced the memcached key '" + printable(key)
                 + "', which holds whitespace or a control character at index " + i
@@ -31,6 +31,27 @@ public final class MemcachedKeys {
               + " bytes long; memcached allows at most " + MAX_BYTES);
     }
     return key;
+  }
+
+  /**
+   * Whether {@code key} passes {@link #check}: a key a Newcache key function may have written. A key
+   * listed on a server that does not (another client's, say with a space or over 250 bytes) is
+   * none of any cache's.
+   */
+  public static boolean legal(String key) {
+    if (key.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      if (!allowed(key.charAt(i))) {
+        return false;
+      }
+    }
+    return key.length() <= MAX_BYTES / 3 || key.getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES;
+  }
+
+  private static boolean allowed(char c) {
+    return c > ' ' && c != 0x7f && !Character.isWhitespace(c) && !Character.isISOControl(c);
   }
 
   private static String printable(String key) {

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport;
 
+import io.github.newcache.internal.key.MemcachedKeys;
 import io.github.newcache.internal.transport.tls.ServerConnector;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -7,7 +8,9 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,8 +136,8 @@ final class KeyLister {
         }
         int end = line.indexOf(' ');
         String encoded = end < 0 ? line.substring(4) : line.substring(4, end);
-        String key = URLDecoder.decode(encoded, StandardCharsets.UTF_8);
-        if (key.startsWith(prefix)) {
+        String key = decode(encoded);
+        if (key != null && key.startsWith(prefix)) {
           into.add(key);
         }
       }
@@ -142,5 +145,44 @@ final class KeyLister {
     } catch (IOException e) {
       throw new ListingFailed("cannot list keys on memcached at " + server + ": " + e, e);
     }
+  }
+
+  /**
+   * A listed key as memcached's dump writes it (every byte but letters, digits and {@code -._~} as
+   * {@code %XX}), or null when it is no key a Newcache key function can have written: bytes that
+   * are not UTF-8 (another client's Latin-1 key, which lenient decoding would turn into a longer key
+   * memcached refuses), or a space or control character (legal in the binary protocol). Such a key
+   * would otherwise fail the whole listing's later batch for every cache whose prefix it matches.
+   */
+  static String decode(String encoded) {
+    byte[] bytes = new byte[encoded.length()];
+    int n = 0;
+    for (int i = 0; i < encoded.length(); i++) {
+      char c = encoded.charAt(i);
+      if (c == '%' && i + 2 < encoded.length()) {
+        int hi = Character.digit(encoded.charAt(i + 1), 16);
+        int lo = Character.digit(encoded.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          return null;
+        }
+        bytes[n++] = (byte) (hi << 4 | lo);
+        i += 2;
+      } else if (c == '%' || c > 0x7e) {
+        return null;
+      } else {
+        bytes[n++] = (byte) c;
+      }
+    }
+    String key;
+    try {
+      key = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, 0, n))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+    return MemcachedKeys.legal(key) ? key : null;
   }
 }
