@@ -229,7 +229,9 @@ class KeyIsolationTest {
     c.put("k", "v");
     c.clear();
     assertNull(c.get("k"));
-    assertEquals(2, RawMemcached.of(managers.server()).itemCount(), "both foreign items stay");
+    try (RawMemcached raw = RawMemcached.of(managers.server())) {
+      assertEquals(2, raw.itemCount(), "both foreign items stay");
+    }
   }
 
   private static String readLine(java.io.InputStream in) throws java.io.IOException {
