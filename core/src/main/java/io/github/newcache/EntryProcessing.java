@@ -99,6 +99,7 @@ final class EntryProcessing<K, V> {
     List<ProcessorEntry<K, V>> entry = new ArrayList<>(1);
     List<T> result = new ArrayList<>(1);
     List<Written<V>> written = new ArrayList<>(1);
+    List<Current<V>> ran = new ArrayList<>(1);
     Applied<V> a =
         cache.store.compute(s, first, c -> {
           if (!written.isEmpty()) {
@@ -107,7 +108,15 @@ final class EntryProcessing<K, V> {
               return w.again(c, cache.expiry);
             }
             written.clear(); // another write came in between (a lease timed out): run again on it
+          } else if (!ran.isEmpty() && ran.get(0).present() && c.present() && c.sameValue(ran.get(0))) {
+            // Only the expiry moved since the last run (a read's touch under an access expiry
+            // policy): the processor saw this very value, so its outcome stands over what is there
+            // now. Running it again would let a key's readers keep a processor re-running.
+            ran.set(0, c);
+            return outcome(s, entry.get(0), c);
           }
+          ran.clear();
+          ran.add(c);
           ProcessorEntry<K, V> e = new ProcessorEntry<>(key, c.liveValue(), loader);
           entry.clear();
           entry.add(e);

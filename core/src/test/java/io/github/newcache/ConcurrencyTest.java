@@ -15,9 +15,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.expiry.AccessedExpiryPolicy;
+import javax.cache.expiry.Duration;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -142,5 +147,54 @@ class ConcurrencyTest {
     assertEquals(1, winners.size(), "winners " + winners);
     assertNotNull(caches.get(1).get("k"));
     assertEquals(winners.get(0), caches.get(1).get("k"));
+  }
+
+  /**
+   * Under an access expiry policy every read moves the entry's expiry (a cas), which fails a
+   * processor's pending cas; a processor that saw the same value is not run again for that. Before,
+   * four threads reading the key made 20 increments run the processor thousands of times, and with a
+   * little more load `invoke` gave up ("other clients kept changing it") on this JVM's own reads.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void readsThatOnlyMoveTheExpiryDoNotRunAProcessorAgain(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, Integer> c = managers.open(p).createCache("touched", new MutableConfiguration<String, Integer>()
+        .setTypes(String.class, Integer.class)
+        .setExpiryPolicyFactory(AccessedExpiryPolicy.factoryOf(new Duration(TimeUnit.MINUTES, 5))));
+    c.put("k", 0);
+    AtomicInteger runs = new AtomicInteger();
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicInteger reads = new AtomicInteger();
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int r = 0; r < 4; r++) {
+      tasks.add(() -> {
+        while (!done.get()) {
+          assertNotNull(c.get("k"));
+          reads.incrementAndGet();
+        }
+        return null;
+      });
+    }
+    tasks.add(() -> {
+      try {
+        while (reads.get() < 100) {
+          Thread.onSpinWait(); // the readers are under way
+        }
+        for (int i = 0; i < 20; i++) {
+          c.invoke("k", (entry, args) -> {
+            runs.incrementAndGet();
+            entry.setValue(entry.getValue() + 1);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2)); // a processor that takes a moment
+            return null;
+          });
+        }
+      } finally {
+        done.set(true);
+      }
+      return null;
+    });
+    race(tasks);
+    assertEquals(20, c.get("k"));
+    assertEquals(20, runs.get(), "processor runs for 20 invokes while the key's readers only moved its expiry");
   }
 }
