@@ -465,7 +465,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       long start = cache.stats.start();
       CompletableFuture<Boolean> removed = cache.rules.blindDeleteIsExact()
           ? order.runBlind(s.memcachedKey(), () -> cache.store.deleteAsync(s))
-          : ordered(s, () -> then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> cache.rules.removed(s, a) != null));
+          : ordered(s, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> cache.rules.removed(s, a) != null));
       return removed.thenApply(r -> {
         if (r) {
           cache.stats.removals(1);
@@ -485,7 +485,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      return ordered(s, () -> then(cache.store.computeAsync(s, WriteRules::removeIfPresent), a -> {
+      return ordered(s, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
         Applied<V> removed = cache.rules.removed(s, a);
         if (removed != null) {
           cache.stats.hits(1);
@@ -530,15 +530,16 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     });
   }
 
-  /** A conditional change without a writer (see {@link NewcacheCache#conditionalDecision}). */
+  /** A conditional change without a writer (see {@link WriteRules#conditionalDecision}). */
   private CompletableFuture<Applied<V>> conditional(K key, V expected, V replacement) {
     cache.checkOpen();
     Slot<K> s = cache.store.slot(key);
     Encoded<V> e = replacement == null ? null : cache.store.encode(s, replacement);
     long start = cache.stats.start();
+    WriteRules.WriterOnce<K, V> once = cache.rules.writerOnce();
     return ordered(s, () -> then(
-        cache.store.computeAsync(s, cache.rules.conditionalDecision(key, expected, e, cache.rules.writerOnce())),
-        a -> cache.rules.conditionalDone(s, e, a, start)));
+        cache.store.computeAsync(s, cache.rules.conditionalDecision(key, expected, e, once)),
+        a -> cache.rules.conditionalDone(s, e, a, once, start)));
   }
 
   @Override

@@ -169,6 +169,8 @@ final class EntryProcessing<K, V> {
           cache.stats.removals(1);
           cache.stats.removeTime(start);
           cache.events.dispatch(new EntryEvent<>(cache, EventType.REMOVED, key, e.original(), e.original(), true));
+        } else {
+          cache.rules.expiredRemoved(s, a);
         }
       }
       case NONE -> {}
@@ -209,7 +211,8 @@ final class EntryProcessing<K, V> {
       }
       case REMOVED -> {
         cache.writer.delete(s.key());
-        yield e.original() == null ? Decision.keep() : Decision.remove();
+        // An expired entry goes too, so stale-while-revalidate does not serve it (a miss for JCache).
+        yield e.original() == null && !c.expired() ? Decision.keep() : Decision.remove();
       }
     };
   }

@@ -88,13 +88,18 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
     return super.expiredRead(s, cur, staleAllowed);
   }
 
-  /** Loads a key again and stores the result only over the item it refreshed; failures leave it. */
+  /**
+   * Loads a key again and stores the result only over the item it refreshed; a load of nothing
+   * (the key is gone from the system of record) removes that item, so it is not served stale for
+   * the rest of the window; failures leave it.
+   */
   private void refresh(Slot<K> s, Current<V> stale) {
     if (isClosed()) {
       return;
     }
     try {
-      if (!store.getForUpdate(s).sameItem(stale)) {
+      Current<V> before = store.getForUpdate(s);
+      if (!before.sameItem(stale)) {
         // Another refresh (or a write) replaced the item this reader saw stale before this one got
         // the lease: loading again would only be thrown away below.
         return;
@@ -102,6 +107,8 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
       herd.refreshing();
       V loaded = load(s.key());
       if (loaded == null) {
+        // A cas on the item read before the load: a write made while it loaded stays.
+        rules.removed(s, store.compute(s, before, c -> c.sameItem(stale) ? Decision.remove() : Decision.keep()));
         return;
       }
       Encoded<V> e = store.encode(s, loaded);

@@ -366,9 +366,13 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     return removed;
   }
 
-  /** Atomically removes the live entry and raises its REMOVED event; the removed value, or null. */
+  /**
+   * Atomically removes the entry and raises its REMOVED event; what was applied, or null when no
+   * live entry was removed. An expired entry is removed too, so stale-while-revalidate never serves
+   * a removed value, but counts as absent (see {@link WriteRules#removeEntry}).
+   */
   Applied<V> removeLive(Slot<K> s) {
-    return rules.removed(s, store.compute(s, WriteRules::removeIfPresent));
+    return rules.removed(s, store.compute(s, WriteRules::removeEntry));
   }
 
   @Override
@@ -431,8 +435,9 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    */
   private Applied<V> conditional(Slot<K> s, V expected, Encoded<V> replacement) {
     long start = stats.start();
-    Applied<V> a = locked(s, () -> store.compute(s, rules.conditionalDecision(s.key(), expected, replacement, rules.writerOnce())));
-    return rules.conditionalDone(s, replacement, a, start);
+    WriteRules.WriterOnce<K, V> once = rules.writerOnce();
+    Applied<V> a = locked(s, () -> store.compute(s, rules.conditionalDecision(s.key(), expected, replacement, once)));
+    return rules.conditionalDone(s, replacement, a, once, start);
   }
 
   @Override

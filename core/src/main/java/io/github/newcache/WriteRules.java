@@ -119,14 +119,23 @@ final class WriteRules<K, V> {
     return store.exactKeys() && expiry.isEternal() && !events.wants(EventType.REMOVED);
   }
 
-  /** The decision of a removal: the live entry, if any. */
-  static <V> Decision<V> removeIfPresent(Current<V> c) {
-    return c.present() ? Decision.remove() : Decision.keep();
+  /**
+   * The decision of a removal: the entry, live or expired. An expired entry is absent for JCache,
+   * but memcached may still hold it for the stale-while-revalidate window, and a read-through
+   * {@code get} would serve it stale: its removal is a {@code cas} on that very item, so a write
+   * made meanwhile stays, and it counts as no removal ({@link #removed}).
+   */
+  static <V> Decision<V> removeEntry(Current<V> c) {
+    return c.present() || c.expired() ? Decision.remove() : Decision.keep();
   }
 
-  /** The REMOVED event of a removal that {@code a} applied; {@code a}, or null when nothing live was removed. */
+  /**
+   * The REMOVED event of a removal that {@code a} applied; {@code a}, or null when nothing live was
+   * removed. An expired entry it removed gets the EXPIRED event instead ({@link #expiredRemoved}).
+   */
   Applied<V> removed(Slot<K> s, Applied<V> a) {
     if (!a.removedLive()) {
+      expiredRemoved(s, a);
       return null;
     }
     V old = a.before().value();
@@ -137,15 +146,30 @@ final class WriteRules<K, V> {
   }
 
   /**
+   * The EXPIRED event of a removal that {@code a} applied to an expired entry, as a read that finds
+   * one expired raises it ({@link NewcacheCache#expired}): the client whose removal takes.
+   */
+  void expiredRemoved(Slot<K> s, Applied<V> a) {
+    if (a.decision().kind() == Decision.Kind.REMOVE && a.before().expired() && events.wants(EventType.EXPIRED)) {
+      V old = a.before().value();
+      events.dispatch(new EntryEvent<>(cache, EventType.EXPIRED, s.key(), old, old, true));
+    }
+  }
+
+  /**
    * The decision of a conditional change: keep a missing entry, touch a live one whose value
    * differs from {@code expected}, else write {@code replacement} (or remove when it is null),
-   * calling the writer once; once the writer has run, later attempts follow it.
+   * calling the writer once; once the writer has run, later attempts follow it. A conditional
+   * removal that finds the entry expired with the value it was to remove removes that item, which
+   * stale-while-revalidate would still serve (see {@link #removeEntry}), without the writer: for
+   * JCache nothing was there to remove ({@link #conditionalDone} reports it as kept).
    */
   Remapping<V> conditionalDecision(K key, V expected, Encoded<V> replacement, WriterOnce<K, V> once) {
     return c -> {
       if (!once.ran) {
         if (!c.present()) {
-          return Decision.keep();
+          boolean staleMatch = replacement == null && c.expired() && (expected == null || expected.equals(c.value()));
+          return staleMatch ? Decision.remove() : Decision.keep();
         }
         if (expected != null && !expected.equals(c.value())) {
           return Decision.touch(expiry.forAccess(c.now()));
@@ -160,8 +184,16 @@ final class WriteRules<K, V> {
     };
   }
 
-  /** Statistics and events of a conditional change that {@code a} applied; returns {@code a}. */
-  Applied<V> conditionalDone(Slot<K> s, Encoded<V> replacement, Applied<V> a, long start) {
+  /**
+   * Statistics and events of a conditional change that {@code a} applied, deciding with {@code
+   * once}; returns {@code a}, or, when it removed an expired entry without the writer, the same
+   * read with a KEEP: a miss that changed nothing for JCache.
+   */
+  Applied<V> conditionalDone(Slot<K> s, Encoded<V> replacement, Applied<V> a, WriterOnce<K, V> once, long start) {
+    if (!once.ran && a.decision().kind() == Decision.Kind.REMOVE && a.before().expired()) {
+      expiredRemoved(s, a);
+      a = new Applied<>(a.before(), Decision.keep(), a.expiresAt());
+    }
     Decision.Kind done = a.decision().kind();
     if (a.before().present() || done == Decision.Kind.WRITE || done == Decision.Kind.REMOVE) {
       stats.hits(1);

@@ -2,33 +2,49 @@ package io.github.newcache.herd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.HerdStatisticsMXBean;
 import io.github.newcache.NewcacheCache;
 import io.github.newcache.NewcacheConfiguration;
+import io.github.newcache.internal.management.MBeans;
 import io.github.newcache.security.RawItems;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.RawMemcached;
 import io.github.newcache.testkit.TestManagers;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryRemovedListener;
 import javax.cache.expiry.AccessedExpiryPolicy;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
 import javax.cache.integration.CacheLoader;
+import javax.cache.integration.CacheWriter;
+import javax.cache.management.CacheStatisticsMXBean;
+import javax.management.JMX;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Opt-in stale-while-revalidate: after expiry, one refresh while everyone gets the old value. */
 @ExtendWith(MemcachedExtension.class)
@@ -184,6 +200,203 @@ class StaleWhileRevalidateTest {
     assertEquals("k@1", c.get("k"));
     awaitExpiry(c, "k");
     assertEquals(java.util.Map.of("k", "k@2"), c.getAll(java.util.Set.of("k")), "loaded again, not the stale k@1");
+  }
+
+  /** The system of record of {@link RowLoader} and {@link RowWriter}. */
+  static final Map<String, String> ROWS = new ConcurrentHashMap<>();
+  static final AtomicInteger REMOVED_EVENTS = new AtomicInteger();
+
+  /** Loads a key's row, or nothing once the row is gone. */
+  public static final class RowLoader implements CacheLoader<String, String> {
+    @Override
+    public String load(String key) {
+      return ROWS.get(key);
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  /** Writes rows through; deletes them. */
+  public static final class RowWriter implements CacheWriter<String, String> {
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      ROWS.put(entry.getKey(), entry.getValue());
+    }
+
+    @Override
+    public void writeAll(java.util.Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      entries.forEach(this::write);
+      entries.clear();
+    }
+
+    @Override
+    public void delete(Object key) {
+      ROWS.remove(key);
+    }
+
+    @Override
+    public void deleteAll(java.util.Collection<?> keys) {
+      keys.forEach(this::delete);
+      keys.clear();
+    }
+  }
+
+  /** Counts REMOVED events. */
+  public static final class RemovedCounter implements CacheEntryRemovedListener<String, String> {
+    @Override
+    public void onRemoved(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      events.forEach(e -> REMOVED_EVENTS.incrementAndGet());
+    }
+  }
+
+  /** The ways to remove the entry of "k", each with the JCache answer for an expired entry checked. */
+  enum Removal {
+    REMOVE {
+      @Override
+      void apply(Cache<String, String> c) {
+        assertFalse(c.remove("k"), "an expired entry is not there to remove");
+      }
+    },
+    REMOVE_VALUE {
+      @Override
+      void apply(Cache<String, String> c) {
+        assertFalse(c.remove("k", "v1"), "an expired entry is not there to remove");
+      }
+    },
+    GET_AND_REMOVE {
+      @Override
+      void apply(Cache<String, String> c) {
+        assertNull(c.getAndRemove("k"), "an expired entry has no value to return");
+      }
+    },
+    REMOVE_ALL_KEYS {
+      @Override
+      void apply(Cache<String, String> c) {
+        c.removeAll(Set.of("k"));
+      }
+    },
+    REMOVE_ALL {
+      @Override
+      void apply(Cache<String, String> c) {
+        c.removeAll();
+      }
+    },
+    ASYNC_REMOVE {
+      @Override
+      void apply(Cache<String, String> c) throws Exception {
+        @SuppressWarnings("unchecked")
+        NewcacheCache<String, String> n = c.unwrap(NewcacheCache.class);
+        assertFalse(n.async().remove("k").get(10, TimeUnit.SECONDS), "an expired entry is not there to remove");
+      }
+    },
+    PROCESSOR_REMOVE {
+      @Override
+      void apply(Cache<String, String> c) {
+        c.invoke("k", (entry, args) -> {
+          assertFalse(entry.exists(), "an expired entry does not exist for a processor");
+          entry.remove();
+          return null;
+        });
+      }
+    };
+
+    abstract void apply(Cache<String, String> c) throws Exception;
+  }
+
+  static Stream<Arguments> removals() {
+    List<Arguments> out = new ArrayList<>();
+    for (Protocol p : Protocol.values()) {
+      for (Removal r : Removal.values()) {
+        out.add(Arguments.of(p, r));
+      }
+    }
+    return out.stream();
+  }
+
+  /** A read-through cache of {@link #ROWS}: 400 ms entries served stale for a minute, statistics on. */
+  private static NewcacheConfiguration<String, String> rowsConfig(boolean writeThrough) {
+    NewcacheConfiguration<String, String> c = config(60_000);
+    c.setCacheLoaderFactory(FactoryBuilder.factoryOf(RowLoader.class));
+    c.setStatisticsEnabled(true);
+    c.addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<>(
+        FactoryBuilder.factoryOf(RemovedCounter.class), null, false, true));
+    if (writeThrough) {
+      c.setWriteThrough(true);
+      c.setCacheWriterFactory(FactoryBuilder.factoryOf(RowWriter.class));
+    }
+    return c;
+  }
+
+  /**
+   * The entry expired and the row is gone: a removal of any kind must also remove the item memcached
+   * keeps for the stale window, or get serves the removed value for the rest of the window. For
+   * JCache the entry was absent: no removal counted, no REMOVED event.
+   */
+  @ParameterizedTest
+  @MethodSource("removals")
+  void aRemovalOfAnExpiredEntryLeavesNothingToServeStale(Protocol p, Removal removal, TestManagers managers,
+      RawMemcached raw) throws Exception {
+    ROWS.clear();
+    ROWS.put("k", "v1");
+    REMOVED_EVENTS.set(0);
+    String name = "swr-" + removal.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    javax.cache.CacheManager m = managers.open(p);
+    Cache<String, String> c = m.createCache(name, rowsConfig(false));
+    assertEquals("v1", c.get("k"));
+    awaitExpiry(c, "k");
+    String mkey = RawItems.memcachedKey(managers.flavor(), 1, name, "k");
+    assertNotNull(raw.get(mkey), "memcached keeps the expired entry for the window");
+    ROWS.remove("k");
+
+    removal.apply(c);
+
+    assertNull(raw.get(mkey), "the expired item was removed with the entry");
+    assertNull(c.get("k"), "the removed value is not served stale");
+    assertNull(c.get("k"), "nor later");
+    CacheStatisticsMXBean stats = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+        MBeans.name(MBeans.STATISTICS, m.getURI().toString(), name), CacheStatisticsMXBean.class);
+    assertEquals(0, stats.getCacheRemovals(), "no removal counted for an expired entry");
+    assertEquals(0, REMOVED_EVENTS.get(), "no REMOVED event for an expired entry");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aWriteThroughRemovalOfAnExpiredEntryIsNotServedStaleAfterTheWriterDeletedIt(Protocol p, TestManagers managers,
+      RawMemcached raw) throws Exception {
+    ROWS.clear();
+    ROWS.put("k", "v1");
+    Cache<String, String> c = managers.open(p).createCache("swr-writer", rowsConfig(true));
+    assertEquals("v1", c.get("k"));
+    awaitExpiry(c, "k");
+    assertFalse(c.remove("k"), "an expired entry is not there to remove");
+    assertFalse(ROWS.containsKey("k"), "the writer deleted the row");
+    assertNull(raw.get(RawItems.memcachedKey(managers.flavor(), 1, "swr-writer", "k")), "and the stale item");
+    assertNull(c.get("k"), "the deleted value is not served stale");
+  }
+
+  /** A refresh whose loader finds the key gone removes the stale item it refreshed. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aRefreshThatLoadsNothingStopsServingTheStaleValue(Protocol p, TestManagers managers, RawMemcached raw)
+      throws Exception {
+    ROWS.clear();
+    ROWS.put("k", "v1");
+    Cache<String, String> c = managers.open(p).createCache("swr-gone", rowsConfig(false));
+    assertEquals("v1", c.get("k"));
+    awaitExpiry(c, "k");
+    ROWS.remove("k");
+    assertEquals("v1", c.get("k"), "stale, while the refresh finds the row gone");
+    String mkey = RawItems.memcachedKey(managers.flavor(), 1, "swr-gone", "k");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (raw.get(mkey) != null && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertNull(raw.get(mkey), "the refresh that loaded nothing removed the stale item");
+    assertNull(c.get("k"), "the value the loader no longer has is not served again");
+    assertEquals(1, c.unwrap(NewcacheCache.class).herdStatistics().getRefreshes());
   }
 
   /** Waits (bounded) until the entry's 400 ms expiry has passed, as seen by containsKey. */

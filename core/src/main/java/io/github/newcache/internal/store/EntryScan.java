@@ -84,32 +84,37 @@ final class EntryScan<K, V> {
   }
 
   /**
-   * The slot of every live entry of this cache on the servers, for removal, in batches of at most
-   * {@value #BATCH} handed to {@code each} once every server's keys are listed: one batch of slots
-   * is held at a time, beside the listed keys. A slot has its key when this JVM can decode it, else
-   * null (a class this JVM refuses or lacks). Values are not decoded: removing an entry needs only
-   * the proof, from its envelope, that it is this cache's.
+   * The slot of every entry of this cache on the servers, for removal, in batches of at most
+   * {@value #BATCH} handed to {@code live} (the live entries, even an empty batch) and {@code
+   * expired} (those whose envelope has expired, when there are any) once every server's keys are
+   * listed: one batch of slots is held at a time, beside the listed keys. A slot has its key when
+   * this JVM can decode it, else null (a class this JVM refuses or lacks). Values are not decoded:
+   * removing an entry needs only the proof, from its envelope, that it is this cache's.
    */
-  void eachLiveSlotBatch(Consumer<List<Slot<K>>> each) {
+  void eachSlotBatch(Consumer<List<Slot<K>>> live, Consumer<List<Slot<K>>> expired) {
     List<String> listed = listed();
     for (int i = 0; i < listed.size(); i += BATCH) {
-      each.accept(liveSlots(listed.subList(i, Math.min(listed.size(), i + BATCH))));
+      List<Slot<K>> liveSlots = new ArrayList<>();
+      List<Slot<K>> expiredSlots = new ArrayList<>();
+      slots(listed.subList(i, Math.min(listed.size(), i + BATCH)), liveSlots, expiredSlots);
+      if (!expiredSlots.isEmpty()) {
+        expired.accept(expiredSlots);
+      }
+      live.accept(liveSlots);
     }
   }
 
-  /** The slots of the live entries of this cache among {@code mkeys}. */
-  private List<Slot<K>> liveSlots(List<String> mkeys) {
-    List<Slot<K>> slots = new ArrayList<>();
+  /** Adds the slots of this cache's entries among {@code mkeys} to {@code live} or {@code expired}. */
+  private void slots(List<String> mkeys, List<Slot<K>> live, List<Slot<K>> expired) {
     Map<String, byte[]> raw = transport.getAll(mkeys);
     long now = clock.millis();
     for (String mkey : mkeys) {
       Envelope env = owned(mkey, raw.get(mkey));
-      if (env != null && !env.isExpired(now)) {
+      if (env != null) {
         byte[] form = env.keyForm();
-        slots.add(new Slot<>(decodeKey(form), form, mkey));
+        (env.isExpired(now) ? expired : live).add(new Slot<>(decodeKey(form), form, mkey));
       }
     }
-    return slots;
   }
 
   /**

@@ -487,10 +487,21 @@ public final class EntryStore<K, V> {
   /**
    * The slot of every live entry of this cache on the servers, for removal, in batches handed to
    * {@code each} after the servers' keys are listed: one batch of slots is held at a time. A slot
-   * has its key when this JVM can decode it, else null (a class this JVM refuses or lacks).
+   * has its key when this JVM can decode it, else null (a class this JVM refuses or lacks). With
+   * stale-while-revalidate, the expired entries listed, which memcached keeps for the window and a
+   * read-through {@code get} would serve stale, are removed here, each by a {@code cas} on the item
+   * as read again, so a write made since the listing stays; they are absent for JCache, so no
+   * writer, listener or statistic hears of them.
    */
   public void eachLiveSlotBatch(Consumer<List<Slot<K>>> each) {
-    scan.eachLiveSlotBatch(each);
+    scan.eachSlotBatch(each, staleMillis > 0 ? this::removeExpired : expired -> {});
+  }
+
+  /** Removes the slots' entries that are still expired when read again (see {@link #eachLiveSlotBatch}). */
+  private void removeExpired(List<Slot<K>> slots) {
+    for (Slot<K> s : slots) {
+      compute(s, c -> c.expired() ? Decision.remove() : Decision.keep());
+    }
   }
 
   /** Drops everything the near cache holds (after a removeAll: see {@link NearCache#invalidateAll}). */
