@@ -71,6 +71,44 @@ class SingleFlightTest {
     assertEquals(15, stats.getLoadsSaved());
   }
 
+  /**
+   * A loader slower than the lease timeout: past twice the timeout the threads still waiting for
+   * this JVM's flight give up on it together and form one new flight (whose leader finds the
+   * first load's value, or loads once more if the first lease has expired). Before, each of the 15
+   * ran the loader itself at that moment: 16 loads in one JVM.
+   */
+  @Test
+  void aLoaderSlowerThanTheLeaseTimeoutRunsAtMostOnceMorePerTimeout(TestManagers managers) throws Exception {
+    Slow.LOADS.set(0);
+    NewcacheConfiguration<String, String> config = HerdChild.config();
+    config.setLeaseTimeoutMillis(1000);
+    config.setCacheLoaderFactory(FactoryBuilder.factoryOf(Slow.class));
+    Cache<String, String> c = managers.open(Protocol.TEXT).createCache("slow", config);
+    all(race(16, () -> c.get("hot"))).forEach(v -> assertEquals("loaded:hot", v));
+    assertTrue(Slow.LOADS.get() <= 2, "loads in one JVM, 2.5 s loader, 1 s lease timeout: " + Slow.LOADS.get());
+  }
+
+  /** Takes 2.5 s per load: longer than twice a lease timeout of 1 s. */
+  public static final class Slow implements CacheLoader<String, String> {
+    static final AtomicInteger LOADS = new AtomicInteger();
+
+    @Override
+    public String load(String key) {
+      LOADS.incrementAndGet();
+      try {
+        Thread.sleep(2500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return "loaded:" + key;
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void aThrowingLoaderRunsOnceForEveryWaiterOfItsFlight(Protocol p, TestManagers managers) throws Exception {

@@ -96,8 +96,9 @@ public final class LoadCoordinator {
   /**
    * The value for a key found missing: loaded once for the whole fleet. Callers of this JVM that
    * ask while a load of the key runs here share its outcome, the value or the exception (or null
-   * when the loader found nothing), bounded by the lease timeout; across JVMs the lease decides who
-   * loads (see {@link #withLease}).
+   * when the loader found nothing), bounded by twice the lease timeout; past it they give up on that
+   * load together and form one new flight, as callers arriving then would. Across JVMs the lease
+   * decides who loads (see {@link #withLease}).
    *
    * @param mkey the entry's memcached key
    * @param fetch reads the entry again; returns its live value or null
@@ -105,14 +106,24 @@ public final class LoadCoordinator {
    */
   @SuppressWarnings("unchecked")
   public <V> V load(String mkey, Supplier<V> fetch, Supplier<V> loadAndStore) {
-    Flight mine = new Flight(Thread.currentThread());
-    Flight running = flights.putIfAbsent(mkey, mine);
-    if (running != null && running.owner != Thread.currentThread()) {
-      return (V) join(running, mkey, fetch, loadAndStore);
+    while (true) {
+      Flight mine = new Flight(Thread.currentThread());
+      Flight running = flights.putIfAbsent(mkey, mine);
+      if (running == null) {
+        return lead(mkey, mine, fetch, loadAndStore);
+      }
+      if (running.owner == Thread.currentThread()) {
+        return loadAndStore.get(); // the loader of this very flight asked for its own key
+      }
+      Object outcome = join(running, mkey);
+      if (outcome != AGAIN) {
+        return (V) outcome;
+      }
     }
-    if (running != null) {
-      return loadAndStore.get(); // the loader of this very flight asked for its own key
-    }
+  }
+
+  /** This thread's flight of {@code mkey}: takes the lease, loads, and hands the outcome to the flight's waiters. */
+  private <V> V lead(String mkey, Flight mine, Supplier<V> fetch, Supplier<V> loadAndStore) {
     try {
       V value =
           withLease(
@@ -137,13 +148,20 @@ public final class LoadCoordinator {
     }
   }
 
+  /** What {@link #join} answers when the caller should try again: start a new flight or join one. */
+  private static final Object AGAIN = new Object();
+
   /**
-   * Waits for another thread's flight and takes its outcome; past twice the lease timeout, loads
-   * itself. Twice: the flight's leader may wait one lease timeout for another client's lease and
-   * then load; waiting only one, every thread of this JVM waiting for that key loaded at the moment
-   * the leader did.
+   * Waits for another thread's flight and takes its outcome. Past twice the lease timeout, gives up
+   * on it: the flight leaves this JVM's table and the caller tries again ({@link #AGAIN}), so the
+   * callers that waited form one new flight, whose leader takes the lease or waits for it (and
+   * finds the first load's value once it is stored), and which the others wait for. Twice: the
+   * flight's leader may wait one lease timeout for another client's lease and then load; waiting
+   * only one, every thread of this JVM waiting for that key gave up at the moment the leader loaded.
+   * Before, each waiter past the bound ran the loader itself: a loader slower than the bound ran
+   * once per waiting thread.
    */
-  private <V> Object join(Flight running, String mkey, Supplier<V> fetch, Supplier<V> loadAndStore) {
+  private Object join(Flight running, String mkey) {
     try {
       Object value = running.outcome.get(2 * leaseMillis, TimeUnit.MILLISECONDS);
       stats.loadsSaved.increment();
@@ -159,8 +177,8 @@ public final class LoadCoordinator {
       throw new CacheException("the load of " + mkey + " failed: " + cause, cause);
     } catch (TimeoutException e) {
       stats.leaseTimeouts.increment();
-      V v = fetch.get();
-      return v != null ? v : loadAndStore.get();
+      flights.remove(mkey, running);
+      return AGAIN;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CacheException("interrupted while waiting for another thread's load of " + mkey, e);
