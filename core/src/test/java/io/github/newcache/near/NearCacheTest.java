@@ -3,6 +3,7 @@ package io.github.newcache.near;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.NearCacheStatisticsMXBean;
@@ -18,10 +19,14 @@ import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.configuration.MutableConfiguration;
@@ -205,6 +210,56 @@ class NearCacheTest {
     assertEquals("v", users.get("k"));
     assertEquals(gets, cmdGet(managers.server()));
     assertEquals(5000, users.getConfiguration(NewcacheConfiguration.class).getNearCacheStalenessMillis());
+  }
+
+  /**
+   * The reviewer's case on real memcached: a reader interrupted while its fetch waits for a stalled
+   * server fails alone, and the reader that was waiting for that fetch (never interrupted) gets the
+   * value once the server answers. Before, it failed with "interrupted during memcached get".
+   */
+  @Test
+  void aReaderInterruptedDuringItsFetchFailsAloneItsWaiterGetsTheValue(TestManagers managers) throws Exception {
+    try (LocalMemcached server = LocalMemcached.start()) {
+      String base = server.uri(false) + "&flavor=" + managers.flavor();
+      Cache<String, String> reader = managers.open(URI.create(base + "&opTimeout=5000")).createCache("c", near());
+      // written by another manager: nothing is held, so the reads below fetch
+      managers.open(URI.create(base + "&opTimeout=5001")).createCache("c", plain()).put("k", "v");
+      NearCacheStatisticsMXBean stats = reader.unwrap(NewcacheCache.class).nearCacheStatistics();
+      server.pause();
+      try {
+        CompletableFuture<String> first = new CompletableFuture<>();
+        Thread a = new Thread(() -> read(reader, first));
+        a.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (a.getState() != Thread.State.TIMED_WAITING && a.getState() != Thread.State.WAITING) {
+          assertTrue(System.nanoTime() < deadline, "the first read never waited for memcached");
+          Thread.sleep(1);
+        }
+        CompletableFuture<String> second = new CompletableFuture<>();
+        Thread b = new Thread(() -> read(reader, second));
+        b.start();
+        while (stats.getSharedFetches() == 0) {
+          assertTrue(System.nanoTime() < deadline, "the second read never joined the first one's fetch");
+          Thread.sleep(1);
+        }
+        a.interrupt();
+        ExecutionException e = assertThrows(
+            ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("interrupted"), "the interrupted reader's own failure: " + e.getCause());
+        server.resume();
+        assertEquals("v", second.get(10, TimeUnit.SECONDS), "the reader that was not interrupted");
+      } finally {
+        server.resume();
+      }
+    }
+  }
+
+  private static void read(Cache<String, String> c, CompletableFuture<String> out) {
+    try {
+      out.complete(c.get("k"));
+    } catch (Throwable e) {
+      out.completeExceptionally(e);
+    }
   }
 
   /** memcached's own count of get commands (a multi-get counts once per key). */

@@ -141,10 +141,42 @@ public final class LoadCoordinator {
       mine.outcome.complete(value);
       return value;
     } catch (RuntimeException | Error e) {
-      mine.outcome.completeExceptionally(e);
+      if (interruptedBy(e)) {
+        // This thread's own failure: its waiters try again, and must not find this flight then.
+        flights.remove(mkey, mine);
+        mine.outcome.completeExceptionally(new LeaderInterrupted(e));
+      } else {
+        mine.outcome.completeExceptionally(e);
+      }
       throw e;
     } finally {
       flights.remove(mkey, mine);
+    }
+  }
+
+  /**
+   * Whether a leader's failure {@code e} came from its own thread's interrupt: the flag is set (a
+   * poll's sleep, a memcached command the client would not send or stopped waiting for, a loader
+   * that gave up and restored it), or the failure was an {@link InterruptedException}.
+   */
+  private static boolean interruptedBy(Throwable e) {
+    if (Thread.currentThread().isInterrupted()) {
+      return true;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InterruptedException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A flight's leader failed on its own interrupt: its waiters try again instead of taking the failure. */
+  private static final class LeaderInterrupted extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    LeaderInterrupted(Throwable cause) {
+      super("the leader of this flight was interrupted", cause, false, false);
     }
   }
 
@@ -159,7 +191,9 @@ public final class LoadCoordinator {
    * flight's leader may wait one lease timeout for another client's lease and then load; waiting
    * only one, every thread of this JVM waiting for that key gave up at the moment the leader loaded.
    * Before, each waiter past the bound ran the loader itself: a loader slower than the bound ran
-   * once per waiting thread.
+   * once per waiting thread. A leader that failed on its own interrupt fails alone: its waiters try
+   * again ({@link #AGAIN}) as callers arriving now would, each waiting at most twice the lease
+   * timeout for the flight it joins. Before, they all failed with the leader's interrupt.
    */
   private Object join(Flight running, String mkey) {
     try {
@@ -168,6 +202,9 @@ public final class LoadCoordinator {
       return value;
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      if (cause instanceof LeaderInterrupted) {
+        return AGAIN; // the leader's own interrupt: take the flight over, or join whoever did
+      }
       if (cause instanceof RuntimeException unchecked) {
         throw unchecked;
       }

@@ -11,6 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A local change of the key forgets its flight, so a reader that comes after the change never
  * waits for a fetch sent before it (which may answer the item the change replaced).
+ *
+ * <p>A fetch that failed because its own thread was interrupted fails that reader alone: the
+ * readers waiting for it fetch again ({@link LeaderInterrupted}), as if they had come after it.
  */
 final class Flights {
 
@@ -35,7 +38,41 @@ final class Flights {
     flights.clear();
   }
 
-  /** What another thread's fetch answered; its failure is thrown as it was thrown there. */
+  /**
+   * What a fetch that failed with {@code e} in the calling thread hands to the readers waiting for
+   * it: {@code e}, unless the failure was this thread's own interrupt (the client refuses to send
+   * for an interrupted thread, or its wait for the answer ended): then {@link LeaderInterrupted},
+   * on which they fetch for themselves.
+   */
+  static Throwable shared(Throwable e) {
+    return Thread.currentThread().isInterrupted() || causedByInterrupt(e) ? new LeaderInterrupted(e) : e;
+  }
+
+  private static boolean causedByInterrupt(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InterruptedException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A fetch failed because the thread that sent it was interrupted: that thread's failure, not its
+   * waiters', who fetch again instead.
+   */
+  static final class LeaderInterrupted extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    LeaderInterrupted(Throwable cause) {
+      super("the reader whose fetch this was is interrupted", cause, false, false);
+    }
+  }
+
+  /**
+   * What another thread's fetch answered; its failure is thrown as it was thrown there ({@link
+   * LeaderInterrupted} when it was that thread's interrupt).
+   */
   static byte[] await(CompletableFuture<byte[]> flight) {
     try {
       return flight.join();

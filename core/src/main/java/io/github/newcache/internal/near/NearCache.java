@@ -146,38 +146,50 @@ public final class NearCache {
   /**
    * The item under {@code key}, or null: the held bytes while they are younger than δ (a near
    * hit), else what {@code get} fetches, which is then held (a miss) or compared with the held
-   * bytes (a revalidation). A plain get: the bytes decide, so no CAS token is needed.
+   * bytes (a revalidation). A plain get: the bytes decide, so no CAS token is needed. A reader that
+   * waited for another thread's fetch takes its answer or its failure, unless that thread failed on
+   * its own interrupt: then it reads again. Before, one interrupted reader failed every reader
+   * waiting for its fetch.
    */
   public byte[] read(String key, Function<String, byte[]> get) {
-    long now = clock.nanos();
-    NearEntry held = entries.getIfPresent(key);
-    if (held != null && now - held.checkedAt() < stalenessNanos) {
-      hit(key, held, now);
-      return held.raw();
-    }
-    CompletableFuture<byte[]> mine = new CompletableFuture<>();
-    CompletableFuture<byte[]> other = flights.join(key, mine);
-    if (other != null) {
-      statistics.waits.increment();
-      return Flights.await(other);
-    }
-    try {
-      int stripe = stripe(key);
-      long stamp = stamps.get(stripe);
-      byte[] raw = fetched(key, stripe, stamp, now, held, get.apply(key));
-      flights.landed(key, mine);
-      mine.complete(raw);
-      return raw;
-    } catch (RuntimeException | Error e) {
-      flights.landed(key, mine);
-      mine.completeExceptionally(e);
-      throw e;
+    while (true) {
+      long now = clock.nanos();
+      NearEntry held = entries.getIfPresent(key);
+      if (held != null && now - held.checkedAt() < stalenessNanos) {
+        hit(key, held, now);
+        return held.raw();
+      }
+      CompletableFuture<byte[]> mine = new CompletableFuture<>();
+      CompletableFuture<byte[]> other = flights.join(key, mine);
+      if (other != null) {
+        statistics.waits.increment();
+        try {
+          return Flights.await(other);
+        } catch (Flights.LeaderInterrupted e) {
+          continue; // that reader's own interrupt: read again, fetching if need be
+        }
+      }
+      try {
+        int stripe = stripe(key);
+        long stamp = stamps.get(stripe);
+        byte[] raw = fetched(key, stripe, stamp, now, held, get.apply(key));
+        flights.landed(key, mine);
+        mine.complete(raw);
+        return raw;
+      } catch (RuntimeException | Error e) {
+        flights.landed(key, mine);
+        mine.completeExceptionally(Flights.shared(e));
+        throw e;
+      }
     }
   }
 
-  /** {@link #read} without blocking: a near hit completes at once. */
-  // FutureReturnValueIgnored: the future whenComplete returns is dropped because its callback
-  // completes mine, which is what the caller gets, failures included.
+  /**
+   * {@link #read} without blocking: a near hit completes at once. A reader joining another's fetch
+   * reads again when that fetch failed on its own thread's interrupt, as {@link #read} does.
+   */
+  // FutureReturnValueIgnored: the futures whenComplete returns are dropped because their callbacks
+  // complete mine or out, which is what the caller gets, failures included.
   @SuppressWarnings("FutureReturnValueIgnored")
   public CompletableFuture<byte[]> readAsync(String key, Function<String, CompletableFuture<byte[]>> get) {
     long now = clock.nanos();
@@ -190,7 +202,23 @@ public final class NearCache {
     CompletableFuture<byte[]> other = flights.join(key, mine);
     if (other != null) {
       statistics.waits.increment();
-      return other;
+      CompletableFuture<byte[]> out = new CompletableFuture<>();
+      other.whenComplete((raw, e) -> {
+        if (e == null) {
+          out.complete(raw);
+        } else if (e instanceof Flights.LeaderInterrupted) {
+          readAsync(key, get).whenComplete((again, f) -> {
+            if (f == null) {
+              out.complete(again);
+            } else {
+              out.completeExceptionally(f);
+            }
+          });
+        } else {
+          out.completeExceptionally(e);
+        }
+      });
+      return out;
     }
     int stripe = stripe(key);
     long stamp = stamps.get(stripe);

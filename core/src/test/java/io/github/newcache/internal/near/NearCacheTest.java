@@ -252,6 +252,74 @@ class NearCacheTest {
     }
   }
 
+  /**
+   * A reader whose fetch failed because its own thread was interrupted (the client refuses to send
+   * for it, or its wait for the answer ends) fails alone: a reader waiting for that fetch fetches
+   * itself. Before, it failed with the other thread's "interrupted during memcached get".
+   */
+  @Test
+  void aReaderInterruptedInItsFetchFailsAloneItsWaiterFetchesItself() throws Exception {
+    CountDownLatch inFetch = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<byte[]> first = pool.submit(() -> near.read("k", key -> {
+        inFetch.countDown();
+        await(release);
+        Thread.currentThread().interrupt();
+        throw new javax.cache.CacheException("interrupted during memcached get of " + key);
+      }));
+      assertTrue(inFetch.await(10, TimeUnit.SECONDS));
+      Future<Object> second = pool.submit(() -> {
+        byte[] raw = near.read("k", memcached(OLD));
+        return Thread.currentThread().isInterrupted() ? "interrupted" : raw;
+      });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (near.statistics().getSharedFetches() == 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertEquals(1, near.statistics().getSharedFetches(), "the second reader waits for the first one's fetch");
+      release.countDown();
+      ExecutionException e = assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause().getMessage().contains("interrupted"), "the interrupted reader's own failure: " + e.getCause());
+      assertArrayEquals(OLD, (byte[]) second.get(10, TimeUnit.SECONDS), "the waiter fetched for itself");
+      assertEquals(1, fetches.get());
+      assertArrayEquals(OLD, near.read("k", memcached(NEW)), "and what it fetched is held");
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  /** The same for a non-blocking reader waiting for a blocking reader's fetch. */
+  @Test
+  void aNonBlockingReaderWaitingForAnInterruptedFetchFetchesItself() throws Exception {
+    CountDownLatch inFetch = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<byte[]> first = pool.submit(() -> near.read("k", key -> {
+        inFetch.countDown();
+        await(release);
+        Thread.currentThread().interrupt();
+        throw new javax.cache.CacheException("memcached get of " + key + " not sent: the calling thread is interrupted");
+      }));
+      assertTrue(inFetch.await(10, TimeUnit.SECONDS));
+      java.util.concurrent.CompletableFuture<byte[]> second = near.readAsync("k", key -> {
+        fetches.incrementAndGet();
+        return java.util.concurrent.CompletableFuture.completedFuture(OLD.clone());
+      });
+      assertEquals(1, near.statistics().getSharedFetches());
+      release.countDown();
+      assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
+      assertArrayEquals(OLD, second.get(10, TimeUnit.SECONDS), "the waiter fetched for itself");
+      assertEquals(1, fetches.get());
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void entriesInUseAreRevalidatedAheadOfTimeInOneMultiGet() {
     List<List<String>> batches = new java.util.ArrayList<>();
