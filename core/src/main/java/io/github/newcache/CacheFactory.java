@@ -75,7 +75,13 @@ final class CacheFactory {
     // Safety: the failure policy and signing wrap the shared transport; the allow-list rides on the loader.
     MemcachedTransport cacheTransport =
         CacheTransports.forCache(transport, settings.security(), config.getFailurePolicy(), failures, LoadCoordinator::isLease);
-    NearCache nearCache = near ? NearCache.of(config.nearCache(), clock, cacheTransport::getAllAsync) : NearCache.off();
+    // Revalidations ahead of time go out without the failure policy: under failures=miss a failed
+    // multi-get would answer "no items" and drop every entry it was to revalidate, long before δ.
+    // A failed one must leave them as they are (they revalidate on read), under either policy.
+    MemcachedTransport revalidations = config.getFailurePolicy() == FailurePolicy.MISS
+        ? CacheTransports.forCache(transport, settings.security(), FailurePolicy.EXCEPTION, failures, LoadCoordinator::isLease)
+        : cacheTransport;
+    NearCache nearCache = near ? NearCache.of(config.nearCache(), clock, revalidations::getAllAsync) : NearCache.off();
     if (nearCache.enabled()) {
       failures.onSkipped(nearCache::invalidate); // a write skipped under failures=miss is not served from here
     }

@@ -24,6 +24,8 @@ import javax.cache.expiry.TouchedExpiryPolicy;
 import javax.cache.management.CacheStatisticsMXBean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The near cache's JCache rules over an in-memory memcached and a clock the test moves. Two
@@ -98,6 +100,39 @@ class NearCacheRulesTest {
     memcached.failNext("set", 1);
     c.putAll(Map.of("a", "1", "b", "1"));
     assertEquals(Map.of(), c.getAll(Set.of("a", "b")));
+  }
+
+  /**
+   * A revalidation ahead of time that memcached failed drops nothing, under {@code failures=miss}
+   * as under {@code failures=exception}: the entries are served until δ, and revalidate on read
+   * after it. Before, the failure policy answered the failed multi-get with an empty map, which the
+   * near cache took for "every key gone": up to 100 hot entries dropped before δ, counted as
+   * changed, and (memcached being down) read as misses.
+   */
+  @ParameterizedTest
+  @EnumSource(FailurePolicy.class)
+  void aFailedRevalidationAheadDropsNothing(FailurePolicy policy) {
+    NewcacheConfiguration<String, String> config = near();
+    config.setFailurePolicy(policy);
+    Cache<String, String> c = manager("").createCache("c", config);
+    for (int i = 0; i < 10; i++) {
+      c.put("k" + i, "v" + i);
+    }
+    clock.advance(DELTA / 2);
+    for (int i = 0; i < 10; i++) {
+      assertEquals("v" + i, c.get("k" + i), "held; past δ/2, so queued for revalidation ahead");
+    }
+    memcached.failNext("getAll", 1);
+    memcached.failNext("get", 100); // memcached is down: a read that has to ask it finds nothing
+    clock.advance(DELTA / 4); // the queue has waited δ/4: the next read sends it
+    for (int i = 0; i < 10; i++) {
+      assertEquals("v" + i, c.get("k" + i), "within δ of the put, k" + i);
+    }
+    assertEquals(0, memcached.failuresLeft("getAll"), "the revalidation ahead was sent, and failed");
+    NearCacheStatisticsMXBean near = c.unwrap(NewcacheCache.class).nearCacheStatistics();
+    assertEquals(0, near.getRevalidationsChanged());
+    assertEquals(0, near.getRevalidationsAhead());
+    assertEquals(100, memcached.failuresLeft("get"), "every read was a near hit");
   }
 
   /**

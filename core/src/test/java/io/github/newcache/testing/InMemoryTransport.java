@@ -100,6 +100,12 @@ public final class InMemoryTransport implements MemcachedTransport {
     failures.put(command, new AtomicLong(times));
   }
 
+  /** How many of the failures {@link #failNext} asked for are still to come. */
+  public long failuresLeft(String command) {
+    AtomicLong failing = failures.get(command);
+    return failing == null ? 0 : failing.get();
+  }
+
   private long expiry(int ttl) {
     long now = clock.getAsLong();
     if (ttl == 0) {
