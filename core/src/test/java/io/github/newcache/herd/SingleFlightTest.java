@@ -152,6 +152,10 @@ class SingleFlightTest {
     }
     all(race(16, () -> c.get("hot"))).forEach(v -> assertEquals("loaded:hot", v));
     assertEquals(1, HerdChild.LOADS.get(), "loads in this JVM");
+    HerdStatisticsMXBean stats = c.unwrap(NewcacheCache.class).herdStatistics();
+    // Before, the load past the lease timeout was counted as a leader's load too.
+    assertEquals(0, stats.getLeaderLoads(), "no load ran under the lease: another client held it throughout");
+    assertEquals(1, stats.getLeaseTimeouts(), "the leader's load, past the lease timeout");
   }
 
   /** Restores the interrupt flag, as a loader that was interrupted should, and returns a value. */

@@ -126,16 +126,18 @@ public final class LoadCoordinator {
   private <V> V lead(String mkey, Flight mine, Supplier<V> fetch, Supplier<V> loadAndStore) {
     try {
       V value =
-          withLease(
+          underLease(
               mkey,
               () -> fetch.get() != null,
-              () -> {
+              leased -> {
                 V v = fetch.get();
                 if (v != null) {
                   stats.loadsSaved.increment();
                   return v;
                 }
-                stats.leaderLoads.increment();
+                if (leased) {
+                  stats.leaderLoads.increment(); // past the lease timeout it counts as a lease timeout alone
+                }
                 return loadAndStore.get();
               });
       mine.outcome.complete(value);
@@ -423,6 +425,14 @@ public final class LoadCoordinator {
    * over if it vanishes first. {@code body} must read the entry itself.
    */
   public <T> T withLease(String mkey, BooleanSupplier appeared, Supplier<T> body) {
+    return underLease(mkey, appeared, leased -> body.get());
+  }
+
+  /**
+   * {@link #withLease(String, BooleanSupplier, Supplier)}, telling {@code body} whether it runs
+   * under the lease (false: the entry appeared, or the lease timeout passed).
+   */
+  private <T> T underLease(String mkey, BooleanSupplier appeared, Function<Boolean, T> body) {
     String lease = leaseKey(mkey);
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     long poll = FIRST_POLL_MILLIS;
@@ -430,17 +440,17 @@ public final class LoadCoordinator {
       byte[] token = token();
       if (transport.add(lease, leaseTtl(), token)) {
         try {
-          return body.get();
+          return body.apply(true);
         } finally {
           release(lease, token);
         }
       }
       if (appeared.getAsBoolean()) {
-        return body.get();
+        return body.apply(false);
       }
       if (System.nanoTime() >= deadline) {
         stats.leaseTimeouts.increment();
-        return body.get();
+        return body.apply(false);
       }
       if (transport.gets(lease) == null) { // gets: see attempt()
         continue; // the holder finished without creating it, or failed: take the lease over
