@@ -59,6 +59,44 @@ class ShutdownTest {
     }
   }
 
+  /**
+   * A blocking call waiting on a frozen server when its manager closes still ends within its own
+   * timeout. Before, close() stopped the pause monitor, whose last tick then read as a client pause
+   * in progress, and the waiter forgave it: the call ended about 10 s (the most a wait forgives)
+   * past its 500 ms timeout.
+   */
+  @Test
+  void aBlockingCallInFlightWhenTheManagerClosesEndsWithinItsTimeout() throws Exception {
+    try (LocalMemcached server = LocalMemcached.start()) {
+      CacheManager m = open(server, "&opTimeout=500&stallTimeouts=0");
+      Cache<String, String> c = m.createCache("inflight", new MutableConfiguration<String, String>());
+      c.put("k", "v");
+      server.pause();
+      try {
+        java.util.concurrent.CompletableFuture<Long> ended = new java.util.concurrent.CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+          long start = System.nanoTime();
+          try {
+            c.get("k");
+          } catch (RuntimeException expected) {
+            // timed out, or the manager closed
+          }
+          ended.complete((System.nanoTime() - start) / 1_000_000);
+        }, "blocked-get");
+        caller.start();
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (caller.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
+          Thread.onSpinWait(); // the get sent, its caller parked for the answer
+        }
+        m.close();
+        long millis = ended.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(millis < 3000, "the blocking get ended " + millis + " ms after it began (timeout 500 ms)");
+      } finally {
+        server.resume();
+      }
+    }
+  }
+
   @Test
   void openCloseCyclesLeaveThreadsAndDescriptorsFlat() throws Exception {
     try (LocalMemcached server = LocalMemcached.start()) {

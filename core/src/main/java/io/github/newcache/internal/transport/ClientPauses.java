@@ -36,6 +36,8 @@ final class ClientPauses implements AutoCloseable {
   private final AtomicLongArray lengths = new AtomicLongArray(HISTORY);
   private volatile int recorded;
   private volatile long lastTick = System.nanoTime();
+  /** Set by {@link #close}: the monitor no longer ticks, and its last tick is no pause. */
+  private volatile boolean closed;
   private final Thread monitor;
 
   ClientPauses() {
@@ -49,6 +51,12 @@ final class ClientPauses implements AutoCloseable {
    * nanoseconds, counting only its part after {@code since}; a pause in progress counts.
    */
   long longestSince(long since, long now) {
+    if (closed) {
+      // The monitor stopped: its last tick would read as a pause in progress, and every wait still
+      // running (a blocking call in flight while the manager closes) would forgive it, outliving
+      // its timeout by up to MAX_FORGIVEN_MILLIS.
+      return 0;
+    }
     long longest = 0;
     long overdue = now - lastTick - TICK;
     if (overdue > SLACK) {
@@ -86,6 +94,7 @@ final class ClientPauses implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     monitor.interrupt();
   }
 }
