@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,6 +33,7 @@ import javax.cache.expiry.AccessedExpiryPolicy;
 import javax.cache.expiry.Duration;
 import javax.cache.integration.CacheWriter;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -353,7 +355,7 @@ class WriteThroughRaceTest {
     }
     try (RawMemcached raw = RawMemcached.of(managers.server())) {
       for (String k : keys) {
-        String lease = managers.flavor() + "-1-" + name + "-" + Hashing.md5Hex(k.getBytes(StandardCharsets.UTF_8)) + ".lease";
+        String lease = lease(managers, name, k);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // released without waiting: wait for it
         while (raw.get(lease) != null && System.nanoTime() < deadline) {
           Thread.onSpinWait();
@@ -361,6 +363,92 @@ class WriteThroughRaceTest {
         assertNull(raw.get(lease), "released long before its TTL: " + k);
       }
     }
+  }
+
+  /**
+   * Another client holds ten keys' leases (planted with no expiry) and the lease timeout is 2 s. A batch of those keys waits 2 s in all, then goes
+   * ahead without them; so does a batch whose keys another thread of this JVM holds too (its writer
+   * stalled, past its own wait), and a single key held both ways waits 2 s, not 2 s for this JVM's
+   * turn and 2 s more for the lease. Before, every key waited the timeout afresh: 20 s for a
+   * batch, 4 s for the single key.
+   */
+  @Test
+  void aWaitForOthersHoldsLastsOneLeaseTimeoutInAll(TestManagers managers) throws Exception {
+    String name = "held";
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setWriteThrough(true);
+    config.setCacheWriterFactory(FactoryBuilder.factoryOf(Stalled.class));
+    config.setLeaseTimeoutMillis(2000);
+    Cache<String, String> c = managers.open(Protocol.TEXT).createCache(name, config);
+    Map<String, String> held = new TreeMap<>();
+    Map<String, String> late = new TreeMap<>();
+    for (int i = 0; i < 10; i++) {
+      held.put("h" + i, "held");
+      late.put("h" + i, "late");
+    }
+    try (RawMemcached raw = RawMemcached.of(managers.server())) {
+      for (String k : held.keySet()) {
+        raw.set(lease(managers, name, k), new byte[] {7, 7, 7}); // another client's, for good
+      }
+    }
+    long bound = 3500; // well under twice the lease timeout
+    assertTookLessThan(bound, "a batch of keys another client holds", () -> c.putAll(late));
+
+    Stalled.reset();
+    ExecutorService holder = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> holding = holder.submit(() -> c.putAll(held)); // past its wait, it stalls in the writer
+      assertTrue(Stalled.ENTERED.get().await(30, TimeUnit.SECONDS), "the holder reached its writer");
+      assertTookLessThan(bound, "a batch of keys another thread holds too", () -> c.putAll(late));
+      assertTookLessThan(bound, "a key held both ways", () -> c.put("h0", "late"));
+      Stalled.RELEASE.get().countDown();
+      holding.get(30, TimeUnit.SECONDS);
+    } finally {
+      Stalled.RELEASE.get().countDown();
+      holder.shutdownNow();
+      assertTrue(holder.awaitTermination(10, TimeUnit.SECONDS));
+    }
+    assertTrue(c.unwrap(NewcacheCache.class).herdStatistics().getLeaseTimeouts() > 0, "the waits timed out");
+  }
+
+  private static void assertTookLessThan(long millis, String what, Runnable call) {
+    long start = System.nanoTime();
+    call.run();
+    long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(took < millis, what + " waited " + took + " ms, more than " + millis);
+  }
+
+  /** The memcached key of the lease of a cache's key, under the default key mangler. */
+  private static String lease(TestManagers managers, String cache, String key) {
+    return managers.flavor() + "-1-" + cache + "-" + Hashing.md5Hex(key.getBytes(StandardCharsets.UTF_8)) + ".lease";
+  }
+
+  /** A writer that stalls, until the test lets it go, on a batch or key written as "held". */
+  public static final class Stalled extends KeyByKey {
+    private static final long serialVersionUID = 1L;
+    static final AtomicReference<CountDownLatch> ENTERED = new AtomicReference<>(new CountDownLatch(1));
+    static final AtomicReference<CountDownLatch> RELEASE = new AtomicReference<>(new CountDownLatch(1));
+
+    static void reset() {
+      ENTERED.set(new CountDownLatch(1));
+      RELEASE.set(new CountDownLatch(1));
+    }
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      if ("held".equals(entry.getValue())) {
+        ENTERED.get().countDown();
+        try {
+          RELEASE.get().await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    @Override
+    public void delete(Object key) {}
   }
 
   private static void assertAgree(List<Cache<String, String>> caches, String key, String expected) {

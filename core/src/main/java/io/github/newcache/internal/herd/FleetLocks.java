@@ -29,19 +29,24 @@ public final class FleetLocks {
   /**
    * Holds the key for the whole fleet until the returned hold is closed, on this thread: one
    * thread of this JVM at a time ({@link LoadCoordinator#exclusive}) and, across JVMs, the key's
-   * lease, waiting (bounded by the lease timeout) for another holder to release it; past the
-   * timeout the caller goes on without the lease. A thread that already holds the key gets a hold
-   * that lets nothing go.
+   * lease, waiting for another holder to release them. The lease timeout bounds the two waits
+   * together: past it the caller goes on without what it still waits for (the turn, the lease).
+   * Before, each had its own timeout, and a key another thread held took twice as long. A thread
+   * that already holds the key gets a hold that lets nothing go.
    */
   public Hold hold(String mkey) {
+    return hold(mkey, herd.waitDeadline());
+  }
+
+  /** {@link #hold}, waiting for the turn and the lease until {@code deadline} ({@link System#nanoTime}) at most. */
+  private Hold hold(String mkey, long deadline) {
     String lease = LoadCoordinator.leaseKey(mkey);
     Set<String> mine = LoadCoordinator.HELD.get();
     if (mine.contains(lease)) {
       return Hold.NOTHING;
     }
-    LoadCoordinator.Entered entered = herd.enter(mkey);
+    LoadCoordinator.Entered entered = herd.enter(mkey, deadline);
     try {
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(herd.leaseMillis);
       long poll = LoadCoordinator.FIRST_POLL_MILLIS;
       while (true) {
         byte[] token = LoadCoordinator.token();
@@ -70,22 +75,28 @@ public final class FleetLocks {
    * so a waiting batch holds only keys before the one it waits for, exactly as when taken one by
    * one, and two batches never wait for each other in a cycle. A give-back or an ask that fails lets
    * go of everything taken and throws, before the caller's writer has run. Under {@code
-   * failures=miss}, where a give-back cannot be confirmed, the keys are held one by one. Let the
-   * holds go with {@link #releaseAll}.
+   * failures=miss}, where a give-back cannot be confirmed, the keys are held one by one.
+   *
+   * <p>The lease timeout bounds the batch's waits in all, not each key's: past it the batch waits
+   * for nothing more, and takes every key it still lacks (this JVM's turn, the lease) as {@link
+   * #hold} takes a key past the timeout, without it. Before, each key waited the timeout afresh,
+   * and a batch of n keys held elsewhere waited n times the lease timeout. Let the holds go with
+   * {@link #releaseAll}.
    */
   public List<Hold> holdAll(List<String> mkeys) {
+    long deadline = herd.waitDeadline();
     List<Hold> held = new ArrayList<>(mkeys.size());
     try {
       if (herd.transport.absorbsFailures()) {
         // Under failures=miss a give-back cannot be confirmed (a failed read answers "gone"): one by one.
         for (String mkey : mkeys) {
-          held.add(hold(mkey));
+          held.add(hold(mkey, deadline));
         }
         return held;
       }
       int next = 0;
       while (next < mkeys.size()) {
-        next += holdWindow(mkeys.subList(next, Math.min(mkeys.size(), next + WINDOW)), held);
+        next += holdWindow(mkeys.subList(next, Math.min(mkeys.size(), next + WINDOW)), held, deadline);
       }
       return held;
     } catch (RuntimeException | Error e) {
@@ -104,10 +115,11 @@ public final class FleetLocks {
   /**
    * Holds a window of keys in order: this JVM's turns one after another, then every lease asked for
    * at once. Adds to {@code held} the holds of the keys up to the first whose lease another client
-   * holds, gives back the leases taken after it, and waits for that one ({@link #hold}). Returns
-   * how many keys of the window it holds.
+   * holds, gives back the leases taken after it, and waits for that one ({@link #hold}). Past the
+   * batch's {@code deadline} nothing is waited for or given back: the keys whose leases others hold
+   * are held without them, as {@link #hold} holds a key past it. Returns how many keys of the window it holds.
    */
-  private int holdWindow(List<String> window, List<Hold> held) {
+  private int holdWindow(List<String> window, List<Hold> held, long deadline) {
     Set<String> mine = LoadCoordinator.HELD.get();
     int n = window.size();
     LoadCoordinator.Gate[] gates = new LoadCoordinator.Gate[n];
@@ -118,7 +130,7 @@ public final class FleetLocks {
         String lease = LoadCoordinator.leaseKey(window.get(i));
         if (!mine.contains(lease)) {
           leases[i] = lease;
-          gates[i] = herd.enter(window.get(i)).gate();
+          gates[i] = herd.enter(window.get(i), deadline).gate();
         }
       }
       List<CompletableFuture<Boolean>> asked = new ArrayList<>(n);
@@ -126,16 +138,21 @@ public final class FleetLocks {
         asked.add(leases[i] == null ? CompletableFuture.completedFuture(true) : ask(leases[i], tokens, i));
       }
       boolean[] taken = answers(asked, leases, tokens);
+      boolean late = System.nanoTime() >= deadline; // no more waiting: a lease another holds is done without
       int first = 0;
-      while (first < n && taken[first]) {
+      while (first < n && (taken[first] || late)) {
         first++;
       }
       for (int i = 0; i < first; i++) {
         if (leases[i] == null) {
           held.add(Hold.NOTHING);
-        } else {
+        } else if (taken[i]) {
           mine.add(leases[i]);
           held.add(new Hold(herd, window.get(i), gates[i], leases[i], tokens[i]));
+          gates[i] = null; // the hold lets it go
+        } else {
+          herd.stats.leaseTimeouts.increment();
+          held.add(new Hold(herd, window.get(i), gates[i], null, null));
           gates[i] = null; // the hold lets it go
         }
       }
@@ -144,7 +161,7 @@ public final class FleetLocks {
       }
       giveBack(leases, tokens, taken, first + 1);
       leaveFrom(window, gates, first);
-      held.add(hold(window.get(first)));
+      held.add(hold(window.get(first), deadline));
       return first + 1;
     } catch (RuntimeException | Error e) {
       leaveFrom(window, gates, 0);

@@ -480,9 +480,17 @@ public final class LoadCoordinator {
    * wait timed out: there is nothing to give back then.
    */
   Entered enter(String mkey) {
+    return enter(mkey, waitDeadline());
+  }
+
+  /**
+   * {@link #enter(String)}, waiting until {@code deadline} (a {@link System#nanoTime} value) at
+   * most: a caller that waits for several things in turn (a turn then a lease, a batch's keys)
+   * shares one deadline among them, so that it waits the lease timeout once in all.
+   */
+  Entered enter(String mkey, long deadline) {
     Gate mine = new Gate(Thread.currentThread());
     boolean waited = false;
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     while (true) {
       Gate running = gates.putIfAbsent(mkey, mine);
       if (running == null) {
@@ -506,6 +514,11 @@ public final class LoadCoordinator {
         throw new CacheException("interrupted while waiting for another thread on " + mkey, e);
       }
     }
+  }
+
+  /** The deadline of a wait for others that starts now: the lease timeout from now, in {@link System#nanoTime}. */
+  long waitDeadline() {
+    return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
   }
 
   /** Gives back a turn {@link #enter} took. */

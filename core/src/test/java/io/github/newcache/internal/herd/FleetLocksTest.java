@@ -147,6 +147,32 @@ class FleetLocksTest {
     }
   }
 
+  /**
+   * Past the lease timeout a batch waits for nothing more: the keys whose leases others hold are
+   * held without them (counted as lease timeouts), the leases it took are kept until it lets go,
+   * and the others' leases are left alone.
+   */
+  @Test
+  void pastTheLeaseTimeoutABatchGoesOnWithoutTheLeasesOthersHold() {
+    HerdStatistics stats = new HerdStatistics();
+    FleetLocks brief = new LoadCoordinator(memcached, 200, stats, null, null).fleetLocks();
+    List<String> keys = keys(5);
+    assertTrue(memcached.add(lease("k001"), 60, OTHERS));
+    assertTrue(memcached.add(lease("k003"), 60, OTHERS));
+    List<FleetLocks.Hold> held = brief.holdAll(keys);
+    assertEquals(5, held.size());
+    assertEquals(2, stats.leaseTimeouts.sum());
+    for (String k : List.of("k000", "k002", "k004")) {
+      assertNotNull(memcached.get(lease(k)), k);
+    }
+    brief.releaseAll(held);
+    for (String k : List.of("k000", "k002", "k004")) {
+      assertNull(memcached.get(lease(k)), k);
+    }
+    assertArrayEquals(OTHERS, memcached.get(lease("k001")));
+    assertArrayEquals(OTHERS, memcached.get(lease("k003")));
+  }
+
   @Test
   void aKeyThisThreadHoldsAlreadyIsNotTakenTwice() {
     try (FleetLocks.Hold outer = locks.hold("k002")) {
