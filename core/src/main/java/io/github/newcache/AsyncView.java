@@ -70,19 +70,31 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     return cache.executor.supply(blocking);
   }
 
-  /** The blocking write of {@code key} on the loader pool, after the key's earlier writes. */
+  /**
+   * The blocking write of {@code key} on the loader pool, after the key's earlier writes; charged
+   * for its place in line only: its value is not encoded here.
+   */
   private <T> CompletableFuture<T> onPool(K key, Supplier<T> blocking) {
-    return call(() -> order.run(cache.store.slot(key).memcachedKey(), () -> onPool(blocking)));
+    return call(() -> {
+      Slot<K> s = cache.store.slot(key);
+      return order.run(s.memcachedKey(), () -> cache.store.charge(s, null), () -> onPool(blocking));
+    });
   }
 
-  /** {@code write}, the memcached part of a write of {@code s} and its listener step, after the key's earlier writes. */
-  private <T> CompletableFuture<T> ordered(Slot<K> s, Supplier<CompletableFuture<T>> write) {
-    return order.run(s.memcachedKey(), write);
+  /**
+   * {@code write}, the memcached part of a write of {@code s} and its listener step, after the
+   * key's earlier writes; charged to the key's server until it is done for {@code value} (null
+   * for a removal), which it holds meanwhile ({@link WriteOrder}).
+   */
+  private <T> CompletableFuture<T> ordered(Slot<K> s, Encoded<V> value, Supplier<CompletableFuture<T>> write) {
+    return order.run(s.memcachedKey(), () -> cache.store.charge(s, value), write);
   }
 
   /** {@link #ordered}, for a put: a blind one (a lone {@code set}) takes no turn ({@link WriteOrder#runBlind}). */
-  private <T> CompletableFuture<T> orderedPut(Slot<K> s, Supplier<CompletableFuture<T>> write) {
-    return cache.rules.blindWrites() ? order.runBlind(s.memcachedKey(), write) : ordered(s, write);
+  private <T> CompletableFuture<T> orderedPut(Slot<K> s, Encoded<V> value, Supplier<CompletableFuture<T>> write) {
+    return cache.rules.blindWrites()
+        ? order.runBlind(s.memcachedKey(), () -> cache.store.charge(s, value), write)
+        : ordered(s, value, write);
   }
 
   /**
@@ -314,7 +326,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return orderedPut(s, () -> put(s, e, () -> cache.stats.putTime(start))).thenApply(old -> null);
+      return orderedPut(s, e, () -> put(s, e, () -> cache.stats.putTime(start))).thenApply(old -> null);
     });
   }
 
@@ -380,7 +392,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       for (int i = 0; i < n; i++) {
         Slot<K> s = slots.get(i);
         Encoded<V> e = values.get(i);
-        each[i] = orderedPut(s, () -> put(s, e, () -> {}));
+        each[i] = orderedPut(s, e, () -> put(s, e, () -> {}));
       }
       return CompletableFuture.allOf(each).thenApply(x -> {
         cache.stats.putTime(start); // once per call, as the blocking putAll
@@ -399,7 +411,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return ordered(s, () -> putIfAbsent(s, e, start));
+      return ordered(s, e, () -> putIfAbsent(s, e, start));
     });
   }
 
@@ -438,7 +450,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return ordered(s, () -> then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
+      return ordered(s, e, () -> then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         V old = cache.rules.written(s, e, a, out);
         if (old != null) {
@@ -464,8 +476,8 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
       CompletableFuture<Boolean> removed = cache.rules.blindDeleteIsExact()
-          ? order.runBlind(s.memcachedKey(), () -> cache.store.deleteAsync(s))
-          : ordered(s, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> cache.rules.removed(s, a) != null));
+          ? order.runBlind(s.memcachedKey(), () -> cache.store.charge(s, null), () -> cache.store.deleteAsync(s))
+          : ordered(s, null, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> cache.rules.removed(s, a) != null));
       return removed.thenApply(r -> {
         if (r) {
           cache.stats.removals(1);
@@ -485,7 +497,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      return ordered(s, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
+      return ordered(s, null, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
         Applied<V> removed = cache.rules.removed(s, a);
         if (removed != null) {
           cache.stats.hits(1);
@@ -537,7 +549,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     Encoded<V> e = replacement == null ? null : cache.store.encode(s, replacement);
     long start = cache.stats.start();
     WriteRules.WriterOnce<K, V> once = cache.rules.writerOnce();
-    return ordered(s, () -> then(
+    return ordered(s, e, () -> then(
         cache.store.computeAsync(s, cache.rules.conditionalDecision(key, expected, e, once)),
         a -> cache.rules.conditionalDone(s, e, a, once, start)));
   }

@@ -494,6 +494,65 @@ class AsyncCacheTest {
     }
   }
 
+  /**
+   * Writes that read first (a CREATED listener) hold their values outside the queues while a server
+   * is frozen: past opQueueBytes of them the next is refused with the queue's error, after
+   * opQueueWait; every charge is given back however the write ends (refused, timed out, behind the
+   * key's earlier writes, its caller's future cancelled), so once the server answers again three
+   * writes that fill the budget together are all accepted.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void writesHeldForAFrozenServerAreBoundedInBytesAndReleasedHoweverTheyEnd(Protocol p, TestManagers managers) throws Exception {
+    try (LocalMemcached frozen = LocalMemcached.start()) {
+      MutableConfiguration<String, String> config = new MutableConfiguration<String, String>().setTypes(String.class, String.class);
+      config.addCacheEntryListenerConfiguration(
+          new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(new Created()), null, false, false));
+      AsyncCache<String, String> async = async(managers.open(java.net.URI.create("memcached://" + frozen.address()
+              + "/?binary=" + p.binary() + "&opTimeout=300&stallTimeouts=0&opQueueBytes=65536&opQueueWait=20"))
+          .createCache("held", config));
+      String big = "x".repeat(10_000); // each put is charged about 21 KB: three fit in 64 KB
+      await(async.put("warm", big));
+      List<CompletableFuture<Void>> calls = new ArrayList<>();
+      List<String> refused = new ArrayList<>();
+      frozen.pause();
+      try {
+        for (int i = 0; i < 10; i++) {
+          calls.add(async.put("k" + i, big));
+          calls.add(async.put("hot", big));
+        }
+        calls.get(1).cancel(false);
+        for (CompletableFuture<Void> f : calls) {
+          try {
+            f.get(10, TimeUnit.SECONDS);
+          } catch (ExecutionException e) {
+            String message = e.getCause().getMessage();
+            if (message.contains("opQueueBytes")) {
+              refused.add(message);
+            } else {
+              assertTrue(message.contains("timed out") || message.contains("leaseTimeout"), message);
+            }
+          } catch (java.util.concurrent.CancellationException cancelled) {
+            // its write goes on, and ends on its own
+          }
+        }
+      } finally {
+        frozen.resume();
+      }
+      assertFalse(refused.isEmpty(), "the writes past 64 KB were refused");
+      for (String message : refused) {
+        assertTrue(message.contains("refused") && message.contains(frozen.address()) && message.contains("opQueueWait"), message);
+      }
+      for (int round = 0; round < 3; round++) {
+        List<CompletableFuture<Void>> burst = List.of(async.put("a" + round, big), async.put("b" + round, big), async.put("hot", big));
+        for (CompletableFuture<Void> f : burst) {
+          await(f);
+        }
+      }
+      assertEquals(big, await(async.get("hot")));
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void aGetOfAServerThatIsGoneFailsAtOnceAndSaysWhy(Protocol p, TestManagers managers) throws Exception {

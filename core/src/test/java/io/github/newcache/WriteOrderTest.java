@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import javax.cache.CacheException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +22,8 @@ class WriteOrderTest {
 
   private final ExecutorService next = Executors.newSingleThreadExecutor();
   private final WriteOrder order = new WriteOrder(next, 60_000);
+  /** No budget to charge. */
+  private static final Supplier<Runnable> FREE = () -> () -> { };
 
   @AfterEach
   void stop() {
@@ -31,19 +35,19 @@ class WriteOrderTest {
     List<String> started = new CopyOnWriteArrayList<>();
     CompletableFuture<String> first = new CompletableFuture<>();
     CompletableFuture<String> second = new CompletableFuture<>();
-    CompletableFuture<String> a = order.run("k", () -> {
+    CompletableFuture<String> a = order.run("k", FREE, () -> {
       started.add("first");
       return first;
     });
-    CompletableFuture<String> b = order.run("k", () -> {
+    CompletableFuture<String> b = order.run("k", FREE, () -> {
       started.add("second");
       return second;
     });
-    CompletableFuture<String> c = order.run("k", () -> {
+    CompletableFuture<String> c = order.run("k", FREE, () -> {
       started.add("third");
       return CompletableFuture.completedFuture("third");
     });
-    CompletableFuture<String> other = order.run("other", () -> CompletableFuture.completedFuture("other"));
+    CompletableFuture<String> other = order.run("other", FREE, () -> CompletableFuture.completedFuture("other"));
     assertEquals("other", other.get(5, TimeUnit.SECONDS), "another key does not wait");
     assertEquals(List.of("first"), started);
     first.completeExceptionally(new IllegalStateException("failed"));
@@ -65,8 +69,8 @@ class WriteOrderTest {
     WriteOrder limited = new WriteOrder(next, 50);
     List<String> started = new CopyOnWriteArrayList<>();
     CompletableFuture<String> slow = new CompletableFuture<>();
-    CompletableFuture<String> first = limited.run("k", () -> slow);
-    CompletableFuture<String> late = limited.run("k", () -> {
+    CompletableFuture<String> first = limited.run("k", FREE, () -> slow);
+    CompletableFuture<String> late = limited.run("k", FREE, () -> {
       started.add("late");
       return CompletableFuture.completedFuture("late");
     });
@@ -81,26 +85,26 @@ class WriteOrderTest {
     assertTrue(e.getCause() instanceof javax.cache.CacheException && e.getCause().getMessage().contains("leaseTimeout"),
         String.valueOf(e.getCause()));
     assertEquals(List.of(), started);
-    assertEquals("now", limited.run("k", () -> CompletableFuture.completedFuture("now")).get(5, TimeUnit.SECONDS));
+    assertEquals("now", limited.run("k", FREE, () -> CompletableFuture.completedFuture("now")).get(5, TimeUnit.SECONDS));
     assertEquals(0, limited.keysInFlight());
   }
 
   @Test
   void aWriteThatThrowsWhenStartedStillHandsTheTurnOn() throws Exception {
-    CompletableFuture<String> failed = order.run("k", () -> {
+    CompletableFuture<String> failed = order.run("k", FREE, () -> {
       throw new AssertionError("broken");
     });
     assertTrue(failed.isCompletedExceptionally());
-    assertEquals("next", order.run("k", () -> CompletableFuture.completedFuture("next")).get(5, TimeUnit.SECONDS));
+    assertEquals("next", order.run("k", FREE, () -> CompletableFuture.completedFuture("next")).get(5, TimeUnit.SECONDS));
   }
 
   @Test
   void aWriteThatThrowsAnUndeclaredCheckedExceptionStillHandsTheTurnOn() throws Exception {
-    CompletableFuture<String> failed = order.run("k", () -> {
+    CompletableFuture<String> failed = order.run("k", FREE, () -> {
       throw io.github.newcache.testing.Undeclared.thrown(new java.io.IOException("undeclared"));
     });
     assertTrue(failed.isCompletedExceptionally());
-    assertEquals("next", order.run("k", () -> CompletableFuture.completedFuture("next")).get(5, TimeUnit.SECONDS));
+    assertEquals("next", order.run("k", FREE, () -> CompletableFuture.completedFuture("next")).get(5, TimeUnit.SECONDS));
   }
 
   /** Writes of many keys in opposite orders, from four threads: none waits for another for ever. */
@@ -123,7 +127,7 @@ class WriteOrderTest {
         submitted.add(CompletableFuture.runAsync(() -> {
           CompletableFuture<Void> w = new CompletableFuture<>();
           held.add(w);
-          all.add(single ? order.run(keys.get(1), () -> w) : order.runAll(keys, () -> w));
+          all.add(single ? order.run(keys.get(1), FREE, () -> w) : order.runAll(keys, () -> w));
         }, callers));
       }
       CompletableFuture.allOf(submitted.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
@@ -136,5 +140,35 @@ class WriteOrderTest {
     } finally {
       callers.shutdownNow();
     }
+  }
+
+  @Test
+  void aWriteWhoseChargeIsRefusedFailsWithoutTakingATurn() throws Exception {
+    CompletableFuture<String> first = new CompletableFuture<>();
+    CompletableFuture<String> a = order.run("k", FREE, () -> first);
+    List<String> started = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> refused = order.run("k", () -> {
+      throw new CacheException("the queue for server s is full");
+    }, () -> {
+      started.add("refused");
+      return CompletableFuture.completedFuture("refused");
+    });
+    ExecutionException e = assertThrows(ExecutionException.class, () -> refused.get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof CacheException, e.toString());
+    // the line holds the first write only: the next one waits for it, not for the refused one
+    CompletableFuture<String> b = order.run("k", FREE, () -> CompletableFuture.completedFuture("b"));
+    first.complete("a");
+    assertEquals("a", a.get(5, TimeUnit.SECONDS));
+    assertEquals("b", b.get(5, TimeUnit.SECONDS));
+    assertTrue(started.isEmpty(), "the refused write never started");
+    assertEquals(0, order.keysInFlight());
+  }
+
+  @Test
+  void aBlindWriteWithNoWriteBeforeItTakesNoCharge() throws Exception {
+    CompletableFuture<String> blind = order.runBlind("k", () -> {
+      throw new AssertionError("charged");
+    }, () -> CompletableFuture.completedFuture("set"));
+    assertEquals("set", blind.get(5, TimeUnit.SECONDS));
   }
 }

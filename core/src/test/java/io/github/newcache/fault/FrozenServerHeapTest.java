@@ -18,6 +18,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * nor keep more than {@code opQueueBytes} (16 MB by default) plus a small overhead waiting for the
  * server. Before, the queues were bounded in operations only, and 16 threads of putAll ran a 256
  * MB heap out of memory in 1.5 s.
+ *
+ * <p>The non-blocking case: puts that do more than a lone {@code set} (here, a CREATED listener
+ * makes each a compute) hold their value outside the queues, in the compute's closure while its
+ * {@code gets} waits, or in the key's line of writes; those are bounded by a second {@code
+ * opQueueBytes} per server. Before, one thread of such puts ran a 256 MB heap out of memory: 10,000
+ * calls to distinct keys (22 KB each), or 12,000 to one hot key in 0.6 s.
  */
 class FrozenServerHeapTest {
 
@@ -64,6 +70,44 @@ class FrozenServerHeapTest {
         System.out.printf("%s, -Xmx%dm, putAll %d x %d B: %d MB waiting for the frozen server, heap peak %s MB%n",
             p, heapMb, batch, size, waiting, m.group(3));
         assertTrue(Long.parseLong(m.group(5)) > 0, "callers past the bound were refused: " + result);
+        assertTrue(waiting <= BUDGET_MB + SLACK_MB, waiting + " MB waiting for the server: " + result);
+      }
+    }
+  }
+
+  private static final Pattern ASYNC_RESULT =
+      Pattern.compile("RESULT base=(\\d+) live=(\\d+) peak=(\\d+) calls=(\\d+) refused=(\\d+) other=(\\d+)");
+
+  @ParameterizedTest(name = "{0}: -Xmx256m, async puts of 10 KB with a listener, one hot key: {1}")
+  @CsvSource({"TEXT, false", "TEXT, true", "BINARY, false", "BINARY, true"})
+  void nonBlockingWritesWaitingForAFrozenServerStayWithinTheirBytes(Protocol p, boolean oneKey) throws Exception {
+    try (LocalMemcached server = LocalMemcached.start()) {
+      String uri = "memcached://" + server.address() + "/?binary=" + p.binary() + "&opTimeout=5000&stallTimeouts=0";
+      try (ChildJvm child = new ChildJvm(
+          List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"), AsyncHeapChild.class,
+          uri, Boolean.toString(oneKey), "10240", "3000")) {
+        child.await("READY", 30);
+        server.pause();
+        String result;
+        String refusal;
+        try {
+          child.send("go");
+          result = child.await("RESULT", 60);
+          refusal = child.await("REFUSAL", 10);
+        } finally {
+          server.resume();
+        }
+        child.send("done");
+        assertEquals(0, child.exitCode(30), "the client ran out of memory or failed");
+        Matcher m = ASYNC_RESULT.matcher(result);
+        assertTrue(m.find(), result);
+        long waiting = Long.parseLong(m.group(2)) - Long.parseLong(m.group(1));
+        System.out.printf("%s, async puts, one key %s: %d MB waiting for the frozen server, heap peak %s MB%n",
+            p, oneKey, waiting, m.group(3));
+        assertTrue(Long.parseLong(m.group(5)) > 0, "calls past the bound were refused: " + result);
+        assertEquals(0, Long.parseLong(m.group(6)), "no call failed otherwise while the server was frozen: " + result);
+        assertTrue(refusal.contains("refused") && refusal.contains(server.address()) && refusal.contains("opQueueWait"), refusal);
+        // the writes' own bytes (one opQueueBytes) and their gets in the queues
         assertTrue(waiting <= BUDGET_MB + SLACK_MB, waiting + " MB waiting for the server: " + result);
       }
     }

@@ -51,6 +51,9 @@ import java.util.function.Consumer;
  */
 public final class EntryStore<K, V> {
 
+  /** Bytes a pending non-blocking write's futures, closures and place in its key's line take beside key and value. */
+  static final int PENDING_OVERHEAD = 400;
+
   /** Keys and values to memcached keys and stored bytes, and back. */
   private final EntryCodec<K, V> entryCodec;
   private final MemcachedTransport transport;
@@ -324,6 +327,21 @@ public final class EntryStore<K, V> {
       return new Answers.Parsed<>(out, quick);
     });
     return result;
+  }
+
+  /**
+   * Charges what a non-blocking write of {@code s} holds until it is done to the budget of the
+   * key's server ({@link MemcachedTransport#charge}): {@value #PENDING_OVERHEAD} bytes for its
+   * futures and closures, its key, and for {@code value} (null for a removal) the value and its
+   * encoded copy, counted as twice the encoded bytes. Answers the release: run it once the write is done.
+   */
+  public Runnable charge(Slot<K> s, Encoded<V> value) {
+    long bytes = (long) PENDING_OVERHEAD + s.memcachedKey().length();
+    if (value != null) {
+      byte[] raw = value.unencoded();
+      bytes += 2L * (raw != null ? raw.length : value.bytes().length);
+    }
+    return transport.charge(s.memcachedKey(), bytes);
   }
 
   /** {@link #compute(Slot, Remapping)}, without blocking: each attempt starts when the last one's answer arrives. */

@@ -242,6 +242,11 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   @Override
+  public Runnable charge(String key, long bytes) {
+    return delegate.charge(key, bytes);
+  }
+
+  @Override
   public Executor continuations() {
     return delegate.continuations();
   }

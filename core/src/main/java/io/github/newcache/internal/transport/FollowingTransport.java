@@ -405,6 +405,11 @@ final class FollowingTransport implements MemcachedTransport {
   }
 
   @Override
+  public Runnable charge(String key, long bytes) {
+    return current.transport.charge(key, bytes);
+  }
+
+  @Override
   public Executor continuations() {
     return continuations;
   }

@@ -151,6 +151,17 @@ public interface MemcachedTransport extends AutoCloseable {
     return ForkJoinPool.commonPool();
   }
 
+  /**
+   * Charges {@code bytes}, what a non-blocking write of {@code key} holds outside the queues until
+   * it is done (its value and encoded copy waiting for its turn or for its {@code gets}), to the
+   * budget of the key's server ({@code opQueueBytes}); past it, waits up to {@code opQueueWait},
+   * then throws the queue's {@link javax.cache.CacheException}. Answers the release: run it once
+   * the write is done (running it again releases nothing more). The default charges nothing.
+   */
+  default Runnable charge(String key, long bytes) {
+    return () -> { };
+  }
+
   /** {@link #get}, without blocking. */
   default CompletableFuture<byte[]> getAsync(String key) {
     return Futures.of(() -> get(key));

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * operations. With this budget a caller past it waits up to {@code opQueueWait}, then gets the
  * documented error, whatever the sizes of the values. One operation larger than the whole budget
  * still goes when nothing else waits for the server, so a large item is never refused for its size
- * alone.
+ * alone. A second budget of each server counts the non-blocking writes accepted for it ({@link
+ * PendingWrites}).
  */
 final class QueueBudget {
 

@@ -173,6 +173,11 @@ public final class SigningTransport implements MemcachedTransport {
   }
 
   @Override
+  public Runnable charge(String key, long bytes) {
+    return delegate.charge(key, bytes);
+  }
+
+  @Override
   public Executor continuations() {
     return delegate.continuations();
   }

@@ -84,6 +84,8 @@ public final class SpyTransport implements MemcachedTransport {
   private final ClientPauses pauses;
   private final Flights flights;
   private final AsyncFlights async;
+  /** What accepted non-blocking writes hold for each server outside its queues. */
+  private final PendingWrites pending;
   private final long timeoutMillis;
   private final boolean sasl;
   private final ServerConnector connector;
@@ -152,6 +154,8 @@ public final class SpyTransport implements MemcachedTransport {
     this.flights = new Flights(breakers, limits, new OperationWait(timeoutMillis, pauses), this::nodeOf,
         timeoutMillis, settings.connection().failureMode(), factory.queueLimits());
     this.async = new AsyncFlights(flights, pauses, timeoutMillis);
+    this.pending = new PendingWrites(this::nodeOf, settings.connection().opQueueBytes(),
+        settings.connection().opQueueWaitMillis(), factory.queueLimits());
     this.nudges = tls == null ? null : new TlsNudges(factory::memcachedConnection, factory::locator, factory.getOperationFactory());
     try {
       this.client = new MemcachedClient(factory, servers);
@@ -554,6 +558,11 @@ public final class SpyTransport implements MemcachedTransport {
   @Override
   public Executor continuations() {
     return async.stages();
+  }
+
+  @Override
+  public Runnable charge(String key, long bytes) {
+    return pending.charge(key, bytes);
   }
 
   @Override
