@@ -143,7 +143,11 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     return null;
   }
 
-  /** Removes an entry found expired; the client whose removal takes raises the EXPIRED event. */
+  /**
+   * Removes an entry found expired; the client whose removal takes raises the EXPIRED event. A
+   * listener's exception is logged, not thrown: the read that noticed the expiry answers as if no
+   * listener were registered (statistics counted, every key of a getAll processed).
+   */
   void expired(Slot<K> s) {
     if (!events.wants(EventType.EXPIRED)) {
       return;

@@ -26,6 +26,8 @@ import javax.cache.configuration.MutableConfiguration;
 import javax.cache.event.CacheEntryCreatedListener;
 import javax.cache.event.CacheEntryEvent;
 import javax.cache.event.CacheEntryExpiredListener;
+import javax.cache.event.CacheEntryListener;
+import javax.cache.event.CacheEntryListenerException;
 import javax.cache.event.CacheEntryRemovedListener;
 import javax.cache.event.CacheEntryUpdatedListener;
 import javax.cache.expiry.AccessedExpiryPolicy;
@@ -257,6 +259,108 @@ class CacheRulesTest {
     assertThrows(CacheException.class, () -> c.removeAll(new LinkedHashSet<>(List.of("a", "undeletable"))));
     assertEquals("v", Records.SYSTEM.get("undeletable"));
     assertEquals("v", c.get("undeletable"), "the writer kept it, so the cache keeps it");
+  }
+
+  /**
+   * A listener that throws keeps no other listener from the event and undoes nothing. An
+   * asynchronous listener's exception is logged, WARNING on io.github.newcache.events, and never
+   * reaches the caller; a synchronous one's reaches it once every listener got the event (the
+   * first, the next suppressed), as the reference implementation does. Before, the first exception
+   * failed the put, asynchronous or not, and the listeners after it never got the event.
+   */
+  @Test
+  void aListenerThatThrowsKeepsNoOtherListenerFromTheEvent() {
+    List<java.util.logging.LogRecord> logged = new CopyOnWriteArrayList<>();
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.github.newcache.events");
+    java.util.logging.Handler capture = capturing(logged);
+    log.addHandler(capture);
+    try {
+      Recorder.EVENTS.clear();
+      Cache<String, String> c = cache(new MutableConfiguration<>());
+      c.registerCacheEntryListener(listener(Failing.class, false, false));
+      c.registerCacheEntryListener(listener(Recorder.class, true, true));
+      c.put("a", "1");
+      assertEquals(List.of("CREATED a=1"), Recorder.EVENTS, "registered after the asynchronous listener that threw");
+      assertEquals(1, logged.size());
+      assertEquals(java.util.logging.Level.WARNING, logged.get(0).getLevel());
+      assertTrue(logged.get(0).getThrown().getMessage().contains("this listener fails"), logged.get(0).getMessage());
+
+      c.deregisterCacheEntryListener(listener(Recorder.class, true, true));
+      c.registerCacheEntryListener(listener(Failing.class, false, true));
+      c.registerCacheEntryListener(listener(Failing.class, true, true));
+      c.registerCacheEntryListener(listener(Recorder.class, true, true));
+      CacheEntryListenerException e = assertThrows(CacheEntryListenerException.class, () -> c.put("b", "2"));
+      assertEquals(1, e.getSuppressed().length, "the second synchronous listener's exception");
+      assertEquals(List.of("CREATED a=1", "CREATED b=2"), Recorder.EVENTS, "registered after two that threw");
+      assertEquals("2", c.get("b"), "a listener's exception undoes nothing");
+      assertEquals(2, logged.size(), "the asynchronous listener's exception only");
+    } finally {
+      log.removeHandler(capture);
+    }
+  }
+
+  /**
+   * A read that finds entries expired never fails because an EXPIRED listener threw, synchronous or
+   * not: get answers null and getAll every key, with their misses counted, and every listener gets
+   * every EXPIRED event. Before, get threw with nothing counted, and getAll stopped at its first
+   * expired key.
+   */
+  @Test
+  void aFailingExpiryListenerNeverFailsARead() {
+    Cache<String, String> c =
+        cache(new MutableConfiguration<String, String>()
+            .setStatisticsEnabled(true)
+            .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 50))));
+    c.putAll(Map.of("a", "1", "b", "2", "c", "3"));
+    c.registerCacheEntryListener(listener(Failing.class, false, true));
+    c.registerCacheEntryListener(listener(Recorder.class, true, true));
+    Recorder.EVENTS.clear();
+    clock.advance(50);
+    assertNull(c.get("a"));
+    assertEquals(Map.of(), c.getAll(new LinkedHashSet<>(List.of("b", "c"))));
+    assertEquals(List.of("EXPIRED a=1 old=1", "EXPIRED b=2 old=2", "EXPIRED c=3 old=3"), Recorder.EVENTS);
+    CacheStatisticsMXBean stats = c.unwrap(NewcacheCache.class).stats;
+    assertEquals(3, stats.getCacheMisses());
+    assertEquals(0, stats.getCacheHits());
+  }
+
+  private static MutableCacheEntryListenerConfiguration<String, String> listener(
+      Class<?> type, boolean oldValueRequired, boolean synchronous) {
+    @SuppressWarnings("unchecked")
+    Class<CacheEntryListener<String, String>> listenerType = (Class<CacheEntryListener<String, String>>) type;
+    return new MutableCacheEntryListenerConfiguration<>(
+        FactoryBuilder.factoryOf(listenerType), null, oldValueRequired, synchronous);
+  }
+
+  private static java.util.logging.Handler capturing(List<java.util.logging.LogRecord> logged) {
+    return new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        logged.add(r);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** A listener of creations and expiries that always fails. */
+  public static final class Failing
+      implements CacheEntryCreatedListener<String, String>, CacheEntryExpiredListener<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      throw new IllegalStateException("this listener fails");
+    }
+
+    @Override
+    public void onExpired(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      throw new IllegalStateException("this listener fails");
+    }
   }
 
   /** A removal listener that always fails. */

@@ -28,8 +28,13 @@ import javax.cache.event.EventType;
  * keeps events of one key in order). Expiry is noticed when a read finds an expired entry; the
  * client whose CAS removes it raises the one EXPIRED event. Writes by other JVMs raise events
  * there, not here.
+ *
+ * <p>A listener that throws never keeps the others from an event, and never undoes the change that
+ * raised it (see {@link #dispatch}).
  */
 public final class EventDispatcher<K, V> {
+
+  private static final System.Logger LOG = System.getLogger("io.github.newcache.events");
 
   private final List<Registration<K, V>> registrations = new CopyOnWriteArrayList<>();
   private volatile Set<EventType> types = EnumSet.noneOf(EventType.class);
@@ -69,18 +74,71 @@ public final class EventDispatcher<K, V> {
     return !types.isEmpty();
   }
 
-  /** Delivers {@code events} to every interested listener, in order, before returning. */
+  /**
+   * Delivers {@code events} to every interested listener, in order, before returning. Every
+   * listener gets them, whatever an earlier one threw, and the operation's change stands.
+   *
+   * <ul>
+   *   <li>An asynchronous listener's exception is logged (WARNING, {@code io.github.newcache.events})
+   *       and never reaches the caller.
+   *   <li>A synchronous listener's exception reaches the caller once every listener got the events,
+   *       as a {@link CacheEntryListenerException} (the first; later ones suppressed in it). The
+   *       reference implementation passes it on; the TCK accepts that, and accepts it not being
+   *       thrown ({@code CacheListenerTest#testBrokenCacheEntryListener} catches it and asserts
+   *       nothing).
+   *   <li>EXPIRED events are raised only by the read that found the entry expired, which must not
+   *       fail, nor skip its other keys and statistics, because a listener failed: every listener's
+   *       exception on them is logged.
+   *   <li>An {@link Error} goes on to the caller, after every listener got the events.
+   * </ul>
+   */
   public void dispatch(List<EntryEvent<K, V>> events) {
     if (events.isEmpty()) {
       return;
     }
+    boolean fromRead = events.stream().allMatch(e -> e.getEventType() == EventType.EXPIRED);
+    Throwable failed = null;
     for (Registration<K, V> r : registrations) {
-      r.deliver(events);
+      try {
+        r.deliver(events);
+      } catch (RuntimeException e) {
+        if (fromRead || !r.config.isSynchronous()) {
+          logFailure(r, events, e);
+        } else {
+          failed = first(failed, e);
+        }
+      } catch (Error e) {
+        failed = first(failed, e);
+      }
+    }
+    if (failed instanceof RuntimeException e) {
+      throw e;
+    }
+    if (failed != null) {
+      throw (Error) failed;
     }
   }
 
   public void dispatch(EntryEvent<K, V> event) {
     dispatch(List.of(event));
+  }
+
+  private static Throwable first(Throwable failed, Throwable next) {
+    if (failed == null) {
+      return next;
+    }
+    failed.addSuppressed(next);
+    return failed;
+  }
+
+  private static <K, V> void logFailure(Registration<K, V> r, List<EntryEvent<K, V>> events, RuntimeException e) {
+    if (LOG.isLoggable(System.Logger.Level.WARNING)) {
+      Set<EventType> types = EnumSet.noneOf(EventType.class);
+      events.forEach(ev -> types.add(ev.getEventType()));
+      LOG.log(System.Logger.Level.WARNING,
+          "listener " + r.listener.getClass().getName() + " of cache " + events.get(0).getSource().getName()
+              + " failed on " + types + " events; the operation and the other listeners went on", e);
+    }
   }
 
   public void close() {
