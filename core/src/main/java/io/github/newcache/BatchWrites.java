@@ -17,12 +17,16 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import javax.cache.Cache;
+import javax.cache.event.CacheEntryListenerException;
+import javax.cache.integration.CacheWriterException;
 
 /**
  * The cache's batch writes, {@code putAll} and both {@code removeAll}s: one call of the writer's
  * batch method for the whole batch, holding every key for the fleet meanwhile, then memcached
  * changed for exactly the entries the writer took, as one pipelined batch when no decision depends
- * on what is stored, else entry by entry through the store's compute.
+ * on what is stored, else entry by entry through the store's compute. A batch's events are
+ * dispatched once its memcached work is done for every key, so a listener that throws cannot leave
+ * keys the writer took unchanged in the cache.
  */
 final class BatchWrites<K, V> {
 
@@ -91,15 +95,13 @@ final class BatchWrites<K, V> {
           return p;
         });
     stats.putTime(start);
-    events.dispatch(out);
-    if (partial.failure() != null) {
-      throw partial.failure();
-    }
+    finish(out, partial);
   }
 
   /** Removes the keys' entries (a batch for the writer), keeping those the writer did not delete. */
   void removeAll(List<Slot<K>> slots) {
     long start = stats.start();
+    List<EntryEvent<K, V>> out = new ArrayList<>();
     WriteThrough.Partial partial =
         lockedAll(slots, () -> {
           Set<K> keys = new LinkedHashSet<>();
@@ -120,7 +122,7 @@ final class BatchWrites<K, V> {
             removed = store.deleteAll(todo);
           } else {
             for (Slot<K> s : todo) {
-              if (cache.removeLive(s) != null) {
+              if (rules.removed(s, store.compute(s, WriteRules::removeIfPresent), out) != null) {
                 removed++;
               }
             }
@@ -129,8 +131,32 @@ final class BatchWrites<K, V> {
           return p;
         });
     stats.removeTime(start);
-    if (partial.failure() != null) {
-      throw partial.failure();
+    finish(out, partial);
+  }
+
+  /**
+   * Ends a batch once memcached holds what the writer took, for every key: dispatches its events,
+   * then throws the writer's failure, if it failed for some keys. A writer's failure is what the
+   * caller gets ({@link CacheWriterException}, as JCache says), a listener's exception suppressed
+   * in it; else a synchronous listener's exception goes on alone (see {@link EventDispatcher#dispatch}).
+   */
+  private void finish(List<EntryEvent<K, V>> out, WriteThrough.Partial partial) {
+    CacheWriterException writerFailed = partial.failure();
+    try {
+      events.dispatch(out);
+    } catch (RuntimeException e) {
+      if (writerFailed == null) {
+        throw e;
+      }
+      writerFailed.addSuppressed(e);
+    } catch (Error e) {
+      if (writerFailed != null) {
+        e.addSuppressed(writerFailed);
+      }
+      throw e;
+    }
+    if (writerFailed != null) {
+      throw writerFailed;
     }
   }
 
@@ -139,17 +165,38 @@ final class BatchWrites<K, V> {
    * writer, when there is one, is called once per batch, each batch's keys are held for the fleet
    * only while it is removed, and one batch of entries is held at a time (beside the listed keys).
    * A writer that fails stops it there: the batches before are gone from both, the rest stays in
-   * both. An entry whose key this JVM cannot decode (a class it refuses or lacks) is still removed,
+   * both. A synchronous listener that throws does not: its exception is thrown once every batch is
+   * removed (the first; later ones suppressed). An entry whose key this JVM cannot decode (a class it refuses or lacks) is still removed,
    * by its memcached key, once its envelope proves it is this cache's; the writer and listeners
    * cannot be told its key.
    */
   void removeAll() {
+    CacheEntryListenerException[] listenerFailed = {null};
     try {
-      store.eachLiveSlotBatch(this::removeListed);
+      store.eachLiveSlotBatch(slots -> {
+        try {
+          removeListed(slots);
+        } catch (CacheEntryListenerException e) {
+          // The batch is done: a listener's failure stops neither this removeAll nor its events.
+          if (listenerFailed[0] == null) {
+            listenerFailed[0] = e;
+          } else {
+            listenerFailed[0].addSuppressed(e);
+          }
+        }
+      });
+    } catch (RuntimeException | Error e) {
+      if (listenerFailed[0] != null) {
+        e.addSuppressed(listenerFailed[0]);
+      }
+      throw e;
     } finally {
       // Near entries of items memcached no longer holds (evicted, removed by another client) were
       // not listed, so not removed one by one: nothing held before is served after.
       store.forgetHeld();
+    }
+    if (listenerFailed[0] != null) {
+      throw listenerFailed[0];
     }
   }
 

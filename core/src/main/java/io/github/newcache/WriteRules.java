@@ -12,6 +12,7 @@ import io.github.newcache.internal.store.Encoded;
 import io.github.newcache.internal.store.EntryStore.Remapping;
 import io.github.newcache.internal.store.EntryStore;
 import io.github.newcache.internal.store.Slot;
+import java.util.ArrayList;
 import java.util.List;
 import javax.cache.event.EventType;
 
@@ -134,13 +135,21 @@ final class WriteRules<K, V> {
    * removed. An expired entry it removed gets the EXPIRED event instead ({@link #expiredRemoved}).
    */
   Applied<V> removed(Slot<K> s, Applied<V> a) {
+    List<EntryEvent<K, V>> out = new ArrayList<>(1);
+    Applied<V> r = removed(s, a, out);
+    events.dispatch(out);
+    return r;
+  }
+
+  /** As {@link #removed(Slot, Applied)}, collecting the event in {@code out} for a batch to dispatch once it is done. */
+  Applied<V> removed(Slot<K> s, Applied<V> a, List<EntryEvent<K, V>> out) {
     if (!a.removedLive()) {
       expiredRemoved(s, a);
       return null;
     }
     V old = a.before().value();
     if (old != null) { // a value this JVM refuses is removed without an event: there is nothing to show
-      events.dispatch(new EntryEvent<>(cache, EventType.REMOVED, s.key(), old, old, true));
+      out.add(new EntryEvent<>(cache, EventType.REMOVED, s.key(), old, old, true));
     }
     return a;
   }

@@ -363,6 +363,73 @@ class CacheRulesTest {
     }
   }
 
+  /**
+   * removeAll(keys) with a writer and a REMOVED listener that throws: the writer deleted every key,
+   * so the cache removes every key too, and every listener gets every REMOVED event, before the
+   * listener's exception reaches the caller. Before, the first event, dispatched between two
+   * removals, ended the loop: the system of record had lost b and c while the cache still served
+   * them.
+   */
+  @Test
+  void aFailingRemovalListenerLeavesNoWrittenThroughKeyCached() {
+    Cache<String, String> c = recordedWriteThrough(new MutableConfiguration<>());
+    c.deregisterCacheEntryListener(listener(Recorder.class, true, true));
+    c.registerCacheEntryListener(listener(FailingOnRemoval.class, false, true));
+    c.registerCacheEntryListener(listener(Recorder.class, true, true));
+    for (String k : List.of("a", "b", "c")) {
+      c.put(k, "v");
+    }
+    Recorder.EVENTS.clear();
+    assertThrows(CacheEntryListenerException.class, () -> c.removeAll(new LinkedHashSet<>(List.of("a", "b", "c"))));
+    assertEquals(Map.of(), Records.SYSTEM);
+    for (String k : List.of("a", "b", "c")) {
+      assertNull(c.get(k), k + " is gone from the system of record, so from the cache");
+    }
+    assertEquals(List.of("REMOVED a=v old=v", "REMOVED b=v old=v", "REMOVED c=v old=v"), Recorder.EVENTS);
+  }
+
+  /**
+   * removeAll() with a writer and a REMOVED listener that throws goes through every batch, then
+   * throws the listener's exception: the cache and the system of record agree, both empty.
+   */
+  @Test
+  void aFailingRemovalListenerLetsRemoveAllFinish() {
+    Cache<String, String> c = recordedWriteThrough(new MutableConfiguration<>());
+    c.registerCacheEntryListener(listener(FailingOnRemoval.class, false, true));
+    for (int i = 0; i < 300; i++) {
+      c.put("k" + i, "v" + i);
+    }
+    Recorder.EVENTS.clear();
+    assertThrows(CacheEntryListenerException.class, c::removeAll);
+    assertEquals(Map.of(), Records.SYSTEM);
+    assertEquals(0, memcached.size());
+    assertEquals(300, Recorder.EVENTS.size());
+  }
+
+  /**
+   * putAll with a writer that refuses some entries and a CREATED listener that throws: the caller
+   * gets the writer's CacheWriterException (what JCache throws for a writer's failure), with the
+   * listener's exception suppressed in it, and the entries the writer took are cached. Before, the
+   * listener's exception replaced the writer's.
+   */
+  @Test
+  void aWritersFailureInPutAllIsThrownOverAListenersFailure() {
+    Cache<String, String> c = recordedWriteThrough(new MutableConfiguration<>());
+    c.registerCacheEntryListener(listener(Failing.class, false, true));
+    Map<String, String> in = new java.util.LinkedHashMap<>();
+    in.put("a", "1");
+    in.put("b", "refused");
+    in.put("c", "3");
+    CacheWriterException e = assertThrows(CacheWriterException.class, () -> c.putAll(in));
+    assertEquals(1, e.getSuppressed().length);
+    assertTrue(e.getSuppressed()[0] instanceof CacheEntryListenerException, String.valueOf(e.getSuppressed()[0]));
+    assertEquals(Map.of("a", "1"), Records.SYSTEM);
+    assertEquals("1", c.get("a"));
+    assertNull(c.get("b"));
+    assertNull(c.get("c"));
+    assertEquals(List.of("CREATED a=1"), Recorder.EVENTS);
+  }
+
   /** A removal listener that always fails. */
   public static final class FailingOnRemoval implements CacheEntryRemovedListener<String, String>, Serializable {
     private static final long serialVersionUID = 1L;
