@@ -59,6 +59,12 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   private final String name;
   private final NewcacheCacheManager manager;
   private final NewcacheConfiguration<K, V> config;
+  /**
+   * Guards {@link #config}'s changes (listener registrations, statistics and management switches)
+   * and the snapshots {@link #getConfiguration} copies from it: MutableConfiguration keeps its
+   * listeners in a plain HashSet.
+   */
+  private final Object configLock = new Object();
   final EntryStore<K, V> store;
   final ExpiryCalculator expiry;
   final EventDispatcher<K, V> events;
@@ -509,29 +515,44 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   // ---------------------------------------------------------------- configuration and lifecycle
 
+  /**
+   * Registers a listener in the dispatcher and the configuration together, under {@link
+   * #configLock}: a call that fails (the listener's factory throws, say) leaves it in neither.
+   */
   @Override
   public void registerCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfig) {
     checkOpen();
     Objects.requireNonNull(listenerConfig, "cacheEntryListenerConfiguration");
-    if (!events.register(listenerConfig)) {
-      throw new IllegalArgumentException("this listener configuration is already registered");
+    synchronized (configLock) {
+      if (!events.register(listenerConfig)) {
+        throw new IllegalArgumentException("this listener configuration is already registered");
+      }
+      try {
+        config.addCacheEntryListenerConfiguration(listenerConfig);
+      } catch (RuntimeException | Error e) {
+        events.deregister(listenerConfig);
+        throw e;
+      }
     }
-    config.addCacheEntryListenerConfiguration(listenerConfig);
   }
 
   @Override
   public void deregisterCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfig) {
     checkOpen();
     Objects.requireNonNull(listenerConfig, "cacheEntryListenerConfiguration");
-    events.deregister(listenerConfig);
-    config.removeCacheEntryListenerConfiguration(listenerConfig);
+    synchronized (configLock) {
+      events.deregister(listenerConfig);
+      config.removeCacheEntryListenerConfiguration(listenerConfig);
+    }
   }
 
   /** An unmodifiable snapshot of the configuration: changing it throws, and never changes the cache. */
   @Override
   public <C extends Configuration<K, V>> C getConfiguration(Class<C> clazz) {
     if (clazz.isInstance(config)) {
-      return clazz.cast(new UnmodifiableConfiguration<>(config));
+      synchronized (configLock) {
+        return clazz.cast(new UnmodifiableConfiguration<>(config));
+      }
     }
     throw new IllegalArgumentException(
         "the configuration of cache " + name + " is a " + config.getClass().getName() + ", not a " + clazz.getName());
@@ -543,14 +564,18 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   /** Switches statistics on or off, with their MXBeans. */
   void enableStatistics(boolean enabled) {
-    config.setStatisticsEnabled(enabled);
+    synchronized (configLock) {
+      config.setStatisticsEnabled(enabled);
+    }
     stats.setEnabled(enabled);
     jmx.statistics(enabled);
   }
 
   /** Switches the configuration MXBean on or off. */
   void enableManagement(boolean enabled) {
-    config.setManagementEnabled(enabled);
+    synchronized (configLock) {
+      config.setManagementEnabled(enabled);
+    }
     jmx.management(enabled);
   }
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -428,6 +429,94 @@ class CacheRulesTest {
     assertNull(c.get("b"));
     assertNull(c.get("c"));
     assertEquals(List.of("CREATED a=1"), Recorder.EVENTS);
+  }
+
+  /**
+   * Listeners registered from four threads while a fifth takes configuration snapshots: no call
+   * fails, and the configuration lists exactly the listeners that get events. Before, both changed
+   * and copied the configuration's plain HashSet with no lock: ConcurrentModificationException from
+   * either, registrations lost from the configuration, and listeners registered in the dispatcher
+   * by a call that threw.
+   */
+  @Test
+  void listenersRegisterSafelyWhileTheConfigurationIsRead() throws Exception {
+    Cache<String, String> c = cache(new MutableConfiguration<>());
+    Counting.CREATED.set(0);
+    int threads = 4;
+    int each = 1000;
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean registering = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread reader = new Thread(() -> {
+      while (registering.get()) {
+        try {
+          for (Object l : c.getConfiguration(javax.cache.configuration.CompleteConfiguration.class)
+              .getCacheEntryListenerConfigurations()) {
+            Objects.requireNonNull(l);
+          }
+        } catch (RuntimeException e) {
+          failures.add(e);
+        }
+      }
+    });
+    reader.start();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < each; i++) {
+            try {
+              c.registerCacheEntryListener(new MutableCacheEntryListenerConfiguration<>(
+                  FactoryBuilder.factoryOf(new Counting()), null, false, true));
+            } catch (RuntimeException e) {
+              failures.add(e);
+            }
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      registering.set(false);
+      reader.join();
+      pool.shutdown();
+    }
+    assertTrue(failures.isEmpty(), failures.size() + " calls failed, the first with " + (failures.isEmpty() ? "" : failures.get(0)));
+    int listed = 0;
+    for (Object l : c.getConfiguration(javax.cache.configuration.CompleteConfiguration.class)
+        .getCacheEntryListenerConfigurations()) {
+      listed++;
+    }
+    assertEquals(threads * each, listed);
+    c.put("k", "v");
+    assertEquals(threads * each, Counting.CREATED.get(), "the listeners the configuration lists get the event");
+  }
+
+  /** A register that fails leaves nothing registered: not in the configuration, not getting events. */
+  @Test
+  void aFailedRegistrationLeavesNothingRegistered() {
+    Cache<String, String> c = cache(new MutableConfiguration<>());
+    Counting.CREATED.set(0);
+    javax.cache.configuration.Factory<CacheEntryCreatedListener<String, String>> failing = () -> {
+      throw new IllegalStateException("cannot create the listener");
+    };
+    assertThrows(RuntimeException.class, () -> c.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(failing, null, false, true)));
+    assertFalse(c.getConfiguration(javax.cache.configuration.CompleteConfiguration.class)
+        .getCacheEntryListenerConfigurations().iterator().hasNext());
+    assertFalse(c.unwrap(NewcacheCache.class).events.any());
+  }
+
+  /** Counts CREATED events across its instances. */
+  public static final class Counting implements CacheEntryCreatedListener<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final java.util.concurrent.atomic.AtomicInteger CREATED = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      events.forEach(e -> CREATED.incrementAndGet());
+    }
   }
 
   /** A removal listener that always fails. */
