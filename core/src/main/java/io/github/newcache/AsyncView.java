@@ -475,16 +475,25 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      CompletableFuture<Boolean> removed = cache.rules.blindDeleteIsExact()
-          ? order.runBlind(s.memcachedKey(), () -> cache.store.charge(s, null), () -> cache.store.deleteAsync(s))
-          : ordered(s, null, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> cache.rules.removed(s, a) != null));
-      return removed.thenApply(r -> {
+      if (cache.rules.blindDeleteIsExact()) {
+        return order.runBlind(s.memcachedKey(), () -> cache.store.charge(s, null), () -> cache.store.deleteAsync(s)).thenApply(r -> {
+          if (r) {
+            cache.stats.removals(1);
+          }
+          cache.stats.removeTime(start);
+          return r;
+        });
+      }
+      return ordered(s, null, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
+        List<EntryEvent<K, V>> out = new ArrayList<>(1);
+        boolean r = cache.rules.removed(s, a, out) != null;
         if (r) {
           cache.stats.removals(1);
         }
         cache.stats.removeTime(start);
+        cache.events.dispatch(out); // once counted, as the blocking remove
         return r;
-      });
+      }));
     });
   }
 
@@ -498,7 +507,8 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
       return ordered(s, null, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
-        Applied<V> removed = cache.rules.removed(s, a);
+        List<EntryEvent<K, V>> out = new ArrayList<>(1);
+        Applied<V> removed = cache.rules.removed(s, a, out);
         if (removed != null) {
           cache.stats.hits(1);
           cache.stats.removals(1);
@@ -507,6 +517,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         }
         cache.stats.getTime(start);
         cache.stats.removeTime(start);
+        cache.events.dispatch(out);
         return removed == null ? null : removed.before().value();
       }));
     });

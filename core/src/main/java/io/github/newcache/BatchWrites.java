@@ -122,7 +122,7 @@ final class BatchWrites<K, V> {
             removed = store.deleteAll(todo);
           } else {
             for (Slot<K> s : todo) {
-              if (rules.removed(s, store.compute(s, WriteRules::removeIfPresent), out) != null) {
+              if (rules.removed(s, store.compute(s, WriteRules::removeEntry), out) != null) {
                 removed++;
               }
             }

@@ -364,25 +364,28 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     checkOpen();
     Slot<K> s = store.slot(key);
     long start = stats.start();
+    List<EntryEvent<K, V>> out = new ArrayList<>(1);
     boolean removed =
         locked(s, () -> {
           writer.delete(key);
-          return rules.blindDeleteIsExact() ? store.delete(s) : removeLive(s) != null;
+          return rules.blindDeleteIsExact() ? store.delete(s) : removeLive(s, out) != null;
         });
     if (removed) {
       stats.removals(1);
     }
     stats.removeTime(start);
+    events.dispatch(out);
     return removed;
   }
 
   /**
-   * Atomically removes the entry and raises its REMOVED event; what was applied, or null when no
-   * live entry was removed. An expired entry is removed too, so stale-while-revalidate never serves
-   * a removed value, but counts as absent (see {@link WriteRules#removeEntry}).
+   * Atomically removes the entry and collects its REMOVED event in {@code out}, for the caller to
+   * dispatch once its statistics are counted; what was applied, or null when no live entry was
+   * removed. An expired entry is removed too, so stale-while-revalidate never serves a removed
+   * value, but counts as absent (see {@link WriteRules#removeEntry}).
    */
-  Applied<V> removeLive(Slot<K> s) {
-    return rules.removed(s, store.compute(s, WriteRules::removeEntry));
+  private Applied<V> removeLive(Slot<K> s, List<EntryEvent<K, V>> out) {
+    return rules.removed(s, store.compute(s, WriteRules::removeEntry), out);
   }
 
   @Override
@@ -398,10 +401,11 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     checkOpen();
     Slot<K> s = store.slot(key);
     long start = stats.start();
+    List<EntryEvent<K, V>> out = new ArrayList<>(1);
     Applied<V> a =
         locked(s, () -> {
           writer.delete(key);
-          return removeLive(s);
+          return removeLive(s, out);
         });
     V old = a == null ? null : a.before().value();
     if (a != null) {
@@ -412,6 +416,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     }
     stats.getTime(start);
     stats.removeTime(start);
+    events.dispatch(out);
     return old;
   }
 

@@ -141,7 +141,12 @@ final class WriteRules<K, V> {
     return r;
   }
 
-  /** As {@link #removed(Slot, Applied)}, collecting the event in {@code out} for a batch to dispatch once it is done. */
+  /**
+   * Collects in {@code out} the REMOVED event of a removal that {@code a} applied, for the caller to
+   * dispatch once its statistics are counted (a batch: once every key is done); {@code a}, or null
+   * when nothing live was removed. An expired entry it removed gets the EXPIRED event instead
+   * ({@link #expiredRemoved}), dispatched at once.
+   */
   Applied<V> removed(Slot<K> s, Applied<V> a, List<EntryEvent<K, V>> out) {
     if (!a.removedLive()) {
       expiredRemoved(s, a);

@@ -519,6 +519,26 @@ class CacheRulesTest {
     }
   }
 
+  /**
+   * remove and getAndRemove count their removal (and getAndRemove its hit) when a synchronous
+   * REMOVED listener throws: the entry is gone either way. Before, the event was dispatched inside
+   * the operation, before its statistics, and the exception skipped them.
+   */
+  @Test
+  void aFailingRemovalListenerLeavesRemovalsCounted() {
+    Cache<String, String> c = cache(new MutableConfiguration<String, String>().setStatisticsEnabled(true));
+    c.registerCacheEntryListener(listener(FailingOnRemoval.class, false, true));
+    c.put("a", "1");
+    c.put("b", "2");
+    assertThrows(CacheEntryListenerException.class, () -> c.remove("a"));
+    assertThrows(CacheEntryListenerException.class, () -> c.getAndRemove("b"));
+    assertFalse(c.containsKey("a"));
+    assertFalse(c.containsKey("b"));
+    CacheStatisticsMXBean stats = c.unwrap(NewcacheCache.class).stats;
+    assertEquals(2, stats.getCacheRemovals());
+    assertEquals(1, stats.getCacheHits(), "getAndRemove b");
+  }
+
   /** A removal listener that always fails. */
   public static final class FailingOnRemoval implements CacheEntryRemovedListener<String, String>, Serializable {
     private static final long serialVersionUID = 1L;
