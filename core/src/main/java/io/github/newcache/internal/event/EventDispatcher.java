@@ -93,10 +93,13 @@ public final class EventDispatcher<K, V> {
    * </ul>
    */
   public void dispatch(List<EntryEvent<K, V>> events) {
-    if (events.isEmpty()) {
+    if (events.isEmpty() || registrations.isEmpty()) {
       return;
     }
-    boolean fromRead = events.stream().allMatch(e -> e.getEventType() == EventType.EXPIRED);
+    boolean fromRead = true;
+    for (EntryEvent<K, V> e : events) {
+      fromRead &= e.getEventType() == EventType.EXPIRED;
+    }
     Throwable failed = null;
     for (Registration<K, V> r : registrations) {
       try {
