@@ -69,7 +69,7 @@ final class BatchWrites<K, V> {
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>();
     WriteThrough.Partial partial =
-        lockedAll(slots, () -> {
+        dispatchingOnFailure(out, () -> lockedAll(slots, () -> {
           List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
           for (int j = 0; j < n; j++) {
             entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
@@ -93,7 +93,7 @@ final class BatchWrites<K, V> {
             }
           }
           return p;
-        });
+        }));
     stats.putTime(start);
     finish(out, partial);
   }
@@ -103,7 +103,7 @@ final class BatchWrites<K, V> {
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>();
     WriteThrough.Partial partial =
-        lockedAll(slots, () -> {
+        dispatchingOnFailure(out, () -> lockedAll(slots, () -> {
           Set<K> keys = new LinkedHashSet<>();
           for (Slot<K> s : slots) {
             keys.add(s.key());
@@ -129,9 +129,26 @@ final class BatchWrites<K, V> {
           }
           stats.removals(removed);
           return p;
-        });
+        }));
     stats.removeTime(start);
     finish(out, partial);
+  }
+
+  /**
+   * Runs a batch's work; when it fails part-way (memcached, the store), the events of what it did
+   * before are dispatched still, a listener's failure suppressed in the batch's, which goes on.
+   */
+  private WriteThrough.Partial dispatchingOnFailure(List<EntryEvent<K, V>> out, Supplier<WriteThrough.Partial> work) {
+    try {
+      return work.get();
+    } catch (RuntimeException | Error e) {
+      try {
+        events.dispatch(out);
+      } catch (RuntimeException | Error listener) {
+        e.addSuppressed(listener);
+      }
+      throw e;
+    }
   }
 
   /**

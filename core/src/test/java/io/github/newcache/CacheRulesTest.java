@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -405,6 +406,27 @@ class CacheRulesTest {
     assertEquals(Map.of(), Records.SYSTEM);
     assertEquals(0, memcached.size());
     assertEquals(300, Recorder.EVENTS.size());
+  }
+
+  /**
+   * removeAll(keys) whose memcached work fails on the third of five keys: the two keys it removed
+   * still raise their REMOVED events before the failure reaches the caller. Before, the events were
+   * collected for the end of the batch and lost with the failure.
+   */
+  @Test
+  void aRemoveAllThatFailsPartWayStillRaisesTheEventsOfWhatItRemoved() {
+    Cache<String, String> c = cache(new MutableConfiguration<>());
+    c.registerCacheEntryListener(listener(Recorder.class, true, true));
+    Set<String> keys = new LinkedHashSet<>(List.of("k1", "k2", "k3", "k4", "k5"));
+    for (String k : keys) {
+      c.put(k, "v");
+    }
+    Recorder.EVENTS.clear();
+    memcached.failAfter("cas", 2, 1);
+    assertThrows(CacheException.class, () -> c.removeAll(keys));
+    assertEquals(2, 5 - memcached.size(), "two keys removed before the failure");
+    assertEquals(2, Recorder.EVENTS.size(), "their REMOVED events: " + Recorder.EVENTS);
+    assertTrue(Recorder.EVENTS.stream().allMatch(e -> e.startsWith("REMOVED")), String.valueOf(Recorder.EVENTS));
   }
 
   /**

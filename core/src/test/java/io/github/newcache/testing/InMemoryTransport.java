@@ -37,6 +37,7 @@ public final class InMemoryTransport implements MemcachedTransport {
   private final Map<String, AtomicLong> commands = new ConcurrentHashMap<>();
   /** Commands to fail, by name, with how many more times. */
   private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> skips = new ConcurrentHashMap<>();
   /** The second parts of the items written in parts, in order, as handed over. */
   private final List<byte[]> tails = new CopyOnWriteArrayList<>();
   /** Keys handed over by the listing in progress; -1 when none is. */
@@ -88,8 +89,10 @@ public final class InMemoryTransport implements MemcachedTransport {
   }
 
   private void served(String command) {
+    AtomicLong skipping = skips.get(command);
+    boolean skipped = skipping != null && skipping.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
     AtomicLong failing = failures.get(command);
-    if (failing != null && failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+    if (!skipped && failing != null && failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new CacheException("memcached " + command + " failed (a failure the test asked for)");
     }
     commands.computeIfAbsent(command, c -> new AtomicLong()).incrementAndGet();
@@ -97,6 +100,12 @@ public final class InMemoryTransport implements MemcachedTransport {
 
   /** Fails the next {@code times} commands named {@code command} ("set", "cas", "delete", ...) with a CacheException. */
   public void failNext(String command, int times) {
+    failAfter(command, 0, times);
+  }
+
+  /** Serves the next {@code skip} commands named {@code command}, then fails {@code times} of them. */
+  public void failAfter(String command, int skip, int times) {
+    skips.put(command, new AtomicLong(skip));
     failures.put(command, new AtomicLong(times));
   }
 
