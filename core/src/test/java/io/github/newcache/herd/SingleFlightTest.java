@@ -1,6 +1,7 @@
 package io.github.newcache.herd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,47 @@ class SingleFlightTest {
     Cache<String, String> c = managers.open(Protocol.TEXT).createCache("slow", config);
     all(race(16, () -> c.get("hot"))).forEach(v -> assertEquals("loaded:hot", v));
     assertTrue(Slow.LOADS.get() <= 2, "loads in one JVM, 2.5 s loader, 1 s lease timeout: " + Slow.LOADS.get());
+  }
+
+  /**
+   * A loader slower than the lease timeout that finds nothing (null: nothing is stored, so no
+   * round of waiting finds a value): each caller waits at most two rounds, then loads by itself.
+   * Before, every round took one thread out of the waiting set and started one more: with 8
+   * callers the last one came back after about seven rounds of twice the lease timeout (16 s).
+   */
+  @Test
+  void aSlowLoaderThatFindsNothingHoldsNoCallerForManyRounds(TestManagers managers) throws Exception {
+    SlowNull.LOADS.set(0);
+    NewcacheConfiguration<String, String> config = HerdChild.config();
+    config.setLeaseTimeoutMillis(1000);
+    config.setCacheLoaderFactory(FactoryBuilder.factoryOf(SlowNull.class));
+    Cache<String, String> c = managers.open(Protocol.TEXT).createCache("slownull", config);
+    long start = System.nanoTime();
+    all(race(8, () -> c.get("hot"))).forEach(v -> assertNull(v));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    // two rounds of twice the lease timeout, the lease wait and one load: about 9 s at most
+    assertTrue(millis < 12_000, "8 callers of a 2.5 s loader that finds nothing took " + millis + " ms");
+  }
+
+  /** Takes 2.5 s per load and finds nothing. */
+  public static final class SlowNull implements CacheLoader<String, String> {
+    static final AtomicInteger LOADS = new AtomicInteger();
+
+    @Override
+    public String load(String key) {
+      LOADS.incrementAndGet();
+      try {
+        Thread.sleep(2500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return null;
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      throw new UnsupportedOperationException();
+    }
   }
 
   /** Takes 2.5 s per load: longer than twice a lease timeout of 1 s. */

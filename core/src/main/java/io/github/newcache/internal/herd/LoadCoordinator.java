@@ -97,7 +97,8 @@ public final class LoadCoordinator {
    * The value for a key found missing: loaded once for the whole fleet. Callers of this JVM that
    * ask while a load of the key runs here share its outcome, the value or the exception (or null
    * when the loader found nothing), bounded by twice the lease timeout; past it they give up on that
-   * load together and form one new flight, as callers arriving then would. Across JVMs the lease
+   * load together and form one new flight, as callers arriving then would, and past that flight's
+   * bound each loads by itself: a caller waits at most two such rounds. Across JVMs the lease
    * decides who loads (see {@link #withLease}).
    *
    * @param mkey the entry's memcached key
@@ -106,6 +107,7 @@ public final class LoadCoordinator {
    */
   @SuppressWarnings("unchecked")
   public <V> V load(String mkey, Supplier<V> fetch, Supplier<V> loadAndStore) {
+    boolean gaveUp = false;
     while (true) {
       Flight mine = new Flight(Thread.currentThread());
       Flight running = flights.putIfAbsent(mkey, mine);
@@ -116,6 +118,17 @@ public final class LoadCoordinator {
         return loadAndStore.get(); // the loader of this very flight asked for its own key
       }
       Object outcome = join(running, mkey);
+      if (outcome == GAVE_UP) {
+        if (gaveUp) {
+          // A second flight outlived its bound too (a loader slower than the lease timeout whose
+          // value never shows: it loads null, or its store is refused or skipped): no third round,
+          // whose waiters would each wait again; this caller loads, as every waiter once did.
+          V v = fetch.get();
+          return v != null ? v : loadAndStore.get();
+        }
+        gaveUp = true;
+        continue;
+      }
       if (outcome != AGAIN) {
         return (V) outcome;
       }
@@ -184,10 +197,16 @@ public final class LoadCoordinator {
 
   /** What {@link #join} answers when the caller should try again: start a new flight or join one. */
   private static final Object AGAIN = new Object();
+  /**
+   * What {@link #join} answers when the flight outlived twice the lease timeout: the caller tries
+   * again once (a new flight of the callers that gave up), and loads by itself if that one outlives
+   * its bound too.
+   */
+  private static final Object GAVE_UP = new Object();
 
   /**
    * Waits for another thread's flight and takes its outcome. Past twice the lease timeout, gives up
-   * on it: the flight leaves this JVM's table and the caller tries again ({@link #AGAIN}), so the
+   * on it: the flight leaves this JVM's table and the caller tries again ({@link #GAVE_UP}), so the
    * callers that waited form one new flight, whose leader takes the lease or waits for it (and
    * finds the first load's value once it is stored), and which the others wait for. Twice: the
    * flight's leader may wait one lease timeout for another client's lease and then load; waiting
@@ -217,7 +236,7 @@ public final class LoadCoordinator {
     } catch (TimeoutException e) {
       stats.leaseTimeouts.increment();
       flights.remove(mkey, running);
-      return AGAIN;
+      return GAVE_UP;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CacheException("interrupted while waiting for another thread's load of " + mkey, e);
