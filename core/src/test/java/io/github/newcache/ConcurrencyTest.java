@@ -177,8 +177,10 @@ class ConcurrencyTest {
     }
     tasks.add(() -> {
       try {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (reads.get() < 100) {
-          Thread.onSpinWait(); // the readers are under way
+          assertTrue(System.nanoTime() < until, "the readers did not get under way: " + reads.get() + " reads");
+          Thread.sleep(1);
         }
         for (int i = 0; i < 20; i++) {
           c.invoke("k", (entry, args) -> {

@@ -234,7 +234,7 @@ class NewcacheCachingProviderTest {
           () -> provider.getCacheManager(slow, getClass().getClassLoader(), null));
       long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (endpoint.requests() == 0 && System.nanoTime() < until) {
-        Thread.onSpinWait();
+        Thread.sleep(1);
       }
       assertEquals(1, endpoint.requests(), "the slow manager asks its endpoint");
 

@@ -86,7 +86,7 @@ class ShutdownTest {
         caller.start();
         long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (caller.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
-          Thread.onSpinWait(); // the get sent, its caller parked for the answer
+          Thread.sleep(1); // until the get is sent and its caller parked for the answer
         }
         m.close();
         long millis = ended.get(20, java.util.concurrent.TimeUnit.SECONDS);

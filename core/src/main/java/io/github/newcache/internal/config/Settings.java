@@ -93,7 +93,9 @@ public final class Settings {
   public static final Setting<Long> OP_QUEUE_BYTES =
       manager("opQueueBytes", 16L << 20, "`16777216`", "65536 … 4294967296 (bytes)",
           "bytes that may wait for one server (keys, values and their copies in every queue); past it callers "
-              + "wait `opQueueWait`, then get an error; one operation larger than this still goes alone",
+              + "wait `opQueueWait`, then get an error; one operation larger than this still goes alone; the "
+              + "non-blocking writes accepted for a server and not done yet get a second budget of this size for "
+              + "what they hold outside the queues (see the non-blocking API)",
           Setting.number(65_536, 1L << 32));
   public static final Setting<String> DESERIALIZATION_ALLOW =
       manager("deserializationAllow", "", "empty", "comma-separated `a.B`, `a.*`, `a.**`, `a.B*`",
