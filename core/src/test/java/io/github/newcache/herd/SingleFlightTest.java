@@ -97,7 +97,6 @@ class SingleFlightTest {
    */
   @Test
   void aSlowLoaderThatFindsNothingHoldsNoCallerForManyRounds(TestManagers managers) throws Exception {
-    SlowNull.LOADS.set(0);
     NewcacheConfiguration<String, String> config = HerdChild.config();
     config.setLeaseTimeoutMillis(1000);
     config.setCacheLoaderFactory(FactoryBuilder.factoryOf(SlowNull.class));
@@ -109,29 +108,16 @@ class SingleFlightTest {
     assertTrue(millis < 12_000, "8 callers of a 2.5 s loader that finds nothing took " + millis + " ms");
   }
 
-  /** Takes 2.5 s per load and finds nothing. */
-  public static final class SlowNull implements CacheLoader<String, String> {
-    static final AtomicInteger LOADS = new AtomicInteger();
-
+  /** Takes 2.5 s per load and finds nothing ({@link Slow}'s loads count both). */
+  public static final class SlowNull extends Slow {
     @Override
-    public String load(String key) {
-      LOADS.incrementAndGet();
-      try {
-        Thread.sleep(2500);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    String found(String key) {
       return null;
-    }
-
-    @Override
-    public Map<String, String> loadAll(Iterable<? extends String> keys) {
-      throw new UnsupportedOperationException();
     }
   }
 
   /** Takes 2.5 s per load: longer than twice a lease timeout of 1 s. */
-  public static final class Slow implements CacheLoader<String, String> {
+  public static class Slow implements CacheLoader<String, String> {
     static final AtomicInteger LOADS = new AtomicInteger();
 
     @Override
@@ -142,6 +128,10 @@ class SingleFlightTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      return found(key);
+    }
+
+    String found(String key) {
       return "loaded:" + key;
     }
 
