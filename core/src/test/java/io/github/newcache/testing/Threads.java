@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** Looks at the JVM's live threads. */
 public final class Threads {
@@ -36,6 +38,21 @@ public final class Threads {
       }
       // A thread's end has no event to wait on from outside but join: join the first one left.
       left.get(0).join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    }
+  }
+
+  /**
+   * Waits, at most 10 s, for {@code latch} to open, from a thread the test started (a loader, a
+   * fetch held until the test lets it go): unchecked, so it fits a lambda.
+   */
+  public static void awaitReleased(CountDownLatch latch) {
+    try {
+      if (!latch.await(10, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("not released");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.testing.InMemoryTransport;
 import io.github.newcache.testing.ManualClock;
+import io.github.newcache.testing.Threads;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -66,7 +67,7 @@ class LoadCoordinatorTest {
     CountDownLatch joined = new CountDownLatch(1);
     Future<String> leader = pool.submit(() -> herd.load(KEY, fetch(), () -> {
       loading.countDown();
-      await(joined);
+      Threads.awaitReleased(joined);
       Thread.currentThread().interrupt();
       throw new CacheException("memcached add of k not sent: the calling thread is interrupted");
     }));
@@ -137,16 +138,5 @@ class LoadCoordinatorTest {
   private static boolean in(Thread t, String method) {
     return Arrays.stream(t.getStackTrace())
         .anyMatch(f -> f.getClassName().equals(LoadCoordinator.class.getName()) && f.getMethodName().equals(method));
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      if (!latch.await(10, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("not released");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.internal.config.NearCacheSettings;
 import io.github.newcache.testing.ManualClock;
+import io.github.newcache.testing.Threads;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -175,7 +176,7 @@ class NearCacheTest {
     Function<String, byte[]> slow = key -> {
       fetches.incrementAndGet();
       inFetch.countDown();
-      await(release);
+      Threads.awaitReleased(release);
       return OLD.clone();
     };
     ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -206,7 +207,7 @@ class NearCacheTest {
     try {
       Future<byte[]> before = pool.submit(() -> near.read("k", key -> {
         inFetch.countDown();
-        await(release);
+        Threads.awaitReleased(release);
         return OLD.clone();
       }));
       assertTrue(inFetch.await(10, TimeUnit.SECONDS));
@@ -230,7 +231,7 @@ class NearCacheTest {
     try {
       Function<String, byte[]> failing = key -> {
         inFetch.countDown();
-        await(release);
+        Threads.awaitReleased(release);
         throw new javax.cache.CacheException("memcached timed out");
       };
       Future<byte[]> first = pool.submit(() -> near.read("k", failing));
@@ -265,7 +266,7 @@ class NearCacheTest {
     try {
       Future<byte[]> first = pool.submit(() -> near.read("k", key -> {
         inFetch.countDown();
-        await(release);
+        Threads.awaitReleased(release);
         Thread.currentThread().interrupt();
         throw new javax.cache.CacheException("interrupted during memcached get of " + key);
       }));
@@ -300,7 +301,7 @@ class NearCacheTest {
     try {
       Future<byte[]> first = pool.submit(() -> near.read("k", key -> {
         inFetch.countDown();
-        await(release);
+        Threads.awaitReleased(release);
         Thread.currentThread().interrupt();
         throw new javax.cache.CacheException("memcached get of " + key + " not sent: the calling thread is interrupted");
       }));
@@ -367,17 +368,6 @@ class NearCacheTest {
     ahead.read("k", memcached(OLD)); // sends the multi-get
     assertEquals(1, fetches.get());
     assertArrayEquals(NEW, ahead.read("k", memcached(OLD)), "the write, not the older answer");
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      if (!latch.await(10, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("not released");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   @Test
