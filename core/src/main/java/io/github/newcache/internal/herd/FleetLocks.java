@@ -35,7 +35,7 @@ public final class FleetLocks {
    * that already holds the key gets a hold that lets nothing go.
    */
   public Hold hold(String mkey) {
-    return hold(mkey, herd.waitDeadline());
+    return hold(mkey, herd.turns.deadline());
   }
 
   /** {@link #hold}, waiting for the turn and the lease until {@code deadline} ({@link System#nanoTime}) at most. */
@@ -45,7 +45,7 @@ public final class FleetLocks {
     if (mine.contains(lease)) {
       return Hold.NOTHING;
     }
-    LoadCoordinator.Entered entered = herd.enter(mkey, deadline);
+    KeyTurns.Entered entered = herd.turns.enter(mkey, deadline);
     try {
       long poll = LoadCoordinator.FIRST_POLL_MILLIS;
       while (true) {
@@ -62,7 +62,7 @@ public final class FleetLocks {
         poll = Math.min(LoadCoordinator.MAX_POLL_MILLIS, poll * 2);
       }
     } catch (RuntimeException | Error e) {
-      herd.leave(mkey, entered.gate());
+      herd.turns.leave(mkey, entered.gate());
       throw e;
     }
   }
@@ -84,7 +84,7 @@ public final class FleetLocks {
    * {@link #releaseAll}.
    */
   public List<Hold> holdAll(List<String> mkeys) {
-    long deadline = herd.waitDeadline();
+    long deadline = herd.turns.deadline();
     List<Hold> held = new ArrayList<>(mkeys.size());
     try {
       if (herd.transport.absorbsFailures()) {
@@ -122,7 +122,7 @@ public final class FleetLocks {
   private int holdWindow(List<String> window, List<Hold> held, long deadline) {
     Set<String> mine = LoadCoordinator.HELD.get();
     int n = window.size();
-    LoadCoordinator.Gate[] gates = new LoadCoordinator.Gate[n];
+    KeyTurns.Gate[] gates = new KeyTurns.Gate[n];
     String[] leases = new String[n];
     byte[][] tokens = new byte[n][];
     try {
@@ -130,7 +130,7 @@ public final class FleetLocks {
         String lease = LoadCoordinator.leaseKey(window.get(i));
         if (!mine.contains(lease)) {
           leases[i] = lease;
-          gates[i] = herd.enter(window.get(i), deadline).gate();
+          gates[i] = herd.turns.enter(window.get(i), deadline).gate();
         }
       }
       List<CompletableFuture<Boolean>> asked = new ArrayList<>(n);
@@ -264,10 +264,10 @@ public final class FleetLocks {
   }
 
   /** Gives back the turns of the window from index {@code from} on, the last first. */
-  private void leaveFrom(List<String> window, LoadCoordinator.Gate[] gates, int from) {
+  private void leaveFrom(List<String> window, KeyTurns.Gate[] gates, int from) {
     for (int i = gates.length - 1; i >= from; i--) {
       if (gates[i] != null) {
-        herd.leave(window.get(i), gates[i]);
+        herd.turns.leave(window.get(i), gates[i]);
         gates[i] = null;
       }
     }
@@ -300,7 +300,7 @@ public final class FleetLocks {
       for (int i = held.size() - 1; i >= 0; i--) {
         Hold h = held.get(i);
         if (h.herd != null) {
-          herd.leave(h.mkey, h.gate);
+          herd.turns.leave(h.mkey, h.gate);
         }
       }
       if (interrupted) {
@@ -333,11 +333,11 @@ public final class FleetLocks {
 
     private final LoadCoordinator herd;
     private final String mkey;
-    private final LoadCoordinator.Gate gate;
+    private final KeyTurns.Gate gate;
     private final String lease;
     private final byte[] token;
 
-    private Hold(LoadCoordinator herd, String mkey, LoadCoordinator.Gate gate, String lease, byte[] token) {
+    private Hold(LoadCoordinator herd, String mkey, KeyTurns.Gate gate, String lease, byte[] token) {
       this.herd = herd;
       this.mkey = mkey;
       this.gate = gate;
@@ -356,7 +356,7 @@ public final class FleetLocks {
           herd.release(lease, token);
         }
       } finally {
-        herd.leave(mkey, gate);
+        herd.turns.leave(mkey, gate);
       }
     }
   }

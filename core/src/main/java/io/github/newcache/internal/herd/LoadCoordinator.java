@@ -53,7 +53,8 @@ public final class LoadCoordinator {
   /** Leases this thread holds through {@link FleetLocks}, so that it never waits for itself. */
   static final ThreadLocal<Set<String>> HELD = ThreadLocal.withInitial(HashSet::new);
 
-  private final ConcurrentHashMap<String, Gate> gates = new ConcurrentHashMap<>();
+  /** This JVM's turns on keys ({@link #exclusive}, {@link FleetLocks}). */
+  final KeyTurns turns;
   private final ConcurrentHashMap<String, Flight> flights = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<Object>> asyncFlights = new ConcurrentHashMap<>();
   private final ScheduledExecutorService scheduler;
@@ -81,6 +82,7 @@ public final class LoadCoordinator {
     this.scheduler = scheduler;
     this.leaseMillis = leaseMillis;
     this.stats = stats;
+    this.turns = new KeyTurns(leaseMillis, stats);
     this.executor = executor;
   }
 
@@ -485,79 +487,11 @@ public final class LoadCoordinator {
    * same thread may enter again (an entry processor touching its own key).
    */
   public <T> T exclusive(String mkey, Function<Boolean, T> body) {
-    Entered entered = enter(mkey);
+    KeyTurns.Entered entered = turns.enter(mkey, turns.deadline());
     try {
-      return body.apply(entered.waited);
+      return body.apply(entered.waited());
     } finally {
-      leave(mkey, entered.gate);
-    }
-  }
-
-  /**
-   * Takes this thread's turn on {@code mkey} in this JVM, waiting for an earlier thread's (bounded
-   * by the lease timeout). The turn's gate is null when this thread had the turn already or the
-   * wait timed out: there is nothing to give back then.
-   */
-  Entered enter(String mkey) {
-    return enter(mkey, waitDeadline());
-  }
-
-  /**
-   * {@link #enter(String)}, waiting until {@code deadline} (a {@link System#nanoTime} value) at
-   * most: a caller that waits for several things in turn (a turn then a lease, a batch's keys)
-   * shares one deadline among them, so that it waits the lease timeout once in all.
-   */
-  Entered enter(String mkey, long deadline) {
-    Gate mine = new Gate(Thread.currentThread());
-    boolean waited = false;
-    while (true) {
-      Gate running = gates.putIfAbsent(mkey, mine);
-      if (running == null) {
-        return new Entered(mine, waited);
-      }
-      if (running.owner == Thread.currentThread()) {
-        return new Entered(null, waited);
-      }
-      waited = true;
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        stats.leaseTimeouts.increment();
-        return new Entered(null, true);
-      }
-      try {
-        running.done.get(left, TimeUnit.NANOSECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        // loop: the deadline decides
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CacheException("interrupted while waiting for another thread on " + mkey, e);
-      }
-    }
-  }
-
-  /** The deadline of a wait for others that starts now: the lease timeout from now, in {@link System#nanoTime}. */
-  long waitDeadline() {
-    return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
-  }
-
-  /** Gives back a turn {@link #enter} took. */
-  void leave(String mkey, Gate gate) {
-    if (gate != null) {
-      gates.remove(mkey, gate);
-      gate.done.complete(null);
-    }
-  }
-
-  /** A turn taken by {@link #enter}: its gate (null: nothing to give back), and whether it waited. */
-  record Entered(Gate gate, boolean waited) {}
-
-  /** One thread's turn on a key. */
-  static final class Gate {
-    final Thread owner;
-    final CompletableFuture<Void> done = new CompletableFuture<>();
-
-    Gate(Thread owner) {
-      this.owner = owner;
+      turns.leave(mkey, entered.gate());
     }
   }
 
