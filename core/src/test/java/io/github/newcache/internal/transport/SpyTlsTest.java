@@ -113,13 +113,22 @@ class SpyTlsTest {
   }
 
   private static MemcachedClient client(TlsFactory f, LocalMemcached... servers) throws Exception {
+    int[] ports = new int[servers.length];
+    for (int i = 0; i < servers.length; i++) {
+      ports[i] = servers[i].port();
+    }
+    return client(f, ports);
+  }
+
+  /** A client of the TLS servers on these loopback ports, once it is connected to them all (5 s at most). */
+  static MemcachedClient client(TlsFactory f, int... ports) throws Exception {
     List<InetSocketAddress> addrs = new ArrayList<>();
-    for (LocalMemcached m : servers) {
-      addrs.add(new InetSocketAddress("127.0.0.1", m.port()));
+    for (int port : ports) {
+      addrs.add(new InetSocketAddress("127.0.0.1", port));
     }
     MemcachedClient c = new MemcachedClient(f, addrs);
     long deadline = System.nanoTime() + 5_000_000_000L;
-    while (c.getAvailableServers().size() < servers.length && System.nanoTime() < deadline) {
+    while (c.getAvailableServers().size() < ports.length && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
     return c;
