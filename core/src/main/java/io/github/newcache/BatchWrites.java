@@ -185,7 +185,8 @@ final class BatchWrites<K, V> {
    * both. A synchronous listener that throws does not: its exception is thrown once every batch is
    * removed (the first; later ones suppressed). An entry whose key this JVM cannot decode (a class it refuses or lacks) is still removed,
    * by its memcached key, once its envelope proves it is this cache's; the writer and listeners
-   * cannot be told its key.
+   * cannot be told its key. With stale-while-revalidate, expired entries listed are removed too,
+   * each with its EXPIRED event, as a read that removes one raises it.
    */
   void removeAll() {
     CacheEntryListenerException[] listenerFailed = {null};
@@ -201,7 +202,7 @@ final class BatchWrites<K, V> {
             listenerFailed[0].addSuppressed(e);
           }
         }
-      });
+      }, rules::expiredRemoved);
     } catch (RuntimeException | Error e) {
       if (listenerFailed[0] != null) {
         e.addSuppressed(listenerFailed[0]);

@@ -161,10 +161,12 @@ final class WriteRules<K, V> {
 
   /**
    * The EXPIRED event of a removal that {@code a} applied to an expired entry, as a read that finds
-   * one expired raises it ({@link NewcacheCache#expired}): the client whose removal takes.
+   * one expired raises it ({@link NewcacheCache#expired}): the client whose removal takes. None for
+   * a slot whose key this JVM cannot decode (a listing's: there is no key to show).
    */
   void expiredRemoved(Slot<K> s, Applied<V> a) {
-    if (a.decision().kind() == Decision.Kind.REMOVE && a.before().expired() && events.wants(EventType.EXPIRED)) {
+    if (a.decision().kind() == Decision.Kind.REMOVE && a.before().expired() && s.key() != null
+        && events.wants(EventType.EXPIRED)) {
       V old = a.before().value();
       events.dispatch(new EntryEvent<>(cache, EventType.EXPIRED, s.key(), old, old, true));
     }

@@ -32,6 +32,7 @@ import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryExpiredListener;
 import javax.cache.event.CacheEntryRemovedListener;
 import javax.cache.expiry.AccessedExpiryPolicy;
 import javax.cache.expiry.CreatedExpiryPolicy;
@@ -205,6 +206,7 @@ class StaleWhileRevalidateTest {
   /** The system of record of {@link RowLoader} and {@link RowWriter}. */
   static final Map<String, String> ROWS = new ConcurrentHashMap<>();
   static final AtomicInteger REMOVED_EVENTS = new AtomicInteger();
+  static final AtomicInteger EXPIRED_EVENTS = new AtomicInteger();
 
   /** Loads a key's row, or nothing once the row is gone. */
   public static final class RowLoader implements CacheLoader<String, String> {
@@ -244,11 +246,17 @@ class StaleWhileRevalidateTest {
     }
   }
 
-  /** Counts REMOVED events. */
-  public static final class RemovedCounter implements CacheEntryRemovedListener<String, String> {
+  /** Counts REMOVED and EXPIRED events. */
+  public static final class RemovedCounter
+      implements CacheEntryRemovedListener<String, String>, CacheEntryExpiredListener<String, String> {
     @Override
     public void onRemoved(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
       events.forEach(e -> REMOVED_EVENTS.incrementAndGet());
+    }
+
+    @Override
+    public void onExpired(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      events.forEach(e -> EXPIRED_EVENTS.incrementAndGet());
     }
   }
 
@@ -333,7 +341,8 @@ class StaleWhileRevalidateTest {
   /**
    * The entry expired and the row is gone: a removal of any kind must also remove the item memcached
    * keeps for the stale window, or get serves the removed value for the rest of the window. For
-   * JCache the entry was absent: no removal counted, no REMOVED event.
+   * JCache the entry was absent: no removal counted, no REMOVED event; the removal that removed the
+   * expired item raises the EXPIRED event, as a read that removes one does.
    */
   @ParameterizedTest
   @MethodSource("removals")
@@ -342,6 +351,7 @@ class StaleWhileRevalidateTest {
     ROWS.clear();
     ROWS.put("k", "v1");
     REMOVED_EVENTS.set(0);
+    EXPIRED_EVENTS.set(0);
     String name = "swr-" + removal.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     javax.cache.CacheManager m = managers.open(p);
     Cache<String, String> c = m.createCache(name, rowsConfig(false));
@@ -360,6 +370,7 @@ class StaleWhileRevalidateTest {
         MBeans.name(MBeans.STATISTICS, m.getURI().toString(), name), CacheStatisticsMXBean.class);
     assertEquals(0, stats.getCacheRemovals(), "no removal counted for an expired entry");
     assertEquals(0, REMOVED_EVENTS.get(), "no REMOVED event for an expired entry");
+    assertEquals(1, EXPIRED_EVENTS.get(), "the EXPIRED event, from the removal that removed the expired item");
   }
 
   @ParameterizedTest

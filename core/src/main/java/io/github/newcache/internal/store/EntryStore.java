@@ -509,16 +509,17 @@ public final class EntryStore<K, V> {
    * stale-while-revalidate, the expired entries listed, which memcached keeps for the window and a
    * read-through {@code get} would serve stale, are removed here, each by a {@code cas} on the item
    * as read again, so a write made since the listing stays; they are absent for JCache, so no
-   * writer, listener or statistic hears of them.
+   * writer or statistic hears of them, and each removal is handed to {@code expiredRemoved} (for
+   * its EXPIRED event).
    */
-  public void eachLiveSlotBatch(Consumer<List<Slot<K>>> each) {
-    scan.eachSlotBatch(each, staleMillis > 0 ? this::removeExpired : expired -> {});
+  public void eachLiveSlotBatch(Consumer<List<Slot<K>>> each, BiConsumer<Slot<K>, Applied<V>> expiredRemoved) {
+    scan.eachSlotBatch(each, staleMillis > 0 ? slots -> removeExpired(slots, expiredRemoved) : expired -> {});
   }
 
   /** Removes the slots' entries that are still expired when read again (see {@link #eachLiveSlotBatch}). */
-  private void removeExpired(List<Slot<K>> slots) {
+  private void removeExpired(List<Slot<K>> slots, BiConsumer<Slot<K>, Applied<V>> removed) {
     for (Slot<K> s : slots) {
-      compute(s, c -> c.expired() ? Decision.remove() : Decision.keep());
+      removed.accept(s, compute(s, c -> c.expired() ? Decision.remove() : Decision.keep()));
     }
   }
 
