@@ -57,7 +57,11 @@ class SettingsValidationTest {
     assertTrue(error("memcached://h:1/?stallTimeouts=-1").contains("stallTimeouts must be a whole number"));
     assertTrue(error("memcached://h:1/?opQueueSize=1").contains("opQueueSize must be a whole number from 16"));
     assertTrue(error("memcached://h:1/?opQueueWait=x").contains("opQueueWait must be"));
-    assertTrue(error("memcached://h:1/?opQueueBytes=1024").contains("opQueueBytes must be a whole number from 65536"));
+    assertTrue(error("memcached://h:1/?opQueueBytes=1024")
+        .contains("opQueueBytes must be a whole number of bytes, written without a unit, from 65536"));
+    // A number of milliseconds written as a duration hears its unit.
+    assertTrue(error("memcached://h:1/?opTimeout=2s")
+        .contains("opTimeout must be a whole number of milliseconds, written without a unit, from 1 to 600000"));
     assertTrue(error("memcached://h:1/?stallWindow=-5").contains("stallWindow must be a whole number"));
     assertTrue(error("memcached://h:1/?maxReconnectDelay=0").contains("maxReconnectDelay must be"));
     assertTrue(error("memcached://h:1/?deserializationAllow=a;b").contains("deserializationAllow entry is not a class name"));

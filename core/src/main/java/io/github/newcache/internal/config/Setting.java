@@ -82,6 +82,16 @@ public record Setting<T>(
   }
 
   static Parser<Long> number(long min, long max) {
+    return number(min, max, "");
+  }
+
+  /**
+   * A whole number of {@code unit} (milliseconds, seconds, bytes) from {@code min} to {@code max},
+   * written without the unit; an error names the unit, so {@code opTimeout=2s} hears that it is a
+   * number of milliseconds.
+   */
+  static Parser<Long> number(long min, long max, String unit) {
+    String what = unit.isEmpty() ? "a whole number" : "a whole number of " + unit + ", written without a unit,";
     return (text, where) -> {
       try {
         long n = Long.parseLong(text);
@@ -91,7 +101,7 @@ public record Setting<T>(
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(where + " must be a whole number from " + min + " to " + max);
+      throw new IllegalArgumentException(where + " must be " + what + " from " + min + " to " + max);
     };
   }
 
@@ -115,20 +125,26 @@ public record Setting<T>(
     };
   }
 
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h|d)?");
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h|d)");
+  private static final Pattern BARE_NUMBER = Pattern.compile("[1-9]\\d{0,14}");
 
   /**
-   * {@code 250ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 31d}; a bare number is milliseconds;
-   * positive and at most {@code maxDays} days.
+   * {@code 250ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 31d}: positive and at most {@code
+   * maxDays} days. The unit is required: a bare {@code 600} is refused, since a reader of the file
+   * cannot tell whether it meant seconds (memcached's TTLs) or milliseconds.
    */
   static Parser<Long> duration(long maxDays) {
     long maxMillis = maxDays * 86_400_000L;
     return (text, where) -> {
+      if (BARE_NUMBER.matcher(text).matches()) {
+        throw new IllegalArgumentException(where + " has no unit; write it with ms, s, m, h or d (" + text + "s for "
+            + text + " seconds, " + text + "ms for milliseconds)");
+      }
       Matcher m = DURATION.matcher(text);
       long millis = -1;
       if (m.matches()) {
         long n = Long.parseLong(m.group(1));
-        long unit = unitMillis(m.group(2) == null ? "ms" : m.group(2));
+        long unit = unitMillis(m.group(2));
         millis = n > maxMillis / unit ? Long.MAX_VALUE : n * unit;
       }
       if (millis <= 0 || millis > maxMillis) {

@@ -53,14 +53,14 @@ public final class Settings {
       manager("valueCodec", DEFAULT_VALUE_CODEC, "`" + DEFAULT_VALUE_CODEC + "`", "class name", "how values become bytes", Setting.text());
   public static final Setting<Long> OP_TIMEOUT =
       manager("opTimeout", 1000L, "`1000`", "1 … 600000 (ms)", "how long one memcached operation may take before it fails",
-          Setting.number(1, 600_000));
+          Setting.number(1, 600_000, "milliseconds"));
   public static final Setting<Long> LIST_TIMEOUT =
       manager("listTimeout", 30_000L, "`30000`", "1 … 3600000 (ms)",
-          "how long a server's key listing (iterator, clear, removeAll) may wait to start (a busy crawler) and between two reads", Setting.number(1, 3_600_000));
+          "how long a server's key listing (iterator, clear, removeAll) may wait to start (a busy crawler) and between two reads", Setting.number(1, 3_600_000, "milliseconds"));
   public static final Setting<Long> MAX_ITEM_SIZE =
       manager("maxItemSize", 1024L * 1024, "`1048576`", "1024 … 1073741824 (bytes)",
           "memcached's `-I` item size limit; larger values are refused before they are sent",
-          Setting.number(1024, 1024 * 1024 * 1024));
+          Setting.number(1024, 1024 * 1024 * 1024, "bytes"));
   public static final Setting<String> FAILURE_MODE =
       manager("failureMode", ConnectionSettings.CANCEL, "`cancel`", "`cancel`, `redistribute`, `retry`",
           "operations for a server whose connection is down: fail at once; move to another server (stale reads when "
@@ -75,28 +75,28 @@ public final class Settings {
       manager("stallWindow", 1000L, "`1000`", "0 … 600000 (ms)",
           "how long those timeouts must span, from the first, before the server counts as stalled: a pause "
               + "or a burst of slow answers shorter than this never blames a server",
-          Setting.number(0, 600_000));
+          Setting.number(0, 600_000, "milliseconds"));
   public static final Setting<Long> STALL_COOLDOWN =
       manager("stallCooldown", 1000L, "`1000`", "1 … 600000 (ms)",
           "how long a stalled server's operations fail fast before one probe operation checks whether it answers again",
-          Setting.number(1, 600_000));
+          Setting.number(1, 600_000, "milliseconds"));
   public static final Setting<Long> MAX_RECONNECT_DELAY =
       manager("maxReconnectDelay", 2L, "`2`", "1 … 3600 (s)", "longest wait between reconnect attempts to a lost server",
-          Setting.number(1, 3600));
+          Setting.number(1, 3600, "seconds"));
   public static final Setting<Long> OP_QUEUE_SIZE =
       manager("opQueueSize", 16_384L, "`16384`", "16 … 1048576",
           "operations that may wait for one server (input and write queues each); past it callers get an error",
           Setting.number(16, 1 << 20));
   public static final Setting<Long> OP_QUEUE_WAIT =
       manager("opQueueWait", 100L, "`100`", "0 … 60000 (ms)", "how long a caller waits for room in a full queue before that error",
-          Setting.number(0, 60_000));
+          Setting.number(0, 60_000, "milliseconds"));
   public static final Setting<Long> OP_QUEUE_BYTES =
       manager("opQueueBytes", 16L << 20, "`16777216`", "65536 … 4294967296 (bytes)",
           "bytes that may wait for one server (keys, values and their copies in every queue); past it callers "
               + "wait `opQueueWait`, then get an error; one operation larger than this still goes alone; the "
               + "non-blocking writes accepted for a server and not done yet get a second budget of this size for "
               + "what they hold outside the queues (see the non-blocking API)",
-          Setting.number(65_536, 1L << 32));
+          Setting.number(65_536, 1L << 32, "bytes"));
   public static final Setting<String> DESERIALIZATION_ALLOW =
       manager("deserializationAllow", "", "empty", "comma-separated `a.B`, `a.*`, `a.**`, `a.B*`",
           "classes that may be deserialized besides the built-in list (see *Failures and security*)", Setting.text());
@@ -181,13 +181,13 @@ public final class Settings {
           Setting.oneOf(DiscoverySettings.NONE, DiscoverySettings.ELASTICACHE));
   public static final Setting<Long> DISCOVERY_INTERVAL =
       manager("discoveryInterval", 60_000L, "`60000`", "100 … 3600000 (ms)",
-          "how often the configuration endpoint is asked for the node list", Setting.number(100, 3_600_000));
+          "how often the configuration endpoint is asked for the node list", Setting.number(100, 3_600_000, "milliseconds"));
   public static final Setting<Long> DNS_REFRESH =
       manager("dnsRefresh", 0L, "`0`", "0 … 86400000 (ms)",
           "server names are resolved again whenever a connection is lost; with a positive value also this often, "
               + "and a name that resolves to a new address is followed; not with `discovery=elasticache`, which "
               + "follows the endpoint's list every `discoveryInterval` instead",
-          Setting.number(0, 86_400_000));
+          Setting.number(0, 86_400_000, "milliseconds"));
 
   // ---------------------------------------------------------------- each cache
 
@@ -199,7 +199,7 @@ public final class Settings {
       cache("expiry", "eternal", "`eternal`", "`eternal`, `created`, `accessed`, `modified`, `touched`", "the built-in expiry policy",
           Setting.oneOf("eternal", "created", "accessed", "modified", "touched"));
   public static final Setting<Long> EXPIRY_DURATION =
-      cache("expiryDuration", null, "—", "number with `ms`, `s`, `m`, `h` or `d`; at most 36500 days",
+      cache("expiryDuration", null, "—", "duration; at most 36500 days",
           "its duration (required unless eternal)", Setting.duration(MAX_EXPIRY_DAYS));
   public static final Setting<Boolean> STATISTICS =
       cache("statistics", false, "`false`", "`true`, `false`", "statistics and their MXBeans (`setStatisticsEnabled`)", Setting.bool());

@@ -420,7 +420,7 @@ public final class SettingsParser {
    * value given in {@code Properties} would not match it.
    */
   private static Properties load(URI uri, ClassLoader loader) {
-    Properties p = new Properties();
+    Properties p = new OnceEach("properties file " + uri);
     try (InputStream in = open(uri, loader)) {
       byte[] bytes = in.readAllBytes();
       String text;
@@ -438,6 +438,28 @@ public final class SettingsParser {
       throw new IllegalArgumentException("cannot read properties file " + uri + ": " + e, e);
     }
     return p;
+  }
+
+  /**
+   * A file's properties, each key given once: a key given twice is refused (naming the key, not its
+   * values, which may be secrets), as a URI's parameter given twice is; {@link Properties} alone
+   * lets the last line win without a word.
+   */
+  private static final class OnceEach extends Properties {
+    private static final long serialVersionUID = 1L;
+    private final String source;
+
+    OnceEach(String source) {
+      this.source = source;
+    }
+
+    @Override
+    public synchronized Object put(Object key, Object value) {
+      if (containsKey(key)) {
+        throw new IllegalArgumentException(source + ": '" + key + "' is given twice; keep one line of it");
+      }
+      return super.put(key, value);
+    }
   }
 
   private static InputStream open(URI uri, ClassLoader loader) throws IOException {

@@ -114,13 +114,13 @@ class NetworkSettingsTest {
     assertTrue(fails("memcached://a:1/?discoveryInterval=5000").contains("discoveryInterval needs discovery=elasticache"));
     assertTrue(fails("memcached://a:1/?discovery=consul").contains("discovery is not allowed; use none or elasticache"));
     assertTrue(fails("memcached://a:1/?discovery=elasticache&discoveryInterval=10")
-        .contains("discoveryInterval must be a whole number from 100 to 3600000"));
+        .contains("discoveryInterval must be a whole number of milliseconds, written without a unit, from 100 to 3600000"));
   }
 
   @Test
   void dnsRefreshIsOptional() {
     assertEquals(30_000, parse("memcached://a:1/?dnsRefresh=30000").discovery().dnsRefreshMillis());
-    assertTrue(fails("memcached://a:1/?dnsRefresh=-1").contains("dnsRefresh must be a whole number from 0 to 86400000"));
+    assertTrue(fails("memcached://a:1/?dnsRefresh=-1").contains("dnsRefresh must be a whole number of milliseconds, written without a unit, from 0 to 86400000"));
   }
 
   /** With auto discovery nothing would read dnsRefresh: refused, as discoveryInterval is without it. */

@@ -157,6 +157,26 @@ class PropertiesFileConfigTest {
         () -> SettingsParser.parse(badDuration.toUri(), LOADER, null));
     assertTrue(e.getMessage().contains("soon"), e.getMessage());
 
+    // A key given twice: which line did the author mean? Refused, naming the key, never a value.
+    Path twice = write("t.properties", "servers=h\nflavor=prod\npassword=s3cret-one\nflavor=dev\n");
+    e = assertThrows(IllegalArgumentException.class,
+        () -> SettingsParser.parse(twice.toUri(), LOADER, null));
+    assertTrue(e.getMessage().contains("'flavor' is given twice"), e.getMessage());
+    assertTrue(e.getMessage().contains("t.properties"), e.getMessage());
+    Path secretTwice = write("u.properties", "servers=h\npassword=s3cret-one\npassword=s3cret-two\n");
+    e = assertThrows(IllegalArgumentException.class,
+        () -> SettingsParser.parse(secretTwice.toUri(), LOADER, null));
+    assertTrue(e.getMessage().contains("'password' is given twice"), e.getMessage());
+    assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+
+    // A bare number: seconds, as memcached's TTLs, or milliseconds? Refused, with both spellings.
+    Path bareDuration = write("n.properties", "servers=h\ncache.c.expiry=created\ncache.c.expiryDuration=600\n"
+        + "cache.c.leaseTimeout=30\n");
+    e = assertThrows(IllegalArgumentException.class,
+        () -> SettingsParser.parse(bareDuration.toUri(), LOADER, null));
+    assertTrue(e.getMessage().contains("cache.c.expiryDuration=600 has no unit"), e.getMessage());
+    assertTrue(e.getMessage().contains("600s for 600 seconds, 600ms for milliseconds"), e.getMessage());
+
     // A duration with no expiry to apply it to: the cache would stay eternal, silently.
     Path durationOnly = write("o.properties", "servers=h\ncache.c.expiryDuration=10m\n");
     e = assertThrows(IllegalArgumentException.class,
