@@ -94,7 +94,7 @@ public final class NewcacheCacheManager implements CacheManager {
                 .setLeaseTimeoutMillis(d.leaseTimeoutMillis())
                 .setStaleWhileRevalidateMillis(d.staleWhileRevalidateMillis());
         if (d.nearCache() != null) {
-          config.nearCache(d.nearCache(), true);
+          config.nearCache(d.nearCache());
         }
         create(d.name(), config, false); // the declaration has the manager-wide defaults already
       }
@@ -168,9 +168,7 @@ public final class NewcacheCacheManager implements CacheManager {
     if (managerDefaults && settings.cacheDefaults().management()) {
       config.setManagementEnabled(true);
     }
-    if (!config.nearCacheChosen()) {
-      config.nearCache(settings.cacheDefaults().nearCache(), false);
-    }
+    config.nearCacheDefaults(settings.cacheDefaults().nearCache());
     KeyMangler mangler = config.getKeyMangler() == null ? keyMangler : config.getKeyMangler();
     ValueCodec codec = config.getValueCodec() == null ? valueCodec : config.getValueCodec();
     NewcacheCache<K, V> cache = CacheFactory.create(cacheName, this, config, transport, mangler, codec, executor, scheduler, clock);

@@ -32,8 +32,14 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   private long nearCacheMaxBytes = Settings.NEAR_MAX_BYTES.defaultValue();
   /** The near cache's staleness bound δ in milliseconds; see {@link #setNearCacheStalenessMillis}. */
   private long nearCacheStalenessMillis = Settings.NEAR_STALENESS.defaultValue();
-  /** True once a near-cache setter was called: the manager's default then no longer applies. */
-  private boolean nearCacheChosen;
+  /**
+   * Which near-cache settings this configuration chose (a setter called, or a file's declaration):
+   * the manager's default fills in the others. Choosing the number of entries chooses the near cache
+   * itself (on, or off with 0).
+   */
+  private boolean nearEntriesChosen;
+  private boolean nearBytesChosen;
+  private boolean nearStalenessChosen;
 
   /**
    * A configuration with {@link MutableConfiguration}'s defaults, the manager's key function and
@@ -61,7 +67,9 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
       this.nearCacheMaxEntries = n.nearCacheMaxEntries;
       this.nearCacheMaxBytes = n.nearCacheMaxBytes;
       this.nearCacheStalenessMillis = n.nearCacheStalenessMillis;
-      this.nearCacheChosen = n.nearCacheChosen;
+      this.nearEntriesChosen = n.nearEntriesChosen;
+      this.nearBytesChosen = n.nearBytesChosen;
+      this.nearStalenessChosen = n.nearStalenessChosen;
     }
   }
 
@@ -87,7 +95,7 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   public NewcacheConfiguration<K, V> setNearCacheMaxEntries(long maxEntries) {
     new NearCacheSettings(maxEntries, nearCacheMaxBytes, nearCacheStalenessMillis); // checks the bounds
     this.nearCacheMaxEntries = maxEntries;
-    this.nearCacheChosen = true;
+    this.nearEntriesChosen = true;
     return this;
   }
 
@@ -109,7 +117,7 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   public NewcacheConfiguration<K, V> setNearCacheMaxBytes(long maxBytes) {
     new NearCacheSettings(nearCacheMaxEntries, maxBytes, nearCacheStalenessMillis);
     this.nearCacheMaxBytes = maxBytes;
-    this.nearCacheChosen = true;
+    this.nearBytesChosen = true;
     return this;
   }
 
@@ -134,7 +142,7 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   public NewcacheConfiguration<K, V> setNearCacheStalenessMillis(long millis) {
     new NearCacheSettings(nearCacheMaxEntries, nearCacheMaxBytes, millis);
     this.nearCacheStalenessMillis = millis;
-    this.nearCacheChosen = true;
+    this.nearStalenessChosen = true;
     return this;
   }
 
@@ -143,17 +151,38 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
     return new NearCacheSettings(nearCacheMaxEntries, nearCacheMaxBytes, nearCacheStalenessMillis);
   }
 
-  /** True when this configuration chose its near cache (on or off) rather than leave it to the manager. */
+  /**
+   * True when this configuration chose its near cache (on or off: its number of entries) rather than
+   * leave it to the manager.
+   */
   boolean nearCacheChosen() {
-    return nearCacheChosen;
+    return nearEntriesChosen;
   }
 
-  /** Takes {@code near} as this cache's near cache, as chosen by a file declaration or the manager's default. */
-  NewcacheConfiguration<K, V> nearCache(NearCacheSettings near, boolean chosen) {
+  /** Takes {@code near} as this cache's near cache, as a file's declaration of the cache chose it. */
+  NewcacheConfiguration<K, V> nearCache(NearCacheSettings near) {
     this.nearCacheMaxEntries = near.maxEntries();
     this.nearCacheMaxBytes = near.maxBytes();
     this.nearCacheStalenessMillis = near.stalenessMillis();
-    this.nearCacheChosen = chosen;
+    this.nearEntriesChosen = true;
+    this.nearBytesChosen = true;
+    this.nearStalenessChosen = true;
+    return this;
+  }
+
+  /**
+   * Fills in the near-cache settings this configuration did not choose from the manager's default
+   * {@code near}: a cache that set only its staleness gets the manager's near cache with its own δ.
+   * When the result has no near cache, the settings it chose stay as they are (unused).
+   */
+  NewcacheConfiguration<K, V> nearCacheDefaults(NearCacheSettings near) {
+    long entries = nearEntriesChosen ? nearCacheMaxEntries : near.maxEntries();
+    long bytes = nearBytesChosen ? nearCacheMaxBytes : near.maxBytes();
+    long staleness = nearStalenessChosen ? nearCacheStalenessMillis : near.stalenessMillis();
+    new NearCacheSettings(entries, bytes, staleness); // each part was checked where it came from
+    this.nearCacheMaxEntries = entries;
+    this.nearCacheMaxBytes = bytes;
+    this.nearCacheStalenessMillis = staleness;
     return this;
   }
 

@@ -357,6 +357,33 @@ class NearCacheRulesTest {
     assertEquals(before + 1, reads(), "a cache that turns it off has none");
   }
 
+  /** A cache that only tightens δ keeps the manager's near cache (before, it silently had none). */
+  @Test
+  void aCacheThatSetsOnlyItsStalenessKeepsTheManagersNearCache() {
+    NewcacheCacheManager m = manager("nearCache.maxEntries=100&nearCache.maxBytes=1m");
+    Cache<String, String> tight =
+        m.createCache("tight", new NewcacheConfiguration<String, String>().setNearCacheStalenessMillis(50));
+    tight.put("k", "v");
+    long before = reads();
+    assertEquals("v", tight.get("k"));
+    assertEquals(before, reads(), "near-cached by the manager's default");
+    NewcacheConfiguration<String, String> config = tight.getConfiguration(NewcacheConfiguration.class);
+    assertEquals(100, config.getNearCacheMaxEntries(), "the manager's number of entries");
+    assertEquals(1L << 20, config.getNearCacheMaxBytes(), "the manager's byte bound");
+    assertEquals(50, config.getNearCacheStalenessMillis(), "its own δ");
+    clock.advance(51);
+    assertEquals("v", tight.get("k"));
+    assertEquals(before + 1, reads(), "revalidated after its own δ, not the manager's 1 s");
+
+    NewcacheCacheManager off = manager("");
+    Cache<String, String> none =
+        off.createCache("none", new NewcacheConfiguration<String, String>().setNearCacheStalenessMillis(50));
+    none.put("k", "v");
+    before = reads();
+    assertEquals("v", none.get("k"));
+    assertEquals(before + 1, reads(), "no near cache where the manager gives none");
+  }
+
   @Test
   void memoryStaysWithinTheBounds() {
     NewcacheConfiguration<String, String> config = near().setNearCacheMaxEntries(100);

@@ -195,6 +195,8 @@ public final class SettingsParser {
     }
     boolean binary = Settings.BINARY.get(v, where, source);
     List<InetSocketAddress> serverList = servers(servers, source.description());
+    NearCacheSettings near = nearCache(v, where, source, NearCacheSettings.OFF, Settings.NEAR_MAX_ENTRIES_DEFAULT,
+        Settings.NEAR_MAX_BYTES_DEFAULT, Settings.NEAR_STALENESS_DEFAULT);
     return new ManagerSettings(
         serverList,
         binary,
@@ -205,19 +207,18 @@ public final class SettingsParser {
         Settings.OP_TIMEOUT.get(v, where, source),
         Settings.LIST_TIMEOUT.get(v, where, source).intValue(),
         Settings.MAX_ITEM_SIZE.get(v, where, source).intValue(),
-        caches(v, source),
+        caches(v, source, near),
         ConnectionSettings.from(v, source),
         SecuritySettings.from(v, binary, source),
         new CacheDefaults(
             Settings.STATISTICS_DEFAULT.get(v, where, source),
             Settings.MANAGEMENT_DEFAULT.get(v, where, source),
-            nearCache(v, where, source, Settings.NEAR_MAX_ENTRIES_DEFAULT, Settings.NEAR_MAX_BYTES_DEFAULT,
-                Settings.NEAR_STALENESS_DEFAULT)),
+            near),
         TlsSettings.from(v, source),
         DiscoverySettings.from(v, serverList, source));
   }
 
-  private static Map<String, CacheDeclaration> caches(Map<String, String> v, Source source) {
+  private static Map<String, CacheDeclaration> caches(Map<String, String> v, Source source, NearCacheSettings near) {
     Map<String, Map<String, String>> byName = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : v.entrySet()) {
       String key = e.getKey();
@@ -279,28 +280,36 @@ public final class SettingsParser {
               a.containsKey(Settings.NEAR_MAX_ENTRIES.name())
                       || a.containsKey(Settings.NEAR_MAX_BYTES.name())
                       || a.containsKey(Settings.NEAR_STALENESS.name())
-                  ? nearCache(a, where, source, Settings.NEAR_MAX_ENTRIES, Settings.NEAR_MAX_BYTES, Settings.NEAR_STALENESS)
+                  ? nearCache(a, where, source, near, Settings.NEAR_MAX_ENTRIES, Settings.NEAR_MAX_BYTES,
+                      Settings.NEAR_STALENESS)
                   : null));
     }
     return caches;
   }
 
   /**
-   * A near cache's settings; a byte bound or staleness given without a number of entries is
+   * A near cache's settings, each one given in {@code v} or else {@code inherited}'s (the manager's
+   * default, for a cache's declaration): a cache that sets only its staleness gets the manager's
+   * near cache with its own δ. A byte bound or staleness that ends up with no number of entries is
    * refused, since it would be accepted but never applied.
    */
-  private static NearCacheSettings nearCache(
-      Map<String, String> v, String where, Source source, Setting<Long> entries, Setting<Long> bytes, Setting<Long> staleness) {
-    long maxEntries = entries.get(v, where, source);
+  private static NearCacheSettings nearCache(Map<String, String> v, String where, Source source,
+      NearCacheSettings inherited, Setting<Long> entries, Setting<Long> bytes, Setting<Long> staleness) {
+    long maxEntries = v.containsKey(entries.name()) ? entries.get(v, where, source) : inherited.maxEntries();
     if (maxEntries == 0 && (v.containsKey(bytes.name()) || v.containsKey(staleness.name()))) {
       throw new IllegalArgumentException(
           where + (v.containsKey(bytes.name()) ? bytes.name() : staleness.name()) + " cannot apply: the near cache is "
               + "off until " + entries.name() + " gives the number of entries it may hold (e.g. " + entries.name()
-              + "=10000)");
+              + "=10000" + (entries.scope() == Setting.Scope.CACHE ? ", or nearCache.maxEntries for every cache" : "")
+              + ")");
     }
-    return maxEntries == 0
-        ? NearCacheSettings.OFF
-        : new NearCacheSettings(maxEntries, bytes.get(v, where, source), staleness.get(v, where, source));
+    if (maxEntries == 0) {
+      return NearCacheSettings.OFF;
+    }
+    return new NearCacheSettings(
+        maxEntries,
+        v.containsKey(bytes.name()) ? bytes.get(v, where, source) : inherited.maxBytes(),
+        v.containsKey(staleness.name()) ? staleness.get(v, where, source) : inherited.stalenessMillis());
   }
 
   /** Parses {@code host[:port],host[:port]}; IPv6 hosts go in brackets. */

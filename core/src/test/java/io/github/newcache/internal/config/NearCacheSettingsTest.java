@@ -63,11 +63,19 @@ class NearCacheSettingsTest {
   }
 
   @Test
+  void aCacheDeclaringOnlySomeSettingsTakesTheOthersFromTheManager() throws IOException {
+    ManagerSettings s = file("nearCache.maxEntries=500\nnearCache.maxBytes=1m\ncache.tight.nearCache.staleness=200ms\n"
+        + "cache.small.nearCache.maxEntries=10\n");
+    assertEquals(new NearCacheSettings(500, 1L << 20, 200), s.caches().get("tight").nearCache());
+    assertEquals(new NearCacheSettings(10, 1L << 20, 1000), s.caches().get("small").nearCache());
+  }
+
+  @Test
   void settingsThatWouldNeverApplyOrAreOutOfRangeAreRefused() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> file("cache.users.nearCache.staleness=250ms\n"));
     assertTrue(e.getMessage().contains("cache.users.nearCache.staleness cannot apply")
-        && e.getMessage().contains("nearCache.maxEntries"), e.getMessage());
+        && e.getMessage().contains("or nearCache.maxEntries for every cache"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> file("nearCache.maxBytes=1m\n"));
     assertTrue(e.getMessage().contains("nearCache.maxBytes cannot apply"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> file("cache.u.nearCache.maxEntries=10\ncache.u.nearCache.maxBytes=1k\n"));
