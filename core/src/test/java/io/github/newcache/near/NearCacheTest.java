@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.FailurePolicy;
 import io.github.newcache.NearCacheStatisticsMXBean;
 import io.github.newcache.NewcacheCache;
 import io.github.newcache.NewcacheConfiguration;
@@ -224,34 +225,82 @@ class NearCacheTest {
       Cache<String, String> reader = managers.open(URI.create(base + "&opTimeout=5000")).createCache("c", near());
       // written by another manager: nothing is held, so the reads below fetch
       managers.open(URI.create(base + "&opTimeout=5001")).createCache("c", plain()).put("k", "v");
-      NearCacheStatisticsMXBean stats = reader.unwrap(NewcacheCache.class).nearCacheStatistics();
-      server.pause();
       try {
-        CompletableFuture<String> first = new CompletableFuture<>();
-        Thread a = new Thread(() -> read(reader, first));
-        a.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (a.getState() != Thread.State.TIMED_WAITING && a.getState() != Thread.State.WAITING) {
-          assertTrue(System.nanoTime() < deadline, "the first read never waited for memcached");
-          Thread.sleep(1);
-        }
-        CompletableFuture<String> second = new CompletableFuture<>();
-        Thread b = new Thread(() -> read(reader, second));
-        b.start();
-        while (stats.getSharedFetches() == 0) {
-          assertTrue(System.nanoTime() < deadline, "the second read never joined the first one's fetch");
-          Thread.sleep(1);
-        }
-        a.interrupt();
+        Readers readers = interruptTheFetcherOfASharedFetch(server, reader);
         ExecutionException e = assertThrows(
-            ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
+            ExecutionException.class, () -> readers.interrupted().get(10, TimeUnit.SECONDS));
         assertTrue(e.getCause().getMessage().contains("interrupted"), "the interrupted reader's own failure: " + e.getCause());
         server.resume();
-        assertEquals("v", second.get(10, TimeUnit.SECONDS), "the reader that was not interrupted");
+        assertEquals("v", readers.waiter().get(10, TimeUnit.SECONDS), "the reader that was not interrupted");
       } finally {
         server.resume();
       }
     }
+  }
+
+  /**
+   * The same under {@code failures=miss}, revalidating a held entry older than δ: the policy turns
+   * the interrupted reader's failure into a miss before the near cache sees it, and that miss is
+   * the interrupted reader's alone. The reader waiting for its fetch fetches for itself and gets
+   * the value, and the held entry is not dropped as if memcached had answered "no item". Before,
+   * the waiter got null (a false miss) and the entry was dropped, counted as changed.
+   */
+  @Test
+  void underFailuresMissAnInterruptedFetchIsAMissForItsReaderAlone(TestManagers managers) throws Exception {
+    try (LocalMemcached server = LocalMemcached.start()) {
+      NewcacheConfiguration<String, String> config = near();
+      config.setFailurePolicy(FailurePolicy.MISS);
+      Cache<String, String> reader = managers.open(
+          URI.create(server.uri(false) + "&flavor=" + managers.flavor() + "&opTimeout=5000")).createCache("c", config);
+      long heldSince = System.nanoTime();
+      reader.put("k", "v"); // held from here
+      long stale = heldSince + TimeUnit.MILLISECONDS.toNanos(DELTA + 50);
+      while (System.nanoTime() < stale) { // the reads below revalidate it
+        Thread.sleep(5);
+      }
+      NearCacheStatisticsMXBean stats = reader.unwrap(NewcacheCache.class).nearCacheStatistics();
+      try {
+        Readers readers = interruptTheFetcherOfASharedFetch(server, reader);
+        assertNull(readers.interrupted().get(10, TimeUnit.SECONDS), "the interrupted reader's failure: a miss, by the policy");
+        server.resume();
+        assertEquals("v", readers.waiter().get(10, TimeUnit.SECONDS), "the reader that was not interrupted");
+        assertEquals(0, stats.getRevalidationsChanged(), "the held entry was not dropped");
+        assertEquals(1, stats.getRevalidationsUnchanged(), "the waiter's own fetch found the held bytes");
+      } finally {
+        server.resume();
+      }
+    }
+  }
+
+  /** Two readers of "k": the one whose fetch the other joined, and that other. */
+  private record Readers(CompletableFuture<String> interrupted, CompletableFuture<String> waiter) {}
+
+  /**
+   * Pauses {@code server}, starts a reader of "k" whose fetch then waits for it, a second reader that
+   * joins that fetch, and interrupts the first; the server stays paused.
+   */
+  private static Readers interruptTheFetcherOfASharedFetch(LocalMemcached server, Cache<String, String> reader)
+      throws InterruptedException {
+    NearCacheStatisticsMXBean stats = reader.unwrap(NewcacheCache.class).nearCacheStatistics();
+    long shared = stats.getSharedFetches();
+    server.pause();
+    CompletableFuture<String> first = new CompletableFuture<>();
+    Thread a = new Thread(() -> read(reader, first));
+    a.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (a.getState() != Thread.State.TIMED_WAITING && a.getState() != Thread.State.WAITING) {
+      assertTrue(System.nanoTime() < deadline, "the first read never waited for memcached");
+      Thread.sleep(1);
+    }
+    CompletableFuture<String> second = new CompletableFuture<>();
+    Thread b = new Thread(() -> read(reader, second));
+    b.start();
+    while (stats.getSharedFetches() == shared) {
+      assertTrue(System.nanoTime() < deadline, "the second read never joined the first one's fetch");
+      Thread.sleep(1);
+    }
+    a.interrupt();
+    return new Readers(first, second);
   }
 
   private static void read(Cache<String, String> c, CompletableFuture<String> out) {

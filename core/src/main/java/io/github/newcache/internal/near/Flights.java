@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A fetch that failed because its own thread was interrupted fails that reader alone: the
  * readers waiting for it fetch again ({@link LeaderInterrupted}), as if they had come after it.
+ * Under {@code failures=miss} that failure comes back as an empty answer with the thread's flag
+ * set ({@link #absorbedInterrupt}), and is treated the same.
  */
 final class Flights {
 
@@ -46,6 +48,19 @@ final class Flights {
    */
   static Throwable shared(Throwable e) {
     return Thread.currentThread().isInterrupted() || causedByInterrupt(e) ? new LeaderInterrupted(e) : e;
+  }
+
+  /**
+   * Whether a fetch that answered {@code raw} in the calling thread may have failed on that
+   * thread's interrupt instead: it answered nothing while the thread is interrupted. Under {@code
+   * failures=miss} the policy answers a failed read with "no item", so an interrupted reader's
+   * failure (the client sends nothing for an interrupted thread, and a wait for the answer ends on
+   * the interrupt, leaving the flag set either way) reaches the near cache as a miss. An answer
+   * that came before the interrupt and was empty is taken as doubtful too: its waiters fetch
+   * again, which costs a round trip and is never wrong.
+   */
+  static boolean absorbedInterrupt(byte[] raw) {
+    return raw == null && Thread.currentThread().isInterrupted();
   }
 
   private static boolean causedByInterrupt(Throwable e) {

@@ -149,7 +149,11 @@ public final class NearCache {
    * bytes (a revalidation). A plain get: the bytes decide, so no CAS token is needed. A reader that
    * waited for another thread's fetch takes its answer or its failure, unless that thread failed on
    * its own interrupt: then it reads again. Before, one interrupted reader failed every reader
-   * waiting for its fetch.
+   * waiting for its fetch. The same when its fetch answered nothing while its thread is
+   * interrupted: under {@code failures=miss} that is how its own interrupt comes back (the policy
+   * turned the failure into a miss), so the miss is its alone, and the held entry is kept (older
+   * than δ, it is never served without being checked again). Before, the waiters got that false
+   * miss and the held entry was dropped.
    */
   public byte[] read(String key, Function<String, byte[]> get) {
     while (true) {
@@ -172,7 +176,15 @@ public final class NearCache {
       try {
         int stripe = stripe(key);
         long stamp = stamps.get(stripe);
-        byte[] raw = fetched(key, stripe, stamp, now, held, get.apply(key));
+        byte[] answer = get.apply(key);
+        if (Flights.absorbedInterrupt(answer)) {
+          // Maybe no answer at all: this thread's interrupt, which failures=miss made a miss. Its
+          // miss alone: the held entry stays, and the readers waiting for this fetch fetch again.
+          flights.landed(key, mine);
+          mine.completeExceptionally(new Flights.LeaderInterrupted(null));
+          return null;
+        }
+        byte[] raw = fetched(key, stripe, stamp, now, held, answer);
         flights.landed(key, mine);
         mine.complete(raw);
         return raw;
