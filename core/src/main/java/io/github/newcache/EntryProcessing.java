@@ -76,13 +76,13 @@ final class EntryProcessing<K, V> {
     }
     return cache.herd.exclusive(
         s.memcachedKey(),
-        waited -> {
+        turn -> {
           Current<V> first = cache.store.getForUpdate(s);
           if (first.present()) {
             return process(s, processor, arguments, first);
           }
-          return cache.herd.withLease(
-              s.memcachedKey(), () -> cache.store.get(s).present(), () -> process(s, processor, arguments, null));
+          // the lease within the turn's wait: one lease timeout in all for both
+          return turn.withLease(() -> cache.store.get(s).present(), () -> process(s, processor, arguments, null));
         });
   }
 

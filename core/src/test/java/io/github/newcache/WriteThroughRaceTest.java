@@ -400,8 +400,15 @@ class WriteThroughRaceTest {
     try {
       Future<?> holding = holder.submit(() -> c.putAll(held)); // past its wait, it stalls in the writer
       assertTrue(Stalled.ENTERED.get().await(30, TimeUnit.SECONDS), "the holder reached its writer");
+      HerdStatisticsMXBean stats = c.unwrap(NewcacheCache.class).herdStatistics();
+      long before = stats.getLeaseTimeouts();
       assertTookLessThan(bound, "a batch of keys another thread holds too", () -> c.putAll(late));
+      // One wait past the bound per key, counted once: before, the turn's timeout and then the
+      // lease's counted twice (20 for the batch, 2 for the key).
+      assertEquals(10, stats.getLeaseTimeouts() - before, "lease timeouts of a batch of ten keys held both ways");
+      before = stats.getLeaseTimeouts();
       assertTookLessThan(bound, "a key held both ways", () -> c.put("h0", "late"));
+      assertEquals(1, stats.getLeaseTimeouts() - before, "lease timeouts of one key held both ways");
       Stalled.RELEASE.get().countDown();
       holding.get(30, TimeUnit.SECONDS);
     } finally {

@@ -190,6 +190,55 @@ class SingleFlightTest {
     assertEquals(1, stats.getLeaseTimeouts(), "the leader's load, past the lease timeout");
   }
 
+  /**
+   * An entry processor on an absent key waits for others one lease timeout in all. Another client
+   * holds the key's lease for good, and another thread of this JVM runs a processor on the key (it
+   * went ahead without the lease at the timeout, and holds this JVM's turn). A second invoke waits
+   * the lease timeout for the turn and then goes on without the lease, counting one lease timeout.
+   * Before, it waited for the turn and then for the lease, each its own lease timeout (3 s here),
+   * and counted two.
+   */
+  @Test
+  void anEntryProcessorWaitsForOthersOneLeaseTimeoutInAll(TestManagers managers) throws Exception {
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setLeaseTimeoutMillis(1500);
+    Cache<String, String> c = managers.open(Protocol.TEXT).createCache("processed", config);
+    try (io.github.newcache.testkit.RawMemcached raw = io.github.newcache.testkit.RawMemcached.of(managers.server())) {
+      raw.set(managers.flavor() + "-1-processed-" + io.github.newcache.internal.key.Hashing.md5Hex(
+          "k".getBytes(StandardCharsets.UTF_8)) + ".lease", "another client's".getBytes(StandardCharsets.UTF_8));
+    }
+    HerdStatisticsMXBean stats = c.unwrap(NewcacheCache.class).herdStatistics();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Future<String> holder = pool.submit(() -> c.invoke("k", (e, args) -> {
+      entered.countDown();
+      try {
+        assertTrue(release.await(60, TimeUnit.SECONDS));
+      } catch (InterruptedException x) {
+        Thread.currentThread().interrupt();
+      }
+      e.setValue("first");
+      return "first";
+    }));
+    try {
+      assertTrue(entered.await(30, TimeUnit.SECONDS), "the first processor runs, past the lease timeout");
+      assertEquals(1, stats.getLeaseTimeouts(), "the first processor's wait for the lease");
+      long start = System.nanoTime();
+      c.invoke("k", (e, args) -> {
+        e.setValue("second");
+        return null;
+      });
+      long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(took >= 1400, "it waited for the other processor's turn: " + took + " ms");
+      assertTrue(took < 2500, "an invoke with a 1.5 s lease timeout waited " + took + " ms for others");
+      assertEquals(2, stats.getLeaseTimeouts(), "the second invoke's one wait past the bound, counted once");
+    } finally {
+      release.countDown();
+    }
+    assertEquals("first", holder.get(30, TimeUnit.SECONDS));
+  }
+
   /** Restores the interrupt flag, as a loader that was interrupted should, and returns a value. */
   public static final class Interrupted implements CacheLoader<String, String> {
     @Override

@@ -30,39 +30,40 @@ public final class FleetLocks {
    * Holds the key for the whole fleet until the returned hold is closed, on this thread: one
    * thread of this JVM at a time ({@link LoadCoordinator#exclusive}) and, across JVMs, the key's
    * lease, waiting for another holder to release them. The lease timeout bounds the two waits
-   * together: past it the caller goes on without what it still waits for (the turn, the lease).
-   * Before, each had its own timeout, and a key another thread held took twice as long. A thread
-   * that already holds the key gets a hold that lets nothing go.
+   * together: past it the caller goes on without what it still waits for (the turn, the lease),
+   * and that counts as one lease timeout. Before, each had its own timeout, and a key another
+   * thread held took twice as long. A thread that already holds the key gets a hold that lets
+   * nothing go.
    */
   public Hold hold(String mkey) {
-    return hold(mkey, herd.turns.deadline());
+    return hold(mkey, herd.waitForOthers());
   }
 
-  /** {@link #hold}, waiting for the turn and the lease until {@code deadline} ({@link System#nanoTime}) at most. */
-  private Hold hold(String mkey, long deadline) {
+  /** {@link #hold}, waiting for the turn and the lease within {@code wait} at most. */
+  private Hold hold(String mkey, BoundedWait wait) {
     String lease = LoadCoordinator.leaseKey(mkey);
     Set<String> mine = LoadCoordinator.HELD.get();
     if (mine.contains(lease)) {
       return Hold.NOTHING;
     }
-    KeyTurns.Entered entered = herd.turns.enter(mkey, deadline);
+    KeyTurns.Gate gate = herd.turns.enter(mkey, wait);
     try {
       long poll = LoadCoordinator.FIRST_POLL_MILLIS;
       while (true) {
         byte[] token = LoadCoordinator.token();
         if (herd.transport.add(lease, herd.leaseTtl(), token)) {
           mine.add(lease);
-          return new Hold(herd, mkey, entered.gate(), lease, token);
+          return new Hold(herd, mkey, gate, lease, token);
         }
-        if (System.nanoTime() >= deadline) {
-          herd.stats.leaseTimeouts.increment();
-          return new Hold(herd, mkey, entered.gate(), null, null);
+        if (wait.over()) {
+          wait.timedOut(); // once: not again when the turn timed out already
+          return new Hold(herd, mkey, gate, null, null);
         }
         LoadCoordinator.sleep(poll);
         poll = Math.min(LoadCoordinator.MAX_POLL_MILLIS, poll * 2);
       }
     } catch (RuntimeException | Error e) {
-      herd.turns.leave(mkey, entered.gate());
+      herd.turns.leave(mkey, gate);
       throw e;
     }
   }
@@ -79,18 +80,19 @@ public final class FleetLocks {
    *
    * <p>The lease timeout bounds the batch's waits in all, not each key's: past it the batch waits
    * for nothing more, and takes every key it still lacks (this JVM's turn, the lease) as {@link
-   * #hold} takes a key past the timeout, without it. Before, each key waited the timeout afresh,
+   * #hold} takes a key past the timeout, without it: one lease timeout counted per such key,
+   * whether it lacked the turn, the lease or both. Before, each key waited the timeout afresh,
    * and a batch of n keys held elsewhere waited n times the lease timeout. Let the holds go with
    * {@link #releaseAll}.
    */
   public List<Hold> holdAll(List<String> mkeys) {
-    long deadline = herd.turns.deadline();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(herd.leaseMillis);
     List<Hold> held = new ArrayList<>(mkeys.size());
     try {
       if (herd.transport.absorbsFailures()) {
         // Under failures=miss a give-back cannot be confirmed (a failed read answers "gone"): one by one.
         for (String mkey : mkeys) {
-          held.add(hold(mkey, deadline));
+          held.add(hold(mkey, herd.waitUntil(deadline)));
         }
         return held;
       }
@@ -123,6 +125,7 @@ public final class FleetLocks {
     Set<String> mine = LoadCoordinator.HELD.get();
     int n = window.size();
     KeyTurns.Gate[] gates = new KeyTurns.Gate[n];
+    BoundedWait[] waits = new BoundedWait[n];
     String[] leases = new String[n];
     byte[][] tokens = new byte[n][];
     try {
@@ -130,7 +133,8 @@ public final class FleetLocks {
         String lease = LoadCoordinator.leaseKey(window.get(i));
         if (!mine.contains(lease)) {
           leases[i] = lease;
-          gates[i] = herd.turns.enter(window.get(i), deadline).gate();
+          waits[i] = herd.waitUntil(deadline);
+          gates[i] = herd.turns.enter(window.get(i), waits[i]);
         }
       }
       List<CompletableFuture<Boolean>> asked = new ArrayList<>(n);
@@ -151,7 +155,7 @@ public final class FleetLocks {
           held.add(new Hold(herd, window.get(i), gates[i], leases[i], tokens[i]));
           gates[i] = null; // the hold lets it go
         } else {
-          herd.stats.leaseTimeouts.increment();
+          waits[i].timedOut();
           held.add(new Hold(herd, window.get(i), gates[i], null, null));
           gates[i] = null; // the hold lets it go
         }
@@ -161,7 +165,7 @@ public final class FleetLocks {
       }
       giveBack(leases, tokens, taken, first + 1);
       leaveFrom(window, gates, first);
-      held.add(hold(window.get(first), deadline));
+      held.add(hold(window.get(first), waits[first]));
       return first + 1;
     } catch (RuntimeException | Error e) {
       leaveFrom(window, gates, 0);

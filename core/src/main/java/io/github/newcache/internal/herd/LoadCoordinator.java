@@ -82,7 +82,7 @@ public final class LoadCoordinator {
     this.scheduler = scheduler;
     this.leaseMillis = leaseMillis;
     this.stats = stats;
-    this.turns = new KeyTurns(leaseMillis, stats);
+    this.turns = new KeyTurns();
     this.executor = executor;
   }
 
@@ -95,13 +95,23 @@ public final class LoadCoordinator {
     return stats;
   }
 
+  /** A caller's wait for others on a key that starts now: one lease timeout for all it waits for. */
+  BoundedWait waitForOthers() {
+    return BoundedWait.fromNow(leaseMillis, stats);
+  }
+
+  /** A wait for others on a key until {@code deadline} ({@link System#nanoTime}), shared with a batch's other keys. */
+  BoundedWait waitUntil(long deadline) {
+    return new BoundedWait(deadline, stats);
+  }
+
   /**
    * The value for a key found missing: loaded once for the whole fleet. Callers of this JVM that
    * ask while a load of the key runs here share its outcome, the value or the exception (or null
    * when the loader found nothing), bounded by twice the lease timeout; past it they give up on that
    * load together and form one new flight, as callers arriving then would, and past that flight's
    * bound each loads by itself: a caller waits at most two such rounds. Across JVMs the lease
-   * decides who loads (see {@link #withLease}).
+   * decides who loads (see {@link #underLease}).
    *
    * @param mkey the entry's memcached key
    * @param fetch reads the entry again; returns its live value or null
@@ -143,6 +153,7 @@ public final class LoadCoordinator {
       V value =
           underLease(
               mkey,
+              waitForOthers(),
               () -> fetch.get() != null,
               leased -> {
                 V v = fetch.get();
@@ -440,22 +451,14 @@ public final class LoadCoordinator {
   }
 
   /**
-   * Runs {@code body} for an absent entry while holding the key's lease, so that one client at a
-   * time creates it. While another client holds the lease, polls (bounded by the lease timeout)
+   * Runs {@code body} with the key's lease when it can be had within {@code wait}: for an absent
+   * entry, so that one client at a time creates it. While another client holds the lease, polls
    * until the entry {@code appeared}, then runs {@code body} without the lease; takes the lease
-   * over if it vanishes first. {@code body} must read the entry itself.
+   * over if it vanishes first. Past the wait's deadline, runs {@code body} without the lease (the
+   * wait's lease timeout). {@code body} is told whether it runs under the lease.
    */
-  public <T> T withLease(String mkey, BooleanSupplier appeared, Supplier<T> body) {
-    return underLease(mkey, appeared, leased -> body.get());
-  }
-
-  /**
-   * {@link #withLease(String, BooleanSupplier, Supplier)}, telling {@code body} whether it runs
-   * under the lease (false: the entry appeared, or the lease timeout passed).
-   */
-  private <T> T underLease(String mkey, BooleanSupplier appeared, Function<Boolean, T> body) {
+  private <T> T underLease(String mkey, BoundedWait wait, BooleanSupplier appeared, Function<Boolean, T> body) {
     String lease = leaseKey(mkey);
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     long poll = FIRST_POLL_MILLIS;
     while (true) {
       byte[] token = token();
@@ -469,8 +472,8 @@ public final class LoadCoordinator {
       if (appeared.getAsBoolean()) {
         return body.apply(false);
       }
-      if (System.nanoTime() >= deadline) {
-        stats.leaseTimeouts.increment();
+      if (wait.over()) {
+        wait.timedOut();
         return body.apply(false);
       }
       if (transport.gets(lease) == null) { // gets: see attempt()
@@ -483,15 +486,40 @@ public final class LoadCoordinator {
 
   /**
    * Runs {@code body} while no other thread of this JVM runs a body for the same key; later
-   * callers wait for the earlier one (bounded by the lease timeout) and are told they waited. The
-   * same thread may enter again (an entry processor touching its own key).
+   * callers wait for the earlier one. The same thread may enter again (an entry processor touching
+   * its own key). {@code body} gets its {@link Turn}, whose {@link Turn#withLease} waits for the
+   * key's lease within the same bound: one lease timeout in all for the turn and the lease, counted
+   * once when it runs out. Before, each had its own, and an entry processor could wait twice the
+   * lease timeout.
    */
-  public <T> T exclusive(String mkey, Function<Boolean, T> body) {
-    KeyTurns.Entered entered = turns.enter(mkey, turns.deadline());
+  public <T> T exclusive(String mkey, Function<Turn, T> body) {
+    BoundedWait wait = waitForOthers();
+    KeyTurns.Gate gate = turns.enter(mkey, wait);
     try {
-      return body.apply(entered.waited());
+      return body.apply(new Turn(mkey, wait));
     } finally {
-      turns.leave(mkey, entered.gate());
+      turns.leave(mkey, gate);
+    }
+  }
+
+  /** A turn of {@link #exclusive} on a key: the caller's wait for others, which its lease shares. */
+  public final class Turn {
+    private final String mkey;
+    private final BoundedWait wait;
+
+    private Turn(String mkey, BoundedWait wait) {
+      this.mkey = mkey;
+      this.wait = wait;
+    }
+
+    /**
+     * Runs {@code body} for an absent entry while holding the key's lease, so that one client at a
+     * time creates it; while another client holds it, waits (within what is left of this turn's
+     * wait) until the entry {@code appeared}, then runs {@code body} without the lease, and so it
+     * does past the wait. {@code body} must read the entry itself.
+     */
+    public <T> T withLease(BooleanSupplier appeared, Supplier<T> body) {
+      return underLease(mkey, wait, appeared, leased -> body.get());
     }
   }
 
