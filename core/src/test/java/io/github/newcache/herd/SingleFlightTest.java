@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.configuration.FactoryBuilder;
+import javax.cache.expiry.Duration;
+import javax.cache.expiry.ExpiryPolicy;
 import javax.cache.integration.CacheLoader;
 import javax.cache.integration.CacheLoaderException;
 import org.junit.jupiter.api.AfterEach;
@@ -179,8 +181,7 @@ class SingleFlightTest {
     config.setLeaseTimeoutMillis(1000);
     Cache<String, String> c = managers.open(p).createCache("outlived", config);
     try (io.github.newcache.testkit.RawMemcached raw = io.github.newcache.testkit.RawMemcached.of(managers.server())) {
-      raw.set(managers.flavor() + "-1-outlived-" + io.github.newcache.internal.key.Hashing.md5Hex(
-          "hot".getBytes(StandardCharsets.UTF_8)) + ".lease", "a slow client's".getBytes(StandardCharsets.UTF_8));
+      raw.set(lease(managers, "outlived", "hot"), "a slow client's".getBytes(StandardCharsets.UTF_8));
     }
     all(race(16, () -> c.get("hot"))).forEach(v -> assertEquals("loaded:hot", v));
     assertEquals(1, HerdChild.LOADS.get(), "loads in this JVM");
@@ -205,8 +206,7 @@ class SingleFlightTest {
     config.setLeaseTimeoutMillis(1500);
     Cache<String, String> c = managers.open(Protocol.TEXT).createCache("processed", config);
     try (io.github.newcache.testkit.RawMemcached raw = io.github.newcache.testkit.RawMemcached.of(managers.server())) {
-      raw.set(managers.flavor() + "-1-processed-" + io.github.newcache.internal.key.Hashing.md5Hex(
-          "k".getBytes(StandardCharsets.UTF_8)) + ".lease", "another client's".getBytes(StandardCharsets.UTF_8));
+      raw.set(lease(managers, "processed", "k"), "another client's".getBytes(StandardCharsets.UTF_8));
     }
     HerdStatisticsMXBean stats = c.unwrap(NewcacheCache.class).herdStatistics();
     CountDownLatch entered = new CountDownLatch(1);
@@ -239,6 +239,64 @@ class SingleFlightTest {
     assertEquals("first", holder.get(30, TimeUnit.SECONDS));
   }
 
+  /** The memcached key of the lease of a cache's key, under the default key mangler. */
+  private static String lease(TestManagers managers, String cache, String key) {
+    return managers.flavor() + "-1-" + cache + "-"
+        + io.github.newcache.internal.key.Hashing.md5Hex(key.getBytes(StandardCharsets.UTF_8)) + ".lease";
+  }
+
+  /**
+   * The entry appears while this JVM's leader waits for another client's lease, and is gone again
+   * at once: its expiry policy ends it on access, so the read that saw it appear also removed it.
+   * The leader answers the value it saw appear, as a caller that got another's load (LoadsSaved),
+   * and runs no loader. Before, it read the entry again, found nothing, and ran the loader without
+   * the lease, a load counted neither as a leader's load nor as a lease timeout.
+   */
+  @Test
+  void anEntryThatAppearsAndVanishesAgainAnswersTheValueThatAppeared(TestManagers managers) throws Exception {
+    NewcacheConfiguration<String, String> config = HerdChild.config();
+    config.setLeaseTimeoutMillis(10_000);
+    config.setExpiryPolicyFactory(FactoryBuilder.factoryOf(GoneOnAccess.class));
+    Cache<String, String> c = managers.open(Protocol.TEXT).createCache("vanishing", config);
+    Cache<String, String> other = managers.open(Protocol.TEXT, "opTimeout=2001").createCache("vanishing", config);
+    Future<String> leader;
+    try (io.github.newcache.testkit.RawMemcached raw = io.github.newcache.testkit.RawMemcached.of(managers.server())) {
+      raw.set(lease(managers, "vanishing", "hot"), "another client's".getBytes(StandardCharsets.UTF_8));
+      long gets = raw.stat("cmd_get");
+      leader = pool.submit(() -> c.get("hot"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (raw.stat("cmd_get") < gets + 6) { // the miss, then the leader's polls of the entry and the lease
+        assertTrue(System.nanoTime() < deadline, "the leader never polled");
+        Thread.sleep(1);
+      }
+      other.put("hot", "stored by another client");
+      assertEquals("stored by another client", leader.get(30, TimeUnit.SECONDS));
+    }
+    HerdStatisticsMXBean stats = c.unwrap(NewcacheCache.class).herdStatistics();
+    assertEquals(0, HerdChild.LOADS.get(), "loads");
+    assertEquals(0, stats.getLeaderLoads());
+    assertEquals(0, stats.getLeaseTimeouts());
+    assertEquals(1, stats.getLoadsSaved(), "the value that appeared");
+  }
+
+  /** Entries live until they are read: the read that finds one ends it. */
+  public static final class GoneOnAccess implements ExpiryPolicy {
+    @Override
+    public Duration getExpiryForCreation() {
+      return Duration.ETERNAL;
+    }
+
+    @Override
+    public Duration getExpiryForAccess() {
+      return Duration.ZERO;
+    }
+
+    @Override
+    public Duration getExpiryForUpdate() {
+      return null;
+    }
+  }
+
   /** Restores the interrupt flag, as a loader that was interrupted should, and returns a value. */
   public static final class Interrupted implements CacheLoader<String, String> {
     @Override
@@ -263,8 +321,7 @@ class SingleFlightTest {
     NewcacheConfiguration<String, String> config = HerdChild.config();
     config.setCacheLoaderFactory(FactoryBuilder.factoryOf(Interrupted.class));
     Cache<String, String> c = managers.open(p).createCache("interrupted", config);
-    String lease = managers.flavor() + "-1-interrupted-"
-        + io.github.newcache.internal.key.Hashing.md5Hex("hot".getBytes(StandardCharsets.UTF_8)) + ".lease";
+    String lease = lease(managers, "interrupted", "hot");
     Future<Object> done = pool.submit(() -> {
       try {
         return c.get("hot");

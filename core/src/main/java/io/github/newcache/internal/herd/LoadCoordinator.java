@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -147,16 +148,26 @@ public final class LoadCoordinator {
     }
   }
 
-  /** This thread's flight of {@code mkey}: takes the lease, loads, and hands the outcome to the flight's waiters. */
+  /**
+   * This thread's flight of {@code mkey}: takes the lease, loads, and hands the outcome to the
+   * flight's waiters. A value that appears while it waits for another client's lease is the answer
+   * as it was read ({@code LoadsSaved}), not read again: before, an entry gone again by then (an
+   * expiry on access, an eviction, a removal) was loaded without the lease, a load counted neither
+   * as a leader's load nor as a lease timeout. So every load here is one of the two.
+   */
   private <V> V lead(String mkey, Flight mine, Supplier<V> fetch, Supplier<V> loadAndStore) {
     try {
+      AtomicReference<V> appeared = new AtomicReference<>();
       V value =
           underLease(
               mkey,
               waitForOthers(),
-              () -> fetch.get() != null,
+              () -> {
+                appeared.set(fetch.get());
+                return appeared.get() != null;
+              },
               leased -> {
-                V v = fetch.get();
+                V v = !leased && appeared.get() != null ? appeared.get() : fetch.get();
                 if (v != null) {
                   stats.loadsSaved.increment();
                   return v;
