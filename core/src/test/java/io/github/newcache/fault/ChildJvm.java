@@ -1,5 +1,6 @@
 package io.github.newcache.fault;
 
+import io.github.newcache.testkit.Signals;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -85,9 +86,8 @@ final class ChildJvm implements AutoCloseable {
     return process.exitValue();
   }
 
-  private void signal(String sig) throws IOException, InterruptedException {
-    Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
-    k.waitFor(5, TimeUnit.SECONDS);
+  private void signal(String sig) {
+    Signals.send(process.pid(), sig);
   }
 
   @Override

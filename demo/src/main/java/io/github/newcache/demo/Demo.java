@@ -36,7 +36,7 @@ public final class Demo {
         throw new IllegalArgumentException(
             "give the demo a memcached://host:port URI, not '" + args[0] + "'");
       }
-      server = given.getRawAuthority().split(",", -1)[0];
+      server = withPort(given.getRawAuthority().split(",", -1)[0]);
       say("Using the memcached you gave: " + server);
     } else {
       local = LocalMemcached.start();
@@ -123,6 +123,11 @@ public final class Demo {
     CacheManager m = provider.getCacheManager(uri, Demo.class.getClassLoader());
     Cache<String, String> c = m.getCache("games", String.class, String.class);
     return c != null ? c : m.createCache("games", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+  }
+
+  /** {@code host:port} of a URI's server, with memcached's port 11211 when it gives none (as the library does). */
+  private static String withPort(String server) {
+    return server.lastIndexOf(':') > server.lastIndexOf(']') ? server : server + ":11211";
   }
 
   /** One text-protocol get on a fresh socket: what any other memcached client would see. */

@@ -179,14 +179,7 @@ public final class LocalMemcached implements AutoCloseable {
   }
 
   private void signal(String sig) {
-    try {
-      Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
-      k.waitFor(5, TimeUnit.SECONDS);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot send SIG" + sig + " to memcached: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Signals.send(process.pid(), sig);
   }
 
   private static boolean waitFor(Process p) {
