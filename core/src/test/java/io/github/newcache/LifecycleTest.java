@@ -1,5 +1,7 @@
 package io.github.newcache;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,6 +59,36 @@ class LifecycleTest {
       second.close();
       assertTrue(ManagementFactory.getPlatformMBeanServer().isRegistered(stats),
           "the first manager's statistics bean outlives the second manager");
+    }
+  }
+
+  /**
+   * A cache whose bean name another manager of its URI still held gets the name once that one lets
+   * it go (a manager opened while the previous one of its URI still closes; two class loaders).
+   * Before, its beans stayed unregistered for its whole life.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aCacheWaitingForItsBeanNameGetsItWhenTheHolderCloses(Protocol p, TestManagers managers) throws Exception {
+    URI uri = managers.uri(p);
+    ClassLoader parent = getClass().getClassLoader();
+    try (URLClassLoader other = new URLClassLoader(new URL[0], parent)) {
+      CacheManager first = managers.open(uri, parent, null);
+      CacheManager second = managers.open(uri, other, null);
+      MutableConfiguration<String, String> config =
+          new MutableConfiguration<String, String>().setTypes(String.class, String.class).setStatisticsEnabled(true);
+      first.createCache("handed", config);
+      Cache<String, String> later = second.createCache("handed", config);
+      later.put("k", "v");
+      ObjectName stats = new ObjectName("javax.cache:type=CacheStatistics,CacheManager="
+          + uri.toString().replaceAll("[,:=\n?*]", ".") + ",Cache=handed");
+      javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      assertEquals(0L, server.getAttribute(stats, "CachePuts"), "the first cache's bean holds the name");
+      first.close();
+      assertTrue(server.isRegistered(stats), "handed to the cache that waited for it");
+      assertEquals(1L, server.getAttribute(stats, "CachePuts"), "the later cache's own statistics");
+      second.close();
+      assertFalse(server.isRegistered(stats), "and let go when it closes");
     }
   }
   /**

@@ -1,5 +1,9 @@
 package io.github.newcache.internal.management;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.cache.management.CacheMXBean;
@@ -63,27 +67,67 @@ public final class JmxRegistration {
 
   /**
    * Registers or unregisters one bean. A name is taken by whoever registers it first: two managers
-   * with the same URI (under different class loaders) would share one name, and the second one's
-   * beans stay unregistered (logged) rather than replace the first's; closing the second never
-   * removes the first's beans.
+   * with the same URI (under different class loaders, or one opened while the previous one of
+   * that URI still closes) would share one name. The later cache's bean then waits, unregistered
+   * (logged), rather than replace the earlier one's; when the earlier one lets the name go, the
+   * first cache still waiting for it gets it. Closing the later one never removes the earlier
+   * one's beans. Before, a waiting cache's bean stayed unregistered for its whole life, though the
+   * name was free a moment later. Registrations are rare (a cache created, closed or switched), so
+   * one lock orders them all.
    */
   private void set(boolean enabled, Object bean, String type) {
     ObjectName name = MBeans.name(type, managerUri, cacheName);
-    if (enabled) {
-      if (owned.contains(type)) {
-        return;
-      }
-      if (MBeans.register(bean, name)) {
-        owned.add(type);
+    synchronized (WAITING) {
+      if (enabled) {
+        if (owned.contains(type) || waiting(name, type)) {
+          return;
+        }
+        if (MBeans.register(bean, name)) {
+          owned.add(type);
+        } else {
+          WAITING.computeIfAbsent(name, n -> new ArrayDeque<>()).add(new Waiting(this, type, bean));
+          LOG.log(System.Logger.Level.WARNING,
+              "MXBean " + name + " belongs to another cache (a manager with the same URI under another class loader, "
+                  + "or one still closing); this cache's " + type + " bean is registered once that one lets it go");
+        }
+      } else if (owned.remove(type)) {
+        MBeans.unregister(name);
+        handOver(name);
       } else {
-        LOG.log(System.Logger.Level.WARNING,
-            "MXBean " + name + " belongs to another cache (a manager with the same URI under another class loader); "
-                + "this cache's " + type + " bean is not registered");
+        Deque<Waiting> queue = WAITING.get(name);
+        if (queue != null && queue.removeIf(w -> w.registration == this) && queue.isEmpty()) {
+          WAITING.remove(name);
+        }
       }
-    } else if (owned.remove(type)) {
-      MBeans.unregister(name);
     }
   }
+
+  /** True when this cache's {@code type} bean already waits for {@code name}. */
+  private boolean waiting(ObjectName name, String type) {
+    Deque<Waiting> queue = WAITING.get(name);
+    return queue != null && queue.stream().anyMatch(w -> w.registration == this && w.type.equals(type));
+  }
+
+  /** Registers the first bean still waiting for {@code name}, now free. */
+  private static void handOver(ObjectName name) {
+    Deque<Waiting> queue = WAITING.get(name);
+    while (queue != null && !queue.isEmpty()) {
+      Waiting next = queue.poll();
+      if (MBeans.register(next.bean, name)) {
+        next.registration.owned.add(next.type);
+        break;
+      }
+    }
+    if (queue != null && queue.isEmpty()) {
+      WAITING.remove(name);
+    }
+  }
+
+  /** A cache's bean waiting for a name another cache holds. */
+  private record Waiting(JmxRegistration registration, String type, Object bean) {}
+
+  /** Beans waiting for a name, in the order they asked; guarded by itself. */
+  private static final Map<ObjectName, Deque<Waiting>> WAITING = new HashMap<>();
 
   private static final System.Logger LOG = System.getLogger(JmxRegistration.class.getName());
 }
