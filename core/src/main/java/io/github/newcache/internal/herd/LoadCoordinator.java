@@ -4,7 +4,6 @@ import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.transport.BestEffort;
-import io.github.newcache.internal.transport.HandOffFuture;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import java.nio.ByteBuffer;
@@ -16,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -57,21 +55,15 @@ public final class LoadCoordinator {
   /** This JVM's turns on keys ({@link #exclusive}, {@link FleetLocks}). */
   final KeyTurns turns;
   private final ConcurrentHashMap<String, Flight> flights = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, CompletableFuture<Object>> asyncFlights = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService scheduler;
-  /**
-   * Polls of non-blocking loads waiting for the scheduler: failed at {@link #close} (a shut-down
-   * scheduler drops them).
-   */
-  private final Set<CompletableFuture<Void>> polls = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
+  /** The non-blocking loads' flights and polls. */
+  private final AsyncLoads asyncLoads;
   private final FleetLocks fleetLocks = new FleetLocks(this);
 
   /**
    * @param transport the cache's transport (leases go through the same signing and failure policy)
    * @param leaseMillis how long a lease lasts, and so the longest anyone waits for another's load
    * @param executor runs background refreshes for stale-while-revalidate
-   * @param scheduler times the polls of non-blocking loads ({@link #loadAsync})
+   * @param scheduler times the polls of non-blocking loads ({@link AsyncLoads})
    */
   public LoadCoordinator(
       MemcachedTransport transport,
@@ -80,11 +72,11 @@ public final class LoadCoordinator {
       LoaderPool executor,
       ScheduledExecutorService scheduler) {
     this.transport = transport;
-    this.scheduler = scheduler;
     this.leaseMillis = leaseMillis;
     this.stats = stats;
     this.turns = new KeyTurns();
     this.executor = executor;
+    this.asyncLoads = new AsyncLoads(this, scheduler);
   }
 
   /** The fleet locks of write-through operations, on this coordinator's turns and leases. */
@@ -268,137 +260,15 @@ public final class LoadCoordinator {
   }
 
   /**
-   * {@link #load} without blocking, for a loader that answers with a future: callers of this JVM
-   * share one flight per key; across JVMs the lease decides, and a caller that does not hold it
-   * polls memcached on the scheduler (every 2 ms, backing off to 25 ms) instead of sleeping, until
-   * the entry appears, the lease disappears (it then takes it over), or the lease timeout passes
-   * (it then loads by itself). No thread waits while the flight is in progress.
+   * {@link #load} without blocking, for a loader that answers with a future (see {@link
+   * AsyncLoads#load}).
    *
    * @param fetch reads the entry again: a future of its live value or null
    * @param loadAndStore runs the loader, stores a non-null result, and returns it
    */
-  // FutureReturnValueIgnored: the future whenComplete returns is dropped because the callback hands
-  // the flight's outcome, value or failure, to `mine`, which every caller of the flight waits on.
-  @SuppressWarnings({"unchecked", "FutureReturnValueIgnored"})
   public <V> CompletableFuture<V> loadAsync(
       String mkey, Supplier<CompletableFuture<V>> fetch, Supplier<CompletableFuture<V>> loadAndStore) {
-    CompletableFuture<Object> mine = new CompletableFuture<>();
-    CompletableFuture<Object> running = asyncFlights.putIfAbsent(mkey, mine);
-    if (running != null) {
-      stats.loadsSaved.increment();
-      return (CompletableFuture<V>) joinAsync(running, mkey, fetch, loadAndStore);
-    }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
-    attempt(mkey, fetch, loadAndStore, deadline, FIRST_POLL_MILLIS)
-        .whenComplete((v, e) -> {
-          asyncFlights.remove(mkey, mine);
-          if (e != null) {
-            mine.completeExceptionally(e);
-          } else {
-            mine.complete(v);
-          }
-        });
-    return (CompletableFuture<V>) mine.thenApply(v -> v);
-  }
-
-  /**
-   * Another caller's flight of this JVM, waited for up to twice the lease timeout as {@link #join}
-   * waits; past it the flight is given up on (a loader's future that never completes would
-   * otherwise pin every non-blocking miss of the key in this JVM): it leaves the map, and this
-   * caller loads as a newcomer would, starting a new flight or joining the one another late caller
-   * started.
-   */
-  // FutureReturnValueIgnored: the futures whenComplete returns are dropped; their actions complete out.
-  @SuppressWarnings("FutureReturnValueIgnored")
-  private <V> CompletableFuture<Object> joinAsync(
-      CompletableFuture<Object> running, String mkey, Supplier<CompletableFuture<V>> fetch,
-      Supplier<CompletableFuture<V>> loadAndStore) {
-    CompletableFuture<Object> out = new CompletableFuture<>();
-    CompletableFuture<Void> overdue = after(2 * leaseMillis);
-    running.whenComplete((v, e) -> {
-      HandOffFuture.completing(out).accept(v, e);
-      overdue.cancel(false);
-    });
-    overdue.whenComplete((x, e) -> {
-      if (out.isDone()) {
-        return;
-      }
-      if (e != null) {
-        out.completeExceptionally(e); // the cache closed
-        return;
-      }
-      stats.leaseTimeouts.increment();
-      asyncFlights.remove(mkey, running);
-      try {
-        loadAsync(mkey, fetch, loadAndStore).whenComplete(HandOffFuture.completing(out));
-      } catch (RuntimeException f) {
-        out.completeExceptionally(f);
-      }
-    });
-    return out;
-  }
-
-  private <V> CompletableFuture<V> attempt(
-      String mkey, Supplier<CompletableFuture<V>> fetch, Supplier<CompletableFuture<V>> loadAndStore,
-      long deadline, long poll) {
-    String lease = leaseKey(mkey);
-    byte[] token = token();
-    return transport.addAsync(lease, leaseTtl(), token).thenCompose(held -> {
-      if (held) {
-        return fetch.get()
-            .thenCompose(v -> {
-              if (v != null) {
-                stats.loadsSaved.increment();
-                return CompletableFuture.completedFuture(v);
-              }
-              stats.leaderLoads.increment();
-              return loadAndStore.get();
-            })
-            .whenComplete((v, e) -> releaseAsync(lease, token));
-      }
-      return fetch.get().thenCompose(v -> {
-        if (v != null) {
-          stats.loadsSaved.increment();
-          return CompletableFuture.completedFuture(v);
-        }
-        if (System.nanoTime() >= deadline) {
-          stats.leaseTimeouts.increment();
-          return loadAndStore.get();
-        }
-        // gets, not get: a lease item is another client's whatever it holds (a signing client's get
-        // reads an item the secret does not sign as no item, and would take the lease over in a loop)
-        return transport.getsAsync(lease).thenCompose(present -> present == null
-            ? attempt(mkey, fetch, loadAndStore, deadline, poll) // the holder is gone: take the lease over
-            : after(poll).thenCompose(x -> attempt(mkey, fetch, loadAndStore, deadline, Math.min(MAX_POLL_MILLIS, poll * 2))));
-      });
-    });
-  }
-
-  /** A future completed by the scheduler after {@code millis}. */
-  // FutureReturnValueIgnored: the scheduled task only completes f, which is what the caller gets;
-  // its ScheduledFuture would add nothing (it is never cancelled).
-  // CollectionUndefinedEquality: polls holds each future once, by identity, which is what
-  // CompletableFuture's equals is.
-  @SuppressWarnings({"FutureReturnValueIgnored", "CollectionUndefinedEquality"})
-  private CompletableFuture<Void> after(long millis) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    polls.add(f);
-    f.whenComplete((v, e) -> polls.remove(f));
-    if (closed) {
-      f.completeExceptionally(closedWhileWaiting());
-      return f;
-    }
-    try {
-      ScheduledFuture<?> wakeUp = scheduler.schedule(() -> f.complete(null), millis, TimeUnit.MILLISECONDS);
-      f.whenComplete((v, e) -> wakeUp.cancel(false)); // completed early (cancelled): leaves the scheduler's queue
-    } catch (RuntimeException e) {
-      f.completeExceptionally(new CacheException("the cache manager is closed", e));
-    }
-    return f;
-  }
-
-  private static CacheException closedWhileWaiting() {
-    return new CacheException("the cache closed while this load waited for another client's load of the key");
+    return asyncLoads.load(mkey, fetch, loadAndStore);
   }
 
   /**
@@ -406,10 +276,7 @@ public final class LoadCoordinator {
    * shut down next, would drop their wake-ups and leave them pending for ever).
    */
   public void close() {
-    closed = true;
-    for (CompletableFuture<Void> f : polls) {
-      f.completeExceptionally(closedWhileWaiting());
-    }
+    asyncLoads.close();
   }
 
   /**
@@ -421,7 +288,7 @@ public final class LoadCoordinator {
   // FutureReturnValueIgnored: nobody waits for the release, and a failed one changes nothing that
   // the lease's own expiry does not repair.
   @SuppressWarnings("FutureReturnValueIgnored")
-  private void releaseAsync(String lease, byte[] token) {
+  void releaseAsync(String lease, byte[] token) {
     releasing(lease, token, true);
   }
 
