@@ -35,6 +35,8 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   private final NewcacheCache<K, V> cache;
   /** Each key's writes, one after another. */
   final WriteOrder order;
+  /** The writes run as the blocking call on the loader pool: through a writer, and invoke. */
+  private final PooledWrites<K, V> pooled;
 
   /**
    * @param cache the cache
@@ -43,6 +45,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   AsyncView(NewcacheCache<K, V> cache, long leaseTimeoutMillis) {
     this.cache = cache;
     this.order = new WriteOrder(cache.store.continuations(), leaseTimeoutMillis);
+    this.pooled = new PooledWrites<>(cache, order);
   }
 
   @Override
@@ -65,20 +68,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     return started.isDone() || started instanceof HandOffFuture ? started : HandOffFuture.of(started, cache.store.continuations());
   }
 
-  /** The blocking call on the loader pool: for what must block (a writer, an entry processor). */
+  /** The blocking call on the loader pool: for what must block (a loader, an expired entry's event or refresh). */
   private <T> CompletableFuture<T> onPool(Supplier<T> blocking) {
     return cache.executor.supply(blocking);
-  }
-
-  /**
-   * The blocking write of {@code key} on the loader pool, after the key's earlier writes; charged
-   * for its place in line only: its value is not encoded here.
-   */
-  private <T> CompletableFuture<T> onPool(K key, Supplier<T> blocking) {
-    return call(() -> {
-      Slot<K> s = cache.store.slot(key);
-      return order.run(s.memcachedKey(), () -> cache.store.charge(s, null), () -> onPool(blocking));
-    });
   }
 
   /**
@@ -316,10 +308,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Void> put(K key, V value) {
     if (cache.writer.enabled()) {
-      return onPool(key, () -> {
-        cache.put(key, value);
-        return null;
-      });
+      return call(() -> pooled.put(key, value));
     }
     return call(() -> {
       cache.checkOpen();
@@ -357,18 +346,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Void> putAll(Map<? extends K, ? extends V> map) {
     if (cache.writer.enabled()) {
-      // one call of the writer's batch method: after the earlier writes of all its keys
-      return call(() -> {
-        Objects.requireNonNull(map, "map");
-        List<String> mkeys = new ArrayList<>(map.size());
-        for (Slot<K> s : cache.store.slots(map.keySet())) {
-          mkeys.add(s.memcachedKey());
-        }
-        return order.runAll(mkeys, () -> onPool(() -> {
-          cache.putAll(map);
-          return null;
-        }));
-      });
+      return call(() -> pooled.putAll(map)); // one call of the writer's batch method
     }
     return call(() -> {
       cache.checkOpen();
@@ -404,7 +382,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Boolean> putIfAbsent(K key, V value) {
     if (cache.writer.enabled()) {
-      return onPool(key, () -> cache.putIfAbsent(key, value));
+      return call(() -> pooled.putIfAbsent(key, value));
     }
     return call(() -> {
       cache.checkOpen();
@@ -443,7 +421,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<V> getAndPut(K key, V value) {
     if (cache.writer.enabled()) {
-      return onPool(key, () -> cache.getAndPut(key, value));
+      return call(() -> pooled.getAndPut(key, value));
     }
     return call(() -> {
       cache.checkOpen();
@@ -469,7 +447,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Boolean> remove(K key) {
     if (cache.writer.enabled()) {
-      return onPool(key, () -> cache.remove(key));
+      return call(() -> pooled.remove(key));
     }
     return call(() -> {
       cache.checkOpen();
@@ -500,7 +478,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<V> getAndRemove(K key) {
     if (cache.writer.enabled()) {
-      return onPool(key, () -> cache.getAndRemove(key));
+      return call(() -> pooled.getAndRemove(key));
     }
     return call(() -> {
       cache.checkOpen();
@@ -526,7 +504,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Boolean> remove(K key, V oldValue) {
     if (cache.writer.enabled()) {
-      return onPool(key, () -> cache.remove(key, oldValue));
+      return call(() -> pooled.remove(key, oldValue));
     }
     return call(() -> {
       cache.store.checkValue(oldValue);
@@ -537,7 +515,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Boolean> replace(K key, V value) {
     if (cache.writer.enabled()) {
-      return onPool(key, () -> cache.replace(key, value));
+      return call(() -> pooled.replace(key, value));
     }
     return call(() -> conditional(key, null, value).thenApply(a -> a.decision().kind() == Decision.Kind.WRITE));
   }
@@ -545,7 +523,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   @Override
   public CompletableFuture<Boolean> replace(K key, V oldValue, V newValue) {
     if (cache.writer.enabled()) {
-      return onPool(key, () -> cache.replace(key, oldValue, newValue));
+      return call(() -> pooled.replace(key, oldValue, newValue));
     }
     return call(() -> {
       cache.store.checkValue(oldValue);
@@ -567,6 +545,6 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
 
   @Override
   public <T> CompletableFuture<T> invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments) {
-    return onPool(key, () -> cache.invoke(key, processor, arguments));
+    return call(() -> pooled.invoke(key, processor, arguments));
   }
 }

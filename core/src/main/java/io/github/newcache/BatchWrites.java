@@ -66,6 +66,12 @@ final class BatchWrites<K, V> {
     for (int i = 0; i < n; i++) {
       values.add(cache.encodeForPut(slots.get(i), given.get(i)));
     }
+    putAll(slots, values);
+  }
+
+  /** {@link #putAll(Map)} of values already checked and encoded, {@code values.get(i)} for {@code slots.get(i)}. */
+  void putAll(List<Slot<K>> slots, List<Encoded<V>> values) {
+    int n = slots.size();
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>();
     WriteThrough.Partial partial =

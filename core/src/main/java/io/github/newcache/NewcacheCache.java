@@ -263,11 +263,19 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   public void put(K key, V value) {
     checkOpen();
     Slot<K> s = store.slot(key);
-    Encoded<V> e = encodeForPut(s, value);
+    put(s, encodeForPut(s, value));
+  }
+
+  /**
+   * {@link #put(Object, Object)} of a value already checked and encoded for {@code s}: the async
+   * view encodes a write that runs on the loader pool at the call, to charge what it holds while it
+   * waits ({@code PooledWrites}).
+   */
+  void put(Slot<K> s, Encoded<V> e) {
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>(1);
     locked(s, () -> {
-      writer.write(key, value);
+      writer.write(s.key(), e.value());
       return put(s, e, out, false);
     });
     stats.putTime(start);
@@ -304,12 +312,16 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   public V getAndPut(K key, V value) {
     checkOpen();
     Slot<K> s = store.slot(key);
-    Encoded<V> e = store.encode(s, value);
+    return getAndPut(s, store.encode(s, value));
+  }
+
+  /** {@link #getAndPut(Object, Object)} of a value already encoded for {@code s} (see {@link #put(Slot, Encoded)}). */
+  V getAndPut(Slot<K> s, Encoded<V> e) {
     long start = stats.start();
     List<EntryEvent<K, V>> out = new ArrayList<>(1);
     V old =
         locked(s, () -> {
-          writer.write(key, value);
+          writer.write(s.key(), e.value());
           return put(s, e, out, true);
         });
     if (old != null) {
@@ -329,11 +341,22 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     batches.putAll(map);
   }
 
+  /** {@link #putAll} of values already encoded, {@code values.get(i)} for {@code slots.get(i)} (see {@link #put(Slot, Encoded)}). */
+  void putAll(List<Slot<K>> slots, List<Encoded<V>> values) {
+    batches.putAll(slots, values);
+  }
+
   @Override
   public boolean putIfAbsent(K key, V value) {
     checkOpen();
     Slot<K> s = store.slot(key);
-    Encoded<V> e = store.encode(s, value);
+    return putIfAbsent(s, store.encode(s, value));
+  }
+
+  /** {@link #putIfAbsent(Object, Object)} of a value already encoded for {@code s} (see {@link #put(Slot, Encoded)}). */
+  boolean putIfAbsent(Slot<K> s, Encoded<V> e) {
+    K key = s.key();
+    V value = e.value();
     long start = stats.start();
     if (!writer.enabled() && expiry.isEternal() && store.add(s, e, expiry.forCreation(store.now()))) {
       // Optimistic: an absent key takes one add. Only when the add fails is the occupant read, to
@@ -425,14 +448,22 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     checkOpen();
     Slot<K> s = store.slot(key);
     store.checkValue(oldValue);
-    return conditional(s, oldValue, store.encode(s, newValue)).decision().kind() == Decision.Kind.WRITE;
+    return replace(s, oldValue, store.encode(s, newValue));
   }
 
   @Override
   public boolean replace(K key, V value) {
     checkOpen();
     Slot<K> s = store.slot(key);
-    return conditional(s, null, store.encode(s, value)).decision().kind() == Decision.Kind.WRITE;
+    return replace(s, null, store.encode(s, value));
+  }
+
+  /**
+   * Replaces a live entry of {@code s} holding {@code oldValue} (any live entry when null, already
+   * checked) with a value already encoded (see {@link #put(Slot, Encoded)}); true when replaced.
+   */
+  boolean replace(Slot<K> s, V oldValue, Encoded<V> replacement) {
+    return conditional(s, oldValue, replacement).decision().kind() == Decision.Kind.WRITE;
   }
 
   @Override

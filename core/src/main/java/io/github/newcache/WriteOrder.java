@@ -43,7 +43,8 @@ import javax.cache.CacheException;
  * room, then refused with the queue's error, before it joins the line), and released when it is
  * done; behind a frozen server one hot key's line grew by 12,000 puts (251 MB) in half a second
  * before. A blind write that starts at once takes no charge: it is queued as it is called, and the
- * queues count it.
+ * queues count it. A write that runs on the loader pool is charged for what it holds there ({@link
+ * PooledWrites}).
  *
  * <p>Only writes are ordered: a read called after a write but before its future completes may
  * see the entry as it was. A synchronous listener must not wait for a later non-blocking write of
@@ -103,11 +104,17 @@ final class WriteOrder {
 
   /**
    * {@link #run} of a write of several keys (a write-through putAll): it starts once the earlier
-   * writes of all of them are done. Such writes take their places under a lock, so two of them
-   * never each wait for the other (one of a, b and one of b, a). Charged nothing: only writes through a
-   * writer come here, which hold no encoded value.
+   * writes of all of them are done, charged what {@code charge} takes until it is done (refused, a
+   * failed future, when the charge is). Such writes take their places under a lock, so two of them
+   * never each wait for the other (one of a, b and one of b, a).
    */
-  <T> CompletableFuture<T> runAll(List<String> mkeys, Supplier<CompletableFuture<T>> write) {
+  <T> CompletableFuture<T> runAll(List<String> mkeys, Supplier<Runnable> charge, Supplier<CompletableFuture<T>> write) {
+    Runnable release;
+    try {
+      release = charge.get();
+    } catch (RuntimeException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
     long calledAt = System.nanoTime();
     CompletableFuture<Void> mine = new CompletableFuture<>();
     List<CompletableFuture<Void>> earlier = new ArrayList<>();
@@ -124,7 +131,7 @@ final class WriteOrder {
             ? start(write)
             : CompletableFuture.allOf(earlier.toArray(new CompletableFuture<?>[0]))
                 .thenComposeAsync(x -> startInTime(write, calledAt), next);
-    return finishing(out, mine, () -> { }, mkeys.toArray(new String[0]));
+    return finishing(out, mine, release, mkeys.toArray(new String[0]));
   }
 
   /** {@code write} started; what it throws fails its future, so the key's next write still gets its turn. */

@@ -553,6 +553,56 @@ class AsyncCacheTest {
     }
   }
 
+  /**
+   * Writes through a writer and invokes run as blocking calls on the loader pool, holding their
+   * values meanwhile: each is charged for them (a putAll through a writer for all of its values at
+   * once), and released when done. Before, each was charged 400 bytes and its key (a putAll
+   * nothing), so none of these was refused behind a frozen server however large its value.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void writesOnTheLoaderPoolAreChargedForTheirValuesAndReleased(Protocol p, TestManagers managers) throws Exception {
+    try (LocalMemcached frozen = LocalMemcached.start()) {
+      MutableConfiguration<String, String> config = new MutableConfiguration<String, String>().setTypes(String.class, String.class)
+          .setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(new Records()));
+      AsyncCache<String, String> async = async(managers.open(java.net.URI.create("memcached://" + frozen.address()
+              + "/?binary=" + p.binary() + "&opTimeout=1000&stallTimeouts=0&opQueueBytes=65536&opQueueWait=20"))
+          .createCache("pooled", config));
+      String big = "x".repeat(20_000); // each write is charged about 40 KB: one fits in 64 KB, not two
+      EntryProcessor<String, String, Void> storeArgument = (entry, args) -> {
+        entry.setValue((String) args[0]);
+        return null;
+      };
+      List<Supplier<CompletableFuture<?>>> writes = List.of(
+          () -> async.put("b", big),
+          () -> async.putAll(Map.of("c", "small", "d", big)),
+          () -> async.replace("b", big),
+          () -> async.getAndPut("e", big),
+          () -> async.invoke("f", storeArgument, big));
+      await(async.put("warm", big));
+      frozen.pause();
+      try {
+        // holds its charge until the frozen server times it out; its key's lease, sent to the frozen server, may
+        // stay held for leaseTimeout after the resume, so the writes below use other keys
+        CompletableFuture<Void> first = async.put("a", big);
+        for (Supplier<CompletableFuture<?>> write : writes) {
+          ExecutionException refused = assertThrows(ExecutionException.class, () -> write.get().get(10, TimeUnit.SECONDS));
+          String message = refused.getCause().getMessage();
+          assertTrue(message.contains("refused") && message.contains(frozen.address()) && message.contains("opQueueBytes"), message);
+        }
+        ExecutionException timedOut = assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
+        assertTrue(timedOut.getCause() instanceof CacheException, String.valueOf(timedOut.getCause()));
+      } finally {
+        frozen.resume();
+      }
+      for (Supplier<CompletableFuture<?>> write : writes) { // every charge released: each fits again
+        await(write.get());
+      }
+      assertEquals(big, await(async.get("f")));
+      assertEquals(big, Records.SYSTEM.get("d"));
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void aGetOfAServerThatIsGoneFailsAtOnceAndSaysWhy(Protocol p, TestManagers managers) throws Exception {

@@ -127,7 +127,7 @@ class WriteOrderTest {
         submitted.add(CompletableFuture.runAsync(() -> {
           CompletableFuture<Void> w = new CompletableFuture<>();
           held.add(w);
-          all.add(single ? order.run(keys.get(1), FREE, () -> w) : order.runAll(keys, () -> w));
+          all.add(single ? order.run(keys.get(1), FREE, () -> w) : order.runAll(keys, FREE, () -> w));
         }, callers));
       }
       CompletableFuture.allOf(submitted.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);

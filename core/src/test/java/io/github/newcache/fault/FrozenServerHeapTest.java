@@ -81,11 +81,35 @@ class FrozenServerHeapTest {
   @ParameterizedTest(name = "{0}: -Xmx256m, async puts of 10 KB with a listener, one hot key: {1}")
   @CsvSource({"TEXT, false", "TEXT, true", "BINARY, false", "BINARY, true"})
   void nonBlockingWritesWaitingForAFrozenServerStayWithinTheirBytes(Protocol p, boolean oneKey) throws Exception {
+    asyncWritesStayWithinTheirBytes(p, 256, AsyncHeapChild.Through.LISTENER, oneKey, 10_240);
+  }
+
+  /**
+   * Writes through a writer and {@code invoke}s run as blocking calls on the loader pool; until a
+   * pool thread takes them (each of the 4 is held by a frozen server for {@code opTimeout}) they
+   * wait in the pool's queue, holding their value. Before, they were charged 400 bytes and their
+   * key whatever their value, and a 1 MB value each ran a 128 MB heap out of memory in about 120
+   * calls; now their value is counted.
+   */
+  @ParameterizedTest(name = "{0}: -Xmx128m, async {1} of 1 MB values, distinct keys")
+  @CsvSource({"TEXT, WRITER", "BINARY, WRITER", "TEXT, INVOKE", "BINARY, INVOKE"})
+  void nonBlockingWritesOnTheLoaderPoolStayWithinTheirBytes(Protocol p, AsyncHeapChild.Through through) throws Exception {
+    asyncWritesStayWithinTheirBytes(p, 128, through, false, 1_000_000); // within memcached's 1 MB item limit
+  }
+
+  /**
+   * Runs {@link AsyncHeapChild} with a heap of {@code heapMb} against a server frozen for its 3 s of
+   * writes of {@code size} bytes, {@code through} as it says: it must not run out of memory, must
+   * refuse the calls past the bound, naming it, and fail none otherwise, and must keep no more than
+   * one budget and the slack waiting.
+   */
+  private static void asyncWritesStayWithinTheirBytes(
+      Protocol p, int heapMb, AsyncHeapChild.Through through, boolean oneKey, int size) throws Exception {
     try (LocalMemcached server = LocalMemcached.start()) {
       String uri = "memcached://" + server.address() + "/?binary=" + p.binary() + "&opTimeout=5000&stallTimeouts=0";
       try (ChildJvm child = new ChildJvm(
-          List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"), AsyncHeapChild.class,
-          uri, Boolean.toString(oneKey), "10240", "3000")) {
+          List.of("-Xmx" + heapMb + "m", "-XX:+ExitOnOutOfMemoryError"), AsyncHeapChild.class,
+          uri, Boolean.toString(oneKey), Integer.toString(size), "3000", through.name())) {
         child.await("READY", 30);
         server.pause();
         String result;
@@ -102,8 +126,8 @@ class FrozenServerHeapTest {
         Matcher m = ASYNC_RESULT.matcher(result);
         assertTrue(m.find(), result);
         long waiting = Long.parseLong(m.group(2)) - Long.parseLong(m.group(1));
-        System.out.printf("%s, async puts, one key %s: %d MB waiting for the frozen server, heap peak %s MB%n",
-            p, oneKey, waiting, m.group(3));
+        System.out.printf("%s, async %s of %d B, one key %s: %d MB waiting for the frozen server, heap peak %s MB%n",
+            p, through, size, oneKey, waiting, m.group(3));
         assertTrue(Long.parseLong(m.group(5)) > 0, "calls past the bound were refused: " + result);
         assertEquals(0, Long.parseLong(m.group(6)), "no call failed otherwise while the server was frozen: " + result);
         assertTrue(refusal.contains("refused") && refusal.contains(server.address()) && refusal.contains("opQueueWait"), refusal);

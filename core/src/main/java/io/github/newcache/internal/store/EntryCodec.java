@@ -7,6 +7,7 @@ import io.github.newcache.internal.key.KeyForms;
 import io.github.newcache.internal.key.KeyFunction;
 import io.github.newcache.internal.management.FailureStatistics;
 import io.github.newcache.internal.transport.Parts;
+import java.lang.reflect.Array;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -175,6 +176,40 @@ final class EntryCodec<K, V> {
     byte[] bytes = codec.encode(value, Envelope.headerLength(namespace, s.form()));
     checkStoredSize(s, bytes.length);
     return new Encoded<>(value, bytes);
+  }
+
+  /**
+   * About the bytes {@code o} holds, for an argument a write keeps while it waits (an {@code
+   * invoke}'s): an array of primitives or a string, its length in bytes (two a char); a value of
+   * this cache's type, the length of its encoding (its serialized form, for most classes: about its
+   * size in the heap), which costs an encoding; 0 for anything else, or for a value the codec
+   * refuses.
+   */
+  long weight(Object o) {
+    if (o == null) {
+      return 0;
+    }
+    if (o instanceof byte[] b) {
+      return b.length;
+    }
+    if (o instanceof String str) {
+      return 2L * str.length();
+    }
+    Class<?> component = o.getClass().getComponentType();
+    if (component != null && component.isPrimitive()) {
+      long each = component == long.class || component == double.class ? 8
+          : component == int.class || component == float.class ? 4
+          : component == char.class || component == short.class ? 2 : 1;
+      return each * Array.getLength(o);
+    }
+    if (valueType.isInstance(o)) {
+      try {
+        return codec.encode(o).length;
+      } catch (RuntimeException refused) {
+        return 0; // not a value this cache stores: the processor is told of it, not the codec
+      }
+    }
+    return 0;
   }
 
   private void checkStoredSize(Slot<K> s, int stored) {

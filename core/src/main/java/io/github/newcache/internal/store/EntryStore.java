@@ -336,12 +336,46 @@ public final class EntryStore<K, V> {
    * encoded copy, counted as twice the encoded bytes. Answers the release: run it once the write is done.
    */
   public Runnable charge(Slot<K> s, Encoded<V> value) {
+    return transport.charge(s.memcachedKey(), held(s, value));
+  }
+
+  /**
+   * {@link #charge} of a write of several keys at once (a putAll through a writer, run as one
+   * blocking call), {@code values.get(i)} for {@code slots.get(i)}: one charge per server for the
+   * sum of its keys ({@link MemcachedTransport#chargeAll}).
+   */
+  public Runnable chargeAll(List<Slot<K>> slots, List<Encoded<V>> values) {
+    Map<String, Long> bytes = new LinkedHashMap<>(slots.size() * 4 / 3 + 1);
+    for (int i = 0; i < slots.size(); i++) {
+      bytes.merge(slots.get(i).memcachedKey(), held(slots.get(i), values.get(i)), Long::sum);
+    }
+    return transport.chargeAll(bytes);
+  }
+
+  /**
+   * {@link #charge} of an {@code invoke} of {@code s}, whose value its processor makes only when it
+   * runs: what it holds until then is its {@code arguments}, each weighed as {@link
+   * EntryCodec#weight} says (an array's or a string's bytes; a value of the cache's type, its
+   * encoded length); what the processor object itself captures cannot be seen, and is not counted.
+   */
+  public Runnable chargeArguments(Slot<K> s, Object[] arguments) {
+    long bytes = held(s, null);
+    if (arguments != null) {
+      for (Object a : arguments) {
+        bytes += entryCodec.weight(a);
+      }
+    }
+    return transport.charge(s.memcachedKey(), bytes);
+  }
+
+  /** What a pending write of {@code value} (null: none) to {@code s} holds, as {@link #charge} counts it. */
+  private static long held(Slot<?> s, Encoded<?> value) {
     long bytes = (long) PENDING_OVERHEAD + s.memcachedKey().length();
     if (value != null) {
       byte[] raw = value.unencoded();
       bytes += 2L * (raw != null ? raw.length : value.bytes().length);
     }
-    return transport.charge(s.memcachedKey(), bytes);
+    return bytes;
   }
 
   /** {@link #compute(Slot, Remapping)}, without blocking: each attempt starts when the last one's answer arrives. */

@@ -247,6 +247,11 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   @Override
+  public Runnable chargeAll(Map<String, Long> bytes) {
+    return delegate.chargeAll(bytes);
+  }
+
+  @Override
   public Executor continuations() {
     return delegate.continuations();
   }

@@ -410,6 +410,11 @@ final class FollowingTransport implements MemcachedTransport {
   }
 
   @Override
+  public Runnable chargeAll(Map<String, Long> bytes) {
+    return current.transport.chargeAll(bytes);
+  }
+
+  @Override
   public Executor continuations() {
     return continuations;
   }

@@ -162,6 +162,15 @@ public interface MemcachedTransport extends AutoCloseable {
     return () -> { };
   }
 
+  /**
+   * {@link #charge}, for a write of several keys at once (a batch for a writer): {@code bytes} by
+   * memcached key, charged to each server as one sum, so a batch larger than the budget still goes
+   * when nothing else waits for its server; refused as a whole. The default charges nothing.
+   */
+  default Runnable chargeAll(Map<String, Long> bytes) {
+    return () -> { };
+  }
+
   /** {@link #get}, without blocking. */
   default CompletableFuture<byte[]> getAsync(String key) {
     return Futures.of(() -> get(key));

@@ -1,6 +1,9 @@
 package io.github.newcache.internal.transport;
 
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +54,38 @@ final class PendingWrites {
     if (node == null) {
       return () -> { }; // not connected yet: the write fails at its first send
     }
-    SocketAddress server = node.getSocketAddress();
+    return charge(node.getSocketAddress(), bytes, "memcached write of " + key);
+  }
+
+  /**
+   * Charges a write of several keys (a batch for a writer), {@code bytes.get(key)} for each, with
+   * one charge per server for the sum of its keys: like one operation, a batch larger than the
+   * budget still goes when nothing else waits for the server. Refused as a whole: what it took of
+   * other servers' budgets is released before it throws.
+   */
+  Runnable chargeAll(Map<String, Long> bytes) {
+    Map<SocketAddress, Long> perServer = new LinkedHashMap<>();
+    for (Map.Entry<String, Long> e : bytes.entrySet()) {
+      MemcachedNode node = nodes.apply(e.getKey());
+      if (node != null) { // not connected yet: the write fails at its first send
+        perServer.merge(node.getSocketAddress(), e.getValue(), Long::sum);
+      }
+    }
+    List<Runnable> taken = new ArrayList<>(perServer.size());
+    Runnable all = () -> taken.forEach(Runnable::run);
+    try {
+      for (Map.Entry<SocketAddress, Long> e : perServer.entrySet()) {
+        taken.add(charge(e.getKey(), e.getValue(), "memcached write of " + bytes.size() + " keys"));
+      }
+    } catch (RuntimeException refused) {
+      all.run();
+      throw refused;
+    }
+    return all;
+  }
+
+  /** Charges {@code bytes} to {@code server}, waiting as the class comment says; throws, naming {@code what}, when refused. */
+  private Runnable charge(SocketAddress server, long bytes, String what) {
     QueueBudget budget = budgets.computeIfAbsent(server, s -> new QueueBudget(limit));
     if (budget.tryTake(bytes)) {
       return new WriteCharge(budget, bytes);
@@ -62,7 +96,7 @@ final class PendingWrites {
       while (!budget.tryTake(bytes)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new CacheException("memcached write of " + key + " refused: the queue for server " + NodeBreakers.name(server)
+          throw new CacheException(what + " refused: the queue for server " + NodeBreakers.name(server)
               + " is full (the non-blocking writes accepted for it hold " + budget.bytes() + " bytes, besides its queues;"
               + " " + queueLimits + ")");
         }

@@ -178,6 +178,11 @@ public final class SigningTransport implements MemcachedTransport {
   }
 
   @Override
+  public Runnable chargeAll(Map<String, Long> bytes) {
+    return delegate.chargeAll(bytes);
+  }
+
+  @Override
   public Executor continuations() {
     return delegate.continuations();
   }

@@ -566,6 +566,11 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   @Override
+  public Runnable chargeAll(Map<String, Long> bytes) {
+    return pending.chargeAll(bytes);
+  }
+
+  @Override
   public CompletableFuture<byte[]> getAsync(String key) {
     CompletableFuture<byte[]> out = new CompletableFuture<>();
     getAsync(key, HandOffFuture.completing(out));
