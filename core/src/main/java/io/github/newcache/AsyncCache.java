@@ -49,7 +49,9 @@ public interface AsyncCache<K, V> {
    * The value of {@code key}, loaded with {@code loader} when absent and stored: one load at a time
    * across the fleet for a missing key (callers of this JVM share one flight; other JVMs wait on
    * the key's lease and read what it stored), without blocking a thread while waiting. A null
-   * result is not stored and completes the future with null.
+   * result is not stored and completes the future with null. A result is not stored either, and
+   * still completes the future, when the non-blocking writes pending for its server already hold
+   * their budget ({@code opQueueBytes}): the store is a side effect of the read.
    *
    * @param key the key, not null
    * @param loader called with the key when it is absent; its future's value is stored

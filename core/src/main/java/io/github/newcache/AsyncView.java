@@ -7,6 +7,7 @@ import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
 import io.github.newcache.internal.store.Encoded;
 import io.github.newcache.internal.store.Slot;
+import io.github.newcache.internal.transport.BestEffort;
 import io.github.newcache.internal.transport.HandOffFuture;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
+import javax.cache.CacheException;
 import javax.cache.event.EventType;
 import javax.cache.processor.EntryProcessor;
 
@@ -203,6 +205,14 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
    * one first. A loader that throws, an {@link Error} included, fails the load, which releases the
    * key's flight and lease; the Error is not thrown on in the callback thread, where nobody would
    * catch it (as a {@code CompletableFuture} stage does).
+   *
+   * <p>The store holds the value and its encoded copy until memcached answers its {@code gets} and
+   * {@code add}, outside the queues: it is charged to the server's budget of pending writes as any
+   * write is, but without waiting for room (it runs in whatever thread completed the loader's
+   * future, perhaps a callback thread, see {@link BestEffort}). When the budget refuses it, the
+   * value is not stored and the get still answers it: the caller asked for the value, and the store
+   * is a side effect, as a failed store under {@code failures=miss} is. Before, the store was not
+   * charged at all.
    */
   // FutureReturnValueIgnored: the future whenComplete returns is dropped; its action completes loading.
   @SuppressWarnings("FutureReturnValueIgnored")
@@ -230,6 +240,12 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         return CompletableFuture.completedFuture(null);
       }
       Encoded<V> e = cache.store.encode(s, v);
+      Runnable release;
+      try {
+        release = BestEffort.send(() -> cache.store.charge(s, e));
+      } catch (CacheException refused) { // the pending writes' budget is full: the value, unstored
+        return CompletableFuture.completedFuture(v);
+      }
       return then(
           cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
           a -> {
@@ -240,7 +256,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
             }
             V present = a.before().liveValue();
             return present != null ? present : v; // another client stored first: theirs is the value
-          });
+          }).whenComplete((x, failed) -> release.run());
     });
   }
 

@@ -603,6 +603,71 @@ class AsyncCacheTest {
     }
   }
 
+  static Stream<Arguments> protocolsAndPolicies() {
+    return Stream.of(Protocol.values()).flatMap(p -> Stream.of(FailurePolicy.values()).map(f -> Arguments.of(p, f)));
+  }
+
+  /**
+   * The store step of {@code get(key, loader)} holds the loaded value and its encoded copy until
+   * memcached answers: it is charged to the server's pending writes as any write is. When that
+   * budget is full it is refused at once, and the get still answers the loaded value, unstored,
+   * under either failure policy (the store is a side effect of a read). Before, the store was not
+   * charged at all: it went on past the full budget.
+   */
+  @ParameterizedTest
+  @MethodSource("protocolsAndPolicies")
+  void aLoadedValueWhoseStoreTheFullBudgetRefusesIsStillTheAnswer(Protocol p, FailurePolicy policy, TestManagers managers)
+      throws Exception {
+    javax.cache.CacheManager m = managers.open(p, "opQueueBytes=65536&opQueueWait=20");
+    Cache<String, String> held = m.createCache("heldByWriter", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class).setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(new Stuck())));
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setFailurePolicy(policy);
+    Cache<String, String> loaded = m.createCache("loadedUnstored", config);
+    AtomicInteger loads = new AtomicInteger();
+    String padding = "y".repeat(20_000); // a store is charged about 40 KB: one fits in 64 KB, not two
+    Function<String, CompletableFuture<String>> loader = k -> {
+      loads.incrementAndGet();
+      return CompletableFuture.completedFuture("loaded:" + k + padding);
+    };
+    Stuck.RELEASE.set(new java.util.concurrent.CountDownLatch(1));
+    CompletableFuture<Void> holding;
+    try {
+      holding = async(held).put("big", "x".repeat(40_000)); // charged about 80 KB until its writer returns: the budget is full
+      assertEquals("loaded:k" + padding, await(async(loaded).get("k", loader)), "the loaded value, though its store was refused");
+      assertFalse(loaded.containsKey("k"), "the store was refused: nothing stored");
+      assertEquals("loaded:k" + padding, await(async(loaded).get("k", loader)), "loaded again");
+      assertEquals(2, loads.get());
+    } finally {
+      Stuck.RELEASE.get().countDown();
+    }
+    await(holding);
+    for (String k : List.of("k2", "k3", "k4")) { // each store's charge released once it is done: the next one fits
+      assertEquals("loaded:" + k + padding, await(async(loaded).get(k, loader)));
+      assertTrue(loaded.containsKey(k), "with the budget free, the loaded value of " + k + " is stored");
+    }
+    assertEquals("loaded:k2" + padding, await(async(loaded).get("k2", loader)));
+    assertEquals(5, loads.get(), "a stored value is read, not loaded again");
+  }
+
+  /** A writer that returns once the test lets it ({@link #RELEASE}): it holds its write's charge meanwhile. */
+  public static final class Stuck extends MapWriter {
+    private static final long serialVersionUID = 1L;
+    static final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> RELEASE =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
+    @Override
+    Map<String, String> records() {
+      return new ConcurrentHashMap<>();
+    }
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      io.github.newcache.testing.Threads.awaitReleased(RELEASE.get());
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void aGetOfAServerThatIsGoneFailsAtOnceAndSaysWhy(Protocol p, TestManagers managers) throws Exception {
