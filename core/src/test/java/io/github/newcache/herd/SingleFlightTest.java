@@ -339,7 +339,7 @@ class SingleFlightTest {
     }
   }
 
-  /** Takes 200 ms, then fails. */
+  /** Fails once the race's other callers wait for its flight. */
   public static final class Failing implements CacheLoader<String, String> {
     static final AtomicInteger LOADS = new AtomicInteger();
 
@@ -355,16 +355,32 @@ class SingleFlightTest {
       throw new UnsupportedOperationException();
     }
 
+    /**
+     * Holds the load until the race's 7 other callers wait for this flight (10 s at most): a
+     * caller the busy machine starts after the load ended forms a flight of its own, which is
+     * right, and made the one-load assertion fail by timing alone.
+     */
     static void pause() {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       try {
-        Thread.sleep(200);
+        while (waitingForAFlight() < 7 && System.nanoTime() < deadline) {
+          Thread.sleep(1);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
+
+    /** Threads waiting for another thread's flight of a key (in LoadCoordinator's join). */
+    private static long waitingForAFlight() {
+      return Thread.getAllStackTraces().values().stream()
+          .filter(stack -> java.util.Arrays.stream(stack).anyMatch(f ->
+              f.getClassName().equals("io.github.newcache.internal.herd.LoadCoordinator") && f.getMethodName().equals("join")))
+          .count();
+    }
   }
 
-  /** Takes 200 ms, then finds nothing. */
+  /** Finds nothing once the race's other callers wait for its flight. */
   public static final class Nothing implements CacheLoader<String, String> {
     @Override
     public String load(String key) {
