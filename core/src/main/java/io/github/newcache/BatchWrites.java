@@ -2,6 +2,7 @@ package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventDispatcher;
+import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
 import io.github.newcache.internal.integration.WriteThrough;
 import io.github.newcache.internal.integration.WriterLocks;
@@ -26,7 +27,9 @@ import javax.cache.integration.CacheWriterException;
  * changed for exactly the entries the writer took, as one pipelined batch when no decision depends
  * on what is stored, else entry by entry through the store's compute. A batch's events are
  * dispatched once its memcached work is done for every key, so a listener that throws cannot leave
- * keys the writer took unchanged in the cache.
+ * keys the writer took unchanged in the cache. While a listener wants them, the batch holds its
+ * keys' turns (taken in memcached-key order, {@link EventDispatcher#turnAll}) from its first
+ * memcached change until its events are dispatched, inside the writer's hold of the keys.
  */
 final class BatchWrites<K, V> {
 
@@ -73,23 +76,24 @@ final class BatchWrites<K, V> {
   void putAll(List<Slot<K>> slots, List<Encoded<V>> values) {
     int n = slots.size();
     long start = stats.start();
-    List<EntryEvent<K, V>> out = new ArrayList<>();
-    WriteThrough.Partial partial =
-        dispatchingOnFailure(out, () -> lockedAll(slots, () -> {
-          List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
-          for (int j = 0; j < n; j++) {
-            entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
-          }
-          WriteThrough.Partial p = writer.writeAll(entries);
-          // Entries the writer did not take are not cached.
-          List<Slot<K>> written = new ArrayList<>(n);
-          List<Encoded<V>> writtenValues = new ArrayList<>(n);
-          for (int j = 0; j < n; j++) {
-            if (!p.left().contains(slots.get(j).key())) {
-              written.add(slots.get(j));
-              writtenValues.add(values.get(j));
-            }
-          }
+    lockedAll(slots, () -> {
+      List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
+      for (int j = 0; j < n; j++) {
+        entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
+      }
+      WriteThrough.Partial p = writer.writeAll(entries);
+      // Entries the writer did not take are not cached.
+      List<Slot<K>> written = new ArrayList<>(n);
+      List<Encoded<V>> writtenValues = new ArrayList<>(n);
+      for (int j = 0; j < n; j++) {
+        if (!p.left().contains(slots.get(j).key())) {
+          written.add(slots.get(j));
+          writtenValues.add(values.get(j));
+        }
+      }
+      try (Turn t = events.turnAll(written, Slot::memcachedKey, Slot::key, WriteRules.PUTS)) {
+        List<EntryEvent<K, V>> out = new ArrayList<>();
+        dispatchingOnFailure(out, () -> {
           if (rules.blindWrites()) {
             // one pipelined batch of sets
             stats.puts(store.setAll(written, writtenValues, expiry.forCreation(store.now())));
@@ -98,30 +102,33 @@ final class BatchWrites<K, V> {
               cache.put(written.get(j), writtenValues.get(j), out, false);
             }
           }
-          return p;
-        }));
-    stats.putTime(start);
-    finish(out, partial);
+        });
+        stats.putTime(start);
+        finish(out, p);
+      }
+      return null;
+    });
   }
 
   /** Removes the keys' entries (a batch for the writer), keeping those the writer did not delete. */
   void removeAll(List<Slot<K>> slots) {
     long start = stats.start();
-    List<EntryEvent<K, V>> out = new ArrayList<>();
-    WriteThrough.Partial partial =
-        dispatchingOnFailure(out, () -> lockedAll(slots, () -> {
-          Set<K> keys = new LinkedHashSet<>();
-          for (Slot<K> s : slots) {
-            keys.add(s.key());
-          }
-          WriteThrough.Partial p = writer.deleteAll(keys);
-          // Keys the writer did not delete stay cached.
-          List<Slot<K>> todo = new ArrayList<>(slots.size());
-          for (Slot<K> s : slots) {
-            if (!p.left().contains(s.key())) {
-              todo.add(s);
-            }
-          }
+    lockedAll(slots, () -> {
+      Set<K> keys = new LinkedHashSet<>();
+      for (Slot<K> s : slots) {
+        keys.add(s.key());
+      }
+      WriteThrough.Partial p = writer.deleteAll(keys);
+      // Keys the writer did not delete stay cached.
+      List<Slot<K>> todo = new ArrayList<>(slots.size());
+      for (Slot<K> s : slots) {
+        if (!p.left().contains(s.key())) {
+          todo.add(s);
+        }
+      }
+      try (Turn t = events.turnAll(todo, Slot::memcachedKey, Slot::key, WriteRules.REMOVALS)) {
+        List<EntryEvent<K, V>> out = new ArrayList<>();
+        dispatchingOnFailure(out, () -> {
           long removed = 0;
           if (rules.blindDeleteIsExact()) {
             // As in remove(K): one pipelined batch of deletes.
@@ -134,19 +141,21 @@ final class BatchWrites<K, V> {
             }
           }
           stats.removals(removed);
-          return p;
-        }));
-    stats.removeTime(start);
-    finish(out, partial);
+        });
+        stats.removeTime(start);
+        finish(out, p);
+      }
+      return null;
+    });
   }
 
   /**
    * Runs a batch's work; when it fails part-way (memcached, the store), the events of what it did
    * before are dispatched still, a listener's failure suppressed in the batch's, which goes on.
    */
-  private WriteThrough.Partial dispatchingOnFailure(List<EntryEvent<K, V>> out, Supplier<WriteThrough.Partial> work) {
+  private void dispatchingOnFailure(List<EntryEvent<K, V>> out, Runnable work) {
     try {
-      return work.get();
+      work.run();
     } catch (RuntimeException | Error e) {
       try {
         events.dispatch(out);

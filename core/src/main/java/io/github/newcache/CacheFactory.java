@@ -67,7 +67,7 @@ final class CacheFactory {
         config.isWriteThrough() && config.getCacheWriterFactory() != null
             ? (CacheWriter<K, V>) config.getCacheWriterFactory().create()
             : null;
-    EventDispatcher<K, V> events = new EventDispatcher<>();
+    EventDispatcher<K, V> events = new EventDispatcher<>(name, config.getLeaseTimeoutMillis());
     for (CacheEntryListenerConfiguration<K, V> l : config.getCacheEntryListenerConfigurations()) {
       events.register(l);
     }

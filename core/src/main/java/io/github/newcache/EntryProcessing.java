@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
+import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
 import io.github.newcache.internal.processor.ProcessorEntry;
 import io.github.newcache.internal.store.Applied;
@@ -31,7 +32,10 @@ import javax.cache.processor.EntryProcessorResult;
  * outcome, though, the processor does not run again while the entry holds the value that run read,
  * or none: that outcome is applied again, so the cache follows the system of record. With the key
  * held, what changed the entry then was a read's expiry touch, an expiry or an eviction. Only an
- * entry with another value (a write that came in once a lease timed out) runs it again.
+ * entry with another value (a write that came in once a lease timed out) runs it again. While a
+ * listener wants events, each run and its events take the key's turn for events, inside those
+ * holds ({@link io.github.newcache.internal.event.EventDispatcher#turn}); {@code invokeAll} takes
+ * them key by key.
  */
 final class EntryProcessing<K, V> {
 
@@ -93,6 +97,13 @@ final class EntryProcessing<K, V> {
    * outcome is applied again, with the expiry of what is there now.
    */
   private <T> T process(Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments, Current<V> first) {
+    try (Turn t = cache.events.turn(s.memcachedKey(), s.key(), WriteRules.CHANGES)) {
+      return processInTurn(s, processor, arguments, first);
+    }
+  }
+
+  /** {@link #process}, in the key's turn for events when a listener wants them. */
+  private <T> T processInTurn(Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments, Current<V> first) {
     K key = s.key();
     long start = cache.stats.start();
     Function<K, V> loader = cache.processorLoader();

@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
+import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
@@ -108,17 +109,21 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
       V loaded = load(s.key());
       if (loaded == null) {
         // A cas on the item read before the load: a write made while it loaded stays.
-        rules.removed(s, store.compute(s, before, c -> c.sameItem(stale) ? Decision.remove() : Decision.keep()));
+        try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.REMOVALS)) {
+          rules.removed(s, store.compute(s, before, c -> c.sameItem(stale) ? Decision.remove() : Decision.keep()));
+        }
         return;
       }
       Encoded<V> e = store.encode(s, loaded);
-      Applied<V> a =
-          store.compute(s, c -> c.sameItem(stale)
-              ? Decision.write(e, expiry.forWrite(c.present(), c.now()))
-              : Decision.keep());
-      List<EntryEvent<K, V>> out = new ArrayList<>(1);
-      loaded(s, e, a, out);
-      events.dispatch(out);
+      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS)) {
+        Applied<V> a =
+            store.compute(s, c -> c.sameItem(stale)
+                ? Decision.write(e, expiry.forWrite(c.present(), c.now()))
+                : Decision.keep());
+        List<EntryEvent<K, V>> out = new ArrayList<>(1);
+        loaded(s, e, a, out);
+        events.dispatch(out);
+      }
     } catch (RuntimeException ex) {
       LOG.log(System.Logger.Level.WARNING, "background refresh of a key in cache " + getName() + " failed: " + ex);
     }
@@ -129,10 +134,13 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
     if (value == null) {
       return null;
     }
-    List<EntryEvent<K, V>> out = new ArrayList<>(1);
-    Applied<V> a = storeLoaded(s, store.encode(s, value), out, true);
-    events.dispatch(out);
-    return kept(a, value);
+    Encoded<V> e = store.encode(s, value);
+    try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS)) {
+      List<EntryEvent<K, V>> out = new ArrayList<>(1);
+      Applied<V> a = storeLoaded(s, e, out, true);
+      events.dispatch(out);
+      return kept(a, value);
+    }
   }
 
   /**
@@ -237,17 +245,25 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
       throw new CacheLoaderException("the cache loader failed for keys " + byKey.keySet() + ": " + e, e);
     }
     Map<K, V> result = new LinkedHashMap<>();
-    List<EntryEvent<K, V>> out = new ArrayList<>();
-    if (loaded != null) {
-      for (Map.Entry<K, V> entry : loaded.entrySet()) {
-        Slot<K> s = byKey.get(entry.getKey());
-        if (s != null && entry.getValue() != null) {
-          Applied<V> a = storeLoaded(s, store.encode(s, entry.getValue()), out, !replace);
-          result.put(entry.getKey(), kept(a, entry.getValue()));
-        }
+    if (loaded == null) {
+      return result;
+    }
+    List<Slot<K>> found = new ArrayList<>(loaded.size());
+    for (Map.Entry<K, V> entry : loaded.entrySet()) {
+      Slot<K> s = byKey.get(entry.getKey());
+      if (s != null && entry.getValue() != null) {
+        found.add(s);
       }
     }
-    events.dispatch(out);
+    try (Turn t = events.turnAll(found, Slot::memcachedKey, Slot::key, WriteRules.PUTS)) {
+      List<EntryEvent<K, V>> out = new ArrayList<>();
+      for (Slot<K> s : found) {
+        V value = loaded.get(s.key());
+        Applied<V> a = storeLoaded(s, store.encode(s, value), out, !replace);
+        result.put(s.key(), kept(a, value));
+      }
+      events.dispatch(out);
+    }
     return result;
   }
 

@@ -2,6 +2,7 @@ package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventDispatcher;
+import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
 import io.github.newcache.internal.herd.LoadCoordinator;
 import io.github.newcache.internal.integration.LoaderPool;
@@ -50,6 +51,11 @@ import javax.cache.processor.EntryProcessorResult;
  * and a memcached write, and an operation that returns false (or does nothing) never called the
  * writer. Once the writer has run, the operation's memcached write follows it whatever another
  * client did meanwhile, so the system of record and the cache agree.
+ *
+ * <p>Events: while a listener wants a write's events, the write takes its key's turn ({@link
+ * EventDispatcher#turn}) from before its memcached change until its events are dispatched, inside
+ * the writer's hold of the key when there is one, so this JVM's writers of a key tell the
+ * listeners of their changes in the order they were made.
  *
  * <p>Fast paths: with no listeners and an eternal (or modified/touched) expiry policy, a put is
  * one {@code set}; with an expiry policy that never changes on access, a get is one {@code get}.
@@ -158,10 +164,12 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     if (!events.wants(EventType.EXPIRED)) {
       return;
     }
-    Applied<V> a = store.compute(s, c -> c.expired() ? Decision.remove() : Decision.keep());
-    if (a.decision().kind() == Decision.Kind.REMOVE && a.before().expired()) {
-      V old = a.before().value();
-      events.dispatch(new EntryEvent<>(this, EventType.EXPIRED, s.key(), old, old, true));
+    try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.EXPIRY)) {
+      Applied<V> a = store.compute(s, c -> c.expired() ? Decision.remove() : Decision.keep());
+      if (a.decision().kind() == Decision.Kind.REMOVE && a.before().expired()) {
+        V old = a.before().value();
+        events.dispatch(new EntryEvent<>(this, EventType.EXPIRED, s.key(), old, old, true));
+      }
     }
   }
 
@@ -273,13 +281,16 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    */
   void put(Slot<K> s, Encoded<V> e) {
     long start = stats.start();
-    List<EntryEvent<K, V>> out = new ArrayList<>(1);
     locked(s, () -> {
       writer.write(s.key(), e.value());
-      return put(s, e, out, false);
+      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS)) {
+        List<EntryEvent<K, V>> out = new ArrayList<>(1);
+        put(s, e, out, false);
+        stats.putTime(start);
+        events.dispatch(out);
+      }
+      return null;
     });
-    stats.putTime(start);
-    events.dispatch(out);
   }
 
   /**
@@ -318,21 +329,22 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   /** {@link #getAndPut(Object, Object)} of a value already encoded for {@code s} (see {@link #put(Slot, Encoded)}). */
   V getAndPut(Slot<K> s, Encoded<V> e) {
     long start = stats.start();
-    List<EntryEvent<K, V>> out = new ArrayList<>(1);
-    V old =
-        locked(s, () -> {
-          writer.write(s.key(), e.value());
-          return put(s, e, out, true);
-        });
-    if (old != null) {
-      stats.hits(1);
-    } else {
-      stats.misses(1);
-    }
-    stats.getTime(start);
-    stats.putTime(start);
-    events.dispatch(out);
-    return old;
+    return locked(s, () -> {
+      writer.write(s.key(), e.value());
+      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS)) {
+        List<EntryEvent<K, V>> out = new ArrayList<>(1);
+        V old = put(s, e, out, true);
+        if (old != null) {
+          stats.hits(1);
+        } else {
+          stats.misses(1);
+        }
+        stats.getTime(start);
+        stats.putTime(start);
+        events.dispatch(out);
+        return old;
+      }
+    });
   }
 
   @Override
@@ -358,28 +370,29 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     K key = s.key();
     V value = e.value();
     long start = stats.start();
-    if (!writer.enabled() && expiry.isEternal() && store.add(s, e, expiry.forCreation(store.now()))) {
-      // Optimistic: an absent key takes one add. Only when the add fails is the occupant read, to
-      // tell a live entry from a stale or foreign item.
-      return rules.absentPut(key, value, start, true);
-    }
-    Applied<V> a =
-        locked(s, () -> {
-          WriteRules.WriterOnce<K, V> once = rules.writerOnce();
-          return store.compute(s, c -> {
-            if (c.present() && !once.ran) {
-              return Decision.keep();
-            }
-            once.write(key, value);
-            return Decision.write(e, expiry.forCreation(c.now()));
-          });
+    return locked(s, () -> {
+      try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.PUTS)) {
+        if (!writer.enabled() && expiry.isEternal() && store.add(s, e, expiry.forCreation(store.now()))) {
+          // Optimistic: an absent key takes one add. Only when the add fails is the occupant read,
+          // to tell a live entry from a stale or foreign item.
+          return rules.absentPut(key, value, start, true);
+        }
+        WriteRules.WriterOnce<K, V> once = rules.writerOnce();
+        Applied<V> a = store.compute(s, c -> {
+          if (c.present() && !once.ran) {
+            return Decision.keep();
+          }
+          once.write(key, value);
+          return Decision.write(e, expiry.forCreation(c.now()));
         });
-    if (a.decision().kind() == Decision.Kind.KEEP) {
-      stats.hits(1);
-      stats.getTime(start);
-      return false;
-    }
-    return rules.absentPut(key, value, start, a.stored());
+        if (a.decision().kind() == Decision.Kind.KEEP) {
+          stats.hits(1);
+          stats.getTime(start);
+          return false;
+        }
+        return rules.absentPut(key, value, start, a.stored());
+      }
+    });
   }
 
   @Override
@@ -387,18 +400,19 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     checkOpen();
     Slot<K> s = store.slot(key);
     long start = stats.start();
-    List<EntryEvent<K, V>> out = new ArrayList<>(1);
-    boolean removed =
-        locked(s, () -> {
-          writer.delete(key);
-          return rules.blindDeleteIsExact() ? store.delete(s) : removeLive(s, out) != null;
-        });
-    if (removed) {
-      stats.removals(1);
-    }
-    stats.removeTime(start);
-    events.dispatch(out);
-    return removed;
+    return locked(s, () -> {
+      writer.delete(key);
+      try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.REMOVALS)) {
+        List<EntryEvent<K, V>> out = new ArrayList<>(1);
+        boolean removed = rules.blindDeleteIsExact() ? store.delete(s) : removeLive(s, out) != null;
+        if (removed) {
+          stats.removals(1);
+        }
+        stats.removeTime(start);
+        events.dispatch(out);
+        return removed;
+      }
+    });
   }
 
   /**
@@ -424,23 +438,23 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     checkOpen();
     Slot<K> s = store.slot(key);
     long start = stats.start();
-    List<EntryEvent<K, V>> out = new ArrayList<>(1);
-    Applied<V> a =
-        locked(s, () -> {
-          writer.delete(key);
-          return removeLive(s, out);
-        });
-    V old = a == null ? null : a.before().value();
-    if (a != null) {
-      stats.hits(1);
-      stats.removals(1);
-    } else {
-      stats.misses(1);
-    }
-    stats.getTime(start);
-    stats.removeTime(start);
-    events.dispatch(out);
-    return old;
+    return locked(s, () -> {
+      writer.delete(key);
+      try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.REMOVALS)) {
+        List<EntryEvent<K, V>> out = new ArrayList<>(1);
+        Applied<V> a = removeLive(s, out);
+        if (a != null) {
+          stats.hits(1);
+          stats.removals(1);
+        } else {
+          stats.misses(1);
+        }
+        stats.getTime(start);
+        stats.removeTime(start);
+        events.dispatch(out);
+        return a == null ? null : a.before().value();
+      }
+    });
   }
 
   @Override
@@ -482,8 +496,12 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   private Applied<V> conditional(Slot<K> s, V expected, Encoded<V> replacement) {
     long start = stats.start();
     WriteRules.WriterOnce<K, V> once = rules.writerOnce();
-    Applied<V> a = locked(s, () -> store.compute(s, rules.conditionalDecision(s.key(), expected, replacement, once)));
-    return rules.conditionalDone(s, replacement, a, once, start);
+    return locked(s, () -> {
+      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.CHANGES)) {
+        Applied<V> a = store.compute(s, rules.conditionalDecision(s.key(), expected, replacement, once));
+        return rules.conditionalDone(s, replacement, a, once, start);
+      }
+    });
   }
 
   @Override

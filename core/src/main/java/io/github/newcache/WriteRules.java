@@ -13,7 +13,9 @@ import io.github.newcache.internal.store.EntryStore.Remapping;
 import io.github.newcache.internal.store.EntryStore;
 import io.github.newcache.internal.store.Slot;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import javax.cache.event.EventType;
 
 /**
@@ -24,6 +26,15 @@ import javax.cache.event.EventType;
  * the writer's batch calls, timing) stay in {@link NewcacheCache} and {@link AsyncView}.
  */
 final class WriteRules<K, V> {
+
+  /** The events a put may raise (also a putIfAbsent, a putAll and a load): what its key's turn is for. */
+  static final Set<EventType> PUTS = EnumSet.of(EventType.CREATED, EventType.UPDATED);
+  /** The events a removal may raise: REMOVED, or EXPIRED for an expired entry it removed. */
+  static final Set<EventType> REMOVALS = EnumSet.of(EventType.REMOVED, EventType.EXPIRED);
+  /** The events a conditional change or an entry processor may raise: any. */
+  static final Set<EventType> CHANGES = EnumSet.allOf(EventType.class);
+  /** The event of a read that removes an expired entry. */
+  static final Set<EventType> EXPIRY = EnumSet.of(EventType.EXPIRED);
 
   private final NewcacheCache<K, V> cache;
   private final EntryStore<K, V> store;

@@ -49,7 +49,7 @@ class ConcurrencyTest {
   }
 
   /** Runs every task at once behind one gate; returns their results, failing on any error. */
-  private static <T> List<T> race(List<Callable<T>> tasks) throws Exception {
+  static <T> List<T> race(List<Callable<T>> tasks) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
     try {
       CountDownLatch ready = new CountDownLatch(tasks.size());

@@ -3,9 +3,12 @@ package io.github.newcache.internal.event;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.configuration.Factory;
@@ -24,10 +27,13 @@ import javax.cache.event.EventType;
  *
  * <p>Where events come from: memcached has no notifications, so events are raised by the JVM that
  * performs an operation, for the listeners registered in that JVM, and delivered in the calling
- * thread before the operation returns (synchronous and asynchronous listeners alike, which also
- * keeps events of one key in order). Expiry is noticed when a read finds an expired entry; the
- * client whose CAS removes it raises the one EXPIRED event. Writes by other JVMs raise events
- * there, not here.
+ * thread before the operation returns (synchronous and asynchronous listeners alike). Expiry is
+ * noticed when a read finds an expired entry; the client whose CAS removes it raises the one
+ * EXPIRED event. Writes by other JVMs raise events there, not here.
+ *
+ * <p>Order: while a listener wants a change's events, the change and their dispatch take the key's
+ * turn together ({@link #turn}), so writers of one key in this JVM tell the listeners of their
+ * changes in the order the changes were made. Writes by other JVMs are not ordered with these.
  *
  * <p>A listener that throws never keeps the others from an event, and never undoes the change that
  * raised it (see {@link #dispatch}).
@@ -38,6 +44,15 @@ public final class EventDispatcher<K, V> {
 
   private final List<Registration<K, V>> registrations = new CopyOnWriteArrayList<>();
   private volatile Set<EventType> types = EnumSet.noneOf(EventType.class);
+  private final EventTurns turns;
+
+  /**
+   * @param cacheName names the cache in errors
+   * @param leaseTimeoutMillis how long a writer waits for its key's turn ({@link #turn})
+   */
+  public EventDispatcher(String cacheName, long leaseTimeoutMillis) {
+    this.turns = new EventTurns(cacheName, leaseTimeoutMillis);
+  }
 
   /** Registers a listener; false when the same configuration is already registered. */
   public synchronized boolean register(CacheEntryListenerConfiguration<K, V> config) {
@@ -72,6 +87,44 @@ public final class EventDispatcher<K, V> {
   /** True when any listener is registered. */
   public boolean any() {
     return !types.isEmpty();
+  }
+
+  /** True when some listener wants events of a type in {@code raises}. */
+  public boolean wantsAny(Set<EventType> raises) {
+    Set<EventType> t = types;
+    return !t.isEmpty() && !Collections.disjoint(t, raises);
+  }
+
+  /**
+   * The turn of the entry {@code key}, of memcached key {@code mkey}, for a change that may raise
+   * events of the types {@code raises}: hold it from before the change until its events are
+   * dispatched, and close it then. With no listener for them it is {@link EventTurns.Turn#NONE},
+   * taken at the cost of a volatile read. Waits for another thread's turn at most the lease
+   * timeout, then throws a {@link javax.cache.CacheException} naming the key (see {@link EventTurns}).
+   */
+  public EventTurns.Turn turn(String mkey, K key, Set<EventType> raises) {
+    return wantsAny(raises) ? turns.enter(mkey, key) : EventTurns.Turn.NONE;
+  }
+
+  /**
+   * {@link #turn} for a batch of {@code items}, each naming its memcached key and entry key: their
+   * turns are taken in memcached-key order, so two batches never wait for each other in a cycle.
+   */
+  public <T> EventTurns.Turn turnAll(
+      Iterable<T> items, Function<T, String> mkey, Function<T, K> key, Set<EventType> raises) {
+    if (!wantsAny(raises)) {
+      return EventTurns.Turn.NONE;
+    }
+    TreeMap<String, K> sorted = new TreeMap<>();
+    for (T item : items) {
+      sorted.putIfAbsent(mkey.apply(item), key.apply(item));
+    }
+    return sorted.isEmpty() ? EventTurns.Turn.NONE : turns.enterAll(sorted);
+  }
+
+  /** Keys whose turn a thread holds now (for tests: none once the writes are done). */
+  public int keysInTurn() {
+    return turns.size();
   }
 
   /**

@@ -1,0 +1,159 @@
+package io.github.newcache.internal.event;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.cache.CacheException;
+
+/**
+ * This JVM's turns on keys for changes that raise events: one thread at a time per memcached key
+ * applies its change and tells the listeners, so a key's listeners hear of its changes in the
+ * order they were made (without it, a thread's {@code cas} could land first and its event reach
+ * the listeners second). Only writes with a listener for their events take turns ({@link
+ * EventDispatcher#turn}); the others cost nothing here.
+ *
+ * <ul>
+ *   <li>Bounded: a thread waits for an earlier one's turn at most the cache's lease timeout, then
+ *       fails with a {@link CacheException} naming the key, having changed nothing.
+ *   <li>Reentrant: the thread that holds a key's turn may take it again (a synchronous listener
+ *       that writes the key it is told about).
+ *   <li>Batches take their keys' turns in memcached-key order, so two batches never wait for each
+ *       other in a cycle.
+ *   <li>Memory: a key is in the map only while a thread holds its turn.
+ * </ul>
+ *
+ * <p>Turns are innermost: a thread takes one after any other hold on the key (the writer's fleet
+ * lock, a load's flight and lease, an entry processor's turn) and, while it holds it, waits only
+ * for memcached and its listeners. A listener that writes another key while another thread's
+ * listener writes this one makes both wait; the first to reach its lease timeout fails.
+ */
+public final class EventTurns {
+
+  private final ConcurrentHashMap<String, Turn> turns = new ConcurrentHashMap<>();
+  private final String cacheName;
+  private final long waitNanos;
+
+  EventTurns(String cacheName, long leaseTimeoutMillis) {
+    this.cacheName = cacheName;
+    this.waitNanos = TimeUnit.MILLISECONDS.toNanos(leaseTimeoutMillis);
+  }
+
+  /** Takes the turn of {@code mkey} (the entry {@code key}); {@link Turn#NONE} when this thread holds it already. */
+  Turn enter(String mkey, Object key) {
+    return enter(mkey, key, System.nanoTime() + waitNanos);
+  }
+
+  /**
+   * Takes the turns of every key of {@code keys} (memcached key to entry key), in their order, with
+   * one deadline for all; on a failure gives back those taken.
+   */
+  Turn enterAll(SortedMap<String, ?> keys) {
+    if (keys.size() == 1) {
+      Map.Entry<String, ?> only = keys.entrySet().iterator().next();
+      return enter(only.getKey(), only.getValue());
+    }
+    long deadline = System.nanoTime() + waitNanos;
+    List<Turn> taken = new ArrayList<>(keys.size());
+    try {
+      for (Map.Entry<String, ?> k : keys.entrySet()) {
+        Turn t = enter(k.getKey(), k.getValue(), deadline);
+        if (t != Turn.NONE) {
+          taken.add(t);
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      closeAll(taken);
+      throw e;
+    }
+    return taken.isEmpty() ? Turn.NONE : new Turn(null, null, null) {
+      @Override
+      public void close() {
+        closeAll(taken);
+      }
+    };
+  }
+
+  private static void closeAll(List<Turn> taken) {
+    for (int i = taken.size() - 1; i >= 0; i--) {
+      taken.get(i).close();
+    }
+  }
+
+  private Turn enter(String mkey, Object key, long deadline) {
+    Turn mine = null;
+    while (true) {
+      Turn running = turns.get(mkey);
+      if (running == null) {
+        if (mine == null) {
+          mine = new Turn(this, mkey, Thread.currentThread());
+        }
+        running = turns.putIfAbsent(mkey, mine);
+        if (running == null) {
+          return mine;
+        }
+      }
+      if (running.owner == Thread.currentThread()) {
+        return Turn.NONE;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new CacheException("cache " + cacheName + ": waited longer than its leaseTimeout ("
+            + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms) for key " + shown(key)
+            + " while another thread of this JVM changed it and told its listeners; nothing was changed");
+      }
+      try {
+        running.done.get(left, TimeUnit.NANOSECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        // loop: the deadline decides
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CacheException("cache " + cacheName + ": interrupted while waiting for key " + shown(key)
+            + ", which another thread of this JVM was changing; nothing was changed", e);
+      }
+    }
+  }
+
+  /** The key as an error names it: its text, cut to 200 characters. */
+  private static String shown(Object key) {
+    String s = String.valueOf(key);
+    return s.length() <= 200 ? "'" + s + "'" : "'" + s.substring(0, 200) + "...' (" + s.length() + " characters)";
+  }
+
+  /** Keys whose turn some thread holds (for tests: none once writes are done). */
+  int size() {
+    return turns.size();
+  }
+
+  /** A thread's turn on a key, given back by {@link #close} (try-with-resources). */
+  public static class Turn implements AutoCloseable {
+    /** No turn: nobody wants the events, or this thread holds the key's turn already. */
+    public static final Turn NONE = new Turn(null, null, null) {
+      @Override
+      public void close() {}
+    };
+
+    private final EventTurns of;
+    private final String mkey;
+    final Thread owner;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Turn(EventTurns of, String mkey, Thread owner) {
+      this.of = of;
+      this.mkey = mkey;
+      this.owner = owner;
+    }
+
+    /** Gives the turn back: the key's next writer may go. */
+    @Override
+    public void close() {
+      of.turns.remove(mkey, this);
+      done.complete(null);
+    }
+  }
+}

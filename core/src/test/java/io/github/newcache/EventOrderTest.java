@@ -1,0 +1,293 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.newcache.testing.Threads;
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
+import javax.cache.event.CacheEntryCreatedListener;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryRemovedListener;
+import javax.cache.event.CacheEntryUpdatedListener;
+import javax.cache.event.EventType;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Events of one key, written by many threads of one JVM at once, reach a synchronous listener in
+ * the order of the changes: each UPDATED event's old value is the value of the event before, and
+ * the last event's value is what the cache holds.
+ */
+@ExtendWith(MemcachedExtension.class)
+class EventOrderTest {
+
+  private static final int THREADS = 8;
+  private static final int OPS = 60;
+
+  private static Cache<String, String> cache(TestManagers managers, Protocol p, String name, long leaseMillis, Chain chain) {
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setLeaseTimeoutMillis(leaseMillis);
+    config.addCacheEntryListenerConfiguration(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(chain), null, true, true));
+    return managers.open(p).createCache(name, config);
+  }
+
+  /** One thread's writes of {@code key}: the blocking writes that raise events, in turn. */
+  private static void writes(Cache<String, String> c, String key, String me) {
+    for (int i = 0; i < OPS; i++) {
+      String v = me + "-" + i;
+      switch (i % 6) {
+        case 0 -> c.put(key, v);
+        case 1 -> c.getAndPut(key, v);
+        case 2 -> c.replace(key, v);
+        case 3 -> c.remove(key);
+        case 4 -> c.invoke(key, (e, args) -> {
+          e.setValue(v);
+          return null;
+        });
+        default -> c.putAll(Map.of(key, v));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void concurrentWritersOfOneKeyTellTheListenerAChain(Protocol p, TestManagers managers) throws Exception {
+    Chain chain = new Chain();
+    Cache<String, String> c = cache(managers, p, "chain", 10_000, chain);
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      String me = "t" + t;
+      tasks.add(() -> {
+        writes(c, "k", me);
+        return null;
+      });
+    }
+    ConcurrencyTest.race(tasks);
+    chain.assertChain(c);
+    assertEquals(0, turns(c), "no key's turn is left behind once its writes are done");
+  }
+
+  /** Batches of the same keys in other orders, single writes among them: every key's events still chain, and nobody waits for ever. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(60)
+  void batchesOfTheSameKeysInAnyOrderTakeTurnsWithoutDeadlock(Protocol p, TestManagers managers) throws Exception {
+    Chain chain = new Chain();
+    Cache<String, String> c = cache(managers, p, "batches", 10_000, chain);
+    List<String> keys = List.of("a", "b", "c", "d");
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      String me = "t" + t;
+      List<String> mine = new ArrayList<>(keys);
+      Collections.rotate(mine, t); // each thread names the keys in another order
+      if (t % 2 == 1) {
+        Collections.reverse(mine);
+      }
+      tasks.add(() -> {
+        for (int i = 0; i < OPS / 2; i++) {
+          Map<String, String> batch = new LinkedHashMap<>();
+          for (String k : mine) {
+            batch.put(k, me + "-" + i);
+          }
+          switch (i % 3) {
+            case 0 -> c.putAll(batch);
+            case 1 -> c.removeAll(new LinkedHashSet<>(mine.subList(0, 2)));
+            default -> c.invokeAll(new LinkedHashSet<>(mine), (e, args) -> {
+              e.setValue(me + "-" + args[0]);
+              return null;
+            }, i);
+          }
+          c.put(mine.get(i % mine.size()), me + "-single-" + i);
+        }
+        return null;
+      });
+    }
+    ConcurrencyTest.race(tasks);
+    chain.assertChain(c);
+    assertEquals(0, turns(c));
+  }
+
+  /** A synchronous listener that writes the key it is told about, in its own thread, does not wait for itself. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void aSynchronousListenerWritingItsOwnKeyGoesOn(Protocol p, TestManagers managers) throws Exception {
+    Chain chain = new Chain();
+    Cache<String, String> c = cache(managers, p, "reentrant", 60_000, chain);
+    chain.onEvent = e -> {
+      if (e.getEventType() == EventType.CREATED) {
+        c.put(e.getKey(), e.getValue() + "!"); // its own key, in the listener's (the writer's) thread
+      }
+    };
+    c.put("k", "v");
+    assertEquals("v!", c.get("k"), "done long before the 60 s lease timeout");
+    assertEquals(List.of("CREATED k=v", "UPDATED k=v! old=v"), chain.texts());
+    assertEquals(0, turns(c));
+  }
+
+  /**
+   * A writer whose key's turn is held longer than the lease timeout (a listener that does not
+   * return) fails with a CacheException naming the key and the wait, without changing the entry;
+   * the key's turn is free again once the listener returns.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void aWriterWaitsForTheKeysTurnAtMostTheLeaseTimeout(Protocol p, TestManagers managers) throws Exception {
+    Chain chain = new Chain();
+    Cache<String, String> c = cache(managers, p, "held", 300, chain);
+    CountDownLatch inListener = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    chain.onEvent = e -> {
+      if ("slow".equals(e.getValue())) {
+        inListener.countDown();
+        Threads.awaitReleased(release);
+      }
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> slow = pool.submit(() -> c.put("held key", "slow"));
+      assertTrue(inListener.await(10, TimeUnit.SECONDS));
+      CacheException e = assertThrows(CacheException.class, () -> c.put("held key", "late"));
+      assertTrue(e.getMessage().contains("held key") && e.getMessage().contains("leaseTimeout"), e.getMessage());
+      release.countDown();
+      slow.get(10, TimeUnit.SECONDS);
+      assertEquals("slow", c.get("held key"), "the write that timed out changed nothing");
+      c.put("held key", "next");
+      assertEquals(List.of("CREATED held key=slow", "UPDATED held key=next old=slow"), chain.texts());
+      assertEquals(0, turns(c));
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  private static int turns(Cache<String, String> c) {
+    @SuppressWarnings("unchecked")
+    NewcacheCache<String, String> nc = c.unwrap(NewcacheCache.class);
+    return nc.events.keysInTurn();
+  }
+
+  /** A synchronous listener that records every event with its old value, and checks they chain per key. */
+  static final class Chain
+      implements CacheEntryCreatedListener<String, String>, CacheEntryUpdatedListener<String, String>,
+          CacheEntryRemovedListener<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    private final List<CacheEntryEvent<? extends String, ? extends String>> events =
+        Collections.synchronizedList(new ArrayList<>());
+    /** What the listener does besides recording, in the writer's thread. */
+    transient volatile Consumer<CacheEntryEvent<? extends String, ? extends String>> onEvent = e -> {};
+
+    private void record(Iterable<CacheEntryEvent<? extends String, ? extends String>> batch) {
+      for (CacheEntryEvent<? extends String, ? extends String> e : batch) {
+        events.add(e);
+        onEvent.accept(e);
+      }
+    }
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> batch) {
+      record(batch);
+    }
+
+    @Override
+    public void onUpdated(Iterable<CacheEntryEvent<? extends String, ? extends String>> batch) {
+      record(batch);
+    }
+
+    @Override
+    public void onRemoved(Iterable<CacheEntryEvent<? extends String, ? extends String>> batch) {
+      record(batch);
+    }
+
+    List<String> texts() {
+      List<String> out = new ArrayList<>();
+      synchronized (events) {
+        for (CacheEntryEvent<? extends String, ? extends String> e : events) {
+          out.add(e.getEventType() + " " + e.getKey() + "=" + e.getValue()
+              + (e.isOldValueAvailable() && e.getEventType() == EventType.UPDATED ? " old=" + e.getOldValue() : ""));
+        }
+      }
+      return out;
+    }
+
+    /**
+     * Each key's events follow one another: CREATED on an absent entry, UPDATED and REMOVED of the
+     * value the event before left, and the last one's value is what {@code c} holds.
+     */
+    void assertChain(Cache<String, String> c) {
+      Map<String, String> held = new HashMap<>();
+      List<String> seen = texts();
+      assertTrue(seen.size() > THREADS, "events: " + seen.size());
+      synchronized (events) {
+        for (int i = 0; i < events.size(); i++) {
+          CacheEntryEvent<? extends String, ? extends String> e = events.get(i);
+          String before = held.get(e.getKey());
+          String where = "event " + i + " (" + seen.get(i) + ") after " + (i == 0 ? "none" : seen.get(i - 1)) + " of " + seen.size();
+          switch (e.getEventType()) {
+            case CREATED -> {
+              assertEquals(null, before, where + ": created over a live entry");
+              held.put(e.getKey(), e.getValue());
+            }
+            case UPDATED -> {
+              assertTrue(e.isOldValueAvailable(), where);
+              assertNotNull(before, where + ": updated an absent entry");
+              assertEquals(before, e.getOldValue(), where + ": old value is not the value before");
+              held.put(e.getKey(), e.getValue());
+            }
+            case REMOVED -> {
+              assertEquals(before, e.getOldValue(), where + ": removed another value");
+              held.remove(e.getKey());
+            }
+            default -> fail(where);
+          }
+        }
+      }
+      for (Map.Entry<String, String> last : new HashMap<>(held).entrySet()) {
+        assertEquals(last.getValue(), c.get(last.getKey()), "the last event's value is what the cache holds");
+      }
+      for (String key : seenKeys()) {
+        if (!held.containsKey(key)) {
+          assertEquals(null, c.get(key), key + "'s last event removed it");
+        }
+      }
+    }
+
+    private List<String> seenKeys() {
+      LinkedHashSet<String> keys = new LinkedHashSet<>();
+      synchronized (events) {
+        events.forEach(e -> keys.add(e.getKey()));
+      }
+      return new ArrayList<>(keys);
+    }
+  }
+}
