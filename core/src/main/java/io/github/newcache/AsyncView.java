@@ -1,7 +1,7 @@
 package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
-import io.github.newcache.internal.integration.LoaderPool;
+import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
@@ -30,7 +30,10 @@ import javax.cache.processor.EntryProcessor;
  * reads and compute loop. What may block goes to the manager's loader pool: listeners, writers,
  * loaders, entry processors, and expired entries (their EXPIRED event or stale refresh). The writes
  * of one key take effect, and tell their listeners, in the order they were called ({@link
- * WriteOrder}).
+ * WriteOrder}); while a listener wants a write's events, the write also takes the key's turn for
+ * events from its change until its listener step is done ({@link ListenerSteps#inTurn}), as
+ * blocking writes do, so a key's listeners hear of its blocking and non-blocking changes in the
+ * order they were made.
  */
 final class AsyncView<K, V> implements AsyncCache<K, V> {
 
@@ -39,6 +42,8 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
   final WriteOrder order;
   /** The writes run as the blocking call on the loader pool: through a writer, and invoke. */
   private final PooledWrites<K, V> pooled;
+  /** Where writes' listener steps run, and the key's turn for events they hold. */
+  private final ListenerSteps<K, V> steps;
 
   /**
    * @param cache the cache
@@ -48,6 +53,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     this.cache = cache;
     this.order = new WriteOrder(cache.store.continuations(), leaseTimeoutMillis);
     this.pooled = new PooledWrites<>(cache, order);
+    this.steps = new ListenerSteps<>(cache);
   }
 
   @Override
@@ -89,14 +95,6 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     return cache.rules.blindWrites()
         ? order.runBlind(s.memcachedKey(), () -> cache.store.charge(s, value), write)
         : ordered(s, value, write);
-  }
-
-  /**
-   * {@code after} in the completing thread, or on the loader pool when listeners may run (never
-   * refused for a full queue: see {@link LoaderPool#thenApply}).
-   */
-  private <T, R> CompletableFuture<R> then(CompletableFuture<T> f, Function<T, R> after) {
-    return cache.events.any() ? cache.executor.thenApply(f, after) : f.thenApply(after);
   }
 
   // ---------------------------------------------------------------- reads
@@ -246,17 +244,23 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       } catch (CacheException refused) { // the pending writes' budget is full: the value, unstored
         return CompletableFuture.completedFuture(v);
       }
-      return then(
-          cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
-          a -> {
-            if (a.stored()) {
-              cache.stats.puts(1);
-              cache.events.dispatch(new EntryEvent<>(cache, EventType.CREATED, s.key(), v, null, false));
-              return v;
-            }
-            V present = a.before().liveValue();
-            return present != null ? present : v; // another client stored first: theirs is the value
-          }).whenComplete((x, failed) -> release.run());
+      try {
+        return steps.inTurn(s, WriteRules.PUTS, turn -> steps.then(turn,
+            cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
+            a -> {
+              if (a.stored()) {
+                cache.stats.puts(1);
+                cache.events.dispatch(new EntryEvent<>(cache, EventType.CREATED, s.key(), v, null, false));
+                return v;
+              }
+              V present = a.before().liveValue();
+              return present != null ? present : v; // another client stored first: theirs is the value
+            }))
+            .whenComplete((x, failed) -> release.run());
+      } catch (RuntimeException | Error failed) {
+        release.run();
+        throw failed;
+      }
     });
   }
 
@@ -350,13 +354,14 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         return null;
       });
     }
-    return then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
+    return steps.inTurn(s, WriteRules.PUTS, turn -> steps.then(turn,
+        cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
       List<EntryEvent<K, V>> out = new ArrayList<>(1);
       V old = cache.rules.written(s, e, a, out);
       timed.run();
       cache.events.dispatch(out);
       return old;
-    });
+    }));
   }
 
   @Override
@@ -411,6 +416,11 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
 
   /** A putIfAbsent's memcached part, statistics and event. */
   private CompletableFuture<Boolean> putIfAbsent(Slot<K> s, Encoded<V> e, long start) {
+    return steps.inTurn(s, WriteRules.PUTS, turn -> putIfAbsent(s, e, start, turn));
+  }
+
+  /** {@link #putIfAbsent(Slot, Encoded, long)} holding {@code turn}. */
+  private CompletableFuture<Boolean> putIfAbsent(Slot<K> s, Encoded<V> e, long start, Turn turn) {
     K key = s.key();
     V value = e.value();
     CompletableFuture<Boolean> added =
@@ -419,9 +429,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
             : CompletableFuture.completedFuture(false);
     return added.thenCompose(took -> {
       if (took) {
-        return then(CompletableFuture.completedFuture(true), x -> cache.rules.absentPut(key, value, start, true));
+        return steps.then(turn, CompletableFuture.completedFuture(true), x -> cache.rules.absentPut(key, value, start, true));
       }
-      return then(
+      return steps.then(turn,
           cache.store.computeAsync(s, c -> c.present() ? Decision.keep() : Decision.write(e, cache.expiry.forCreation(c.now()))),
           a -> {
             if (a.decision().kind() == Decision.Kind.KEEP) {
@@ -444,7 +454,8 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return ordered(s, e, () -> then(cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
+      return ordered(s, e, () -> steps.inTurn(s, WriteRules.PUTS, turn -> steps.then(turn,
+        cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         V old = cache.rules.written(s, e, a, out);
         if (old != null) {
@@ -456,7 +467,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         cache.stats.putTime(start);
         cache.events.dispatch(out);
         return old;
-      }));
+      })));
     });
   }
 
@@ -478,7 +489,8 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
           return r;
         });
       }
-      return ordered(s, null, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
+      return ordered(s, null, () -> steps.inTurn(s, WriteRules.REMOVALS, turn -> steps.then(turn,
+        cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         boolean r = cache.rules.removed(s, a, out) != null;
         if (r) {
@@ -487,7 +499,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         cache.stats.removeTime(start);
         cache.events.dispatch(out); // once counted, as the blocking remove
         return r;
-      }));
+      })));
     });
   }
 
@@ -500,7 +512,8 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      return ordered(s, null, () -> then(cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
+      return ordered(s, null, () -> steps.inTurn(s, WriteRules.REMOVALS, turn -> steps.then(turn,
+        cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         Applied<V> removed = cache.rules.removed(s, a, out);
         if (removed != null) {
@@ -513,7 +526,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         cache.stats.removeTime(start);
         cache.events.dispatch(out);
         return removed == null ? null : removed.before().value();
-      }));
+      })));
     });
   }
 
@@ -554,9 +567,9 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     Encoded<V> e = replacement == null ? null : cache.store.encode(s, replacement);
     long start = cache.stats.start();
     WriteRules.WriterOnce<K, V> once = cache.rules.writerOnce();
-    return ordered(s, e, () -> then(
+    return ordered(s, e, () -> steps.inTurn(s, WriteRules.CHANGES, turn -> steps.then(turn,
         cache.store.computeAsync(s, cache.rules.conditionalDecision(key, expected, e, once)),
-        a -> cache.rules.conditionalDone(s, e, a, once, start)));
+        a -> cache.rules.conditionalDone(s, e, a, once, start))));
   }
 
   @Override

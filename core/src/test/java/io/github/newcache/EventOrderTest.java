@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -93,6 +94,52 @@ class EventOrderTest {
     ConcurrencyTest.race(tasks);
     chain.assertChain(c);
     assertEquals(0, turns(c), "no key's turn is left behind once its writes are done");
+  }
+
+  /**
+   * Non-blocking writes of the key among blocking ones: ordered among themselves by {@link
+   * WriteOrder}, and with the blocking ones by the key's turn, which they take without a thread.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void nonBlockingAndBlockingWritersOfOneKeyTellTheListenerAChain(Protocol p, TestManagers managers) throws Exception {
+    Chain chain = new Chain();
+    Cache<String, String> c = cache(managers, p, "mixed", 10_000, chain);
+    @SuppressWarnings("unchecked")
+    AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      String me = "t" + t;
+      if (t % 2 == 0) {
+        tasks.add(() -> {
+          writes(c, "k", me);
+          return null;
+        });
+        continue;
+      }
+      tasks.add(() -> {
+        List<CompletableFuture<?>> calls = new ArrayList<>();
+        for (int i = 0; i < OPS; i++) {
+          String v = me + "-" + i;
+          calls.add(switch (i % 6) {
+            case 0 -> async.put("k", v);
+            case 1 -> async.getAndPut("k", v);
+            case 2 -> async.replace("k", v);
+            case 3 -> async.remove("k");
+            case 4 -> async.putIfAbsent("k", v);
+            default -> async.getAndRemove("k");
+          });
+          if (i % 10 == 9) { // some in flight together, some one by one
+            CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+          }
+        }
+        CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+        return null;
+      });
+    }
+    ConcurrencyTest.race(tasks);
+    chain.assertChain(c);
+    assertEquals(0, turns(c));
   }
 
   /** Batches of the same keys in other orders, single writes among them: every key's events still chain, and nobody waits for ever. */

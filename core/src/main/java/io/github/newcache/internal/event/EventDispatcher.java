@@ -8,6 +8,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
@@ -121,6 +123,17 @@ public final class EventDispatcher<K, V> {
     }
     return sorted.isEmpty() ? EventTurns.Turn.NONE : turns.enterAll(sorted);
   }
+
+  /**
+   * {@link #turn} for a non-blocking write, without a thread waiting: a future of the turn,
+   * continuing on {@code next} after a wait (see {@link EventTurns#enterAsync}). Its listener step
+   * goes to a thread through {@link EventTurns.Turn#offer}.
+   */
+  public CompletableFuture<EventTurns.Turn> turnAsync(String mkey, K key, Set<EventType> raises, Executor next) {
+    return wantsAny(raises) ? turns.enterAsync(mkey, key, next) : NO_TURN;
+  }
+
+  private static final CompletableFuture<EventTurns.Turn> NO_TURN = CompletableFuture.completedFuture(EventTurns.Turn.NONE);
 
   /** Keys whose turn a thread holds now (for tests: none once the writes are done). */
   public int keysInTurn() {

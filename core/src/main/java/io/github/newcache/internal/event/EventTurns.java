@@ -7,31 +7,38 @@ import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.cache.CacheException;
 
 /**
- * This JVM's turns on keys for changes that raise events: one thread at a time per memcached key
+ * This JVM's turns on keys for changes that raise events: one writer at a time per memcached key
  * applies its change and tells the listeners, so a key's listeners hear of its changes in the
  * order they were made (without it, a thread's {@code cas} could land first and its event reach
  * the listeners second). Only writes with a listener for their events take turns ({@link
  * EventDispatcher#turn}); the others cost nothing here.
  *
  * <ul>
- *   <li>Bounded: a thread waits for an earlier one's turn at most the cache's lease timeout, then
- *       fails with a {@link CacheException} naming the key, having changed nothing.
+ *   <li>Bounded: a thread waits for an earlier writer's turn at most the cache's lease timeout,
+ *       then fails with a {@link CacheException} naming the key, having changed nothing. A
+ *       non-blocking write waits without a thread, and fails the same way when its turn comes
+ *       later than that ({@link #enterAsync}, as {@code WriteOrder} does).
  *   <li>Reentrant: the thread that holds a key's turn may take it again (a synchronous listener
  *       that writes the key it is told about).
  *   <li>Batches take their keys' turns in memcached-key order, so two batches never wait for each
  *       other in a cycle.
- *   <li>Memory: a key is in the map only while a thread holds its turn.
+ *   <li>Memory: a key is in the map only while a writer holds its turn.
  * </ul>
  *
- * <p>Turns are innermost: a thread takes one after any other hold on the key (the writer's fleet
- * lock, a load's flight and lease, an entry processor's turn) and, while it holds it, waits only
- * for memcached and its listeners. A listener that writes another key while another thread's
- * listener writes this one makes both wait; the first to reach its lease timeout fails.
+ * <p>Turns are innermost: a writer takes one after any other hold on the key (the writer's fleet
+ * lock, a load's flight and lease, an entry processor's turn, a non-blocking write's place in
+ * {@code WriteOrder}) and, while it holds it, waits only for memcached and its listeners. A
+ * non-blocking write's listener step waits for a loader-pool thread too: so that threads of the
+ * pool waiting for the key cannot keep it from one, a thread that waits for the key runs that step
+ * itself ({@link Turn#offer}). A listener that writes another key while another thread's listener
+ * writes this one makes both wait; the first to reach its lease timeout fails.
  */
 public final class EventTurns {
 
@@ -103,20 +110,59 @@ public final class EventTurns {
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new CacheException("cache " + cacheName + ": waited longer than its leaseTimeout ("
-            + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms) for key " + shown(key)
-            + " while another thread of this JVM changed it and told its listeners; nothing was changed");
+        throw waitedTooLong(key);
       }
       try {
-        running.done.get(left, TimeUnit.NANOSECONDS);
+        running.helpOrWait(left);
       } catch (ExecutionException | TimeoutException e) {
         // loop: the deadline decides
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new CacheException("cache " + cacheName + ": interrupted while waiting for key " + shown(key)
-            + ", which another thread of this JVM was changing; nothing was changed", e);
+            + ", which another writer of this JVM was changing; nothing was changed", e);
       }
     }
+  }
+
+  /**
+   * The turn of {@code mkey} for a non-blocking write, without a thread waiting: a future that
+   * completes once it is the write's ({@link Turn#NONE} when the calling thread holds it already:
+   * a synchronous listener's own write of its key), continuing on {@code next} after a wait; it
+   * fails with a {@link CacheException} when the turn comes later than the lease timeout.
+   */
+  CompletableFuture<Turn> enterAsync(String mkey, Object key, Executor next) {
+    Turn running = turns.get(mkey);
+    if (running != null && running.owner == Thread.currentThread()) {
+      return CompletableFuture.completedFuture(Turn.NONE);
+    }
+    CompletableFuture<Turn> out = new CompletableFuture<>();
+    enterAsync(mkey, key, next, System.nanoTime(), out);
+    return out;
+  }
+
+  @SuppressWarnings("FutureReturnValueIgnored") // whenCompleteAsync's future: the retry completes out
+  private void enterAsync(String mkey, Object key, Executor next, long calledAt, CompletableFuture<Turn> out) {
+    if (System.nanoTime() - calledAt > waitNanos) {
+      out.completeExceptionally(waitedTooLong(key));
+      return;
+    }
+    Turn mine = new Turn(this, mkey, null);
+    Turn running = turns.putIfAbsent(mkey, mine);
+    if (running == null) {
+      out.complete(mine);
+    } else {
+      try {
+        running.done.whenCompleteAsync((x, e) -> enterAsync(mkey, key, next, calledAt, out), next);
+      } catch (RuntimeException refused) { // the continuations stopped: the manager closed
+        out.completeExceptionally(refused);
+      }
+    }
+  }
+
+  private CacheException waitedTooLong(Object key) {
+    return new CacheException("cache " + cacheName + ": waited longer than its leaseTimeout ("
+        + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms) for key " + shown(key)
+        + " while another writer of this JVM changed it and told its listeners; nothing was changed");
   }
 
   /** The key as an error names it: its text, cut to 200 characters. */
@@ -125,12 +171,12 @@ public final class EventTurns {
     return s.length() <= 200 ? "'" + s + "'" : "'" + s.substring(0, 200) + "...' (" + s.length() + " characters)";
   }
 
-  /** Keys whose turn some thread holds (for tests: none once writes are done). */
+  /** Keys whose turn some writer holds (for tests: none once writes are done). */
   int size() {
     return turns.size();
   }
 
-  /** A thread's turn on a key, given back by {@link #close} (try-with-resources). */
+  /** A writer's turn on a key, given back by {@link #close} (try-with-resources). */
   public static class Turn implements AutoCloseable {
     /** No turn: nobody wants the events, or this thread holds the key's turn already. */
     public static final Turn NONE = new Turn(null, null, null) {
@@ -140,13 +186,64 @@ public final class EventTurns {
 
     private final EventTurns of;
     private final String mkey;
-    final Thread owner;
+    private final boolean nonBlocking;
+    /** The thread holding the turn; for a non-blocking write's turn, the one running its listener step, if any. */
+    volatile Thread owner;
     final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** The listener step of a non-blocking write holding the turn, until a thread takes it ({@link #offer}). */
+    private final AtomicReference<Runnable> step = new AtomicReference<>();
+    private final CompletableFuture<Void> offered = new CompletableFuture<>();
 
     Turn(EventTurns of, String mkey, Thread owner) {
       this.of = of;
       this.mkey = mkey;
       this.owner = owner;
+      this.nonBlocking = of != null && owner == null;
+    }
+
+    /** True for the turn of a non-blocking write, whose listener step {@link #offer} hands to a thread. */
+    public boolean nonBlocking() {
+      return nonBlocking;
+    }
+
+    /**
+     * Offers the listener step of the non-blocking write holding this turn: the returned runnable
+     * runs it, unless a thread waiting for the key ran it already, and so does such a thread; the
+     * step runs once, as the owner of the turn (its listeners may write the key).
+     */
+    public Runnable offer(Runnable listenerStep) {
+      step.set(listenerStep);
+      offered.complete(null);
+      return this::runStep;
+    }
+
+    /** True when the offered step has not run yet and will not: the caller that gave up on it fails its write. */
+    public boolean withdraw() {
+      return step.getAndSet(null) != null;
+    }
+
+    private void runStep() {
+      Runnable s = step.getAndSet(null);
+      if (s != null) {
+        owner = Thread.currentThread();
+        try {
+          s.run();
+        } finally {
+          owner = null;
+        }
+      }
+    }
+
+    /** Waits for this turn to end, at most {@code nanos}; runs its offered step meanwhile if no one has. */
+    void helpOrWait(long nanos) throws InterruptedException, ExecutionException, TimeoutException {
+      long deadline = System.nanoTime() + nanos;
+      if (nonBlocking && !offered.isDone()) {
+        CompletableFuture.anyOf(done, offered).get(nanos, TimeUnit.NANOSECONDS);
+      }
+      if (nonBlocking) {
+        runStep();
+      }
+      done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     /** Gives the turn back: the key's next writer may go. */
