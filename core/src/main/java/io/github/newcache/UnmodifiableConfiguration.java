@@ -52,7 +52,7 @@ final class UnmodifiableConfiguration<K, V> extends NewcacheConfiguration<K, V> 
   @Override
   public NewcacheConfiguration<K, V> addCacheEntryListenerConfiguration(CacheEntryListenerConfiguration<K, V> c) {
     refuse("addCacheEntryListenerConfiguration");
-    return (NewcacheConfiguration<K, V>) super.addCacheEntryListenerConfiguration(c);
+    return super.addCacheEntryListenerConfiguration(c);
   }
 
   @Override
