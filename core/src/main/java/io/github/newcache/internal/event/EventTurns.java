@@ -140,7 +140,7 @@ public final class EventTurns {
     return out;
   }
 
-  @SuppressWarnings("FutureReturnValueIgnored") // whenCompleteAsync's future: the retry completes out
+  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: the retry, or its failure, completes out
   private void enterAsync(String mkey, Object key, Executor next, long calledAt, CompletableFuture<Turn> out) {
     if (System.nanoTime() - calledAt > waitNanos) {
       out.completeExceptionally(waitedTooLong(key));
@@ -151,11 +151,11 @@ public final class EventTurns {
     if (running == null) {
       out.complete(mine);
     } else {
-      try {
-        running.done.whenCompleteAsync((x, e) -> enterAsync(mkey, key, next, calledAt, out), next);
-      } catch (RuntimeException refused) { // the continuations stopped: the manager closed
-        out.completeExceptionally(refused);
-      }
+      running.done.thenRunAsync(() -> enterAsync(mkey, key, next, calledAt, out), next).whenComplete((x, e) -> {
+        if (e != null) { // the continuations refused the retry: the manager closed
+          out.completeExceptionally(e);
+        }
+      });
     }
   }
 
