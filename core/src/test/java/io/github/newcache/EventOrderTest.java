@@ -52,12 +52,16 @@ class EventOrderTest {
   private static final int OPS = 60;
 
   private static Cache<String, String> cache(TestManagers managers, Protocol p, String name, long leaseMillis, Chain chain) {
+    return managers.open(p).createCache(name, config(leaseMillis, chain));
+  }
+
+  private static NewcacheConfiguration<String, String> config(long leaseMillis, Chain chain) {
     NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
     config.setTypes(String.class, String.class);
     config.setLeaseTimeoutMillis(leaseMillis);
     config.addCacheEntryListenerConfiguration(
         new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(chain), null, true, true));
-    return managers.open(p).createCache(name, config);
+    return config;
   }
 
   /** One thread's writes of {@code key}: the blocking writes that raise events, in turn. */
@@ -188,7 +192,23 @@ class EventOrderTest {
   @Timeout(30)
   void aSynchronousListenerWritingItsOwnKeyGoesOn(Protocol p, TestManagers managers) throws Exception {
     Chain chain = new Chain();
-    Cache<String, String> c = cache(managers, p, "reentrant", 60_000, chain);
+    listenerWritesItsOwnKey(cache(managers, p, "reentrant", 60_000, chain), chain);
+  }
+
+  /** So does one of a write-through cache, whose listeners are told while the key is held for the fleet. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void aSynchronousListenerOfAWriteThroughCacheWritingItsOwnKeyGoesOn(Protocol p, TestManagers managers) throws Exception {
+    Chain chain = new Chain();
+    NewcacheConfiguration<String, String> config = config(60_000, chain);
+    config.setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(CacheRulesTest.Records.class));
+    CacheRulesTest.Records.SYSTEM.clear();
+    listenerWritesItsOwnKey(managers.open(p).createCache("reentrant-through", config), chain);
+    assertEquals("v!", CacheRulesTest.Records.SYSTEM.get("k"));
+  }
+
+  private static void listenerWritesItsOwnKey(Cache<String, String> c, Chain chain) {
     chain.onEvent = e -> {
       if (e.getEventType() == EventType.CREATED) {
         c.put(e.getKey(), e.getValue() + "!"); // its own key, in the listener's (the writer's) thread
