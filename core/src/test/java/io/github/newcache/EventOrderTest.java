@@ -221,6 +221,44 @@ class EventOrderTest {
   }
 
   /**
+   * Two threads whose synchronous listeners each write the key the other thread holds (a cycle):
+   * the wait that would close it is skipped, so both go on at once. Before, each waited for the
+   * other's turn until its lease timeout (here 60 s) and failed.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void listenersWritingEachOthersKeysDoNotWaitForEachOther(Protocol p, TestManagers managers) throws Exception {
+    Chain chain = new Chain();
+    Cache<String, String> c = cache(managers, p, "crossed", 60_000, chain);
+    java.util.concurrent.CyclicBarrier bothInListeners = new java.util.concurrent.CyclicBarrier(2);
+    chain.onEvent = e -> {
+      String other = Map.of("x", "b", "y", "a").get(e.getValue());
+      if (other != null) {
+        try {
+          bothInListeners.await(10, TimeUnit.SECONDS); // each holds its own key's turn now
+        } catch (Exception notBoth) {
+          throw new IllegalStateException(notBoth);
+        }
+        c.put(other, "from-" + e.getKey());
+      }
+    };
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> a = pool.submit(() -> c.put("a", "x"));
+      Future<?> b = pool.submit(() -> c.put("b", "y"));
+      a.get(10, TimeUnit.SECONDS);
+      b.get(10, TimeUnit.SECONDS);
+      assertEquals("from-b", c.get("a"), "written after the outer put, by the other thread's listener");
+      assertEquals("from-a", c.get("b"));
+      assertEquals(0, turns(c));
+    } finally {
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  /**
    * A writer whose key's turn is held longer than the lease timeout (a listener that does not
    * return) fails with a CacheException naming the key and the wait, without changing the entry;
    * the key's turn is free again once the listener returns.

@@ -38,7 +38,8 @@ import javax.cache.CacheException;
  * non-blocking write's listener step waits for a loader-pool thread too: so that threads of the
  * pool waiting for the key cannot keep it from one, a thread that waits for the key runs that step
  * itself ({@link Turn#offer}). A listener that writes another key while another thread's listener
- * writes this one makes both wait; the first to reach its lease timeout fails.
+ * writes this one would make both wait for each other: the wait that would close such a cycle is
+ * skipped, and that one write goes on without the turn (its event unordered with the holder's).
  */
 public final class EventTurns {
 
@@ -112,7 +113,12 @@ public final class EventTurns {
       if (left <= 0) {
         throw waitedTooLong(key);
       }
+      Thread me = Thread.currentThread();
+      WAITS_FOR.put(me, running);
       try {
+        if (waitsFor(running, me)) {
+          return Turn.NONE; // a cycle of listeners writing each other's keys: go on unordered, never wait
+        }
         running.helpOrWait(left);
       } catch (ExecutionException | TimeoutException e) {
         // loop: the deadline decides
@@ -120,8 +126,36 @@ public final class EventTurns {
         Thread.currentThread().interrupt();
         throw new CacheException("cache " + cacheName + ": interrupted while waiting for key " + shown(key)
             + ", which another writer of this JVM was changing; nothing was changed", e);
+      } finally {
+        WAITS_FOR.remove(me);
       }
     }
+  }
+
+  /**
+   * Which turn each thread waiting for one waits for, across every cache: a thread whose
+   * listener writes another key while that key's holder's listener writes this thread's key (of
+   * this cache or another) would close a cycle, and each would wait out its lease timeout and
+   * fail. The wait that closes it is skipped instead ({@link #waitsFor}): that write goes on
+   * without the key's turn, its event unordered with the holder's, rather than stall both. Each
+   * waiter registers before it looks, so of two threads closing a cycle at once at least one sees it.
+   */
+  private static final ConcurrentHashMap<Thread, Turn> WAITS_FOR = new ConcurrentHashMap<>();
+
+  /** True when the holder of {@code turn}, through the turns it waits for, waits for {@code me}. */
+  private static boolean waitsFor(Turn turn, Thread me) {
+    Turn t = turn;
+    for (int hops = 0; t != null && hops < 64; hops++) {
+      Thread holder = t.owner; // null: a non-blocking write's turn whose listener step no thread runs yet
+      if (holder == null || t.done.isDone()) { // done: its holder has moved on; its waiter wakes
+        return false;
+      }
+      if (holder == me) {
+        return true;
+      }
+      t = WAITS_FOR.get(holder);
+    }
+    return false;
   }
 
   /**
