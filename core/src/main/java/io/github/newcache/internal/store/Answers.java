@@ -1,9 +1,8 @@
 package io.github.newcache.internal.store;
 
 import io.github.newcache.internal.transport.HandOffFuture;
+import io.github.newcache.internal.transport.MemcachedTransport;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -12,7 +11,9 @@ import java.util.function.Function;
  * on the client's IO thread, and what follows (the cache's rules, decoding the value) runs there;
  * that is right for values that decoding only copies, and wrong for those that need Java
  * deserialization or an application's codec, which may be slow or run the application's code.
- * Those continue on the callback threads instead.
+ * Those continue on the callback threads instead, with the read's deadline still armed ({@link
+ * MemcachedTransport#continueRead}): when stages hold every callback thread waiting for this very
+ * read, it fails within the operation timeout rather than staying pending for ever.
  */
 final class Answers {
 
@@ -22,30 +23,34 @@ final class Answers {
   record Parsed<R>(R result, boolean quick) {}
 
   /**
-   * Completes {@code out} with what {@code parse} makes of {@code answer}: in the thread that
-   * completed {@code answer} when the values are quick to decode, else on {@code continuations}
-   * (or here, once those are shut down with the manager).
+   * Completes {@code out} with what {@code parse} makes of {@code answer}, as {@link #continuing}
+   * says.
    */
-  static <T, R> void complete(
-      CompletableFuture<T> answer, CompletableFuture<R> out, Executor continuations, Function<T, Parsed<R>> parse) {
-    complete(answer, HandOffFuture.completing(out), continuations, parse);
+  static <T, R> void complete(CompletableFuture<T> answer, CompletableFuture<R> out, MemcachedTransport transport,
+      String operation, Object what, Function<T, Parsed<R>> parse) {
+    complete(answer, HandOffFuture.completing(out), transport, operation, what, parse);
   }
 
-  /** {@link #complete(CompletableFuture, CompletableFuture, Executor, Function)}, handing the result or failure to {@code then}. */
+  /** {@link #complete(CompletableFuture, CompletableFuture, MemcachedTransport, String, Object, Function)}, handing the result or failure to {@code then}. */
   // FutureReturnValueIgnored: whenComplete's future is dropped; its action hands on failures too.
   @SuppressWarnings("FutureReturnValueIgnored")
-  static <T, R> void complete(
-      CompletableFuture<T> answer, BiConsumer<? super R, ? super Throwable> then, Executor continuations, Function<T, Parsed<R>> parse) {
-    answer.whenComplete(continuing(then, continuations, parse));
+  static <T, R> void complete(CompletableFuture<T> answer, BiConsumer<? super R, ? super Throwable> then,
+      MemcachedTransport transport, String operation, Object what, Function<T, Parsed<R>> parse) {
+    answer.whenComplete(continuing(then, transport, operation, what, parse));
   }
 
   /**
-   * What to do with a read's answer or failure: parse it and hand it to {@code then}, in this
-   * thread when the values are quick to decode, else on {@code continuations} (or here, once those
-   * are shut down with the manager). Never throws.
+   * What to do with the answer or failure of a read sent now: parse it and hand it to {@code then},
+   * in this thread when the values are quick to decode, else on the transport's callback threads
+   * ({@link MemcachedTransport#continueRead}, which fails it when none takes it by the read's
+   * deadline). Never throws.
+   *
+   * @param operation the read, for a message: {@code get}
+   * @param what what it read, for a message: its key, or "n keys"
    */
-  static <T, R> BiConsumer<T, Throwable> continuing(
-      BiConsumer<? super R, ? super Throwable> then, Executor continuations, Function<T, Parsed<R>> parse) {
+  static <T, R> BiConsumer<T, Throwable> continuing(BiConsumer<? super R, ? super Throwable> then,
+      MemcachedTransport transport, String operation, Object what, Function<T, Parsed<R>> parse) {
+    long sent = System.nanoTime();
     return (a, e) -> {
       if (e != null) {
         then.accept(null, e);
@@ -62,11 +67,7 @@ final class Answers {
         then.accept(p.result(), null);
         return;
       }
-      try {
-        continuations.execute(() -> then.accept(p.result(), null));
-      } catch (RejectedExecutionException closed) {
-        then.accept(p.result(), null);
-      }
+      transport.continueRead(operation, what, sent, () -> then.accept(p.result(), null), starved -> then.accept(null, starved));
     };
   }
 }

@@ -290,7 +290,7 @@ public final class EntryStore<K, V> {
       nearGetAsync(s).whenComplete(then);
       return;
     }
-    transport.getAsync(s.memcachedKey(), Answers.continuing(then, transport.continuations(), raw -> {
+    transport.getAsync(s.memcachedKey(), Answers.continuing(then, transport, "get", s.memcachedKey(), raw -> {
       Current<V> cur = current(s, raw, 0);
       return new Answers.Parsed<>(cur, cur.quickToDecode());
     }));
@@ -313,7 +313,7 @@ public final class EntryStore<K, V> {
             ? near.readAllAsync(entryCodec.memcachedKeys(slots), transport::getAllAsync)
             : transport.getAllAsync(entryCodec.memcachedKeys(slots));
     CompletableFuture<List<Current<V>>> result = new CompletableFuture<>();
-    Answers.complete(raws, result, transport.continuations(), raw -> {
+    Answers.complete(raws, result, transport, "get (multi)", slots.size() + " keys", raw -> {
       List<Current<V>> out = new ArrayList<>(slots.size());
       boolean quick = true;
       for (Slot<K> s : slots) {

@@ -39,7 +39,11 @@ import net.spy.memcached.protocol.BaseOperationImpl;
  * thread that reads every answer. A timed-out operation fails on the thread of {@link Deadlines},
  * which times out every operation, so that it fails even while stages hold both callback threads
  * waiting for it. An operation issued from the IO thread is sent from a callback thread, since
- * sending may wait for room in the queue that only the IO thread drains.
+ * sending may wait for room in the queue that only the IO thread drains. What is handed to the
+ * callback threads on the way (a large answer, a value the store decodes there, see {@link
+ * MemcachedTransport#continueRead}, an operation issued from the IO thread) keeps the operation's
+ * deadline until a callback thread takes it ({@link Relay}): held by such stages, they would
+ * otherwise never take it, and its future would stay pending for ever.
  */
 final class AsyncFlights implements AutoCloseable {
 
@@ -144,7 +148,7 @@ final class AsyncFlights implements AutoCloseable {
   <T, R> CompletableFuture<R> issue(
       Flights.Op op, byte[] value, Supplier<? extends Future<T>> issue, Reading<T, R> reading, boolean inline) {
     if (Thread.currentThread() instanceof MemcachedConnection) {
-      return onCallbackThread(() -> issue(op, value, issue, reading, inline));
+      return onCallbackThread(op, () -> issue(op, value, issue, reading, inline));
     }
     Future<T> f;
     try {
@@ -222,7 +226,7 @@ final class AsyncFlights implements AutoCloseable {
     void answeredInline() {
       if (settle()) {
         try {
-          settleOnIoThread(result, f, op, reading);
+          settleOnIoThread(result, f, op, reading, start);
         } finally {
           letGo();
         }
@@ -292,30 +296,71 @@ final class AsyncFlights implements AutoCloseable {
 
   /**
    * {@code issue} run on a callback thread, for a call made on the IO thread: sending may wait for
-   * room in a queue that only the IO thread drains.
+   * room in a queue that only the IO thread drains. Its future fails when no callback thread takes
+   * it within the operation timeout ({@link Relay}).
    */
-  private <R> CompletableFuture<R> onCallbackThread(Supplier<CompletableFuture<R>> issue) {
+  private <R> CompletableFuture<R> onCallbackThread(Flights.Op op, Supplier<CompletableFuture<R>> issue) {
     CompletableFuture<R> sent = new CompletableFuture<>();
     boolean bestEffort = BestEffort.sending();
-    try {
-      callbacks.execute(() -> {
-        try {
-          Futures.forward(bestEffort ? BestEffort.send(issue) : issue.get(), sent);
-        } catch (RuntimeException e) {
-          sent.completeExceptionally(e);
-        }
-      });
-    } catch (RejectedExecutionException closed) {
-      return CompletableFuture.failedFuture(new CacheException("the cache manager is closed"));
-    }
+    Runnable send = () -> {
+      try {
+        Futures.forward(bestEffort ? BestEffort.send(issue) : issue.get(), sent);
+      } catch (RuntimeException e) {
+        sent.completeExceptionally(e);
+      }
+    };
+    relay(new Relay(System.nanoTime(), calledOnIoThread(op), timeoutMillis(), this::later, send, sent::completeExceptionally),
+        () -> sent.completeExceptionally(new CacheException("the cache manager is closed")));
     return sent;
+  }
+
+  /** What an operation called on the IO thread is, for {@link Relay}'s message. */
+  private static String calledOnIoThread(Flights.Op op) {
+    return "memcached " + op.name() + " of " + op.what() + ", called on the client's IO thread and so sent from a callback thread,";
+  }
+
+  /**
+   * Runs {@code work}, what goes on from the answer of an operation sent at {@code start}, on a
+   * callback thread, the operation's deadline still armed ({@link Relay}): {@code fail} gets the
+   * failure if none takes it in time. In this thread when it is a callback thread already, or once
+   * the manager closed.
+   *
+   * @param what the operation, for the message: "get of k"
+   */
+  void relay(long start, String what, Runnable work, Consumer<? super CacheException> fail) {
+    if (Thread.currentThread() instanceof CallbackThread) {
+      work.run();
+      return;
+    }
+    relay(new Relay(start, "the answer of memcached " + what, timeoutMillis(), this::later, work, fail), work);
+  }
+
+  /** Queues {@code r} for the callback threads and its deadline; runs {@code ifClosed} instead once the manager closed. */
+  private void relay(Relay r, Runnable ifClosed) {
+    try {
+      timeouts.add(r);
+    } catch (RejectedExecutionException closed) {
+      if (r.settle()) {
+        ifClosed.run();
+      }
+      return;
+    }
+    try {
+      callbacks.execute(r);
+    } catch (RejectedExecutionException closed) {
+      r.closed(); // the close ran, or runs, what was in flight: settled once
+    }
+  }
+
+  private long timeoutMillis() {
+    return timeoutNanos / 1_000_000L;
   }
 
   /**
    * The deadline {@code d} waits for now that its first one passed: a later one when the client
    * was paused since it was sent, else 0 (it is due).
    */
-  private long later(Deadlines.Deadline d, long now) {
+  long later(Deadlines.Deadline d, long now) {
     long extended = d.start + timeoutNanos + pauses.longestSince(d.start, now);
     return now - extended < 0 ? extended : 0;
   }
@@ -335,11 +380,9 @@ final class AsyncFlights implements AutoCloseable {
   void get(Flights.Op op, Function<GetOperation.Callback, Operation> create, Consumer<Operation> send,
       BiConsumer<? super byte[], ? super Throwable> then) {
     if (Thread.currentThread() instanceof MemcachedConnection) {
-      try {
-        callbacks.execute(() -> get(op, create, send, then));
-      } catch (RejectedExecutionException closed) {
-        hand(then, null, new CacheException("the cache manager is closed"));
-      }
+      relay(new Relay(System.nanoTime(), calledOnIoThread(op), timeoutMillis(), this::later,
+              () -> get(op, create, send, then), e -> hand(then, null, e)),
+          () -> hand(then, null, new CacheException("the cache manager is closed")));
       return;
     }
     Landing landing = new Landing(op, then);
@@ -382,7 +425,7 @@ final class AsyncFlights implements AutoCloseable {
   <R> CompletableFuture<R> gets(Flights.Op op, int keys, Function<Awaited.Gets, List<GetBatches.Send>> make,
       BiConsumer<String, Operation> send, Function<Awaited.Gets, R> read) {
     if (Thread.currentThread() instanceof MemcachedConnection) {
-      return onCallbackThread(() -> gets(op, keys, make, send, read));
+      return onCallbackThread(op, () -> gets(op, keys, make, send, read));
     }
     CompletableFuture<R> result = new CompletableFuture<>();
     Batch<R> batch = new Batch<>(op, result, read);
@@ -449,7 +492,7 @@ final class AsyncFlights implements AutoCloseable {
       } finally {
         letGo();
       }
-      handFromIoThread(to, value);
+      handFromIoThread(to, value, start, op);
     }
 
     /** Cancels its operations, once it is settled, and lets go of what it holds. */
@@ -547,7 +590,7 @@ final class AsyncFlights implements AutoCloseable {
         hand(to, null, e);
         return;
       }
-      handFromIoThread(to, v);
+      handFromIoThread(to, v, start, op);
     }
 
     @Override
@@ -594,9 +637,10 @@ final class AsyncFlights implements AutoCloseable {
 
   /**
    * Reads the answer on the IO thread and completes {@code result} there when it is small, else on
-   * a callback thread (or here, when those are gone with the manager).
+   * a callback thread (or here, when those are gone with the manager), as {@link #handFromIoThread}.
    */
-  private <T, R> void settleOnIoThread(CompletableFuture<R> result, Future<T> f, Flights.Op op, Reading<T, R> reading) {
+  private <T, R> void settleOnIoThread(
+      CompletableFuture<R> result, Future<T> f, Flights.Op op, Reading<T, R> reading, long start) {
     R answer;
     try {
       answer = reading.read(f, flights.outcome(f, op, true));
@@ -604,19 +648,21 @@ final class AsyncFlights implements AutoCloseable {
       result.completeExceptionally(e);
       return;
     }
-    handFromIoThread(HandOffFuture.completing(result), answer);
+    handFromIoThread(HandOffFuture.completing(result), answer, start, op);
   }
 
   /**
    * Hands {@code answer} to {@code then} in this thread (the IO thread) when it is at most {@value
-   * #INLINE_BYTES} bytes, else on a callback thread (or here, once those are gone with the manager).
+   * #INLINE_BYTES} bytes, else on a callback thread (or here, once those are gone with the manager),
+   * failing it when none takes it by the deadline of {@code op}, sent at {@code start} ({@link
+   * #relay(long, String, Runnable, Consumer)}).
    */
-  private <R> void handFromIoThread(BiConsumer<? super R, ? super Throwable> then, R answer) {
+  private <R> void handFromIoThread(BiConsumer<? super R, ? super Throwable> then, R answer, long start, Flights.Op op) {
     if (bytes(answer) <= INLINE_BYTES) {
       hand(then, answer, null);
       return;
     }
-    handOff(then, answer, null);
+    relay(start, op.name() + " of " + op.what(), () -> hand(then, answer, null), e -> hand(then, null, e));
   }
 
   /**
@@ -629,15 +675,6 @@ final class AsyncFlights implements AutoCloseable {
    */
   private static <R> void fromSweep(BiConsumer<? super R, ? super Throwable> then, R value, Throwable failure) {
     hand(then, value, failure);
-  }
-
-  /** Hands the outcome to {@code then} on a callback thread (or here, once those are gone with the manager). */
-  private <R> void handOff(BiConsumer<? super R, ? super Throwable> then, R value, Throwable failure) {
-    try {
-      callbacks.execute(() -> hand(then, value, failure));
-    } catch (RejectedExecutionException closed) {
-      hand(then, value, failure);
-    }
   }
 
   /** The value bytes an answer holds: a get's, a multi-get's (summed), 0 for anything else. */

@@ -33,9 +33,24 @@ final class Deadlines implements AutoCloseable {
    */
   abstract static class Deadline extends AtomicBoolean {
 
-    final long start = System.nanoTime();
+    /** When its operation was sent ({@link System#nanoTime}): its deadline is an operation timeout later. */
+    final long start;
     /** The deadline it waits for in the second queue; read and written by the sweep only. */
     long extended;
+
+    /** The deadline of an operation sent now. */
+    Deadline() {
+      this(System.nanoTime());
+    }
+
+    /**
+     * The deadline of work that continues an operation sent at {@code start} (its answer handed on,
+     * {@link Relay}); queued now, behind operations sent after {@code start}, it is due no later
+     * than the last of them (the sweep stops at the first one not due).
+     */
+    Deadline(long start) {
+      this.start = start;
+    }
 
     /** True when this call settles it, so it is settled once. */
     final boolean settle() {

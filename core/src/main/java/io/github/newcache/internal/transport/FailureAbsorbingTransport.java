@@ -257,6 +257,11 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
   }
 
   @Override
+  public void continueRead(String operation, Object what, long sent, Runnable rest, Consumer<? super CacheException> starved) {
+    delegate.continueRead(operation, what, sent, rest, starved);
+  }
+
+  @Override
   public CompletableFuture<byte[]> getAsync(String key) {
     return absorbing(delegate.getAsync(key), null);
   }

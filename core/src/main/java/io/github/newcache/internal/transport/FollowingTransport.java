@@ -419,6 +419,12 @@ final class FollowingTransport implements MemcachedTransport {
     return continuations;
   }
 
+  /** On the current generation's callback threads: the stages callers add to this transport's futures run on its own. */
+  @Override
+  public void continueRead(String operation, Object what, long sent, Runnable rest, Consumer<? super CacheException> starved) {
+    current.transport.continueRead(operation, what, sent, rest, starved);
+  }
+
   @Override
   public CompletableFuture<byte[]> getAsync(String key) {
     return callAsync(t -> t.getAsync(key));

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import javax.cache.CacheException;
@@ -149,6 +150,28 @@ public interface MemcachedTransport extends AutoCloseable {
    */
   default Executor continuations() {
     return ForkJoinPool.commonPool();
+  }
+
+  /**
+   * Runs {@code rest}, what follows a non-blocking read's answer and is too slow for the thread that
+   * completed it (decoding values that need Java deserialization or an application's codec), on the
+   * {@link #continuations} threads. Those also run callers' stages, which may hold them all waiting
+   * for this very read: when none has started {@code rest} by the read's deadline (the operation
+   * timeout after {@code sent}), {@code starved} gets a {@link CacheException} saying so instead,
+   * from a thread of the client's own, so that no read stays pending for ever. Exactly one of the
+   * two runs; neither may throw. The default runs {@code rest} on {@link #continuations}, or here
+   * once those refuse it.
+   *
+   * @param operation the read, for the message: {@code get}
+   * @param what what it read, for the message: its key, or "n keys"
+   * @param sent when the read was sent ({@link System#nanoTime})
+   */
+  default void continueRead(String operation, Object what, long sent, Runnable rest, Consumer<? super CacheException> starved) {
+    try {
+      continuations().execute(rest);
+    } catch (RejectedExecutionException closed) {
+      rest.run();
+    }
   }
 
   /**

@@ -188,6 +188,11 @@ public final class SigningTransport implements MemcachedTransport {
   }
 
   @Override
+  public void continueRead(String operation, Object what, long sent, Runnable rest, Consumer<? super CacheException> starved) {
+    delegate.continueRead(operation, what, sent, rest, starved);
+  }
+
+  @Override
   public CompletableFuture<byte[]> getAsync(String key) {
     return delegate.getAsync(key).thenApply(stored -> verify(key, stored));
   }

@@ -561,6 +561,11 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   @Override
+  public void continueRead(String operation, Object what, long sent, Runnable rest, Consumer<? super CacheException> starved) {
+    async.relay(sent, operation + " of " + what, rest, starved);
+  }
+
+  @Override
   public Runnable charge(String key, long bytes) {
     return pending.charge(key, bytes);
   }

@@ -1,0 +1,199 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testkit.MemcachedExtension;
+import io.github.newcache.testkit.Protocol;
+import io.github.newcache.testkit.TestManagers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.configuration.MutableConfiguration;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Callers' code that blocks where the non-blocking API's own work runs: stages holding both
+ * callback threads while they wait for the manager's futures. That must leave no future pending
+ * past its operation timeout.
+ */
+@ExtendWith(MemcachedExtension.class)
+class AsyncBlockingStagesTest {
+
+  private static final int OP_TIMEOUT_MILLIS = 500;
+  /** How late after its operation timeout a future may complete: the 10 ms sweep, and a busy machine. */
+  private static final long SLACK_MILLIS = 1_000;
+  /** How long a test waits for any one future: far past the bound it asserts. */
+  private static final long WAIT_MILLIS = 5_000;
+
+  /** Values whose reads take different paths once memcached answers. */
+  enum Stored {
+    /** Decoded on the IO thread, which completes the future. */
+    SMALL_STRING,
+    /** Java-serialized: decoded on a callback thread. */
+    JAVA_SERIALIZED,
+    /** Over 16 KB: handed to a callback thread. */
+    LARGE_STRING;
+
+    Object value() {
+      return switch (this) {
+        case SMALL_STRING -> "v";
+        case JAVA_SERIALIZED -> new ArrayList<>(List.of("rate", "5"));
+        case LARGE_STRING -> "x".repeat(20_000);
+      };
+    }
+  }
+
+  static Stream<Arguments> protocolsAndValues() {
+    return Stream.of(Protocol.values()).flatMap(p -> Stream.of(Stored.values()).map(v -> Arguments.of(p, v)));
+  }
+
+  /** How a future ended: its value or failure, or still pending; and after how long. */
+  private record Outcome(Object value, Throwable failure, boolean pending, long millis) {
+    static Outcome of(CompletableFuture<?> f) {
+      long start = System.nanoTime();
+      try {
+        Object v = f.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        return new Outcome(v, null, false, since(start));
+      } catch (TimeoutException e) {
+        return new Outcome(null, null, true, since(start));
+      } catch (ExecutionException e) {
+        return new Outcome(null, e.getCause(), false, since(start));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+
+    /**
+     * Asserts that it ended within the operation timeout (and slack): with {@code expected}, or
+     * failing with the CacheException that says why.
+     */
+    void assertEndedInTime(Object expected, String what) {
+      assertFalse(pending, what + ": still pending after " + millis + " ms (operation timeout " + OP_TIMEOUT_MILLIS + " ms)");
+      assertTrue(millis <= OP_TIMEOUT_MILLIS + SLACK_MILLIS, what + ": ended after " + millis + " ms");
+      if (failure == null) {
+        assertEquals(expected, value, what);
+        return;
+      }
+      assertTrue(failure instanceof CacheException && failure.getMessage().contains("callback threads")
+          && failure.getMessage().contains("your own executor"), what + ": " + failure);
+    }
+  }
+
+  private static long since(long start) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
+  @SuppressWarnings("unchecked") // unwrap(NewcacheCache.class) is this cache
+  private static <V> AsyncCache<String, V> async(Cache<String, V> c) {
+    return c.unwrap(NewcacheCache.class).async();
+  }
+
+  /**
+   * Runs {@code blocking} in two stages of the manager's futures at once, so that they hold both
+   * callback threads while it runs; returns their futures once both are held.
+   */
+  private static <T> List<CompletableFuture<T>> inBothCallbackThreads(AsyncCache<String, Object> async, Supplier<T> blocking)
+      throws InterruptedException {
+    CompletableFuture<Object> gate = new CompletableFuture<>();
+    CountDownLatch held = new CountDownLatch(2);
+    List<CompletableFuture<T>> stages = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      // pending until the gate opens, so the stage added to it runs on a callback thread
+      stages.add(async.get("gate" + i, k -> gate).thenApply(v -> {
+        held.countDown();
+        try {
+          assertTrue(held.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "both callback threads held");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return blocking.get();
+      }));
+    }
+    gate.complete("open");
+    assertTrue(held.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "both stages started");
+    return stages;
+  }
+
+  /**
+   * Two stages hold both callback threads, each waiting for a read of the manager. A read whose
+   * answer the IO thread completes (a small String) ends at once; one whose answer goes on to a
+   * callback thread (a Java-serialized value, or over 16 KB) could never get there: it stayed
+   * pending for ever, and so did every other such read of the manager (the main thread's, below).
+   * Now each ends within the operation timeout: with the value, or with a CacheException that says
+   * the callback threads were all held. Once the stages let go, the manager reads as before.
+   */
+  @ParameterizedTest
+  @MethodSource("protocolsAndValues")
+  void readsEndWithinTheTimeoutWhileStagesHoldEveryCallbackThreadWaitingForThem(
+      Protocol p, Stored stored, TestManagers managers) throws Exception {
+    Cache<String, Object> c = managers.open(p, "opTimeout=" + OP_TIMEOUT_MILLIS)
+        .createCache("held", new MutableConfiguration<String, Object>());
+    Object value = stored.value();
+    c.put("x", value);
+    AsyncCache<String, Object> async = async(c);
+
+    List<CompletableFuture<Outcome>> stages = inBothCallbackThreads(async, () -> Outcome.of(async.get("x")));
+    Outcome meanwhile = Outcome.of(async.get("x"));
+    for (CompletableFuture<Outcome> stage : stages) {
+      stage.get(2 * WAIT_MILLIS, TimeUnit.MILLISECONDS).assertEndedInTime(value, "a stage's get of " + stored);
+    }
+    meanwhile.assertEndedInTime(value, "another get of " + stored + " while the stages waited");
+    Outcome later = Outcome.of(async.get("x"));
+    assertEquals(value, later.value(), "the manager reads once the stages are done: " + later);
+  }
+
+  /**
+   * The loader of get(key, loader) runs on a callback thread; two loaders that each wait for a read
+   * of another entry (a Java-serialized one) held both threads, and the read and both loads stayed
+   * pending until the loaders gave up waiting. Now the read fails within the operation timeout, and
+   * with it the loads.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void loadersWaitingForAnotherReadEndWithinTheTimeout(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, Object> c = managers.open(p, "opTimeout=" + OP_TIMEOUT_MILLIS)
+        .createCache("loaders", new MutableConfiguration<String, Object>());
+    c.put("config", Stored.JAVA_SERIALIZED.value());
+    AsyncCache<String, Object> async = async(c);
+    CountDownLatch both = new CountDownLatch(2);
+    Function<String, CompletableFuture<Object>> loader = k -> {
+      both.countDown();
+      try {
+        assertTrue(both.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "both loaders running");
+        return CompletableFuture.completedFuture(k + async.get("config").get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+      } catch (Exception e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    };
+    long start = System.nanoTime();
+    CompletableFuture<Object> a = async.get("a", loader);
+    CompletableFuture<Object> b = async.get("b", loader);
+    for (CompletableFuture<Object> load : List.of(a, b)) {
+      Outcome o = Outcome.of(load);
+      assertFalse(o.pending(), "a load still pending after " + since(start) + " ms");
+      assertTrue(since(start) <= OP_TIMEOUT_MILLIS + SLACK_MILLIS, "the loads ended after " + since(start) + " ms: " + o);
+      // the loader's own get(timeout) threw ExecutionException: the read's CacheException is its cause
+      Throwable read = o.failure() == null ? null : o.failure().getCause();
+      if (o.failure() != null) {
+        assertTrue(read instanceof CacheException && read.getMessage().contains("callback threads"), String.valueOf(o.failure()));
+      }
+    }
+    assertEquals(Stored.JAVA_SERIALIZED.value(), async.get("config").get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+  }
+}
