@@ -2,6 +2,7 @@ package io.github.newcache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.testkit.MemcachedExtension;
@@ -10,6 +11,7 @@ import io.github.newcache.testkit.TestManagers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +30,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Callers' code that blocks where the non-blocking API's own work runs: stages holding both
- * callback threads while they wait for the manager's futures. That must leave no future pending
- * past its operation timeout.
+ * callback threads while they wait for the manager's futures, and a blocking call in a stage that
+ * runs on the client's IO thread. Neither may leave a future pending past its operation timeout,
+ * nor report a healthy server stalled.
  */
 @ExtendWith(MemcachedExtension.class)
 class AsyncBlockingStagesTest {
@@ -195,5 +198,61 @@ class AsyncBlockingStagesTest {
       }
     }
     assertEquals(Stored.JAVA_SERIALIZED.value(), async.get("config").get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+  }
+
+  /**
+   * A stage of the future thenCompose returns runs on the client's IO thread when the inner read
+   * completes there (README: such stages may run there). A blocking put in it waited the whole
+   * operation timeout for an answer that only that thread could read, stalling every other caller,
+   * then failed blaming the server ("timed out; the server may still apply it"); a few such calls
+   * tripped the stall breaker, and every later call to the healthy server failed at once. Now the
+   * call fails at once saying what happened and what to do, nothing is sent, and the server stays
+   * healthy.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aBlockingCallOnTheIoThreadFailsAtOnceAndTheServerStaysHealthy(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = managers.open(p, "opTimeout=" + OP_TIMEOUT_MILLIS)
+        .createCache("io", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    AsyncCache<String, String> async = async(c);
+    c.put("a", "1");
+    c.put("b", "2");
+    List<String> ranOn = new CopyOnWriteArrayList<>();
+    List<RuntimeException> refused = new CopyOnWriteArrayList<>();
+    List<Long> refusedAfter = new CopyOnWriteArrayList<>();
+    for (int attempt = 0; attempt < 10 && refused.isEmpty(); attempt++) {
+      async.get("a").thenCompose(v -> async.get("b")).thenRun(() -> {
+        ranOn.add(Thread.currentThread().getName());
+        if (!Thread.currentThread().getName().startsWith("Memcached IO")) {
+          return; // the inner read completed before the stage was added: nothing to test this time
+        }
+        for (int i = 0; i < 5; i++) {
+          long start = System.nanoTime();
+          try {
+            c.put("c" + i, "3");
+          } catch (RuntimeException e) {
+            refused.add(e);
+          }
+          refusedAfter.add(since(start));
+        }
+      }).get(30, TimeUnit.SECONDS);
+    }
+    assertEquals(5, refused.size(), "the stage ran on the IO thread and its 5 puts were refused; ran on " + ranOn);
+    for (RuntimeException e : refused) {
+      assertTrue(e instanceof IllegalStateException && e.getMessage().contains("IO thread")
+          && e.getMessage().contains("Nothing was sent") && e.getMessage().contains("your own executor"), String.valueOf(e));
+    }
+    for (long millis : refusedAfter) {
+      assertTrue(millis < OP_TIMEOUT_MILLIS / 2, "refused after " + millis + " ms, not at once");
+    }
+    for (int i = 0; i < 5; i++) {
+      assertNull(c.get("c" + i), "nothing was sent");
+    }
+    for (int i = 0; i < 3; i++) {
+      long start = System.nanoTime();
+      assertEquals("1", c.get("a"), "the server is not reported stalled");
+      assertEquals("1", async.get("a").get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+      assertTrue(since(start) < OP_TIMEOUT_MILLIS, "a read took " + since(start) + " ms");
+    }
   }
 }

@@ -263,6 +263,7 @@ public final class SpyTransport implements MemcachedTransport {
    * 0 and the transport {@link #readsInParts}.
    */
   private Awaited.Get fetch(String key, int headLength) {
+    IoThread.refuseBlocking("get", key);
     flights.admit(key, "get");
     Awaited.Get answer = new Awaited.Get();
     Operation sent = headLength > 0 && readsInParts() ? partsGet(key, answer, headLength) : getOperation(key, answer);
@@ -282,6 +283,7 @@ public final class SpyTransport implements MemcachedTransport {
     if (keys.isEmpty()) {
       return Map.of();
     }
+    IoThread.refuseBlocking("get (multi)", keys);
     String first = keys.iterator().next();
     Flights.Op op = multiGet(keys, first);
     if (readsInParts()) {
@@ -297,6 +299,7 @@ public final class SpyTransport implements MemcachedTransport {
     if (!readsInParts() || keys.isEmpty()) {
       return MemcachedTransport.super.getAllParts(keys, headLengths);
     }
+    IoThread.refuseBlocking("get (multi)", keys);
     String[] names = keys.toArray(new String[0]);
     Awaited.Gets answers = batchedGets(names, headLengths, multiGet(keys, names[0]));
     Parts[] out = new Parts[names.length];
@@ -357,6 +360,7 @@ public final class SpyTransport implements MemcachedTransport {
   }
 
   private void store(String key, int ttl, Parts item) {
+    IoThread.refuseBlocking("set", key);
     int length = item.length();
     flights.checkSize("set", key, length);
     flights.admit(key, "set");
@@ -377,6 +381,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   private <T> void storeAll(Map<String, T> values, int ttl, Function<T, Parts> items) {
     int n = values.size();
+    IoThread.refuseBlocking("set", values.keySet());
     String[] keys = new String[n];
     Parts[] parts = new Parts[n];
     int i = 0;
@@ -461,6 +466,7 @@ public final class SpyTransport implements MemcachedTransport {
   /** True when stored; false when memcached holds an item under the key. */
   @Override
   public boolean add(String key, int ttl, byte[] value) {
+    IoThread.refuseBlocking("add", key);
     flights.checkSize("add", key, value);
     flights.admit(key, "add");
     Flights.Op op = Flights.Op.write("add", key, value);
@@ -470,6 +476,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public CasOutcome cas(String key, long cas, int ttl, byte[] value) {
+    IoThread.refuseBlocking("cas", key);
     flights.checkSize("cas", key, value);
     flights.admit(key, "cas");
     Flights.Op op = Flights.Op.write("cas", key, value);
@@ -479,6 +486,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public boolean delete(String key) {
+    IoThread.refuseBlocking("delete", key);
     flights.admit(key, "delete");
     Awaited.Delete answer = new Awaited.Delete();
     Operation sent = sendDelete(key, answer);
@@ -487,6 +495,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public int deleteAll(Collection<String> keys) {
+    IoThread.refuseBlocking("delete", keys);
     int n = keys.size();
     List<String> issued = new ArrayList<>(n);
     List<Operation> sent = new ArrayList<>(n);
@@ -530,6 +539,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public void eachKeyOfReachable(String prefix, Consumer<String> each, Consumer<CacheException> failed) {
+    IoThread.refuseBlocking("key listing (lru_crawler metadump)", prefix);
     if (sasl) {
       throw new CacheException(
           "cannot list keys (iterator, clear, removeAll): that needs memcached's text protocol "
@@ -670,6 +680,7 @@ public final class SpyTransport implements MemcachedTransport {
 
   /** One single-key operation: stall check, enqueue, bounded wait. */
   private <T> T call(String op, String key, Supplier<Future<T>> issue) {
+    IoThread.refuseBlocking(op, key);
     flights.admit(key, op);
     return flights.finish(flights.enqueue(op, key, issue), Flights.Op.read(op, key));
   }
