@@ -110,14 +110,36 @@ public class NewcacheSpringCache extends JCacheCache {
    * {@code thenApplyAsync} would not do for a failure: a stage of a future that fails completes
    * at once, in the thread that failed it (a Newcache timeout or callback thread), without the
    * executor.
+   *
+   * <p>A failure is the cause itself (the cache's {@code CacheException}, the loader's exception),
+   * not a {@link CompletionException} around it: Spring's aspect hands it as is to the {@code
+   * CacheErrorHandler}, which must see what the blocking {@code get} throws.
    */
+  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: its action completes out, failures included
   private <S, T> CompletableFuture<T> onExecutor(CompletableFuture<S> source, Function<S, T> fn) {
-    return source.handleAsync((value, failure) -> {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    source.handleAsync((value, failure) -> {
       if (failure != null) {
         throw failure instanceof CompletionException c ? c : new CompletionException(failure);
       }
       return fn.apply(value);
-    }, executor);
+    }, executor).whenComplete((value, failure) -> { // in the executor's thread, or the one the executor refused
+      if (failure == null) {
+        out.complete(value);
+      } else {
+        out.completeExceptionally(unwrapped(failure));
+      }
+    });
+    return out;
+  }
+
+  /** {@code failure} without the {@link CompletionException}s that futures wrap around it. */
+  private static Throwable unwrapped(Throwable failure) {
+    Throwable t = failure;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   /**

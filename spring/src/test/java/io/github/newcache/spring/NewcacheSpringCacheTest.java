@@ -238,6 +238,35 @@ class NewcacheSpringCacheTest {
   }
 
   /**
+   * Spring's aspect continues a failed retrieve with exceptionallyCompose, which hands its function
+   * the failure as is, and a CacheErrorHandler then sees it as the blocking get's: the cache's
+   * CacheException, not a CompletionException around it (a handler that treats CacheException as a
+   * miss worked for blocking methods only).
+   */
+  @Test
+  void retrieveFailsWithTheCacheExceptionThatGetThrows(TestManagers managers, LocalMemcached server) throws Exception {
+    NewcacheSpringCache books = cache(managers.open(Protocol.TEXT, "opTimeout=300&stallTimeouts=0"), "errors", true);
+    books.put("warm", "up"); // connected before the freeze
+    server.pause();
+    try {
+      List<CompletableFuture<?>> retrieved = List.of(
+          books.retrieve("k"), books.retrieve("k2", () -> CompletableFuture.completedFuture("v")));
+      for (CompletableFuture<?> f : retrieved) {
+        CompletableFuture<Throwable> seen = new CompletableFuture<>();
+        f.exceptionallyCompose(ex -> {
+          seen.complete(ex);
+          return CompletableFuture.completedFuture(null);
+        });
+        assertInstanceOf(CacheException.class, await(seen), "what the aspect's error handler is given");
+      }
+      RuntimeException blocking = assertThrows(RuntimeException.class, () -> books.get("k"));
+      assertInstanceOf(CacheException.class, blocking, "what the blocking get throws");
+    } finally {
+      server.resume();
+    }
+  }
+
+  /**
    * The loader starts on the cache's executor, and the futures complete there, never on
    * Newcache's callback threads or spymemcached's IO thread, which Spring's continuation (the
    * cached method, on a miss) would otherwise hold up. Each stage is attached while its future is
