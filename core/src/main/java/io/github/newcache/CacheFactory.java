@@ -67,7 +67,7 @@ final class CacheFactory {
         config.isWriteThrough() && config.getCacheWriterFactory() != null
             ? (CacheWriter<K, V>) config.getCacheWriterFactory().create()
             : null;
-    EventDispatcher<K, V> events = new EventDispatcher<>(name, config.getLeaseTimeoutMillis());
+    EventDispatcher<K, V> events = new EventDispatcher<>(name, config.getLeaseTimeoutMillis(), scheduler);
     for (CacheEntryListenerConfiguration<K, V> l : config.getCacheEntryListenerConfigurations()) {
       events.register(l);
     }

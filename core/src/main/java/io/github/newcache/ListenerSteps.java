@@ -35,8 +35,8 @@ final class ListenerSteps<K, V> {
    * {@code write} of {@code s}, handed the key's turn for events of {@code raises} while a listener
    * wants them ({@link io.github.newcache.internal.event.EventDispatcher#turnAsync}, no thread
    * waiting for it), which is given back once the write's future is done, before the caller hears
-   * of it; else handed {@link Turn#NONE}. A write whose turn came later than the lease timeout
-   * fails, not applied.
+   * of it; else handed {@link Turn#NONE}, also when the turn has not come within the lease timeout
+   * (the write goes on without it then, unordered).
    */
   <T> CompletableFuture<T> inTurn(Slot<K> s, Set<EventType> raises, Function<Turn, CompletableFuture<T>> write) {
     if (!cache.events.wantsAny(raises)) {

@@ -248,17 +248,23 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
     if (loaded == null) {
       return result;
     }
+    // Each value read once, from the one pass over the entries: a loader's map may compute values
+    // as they are read (a lazy view), or be keyed by identity.
     List<Slot<K>> found = new ArrayList<>(loaded.size());
+    List<V> values = new ArrayList<>(loaded.size());
     for (Map.Entry<K, V> entry : loaded.entrySet()) {
       Slot<K> s = byKey.get(entry.getKey());
-      if (s != null && entry.getValue() != null) {
+      V value = s == null ? null : entry.getValue();
+      if (value != null) {
         found.add(s);
+        values.add(value);
       }
     }
     try (Turn t = events.turnAll(found, Slot::memcachedKey, Slot::key, WriteRules.PUTS)) {
       List<EntryEvent<K, V>> out = new ArrayList<>();
-      for (Slot<K> s : found) {
-        V value = loaded.get(s.key());
+      for (int i = 0; i < found.size(); i++) {
+        Slot<K> s = found.get(i);
+        V value = values.get(i);
         Applied<V> a = storeLoaded(s, store.encode(s, value), out, !replace);
         result.put(s.key(), kept(a, value));
       }

@@ -17,6 +17,7 @@ import io.github.newcache.internal.store.Decision;
 import io.github.newcache.internal.store.Encoded;
 import io.github.newcache.internal.store.EntryStore;
 import io.github.newcache.internal.store.Slot;
+import io.github.newcache.internal.transport.IoThread;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -113,7 +114,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public V get(K key) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     long start = stats.start();
     V value = read(s, true);
@@ -209,7 +210,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public Map<K, V> getAll(Set<? extends K> keys) {
-    checkOpen();
+    checkUsable();
     Objects.requireNonNull(keys, "keys");
     List<Slot<K>> slots = store.slots(keys);
     long start = stats.start();
@@ -251,7 +252,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean containsKey(K key) {
-    checkOpen();
+    checkUsable();
     return store.get(store.slot(key)).present();
   }
 
@@ -269,7 +270,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public void put(K key, V value) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     put(s, encodeForPut(s, value));
   }
@@ -282,8 +283,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   void put(Slot<K> s, Encoded<V> e) {
     long start = stats.start();
     locked(s, () -> {
-      writer.write(s.key(), e.value());
       try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS)) {
+        writer.write(s.key(), e.value()); // in the turn: the system of record changes in the same order
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         put(s, e, out, false);
         stats.putTime(start);
@@ -321,7 +322,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public V getAndPut(K key, V value) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     return getAndPut(s, store.encode(s, value));
   }
@@ -330,8 +331,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   V getAndPut(Slot<K> s, Encoded<V> e) {
     long start = stats.start();
     return locked(s, () -> {
-      writer.write(s.key(), e.value());
       try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS)) {
+        writer.write(s.key(), e.value()); // in the turn: the system of record changes in the same order
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         V old = put(s, e, out, true);
         if (old != null) {
@@ -349,7 +350,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public void putAll(Map<? extends K, ? extends V> map) {
-    checkOpen();
+    checkUsable();
     batches.putAll(map);
   }
 
@@ -360,7 +361,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean putIfAbsent(K key, V value) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     return putIfAbsent(s, store.encode(s, value));
   }
@@ -397,12 +398,12 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean remove(K key) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     long start = stats.start();
     return locked(s, () -> {
-      writer.delete(key);
       try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.REMOVALS)) {
+        writer.delete(key); // in the turn: the system of record changes in the same order
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         boolean removed = rules.blindDeleteIsExact() ? store.delete(s) : removeLive(s, out) != null;
         if (removed) {
@@ -427,7 +428,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean remove(K key, V oldValue) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     store.checkValue(oldValue);
     return conditional(s, oldValue, null).decision().kind() == Decision.Kind.REMOVE;
@@ -435,12 +436,12 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public V getAndRemove(K key) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     long start = stats.start();
     return locked(s, () -> {
-      writer.delete(key);
       try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.REMOVALS)) {
+        writer.delete(key); // in the turn: the system of record changes in the same order
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         Applied<V> a = removeLive(s, out);
         if (a != null) {
@@ -459,7 +460,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean replace(K key, V oldValue, V newValue) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     store.checkValue(oldValue);
     return replace(s, oldValue, store.encode(s, newValue));
@@ -467,7 +468,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean replace(K key, V value) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     return replace(s, null, store.encode(s, value));
   }
@@ -482,7 +483,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public V getAndReplace(K key, V value) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     Applied<V> a = conditional(s, null, store.encode(s, value));
     return a.decision().kind() == Decision.Kind.WRITE ? a.before().value() : null;
@@ -506,7 +507,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public void removeAll(Set<? extends K> keys) {
-    checkOpen();
+    checkUsable();
     Objects.requireNonNull(keys, "keys");
     batches.removeAll(store.slots(keys));
   }
@@ -518,13 +519,13 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    */
   @Override
   public void removeAll() {
-    checkOpen();
+    checkUsable();
     batches.removeAll();
   }
 
   @Override
   public void clear() {
-    checkOpen();
+    checkUsable();
     store.clear();
   }
 
@@ -537,7 +538,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public <T> T invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments) {
-    checkOpen();
+    checkUsable();
     Slot<K> s = store.slot(key);
     Objects.requireNonNull(processor, "processor");
     return processing.invoke(s, processor, arguments);
@@ -546,7 +547,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   @Override
   public <T> Map<K, EntryProcessorResult<T>> invokeAll(
       Set<? extends K> keys, EntryProcessor<K, V, T> processor, Object... arguments) {
-    checkOpen();
+    checkUsable();
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(processor, "processor");
     return processing.invokeAll(store.slots(keys), processor, arguments);
@@ -556,7 +557,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public Iterator<Cache.Entry<K, V>> iterator() {
-    checkOpen();
+    checkUsable();
     return new CacheIterator<>(this, store.entries());
   }
 
@@ -736,5 +737,15 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     if (closed) {
       throw new IllegalStateException("cache " + name + " is closed");
     }
+  }
+
+  /**
+   * {@link #checkOpen}, and refuses a blocking call on the client's IO thread at once, before it
+   * waits for anything (a key's turn, a fleet hold, another's load) or sends a command: there it
+   * would wait for answers only that thread reads ({@link IoThread}).
+   */
+  void checkUsable() {
+    checkOpen();
+    IoThread.refuseBlocking("call", "cache " + name);
   }
 }

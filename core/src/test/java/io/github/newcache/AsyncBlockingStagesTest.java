@@ -2,7 +2,6 @@ package io.github.newcache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.testkit.MemcachedExtension;
@@ -214,6 +213,65 @@ class AsyncBlockingStagesTest {
   void aBlockingCallOnTheIoThreadFailsAtOnceAndTheServerStaysHealthy(Protocol p, TestManagers managers) throws Exception {
     Cache<String, String> c = managers.open(p, "opTimeout=" + OP_TIMEOUT_MILLIS)
         .createCache("io", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    blockingCallsOnTheIoThreadAreRefusedAtOnce(c, null);
+  }
+
+  /**
+   * The same with a listener, while another thread's listener holds the keys' turns for events:
+   * the call is refused before it waits for a turn. Before, it waited for the turn on the IO
+   * thread (up to the lease timeout), stalling every other caller, and the puts in flight timed
+   * out and tripped the stall breaker (review 57).
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aBlockingCallOnTheIoThreadIsRefusedBeforeItWaitsForAKeysTurn(Protocol p, TestManagers managers) throws Exception {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Holder.onCreated = () -> {
+      holding.countDown();
+      io.github.newcache.testing.Threads.awaitReleased(release);
+    };
+    MutableConfiguration<String, String> config = new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .addCacheEntryListenerConfiguration(new javax.cache.configuration.MutableCacheEntryListenerConfiguration<>(
+            javax.cache.configuration.FactoryBuilder.factoryOf(Holder.class), null, false, true));
+    Cache<String, String> c = managers.open(p, "opTimeout=" + OP_TIMEOUT_MILLIS).createCache("io-turns", config);
+    Thread holder = new Thread(() -> c.putAll(java.util.Map.of("c0", "slow", "c1", "slow", "c2", "slow", "c3", "slow",
+        "c4", "slow")));
+    holder.start();
+    try {
+      assertTrue(holding.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the listener holds the keys' turns");
+      blockingCallsOnTheIoThreadAreRefusedAtOnce(c, "slow");
+    } finally {
+      release.countDown();
+      holder.join(WAIT_MILLIS);
+      Holder.onCreated = () -> { };
+    }
+  }
+
+  /** A synchronous CREATED listener that runs {@link #onCreated} for the value "slow" (a test's hold of the keys' turns). */
+  public static final class Holder
+      implements javax.cache.event.CacheEntryCreatedListener<String, String>, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static volatile Runnable onCreated = () -> { };
+
+    @Override
+    public void onCreated(Iterable<javax.cache.event.CacheEntryEvent<? extends String, ? extends String>> events) {
+      for (javax.cache.event.CacheEntryEvent<? extends String, ? extends String> e : events) {
+        if ("slow".equals(e.getValue())) {
+          onCreated.run();
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * Blocking puts of c0..c4 in a stage on the IO thread are refused at once, nothing is sent
+   * ({@code c0}..{@code c4} keep {@code before}), and the server is not reported stalled.
+   */
+  private static void blockingCallsOnTheIoThreadAreRefusedAtOnce(Cache<String, String> c, String before)
+      throws Exception {
     AsyncCache<String, String> async = async(c);
     c.put("a", "1");
     c.put("b", "2");
@@ -246,7 +304,7 @@ class AsyncBlockingStagesTest {
       assertTrue(millis < OP_TIMEOUT_MILLIS / 2, "refused after " + millis + " ms, not at once");
     }
     for (int i = 0; i < 5; i++) {
-      assertNull(c.get("c" + i), "nothing was sent");
+      assertEquals(before, c.get("c" + i), "nothing was sent");
     }
     for (int i = 0; i < 3; i++) {
       long start = System.nanoTime();

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.concurrent.ConcurrentSkipListMap;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
@@ -65,9 +66,10 @@ public final class EventDispatcher<K, V> {
   /**
    * @param cacheName names the cache in errors
    * @param leaseTimeoutMillis how long a writer waits for its key's turn ({@link #turn})
+   * @param timer ends a non-blocking write's wait for its turn at the lease timeout
    */
-  public EventDispatcher(String cacheName, long leaseTimeoutMillis) {
-    this.turns = new EventTurns(cacheName, leaseTimeoutMillis);
+  public EventDispatcher(String cacheName, long leaseTimeoutMillis, ScheduledExecutorService timer) {
+    this.turns = new EventTurns(cacheName, leaseTimeoutMillis, timer);
   }
 
   /**
@@ -126,7 +128,7 @@ public final class EventDispatcher<K, V> {
    * events of the types {@code raises}: hold it from before the change until its events are
    * dispatched, and close it then. With no listener for them it is {@link EventTurns.Turn#NONE},
    * taken at the cost of a volatile read. Waits for another thread's turn at most the lease
-   * timeout, then throws a {@link javax.cache.CacheException} naming the key (see {@link EventTurns}).
+   * timeout, then goes on without it (see {@link EventTurns}).
    */
   public EventTurns.Turn turn(String mkey, K key, Set<EventType> raises) {
     return wantsAny(raises) ? turns.enter(mkey, key) : EventTurns.Turn.NONE;

@@ -8,6 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,9 +25,10 @@ import javax.cache.CacheException;
  *
  * <ul>
  *   <li>Bounded: a thread waits for an earlier writer's turn at most the cache's lease timeout,
- *       then fails with a {@link CacheException} naming the key, having changed nothing. A
- *       non-blocking write waits without a thread, and fails the same way when its turn comes
- *       later than that ({@link #enterAsync}, as {@code WriteOrder} does).
+ *       then goes on without it (its events may then reach the listeners out of order with the
+ *       holder's): a listener slower than that holds its key's other writers that long at most,
+ *       and never fails them. A non-blocking write waits without a thread, and goes on the same
+ *       way when its turn has not come by then ({@link #enterAsync}; a timer ends the wait).
  *   <li>Reentrant: the thread that holds a key's turn may take it again (a synchronous listener
  *       that writes the key it is told about).
  *   <li>Batches take their keys' turns in memcached-key order, so two batches never wait for each
@@ -47,9 +51,13 @@ public final class EventTurns {
   private final String cacheName;
   private final long waitNanos;
 
-  EventTurns(String cacheName, long leaseTimeoutMillis) {
+  /** Ends non-blocking writes' waits at the lease timeout; null: only when the holder lets go (tests). */
+  private final ScheduledExecutorService timer;
+
+  EventTurns(String cacheName, long leaseTimeoutMillis, ScheduledExecutorService timer) {
     this.cacheName = cacheName;
     this.waitNanos = TimeUnit.MILLISECONDS.toNanos(leaseTimeoutMillis);
+    this.timer = timer;
   }
 
   /** Takes the turn of {@code mkey} (the entry {@code key}); {@link Turn#NONE} when this thread holds it already. */
@@ -111,7 +119,7 @@ public final class EventTurns {
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw waitedTooLong(key);
+        return Turn.NONE; // waited the lease timeout: go on without the turn, unordered
       }
       Thread me = Thread.currentThread();
       WAITS_FOR.put(me, running);
@@ -161,42 +169,52 @@ public final class EventTurns {
   /**
    * The turn of {@code mkey} for a non-blocking write, without a thread waiting: a future that
    * completes once it is the write's ({@link Turn#NONE} when the calling thread holds it already:
-   * a synchronous listener's own write of its key), continuing on {@code next} after a wait; it
-   * fails with a {@link CacheException} when the turn comes later than the lease timeout.
+   * a synchronous listener's own write of its key), continuing on {@code next} after a wait. When
+   * the turn has not come within the lease timeout, the future completes with {@link Turn#NONE}
+   * at that moment (the timer's), and the write goes on without it, as a blocking one does.
    */
+  // FutureReturnValueIgnored: whenComplete's future only cancels the timer; nothing waits for it.
+  @SuppressWarnings("FutureReturnValueIgnored")
   CompletableFuture<Turn> enterAsync(String mkey, Object key, Executor next) {
     Turn running = turns.get(mkey);
     if (running != null && running.owner == Thread.currentThread()) {
       return CompletableFuture.completedFuture(Turn.NONE);
     }
     CompletableFuture<Turn> out = new CompletableFuture<>();
-    enterAsync(mkey, key, next, System.nanoTime(), out);
+    enterAsync(mkey, next, System.nanoTime(), out);
+    if (!out.isDone() && timer != null) {
+      try {
+        ScheduledFuture<?> late = timer.schedule(() -> out.complete(Turn.NONE), waitNanos, TimeUnit.NANOSECONDS);
+        out.whenComplete((t, e) -> late.cancel(false));
+      } catch (RejectedExecutionException closed) {
+        out.completeExceptionally(new CacheException("cache " + cacheName + ": the cache manager is closed", closed));
+      }
+    }
     return out;
   }
 
   @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: the retry, or its failure, completes out
-  private void enterAsync(String mkey, Object key, Executor next, long calledAt, CompletableFuture<Turn> out) {
+  private void enterAsync(String mkey, Executor next, long calledAt, CompletableFuture<Turn> out) {
+    if (out.isDone()) {
+      return; // the timer ended the wait: the write went on without the turn
+    }
     if (System.nanoTime() - calledAt > waitNanos) {
-      out.completeExceptionally(waitedTooLong(key));
+      out.complete(Turn.NONE);
       return;
     }
     Turn mine = new Turn(this, mkey, null);
     Turn running = turns.putIfAbsent(mkey, mine);
     if (running == null) {
-      out.complete(mine);
+      if (!out.complete(mine)) {
+        mine.close(); // the timer came first: nobody would give this turn back
+      }
     } else {
-      running.done.thenRunAsync(() -> enterAsync(mkey, key, next, calledAt, out), next).whenComplete((x, e) -> {
+      running.done.thenRunAsync(() -> enterAsync(mkey, next, calledAt, out), next).whenComplete((x, e) -> {
         if (e != null) { // the continuations refused the retry: the manager closed
           out.completeExceptionally(e);
         }
       });
     }
-  }
-
-  private CacheException waitedTooLong(Object key) {
-    return new CacheException("cache " + cacheName + ": waited longer than its leaseTimeout ("
-        + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms) for key " + shown(key)
-        + " while another writer of this JVM changed it and told its listeners; nothing was changed");
   }
 
   /** The key as an error names it: its text, cut to 200 characters. */

@@ -15,12 +15,12 @@ import net.spy.memcached.MemcachedConnection;
  * few such calls report a healthy server stalled and fail every later call. So a blocking call is
  * refused there at once, before anything is sent.
  */
-final class IoThread {
+public final class IoThread {
 
   private IoThread() {}
 
   /** True on a client's IO thread. */
-  static boolean isCurrent() {
+  public static boolean isCurrent() {
     return Thread.currentThread() instanceof MemcachedConnection;
   }
 
@@ -28,7 +28,7 @@ final class IoThread {
    * Throws {@link IllegalStateException} when called on the IO thread, naming the blocking call
    * ({@code op} of {@code what}: a key, or a collection of keys) and what to do instead.
    */
-  static void refuseBlocking(String op, Object what) {
+  public static void refuseBlocking(String op, Object what) {
     if (isCurrent()) {
       String of = what instanceof Collection<?> keys ? keys.size() + " keys" : String.valueOf(what);
       throw new IllegalStateException("blocking memcached " + op + " of " + of + " called on the client's IO thread ("
