@@ -34,12 +34,14 @@ public class NewcacheConfiguration<K, V> extends MutableConfiguration<K, V> {
   /** The near cache's staleness bound δ in milliseconds; see {@link #setNearCacheStalenessMillis}. */
   private long nearCacheStalenessMillis = Settings.NEAR_STALENESS.defaultValue();
   /**
-   * Which near-cache settings this configuration chose (a setter called, or a file's declaration):
-   * the manager's default fills in the others. Choosing the number of entries chooses the near cache
-   * itself (on, or off with 0).
+   * True once this configuration chose its near cache's number of entries (a setter called, or a
+   * file's declaration), which chooses the near cache itself (on, or off with 0); the manager's
+   * default fills in each near-cache setting not chosen.
    */
   private boolean nearEntriesChosen;
+  /** True once this configuration chose its near cache's byte bound. */
   private boolean nearBytesChosen;
+  /** True once this configuration chose its near cache's staleness bound δ. */
   private boolean nearStalenessChosen;
 
   /**
