@@ -5,11 +5,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -47,12 +44,8 @@ import net.spy.memcached.protocol.BaseOperationImpl;
  */
 final class AsyncFlights implements AutoCloseable {
 
-  /** Threads running completions: continuations of the futures handed out run there. */
-  static final int CALLBACK_THREADS = 2;
   /** The largest answer of an inline read completed on the IO thread (its decoding runs there). */
   static final int INLINE_BYTES = 16 * 1024;
-  /** How long closing waits for the callback threads to run what they were handed. */
-  static final long CLOSE_DRAIN_MILLIS = 200;
 
   private final Flights flights;
   private final ClientPauses pauses;
@@ -65,8 +58,8 @@ final class AsyncFlights implements AutoCloseable {
     this.flights = flights;
     this.pauses = pauses;
     this.timeoutNanos = timeoutMillis * 1_000_000L;
-    this.callbacks = callbackPool();
-    this.stages = orInline(callbacks);
+    this.callbacks = CallbackThreads.pool();
+    this.stages = CallbackThreads.orInline(callbacks);
     this.timeouts = new Deadlines(timeoutNanos);
   }
 
@@ -76,48 +69,14 @@ final class AsyncFlights implements AutoCloseable {
     R read(Future<T> f, T answer);
   }
 
-  /** {@value #CALLBACK_THREADS} daemon threads named {@code newcache-callback-N}. */
-  static ExecutorService callbackPool() {
-    AtomicInteger threads = new AtomicInteger();
-    return Executors.newFixedThreadPool(CALLBACK_THREADS, r -> {
-      Thread t = new CallbackThread(r, "newcache-callback-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-  }
-
-  /** A thread of a {@link #callbackPool}: closing from one does not wait for the pool to stop. */
-  private static final class CallbackThread extends Thread {
-    CallbackThread(Runnable r, String name) {
-      super(r, name);
-    }
-  }
-
   /** The threads that run completions, and the stages callers add to the futures handed out. */
   ExecutorService callbacks() {
     return callbacks;
   }
 
-  /** Where the stages callers add to the futures handed out run: {@link #orInline} of the callback threads. */
+  /** Where the stages callers add to the futures handed out run: {@link CallbackThreads#orInline} of the callback threads. */
   Executor stages() {
     return stages;
-  }
-
-  /**
-   * {@code pool}, or the calling thread once {@code pool} is shut down: a stage a caller added to a
-   * future that completes after the manager closed (a loader's future that answers late) then
-   * runs where it completes. Refused, it would fail without running, and a {@code handle} or
-   * {@code whenComplete} that recovers or cleans up would be skipped. No thread of the client
-   * completes a future after the close ({@link #close} settles what is in flight first).
-   */
-  static Executor orInline(ExecutorService pool) {
-    return r -> {
-      try {
-        pool.execute(r);
-      } catch (RejectedExecutionException closed) {
-        r.run();
-      }
-    };
   }
 
   /** {@link #issue(Flights.Op, byte[], Supplier, Reading)} of a command whose answer is its result. */
@@ -328,7 +287,7 @@ final class AsyncFlights implements AutoCloseable {
    * @param what the operation, for the message: "get of k"
    */
   void relay(long start, String what, Runnable work, Consumer<? super CacheException> fail) {
-    if (Thread.currentThread() instanceof CallbackThread) {
+    if (CallbackThreads.isCurrent()) {
       work.run();
       return;
     }
@@ -702,44 +661,12 @@ final class AsyncFlights implements AutoCloseable {
   }
 
   /**
-   * Fails what is in flight (see {@link Deadlines#close}), lets the callback threads run what that
-   * handed them, for at most {@value #CLOSE_DRAIN_MILLIS} ms, then stops them and runs what they
-   * did not start in this thread, so that no future handed out is left pending; closed from a
-   * callback thread (a stage that closes the manager), they stop once they ran it all.
+   * Fails what is in flight (see {@link Deadlines#close}), then stops the callback threads ({@link
+   * CallbackThreads#stop}), so that no future handed out is left pending.
    */
   @Override
   public void close() {
     timeouts.close();
-    stop(callbacks);
-  }
-
-  /**
-   * Stops a {@link #callbackPool}: lets it run what it was handed, for at most {@value
-   * #CLOSE_DRAIN_MILLIS} ms, then runs what it did not start in this thread; called from one of
-   * its threads, it stops once it ran it all.
-   */
-  static void stop(ExecutorService pool) {
-    pool.shutdown();
-    if (Thread.currentThread() instanceof CallbackThread) {
-      return;
-    }
-    boolean interrupted = false;
-    try {
-      if (pool.awaitTermination(CLOSE_DRAIN_MILLIS, TimeUnit.MILLISECONDS)) {
-        return;
-      }
-    } catch (InterruptedException e) {
-      interrupted = true;
-    }
-    for (Runnable left : pool.shutdownNow()) {
-      try {
-        left.run();
-      } catch (RuntimeException ignored) {
-        // a stage's own failure, as on a callback thread
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    CallbackThreads.stop(callbacks);
   }
 }

@@ -104,8 +104,8 @@ final class FollowingTransport implements MemcachedTransport {
    * Runs the stages callers add to the futures handed out: the manager's own threads, since the
    * transports of a generation close with it.
    */
-  private final ExecutorService callbacks = AsyncFlights.callbackPool();
-  private final Executor continuations = AsyncFlights.orInline(callbacks);
+  private final ExecutorService callbacks = CallbackThreads.pool();
+  private final Executor continuations = CallbackThreads.orInline(callbacks);
   private final List<Generation> retiring = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> followers = new CopyOnWriteArrayList<>();
   private volatile Generation current;
@@ -481,7 +481,7 @@ final class FollowingTransport implements MemcachedTransport {
       }
       current.close();
     }
-    AsyncFlights.stop(callbacks); // after the generations failed what was in flight: their stages run
+    CallbackThreads.stop(callbacks); // after the generations failed what was in flight: their stages run
   }
 
   @Override

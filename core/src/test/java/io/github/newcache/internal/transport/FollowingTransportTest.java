@@ -119,9 +119,9 @@ class FollowingTransportTest {
     FollowingTransport t = new FollowingTransport(this::connect, List.of(at("a", "127.0.0.1", 1)), 100);
     Executor stages = t.continuations();
     CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch busy = new CountDownLatch(AsyncFlights.CALLBACK_THREADS);
+    CountDownLatch busy = new CountDownLatch(CallbackThreads.CALLBACK_THREADS);
     try {
-      for (int i = 0; i < AsyncFlights.CALLBACK_THREADS; i++) {
+      for (int i = 0; i < CallbackThreads.CALLBACK_THREADS; i++) {
         stages.execute(() -> {
           busy.countDown();
           awaitIgnoringInterrupts(release);
