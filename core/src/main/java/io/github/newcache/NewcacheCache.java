@@ -746,6 +746,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    */
   void checkUsable() {
     checkOpen();
-    IoThread.refuseBlocking("call", "cache " + name);
+    if (IoThread.isCurrent()) { // the message is built only when refusing
+      IoThread.refuseBlocking("call", "cache " + name);
+    }
   }
 }

@@ -141,9 +141,7 @@ class EventOrderTest {
         return null;
       });
     }
-    ConcurrencyTest.race(tasks);
-    chain.assertChain(c);
-    assertEquals(0, turns(c));
+    raceAndAssertChain(tasks, chain, c);
   }
 
   /** Batches of the same keys in other orders, single writes among them: every key's events still chain, and nobody waits for ever. */
@@ -181,9 +179,7 @@ class EventOrderTest {
         return null;
       });
     }
-    ConcurrencyTest.race(tasks);
-    chain.assertChain(c);
-    assertEquals(0, turns(c));
+    raceAndAssertChain(tasks, chain, c);
   }
 
   /** A synchronous listener that writes the key it is told about, in its own thread, does not wait for itself. */
@@ -298,6 +294,14 @@ class EventOrderTest {
       pool.shutdownNow();
       assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
     }
+  }
+
+  /** Runs {@code tasks} at once, then checks every key's events chain and no turn is left held. */
+  private static void raceAndAssertChain(List<Callable<Void>> tasks, Chain chain, Cache<String, String> c)
+      throws Exception {
+    ConcurrencyTest.race(tasks);
+    chain.assertChain(c);
+    assertEquals(0, turns(c));
   }
 
   private static int turns(Cache<String, String> c) {

@@ -122,7 +122,7 @@ public final class EventTurns {
         return Turn.NONE; // waited the lease timeout: go on without the turn, unordered
       }
       Thread me = Thread.currentThread();
-      WAITS_FOR.put(me, running);
+      Turn outer = WAITS_FOR.put(me, running); // non-null: this thread runs a step for a turn it waits for
       try {
         if (waitsFor(running, me)) {
           return Turn.NONE; // a cycle of listeners writing each other's keys: go on unordered, never wait
@@ -133,9 +133,14 @@ public final class EventTurns {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new CacheException("cache " + cacheName + ": interrupted while waiting for key " + shown(key)
-            + ", which another writer of this JVM was changing; nothing was changed", e);
+            + ", which another writer of this JVM was changing; this call did not change the cache entry (a batch's"
+            + " writer may have written already)", e);
       } finally {
-        WAITS_FOR.remove(me);
+        if (outer != null) {
+          WAITS_FOR.put(me, outer);
+        } else {
+          WAITS_FOR.remove(me);
+        }
       }
     }
   }
@@ -184,7 +189,9 @@ public final class EventTurns {
     enterAsync(mkey, next, System.nanoTime(), out);
     if (!out.isDone() && timer != null) {
       try {
-        ScheduledFuture<?> late = timer.schedule(() -> out.complete(Turn.NONE), waitNanos, TimeUnit.NANOSECONDS);
+        // the write goes on from the continuations, not on the timer's thread
+        ScheduledFuture<?> late =
+            timer.schedule(() -> next.execute(() -> out.complete(Turn.NONE)), waitNanos, TimeUnit.NANOSECONDS);
         out.whenComplete((t, e) -> late.cancel(false));
       } catch (RejectedExecutionException closed) {
         out.completeExceptionally(new CacheException("cache " + cacheName + ": the cache manager is closed", closed));

@@ -72,7 +72,8 @@ public final class JmxRegistration {
    * (logged), rather than replace the earlier one's; when the earlier one lets the name go, the
    * first cache still waiting for it gets it. Closing the later one never removes the earlier
    * one's beans. Before, a waiting cache's bean stayed unregistered for its whole life, though the
-   * name was free a moment later. Registrations are rare (a cache created, closed or switched), so
+   * name was free a moment later. The waiting list is this copy of the library's: a manager of
+   * another copy (a web application bundling its own jar) never hands its names over. Registrations are rare (a cache created, closed or switched), so
    * one lock orders them all.
    */
   private void set(boolean enabled, Object bean, String type) {
@@ -117,6 +118,8 @@ public final class JmxRegistration {
         next.registration.owned.add(next.type);
         break;
       }
+      LOG.log(System.Logger.Level.WARNING, "MXBean " + name + " was taken by another copy of the library in the"
+          + " meantime; a cache of this one waiting for it stays without its " + next.type + " bean");
     }
     if (queue != null && queue.isEmpty()) {
       WAITING.remove(name);
