@@ -126,7 +126,7 @@ public final class Demo {
   }
 
   /** {@code host:port} of a URI's server, with memcached's port 11211 when it gives none (as the library does). */
-  private static String withPort(String server) {
+  static String withPort(String server) {
     return server.lastIndexOf(':') > server.lastIndexOf(']') ? server : server + ":11211";
   }
 
