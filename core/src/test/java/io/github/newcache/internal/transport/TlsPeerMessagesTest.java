@@ -17,7 +17,6 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import net.spy.memcached.MemcachedClient;
 import org.junit.jupiter.api.AfterAll;
@@ -54,7 +53,7 @@ class TlsPeerMessagesTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void keyUpdatesFromTheServerKeepTheConnectionWorking(boolean binary) throws Exception {
-    try (TlsFront front = new TlsFront(2048, Long.MAX_VALUE)) {
+    try (TlsFront front = new TlsFront(2048, Long.MAX_VALUE, true)) {
       MemcachedClient c = SpyTlsTest.client(
           new SpyTlsTest.TlsFactory(TestTls.context(tls.clientSettings()), binary, 3000), front.port());
       try {
@@ -75,13 +74,16 @@ class TlsPeerMessagesTest {
   }
 
   /**
-   * The front closes its half of the first connection after 4 KB of answers (a close_notify, then
-   * the end of its TCP stream; it still reads, as TLS 1.3 allows): the client takes it as the end
-   * of that connection, connects again, and serves every later call.
+   * The front closes its half of the first connection after 4 KB of answers with a close_notify,
+   * either followed by the end of its TCP stream (as the JDK's and most servers' TLS do) or on a
+   * TCP stream it keeps open (TLS allows it; only the close_notify says that nothing more comes).
+   * It still reads, as TLS 1.3 allows. Either way the client takes it as the end of that
+   * connection, connects again, and serves every later call.
    */
-  @Test
-  void aCloseNotifyFromTheServerEndsOnlyThatConnection() throws Exception {
-    try (TlsFront front = new TlsFront(Long.MAX_VALUE, 4096)) {
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aCloseNotifyFromTheServerEndsOnlyThatConnection(boolean endOfStream) throws Exception {
+    try (TlsFront front = new TlsFront(Long.MAX_VALUE, 4096, endOfStream)) {
       MemcachedClient c = SpyTlsTest.client(
           new SpyTlsTest.TlsFactory(TestTls.context(tls.clientSettings()), true, 1000), front.port());
       try {
@@ -109,11 +111,16 @@ class TlsPeerMessagesTest {
     }
   }
 
-  /** TLS 1.3 in front of {@link #memcached}: relays bytes both ways and sends post-handshake messages. */
+  /**
+   * TLS 1.3 in front of {@link #memcached}: relays bytes both ways and sends post-handshake
+   * messages. Its TLS sockets are layered over the TCP sockets it accepts, so that it can send a
+   * close_notify without ending the TCP stream.
+   */
   private static final class TlsFront implements AutoCloseable {
     final ServerSocket server;
     final long keyUpdateEvery;
     final long closeFirstAfter;
+    final boolean endOfStream;
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger keyUpdates = new AtomicInteger();
     final AtomicInteger closeNotifies = new AtomicInteger();
@@ -123,14 +130,13 @@ class TlsPeerMessagesTest {
      * @param keyUpdateEvery bytes of answers between two key updates
      * @param closeFirstAfter bytes of answers after which the first connection is closed with a
      *     close_notify
+     * @param endOfStream whether the end of the TCP stream follows that close_notify
      */
-    TlsFront(long keyUpdateEvery, long closeFirstAfter) throws IOException {
+    TlsFront(long keyUpdateEvery, long closeFirstAfter, boolean endOfStream) throws IOException {
       this.keyUpdateEvery = keyUpdateEvery;
       this.closeFirstAfter = closeFirstAfter;
-      SSLServerSocket s = (SSLServerSocket) tls.serverContext().getServerSocketFactory()
-          .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      s.setEnabledProtocols(new String[] {"TLSv1.3"});
-      server = s;
+      this.endOfStream = endOfStream;
+      server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
       daemon(this::accept);
     }
 
@@ -141,15 +147,18 @@ class TlsPeerMessagesTest {
     private void accept() {
       try {
         while (true) {
-          SSLSocket client = (SSLSocket) server.accept();
+          Socket tcp = server.accept();
+          tcp.setTcpNoDelay(true);
+          sockets.add(tcp);
+          SSLSocket client = (SSLSocket) tls.serverContext().getSocketFactory().createSocket(tcp, null, false);
+          client.setEnabledProtocols(new String[] {"TLSv1.3"});
           Socket plain = new Socket(memcached.host(), memcached.port());
-          client.setTcpNoDelay(true);
           plain.setTcpNoDelay(true);
           sockets.add(client);
           sockets.add(plain);
           boolean first = connections.incrementAndGet() == 1;
           daemon(() -> copy(client, plain));
-          daemon(() -> answer(plain, client, first ? closeFirstAfter : Long.MAX_VALUE));
+          daemon(() -> answer(plain, client, tcp, first ? closeFirstAfter : Long.MAX_VALUE));
         }
       } catch (IOException closed) {
         // the front is closing
@@ -168,7 +177,7 @@ class TlsPeerMessagesTest {
       }
     }
 
-    private void answer(Socket memcachedSide, SSLSocket client, long closeAfter) {
+    private void answer(Socket memcachedSide, SSLSocket client, Socket tcp, long closeAfter) {
       try (InputStream in = memcachedSide.getInputStream()) {
         OutputStream out = client.getOutputStream();
         byte[] buf = new byte[1024];
@@ -182,7 +191,10 @@ class TlsPeerMessagesTest {
           sinceUpdate += n;
           if (total >= closeAfter) {
             closeNotifies.incrementAndGet();
-            client.shutdownOutput(); // a close_notify, then the end of the stream; the front still reads
+            client.shutdownOutput(); // a close_notify; layered, the TCP stream stays open
+            if (endOfStream) {
+              tcp.shutdownOutput();
+            }
             return;
           }
           if (sinceUpdate >= keyUpdateEvery) {

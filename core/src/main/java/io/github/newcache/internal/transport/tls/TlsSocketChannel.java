@@ -368,13 +368,30 @@ public final class TlsSocketChannel extends SocketChannel {
     }
   }
 
+  /**
+   * The server's close_notify: nothing more comes. The socket's input is shut down too, so that it
+   * stays readable and the owner's next read reports the end. A server may send its close_notify
+   * right behind its last answer and keep TCP open: the read that returns that answer takes the
+   * close_notify with it, and spymemcached, which looks for the end only in the first read after the
+   * socket became readable, would otherwise never hear of it (its operations timing out on a
+   * connection that answers nothing more, never made again).
+   */
+  private void peerClosed() {
+    inboundClosed = true;
+    try {
+      raw.shutdownInput();
+    } catch (IOException | RuntimeException e) {
+      // closed meanwhile: its owner hears of it anyway
+    }
+  }
+
   /** Decrypts every complete record already received (and answers post-handshake messages). */
   private void unwrapAvailable() throws IOException {
     try {
       while (netIn.position() > 0) {
         SSLEngineResult r = unwrapOnce();
         if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-          inboundClosed = true;
+          peerClosed();
           return;
         }
         if (r.getStatus() != SSLEngineResult.Status.OK) {
