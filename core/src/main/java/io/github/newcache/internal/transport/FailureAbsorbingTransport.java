@@ -4,7 +4,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import javax.cache.CacheException;
@@ -21,7 +20,7 @@ import javax.cache.CacheException;
  * would have replaced an item ({@code set}, {@code cas}) deletes it, and a skipped removal tries
  * once more, best effort ({@link #skipped}); a skipped {@code add} had nothing to replace.
  */
-public final class FailureAbsorbingTransport implements MemcachedTransport {
+public final class FailureAbsorbingTransport extends ForwardingTransport {
 
   private final MemcachedTransport delegate;
   private final FailureListener failures;
@@ -36,6 +35,11 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
     this.delegate = delegate;
     this.failures = failures;
     this.leases = leases;
+  }
+
+  @Override
+  MemcachedTransport delegate() {
+    return delegate;
   }
 
   private void absorbed(CacheException e) {
@@ -239,26 +243,6 @@ public final class FailureAbsorbingTransport implements MemcachedTransport {
           }
           throw e instanceof RuntimeException unchecked ? unchecked : new java.util.concurrent.CompletionException(cause);
         });
-  }
-
-  @Override
-  public Runnable charge(String key, long bytes) {
-    return delegate.charge(key, bytes);
-  }
-
-  @Override
-  public Runnable chargeAll(Map<String, Long> bytes) {
-    return delegate.chargeAll(bytes);
-  }
-
-  @Override
-  public Executor continuations() {
-    return delegate.continuations();
-  }
-
-  @Override
-  public void continueRead(String operation, Object what, long sent, Runnable rest, Consumer<? super CacheException> starved) {
-    delegate.continueRead(operation, what, sent, rest, starved);
   }
 
   @Override

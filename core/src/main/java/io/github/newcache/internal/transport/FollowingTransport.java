@@ -50,7 +50,7 @@ import javax.cache.CacheException;
  * <p>Costs: one volatile read per operation; during a change, a second set of connections for the
  * grace period (every server reconnects, also those that stayed).
  */
-final class FollowingTransport implements MemcachedTransport {
+final class FollowingTransport extends ForwardingTransport {
 
   /** Builds a connected transport for a server list. */
   @FunctionalInterface
@@ -267,6 +267,17 @@ final class FollowingTransport implements MemcachedTransport {
 
   // ---------------------------------------------------------------- operations
 
+  /**
+   * The current generation's transport. Only what belongs to it goes there as it is ({@link
+   * #charge}, {@link #chargeAll}; {@link #continueRead}, so a read's slow rest runs on its callback
+   * threads while the stages callers add to this transport's futures run on its own); every
+   * operation is overridden to run once more on the next generation when its own closed under it.
+   */
+  @Override
+  MemcachedTransport delegate() {
+    return current.transport;
+  }
+
   /** Runs {@code op} on the current generation; once more on the next if its generation closed under it. */
   private <T> T call(Function<MemcachedTransport, T> op) {
     Generation g = current;
@@ -405,24 +416,8 @@ final class FollowingTransport implements MemcachedTransport {
   }
 
   @Override
-  public Runnable charge(String key, long bytes) {
-    return current.transport.charge(key, bytes);
-  }
-
-  @Override
-  public Runnable chargeAll(Map<String, Long> bytes) {
-    return current.transport.chargeAll(bytes);
-  }
-
-  @Override
   public Executor continuations() {
     return continuations;
-  }
-
-  /** On the current generation's callback threads: the stages callers add to this transport's futures run on its own. */
-  @Override
-  public void continueRead(String operation, Object what, long sent, Runnable rest, Consumer<? super CacheException> starved) {
-    current.transport.continueRead(operation, what, sent, rest, starved);
   }
 
   @Override

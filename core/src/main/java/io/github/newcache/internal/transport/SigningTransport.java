@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.util.function.Consumer;
@@ -24,8 +23,12 @@ import javax.cache.CacheException;
  *
  * <p>Stored layout: {@code bytes | tag(32)}, tag = HMAC-SHA256(secret, u16 key length | UTF-8 key
  * | bytes). Binding the key stops an attacker from copying a valid item under another key.
+ *
+ * <p>The parts forms ({@code getParts}, {@code setParts} and the like) are left to the interface's
+ * defaults, which go through {@link #get} and {@link #set}: every item is signed and checked
+ * whole, so {@code readsInParts} stays false whatever the transport below can do.
  */
-public final class SigningTransport implements MemcachedTransport {
+public final class SigningTransport extends ForwardingTransport {
 
   /** Bytes the tag adds to every item. */
   public static final int TAG_BYTES = 32;
@@ -55,6 +58,11 @@ public final class SigningTransport implements MemcachedTransport {
                 throw new IllegalStateException(e);
               }
             });
+  }
+
+  @Override
+  MemcachedTransport delegate() {
+    return delegate;
   }
 
   private byte[] tag(String key, byte[] value, int length) {
@@ -152,44 +160,10 @@ public final class SigningTransport implements MemcachedTransport {
     return delegate.cas(key, cas, ttl, sign(key, value));
   }
 
-  @Override
-  public boolean delete(String key) {
-    return delegate.delete(key);
-  }
-
-  @Override
-  public int deleteAll(Collection<String> keys) {
-    return delegate.deleteAll(keys);
-  }
-
-  @Override
-  public void eachKey(String prefix, Consumer<String> each) {
-    delegate.eachKey(prefix, each);
-  }
-
+  /** Passed on: the interface's default would fail the whole listing at the first server that fails. */
   @Override
   public void eachKeyOfReachable(String prefix, Consumer<String> each, Consumer<CacheException> failed) {
     delegate.eachKeyOfReachable(prefix, each, failed);
-  }
-
-  @Override
-  public Runnable charge(String key, long bytes) {
-    return delegate.charge(key, bytes);
-  }
-
-  @Override
-  public Runnable chargeAll(Map<String, Long> bytes) {
-    return delegate.chargeAll(bytes);
-  }
-
-  @Override
-  public Executor continuations() {
-    return delegate.continuations();
-  }
-
-  @Override
-  public void continueRead(String operation, Object what, long sent, Runnable rest, Consumer<? super CacheException> starved) {
-    delegate.continueRead(operation, what, sent, rest, starved);
   }
 
   @Override
@@ -229,11 +203,6 @@ public final class SigningTransport implements MemcachedTransport {
   @Override
   public CompletableFuture<CasOutcome> casAsync(String key, long cas, int ttl, byte[] value) {
     return delegate.casAsync(key, cas, ttl, sign(key, value));
-  }
-
-  @Override
-  public CompletableFuture<Boolean> deleteAsync(String key) {
-    return delegate.deleteAsync(key);
   }
 
   /** The shared connection belongs to the manager; a cache's decorator closes nothing. */
