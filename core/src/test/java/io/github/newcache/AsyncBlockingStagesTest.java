@@ -249,6 +249,92 @@ class AsyncBlockingStagesTest {
     }
   }
 
+  /**
+   * A stage on the IO thread that waits for a pending future of the non-blocking API (one it just
+   * asked for, or one derived from it): before, join and get blocked the IO thread, which alone could
+   * read the answer, for the whole operation timeout, stalling every caller, then failed blaming the
+   * server. Now each wait is refused at once with the IllegalStateException a blocking call gets
+   * there, the futures are left as they are and complete with their values, and the server stays
+   * healthy.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aWaitForOurFutureOnTheIoThreadIsRefusedAtOnce(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = managers.open(p, "opTimeout=" + OP_TIMEOUT_MILLIS)
+        .createCache("io-waits", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    AsyncCache<String, String> async = async(c);
+    c.put("a", "1");
+    c.put("b", "2");
+    List<CompletableFuture<String>> waitedFor = new CopyOnWriteArrayList<>();
+    List<RuntimeException> refused = new CopyOnWriteArrayList<>();
+    List<Long> refusedAfter = new CopyOnWriteArrayList<>();
+    List<Function<CompletableFuture<String>, String>> waits = List.of(
+        CompletableFuture::join,
+        f -> {
+          try {
+            return f.get();
+          } catch (InterruptedException | ExecutionException e) {
+            throw new AssertionError(e);
+          }
+        },
+        f -> {
+          try {
+            return f.get(OP_TIMEOUT_MILLIS * 4L, TimeUnit.MILLISECONDS);
+          } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError(e);
+          }
+        });
+    onTheIoThread(async, () -> {
+      for (Function<CompletableFuture<String>, String> wait : waits) {
+        CompletableFuture<String> read = async.get("a");
+        for (CompletableFuture<String> f : List.of(read, read.thenApply(v -> v + "!"))) { // ours, and derived
+          waitedFor.add(f);
+          long start = System.nanoTime();
+          try {
+            wait.apply(f);
+          } catch (RuntimeException e) {
+            refused.add(e);
+          }
+          refusedAfter.add(since(start));
+        }
+      }
+    });
+    assertEquals(6, refused.size(), "every wait on the IO thread was refused: " + refused);
+    for (RuntimeException e : refused) {
+      assertTrue(e instanceof IllegalStateException && e.getMessage().contains("IO thread")
+          && e.getMessage().contains("your own executor"), String.valueOf(e));
+    }
+    for (long millis : refusedAfter) {
+      assertTrue(millis < OP_TIMEOUT_MILLIS / 2, "refused after " + millis + " ms, not at once");
+    }
+    for (int i = 0; i < waitedFor.size(); i++) {
+      assertEquals(i % 2 == 0 ? "1" : "1!", waitedFor.get(i).get(WAIT_MILLIS, TimeUnit.MILLISECONDS),
+          "the future was left to complete with its value");
+    }
+    long start = System.nanoTime();
+    assertEquals("1", c.get("a"), "the server is not reported stalled");
+    assertTrue(since(start) < OP_TIMEOUT_MILLIS, "a read took " + since(start) + " ms");
+  }
+
+  /**
+   * Runs {@code body} in a stage on the client's IO thread: one of the future thenCompose returns,
+   * whose inner read completes there (tried until it does, at most 10 times).
+   */
+  private static void onTheIoThread(AsyncCache<String, String> async, Runnable body) throws Exception {
+    List<String> ranOn = new CopyOnWriteArrayList<>();
+    for (int attempt = 0; attempt < 10 && !ranOn.contains("IO"); attempt++) {
+      async.get("a").thenCompose(v -> async.get("b")).thenRun(() -> {
+        if (Thread.currentThread().getName().startsWith("Memcached IO")) {
+          ranOn.add("IO");
+          body.run();
+        } else {
+          ranOn.add(Thread.currentThread().getName()); // the inner read completed before the stage was added
+        }
+      }).get(30, TimeUnit.SECONDS);
+    }
+    assertTrue(ranOn.contains("IO"), "a stage ran on the IO thread; ran on " + ranOn);
+  }
+
   /** A synchronous CREATED listener that runs {@link #onCreated} for the value "slow" (a test's hold of the keys' turns). */
   public static final class Holder
       implements javax.cache.event.CacheEntryCreatedListener<String, String>, java.io.Serializable {

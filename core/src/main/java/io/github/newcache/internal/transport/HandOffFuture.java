@@ -4,6 +4,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -15,9 +17,15 @@ import java.util.function.Function;
  * pending runs on {@code continuations} (as its {@code ...Async} form would). A stage added once it
  * is done runs at once in the caller's thread, as {@link CompletableFuture} does; a caller that
  * only waits ({@code join}, {@code get}) checks for the answer a few microseconds before it parks,
- * and is then woken directly, with no thread in between. The futures its stages return are plain
- * {@link CompletableFuture}s: they complete on the continuation threads, so what is added to them
- * runs there too.
+ * and is then woken directly, with no thread in between. The futures its stages return complete
+ * on the continuation threads, so what is added to them runs there too.
+ *
+ * <p>A wait for it, or for a future its stages return, on the client's IO thread while it is
+ * pending is refused with {@link IllegalStateException} ({@link IoThread#refuseWait}), as a
+ * blocking call there is: the check is one read of the result, and of the thread's class only
+ * when the future is pending. Its stages' futures are {@link Derived}, a {@link CompletableFuture}
+ * in every other way. A future {@code CompletableFuture} makes itself ({@code allOf}, {@code
+ * anyOf}, {@code minimalCompletionStage().toCompletableFuture()}) is a plain one, and cannot refuse.
  */
 public final class HandOffFuture<T> extends CompletableFuture<T> {
 
@@ -62,7 +70,7 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
 
   @Override
   public <U> CompletableFuture<U> newIncompleteFuture() {
-    return new CompletableFuture<>();
+    return new Derived<>();
   }
 
   @Override
@@ -153,13 +161,55 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
 
   @Override
   public T get() throws InterruptedException, ExecutionException {
+    IoThread.refuseWait(this);
     awaitBriefly();
     return super.get();
   }
 
   @Override
+  public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+    IoThread.refuseWait(this);
+    return super.get(timeout, unit);
+  }
+
+  @Override
   public T join() {
+    IoThread.refuseWait(this);
     awaitBriefly();
     return super.join();
+  }
+
+  /**
+   * A future a {@link HandOffFuture}'s stage returns, or one derived from it in turn: a plain
+   * {@link CompletableFuture}, except that a wait for it on the client's IO thread while it is
+   * pending is refused ({@link IoThread#refuseWait}).
+   */
+  static final class Derived<T> extends CompletableFuture<T> {
+
+    /** Made by {@link #newIncompleteFuture} only. */
+    Derived() {}
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new Derived<>();
+    }
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+      IoThread.refuseWait(this);
+      return super.get();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+      IoThread.refuseWait(this);
+      return super.get(timeout, unit);
+    }
+
+    @Override
+    public T join() {
+      IoThread.refuseWait(this);
+      return super.join();
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.github.newcache.internal.transport;
 
 import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
 import net.spy.memcached.MemcachedConnection;
 
 /**
@@ -14,6 +15,11 @@ import net.spy.memcached.MemcachedConnection;
  * blame the server, whose stall breaker ({@link NodeBreakers}) would count the timeout, so that a
  * few such calls report a healthy server stalled and fail every later call. So a blocking call is
  * refused there at once, before anything is sent.
+ *
+ * <p>So is a wait there for a pending future of the non-blocking API ({@code join}, {@code get},
+ * with or without a timeout; {@link #refuseWait}): it would block this thread until the future
+ * completes, and when its answer is one this thread must read, for the whole operation timeout,
+ * stalling every caller of the client meanwhile. A future that is done answers at once, as ever.
  */
 public final class IoThread {
 
@@ -37,6 +43,23 @@ public final class IoThread {
           + " future that CompletableFuture derives from the non-blocking API's (thenCompose, allOf, thenCombine),"
           + " which may run on that thread: hand blocking work in stages to your own executor"
           + " (thenRunAsync(fn, executor), thenApplyAsync(fn, executor)), or use the non-blocking calls there.");
+    }
+  }
+
+  /**
+   * Throws {@link IllegalStateException} when {@code future}, a future of the non-blocking API (or
+   * one derived from it), is not done and the caller would wait for it on the IO thread: the
+   * future is left as it is, and completes as it would have.
+   */
+  static void refuseWait(CompletableFuture<?> future) {
+    if (!future.isDone() && isCurrent()) {
+      throw new IllegalStateException("a wait (join or get) for a pending future of the non-blocking cache API called on"
+          + " the client's IO thread (" + Thread.currentThread().getName() + "), which reads every answer, perhaps this"
+          + " future's own: it would block that thread, and stall every other caller, until the future completes, or for"
+          + " the whole operation timeout. The future was left as it is. This happens in a stage of a future that"
+          + " CompletableFuture derives from the non-blocking API's (thenCompose, allOf, thenCombine), which may run on that"
+          + " thread: compose the future there (thenCompose, thenApply) instead of waiting for it, or hand the stage to"
+          + " your own executor (thenRunAsync(fn, executor), thenApplyAsync(fn, executor)).");
     }
   }
 }
