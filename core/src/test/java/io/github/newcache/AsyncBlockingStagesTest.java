@@ -317,6 +317,53 @@ class AsyncBlockingStagesTest {
   }
 
   /**
+   * A non-blocking write made in a stage on the IO thread while the server's budget of pending
+   * writes is full (here, a 40 KB put whose listener is held): before, it waited {@code
+   * opQueueWait} (3 s here) for room on the IO thread, the very thread whose answers would free it,
+   * stalling every caller, and was then refused. Now it is refused at once, its future failing
+   * with the queue's error, which says why it did not wait.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aNonBlockingWriteOnTheIoThreadDoesNotWaitForRoom(Protocol p, TestManagers managers) throws Exception {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Holder.onCreated = () -> {
+      holding.countDown();
+      io.github.newcache.testing.Threads.awaitReleased(release);
+    };
+    MutableConfiguration<String, String> config = new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .addCacheEntryListenerConfiguration(new javax.cache.configuration.MutableCacheEntryListenerConfiguration<>(
+            javax.cache.configuration.FactoryBuilder.factoryOf(Holder.class), null, false, true));
+    Cache<String, String> c = managers.open(p, "opTimeout=" + OP_TIMEOUT_MILLIS + "&opQueueBytes=65536&opQueueWait=3000")
+        .createCache("io-budget", config);
+    AsyncCache<String, String> async = async(c);
+    c.put("a", "1");
+    c.put("b", "2");
+    CompletableFuture<Void> held = async.put("big", "slow" + "x".repeat(40_000)); // charged twice its bytes
+    List<CompletableFuture<Void>> written = new CopyOnWriteArrayList<>();
+    List<Long> calledFor = new CopyOnWriteArrayList<>();
+    try {
+      assertTrue(holding.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the listener holds the big put, and its bytes");
+      onTheIoThread(async, () -> {
+        long start = System.nanoTime();
+        written.add(async.put("other", "v"));
+        calledFor.add(since(start));
+      });
+    } finally {
+      release.countDown();
+      Holder.onCreated = () -> { };
+    }
+    assertTrue(calledFor.get(0) < 1_000, "the put on the IO thread returned after " + calledFor.get(0) + " ms");
+    Outcome o = Outcome.of(written.get(0));
+    assertTrue(o.failure() instanceof CacheException && o.failure().getMessage().contains("refused")
+        && o.failure().getMessage().contains("IO thread"), String.valueOf(o));
+    held.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    assertEquals("1", c.get("a"), "the server is not reported stalled");
+  }
+
+  /**
    * Runs {@code body} in a stage on the client's IO thread: one of the future thenCompose returns,
    * whose inner read completes there (tried until it does, at most 10 times).
    */
@@ -335,7 +382,10 @@ class AsyncBlockingStagesTest {
     assertTrue(ranOn.contains("IO"), "a stage ran on the IO thread; ran on " + ranOn);
   }
 
-  /** A synchronous CREATED listener that runs {@link #onCreated} for the value "slow" (a test's hold of the keys' turns). */
+  /**
+   * A synchronous CREATED listener that runs {@link #onCreated} for a value starting with "slow" (a
+   * test's hold of the keys' turns, or of a write's bytes).
+   */
   public static final class Holder
       implements javax.cache.event.CacheEntryCreatedListener<String, String>, java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -344,7 +394,7 @@ class AsyncBlockingStagesTest {
     @Override
     public void onCreated(Iterable<javax.cache.event.CacheEntryEvent<? extends String, ? extends String>> events) {
       for (javax.cache.event.CacheEntryEvent<? extends String, ? extends String> e : events) {
-        if ("slow".equals(e.getValue())) {
+        if (e.getValue().startsWith("slow")) {
           onCreated.run();
           return;
         }

@@ -22,7 +22,12 @@ import net.spy.memcached.MemcachedNode;
  *
  * <p>Charged as the write is accepted, released when it is done, whatever its outcome. Past the
  * budget the caller waits up to {@code opQueueWait} for room (not at all for a {@link BestEffort}
- * send), then gets the queue's error, as a full queue refuses a send. A separate budget, not the
+ * send), then gets the queue's error, as a full queue refuses a send. On the client's IO thread (a
+ * write made in a stage that runs there) it does not wait either: room comes back as the writes
+ * accepted for the server finish, which takes answers only that thread reads, so the wait would
+ * stall every caller for {@code opQueueWait} and then refuse all the same. Refused at once, the
+ * write fails its future; taking the room without waiting instead would let such a stage, in a
+ * loop, hold any amount of memory behind a frozen server. A separate budget, not the
  * queues' own: charges that filled the queues' budget would refuse the very {@code gets} and
  * {@code cas} of the writes they were taken for, and nothing would drain. So what waits for one
  * server is at most twice {@code opQueueBytes}: its queues, and the writes accepted for it.
@@ -90,7 +95,8 @@ final class PendingWrites {
     if (budget.tryTake(bytes)) {
       return new WriteCharge(budget, bytes);
     }
-    long deadline = System.nanoTime() + (BestEffort.sending() ? 0 : waitNanos);
+    boolean ioThread = IoThread.isCurrent();
+    long deadline = System.nanoTime() + (BestEffort.sending() || ioThread ? 0 : waitNanos);
     boolean interrupted = false; // a non-blocking call does not depend on the flag: kept for the caller
     try {
       while (!budget.tryTake(bytes)) {
@@ -98,7 +104,8 @@ final class PendingWrites {
         if (left <= 0) {
           throw new CacheException(what + " refused: the queue for server " + NodeBreakers.name(server)
               + " is full (the non-blocking writes accepted for it hold " + budget.bytes() + " bytes, besides its queues;"
-              + " " + queueLimits + ")");
+              + " " + queueLimits + ")" + (ioThread ? "; called on the client's IO thread, which reads the answers"
+              + " that free room, so it did not wait for room: make such writes from your own executor" : ""));
         }
         LockSupport.parkNanos(this, Math.min(left, 1_000_000L)); // room appears as writes finish
         interrupted |= Thread.interrupted();
