@@ -560,14 +560,17 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     });
   }
 
-  /** A conditional change without a writer (see {@link WriteRules#conditionalDecision}). */
+  /**
+   * A conditional change without a writer (see {@link WriteRules#conditionalDecision}), charged
+   * for its replacement and the value it expects, which it holds until done.
+   */
   private CompletableFuture<Applied<V>> conditional(K key, V expected, V replacement) {
     cache.checkOpen();
     Slot<K> s = cache.store.slot(key);
     Encoded<V> e = replacement == null ? null : cache.store.encode(s, replacement);
     long start = cache.stats.start();
     WriteRules.WriterOnce<K, V> once = cache.rules.writerOnce();
-    return ordered(s, e, () -> steps.inTurn(s, WriteRules.CHANGES, turn -> steps.then(turn,
+    return order.run(s.memcachedKey(), () -> cache.store.charge(s, e, expected), () -> steps.inTurn(s, WriteRules.CHANGES, turn -> steps.then(turn,
         cache.store.computeAsync(s, cache.rules.conditionalDecision(key, expected, e, once)),
         a -> cache.rules.conditionalDone(s, e, a, once, start))));
   }

@@ -27,7 +27,9 @@ import javax.cache.processor.EntryProcessor;
  * a writer ran a 128 MB heap out in about 120 calls.
  *
  * <p>A removal holds no value: charged for its place in line. The expected value of {@code
- * remove(k, v)} and {@code replace(k, v, w)} is not counted (as in the writes without a writer).
+ * remove(k, v)} and {@code replace(k, v, w)} is held too, and counted ({@link
+ * io.github.newcache.internal.store.EntryStore#charge(Slot, Encoded, Object)}), as in the writes
+ * without a writer; before, it was not, in either.
  */
 final class PooledWrites<K, V> {
 
@@ -62,7 +64,9 @@ final class PooledWrites<K, V> {
     cache.checkOpen();
     Slot<K> s = cache.store.slot(key);
     cache.store.checkValue(oldValue); // as the blocking call: the expected value first
-    return write(s, cache.store.encode(s, newValue), (x, e) -> cache.replace(x, oldValue, e));
+    Encoded<V> e = cache.store.encode(s, newValue);
+    return order.run(s.memcachedKey(), () -> cache.store.charge(s, e, oldValue),
+        () -> onPool(() -> cache.replace(s, oldValue, e)));
   }
 
   CompletableFuture<Boolean> remove(K key) {
@@ -70,7 +74,9 @@ final class PooledWrites<K, V> {
   }
 
   CompletableFuture<Boolean> remove(K key, V oldValue) {
-    return removal(key, () -> cache.remove(key, oldValue));
+    Slot<K> s = cache.store.slot(key);
+    return order.run(s.memcachedKey(), () -> cache.store.charge(s, null, oldValue),
+        () -> onPool(() -> cache.remove(key, oldValue)));
   }
 
   CompletableFuture<V> getAndRemove(K key) {

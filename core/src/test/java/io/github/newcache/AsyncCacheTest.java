@@ -651,6 +651,47 @@ class AsyncCacheTest {
     assertEquals(5, loads.get(), "a stored value is read, not loaded again");
   }
 
+  /**
+   * A conditional remove or replace holds the value it expects until it is done, as a put holds its
+   * value: it is charged to the server's budget of pending writes for it, with a writer and without.
+   * With a 20 KB write held (a writer that does not return), one expecting a 60 KB value is refused
+   * by the 64 KB budget. Before, the expected value was not counted, and each was accepted; once
+   * the held write is done, each is accepted and released again.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void theExpectedValueOfAConditionalWriteIsCharged(Protocol p, TestManagers managers) throws Exception {
+    javax.cache.CacheManager m = managers.open(p, "opQueueBytes=65536&opQueueWait=20");
+    Cache<String, String> held = m.createCache("heldForExpected", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class).setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(new Stuck())));
+    AsyncCache<String, String> plain =
+        async(m.createCache("conditional", new MutableConfiguration<String, String>().setTypes(String.class, String.class)));
+    AsyncCache<String, String> through = async(m.createCache("conditionalThrough", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class).setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(new Records()))));
+    String expected = "e".repeat(30_000); // weighed 60 KB
+    List<Supplier<CompletableFuture<Boolean>>> conditionals = List.of(
+        () -> plain.remove("k", expected),
+        () -> plain.replace("k", expected, "new"),
+        () -> through.remove("k", expected),
+        () -> through.replace("k", expected, "new"));
+    Stuck.RELEASE.set(new java.util.concurrent.CountDownLatch(1));
+    CompletableFuture<Void> holding;
+    try {
+      holding = async(held).put("big", "x".repeat(10_000)); // charged about 20 KB until its writer returns
+      for (Supplier<CompletableFuture<Boolean>> conditional : conditionals) {
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> conditional.get().get(10, TimeUnit.SECONDS));
+        String message = refused.getCause().getMessage();
+        assertTrue(message.contains("refused") && message.contains("opQueueBytes"), message);
+      }
+    } finally {
+      Stuck.RELEASE.get().countDown();
+    }
+    await(holding);
+    for (Supplier<CompletableFuture<Boolean>> conditional : conditionals) { // alone, each fits, and is released
+      assertFalse(await(conditional.get()), "no entry held the expected value");
+    }
+  }
+
   /** A writer that returns once the test lets it ({@link #RELEASE}): it holds its write's charge meanwhile. */
   public static final class Stuck extends MapWriter {
     private static final long serialVersionUID = 1L;

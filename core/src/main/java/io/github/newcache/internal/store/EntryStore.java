@@ -340,6 +340,16 @@ public final class EntryStore<K, V> {
   }
 
   /**
+   * {@link #charge} of a conditional write ({@code remove(k, v)}, {@code replace(k, v, w)}), which
+   * also holds the value it expects the entry to hold until it is done: that value is counted too,
+   * weighed as {@link EntryCodec#weight} says (a string's bytes; a value of another type, the length
+   * of its encoding, which costs one). Before, it was held uncounted.
+   */
+  public Runnable charge(Slot<K> s, Encoded<V> value, V expected) {
+    return transport.charge(s.memcachedKey(), held(s, value) + entryCodec.weight(expected));
+  }
+
+  /**
    * {@link #charge} of a write of several keys at once (a putAll through a writer, run as one
    * blocking call), {@code values.get(i)} for {@code slots.get(i)}: one charge per server for the
    * sum of its keys ({@link MemcachedTransport#chargeAll}).
