@@ -296,6 +296,56 @@ class EventOrderTest {
     }
   }
 
+  /**
+   * A non-blocking write waiting for a key's turn, which another thread's stuck synchronous listener
+   * holds, when the manager closes: its wait was ended by the manager's timer at the lease timeout,
+   * but the close shuts that timer down, and the write stayed pending until the listener returned.
+   * Now the close fails it at once with a CacheException that says so, and it is not applied.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void aNonBlockingWriteWaitingForAKeysTurnEndsWhenTheManagerCloses(Protocol p, TestManagers managers) throws Exception {
+    Chain chain = new Chain();
+    javax.cache.CacheManager m = managers.open(p);
+    Cache<String, String> c = m.createCache("closing", config(60_000, chain));
+    CountDownLatch inListener = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    chain.onEvent = e -> {
+      if ("slow".equals(e.getValue())) {
+        inListener.countDown();
+        Threads.awaitReleased(release);
+      }
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> slow = pool.submit(() -> c.put("held key", "slow"));
+      assertTrue(inListener.await(10, TimeUnit.SECONDS));
+      @SuppressWarnings("unchecked")
+      AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
+      CompletableFuture<Void> waiting = async.put("held key", "waiting");
+      assertTrue(!waiting.isDone(), "the write waits for the listener's turn");
+      m.close();
+      long start = System.nanoTime();
+      java.util.concurrent.ExecutionException failed =
+          assertThrows(java.util.concurrent.ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
+      assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2_000, "ended at the close");
+      assertTrue(failed.getCause() instanceof CacheException && failed.getCause().getMessage().contains("closed")
+          && failed.getCause().getMessage().contains("not applied"), String.valueOf(failed.getCause()));
+      release.countDown();
+      try {
+        slow.get(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException closedMeanwhile) {
+        // the slow put's own end after the close is not what this tests
+      }
+      assertTrue(chain.texts().stream().noneMatch(t -> t.contains("=waiting")), "the waiting write was not applied: " + chain.texts());
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
   /** Runs {@code tasks} at once, then checks every key's events chain and no turn is left held. */
   private static void raceAndAssertChain(List<Callable<Void>> tasks, Chain chain, Cache<String, String> c)
       throws Exception {

@@ -236,7 +236,12 @@ public final class EventDispatcher<K, V> {
     }
   }
 
+  /**
+   * Closes the listeners, and ends the non-blocking writes still waiting for a key's turn ({@link
+   * EventTurns#close}): the manager's timer that would end their waits is shut down with it.
+   */
   public void close() {
+    turns.close();
     synchronized (this) {
       for (Registration<K, V> r : registrations.values()) {
         r.close();

@@ -3,6 +3,7 @@ package io.github.newcache.internal.event;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,6 +54,12 @@ public final class EventTurns {
 
   /** Ends non-blocking writes' waits at the lease timeout; null: only when the holder lets go (tests). */
   private final ScheduledExecutorService timer;
+  /**
+   * The non-blocking writes waiting for a turn, failed at {@link #close}: the manager's timer,
+   * shut down at its close, would drop the wake-ups that end their waits.
+   */
+  private final Set<CompletableFuture<Turn>> waiting = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   EventTurns(String cacheName, long leaseTimeoutMillis, ScheduledExecutorService timer) {
     this.cacheName = cacheName;
@@ -179,7 +186,9 @@ public final class EventTurns {
    * at that moment (the timer's), and the write goes on without it, as a blocking one does.
    */
   // FutureReturnValueIgnored: whenComplete's future only cancels the timer; nothing waits for it.
-  @SuppressWarnings("FutureReturnValueIgnored")
+  // CollectionUndefinedEquality: waiting holds each future once, by identity, which is what
+  // CompletableFuture's equals is.
+  @SuppressWarnings({"FutureReturnValueIgnored", "CollectionUndefinedEquality"})
   CompletableFuture<Turn> enterAsync(String mkey, Object key, Executor next) {
     Turn running = turns.get(mkey);
     if (running != null && running.owner == Thread.currentThread()) {
@@ -187,17 +196,46 @@ public final class EventTurns {
     }
     CompletableFuture<Turn> out = new CompletableFuture<>();
     enterAsync(mkey, next, System.nanoTime(), out);
-    if (!out.isDone() && timer != null) {
+    if (out.isDone()) {
+      return out;
+    }
+    waiting.add(out);
+    ScheduledFuture<?> late = null;
+    if (closed) {
+      out.completeExceptionally(closedWhileWaiting(key));
+    } else if (timer != null) {
       try {
         // the write goes on from the continuations, not on the timer's thread
-        ScheduledFuture<?> late =
-            timer.schedule(() -> next.execute(() -> out.complete(Turn.NONE)), waitNanos, TimeUnit.NANOSECONDS);
-        out.whenComplete((t, e) -> late.cancel(false));
-      } catch (RejectedExecutionException closed) {
-        out.completeExceptionally(new CacheException("cache " + cacheName + ": the cache manager is closed", closed));
+        late = timer.schedule(() -> next.execute(() -> out.complete(Turn.NONE)), waitNanos, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException shutDown) {
+        out.completeExceptionally(new CacheException("cache " + cacheName + ": the cache manager is closed", shutDown));
       }
     }
+    ScheduledFuture<?> timed = late;
+    out.whenComplete((t, e) -> {
+      waiting.remove(out);
+      if (timed != null) {
+        timed.cancel(false);
+      }
+    });
     return out;
+  }
+
+  /**
+   * The cache closed: the non-blocking writes still waiting for a key's turn (a synchronous listener
+   * of another writer holds it) fail now, without being applied, rather than wait until that
+   * listener returns: the manager's timer, shut down with it, would never end their waits.
+   */
+  void close() {
+    closed = true;
+    for (CompletableFuture<Turn> f : waiting) {
+      f.completeExceptionally(closedWhileWaiting(null));
+    }
+  }
+
+  private CacheException closedWhileWaiting(Object key) {
+    return new CacheException("cache " + cacheName + " closed while this non-blocking write waited for the turn of its key"
+        + (key == null ? "" : " " + shown(key)) + ", which another writer's listener held; the write was not applied");
   }
 
   @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: the retry, or its failure, completes out
