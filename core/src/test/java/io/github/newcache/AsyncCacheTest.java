@@ -582,8 +582,8 @@ class AsyncCacheTest {
       await(async.put("warm", big));
       frozen.pause();
       try {
-        // holds its charge until the frozen server times it out; its key's lease, sent to the frozen server, may
-        // stay held for leaseTimeout after the resume, so the writes below use other keys
+        // holds its charge until the frozen server times it out; the writes below use other keys (its lease,
+        // taken by the server when it resumes, is given back once it answers: see the test after this one)
         CompletableFuture<Void> first = async.put("a", big);
         for (Supplier<CompletableFuture<?>> write : writes) {
           ExecutionException refused = assertThrows(ExecutionException.class, () -> write.get().get(10, TimeUnit.SECONDS));
@@ -600,6 +600,42 @@ class AsyncCacheTest {
       }
       assertEquals(big, await(async.get("f")));
       assertEquals(big, Records.SYSTEM.get("d"));
+    }
+  }
+
+  /**
+   * A write through a writer times out against a frozen server while it asks for its key's lease
+   * (the fleet hold of write-through): the server takes the lease when it resumes, and nobody gave
+   * it back, so the next write of the key waited for it for the whole lease timeout (4 s here).
+   * Now the lease is given back once the server answers again, and the next write goes on at once.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aWriteThroughThatTimesOutOnAFrozenServerDoesNotLeaveItsKeysLeaseHeld(Protocol p, TestManagers managers) throws Exception {
+    try (LocalMemcached frozen = LocalMemcached.start()) {
+      NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+      config.setTypes(String.class, String.class);
+      config.setWriteThrough(true);
+      config.setCacheWriterFactory(FactoryBuilder.factoryOf(new Records()));
+      config.setLeaseTimeoutMillis(4_000);
+      Cache<String, String> c = managers.open(java.net.URI.create("memcached://" + frozen.address()
+              + "/?binary=" + p.binary() + "&opTimeout=500&stallTimeouts=0"))
+          .createCache("leased", config);
+      AsyncCache<String, String> async = async(c);
+      await(async.put("warm", "v"));
+      frozen.pause();
+      try {
+        ExecutionException timedOut = assertThrows(ExecutionException.class, () -> async.put("a", "1").get(10, TimeUnit.SECONDS));
+        assertTrue(timedOut.getCause() instanceof CacheException, String.valueOf(timedOut.getCause()));
+      } finally {
+        frozen.resume();
+      }
+      long start = System.nanoTime();
+      await(async.put("a", "2"));
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(millis < 2_500, "the next write of the key waited " + millis + " ms for its lease");
+      assertEquals("2", c.get("a"));
+      assertEquals("2", Records.SYSTEM.get("a"));
     }
   }
 

@@ -108,7 +108,7 @@ final class AsyncLoads {
       long deadline, long poll) {
     String lease = LoadCoordinator.leaseKey(mkey);
     byte[] token = LoadCoordinator.token();
-    return herd.transport.addAsync(lease, herd.leaseTtl(), token).thenCompose(held -> {
+    return herd.addLeaseAsync(lease, token).thenCompose(held -> {
       if (held) {
         return fetch.get()
             .thenCompose(v -> {

@@ -51,7 +51,7 @@ public final class FleetLocks {
       long poll = LoadCoordinator.FIRST_POLL_MILLIS;
       while (true) {
         byte[] token = LoadCoordinator.token();
-        if (herd.transport.add(lease, herd.leaseTtl(), token)) {
+        if (herd.addLease(lease, token)) {
           mine.add(lease);
           return new Hold(herd, mkey, gate, lease, token);
         }
@@ -177,7 +177,7 @@ public final class FleetLocks {
   private CompletableFuture<Boolean> ask(String lease, byte[][] tokens, int i) {
     tokens[i] = LoadCoordinator.token();
     try {
-      return herd.transport.addAsync(lease, herd.leaseTtl(), tokens[i]);
+      return herd.addLeaseAsync(lease, tokens[i]);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

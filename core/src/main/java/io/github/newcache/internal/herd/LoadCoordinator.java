@@ -58,6 +58,8 @@ public final class LoadCoordinator {
   /** The non-blocking loads' flights and polls. */
   private final AsyncLoads asyncLoads;
   private final FleetLocks fleetLocks = new FleetLocks(this);
+  /** Leases whose add or release memcached did not answer, released once it does. */
+  private final LateReleases lateReleases;
 
   /**
    * @param transport the cache's transport (leases go through the same signing and failure policy)
@@ -77,6 +79,34 @@ public final class LoadCoordinator {
     this.turns = new KeyTurns();
     this.executor = executor;
     this.asyncLoads = new AsyncLoads(this, scheduler);
+    this.lateReleases = new LateReleases(transport, scheduler, leaseTtl());
+  }
+
+  /**
+   * Asks for {@code lease} with {@code token} ({@code add}). When memcached does not answer (a
+   * timeout: it may still apply the add, a frozen server once it resumes), the lease is released
+   * once it answers again ({@link LateReleases}) before the failure is thrown.
+   */
+  boolean addLease(String lease, byte[] token) {
+    try {
+      return transport.add(lease, leaseTtl(), token);
+    } catch (CacheException e) {
+      lateReleases.retry(lease, token);
+      throw e;
+    }
+  }
+
+  /** {@link #addLease} without blocking: a failed answer schedules the late release; a refusal to send throws. */
+  // FutureReturnValueIgnored: whenComplete's future only schedules the late release.
+  @SuppressWarnings("FutureReturnValueIgnored")
+  CompletableFuture<Boolean> addLeaseAsync(String lease, byte[] token) {
+    CompletableFuture<Boolean> added = transport.addAsync(lease, leaseTtl(), token);
+    added.whenComplete((held, e) -> {
+      if (e != null) {
+        lateReleases.retry(lease, token);
+      }
+    });
+    return added;
   }
 
   /** The fleet locks of write-through operations, on this coordinator's turns and leases. */
@@ -294,8 +324,8 @@ public final class LoadCoordinator {
 
   /**
    * Sends the release of a lease ({@code gets}, then a removal by CAS when it still holds {@code
-   * token}); the future completes when memcached has answered, normally or not (a failed release
-   * is left to the lease's own expiry).
+   * token}); the future completes when memcached has answered, normally or not. A release
+   * memcached does not answer is tried again once it does ({@link LateReleases}).
    */
   CompletableFuture<Void> releasing(String lease, byte[] token) {
     return releasing(lease, token, false);
@@ -308,9 +338,13 @@ public final class LoadCoordinator {
               ? send(bestEffort, () -> transport.casAsync(lease, item.cas(), Ttl.EXPIRED, new byte[] {0}))
                   .thenApply(o -> (Void) null)
               : CompletableFuture.<Void>completedFuture(null))
-          .exceptionally(failed -> null);
+          .exceptionally(failed -> {
+            lateReleases.retry(lease, token);
+            return null;
+          });
     } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(null); // the lease expires by itself
+      lateReleases.retry(lease, token); // refused to send (a full queue): tried again later
+      return CompletableFuture.completedFuture(null);
     }
   }
 
@@ -340,7 +374,7 @@ public final class LoadCoordinator {
     long poll = FIRST_POLL_MILLIS;
     while (true) {
       byte[] token = token();
-      if (transport.add(lease, leaseTtl(), token)) {
+      if (addLease(lease, token)) {
         try {
           return body.apply(true);
         } finally {
@@ -408,7 +442,7 @@ public final class LoadCoordinator {
   public void refreshInBackground(String mkey, Runnable refresh) {
     String lease = leaseKey(mkey);
     byte[] token = token();
-    if (!transport.add(lease, leaseTtl(), token)) {
+    if (!addLease(lease, token)) {
       return;
     }
     try {
@@ -459,7 +493,7 @@ public final class LoadCoordinator {
         transport.cas(lease, item.cas(), Ttl.EXPIRED, new byte[] {0});
       }
     } catch (CacheException e) {
-      // the lease expires by itself
+      lateReleases.retry(lease, token); // unanswered: tried again once memcached answers
     }
   }
 
