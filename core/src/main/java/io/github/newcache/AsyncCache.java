@@ -25,7 +25,10 @@ import javax.cache.processor.EntryProcessor;
  * which hands its stages on); once the manager is closed, in the thread that completes the
  * future. A future that {@code CompletableFuture} derives itself ({@code
  * thenCompose}'s result, {@code allOf}, {@code anyOf}) is a plain one: its stages run where its
- * inner future completed, possibly the IO thread; give them your executor. Work that may block
+ * inner future completed, possibly the IO thread; give them your executor. Waiting there ({@code
+ * join}, {@code get}) for a pending future of this API, or one its stages returned, throws {@link
+ * IllegalStateException} at once, as a blocking cache call there does: it would block the thread
+ * that reads every answer. Work that may block
  * runs on the manager's loader pool ({@code newcache-loader-*}, 4 threads): listeners, the {@link javax.cache.integration.CacheWriter} (a
  * write-through operation runs there as a whole, holding the key for the fleet), the {@link
  * javax.cache.integration.CacheLoader} of a read-through miss, and entry processors ({@link
