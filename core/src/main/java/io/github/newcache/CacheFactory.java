@@ -10,6 +10,7 @@ import io.github.newcache.internal.expiry.TimeSource;
 import io.github.newcache.internal.herd.HerdStatistics;
 import io.github.newcache.internal.herd.LoadCoordinator;
 import io.github.newcache.internal.integration.LoaderPool;
+import io.github.newcache.internal.integration.UserResources;
 import io.github.newcache.internal.integration.WriteThrough;
 import io.github.newcache.internal.key.KeyFunction;
 import io.github.newcache.internal.key.Namespaces;
@@ -135,7 +136,7 @@ final class CacheFactory {
     }
     if (!expiry.accessNeverChanges()) {
       if (config.nearCacheChosen()) {
-        NewcacheCache.closeQuietly(expiry.policy());
+        UserResources.close(expiry.policy(), name);
         throw new IllegalArgumentException(
             "cache " + name + ": a near cache (nearCache.maxEntries=" + config.getNearCacheMaxEntries()
                 + ") cannot apply: its expiry policy (" + expiry.policy().getClass().getName() + ") may change an "

@@ -2,6 +2,7 @@ package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventTurns.Turn;
+import io.github.newcache.internal.integration.UserResources;
 import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
@@ -274,8 +275,7 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
   }
 
   @Override
-  void closeResources() {
-    super.closeResources();
-    closeQuietly(loader);
+  void closeLoader() {
+    UserResources.close(loader, getName());
   }
 }

@@ -6,6 +6,7 @@ import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
 import io.github.newcache.internal.herd.LoadCoordinator;
 import io.github.newcache.internal.integration.LoaderPool;
+import io.github.newcache.internal.integration.UserResources;
 import io.github.newcache.internal.integration.WriteThrough;
 import io.github.newcache.internal.integration.WriterLocks;
 import io.github.newcache.internal.management.CacheStatistics;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
@@ -88,7 +90,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   final LoadCoordinator herd;
   private final FailureStatistics failures;
   private final JmxRegistration jmx;
-  private volatile boolean closed;
+  /** Set once, by the one close that closes the cache's resources (see {@link #closeResources}). */
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   NewcacheCache(CacheContext<K, V> context) {
     this.name = context.name();
@@ -675,7 +678,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public void close() {
-    if (closed) {
+    if (closed.get()) {
       return;
     }
     manager.release(this);
@@ -698,31 +701,30 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   /**
-   * Marks the cache closed and closes its writer, expiry policy and listeners; used by the
-   * manager. Its data stays on the servers.
+   * Marks the cache closed and closes its writer, expiry policy, listeners, filters and loader,
+   * each on its own ({@link UserResources}: one that fails is logged and stops nothing); used by
+   * the manager. Only the first call does this: a cache closed by its own {@code close()} while the
+   * manager closes it, destroys it or gives up creating it closes each resource once. Its data
+   * stays on the servers.
    */
   void closeResources() {
-    closed = true;
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     store.forgetHeld(); // a closed cache still referenced keeps no near entries
     herd.close();
     events.close();
-    closeQuietly(writer.resource());
-    closeQuietly(expiry.policy());
+    UserResources.close(writer.resource(), name);
+    UserResources.close(expiry.policy(), name);
+    closeLoader();
   }
 
-  static void closeQuietly(Object o) {
-    if (o instanceof AutoCloseable closeable) {
-      try {
-        closeable.close();
-      } catch (Exception ignored) {
-        // closing user resources is best effort
-      }
-    }
-  }
+  /** Closes the cache loader, within {@link #closeResources}: the loading cache has one. */
+  void closeLoader() {}
 
   @Override
   public boolean isClosed() {
-    return closed;
+    return closed.get();
   }
 
   @Override
@@ -734,7 +736,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   void checkOpen() {
-    if (closed) {
+    if (closed.get()) {
       throw new IllegalStateException("cache " + name + " is closed");
     }
   }

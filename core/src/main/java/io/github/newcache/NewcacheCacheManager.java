@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import javax.cache.Cache;
 import javax.cache.CacheException;
@@ -31,6 +32,8 @@ import javax.cache.spi.CachingProvider;
  * same servers with the same flavor, version and cache name.
  */
 public final class NewcacheCacheManager implements CacheManager {
+
+  private static final System.Logger LOG = System.getLogger("io.github.newcache");
 
   private final NewcacheCachingProvider provider;
   private final URI uri;
@@ -47,7 +50,8 @@ public final class NewcacheCacheManager implements CacheManager {
   private final Map<String, NewcacheCache<?, ?>> caches = new ConcurrentHashMap<>();
   /** Memcached keys of keys used lately, shared by this manager's caches. */
   private final RecentSlots recentSlots = new RecentSlots();
-  private volatile boolean closed;
+  /** Set once, by the one {@link #close} that closes the manager (concurrent ones return at once). */
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   NewcacheCacheManager(
       NewcacheCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties, ManagerSettings settings) {
@@ -185,7 +189,7 @@ public final class NewcacheCacheManager implements CacheManager {
       cache.closeResources();
       throw e;
     }
-    if (closed) {
+    if (closed.get()) {
       // close() ran while the cache was being made (its factories may take their time): it may
       // have closed the cache already, but not the MBeans registered after it.
       cache.unregisterMBeans();
@@ -282,25 +286,44 @@ public final class NewcacheCacheManager implements CacheManager {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Closes each cache, whose resources close each on its own (see {@link
+   * io.github.newcache.internal.integration.UserResources}), then the manager's loader pool,
+   * scheduler and connections, whatever a cache's close threw. Only the first call closes: a
+   * second one, or one running meanwhile, returns at once.
+   */
   @Override
   public void close() {
-    if (closed) {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closed = true;
-    provider.release(this);
-    for (NewcacheCache<?, ?> cache : new ArrayList<>(caches.values())) {
-      release(cache);
-      cache.closeResources();
+    try {
+      provider.release(this);
+      for (NewcacheCache<?, ?> cache : new ArrayList<>(caches.values())) {
+        try {
+          release(cache);
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "cache " + cache.getName() + " of manager " + uri
+              + " failed to unregister its MXBeans as the manager closed", e);
+        } finally {
+          cache.closeResources();
+        }
+      }
+    } finally {
+      try {
+        executor.close();
+        scheduler.shutdownNow();
+      } finally {
+        transport.close();
+      }
     }
-    executor.close();
-    scheduler.shutdownNow();
-    transport.close();
   }
 
   @Override
   public boolean isClosed() {
-    return closed;
+    return closed.get();
   }
 
   @Override
@@ -312,7 +335,7 @@ public final class NewcacheCacheManager implements CacheManager {
   }
 
   private void checkOpen() {
-    if (closed) {
+    if (closed.get()) {
       throw new IllegalStateException("cache manager " + uri + " is closed");
     }
   }

@@ -9,20 +9,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TestManagers;
+import io.github.newcache.testing.Threads;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.configuration.MutableConfiguration;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** What closing does to iterators already handed out, and to other managers' MXBeans. */
+/**
+ * What closing does to iterators already handed out, to other managers' MXBeans, and to the
+ * manager's connections and threads ({@code ClosingTest}: to the caches' own resources).
+ */
 @ExtendWith(MemcachedExtension.class)
 class LifecycleTest {
 
@@ -125,5 +135,31 @@ class LifecycleTest {
     ObjectName stats = new ObjectName("javax.cache:type=CacheStatistics,CacheManager="
         + uri.toString().replaceAll("[,:=\n?*]", ".") + ",Cache=racing");
     assertTrue(!ManagementFactory.getPlatformMBeanServer().isRegistered(stats), "the statistics bean is left");
+  }
+
+  /**
+   * A listener whose close throws ("already closed") keeps the manager from nothing: its other
+   * caches, loader pool, scheduler and connection close, and the client's IO thread ends. Before,
+   * the exception escaped {@code close()} with all of them left open, for good: a second close
+   * returned at once.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aListenerThatFailsToCloseLeavesNoConnectionNorThreadOpen(Protocol p, TestManagers managers) throws Exception {
+    Set<Thread> io = new HashSet<>(Threads.named("Memcached IO"));
+    Set<Thread> ours = new HashSet<>(Threads.named("newcache-"));
+    CacheManager m = managers.open(p);
+    MutableConfiguration<String, String> failing = new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<String, String>(
+            FactoryBuilder.factoryOf(new ClosingTest.Listener("failing listener", "runtime")), null, false, true));
+    m.createCache("failing", failing).put("k", "v");
+    Cache<String, String> other =
+        m.createCache("other", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    m.close();
+    assertTrue(m.isClosed());
+    assertTrue(other.isClosed(), "the other cache closed too");
+    assertEquals(List.of(), Threads.awaitGone("Memcached IO", io, Duration.ofSeconds(10)), "the client's IO thread");
+    assertEquals(List.of(), Threads.awaitGone("newcache-", ours, Duration.ofSeconds(10)), "the manager's threads");
   }
 }

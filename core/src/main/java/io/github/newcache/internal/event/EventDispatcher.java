@@ -1,7 +1,6 @@
 package io.github.newcache.internal.event;
 
-import java.io.Closeable;
-import java.io.IOException;
+import io.github.newcache.internal.integration.UserResources;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -62,6 +61,7 @@ public final class EventDispatcher<K, V> {
   private long nextPlace;
   private volatile Set<EventType> types = EnumSet.noneOf(EventType.class);
   private final EventTurns turns;
+  private final String cacheName;
 
   /**
    * @param cacheName names the cache in errors
@@ -70,6 +70,7 @@ public final class EventDispatcher<K, V> {
    */
   public EventDispatcher(String cacheName, long leaseTimeoutMillis, ScheduledExecutorService timer) {
     this.turns = new EventTurns(cacheName, leaseTimeoutMillis, timer);
+    this.cacheName = cacheName;
   }
 
   /**
@@ -96,7 +97,7 @@ public final class EventDispatcher<K, V> {
     }
     Registration<K, V> r = registrations.remove(place);
     count(r, -1);
-    r.close();
+    r.close(cacheName);
   }
 
   /** Counts {@code r}'s event types in or out, and publishes the types some registration wants. */
@@ -237,14 +238,15 @@ public final class EventDispatcher<K, V> {
   }
 
   /**
-   * Closes the listeners, and ends the non-blocking writes still waiting for a key's turn ({@link
+   * Deregisters every listener, closing each listener and filter on its own ({@link
+   * UserResources}), and ends the non-blocking writes still waiting for a key's turn ({@link
    * EventTurns#close}): the manager's timer that would end their waits is shut down with it.
    */
   public void close() {
     turns.close();
     synchronized (this) {
       for (Registration<K, V> r : registrations.values()) {
-        r.close();
+        r.close(cacheName);
       }
       registrations.clear();
       registered.clear();
@@ -345,16 +347,9 @@ public final class EventDispatcher<K, V> {
       return new EntryEvent<>(e.getSource(), e.getEventType(), e.getKey(), e.getValue(), null, false);
     }
 
-    void close() {
-      for (Object o : new Object[] {listener, filter}) {
-        if (o instanceof Closeable closeable) {
-          try {
-            closeable.close();
-          } catch (IOException ignored) {
-            // closing a listener is best effort
-          }
-        }
-      }
+    void close(String cacheName) {
+      UserResources.close(listener, cacheName);
+      UserResources.close(filter, cacheName);
     }
   }
 }

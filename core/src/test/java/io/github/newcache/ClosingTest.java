@@ -1,0 +1,314 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.newcache.testing.InMemoryTransport;
+import io.github.newcache.testing.ManualClock;
+import io.github.newcache.testing.Threads;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.cache.Cache;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.event.CacheEntryCreatedListener;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryEventFilter;
+import javax.cache.event.CacheEntryListener;
+import javax.cache.expiry.Duration;
+import javax.cache.expiry.ExpiryPolicy;
+import javax.cache.integration.CacheLoader;
+import javax.cache.integration.CacheWriter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What closing leaves behind: a cache's loader, writer, expiry policy, listeners and filters are
+ * closed once each, whatever one of them throws, by {@code Cache.close()}, {@code destroyCache}
+ * and the manager's close. Over an in-memory transport ({@code LifecycleTest} checks that a real
+ * manager's connections and threads end too).
+ */
+class ClosingTest {
+
+  /** What the test's resources were asked to close, in order, by name. */
+  static final List<String> CLOSED = new CopyOnWriteArrayList<>();
+
+  private final ManualClock clock = new ManualClock();
+  private final InMemoryTransport memcached = new InMemoryTransport(clock);
+  private NewcacheCacheManager manager;
+
+  @BeforeEach
+  void open() {
+    CLOSED.clear();
+    Blocking.ON = null;
+    manager = InMemoryManagers.open("flavor=closing", memcached, clock);
+  }
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  /** A resource that records its close, then fails it when told to (as one closed twice might). */
+  abstract static class Tracked implements Closeable, Serializable {
+    private static final long serialVersionUID = 1L;
+    /** Its name in {@link #CLOSED}. */
+    private final String name;
+    /** What its close throws: nothing, a RuntimeException ("already closed") or an IOException. */
+    private final String fails;
+
+    Tracked(String name, String fails) {
+      this.name = name;
+      this.fails = fails;
+    }
+
+    @Override
+    public void close() throws IOException {
+      CLOSED.add(name);
+      if (fails.equals("runtime")) {
+        throw new IllegalStateException(name + " already closed");
+      }
+      if (fails.equals("io")) {
+        throw new IOException(name + " cannot close");
+      }
+    }
+  }
+
+  public static final class Listener extends Tracked implements CacheEntryCreatedListener<String, String> {
+    private static final long serialVersionUID = 1L;
+
+    Listener(String name, String fails) {
+      super(name, fails);
+    }
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
+  }
+
+  public static final class Filter extends Tracked implements CacheEntryEventFilter<String, String> {
+    private static final long serialVersionUID = 1L;
+
+    Filter(String name, String fails) {
+      super(name, fails);
+    }
+
+    @Override
+    public boolean evaluate(CacheEntryEvent<? extends String, ? extends String> event) {
+      return true;
+    }
+  }
+
+  public static final class Writer extends Tracked implements CacheWriter<String, String> {
+    private static final long serialVersionUID = 1L;
+
+    Writer(String name, String fails) {
+      super(name, fails);
+    }
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {}
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      entries.clear();
+    }
+
+    @Override
+    public void delete(Object key) {}
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      keys.clear();
+    }
+  }
+
+  public static final class Loader extends Tracked implements CacheLoader<String, String> {
+    private static final long serialVersionUID = 1L;
+
+    Loader(String name, String fails) {
+      super(name, fails);
+    }
+
+    @Override
+    public String load(String key) {
+      return null;
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      return Map.of();
+    }
+  }
+
+  /** Eternal, as the default policy. */
+  public static final class Expiry extends Tracked implements ExpiryPolicy {
+    private static final long serialVersionUID = 1L;
+
+    Expiry(String name) {
+      super(name, "");
+    }
+
+    @Override
+    public Duration getExpiryForCreation() {
+      return Duration.ETERNAL;
+    }
+
+    @Override
+    public Duration getExpiryForAccess() {
+      return null;
+    }
+
+    @Override
+    public Duration getExpiryForUpdate() {
+      return null;
+    }
+  }
+
+  /** A listener whose close, in the thread {@link #ON}, says so and waits until the test lets it go. */
+  public static final class Blocking extends Tracked implements CacheEntryCreatedListener<String, String> {
+    private static final long serialVersionUID = 1L;
+    static volatile Thread ON;
+    static final CountDownLatch ENTERED = new CountDownLatch(1);
+    static final CountDownLatch RELEASED = new CountDownLatch(1);
+    /** The cache whose listener the closing thread is held in. */
+    static volatile String held;
+    private final String cache;
+
+    Blocking(String cache) {
+      super(cache + " listener", "");
+      this.cache = cache;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (Thread.currentThread() == ON && ENTERED.getCount() > 0) {
+        held = cache;
+        ENTERED.countDown();
+        Threads.awaitReleased(RELEASED);
+      }
+      super.close();
+    }
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
+  }
+
+  private static <L extends CacheEntryListener<String, String> & Serializable>
+      MutableCacheEntryListenerConfiguration<String, String> listener(L l, Filter filter) {
+    return new MutableCacheEntryListenerConfiguration<>(
+        FactoryBuilder.factoryOf(l), filter == null ? null : FactoryBuilder.factoryOf(filter), false, true);
+  }
+
+  /** A read-through, write-through cache with an expiry policy and a filtered listener, each named {@code prefix ...}. */
+  private static MutableConfiguration<String, String> everything(String prefix, String listenerFails, String writerFails) {
+    return new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setReadThrough(true)
+        .setCacheLoaderFactory(FactoryBuilder.factoryOf(new Loader(prefix + " loader", "")))
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(new Writer(prefix + " writer", writerFails)))
+        .setExpiryPolicyFactory(FactoryBuilder.factoryOf(new Expiry(prefix + " expiry")))
+        .addCacheEntryListenerConfiguration(
+            listener(new Listener(prefix + " listener", listenerFails), new Filter(prefix + " filter", "io")));
+  }
+
+  private static void assertClosedOnce(String prefix) {
+    for (String part : List.of("listener", "filter", "writer", "expiry", "loader")) {
+      String name = prefix + " " + part;
+      assertEquals(1, CLOSED.stream().filter(name::equals).count(), name + " closed once, in " + CLOSED);
+    }
+  }
+
+  /**
+   * A listener whose close throws (an "already closed" RuntimeException) keeps nothing else from
+   * closing, and closing does not throw it. Before, it escaped {@code close()} with the writer,
+   * expiry policy and loader left open.
+   */
+  @Test
+  void aListenerThatFailsToCloseKeepsNoOtherResourceOfTheCacheOpen() {
+    Cache<String, String> c = manager.createCache("c", everything("c", "runtime", "io"));
+    c.put("k", "v");
+    c.close();
+    assertTrue(c.isClosed());
+    assertNull(manager.getCache("c"));
+    assertClosedOnce("c");
+    c.close();
+    assertClosedOnce("c");
+  }
+
+  /**
+   * The manager closes every cache whatever one's resources throw, and then itself. Before, the
+   * first failure escaped {@code manager.close()}, the later caches stayed open (and the
+   * connections and threads, {@code LifecycleTest}), and a second close did nothing.
+   */
+  @Test
+  void aResourceThatFailsToCloseKeepsNoOtherCacheOfTheManagerOpen() {
+    Cache<String, String> a = manager.createCache("a", everything("a", "runtime", "runtime"));
+    Cache<String, String> b = manager.createCache("b", everything("b", "runtime", ""));
+    manager.close();
+    assertTrue(manager.isClosed());
+    assertTrue(a.isClosed() && b.isClosed());
+    assertClosedOnce("a");
+    assertClosedOnce("b");
+    manager.close();
+    assertEquals(10, CLOSED.size(), "a second close closes nothing again: " + CLOSED);
+  }
+
+  /** destroyCache removes the data and forgets the cache whatever its resources throw. */
+  @Test
+  void aDestroyedCacheWhoseResourcesFailToCloseIsForgottenAndClosed() {
+    Cache<String, String> c = manager.createCache("c", everything("c", "runtime", "runtime"));
+    c.put("k", "v");
+    manager.destroyCache("c");
+    assertTrue(c.isClosed());
+    assertNull(manager.getCache("c"));
+    assertClosedOnce("c");
+    assertEquals(0, memcached.size(), "the data is gone");
+  }
+
+  /**
+   * A cache closing itself while the manager closes closes its resources once. Here the manager
+   * is held in the first cache's listener close while the other cache closes itself. Before, the
+   * manager, which had listed the caches before, closed the other's resources again.
+   */
+  @Test
+  void aCacheThatClosesItselfWhileTheManagerClosesClosesItsResourcesOnce() throws Exception {
+    for (String name : List.of("x", "y")) {
+      manager.createCache(name, new MutableConfiguration<String, String>()
+          .setTypes(String.class, String.class)
+          .setWriteThrough(true)
+          .setCacheWriterFactory(FactoryBuilder.factoryOf(new Writer(name + " writer", "")))
+          .addCacheEntryListenerConfiguration(listener(new Blocking(name), null)));
+    }
+    Cache<String, String> x = manager.getCache("x");
+    Cache<String, String> y = manager.getCache("y");
+    Thread closer = new Thread(manager::close, "closing-test-manager-close");
+    Blocking.ON = closer;
+    closer.start();
+    try {
+      assertTrue(Blocking.ENTERED.await(10, TimeUnit.SECONDS), "the manager's close reached a listener");
+      Cache<String, String> other = Blocking.held.equals("x") ? y : x;
+      other.close();
+      assertTrue(other.isClosed());
+    } finally {
+      Blocking.RELEASED.countDown();
+      closer.join(10_000);
+    }
+    assertFalse(closer.isAlive());
+    for (String name : List.of("x", "y")) {
+      assertEquals(1, CLOSED.stream().filter((name + " writer")::equals).count(), name + "'s writer, in " + CLOSED);
+      assertEquals(1, CLOSED.stream().filter((name + " listener")::equals).count(), name + "'s listener, in " + CLOSED);
+    }
+  }
+}
