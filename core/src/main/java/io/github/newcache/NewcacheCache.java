@@ -711,7 +711,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    store.forgetHeld(); // a closed cache still referenced keeps no near entries
+    store.close();
     herd.close();
     events.close();
     UserResources.close(writer.resource(), name);

@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.codec.DefaultValueCodec;
 import io.github.newcache.testing.InMemoryTransport;
 import io.github.newcache.testing.ManualClock;
 import io.github.newcache.testing.Threads;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Serializable;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -32,12 +35,14 @@ import javax.cache.integration.CacheWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What closing leaves behind: a cache's loader, writer, expiry policy, listeners and filters are
  * closed once each, whatever one of them throws, by {@code Cache.close()}, {@code destroyCache}
- * and the manager's close. Over an in-memory transport ({@code LifecycleTest} checks that a real
- * manager's connections and threads end too).
+ * and the manager's close; and a closed cache is not kept by its open manager. Over an in-memory
+ * transport ({@code LifecycleTest} checks that a real manager's connections and threads end too).
  */
 class ClosingTest {
 
@@ -310,5 +315,43 @@ class ClosingTest {
       assertEquals(1, CLOSED.stream().filter((name + " writer")::equals).count(), name + "'s writer, in " + CLOSED);
       assertEquals(1, CLOSED.stream().filter((name + " listener")::equals).count(), name + "'s listener, in " + CLOSED);
     }
+  }
+
+  /** A value codec that weighs a megabyte, so that a retained one would show. */
+  public static final class HeavyCodec extends DefaultValueCodec {
+    final byte[] ballast = new byte[1 << 20];
+  }
+
+  /**
+   * A closed or destroyed cache is let go by its open manager: its value codec (with the class
+   * loaders under it) is collected. Before, the manager's table of recent keys named the cache's
+   * codec as the owner of its {@code String} keys' slots and kept it for as long as they stayed.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aClosedCacheIsNotKeptByItsOpenManager(boolean destroyed) throws Exception {
+    ReferenceQueue<Object> collected = new ReferenceQueue<>();
+    WeakReference<Object> codec = useAndClose(destroyed, collected);
+    for (int i = 0; i < 50 && collected.remove(100) == null; i++) {
+      System.gc();
+    }
+    assertNull(codec.get(), "the closed cache's codec is still reachable");
+  }
+
+  private WeakReference<Object> useAndClose(boolean destroyed, ReferenceQueue<Object> collected) {
+    HeavyCodec codec = new HeavyCodec();
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<String, String>().setValueCodec(codec);
+    config.setTypes(String.class, String.class);
+    Cache<String, String> c = manager.createCache("heavy", config);
+    for (int i = 0; i < 100; i++) {
+      c.put("k" + i, "v");
+      c.get("k" + i);
+    }
+    if (destroyed) {
+      manager.destroyCache("heavy");
+    } else {
+      c.close();
+    }
+    return new WeakReference<>(codec, collected);
   }
 }

@@ -44,6 +44,12 @@ final class EntryCodec<K, V> {
   private final FailureStatistics failures;
   /** The manager's recent slots; null with a custom key function or a near cache. */
   private final RecentSlots recent;
+  /**
+   * Names this cache's slots in {@link #recent}: a token of its own, not this codec, so that a slot
+   * left there by a cache that closed (one kept by a call still running as it closed) holds
+   * nothing of the cache, its value codec or its class loaders.
+   */
+  private final Object owner = new Object();
   /** Spreads this cache's keys over {@link #recent} apart from other caches' equal keys. */
   private final int salt;
   /**
@@ -102,16 +108,23 @@ final class EntryCodec<K, V> {
       throw new ClassCastException(
           "cache " + cacheName + " takes keys of type " + keyType.getName() + ", not " + key.getClass().getName());
     }
-    Slot<K> s = recent == null ? null : recent.find(this, salt, key);
+    Slot<K> s = recent == null ? null : recent.find(owner, salt, key);
     if (s != null) {
       return s;
     }
     byte[] form = KeyForms.encode(key);
     s = new Slot<>(key, form, keys.mangle(form));
     if (recent != null && RecentSlots.keeps(key)) {
-      recent.keep(this, salt, s);
+      recent.keep(owner, salt, s);
     }
     return s;
+  }
+
+  /** The cache closed: its places in the manager's recent slots go to the other caches. */
+  void forgetSlots() {
+    if (recent != null) {
+      recent.forget(owner);
+    }
   }
 
   /** Whether {@code key} is of this cache's key type. */

@@ -572,6 +572,16 @@ public final class EntryStore<K, V> {
     near.invalidateAll();
   }
 
+  /**
+   * The cache closed: drops what the near cache holds and the cache's slots among the manager's
+   * recent ones, so that a closed cache still referenced keeps no entries, and the open manager
+   * keeps nothing of a closed cache.
+   */
+  public void close() {
+    near.invalidateAll();
+    entryCodec.forgetSlots();
+  }
+
   /** Deletes every entry of this cache on the servers, in pipelined batches. */
   public void clear() {
     try {

@@ -8,7 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * about a twelfth of the client's CPU per async {@code get}). A fixed table of {@value #SIZE}
  * places, one slot each, a key's place chosen by its hash and its cache; a new key takes the place
  * of another now and then ({@link #keep}). Memory stays bounded: at most {@value #SIZE} slots,
- * each of a key of at most {@value #MAX_FORM_BYTES} bytes.
+ * each of a key of at most {@value #MAX_FORM_BYTES} bytes. A slot's owner is a token of its
+ * cache, which holds nothing of the cache; a cache that closes empties its places ({@link #forget}).
  *
  * <p>Caches with a near cache do without it (see {@code EntryCodec}). Only what is sure to give
  * the same memcached key again is kept: slots of the default key function (a custom mangler is not
@@ -68,6 +69,19 @@ public final class RecentSlots {
     int place = place(s.key(), salt);
     if (table[place] == null || ThreadLocalRandom.current().nextInt(ADMIT_ONE_IN) == 0) {
       table[place] = new Recent(owner, s);
+    }
+  }
+
+  /**
+   * Empties the places of {@code owner}'s slots: its cache closed. One pass over the table, when a
+   * cache closes; a slot kept meanwhile by a call of the closing cache stays until replaced.
+   */
+  void forget(Object owner) {
+    for (int i = 0; i < SIZE; i++) {
+      Recent r = table[i];
+      if (r != null && r.owner == owner) {
+        table[i] = null;
+      }
     }
   }
 

@@ -39,6 +39,24 @@ class RecentSlotsTest {
   }
 
   @Test
+  void aClosedCachesSlotsAreForgottenAndNoOtherCachesAre() {
+    for (int i = 0; i < 100; i++) {
+      recent.keep(cacheA, 1, slot("a" + i, "a-" + i));
+      recent.keep(cacheB, 2, slot("b" + i, "b-" + i));
+    }
+    int keptOfB = 0;
+    for (int i = 0; i < 100; i++) {
+      keptOfB += recent.find(cacheB, 2, "b" + i) == null ? 0 : 1;
+    }
+    recent.forget(cacheA);
+    for (int i = 0; i < 100; i++) {
+      assertNull(recent.find(cacheA, 1, "a" + i));
+      keptOfB -= recent.find(cacheB, 2, "b" + i) == null ? 0 : 1;
+    }
+    assertEquals(0, keptOfB, "every slot of the other cache is still found");
+  }
+
+  @Test
   void keysOfDifferentTypesThatPrintAlikeDoNotMix() {
     recent.keep(cacheA, 1, slot(1, "m-int-1"));
     assertNull(recent.find(cacheA, 1, 1L));
