@@ -24,6 +24,7 @@ import io.github.newcache.internal.transport.CacheTransports;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import io.github.newcache.key.KeyMangler;
 import io.github.newcache.key.KeySpace;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
@@ -40,6 +41,11 @@ final class CacheFactory {
 
   private CacheFactory() {}
 
+  /**
+   * The cache {@code config} describes. A step that fails (a factory, a listener, a bad setting)
+   * fails the creation with its own exception, after closing what the earlier steps made: the
+   * expiry policy, loader, writer, listeners and filters ({@link UserResources}).
+   */
   static <K, V> NewcacheCache<K, V> create(
       String name,
       NewcacheCacheManager manager,
@@ -50,6 +56,26 @@ final class CacheFactory {
       LoaderPool executor,
       ScheduledExecutorService scheduler,
       TimeSource clock) {
+    Made made = new Made();
+    try {
+      return wire(name, manager, config, transport, mangler, codec, executor, scheduler, clock, made);
+    } catch (RuntimeException | Error e) {
+      made.close(name);
+      throw e;
+    }
+  }
+
+  private static <K, V> NewcacheCache<K, V> wire(
+      String name,
+      NewcacheCacheManager manager,
+      NewcacheConfiguration<K, V> config,
+      MemcachedTransport transport,
+      KeyMangler mangler,
+      ValueCodec codec,
+      LoaderPool executor,
+      ScheduledExecutorService scheduler,
+      TimeSource clock,
+      Made made) {
     ManagerSettings settings = manager.settings();
     if (config.getStaleWhileRevalidateMillis() > 0
         && (config.getCacheLoaderFactory() == null || !config.isReadThrough())) {
@@ -58,17 +84,18 @@ final class CacheFactory {
               + "(setReadThrough(true)) with a CacheLoader (setCacheLoaderFactory)");
     }
     ExpiryPolicy policy =
-        config.getExpiryPolicyFactory() == null ? null : config.getExpiryPolicyFactory().create();
+        config.getExpiryPolicyFactory() == null ? null : made.add(config.getExpiryPolicyFactory().create());
     ExpiryCalculator expiry = new ExpiryCalculator(policy == null ? new EternalExpiryPolicy() : policy);
     boolean near = nearCache(name, config, expiry);
     CacheLoader<K, V> loader =
-        config.getCacheLoaderFactory() == null ? null : config.getCacheLoaderFactory().create();
+        config.getCacheLoaderFactory() == null ? null : made.add(config.getCacheLoaderFactory().create());
     @SuppressWarnings("unchecked")
     CacheWriter<K, V> writer =
         config.isWriteThrough() && config.getCacheWriterFactory() != null
-            ? (CacheWriter<K, V>) config.getCacheWriterFactory().create()
+            ? (CacheWriter<K, V>) made.add(config.getCacheWriterFactory().create())
             : null;
     EventDispatcher<K, V> events = new EventDispatcher<>(name, config.getLeaseTimeoutMillis(), scheduler);
+    made.events = events;
     for (CacheEntryListenerConfiguration<K, V> l : config.getCacheEntryListenerConfigurations()) {
       events.register(l);
     }
@@ -136,7 +163,6 @@ final class CacheFactory {
     }
     if (!expiry.accessNeverChanges()) {
       if (config.nearCacheChosen()) {
-        UserResources.close(expiry.policy(), name);
         throw new IllegalArgumentException(
             "cache " + name + ": a near cache (nearCache.maxEntries=" + config.getNearCacheMaxEntries()
                 + ") cannot apply: its expiry policy (" + expiry.policy().getClass().getName() + ") may change an "
@@ -148,6 +174,27 @@ final class CacheFactory {
       return false;
     }
     return true;
+  }
+
+  /** What a creation has made so far that the cache would close: closed instead if the creation fails. */
+  private static final class Made {
+    private final List<Object> resources = new ArrayList<>();
+    /** The listeners' dispatcher, once made: its listeners and filters. */
+    EventDispatcher<?, ?> events;
+
+    <T> T add(T resource) {
+      resources.add(resource);
+      return resource;
+    }
+
+    void close(String name) {
+      if (events != null) {
+        events.close();
+      }
+      for (Object r : resources) {
+        UserResources.close(r, name);
+      }
+    }
   }
 
   private static final System.Logger LOG = System.getLogger(CacheFactory.class.getName());

@@ -3,6 +3,8 @@ package io.github.newcache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.codec.DefaultValueCodec;
@@ -20,7 +22,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
+import javax.cache.configuration.Factory;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.configuration.MutableConfiguration;
@@ -40,9 +44,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What closing leaves behind: a cache's loader, writer, expiry policy, listeners and filters are
- * closed once each, whatever one of them throws, by {@code Cache.close()}, {@code destroyCache}
- * and the manager's close; and a closed cache is not kept by its open manager. Over an in-memory
- * transport ({@code LifecycleTest} checks that a real manager's connections and threads end too).
+ * closed once each, whatever one of them throws, by {@code Cache.close()}, {@code destroyCache},
+ * the manager's close and a {@code createCache} that fails part-way; and a closed cache is not
+ * kept by its open manager. Over an in-memory transport ({@code LifecycleTest} checks that a real
+ * manager's connections and threads end too).
  */
 class ClosingTest {
 
@@ -315,6 +320,82 @@ class ClosingTest {
       assertEquals(1, CLOSED.stream().filter((name + " writer")::equals).count(), name + "'s writer, in " + CLOSED);
       assertEquals(1, CLOSED.stream().filter((name + " listener")::equals).count(), name + "'s listener, in " + CLOSED);
     }
+  }
+
+  /**
+   * Makes a listener the first time one of these factories is asked, and fails every time after
+   * (the configuration keeps its listeners in a set: which one comes first is its order).
+   */
+  public static final class FirstOnly implements Factory<CacheEntryListener<String, String>> {
+    private static final long serialVersionUID = 1L;
+    static final AtomicInteger MADE = new AtomicInteger();
+    static final IllegalStateException BROKEN = new IllegalStateException("listener cannot be created");
+    /** Tells the factories apart, so that the configuration keeps both. */
+    private final int id;
+
+    FirstOnly(int id) {
+      this.id = id;
+    }
+
+    @Override
+    public CacheEntryListener<String, String> create() {
+      if (MADE.getAndIncrement() == 0) {
+        return new Listener("c listener", "");
+      }
+      throw BROKEN;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof FirstOnly f && f.id == id;
+    }
+
+    @Override
+    public int hashCode() {
+      return id;
+    }
+  }
+
+  /**
+   * A createCache whose second listener's factory fails closes the expiry policy, loader, writer
+   * and first listener it made, and throws the factory's own exception. Before, they stayed open.
+   */
+  @Test
+  void aCreateThatFailsClosesWhatItMadeAndThrowsItsFailure() {
+    FirstOnly.MADE.set(0);
+    MutableConfiguration<String, String> config = new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setReadThrough(true)
+        .setCacheLoaderFactory(FactoryBuilder.factoryOf(new Loader("c loader", "")))
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(new Writer("c writer", "runtime")))
+        .setExpiryPolicyFactory(FactoryBuilder.factoryOf(new Expiry("c expiry")));
+    for (int id = 0; id < 2; id++) {
+      config.addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<>(new FirstOnly(id), null, false, true));
+    }
+    assertSame(FirstOnly.BROKEN, assertThrows(IllegalStateException.class, () -> manager.createCache("c", config)));
+    assertNull(manager.getCache("c"));
+    assertEquals(List.of("c expiry", "c loader", "c writer", "c listener"),
+        CLOSED.stream().sorted(ClosingTest::inMadeOrder).toList(), "each once");
+  }
+
+  /** A filter factory that fails closes the listener made for it. */
+  @Test
+  void aCreateWhoseFilterFactoryFailsClosesTheListenerMadeForIt() {
+    Factory<CacheEntryEventFilter<String, String>> failing = () -> {
+      throw new IllegalStateException("filter cannot be created");
+    };
+    MutableConfiguration<String, String> config = new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<>(
+            FactoryBuilder.factoryOf(new Listener("c listener", "")), failing, false, true));
+    assertThrows(IllegalStateException.class, () -> manager.createCache("c", config));
+    assertEquals(List.of("c listener"), CLOSED);
+  }
+
+  private static int inMadeOrder(String a, String b) {
+    List<String> order = List.of("c expiry", "c loader", "c writer", "c listener");
+    return Integer.compare(order.indexOf(a), order.indexOf(b));
   }
 
   /** A value codec that weighs a megabyte, so that a retained one would show. */

@@ -81,7 +81,7 @@ public final class EventDispatcher<K, V> {
     if (registered.containsKey(config)) {
       return false;
     }
-    Registration<K, V> r = new Registration<>(config);
+    Registration<K, V> r = new Registration<>(config, cacheName);
     long place = nextPlace++;
     registrations.put(place, r);
     registered.put(config, place);
@@ -261,11 +261,17 @@ public final class EventDispatcher<K, V> {
     final CacheEntryEventFilter<? super K, ? super V> filter;
     final Set<EventType> types = EnumSet.noneOf(EventType.class);
 
-    Registration(CacheEntryListenerConfiguration<K, V> config) {
+    /** Makes the listener and its filter; a filter factory that fails closes the listener made. */
+    Registration(CacheEntryListenerConfiguration<K, V> config, String cacheName) {
       this.config = config;
       this.listener = config.getCacheEntryListenerFactory().create();
       Factory<CacheEntryEventFilter<? super K, ? super V>> ff = config.getCacheEntryEventFilterFactory();
-      this.filter = ff == null ? null : ff.create();
+      try {
+        this.filter = ff == null ? null : ff.create();
+      } catch (RuntimeException | Error e) {
+        UserResources.close(listener, cacheName);
+        throw e;
+      }
       if (listener instanceof CacheEntryCreatedListener) {
         types.add(EventType.CREATED);
       }
