@@ -13,6 +13,7 @@ import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.integration.UserResources;
 import io.github.newcache.internal.integration.WriteThrough;
 import io.github.newcache.internal.key.KeyFunction;
+import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.internal.key.Namespaces;
 import io.github.newcache.internal.management.CacheConfigurationBean;
 import io.github.newcache.internal.management.CacheStatistics;
@@ -102,12 +103,12 @@ final class CacheFactory {
     FailureStatistics failures = new FailureStatistics(name);
     // Safety: the failure policy and signing wrap the shared transport; the allow-list rides on the loader.
     MemcachedTransport cacheTransport =
-        CacheTransports.forCache(transport, settings.security(), config.getFailurePolicy(), failures, LoadCoordinator::isLease);
+        CacheTransports.forCache(transport, settings.security(), config.getFailurePolicy(), failures, LeaseKeys::matches);
     // Revalidations ahead of time go out without the failure policy: under failures=miss a failed
     // multi-get would answer "no items" and drop every entry it was to revalidate, long before δ.
     // A failed one must leave them as they are (they revalidate on read), under either policy.
     MemcachedTransport revalidations = config.getFailurePolicy() == FailurePolicy.MISS
-        ? CacheTransports.forCache(transport, settings.security(), FailurePolicy.EXCEPTION, failures, LoadCoordinator::isLease)
+        ? CacheTransports.forCache(transport, settings.security(), FailurePolicy.EXCEPTION, failures, LeaseKeys::matches)
         : cacheTransport;
     NearCache nearCache = near ? NearCache.of(config.nearCache(), clock, revalidations::getAllAsync) : NearCache.off();
     if (nearCache.enabled()) {

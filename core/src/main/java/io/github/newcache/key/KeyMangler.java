@@ -7,7 +7,12 @@ package io.github.newcache.key;
  *
  * <p>An implementation needs a public no-argument constructor and must be thread-safe. Its output
  * is checked: at most 250 bytes, no whitespace or control characters, starting with {@link
- * #prefix}. Every key should depend on the space's flavor and version as well as its namespace:
+ * #prefix}, and not of the shape reserved for leases (the items that hold a key for the fleet while
+ * one client loads it, writes it through or runs an entry processor on it): a memcached key that
+ * ends in {@code .lease}, or that is {@code lease-} followed by exactly 32 more characters. The
+ * operation on a key mangled to such a key fails with an {@link IllegalArgumentException} naming
+ * the memcached key, the mangler and this rule, before anything is sent; a mangler that keeps the
+ * key's text, say, must not let a key ending in {@code .lease} end its output. Every key should depend on the space's flavor and version as well as its namespace:
  * those are what keep flavors apart and make a version bump hide older entries. It need not be collision
  * free: every stored entry carries its own key, so two keys mapped to the same memcached key
  * displace each other but never read each other's values.

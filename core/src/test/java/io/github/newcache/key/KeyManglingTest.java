@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.NewcacheCache;
 import io.github.newcache.NewcacheConfiguration;
 import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.key.Namespaces;
 import io.github.newcache.internal.store.Envelope;
+import io.github.newcache.testing.KeyByKeyLoader;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.RawMemcached;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
+import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -202,6 +205,71 @@ class KeyManglingTest {
     assertTrue(e.getMessage().contains(managers.flavor() + "-elsewhere-k"), e.getMessage());
     assertTrue(e.getMessage().contains("'" + managers.flavor() + "-mine-'"), e.getMessage());
     assertTrue(raw.keys(managers.flavor()).isEmpty(), "nothing was stored");
+  }
+
+  /**
+   * A custom key function that gives a lease's key ({@code x.lease} for the user key {@code
+   * x.lease} under a mangler that keeps the key's text) is refused before anything is sent. Before,
+   * the entry was stored there: every read-through load of {@code x} then waited the whole lease
+   * timeout for it (105 ms became 3 s), a {@code putIfAbsent} of it replaced a live lease, and under
+   * {@code failures=miss} a failed write of it was skipped as a lease's.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void manglerProducingALeasesKeyIsRefusedNamingTheRule(Protocol p, TestManagers managers, RawMemcached raw) {
+    CacheManager m = managers.open(p, "keyMangler=" + ReadableKeyMangler.class.getName());
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setReadThrough(true).setCacheLoaderFactory(FactoryBuilder.factoryOf(TextLoader.class));
+    config.setLeaseTimeoutMillis(3000);
+    Cache<String, String> c = m.createCache("leased", config);
+    String mkey = new ReadableKeyMangler().mangle(new KeySpace(managers.flavor(), 1, "leased"),
+        "x.lease".getBytes(StandardCharsets.US_ASCII));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.put("x.lease", "v"));
+    assertTrue(e.getMessage().contains("'" + mkey + "'"), "names the key: " + e.getMessage());
+    assertTrue(e.getMessage().contains(ReadableKeyMangler.class.getName()), "names the mangler: " + e.getMessage());
+    assertTrue(e.getMessage().contains("ending in '.lease'") && e.getMessage().contains("reserved"),
+        "names the rule: " + e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> c.putIfAbsent("x.lease", "v"));
+    assertThrows(IllegalArgumentException.class, () -> c.get("x.lease"));
+    assertThrows(IllegalArgumentException.class, () -> c.getAll(java.util.Set.of("y", "x.lease")));
+    assertThrows(IllegalArgumentException.class, () -> c.remove("x.lease"));
+    assertThrows(IllegalArgumentException.class, () -> c.invoke("x.lease", (entry, args) -> null));
+    assertTrue(raw.keys("r." + managers.flavor() + ".").isEmpty(), "nothing was sent: " + raw.keys("r."));
+
+    long start = System.nanoTime();
+    assertEquals("loaded x", c.get("x"));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(millis < 2000, "the load of x waits for no lease: " + millis + " ms");
+    assertEquals(0, c.unwrap(NewcacheCache.class).herdStatistics().getLeaseTimeouts());
+    c.put("x.leases", "v");
+    assertEquals("v", c.get("x.leases"), "a key that only resembles a lease's is stored");
+  }
+
+  /** The long form of a lease's key, {@code lease-} and 32 characters, is refused as well. */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void manglerProducingALongLeasesKeyIsRefused(Protocol p, TestManagers managers) {
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setKeyMangler((space, bytes) -> new String(bytes, StandardCharsets.US_ASCII));
+    Cache<String, String> c = managers.open(p).createCache("prefixless", config);
+    String longForm = "lease-" + "0123456789abcdef".repeat(2);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.put(longForm, "v"));
+    assertTrue(e.getMessage().contains("'" + longForm + "'"), e.getMessage());
+    c.put("lease-" + managers.flavor(), "v");
+    assertEquals("v", c.get("lease-" + managers.flavor()), "a key of another length is stored");
+    c.remove("lease-" + managers.flavor());
+  }
+
+  /** A read-through loader for {@link #manglerProducingALeasesKeyIsRefusedNamingTheRule}. */
+  public static final class TextLoader extends KeyByKeyLoader {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String load(String key) {
+      return "loaded " + key;
+    }
   }
 
   @ParameterizedTest

@@ -121,6 +121,22 @@ public final class RawMemcached implements AutoCloseable {
     }
   }
 
+  /** Deletes the item under {@code key} ({@code delete}); true when there was one. */
+  public synchronized boolean delete(String key) {
+    try {
+      connect();
+      out.write(("delete " + key + "\r\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      String answer = line();
+      if (!answer.equals("DELETED") && !answer.equals("NOT_FOUND")) {
+        throw new IllegalStateException("delete " + key + " answered " + answer);
+      }
+      return answer.equals("DELETED");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /**
    * Every key on the server (decoded) with its metadump line's fields ({@code exp}, {@code la},
    * {@code cas}, {@code fetch}, {@code cls}, {@code size}). {@code exp=-1} means never expires;

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.herd;
 
+import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.internal.transport.HandOffFuture;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -106,7 +107,7 @@ final class AsyncLoads {
   private <V> CompletableFuture<V> attempt(
       String mkey, Supplier<CompletableFuture<V>> fetch, Supplier<CompletableFuture<V>> loadAndStore,
       long deadline, long poll) {
-    String lease = LoadCoordinator.leaseKey(mkey);
+    String lease = LeaseKeys.of(mkey);
     byte[] token = LoadCoordinator.token();
     return herd.addLeaseAsync(lease, token).thenCompose(held -> {
       if (held) {

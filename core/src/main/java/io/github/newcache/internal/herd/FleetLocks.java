@@ -1,5 +1,6 @@
 package io.github.newcache.internal.herd;
 
+import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.internal.transport.Item;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +42,7 @@ public final class FleetLocks {
 
   /** {@link #hold}, waiting for the turn and the lease within {@code wait} at most. */
   private Hold hold(String mkey, BoundedWait wait) {
-    String lease = LoadCoordinator.leaseKey(mkey);
+    String lease = LeaseKeys.of(mkey);
     Set<String> mine = LoadCoordinator.HELD.get();
     if (mine.contains(lease)) {
       return Hold.NOTHING;
@@ -130,7 +131,7 @@ public final class FleetLocks {
     byte[][] tokens = new byte[n][];
     try {
       for (int i = 0; i < n; i++) {
-        String lease = LoadCoordinator.leaseKey(window.get(i));
+        String lease = LeaseKeys.of(window.get(i));
         if (!mine.contains(lease)) {
           leases[i] = lease;
           waits[i] = herd.waitUntil(deadline);

@@ -2,12 +2,11 @@ package io.github.newcache.internal.herd;
 
 import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.integration.LoaderPool;
-import io.github.newcache.internal.key.Hashing;
+import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.internal.transport.BestEffort;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -370,7 +369,7 @@ public final class LoadCoordinator {
    * wait's lease timeout). {@code body} is told whether it runs under the lease.
    */
   private <T> T underLease(String mkey, BoundedWait wait, BooleanSupplier appeared, Function<Boolean, T> body) {
-    String lease = leaseKey(mkey);
+    String lease = LeaseKeys.of(mkey);
     long poll = FIRST_POLL_MILLIS;
     while (true) {
       byte[] token = token();
@@ -440,7 +439,7 @@ public final class LoadCoordinator {
    * returns at once either way.
    */
   public void refreshInBackground(String mkey, Runnable refresh) {
-    String lease = leaseKey(mkey);
+    String lease = LeaseKeys.of(mkey);
     byte[] token = token();
     if (!addLease(lease, token)) {
       return;
@@ -506,20 +505,6 @@ public final class LoadCoordinator {
     return (int) ((leaseMillis + 999) / 1000 + 1);
   }
 
-  /**
-   * The lease's memcached key: beside the entry's key, and under the same prefix, when that fits
-   * memcached's 250 bytes (counted in bytes: a custom key function may return non-ASCII keys).
-   */
-  static String leaseKey(String mkey) {
-    return mkey.getBytes(StandardCharsets.UTF_8).length <= 240 ? mkey + ".lease" : LONG_LEASE + Hashing.md5Hex(mkey);
-  }
-
-  /** True when {@code key} has the shape of a lease's memcached key ({@link #leaseKey}). */
-  public static boolean isLease(String key) {
-    return key.endsWith(".lease") || (key.startsWith(LONG_LEASE) && key.length() == LONG_LEASE.length() + 32);
-  }
-
-  private static final String LONG_LEASE = "lease-";
 
   static byte[] token() {
     return ByteBuffer.allocate(16)

@@ -27,13 +27,27 @@ public final class KeyFunction {
     return new KeyFunction(mangler, space);
   }
 
-  /** The memcached key for a key's stable form ({@link KeyForms}); checked unless the mangler is the default. */
+  /**
+   * The memcached key for a key's stable form ({@link KeyForms}); checked unless the mangler is the
+   * default.
+   *
+   * @throws IllegalArgumentException when a custom mangler gives a lease's key ({@link LeaseKeys}):
+   *     the caller's key cannot be stored with this key function
+   * @throws IllegalStateException when a custom mangler gives a key memcached refuses, or one
+   *     without its prefix
+   */
   public String mangle(byte[] form) {
     if (exact) {
-      // The default key function, inlined: its output is legal by construction.
+      // The default key function, inlined: its output is legal by construction, and never a lease's.
       return Hashing.md5Key(prefix, form);
     }
     String mkey = MemcachedKeys.check(mangler.mangle(space, form), mangler);
+    if (LeaseKeys.matches(mkey)) {
+      // Stored, it would be taken for the lease of another key: that key's loads, write-through
+      // writes and entry processors would wait the whole lease timeout for it.
+      throw new IllegalArgumentException(mangler.getClass().getName() + " produced the memcached key '" + mkey
+          + "', which no entry may have: " + LeaseKeys.RULE + "; a key function must never give a key that shape");
+    }
     if (!mkey.startsWith(prefix)) {
       // Stored, it would be missed by every listing of the cache (iterator, clear, removeAll,
       // destroyCache), which looks for keys with the prefix: a recreated cache would see it again.
@@ -59,7 +73,7 @@ public final class KeyFunction {
       return true;
     }
     int end = prefix.length() + 32;
-    if (mkey.length() != end && !(mkey.length() == end + LEASE.length() && mkey.endsWith(LEASE))) {
+    if (mkey.length() != end && !(mkey.length() == end + LeaseKeys.SUFFIX.length() && mkey.endsWith(LeaseKeys.SUFFIX))) {
       return false;
     }
     for (int i = prefix.length(); i < end; i++) {
@@ -70,14 +84,6 @@ public final class KeyFunction {
     }
     return true;
   }
-
-  /** True when {@code mkey}, one this cache may own, is the lease beside an entry's key. */
-  public boolean isLease(String mkey) {
-    return mkey.endsWith(LEASE);
-  }
-
-  /** What a lease's memcached key adds to its entry's key ({@code LoadCoordinator}). */
-  private static final String LEASE = ".lease";
 
   /** The prefix every memcached key of this cache starts with (possibly empty for a custom mangler). */
   public String prefix() {

@@ -3,6 +3,7 @@ package io.github.newcache.internal.store;
 import io.github.newcache.internal.expiry.TimeSource;
 import io.github.newcache.internal.key.KeyForms;
 import io.github.newcache.internal.key.KeyFunction;
+import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.internal.management.FailureStatistics;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import java.util.ArrayList;
@@ -205,9 +206,9 @@ final class EntryScan<K, V> {
    */
   void clear() {
     // Leases stay: one held by another client keeps its write-through writer call and memcached
-    // write together (and its load single); they expire by themselves. (A custom key function's
-    // keys may end like a lease; its leases have no envelope and are never taken as entries.)
-    List<String> listed = listed(k -> !(keys.exact() && keys.isLease(k)));
+    // write together (and its load single); they expire by themselves. No key function stores an
+    // entry under a lease's key (KeyFunction refuses a custom one's).
+    List<String> listed = listed(k -> !LeaseKeys.matches(k));
     for (int i = 0; i < listed.size(); i += BATCH) {
       delete(listed.subList(i, Math.min(listed.size(), i + BATCH)));
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.internal.management.FailureStatistics;
 import io.github.newcache.internal.transport.FailureAbsorbingTransport;
 import io.github.newcache.testing.InMemoryTransport;
@@ -48,7 +49,7 @@ class FleetLocksTest {
   }
 
   private static String lease(String mkey) {
-    return LoadCoordinator.leaseKey(mkey);
+    return LeaseKeys.of(mkey);
   }
 
   @Test
@@ -78,7 +79,7 @@ class FleetLocksTest {
   @Test
   void underMissTheKeysAreHeldOneByOne() throws Exception {
     FleetLocks miss = new LoadCoordinator(
-        new FailureAbsorbingTransport(memcached, new FailureStatistics("miss"), LoadCoordinator::isLease),
+        new FailureAbsorbingTransport(memcached, new FailureStatistics("miss"), LeaseKeys::matches),
         10_000, new HerdStatistics(), null, null).fleetLocks();
     memcached.failNext("gets", 2); // a windowed give-back's release and its check: both "gone"
     assertWaitsHoldingOnlyKeysBefore(miss, 3 + 1); // k000, k001, k002 in turn, then k002 again

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.testing.InMemoryTransport;
 import io.github.newcache.testing.ManualClock;
 import io.github.newcache.testing.Threads;
@@ -92,7 +93,7 @@ class LoadCoordinatorTest {
    */
   @Test
   void aLeaderInterruptedWhileWaitingForAnotherClientsLeaseFailsAlone() throws Exception {
-    String lease = LoadCoordinator.leaseKey(KEY);
+    String lease = LeaseKeys.of(KEY);
     memcached.set(lease, 0, new byte[] {7}); // another client's load is under way
     AtomicReference<Thread> leaderThread = new AtomicReference<>();
     Future<String> leader = pool.submit(() -> {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.internal.expiry.Ttl;
-import io.github.newcache.internal.herd.LoadCoordinator;
+import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.testing.InMemoryTransport;
 import io.github.newcache.testing.ManualClock;
 import java.util.List;
@@ -40,7 +40,7 @@ class FailureAbsorbingTransportTest {
     public void skipped(String key) {
       skipped.add(key);
     }
-  }, LoadCoordinator::isLease);
+  }, LeaseKeys::matches);
 
   @Test
   void aSkippedSetDeletesTheItemItWasToReplace() {
@@ -104,7 +104,7 @@ class FailureAbsorbingTransportTest {
   @Test
   void aLeaseWhoseReleaseFailedIsLeftToExpire() {
     for (String lease : List.of("f-1-c-0123456789abcdef0123456789abcdef.lease", "lease-0123456789abcdef0123456789abcdef")) {
-      assertTrue(LoadCoordinator.isLease(lease), lease);
+      assertTrue(LeaseKeys.matches(lease), lease);
       memcached.set(lease, 5, OLD);
       long cas = memcached.gets(lease).cas();
       memcached.failNext("cas", 1);

@@ -1,19 +1,18 @@
-package io.github.newcache.internal.herd;
+package io.github.newcache.internal.key;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.newcache.internal.key.MemcachedKeys;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The lease's key beside an entry's key: pure logic, no server. */
-class LeaseKeyTest {
+class LeaseKeysTest {
 
   @Test
   void anAsciiKeyGetsItsLeaseBesideIt() {
     String mkey = "staging-2-games-9cfa7aefcc61936b70aaec6729329eda";
-    assertEquals(mkey + ".lease", LoadCoordinator.leaseKey(mkey));
+    assertEquals(mkey + ".lease", LeaseKeys.of(mkey));
   }
 
   /**
@@ -25,7 +24,7 @@ class LeaseKeyTest {
   void aLeaseFitsMemcachedsLimitCountedInBytes() {
     String mkey = "\u00e9".repeat(20) + "k".repeat(210);
     assertEquals(250, mkey.getBytes(StandardCharsets.UTF_8).length);
-    String lease = LoadCoordinator.leaseKey(mkey);
+    String lease = LeaseKeys.of(mkey);
     assertTrue(lease.getBytes(StandardCharsets.UTF_8).length <= MemcachedKeys.MAX_BYTES, lease);
   }
 }
