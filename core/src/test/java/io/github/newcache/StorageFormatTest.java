@@ -1,5 +1,6 @@
 package io.github.newcache;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,12 +10,15 @@ import io.github.newcache.internal.expiry.Expiry;
 import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.store.Envelope;
+import io.github.newcache.testing.PlainTextCodec;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.RawMemcached;
 import io.github.newcache.testkit.TestManagers;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
@@ -120,5 +124,79 @@ class StorageFormatTest {
     tc.put("k", "v");
     Map<String, String> meta = raw.meta(mkey(managers, "touched", "k"));
     assertTrue(!meta.get("exp").equals("-1"), "a 5 minute entry is not stored forever: " + meta);
+  }
+
+  /**
+   * The default codec's entry holds exactly the bytes version 0.1.0 wrote (format 1, no codec id),
+   * so JVMs of both versions share entries on one fleet.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void theDefaultCodecsEntryKeepsTheBytesOfVersion010(Protocol p, TestManagers managers, RawMemcached raw) {
+    Cache<String, String> c = managers.open(p).createCache("golden", config());
+    c.put("k", "Sophie");
+    byte[] expected = HexFormat.of().parseHex(
+        "c7" + "01" + "7fffffffffffffff" // magic, format 1, eternal
+            + "0006" + "676f6c64656e" // namespace "golden"
+            + "00000001" + "6b" // key form "k"
+            + "53" + "536f70686965"); // the default codec's 'S' and "Sophie"
+    assertArrayEquals(expected, raw.get(mkey(managers, "golden", "k")));
+  }
+
+  /** Another codec's entry is format 3 and carries its id: the first 4 bytes of the MD5 of id(). */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anotherCodecsEntryCarriesItsId(Protocol p, TestManagers managers, RawMemcached raw) {
+    Cache<String, String> c = managers.open(p, "valueCodec=" + PlainTextCodec.class.getName()).createCache("texts", config());
+    c.put("k", "Sophie");
+    String id = HexFormat.of().formatHex(Hashing.md5(PlainTextCodec.class.getName().getBytes(StandardCharsets.UTF_8)), 0, 4);
+    byte[] expected = HexFormat.of().parseHex(
+        "c7" + "03" + "7fffffffffffffff" + "0005" + "7465787473" + "00000001" + "6b" + id + "536f70686965");
+    assertArrayEquals(expected, raw.get(mkey(managers, "texts", "k")));
+    assertEquals("Sophie", c.get("k"));
+  }
+
+  /**
+   * Two JVMs that share a cache with different codecs read each other's entries as counted misses,
+   * both ways. Before, the entry did not say which codec wrote it: the default codec read the text
+   * codec's "Sophie" as "ophie" (its 'S' tag and the rest) and "J12345678" as a Long, the text
+   * codec read the default codec's entries with their tag byte, and nothing was counted.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void entriesOfAnotherCodecAreCountedMisses(Protocol p, TestManagers managers) {
+    CacheManager text = managers.open(p, "valueCodec=" + PlainTextCodec.class.getName());
+    CacheManager standard = managers.open(p);
+    Cache<String, String> t = text.createCache("shared", config());
+    Cache<String, String> d = standard.createCache("shared", config());
+    t.put("k", "Sophie");
+    assertNull(d.get("k"), "the default codec never reads the text codec's entry");
+    assertEquals(1, rejected(d));
+    d.put("m", "Sophie");
+    assertNull(t.get("m"), "the text codec never reads the default codec's entry");
+    assertEquals(1, rejected(t));
+    assertEquals("Sophie", t.get("k"));
+    assertEquals("Sophie", d.get("m"));
+
+    MutableConfiguration<String, Object> objects = new MutableConfiguration<String, Object>().setTypes(String.class, Object.class);
+    Cache<String, Object> to = text.createCache("objects", objects);
+    Cache<String, Object> dobj = standard.createCache("objects", objects);
+    to.put("n", "J12345678"); // as the default codec's bytes: 'J' and a long
+    assertNull(dobj.get("n"), "not a Long");
+    assertEquals(Map.of(), dobj.getAll(Set.of("n")));
+    assertEquals(2, rejected(dobj));
+    dobj.put("o", 42L);
+    assertNull(to.get("o"));
+    assertEquals(1, rejected(to));
+
+    Cache<String, String> same = managers.open(p, "valueCodec=" + PlainTextCodec.SameId.class.getName()).createCache("shared", config());
+    assertEquals("Sophie", same.get("k"), "a codec of the same id reads the entry");
+    Cache<String, String> own = managers.open(p, "valueCodec=" + PlainTextCodec.OwnId.class.getName()).createCache("shared", config());
+    assertNull(own.get("k"), "a codec of another id does not, whatever its bytes");
+    assertEquals(1, rejected(own));
+  }
+
+  private static long rejected(Cache<?, ?> c) {
+    return c.unwrap(NewcacheCache.class).failureStatistics().getRejectedEntries();
   }
 }

@@ -4,8 +4,32 @@ package io.github.newcache.codec;
  * Turns cache values into bytes and back. Choose one with {@code valueCodec=<class name>} in the
  * manager URI or properties file, or per cache with {@link io.github.newcache.NewcacheConfiguration}.
  * Implementations need a public no-argument constructor and must be thread-safe.
+ *
+ * <p>Every stored entry says which codec wrote it ({@link #id()}), so that clients sharing a cache
+ * with different codecs never read each other's bytes as values: an entry another codec wrote is a
+ * miss, counted in {@code FailureStatisticsMXBean.getRejectedEntries}. The default codec's entries
+ * keep the storage format of version 0.1.0 (formats 1 and 2 in the README's storage format); any
+ * other codec's entries carry a short hash of its id (formats 3 and 4), which versions before 0.2.0
+ * do not read.
  */
 public interface ValueCodec {
+
+  /**
+   * The name of this codec's encoding. Entries record a hash of it (the first 4 bytes of the MD5 of
+   * its UTF-8 bytes), and a cache reads only the entries its own codec's id wrote; so two codecs
+   * with the same id must read each other's bytes, and a codec whose encoding changes
+   * incompatibly should change its id (say {@code "com.example.JsonCodec/2"}). The default, the
+   * class name, keeps every class apart, a subclass of {@link DefaultValueCodec} too; a codec that
+   * is renamed or moved but keeps its bytes returns its old id. A codec returning {@link
+   * DefaultValueCodec}'s id (its class name) declares that it writes exactly the default codec's
+   * bytes, and its entries are stored as the default codec's. Called once per cache, when the
+   * cache is created.
+   *
+   * @return a non-empty name of the encoding, the same in every JVM that shares the cache
+   */
+  default String id() {
+    return getClass().getName();
+  }
 
   /**
    * The bytes for {@code value}.

@@ -8,6 +8,7 @@ import io.github.newcache.AsyncCache;
 import io.github.newcache.NewcacheCache;
 import io.github.newcache.NewcacheConfiguration;
 import io.github.newcache.internal.key.Hashing;
+import io.github.newcache.testing.PlainTextCodec;
 import io.github.newcache.testkit.RawMemcached;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,5 +141,35 @@ class SignedFormatTest {
       long gets = raw.stat("cmd_get") - getsBefore;
       assertTrue(gets < 200, "polled, not spun: " + gets + " gets in 1.5 s");
     }
+  }
+
+  /**
+   * Signed clients with different codecs read each other's entries as counted misses, both ways; a
+   * signed entry of another codec is format 4, and its codec id is under the signature: changed to
+   * another id, the item is a forgery.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void signedEntriesOfAnotherCodecAreCountedMisses(Protocol p, TestManagers managers, RawMemcached raw) {
+    String secret = "rollout-secret-0123456789";
+    Cache<String, String> text = cache(managers, p, secret, "opTimeout=3008&valueCodec=" + PlainTextCodec.class.getName());
+    Cache<String, String> standard = cache(managers, p, secret, "opTimeout=3009");
+    text.put("k", "Sophie");
+    assertNull(standard.get("k"), "the default codec never reads the text codec's entry");
+    assertEquals(1, standard.unwrap(NewcacheCache.class).failureStatistics().getRejectedEntries());
+    standard.put("m", "Sophie");
+    assertNull(text.get("m"), "the text codec never reads the default codec's entry");
+    assertEquals(1, text.unwrap(NewcacheCache.class).failureStatistics().getRejectedEntries());
+
+    String mkey = managers.flavor() + "-1-rollout-" + Hashing.md5Hex("k".getBytes(StandardCharsets.UTF_8));
+    byte[] item = raw.get(mkey);
+    assertEquals(4, item[1], "signed, with a codec id");
+    int idAt = 16 + "rollout".length() + 1;
+    item[idAt] ^= 1;
+    raw.set(mkey, item);
+    long unsigned = text.unwrap(NewcacheCache.class).failureStatistics().getUnsignedEntries();
+    assertNull(text.get("k"));
+    assertEquals(unsigned + 1, text.unwrap(NewcacheCache.class).failureStatistics().getUnsignedEntries(),
+        "the signature covers the codec id");
   }
 }

@@ -36,8 +36,15 @@ final class EntryCodec<K, V> {
   private final Class<V> valueType;
   private final KeyFunction keys;
   private final byte[] namespace;
-  /** The envelope format this cache writes and reads: signed when its transport signs items. */
+  /**
+   * The envelope format this cache writes and reads: signed when its transport signs items; with
+   * the codec's id when its codec is not the default one.
+   */
   private final byte format;
+  /** With a codec other than the default, its id in the envelope ({@link Envelope#codecId}); else 0. */
+  private final int codecId;
+  /** The codec's {@link ValueCodec#id()}, asked once. */
+  private final String codecName;
   private final ValueCodec codec;
   private final ClassLoader classLoader;
   private final int maxStoredBytes;
@@ -85,7 +92,16 @@ final class EntryCodec<K, V> {
     this.valueType = valueType;
     this.keys = keys;
     this.namespace = keys.space().namespace().getBytes(StandardCharsets.US_ASCII);
-    this.format = transportOverhead > 0 ? Envelope.SIGNED_FORMAT : Envelope.FORMAT;
+    String id = codec.id();
+    if (id == null || id.isEmpty()) {
+      throw new IllegalArgumentException("cache " + cacheName + ": the value codec " + codec.getClass().getName()
+          + " returned " + (id == null ? "null" : "an empty string") + " from id(); it must name the codec's encoding");
+    }
+    // The default codec's entries keep the format (and bytes) of version 0.1.0, so both share them.
+    boolean defaultCodec = id.equals(DefaultValueCodec.class.getName());
+    this.format = Envelope.format(transportOverhead > 0, defaultCodec);
+    this.codecId = defaultCodec ? 0 : Envelope.codecId(id);
+    this.codecName = id;
     this.codec = codec;
     this.classLoader = classLoader;
     this.maxStoredBytes = maxItemSize - ITEM_OVERHEAD - transportOverhead;
@@ -178,7 +194,7 @@ final class EntryCodec<K, V> {
       return encode(s, value);
     }
     checkValue(value);
-    int headroom = Envelope.headerLength(namespace, s.form());
+    int headroom = Envelope.headerLength(format, namespace, s.form());
     checkStoredSize(s, headroom + tagLength + ((byte[]) value).length);
     return new Encoded<>(value, codec, headroom);
   }
@@ -186,7 +202,7 @@ final class EntryCodec<K, V> {
   /** {@code value} checked and encoded for {@code s}; throws before anything is stored when it cannot be. */
   Encoded<V> encode(Slot<K> s, V value) {
     checkValue(value);
-    byte[] bytes = codec.encode(value, Envelope.headerLength(namespace, s.form()));
+    byte[] bytes = codec.encode(value, Envelope.headerLength(format, namespace, s.form()));
     checkStoredSize(s, bytes.length);
     return new Encoded<>(value, bytes);
   }
@@ -236,7 +252,7 @@ final class EntryCodec<K, V> {
 
   /** The bytes to store for an encoded {@code value} of {@code s}: its envelope's header filled in. */
   byte[] stored(Slot<K> s, Encoded<V> value, long expiresAt) {
-    return Envelope.fill(value.bytes(), format, namespace, s.form(), expiresAt);
+    return Envelope.fill(value.bytes(), format, codecId, namespace, s.form(), expiresAt);
   }
 
   /** Whether a blind set writes {@code byte[]} values in two parts ({@link #item}). */
@@ -254,28 +270,35 @@ final class EntryCodec<K, V> {
     if (unencoded == null) {
       return new Parts(stored(s, value, expiresAt), null);
     }
-    byte[] head = codec.encode(NO_BYTES, Envelope.headerLength(namespace, s.form()));
-    return new Parts(Envelope.fill(head, format, namespace, s.form(), expiresAt), unencoded);
+    byte[] head = codec.encode(NO_BYTES, Envelope.headerLength(format, namespace, s.form()));
+    return new Parts(Envelope.fill(head, format, codecId, namespace, s.form(), expiresAt), unencoded);
   }
 
   // ---------------------------------------------------------------- bytes to values
 
   /** The head length to read {@code s}'s item in parts with: its header and the value's first byte. */
   int partsHead(Slot<K> s) {
-    return Envelope.headerLength(namespace, s.form()) + 1;
+    return Envelope.headerLength(format, namespace, s.form()) + 1;
   }
 
   /**
    * The envelope of {@code raw} when it is this cache's entry (for the key form given, or any key
-   * when null); an entry of the other format (signed, read without the secret) is counted.
+   * when null) written by this cache's codec; an entry of the other signing (signed, read without
+   * the secret) is counted, and so is this cache's entry written by another codec.
    */
   Envelope parse(byte[] raw, byte[] form) {
-    Envelope env = Envelope.parse(raw, format, namespace, form);
-    if (env == null && Envelope.otherFormat(raw, format)) {
-      failures.rejected(
-          format == Envelope.FORMAT
-              ? "a signed entry: items written with a secret are read only by clients with that secret"
-              : "an unsigned entry in the signed format's place");
+    Envelope env = Envelope.parse(raw, format, codecId, namespace, form);
+    if (env == null && raw != null) {
+      if (Envelope.otherFormat(raw, format)) {
+        failures.rejected(
+            Envelope.signed(format)
+                ? "an unsigned entry in the signed format's place"
+                : "a signed entry: items written with a secret are read only by clients with that secret");
+      } else if (Envelope.otherCodec(raw, format, codecId, namespace, form)) {
+        failures.rejected(
+            "an entry of cache " + cacheName + " written by another value codec than this cache's, whose id() is "
+                + codecName + ": clients that share a cache must use codecs of the same id");
+      }
     }
     return env;
   }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.newcache.codec.DefaultValueCodec;
 import io.github.newcache.internal.expiry.Expiry;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -92,6 +93,59 @@ class EnvelopeTest {
     overflowingKeyLength[14 + NS.length] = (byte) 0xff;
     overflowingKeyLength[15 + NS.length] = (byte) 0xf0;
     assertNull(Envelope.parse(overflowingKeyLength, NS, null));
+  }
+
+  /**
+   * Another codec's entry (formats 3 and 4) carries the codec's id after the key form; only that id
+   * reads it, and a reader of another codec, the default one included, can tell it is this key's
+   * entry written by another codec.
+   */
+  @Test
+  void anotherCodecsEntryIsReadOnlyByThatCodec() {
+    int text = Envelope.codecId("com.example.TextCodec");
+    int json = Envelope.codecId("com.example.JsonCodec");
+    byte[] value = "Sophie".getBytes(StandardCharsets.UTF_8);
+    byte[] raw = Envelope.encode(Envelope.CODEC_FORMAT, text, NS, KEY, 7, value);
+    assertEquals(Envelope.headerLength(NS, KEY) + 4 + value.length, raw.length);
+    assertEquals(Envelope.headerLength(NS, KEY) + 4, Envelope.headerLength(Envelope.CODEC_FORMAT, NS, KEY));
+    Envelope env = Envelope.parse(raw, Envelope.CODEC_FORMAT, text, NS, KEY);
+    assertNotNull(env);
+    assertEquals(7, env.expiresAt());
+    assertArrayEquals(KEY, env.keyForm());
+    assertTrue(env.valueEquals(value));
+    assertNotNull(Envelope.parse(raw, Envelope.CODEC_FORMAT, text, NS, null));
+
+    assertNull(Envelope.parse(raw, Envelope.CODEC_FORMAT, json, NS, KEY), "another codec's id");
+    assertNull(Envelope.parse(raw, NS, KEY), "the default codec");
+    assertTrue(Envelope.otherCodec(raw, Envelope.CODEC_FORMAT, json, NS, KEY));
+    assertTrue(Envelope.otherCodec(raw, Envelope.FORMAT, 0, NS, KEY));
+    assertTrue(Envelope.otherCodec(raw, Envelope.FORMAT, 0, NS, null));
+    assertFalse(Envelope.otherCodec(raw, Envelope.CODEC_FORMAT, text, NS, KEY), "its own codec");
+    assertFalse(Envelope.otherCodec(raw, Envelope.CODEC_FORMAT, json, NS, "k2".getBytes(StandardCharsets.UTF_8)),
+        "another key's entry is no codec mismatch");
+    assertFalse(Envelope.otherCodec(raw, Envelope.SIGNED_CODEC_FORMAT, json, NS, KEY), "the other signing, not codec");
+    assertTrue(Envelope.otherFormat(raw, Envelope.SIGNED_CODEC_FORMAT));
+    assertTrue(Envelope.otherFormat(raw, Envelope.SIGNED_FORMAT));
+    assertFalse(Envelope.otherFormat(raw, Envelope.FORMAT));
+
+    byte[] standard = Envelope.encode(NS, KEY, 7, CODEC.encode("Sophie"));
+    assertTrue(Envelope.otherCodec(standard, Envelope.CODEC_FORMAT, text, NS, KEY));
+    assertFalse(Envelope.otherCodec(standard, Envelope.FORMAT, 0, NS, KEY));
+    assertNull(Envelope.parse(standard, Envelope.CODEC_FORMAT, text, NS, KEY));
+
+    for (int cut = 0; cut < Envelope.headerLength(Envelope.CODEC_FORMAT, NS, KEY); cut++) {
+      byte[] truncated = Arrays.copyOf(raw, cut);
+      assertNull(Envelope.parse(truncated, Envelope.CODEC_FORMAT, text, NS, KEY), "truncated to " + cut);
+      assertFalse(Envelope.otherCodec(truncated, Envelope.CODEC_FORMAT, json, NS, KEY), "truncated to " + cut);
+    }
+  }
+
+  /** The codec id is the first 4 bytes of the MD5 of the id's UTF-8, big-endian. */
+  @Test
+  void codecIdIsTheStartOfTheMd5OfTheId() throws Exception {
+    byte[] md5 = MessageDigest.getInstance("MD5").digest("com.example.Codec/\u00e9".getBytes(StandardCharsets.UTF_8));
+    int expected = ((md5[0] & 0xff) << 24) | ((md5[1] & 0xff) << 16) | ((md5[2] & 0xff) << 8) | (md5[3] & 0xff);
+    assertEquals(expected, Envelope.codecId("com.example.Codec/\u00e9"));
   }
 
   @Test
