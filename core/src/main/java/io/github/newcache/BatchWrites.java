@@ -28,8 +28,11 @@ import javax.cache.integration.CacheWriterException;
  * on what is stored, else entry by entry through the store's compute. A batch's events are
  * dispatched once its memcached work is done for every key, so a listener that throws cannot leave
  * keys the writer took unchanged in the cache. While a listener wants them, the batch holds its
- * keys' turns (taken in memcached-key order, {@link EventDispatcher#turnAll}) from its first
- * memcached change until its events are dispatched, inside the writer's hold of the keys.
+ * keys' turns (taken in memcached-key order, {@link EventDispatcher#turnAll}) from before its
+ * writer call until its events are dispatched, inside the writer's hold of the keys, as a
+ * single-key write does: a single-key write of one of its keys changes the system of record and
+ * tells the listeners on the same side of the batch. Taking them after the fleet holds, in the
+ * same key order, adds no cycle: every writer takes the holds, then the turns.
  */
 final class BatchWrites<K, V> {
 
@@ -77,21 +80,22 @@ final class BatchWrites<K, V> {
     int n = slots.size();
     long start = stats.start();
     lockedAll(slots, () -> {
-      List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
-      for (int j = 0; j < n; j++) {
-        entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
-      }
-      WriteThrough.Partial p = writer.writeAll(entries);
-      // Entries the writer did not take are not cached.
-      List<Slot<K>> written = new ArrayList<>(n);
-      List<Encoded<V>> writtenValues = new ArrayList<>(n);
-      for (int j = 0; j < n; j++) {
-        if (!p.left().contains(slots.get(j).key())) {
-          written.add(slots.get(j));
-          writtenValues.add(values.get(j));
+      // The turns before the writer, as a single-key write's: the system of record changes in their order too.
+      try (Turn t = events.turnAll(slots, Slot::memcachedKey, Slot::key, WriteRules.PUTS)) {
+        List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
+        for (int j = 0; j < n; j++) {
+          entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
         }
-      }
-      try (Turn t = events.turnAll(written, Slot::memcachedKey, Slot::key, WriteRules.PUTS)) {
+        WriteThrough.Partial p = writer.writeAll(entries);
+        // Entries the writer did not take are not cached.
+        List<Slot<K>> written = new ArrayList<>(n);
+        List<Encoded<V>> writtenValues = new ArrayList<>(n);
+        for (int j = 0; j < n; j++) {
+          if (!p.left().contains(slots.get(j).key())) {
+            written.add(slots.get(j));
+            writtenValues.add(values.get(j));
+          }
+        }
         List<EntryEvent<K, V>> out = new ArrayList<>();
         dispatchingOnFailure(out, () -> {
           if (rules.blindWrites()) {
@@ -114,19 +118,19 @@ final class BatchWrites<K, V> {
   void removeAll(List<Slot<K>> slots) {
     long start = stats.start();
     lockedAll(slots, () -> {
-      Set<K> keys = new LinkedHashSet<>();
-      for (Slot<K> s : slots) {
-        keys.add(s.key());
-      }
-      WriteThrough.Partial p = writer.deleteAll(keys);
-      // Keys the writer did not delete stay cached.
-      List<Slot<K>> todo = new ArrayList<>(slots.size());
-      for (Slot<K> s : slots) {
-        if (!p.left().contains(s.key())) {
-          todo.add(s);
+      try (Turn t = events.turnAll(slots, Slot::memcachedKey, Slot::key, WriteRules.REMOVALS)) { // before the writer
+        Set<K> keys = new LinkedHashSet<>();
+        for (Slot<K> s : slots) {
+          keys.add(s.key());
         }
-      }
-      try (Turn t = events.turnAll(todo, Slot::memcachedKey, Slot::key, WriteRules.REMOVALS)) {
+        WriteThrough.Partial p = writer.deleteAll(keys);
+        // Keys the writer did not delete stay cached.
+        List<Slot<K>> todo = new ArrayList<>(slots.size());
+        for (Slot<K> s : slots) {
+          if (!p.left().contains(s.key())) {
+            todo.add(s);
+          }
+        }
         List<EntryEvent<K, V>> out = new ArrayList<>();
         dispatchingOnFailure(out, () -> {
           long removed = 0;

@@ -12,6 +12,7 @@ import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TestManagers;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.configuration.FactoryBuilder;
@@ -35,6 +38,7 @@ import javax.cache.event.CacheEntryEvent;
 import javax.cache.event.CacheEntryRemovedListener;
 import javax.cache.event.CacheEntryUpdatedListener;
 import javax.cache.event.EventType;
+import javax.cache.integration.CacheWriter;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -343,6 +347,66 @@ class EventOrderTest {
       release.countDown();
       pool.shutdownNow();
       assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  /**
+   * A write-through batch calls its writer holding its keys' turns, as a single-key write does, so
+   * a single-key write of one of its keys reaches the system of record and the listeners on the
+   * same side of it. Before, the batch called its writer first and took the turns after: a write
+   * of the key in between (once the fleet hold timed out) could be second at the writer and first
+   * at the listeners.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void aBatchCallsItsWriterHoldingItsKeysTurns(Protocol p, TestManagers managers) throws Exception {
+    Chain chain = new Chain();
+    NewcacheConfiguration<String, String> config = config(10_000, chain);
+    config.setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(TurnsSeenByWriter.class));
+    Cache<String, String> c = managers.open(p).createCache("batch-writer-turns", config);
+    TurnsSeenByWriter.SEEN.clear();
+    TurnsSeenByWriter.TURNS = () -> turns(c);
+    try {
+      c.put("a", "0");
+      c.putAll(Map.of("a", "1", "b", "2", "c", "3"));
+      c.removeAll(new LinkedHashSet<>(List.of("a", "b")));
+      c.removeAll();
+    } finally {
+      TurnsSeenByWriter.TURNS = () -> -1;
+    }
+    assertEquals(List.of("write 1", "writeAll 3", "deleteAll 2", "deleteAll 1"), TurnsSeenByWriter.SEEN,
+        "the keys whose turns the writer's caller held while it called it");
+    assertEquals(7, chain.texts().size(), "a created, updated; b, c created; a, b, c removed: " + chain.texts());
+    assertEquals(0, turns(c));
+  }
+
+  /** A writer that records how many keys' event turns are held when it is called. */
+  public static final class TurnsSeenByWriter implements CacheWriter<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final List<String> SEEN = new CopyOnWriteArrayList<>();
+    static volatile IntSupplier TURNS = () -> -1;
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      SEEN.add("write " + TURNS.getAsInt());
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      SEEN.add("writeAll " + TURNS.getAsInt());
+      entries.clear();
+    }
+
+    @Override
+    public void delete(Object key) {
+      SEEN.add("delete " + TURNS.getAsInt());
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      SEEN.add("deleteAll " + TURNS.getAsInt());
+      keys.clear();
     }
   }
 

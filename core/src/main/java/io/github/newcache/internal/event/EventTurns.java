@@ -140,8 +140,8 @@ public final class EventTurns {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new CacheException("cache " + cacheName + ": interrupted while waiting for key " + shown(key)
-            + ", which another writer of this JVM was changing; this call did not change the cache entry (a batch's"
-            + " writer may have written already)", e);
+            + ", which another writer of this JVM was changing; this call did not change the cache entry, nor call the"
+            + " writer for it", e);
       } finally {
         if (outer != null) {
           WAITS_FOR.put(me, outer);
