@@ -221,7 +221,7 @@ final class BatchWrites<K, V> {
             listenerFailed[0].addSuppressed(e);
           }
         }
-      }, rules::expiredRemoved);
+      }, this::removeExpired);
     } catch (RuntimeException | Error e) {
       if (listenerFailed[0] != null) {
         e.addSuppressed(listenerFailed[0]);
@@ -234,6 +234,17 @@ final class BatchWrites<K, V> {
     }
     if (listenerFailed[0] != null) {
       throw listenerFailed[0];
+    }
+  }
+
+  /**
+   * Removes an entry {@link #removeAll()} listed expired (stale-while-revalidate keeps it for the
+   * window), with its EXPIRED event, holding the key's turn for it while a listener wants it, as a
+   * read that removes one does: the event reaches the listeners in the order of the key's changes.
+   */
+  private void removeExpired(Slot<K> s) {
+    try (Turn t = s.key() == null ? Turn.NONE : events.turn(s.memcachedKey(), s.key(), WriteRules.EXPIRY)) {
+      rules.expiredRemoved(s, store.removeIfExpired(s));
     }
   }
 

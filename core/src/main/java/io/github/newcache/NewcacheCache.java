@@ -169,7 +169,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
       return;
     }
     try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.EXPIRY)) {
-      Applied<V> a = store.compute(s, c -> c.expired() ? Decision.remove() : Decision.keep());
+      Applied<V> a = store.removeIfExpired(s);
       if (a.decision().kind() == Decision.Kind.REMOVE && a.before().expired()) {
         V old = a.before().value();
         events.dispatch(new EntryEvent<>(this, EventType.EXPIRED, s.key(), old, old, true));

@@ -1,6 +1,7 @@
 package io.github.newcache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import javax.cache.Cache;
@@ -35,9 +37,13 @@ import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.event.CacheEntryCreatedListener;
 import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryExpiredListener;
 import javax.cache.event.CacheEntryRemovedListener;
 import javax.cache.event.CacheEntryUpdatedListener;
 import javax.cache.event.EventType;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.Duration;
+import javax.cache.integration.CacheLoader;
 import javax.cache.integration.CacheWriter;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -407,6 +413,104 @@ class EventOrderTest {
     public void deleteAll(Collection<?> keys) {
       SEEN.add("deleteAll " + TURNS.getAsInt());
       keys.clear();
+    }
+  }
+
+  /**
+   * With stale-while-revalidate, {@code removeAll()} removes the expired items memcached keeps for
+   * the window, each with its EXPIRED event, in the key's turn: a put of the key made meanwhile
+   * tells its CREATED event after it. Before, the EXPIRED event was dispatched outside the turn, and
+   * the put's CREATED event could come first, then the EXPIRED event of the value it replaced.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void removeAllTellsAnExpiredEntrysEventInTheKeysTurn(Protocol p, TestManagers managers) throws Exception {
+    Told told = new Told();
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setLeaseTimeoutMillis(10_000);
+    config.setReadThrough(true).setCacheLoaderFactory(FactoryBuilder.factoryOf(KeyLoader.class));
+    config.setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MILLISECONDS, 300)));
+    config.setStaleWhileRevalidateMillis(60_000);
+    config.addCacheEntryListenerConfiguration(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(told), null, true, true));
+    Cache<String, String> c = managers.open(p).createCache("expired-in-turn", config);
+    c.put("k", "v1");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (c.containsKey("k") && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertFalse(c.containsKey("k"), "expired; memcached keeps it for the stale window");
+    CountDownLatch inListener = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    int[] turnsSeen = {-1};
+    told.onExpired = e -> {
+      turnsSeen[0] = turns(c);
+      inListener.countDown();
+      Threads.awaitReleased(release);
+    };
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> removing = pool.submit(() -> c.removeAll());
+      assertTrue(inListener.await(10, TimeUnit.SECONDS));
+      Future<?> putting = pool.submit(() -> c.put("k", "v2"));
+      try {
+        putting.get(300, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException waiting) {
+        // waiting for the key's turn, which the EXPIRED event's dispatch holds
+      }
+      release.countDown();
+      removing.get(10, TimeUnit.SECONDS);
+      putting.get(10, TimeUnit.SECONDS);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+    assertEquals(List.of("CREATED k=v1", "EXPIRED k=v1", "told EXPIRED k", "CREATED k=v2"), told.seen);
+    assertEquals(1, turnsSeen[0], "the key's turn, held while its EXPIRED event is told");
+    assertEquals("v2", c.get("k"));
+    assertEquals(0, turns(c));
+  }
+
+  /** Loads "loaded-" and the key (a read-through cache needs one for stale-while-revalidate). */
+  public static final class KeyLoader implements CacheLoader<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String load(String key) {
+      return "loaded-" + key;
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      Map<String, String> out = new HashMap<>();
+      keys.forEach(k -> out.put(k, load(k)));
+      return out;
+    }
+  }
+
+  /** A synchronous listener that records CREATED and EXPIRED events, and when it is done with an EXPIRED one. */
+  static final class Told
+      implements CacheEntryCreatedListener<String, String>, CacheEntryExpiredListener<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    final List<String> seen = new CopyOnWriteArrayList<>();
+    /** What the listener does on an EXPIRED event before it is done with it, in the writer's thread. */
+    transient volatile Consumer<CacheEntryEvent<? extends String, ? extends String>> onExpired = e -> {};
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> batch) {
+      batch.forEach(e -> seen.add("CREATED " + e.getKey() + "=" + e.getValue()));
+    }
+
+    @Override
+    public void onExpired(Iterable<CacheEntryEvent<? extends String, ? extends String>> batch) {
+      for (CacheEntryEvent<? extends String, ? extends String> e : batch) {
+        seen.add("EXPIRED " + e.getKey() + "=" + e.getOldValue());
+        onExpired.accept(e);
+        seen.add("told EXPIRED " + e.getKey());
+      }
     }
   }
 

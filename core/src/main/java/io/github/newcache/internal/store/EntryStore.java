@@ -551,20 +551,21 @@ public final class EntryStore<K, V> {
    * {@code each} after the servers' keys are listed: one batch of slots is held at a time. A slot
    * has its key when this JVM can decode it, else null (a class this JVM refuses or lacks). With
    * stale-while-revalidate, the expired entries listed, which memcached keeps for the window and a
-   * read-through {@code get} would serve stale, are removed here, each by a {@code cas} on the item
-   * as read again, so a write made since the listing stays; they are absent for JCache, so no
-   * writer or statistic hears of them, and each removal is handed to {@code expiredRemoved} (for
-   * its EXPIRED event).
+   * read-through {@code get} would serve stale, are handed one by one to {@code expired}, before
+   * their batch's live slots, to be removed ({@link #removeIfExpired}, in the key's turn for
+   * events when a listener wants its EXPIRED event); they are absent for JCache, so no writer or
+   * statistic hears of them.
    */
-  public void eachLiveSlotBatch(Consumer<List<Slot<K>>> each, BiConsumer<Slot<K>, Applied<V>> expiredRemoved) {
-    scan.eachSlotBatch(each, staleMillis > 0 ? slots -> removeExpired(slots, expiredRemoved) : expired -> {});
+  public void eachLiveSlotBatch(Consumer<List<Slot<K>>> each, Consumer<Slot<K>> expired) {
+    scan.eachSlotBatch(each, staleMillis > 0 ? slots -> slots.forEach(expired) : slots -> {});
   }
 
-  /** Removes the slots' entries that are still expired when read again (see {@link #eachLiveSlotBatch}). */
-  private void removeExpired(List<Slot<K>> slots, BiConsumer<Slot<K>, Applied<V>> removed) {
-    for (Slot<K> s : slots) {
-      removed.accept(s, compute(s, c -> c.expired() ? Decision.remove() : Decision.keep()));
-    }
+  /**
+   * Removes the entry of {@code s} if it is expired when read again, by a {@code cas} on the item
+   * as read, so a write made since it was found expired stays; returns what was applied.
+   */
+  public Applied<V> removeIfExpired(Slot<K> s) {
+    return compute(s, c -> c.expired() ? Decision.remove() : Decision.keep());
   }
 
   /** Drops everything the near cache holds (after a removeAll: see {@link NearCache#invalidateAll}). */
