@@ -86,14 +86,16 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
    * key's earlier writes; charged to the key's server until it is done for {@code value} (null
    * for a removal), which it holds meanwhile ({@link WriteOrder}).
    */
-  private <T> CompletableFuture<T> ordered(Slot<K> s, Encoded<V> value, Supplier<CompletableFuture<T>> write) {
+  private <T> CompletableFuture<T> ordered(
+      Slot<K> s, Encoded<V> value, Function<WriteOrder.Place, CompletableFuture<T>> write) {
     return order.run(s.memcachedKey(), () -> cache.store.charge(s, value), write);
   }
 
   /** {@link #ordered}, for a put: a blind one (a lone {@code set}) takes no turn ({@link WriteOrder#runBlind}). */
-  private <T> CompletableFuture<T> orderedPut(Slot<K> s, Encoded<V> value, Supplier<CompletableFuture<T>> write) {
+  private <T> CompletableFuture<T> orderedPut(
+      Slot<K> s, Encoded<V> value, Function<WriteOrder.Place, CompletableFuture<T>> write) {
     return cache.rules.blindWrites()
-        ? order.runBlind(s.memcachedKey(), () -> cache.store.charge(s, value), write)
+        ? order.runBlind(s.memcachedKey(), () -> cache.store.charge(s, value), () -> write.apply(null))
         : ordered(s, value, write);
   }
 
@@ -335,7 +337,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return orderedPut(s, e, () -> put(s, e, () -> cache.stats.putTime(start))).thenApply(old -> null);
+      return orderedPut(s, e, place -> put(place, s, e, () -> cache.stats.putTime(start))).thenApply(old -> null);
     });
   }
 
@@ -343,7 +345,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
    * A put's memcached part, statistics and event; the old live value. {@code timed} runs once the
    * put is applied, before its event, as the blocking put times itself.
    */
-  private CompletableFuture<V> put(Slot<K> s, Encoded<V> e, Runnable timed) {
+  private CompletableFuture<V> put(WriteOrder.Place place, Slot<K> s, Encoded<V> e, Runnable timed) {
     if (cache.rules.blindWrites()) {
       long at = cache.expiry.forCreation(cache.store.now());
       return cache.store.setAsync(s, e, at).thenApply(x -> {
@@ -354,7 +356,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
         return null;
       });
     }
-    return steps.inTurn(s, WriteRules.PUTS, turn -> steps.then(turn,
+    return steps.inTurn(place, s, WriteRules.PUTS, turn -> steps.then(turn,
         cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
       List<EntryEvent<K, V>> out = new ArrayList<>(1);
       V old = cache.rules.written(s, e, a, out);
@@ -391,7 +393,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       for (int i = 0; i < n; i++) {
         Slot<K> s = slots.get(i);
         Encoded<V> e = values.get(i);
-        each[i] = orderedPut(s, e, () -> put(s, e, () -> {}));
+        each[i] = orderedPut(s, e, place -> put(place, s, e, () -> {}));
       }
       return CompletableFuture.allOf(each).thenApply(x -> {
         cache.stats.putTime(start); // once per call, as the blocking putAll
@@ -410,16 +412,16 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return ordered(s, e, () -> putIfAbsent(s, e, start));
+      return ordered(s, e, place -> putIfAbsent(place, s, e, start));
     });
   }
 
   /** A putIfAbsent's memcached part, statistics and event. */
-  private CompletableFuture<Boolean> putIfAbsent(Slot<K> s, Encoded<V> e, long start) {
-    return steps.inTurn(s, WriteRules.PUTS, turn -> putIfAbsent(s, e, start, turn));
+  private CompletableFuture<Boolean> putIfAbsent(WriteOrder.Place place, Slot<K> s, Encoded<V> e, long start) {
+    return steps.inTurn(place, s, WriteRules.PUTS, turn -> putIfAbsent(s, e, start, turn));
   }
 
-  /** {@link #putIfAbsent(Slot, Encoded, long)} holding {@code turn}. */
+  /** {@link #putIfAbsent(WriteOrder.Place, Slot, Encoded, long)} holding {@code turn}. */
   private CompletableFuture<Boolean> putIfAbsent(Slot<K> s, Encoded<V> e, long start, Turn turn) {
     K key = s.key();
     V value = e.value();
@@ -454,7 +456,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       Slot<K> s = cache.store.slot(key);
       Encoded<V> e = cache.store.encode(s, value);
       long start = cache.stats.start();
-      return ordered(s, e, () -> steps.inTurn(s, WriteRules.PUTS, turn -> steps.then(turn,
+      return ordered(s, e, place -> steps.inTurn(place, s, WriteRules.PUTS, turn -> steps.then(turn,
         cache.store.computeAsync(s, c -> cache.rules.putDecision(e, c)), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         V old = cache.rules.written(s, e, a, out);
@@ -489,7 +491,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
           return r;
         });
       }
-      return ordered(s, null, () -> steps.inTurn(s, WriteRules.REMOVALS, turn -> steps.then(turn,
+      return ordered(s, null, place -> steps.inTurn(place, s, WriteRules.REMOVALS, turn -> steps.then(turn,
         cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         boolean r = cache.rules.removed(s, a, out) != null;
@@ -512,7 +514,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       cache.checkOpen();
       Slot<K> s = cache.store.slot(key);
       long start = cache.stats.start();
-      return ordered(s, null, () -> steps.inTurn(s, WriteRules.REMOVALS, turn -> steps.then(turn,
+      return ordered(s, null, place -> steps.inTurn(place, s, WriteRules.REMOVALS, turn -> steps.then(turn,
         cache.store.computeAsync(s, WriteRules::removeEntry), a -> {
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         Applied<V> removed = cache.rules.removed(s, a, out);
@@ -570,7 +572,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     Encoded<V> e = replacement == null ? null : cache.store.encode(s, replacement);
     long start = cache.stats.start();
     WriteRules.WriterOnce<K, V> once = cache.rules.writerOnce();
-    return order.run(s.memcachedKey(), () -> cache.store.charge(s, e, expected), () -> steps.inTurn(s, WriteRules.CHANGES, turn -> steps.then(turn,
+    return order.run(s.memcachedKey(), () -> cache.store.charge(s, e, expected), place -> steps.inTurn(place, s, WriteRules.CHANGES, turn -> steps.then(turn,
         cache.store.computeAsync(s, cache.rules.conditionalDecision(key, expected, e, once)),
         a -> cache.rules.conditionalDone(s, e, a, once, start))));
   }

@@ -42,7 +42,28 @@ final class ListenerSteps<K, V> {
     if (!cache.events.wantsAny(raises)) {
       return write.apply(Turn.NONE);
     }
-    return cache.events.turnAsync(s.memcachedKey(), s.key(), raises, cache.store.continuations()).thenCompose(turn -> {
+    return holding(cache.events.turnAsync(s.memcachedKey(), s.key(), raises, cache.store.continuations()), write);
+  }
+
+  /**
+   * {@link #inTurn(Slot, Set, Function)} for a write in its key's line ({@link WriteOrder}): its wait
+   * for the turn ends by its place's deadline, and is reported there, so that the writes behind it
+   * are not held to account for it.
+   */
+  <T> CompletableFuture<T> inTurn(
+      WriteOrder.Place place, Slot<K> s, Set<EventType> raises, Function<Turn, CompletableFuture<T>> write) {
+    if (!cache.events.wantsAny(raises)) {
+      return write.apply(Turn.NONE);
+    }
+    long asked = System.nanoTime();
+    CompletableFuture<Turn> turn = cache.events.turnAsync(
+        s.memcachedKey(), s.key(), raises, cache.store.continuations(), place.turnDeadline());
+    return holding(turn.whenComplete((t, e) -> place.waitedForTurn(System.nanoTime() - asked)), write);
+  }
+
+  /** {@code write}, once {@code turned} hands it its turn, which is given back once the write's future is done. */
+  private static <T> CompletableFuture<T> holding(CompletableFuture<Turn> turned, Function<Turn, CompletableFuture<T>> write) {
+    return turned.thenCompose(turn -> {
       CompletableFuture<T> w;
       try {
         w = write.apply(turn);

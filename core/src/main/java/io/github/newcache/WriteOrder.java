@@ -6,6 +6,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
 
@@ -34,7 +36,13 @@ import javax.cache.CacheException;
  * without being applied when its turn comes, which keeps the order (nothing later lands before
  * it). Writes that each end within their timeouts (every memcached command does) so drain at once
  * behind a frozen server, instead of one timeout after another; a writer or listener that never
- * returns still holds its key's later writes, as it holds a blocking caller.
+ * returns still holds its key's later writes, as it holds a blocking caller. The time the writes
+ * before it in the line spent waiting for the key's turn for events (a blocking writer's slow
+ * listener holding it, each such wait bounded by the lease timeout) is not held against it, up to
+ * one more lease timeout ({@link Place#waitedForTurn}): a write queued behind one that waited
+ * legitimately goes on, and each write's waits for others (its place in line and its turn, which
+ * ends by {@link Place#turnDeadline}) still come to twice the lease timeout at most. Before, a
+ * write queued behind one that had waited most of the lease timeout for its turn failed.
  *
  * <p>Memory: a write holds its value from the moment it is called until it is done, waiting for
  * its turn here or for the {@code gets} of its compute, outside the server's queues. So a write
@@ -52,7 +60,7 @@ import javax.cache.CacheException;
  */
 final class WriteOrder {
 
-  private final ConcurrentHashMap<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Place> tails = new ConcurrentHashMap<>();
   /** Where a write that waited for an earlier one starts. */
   private final Executor next;
   /** How long a write may wait for its turn; one that waited longer fails when its turn comes. */
@@ -61,10 +69,11 @@ final class WriteOrder {
   /**
    * @param next where a write that waited for an earlier one starts
    * @param waitLimitMillis how long a write may wait for the key's earlier writes: when its turn
-   *     comes later than that, it fails without being applied, so a key's writes piling up behind a
-   *     server that stopped answering (each earlier one waiting out its timeout) drain at once
-   *     instead of one timeout after another, and each caller hears within the limit plus its own
-   *     timeouts
+   *     comes later than that (beside up to the limit once more that those writes waited for the
+   *     key's turn for events), it fails without being applied, so a key's writes piling up behind
+   *     a server that stopped answering (each earlier one waiting out its timeout) drain at once
+   *     instead of one timeout after another, and each caller hears within twice the limit plus its
+   *     own timeouts
    */
   WriteOrder(Executor next, long waitLimitMillis) {
     this.next = next;
@@ -76,6 +85,15 @@ final class WriteOrder {
    * charged what {@code charge} takes until it is done; refused (a failed future) when the charge is.
    */
   <T> CompletableFuture<T> run(String mkey, Supplier<Runnable> charge, Supplier<CompletableFuture<T>> write) {
+    return run(mkey, charge, place -> write.get());
+  }
+
+  /**
+   * {@link #run}, handing {@code write} its place in the key's line: a write that waits for the
+   * key's turn for events reports it there ({@link Place#waitedForTurn}), and ends that wait by
+   * {@link Place#turnDeadline}.
+   */
+  <T> CompletableFuture<T> run(String mkey, Supplier<Runnable> charge, Function<Place, CompletableFuture<T>> write) {
     Runnable release;
     try {
       release = charge.get();
@@ -83,10 +101,13 @@ final class WriteOrder {
       return CompletableFuture.failedFuture(refused);
     }
     long calledAt = System.nanoTime();
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    CompletableFuture<Void> earlier = tails.put(mkey, mine);
+    Place[] earlier = {null};
+    Place mine = tails.compute(mkey, (k, e) -> {
+      earlier[0] = e;
+      return new Place(calledAt, e == null ? new AtomicLong() : e.lineTurnWaits);
+    });
     CompletableFuture<T> out =
-        earlier == null ? start(write) : earlier.thenComposeAsync(x -> startInTime(write, calledAt), next);
+        earlier[0] == null ? start(write, mine) : earlier[0].done.thenComposeAsync(x -> startInTime(write, mine), next);
     return finishing(out, mine, release, mkey);
   }
 
@@ -99,7 +120,7 @@ final class WriteOrder {
    * as any write does (the earlier one's last command is not sent yet), and takes its turn.
    */
   <T> CompletableFuture<T> runBlind(String mkey, Supplier<Runnable> charge, Supplier<CompletableFuture<T>> write) {
-    return tails.containsKey(mkey) ? run(mkey, charge, write) : start(write);
+    return tails.containsKey(mkey) ? run(mkey, charge, write) : start(place -> write.get(), null);
   }
 
   /**
@@ -116,43 +137,51 @@ final class WriteOrder {
       return CompletableFuture.failedFuture(refused);
     }
     long calledAt = System.nanoTime();
-    CompletableFuture<Void> mine = new CompletableFuture<>();
+    // Its own line's count of turn waits: those of the lines it joins are not credited to it.
+    Place mine = new Place(calledAt, new AtomicLong());
     List<CompletableFuture<Void>> earlier = new ArrayList<>();
     synchronized (this) {
       for (String mkey : mkeys) {
-        CompletableFuture<Void> e = tails.put(mkey, mine);
+        Place e = tails.put(mkey, mine);
         if (e != null && e != mine) { // two keys sharing a memcached key: not a wait for itself
-          earlier.add(e);
+          earlier.add(e.done);
         }
       }
     }
+    Function<Place, CompletableFuture<T>> w = place -> write.get();
     CompletableFuture<T> out =
         earlier.isEmpty()
-            ? start(write)
+            ? start(w, mine)
             : CompletableFuture.allOf(earlier.toArray(new CompletableFuture<?>[0]))
-                .thenComposeAsync(x -> startInTime(write, calledAt), next);
+                .thenComposeAsync(x -> startInTime(w, mine), next);
     return finishing(out, mine, release, mkeys.toArray(new String[0]));
   }
 
   /** {@code write} started; what it throws fails its future, so the key's next write still gets its turn. */
-  private static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> write) {
+  private static <T> CompletableFuture<T> start(Function<Place, CompletableFuture<T>> write, Place place) {
     try {
-      return write.get();
+      return write.apply(place);
     } catch (Throwable e) { // an Error or an undeclared checked exception too: the turn is handed on
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  /** {@link #start}, unless the write, called at {@code calledAt}, waited longer than the limit for its turn. */
-  private <T> CompletableFuture<T> startInTime(Supplier<CompletableFuture<T>> write, long calledAt) {
-    long waited = System.nanoTime() - calledAt;
-    if (waited > waitLimitNanos) {
+  /**
+   * {@link #start}, unless the write waited longer than the limit for its turn in line, not counting
+   * what the writes before it waited for the key's turn for events since it was called (up to the
+   * limit once more).
+   */
+  private <T> CompletableFuture<T> startInTime(Function<Place, CompletableFuture<T>> write, Place place) {
+    long waited = System.nanoTime() - place.calledAt;
+    long forgiven = Math.min(waitLimitNanos, place.lineTurnWaits.get() - place.turnWaitsAtCall);
+    if (waited - forgiven > waitLimitNanos) {
       return CompletableFuture.failedFuture(new CacheException(
-          "a non-blocking write waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms for the earlier writes of its key,"
+          "a non-blocking write waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms for the earlier writes of its key ("
+              + TimeUnit.NANOSECONDS.toMillis(forgiven) + " ms of it while they waited for the key's turn for events),"
               + " more than the cache's leaseTimeout (" + TimeUnit.NANOSECONDS.toMillis(waitLimitNanos)
-              + " ms), and was not applied"));
+              + " ms) beside that, and was not applied"));
     }
-    return start(write);
+    return start(write, place);
   }
 
   /**
@@ -160,15 +189,48 @@ final class WriteOrder {
    * charge, whether it failed or not: when the caller hears of a write, its key's entry is gone or
    * belongs to a later write, and its bytes are no longer counted.
    */
-  private <T> CompletableFuture<T> finishing(
-      CompletableFuture<T> out, CompletableFuture<Void> mine, Runnable release, String... mkeys) {
+  private <T> CompletableFuture<T> finishing(CompletableFuture<T> out, Place mine, Runnable release, String... mkeys) {
     return out.whenComplete((v, e) -> {
       release.run();
       for (String mkey : mkeys) {
         tails.remove(mkey, mine);
       }
-      mine.complete(null);
+      mine.done.complete(null);
     });
+  }
+
+  /**
+   * A write's place in its key's line. The writes of one line (from when a write finds the key's
+   * line empty until it is empty again) share one count of the time they waited for the key's turn
+   * for events, which the writes behind them are not held to account for.
+   */
+  final class Place {
+    /** Completes when the write is done: the next write of the key may start. */
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final long calledAt;
+    private final AtomicLong lineTurnWaits;
+    private final long turnWaitsAtCall;
+
+    private Place(long calledAt, AtomicLong lineTurnWaits) {
+      this.calledAt = calledAt;
+      this.lineTurnWaits = lineTurnWaits;
+      this.turnWaitsAtCall = lineTurnWaits.get();
+    }
+
+    /** The write waited {@code nanos} for the key's turn for events: the writes behind it are not held to that. */
+    void waitedForTurn(long nanos) {
+      lineTurnWaits.addAndGet(nanos);
+    }
+
+    /**
+     * When the write stops waiting for the key's turn for events at the latest (a {@link
+     * System#nanoTime} value): twice the lease timeout after it was called, so that its wait in line
+     * and its wait for the turn come to that at most in all (each is bounded by the lease timeout
+     * too).
+     */
+    long turnDeadline() {
+      return calledAt + 2 * waitLimitNanos;
+    }
   }
 
   /** How many keys have a write in flight (for tests: the map empties when writes finish). */

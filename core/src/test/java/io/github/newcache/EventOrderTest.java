@@ -514,6 +514,57 @@ class EventOrderTest {
     }
   }
 
+  /**
+   * Non-blocking puts of a key whose turn a blocking put's slow listener holds: the first waits for
+   * the turn (within the lease timeout), and the ones queued behind it in the key's line of
+   * non-blocking writes are not held to account for that wait. Before, a queued put whose turn in
+   * the line came more than the lease timeout after its call failed ("was not applied"), though
+   * every write before it stayed within its bounds.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void nonBlockingWritesQueuedBehindOneThatWaitedForTheTurnAreApplied(Protocol p, TestManagers managers)
+      throws Exception {
+    Chain chain = new Chain();
+    Cache<String, String> c = cache(managers, p, "queued-behind-turn", 1_000, chain);
+    CountDownLatch inSlowListener = new CountDownLatch(1);
+    chain.onEvent = e -> {
+      if ("slow".equals(e.getValue())) {
+        inSlowListener.countDown();
+      }
+      busy("slow".equals(e.getValue()) ? 800 : 300); // a listener's work: most of the lease timeout, then less
+    };
+    @SuppressWarnings("unchecked")
+    AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> slow = pool.submit(() -> c.put("k", "slow"));
+      assertTrue(inSlowListener.await(10, TimeUnit.SECONDS));
+      List<CompletableFuture<Void>> puts = List.of(async.put("k", "a1"), async.put("k", "a2"), async.put("k", "a3"));
+      slow.get(10, TimeUnit.SECONDS);
+      for (CompletableFuture<Void> put : puts) {
+        put.get(10, TimeUnit.SECONDS); // a2 waited about 1.1 s in line, a3 1.4 s: 0.8 s of it for the turn
+      }
+    } finally {
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+    assertEquals(List.of("CREATED k=slow", "UPDATED k=a1 old=slow", "UPDATED k=a2 old=a1", "UPDATED k=a3 old=a2"),
+        chain.texts());
+    assertEquals("a3", c.get("k"));
+    assertEquals(0, turns(c));
+  }
+
+  /** Keeps the calling thread busy for {@code millis}: a listener's work, not a wait for something. */
+  private static void busy(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Runs {@code tasks} at once, then checks every key's events chain and no turn is left held. */
   private static void raceAndAssertChain(List<Callable<Void>> tasks, Chain chain, Cache<String, String> c)
       throws Exception {

@@ -89,6 +89,57 @@ class WriteOrderTest {
     assertEquals(0, limited.keysInFlight());
   }
 
+  /**
+   * The time the writes before a write waited for the key's turn for events is not held against
+   * it, up to the limit once more: a write behind one that waited so goes on; one that waited longer
+   * than that in all still fails, so each write's wait stays bounded; and its own wait for the turn
+   * ends twice the limit after its call.
+   */
+  @Test
+  void theTurnWaitsOfTheWritesBeforeAreForgivenUpToTheLimitOnceMore() throws Exception {
+    WriteOrder limited = new WriteOrder(next, 100);
+    CompletableFuture<String> waitedForTurn = new CompletableFuture<>();
+    List<WriteOrder.Place> places = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> first = limited.run("k", FREE, place -> {
+      places.add(place);
+      return waitedForTurn;
+    });
+    CompletableFuture<String> forgiven = limited.run("k", FREE, place -> {
+      places.add(place);
+      return CompletableFuture.completedFuture("forgiven");
+    });
+    long called = System.nanoTime(); // after its call
+    spin(150);
+    places.get(0).waitedForTurn(TimeUnit.MILLISECONDS.toNanos(150)); // as ListenerSteps reports it
+    waitedForTurn.complete("first");
+    assertEquals("first", first.get(5, TimeUnit.SECONDS));
+    assertEquals("forgiven", forgiven.get(5, TimeUnit.SECONDS), "150 ms in line, all of it while the first waited for the turn");
+    long deadline = places.get(1).turnDeadline() - called;
+    assertTrue(deadline <= TimeUnit.MILLISECONDS.toNanos(200), "its own turn wait ends twice the limit after its call: " + deadline);
+
+    CompletableFuture<String> waitedLong = new CompletableFuture<>();
+    limited.run("k", FREE, place -> {
+      places.add(place);
+      return waitedLong;
+    });
+    CompletableFuture<String> late = limited.run("k", FREE, place -> CompletableFuture.completedFuture("late"));
+    spin(250);
+    places.get(2).waitedForTurn(TimeUnit.MILLISECONDS.toNanos(250));
+    waitedLong.complete("long");
+    ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof CacheException && e.getCause().getMessage().contains("leaseTimeout"),
+        "250 ms in line is more than the limit even with 100 ms of it forgiven: " + e.getCause());
+    assertEquals(0, limited.keysInFlight());
+  }
+
+  /** Lets {@code millis} pass: what is measured is the wait itself. */
+  private static void spin(long millis) {
+    long since = System.nanoTime();
+    while (System.nanoTime() - since < TimeUnit.MILLISECONDS.toNanos(millis)) {
+      Thread.onSpinWait();
+    }
+  }
+
   @Test
   void aWriteThatThrowsWhenStartedStillHandsTheTurnOn() throws Exception {
     CompletableFuture<String> failed = order.run("k", FREE, () -> {

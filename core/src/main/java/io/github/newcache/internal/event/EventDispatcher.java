@@ -160,6 +160,15 @@ public final class EventDispatcher<K, V> {
     return wantsAny(raises) ? turns.enterAsync(mkey, key, next) : NO_TURN;
   }
 
+  /**
+   * {@link #turnAsync(String, Object, Set, Executor)}, going on without the turn at {@code deadline}
+   * (a {@link System#nanoTime} value) when that comes before the lease timeout.
+   */
+  public CompletableFuture<EventTurns.Turn> turnAsync(
+      String mkey, K key, Set<EventType> raises, Executor next, long deadline) {
+    return wantsAny(raises) ? turns.enterAsync(mkey, key, next, deadline) : NO_TURN;
+  }
+
   private static final CompletableFuture<EventTurns.Turn> NO_TURN = CompletableFuture.completedFuture(EventTurns.Turn.NONE);
 
   /** Keys whose turn a thread holds now (for tests: none once the writes are done). */

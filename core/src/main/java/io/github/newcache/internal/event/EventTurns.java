@@ -185,17 +185,28 @@ public final class EventTurns {
    * the turn has not come within the lease timeout, the future completes with {@link Turn#NONE}
    * at that moment (the timer's), and the write goes on without it, as a blocking one does.
    */
+  CompletableFuture<Turn> enterAsync(String mkey, Object key, Executor next) {
+    return enterAsync(mkey, key, next, System.nanoTime() + waitNanos);
+  }
+
+  /**
+   * {@link #enterAsync(String, Object, Executor)}, waiting until {@code deadline} (a {@link
+   * System#nanoTime} value) at most when that comes before the lease timeout: a non-blocking write
+   * whose wait in its key's line took part of its bound already.
+   */
   // FutureReturnValueIgnored: whenComplete's future only cancels the timer; nothing waits for it.
   // CollectionUndefinedEquality: waiting holds each future once, by identity, which is what
   // CompletableFuture's equals is.
   @SuppressWarnings({"FutureReturnValueIgnored", "CollectionUndefinedEquality"})
-  CompletableFuture<Turn> enterAsync(String mkey, Object key, Executor next) {
+  CompletableFuture<Turn> enterAsync(String mkey, Object key, Executor next, long deadline) {
     Turn running = turns.get(mkey);
     if (running != null && running.owner == Thread.currentThread()) {
       return CompletableFuture.completedFuture(Turn.NONE);
     }
+    long now = System.nanoTime();
+    long until = deadline - now < waitNanos ? deadline : now + waitNanos;
     CompletableFuture<Turn> out = new CompletableFuture<>();
-    enterAsync(mkey, next, System.nanoTime(), out);
+    enterAsync(mkey, next, until, out);
     if (out.isDone()) {
       return out;
     }
@@ -206,7 +217,7 @@ public final class EventTurns {
     } else if (timer != null) {
       try {
         // the write goes on from the continuations, not on the timer's thread
-        late = timer.schedule(() -> next.execute(() -> out.complete(Turn.NONE)), waitNanos, TimeUnit.NANOSECONDS);
+        late = timer.schedule(() -> next.execute(() -> out.complete(Turn.NONE)), until - now, TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException shutDown) {
         out.completeExceptionally(new CacheException("cache " + cacheName + ": the cache manager is closed", shutDown));
       }
@@ -239,13 +250,9 @@ public final class EventTurns {
   }
 
   @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future: the retry, or its failure, completes out
-  private void enterAsync(String mkey, Executor next, long calledAt, CompletableFuture<Turn> out) {
+  private void enterAsync(String mkey, Executor next, long until, CompletableFuture<Turn> out) {
     if (out.isDone()) {
       return; // the timer ended the wait: the write went on without the turn
-    }
-    if (System.nanoTime() - calledAt > waitNanos) {
-      out.complete(Turn.NONE);
-      return;
     }
     Turn mine = new Turn(this, mkey, null);
     Turn running = turns.putIfAbsent(mkey, mine);
@@ -253,8 +260,10 @@ public final class EventTurns {
       if (!out.complete(mine)) {
         mine.close(); // the timer came first: nobody would give this turn back
       }
+    } else if (until - System.nanoTime() <= 0) {
+      out.complete(Turn.NONE); // waited as long as it may: on without the turn
     } else {
-      running.done.thenRunAsync(() -> enterAsync(mkey, next, calledAt, out), next).whenComplete((x, e) -> {
+      running.done.thenRunAsync(() -> enterAsync(mkey, next, until, out), next).whenComplete((x, e) -> {
         if (e != null) { // the continuations refused the retry: the manager closed
           out.completeExceptionally(e);
         }

@@ -61,6 +61,35 @@ class EventTurnsTest {
   }
 
   /**
+   * A non-blocking write whose bound ends before the lease timeout (its wait in its key's line took
+   * part of it) goes on without the turn at that deadline; one whose deadline has passed already
+   * takes a free turn, and goes on at once past a held one.
+   */
+  @Test
+  void aNonBlockingWriteWaitsForTheTurnUntilItsOwnDeadlineAtMost() throws Exception {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      EventTurns turns = new EventTurns("c", 60_000, timer);
+      EventTurns.Turn free = turns.enterAsync("free", "free", Runnable::run, System.nanoTime() - 1).get(1, TimeUnit.SECONDS);
+      assertTrue(free.nonBlocking(), "a free turn is taken whatever the deadline");
+      free.close();
+      EventTurns.Turn held = turns.enterAsync("k", "k", Runnable::run).get(1, TimeUnit.SECONDS); // no thread's
+      assertSame(EventTurns.Turn.NONE, turns.enterAsync("k", "k", Runnable::run, System.nanoTime() - 1).get(1, TimeUnit.SECONDS),
+          "past its deadline: on at once");
+      long start = System.nanoTime();
+      CompletableFuture<EventTurns.Turn> bounded =
+          turns.enterAsync("k", "k", Runnable::run, start + TimeUnit.MILLISECONDS.toNanos(100));
+      assertSame(EventTurns.Turn.NONE, bounded.get(5, TimeUnit.SECONDS), "ended at its deadline, long before the lease timeout");
+      assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(100));
+      held.close();
+      assertEquals(0, turns.size());
+    } finally {
+      timer.shutdownNow();
+      assertTrue(timer.awaitTermination(5, TimeUnit.SECONDS));
+    }
+  }
+
+  /**
    * A turn held past the lease timeout (a listener that does not return): a blocking writer and a
    * non-blocking one each go on without it at the timeout, unordered, and neither fails; the
    * non-blocking one by the timer, while the holder still holds the key. Before, the blocking
