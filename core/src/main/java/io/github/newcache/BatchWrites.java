@@ -4,6 +4,7 @@ import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventDispatcher;
 import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
+import io.github.newcache.internal.herd.BoundedWait;
 import io.github.newcache.internal.integration.WriteThrough;
 import io.github.newcache.internal.integration.WriterLocks;
 import io.github.newcache.internal.management.CacheStatistics;
@@ -16,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import javax.cache.Cache;
 import javax.cache.event.CacheEntryListenerException;
 import javax.cache.integration.CacheWriterException;
@@ -79,9 +80,9 @@ final class BatchWrites<K, V> {
   void putAll(List<Slot<K>> slots, List<Encoded<V>> values) {
     int n = slots.size();
     long start = stats.start();
-    lockedAll(slots, () -> {
+    lockedAll(slots, held -> {
       // The turns before the writer, as a single-key write's: the system of record changes in their order too.
-      try (Turn t = events.turnAll(slots, Slot::memcachedKey, Slot::key, WriteRules.PUTS)) {
+      try (Turn t = events.turnAll(slots, Slot::memcachedKey, Slot::key, WriteRules.PUTS, held)) {
         List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(n);
         for (int j = 0; j < n; j++) {
           entries.add(new NewcacheEntry<>(slots.get(j).key(), values.get(j).value()));
@@ -117,8 +118,8 @@ final class BatchWrites<K, V> {
   /** Removes the keys' entries (a batch for the writer), keeping those the writer did not delete. */
   void removeAll(List<Slot<K>> slots) {
     long start = stats.start();
-    lockedAll(slots, () -> {
-      try (Turn t = events.turnAll(slots, Slot::memcachedKey, Slot::key, WriteRules.REMOVALS)) { // before the writer
+    lockedAll(slots, held -> {
+      try (Turn t = events.turnAll(slots, Slot::memcachedKey, Slot::key, WriteRules.REMOVALS, held)) { // before the writer
         Set<K> keys = new LinkedHashSet<>();
         for (Slot<K> s : slots) {
           keys.add(s.key());
@@ -261,8 +262,11 @@ final class BatchWrites<K, V> {
     removeAll(named);
   }
 
-  /** Runs {@code body} holding every key for the fleet when a writer must stay together with memcached. */
-  private <T> T lockedAll(List<Slot<K>> slots, Supplier<T> body) {
+  /**
+   * Runs {@code body} holding every key for the fleet when a writer must stay together with
+   * memcached; {@code body} gets the batch's wait for the holds, whose deadline its turns share.
+   */
+  private <T> T lockedAll(List<Slot<K>> slots, Function<BoundedWait, T> body) {
     List<String> mkeys = new ArrayList<>(slots.size());
     for (Slot<K> s : slots) {
       mkeys.add(s.memcachedKey());

@@ -3,6 +3,7 @@ package io.github.newcache;
 import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
+import io.github.newcache.internal.herd.BoundedWait;
 import io.github.newcache.internal.processor.ProcessorEntry;
 import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
@@ -73,20 +74,21 @@ final class EntryProcessing<K, V> {
 
   <T> T invoke(Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments) {
     if (cache.writer.enabled()) {
-      return cache.locked(s, () -> process(s, processor, arguments, null));
+      return cache.locked(s, held -> process(s, processor, arguments, null, held));
     }
     if (!singleFlight) {
-      return process(s, processor, arguments, null);
+      return process(s, processor, arguments, null, BoundedWait.NONE);
     }
     return cache.herd.exclusive(
         s.memcachedKey(),
         turn -> {
           Current<V> first = cache.store.getForUpdate(s);
           if (first.present()) {
-            return process(s, processor, arguments, first);
+            return process(s, processor, arguments, first, turn.waited());
           }
-          // the lease within the turn's wait: one lease timeout in all for both
-          return turn.withLease(() -> cache.store.get(s).present(), () -> process(s, processor, arguments, null));
+          // the lease, and then the turn for events, within the turn's wait: one lease timeout in all
+          return turn.withLease(
+              () -> cache.store.get(s).present(), () -> process(s, processor, arguments, null, turn.waited()));
         });
   }
 
@@ -96,8 +98,9 @@ final class EntryProcessing<K, V> {
    * already taken the outcome and the entry's value is still the one it read, or gone: then the
    * outcome is applied again, with the expiry of what is there now.
    */
-  private <T> T process(Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments, Current<V> first) {
-    try (Turn t = cache.events.turn(s.memcachedKey(), s.key(), WriteRules.CHANGES)) {
+  private <T> T process(
+      Slot<K> s, EntryProcessor<K, V, T> processor, Object[] arguments, Current<V> first, BoundedWait held) {
+    try (Turn t = cache.events.turn(s.memcachedKey(), s.key(), WriteRules.CHANGES, held)) {
       return processInTurn(s, processor, arguments, first);
     }
   }

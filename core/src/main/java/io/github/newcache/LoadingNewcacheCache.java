@@ -2,6 +2,7 @@ package io.github.newcache;
 
 import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventTurns.Turn;
+import io.github.newcache.internal.herd.BoundedWait;
 import io.github.newcache.internal.integration.UserResources;
 import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
@@ -261,7 +262,7 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
         values.add(value);
       }
     }
-    try (Turn t = events.turnAll(found, Slot::memcachedKey, Slot::key, WriteRules.PUTS)) {
+    try (Turn t = events.turnAll(found, Slot::memcachedKey, Slot::key, WriteRules.PUTS, BoundedWait.NONE)) {
       List<EntryEvent<K, V>> out = new ArrayList<>();
       for (int i = 0; i < found.size(); i++) {
         Slot<K> s = found.get(i);

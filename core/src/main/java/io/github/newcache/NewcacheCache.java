@@ -4,6 +4,7 @@ import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventDispatcher;
 import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
+import io.github.newcache.internal.herd.BoundedWait;
 import io.github.newcache.internal.herd.LoadCoordinator;
 import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.integration.UserResources;
@@ -285,8 +286,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    */
   void put(Slot<K> s, Encoded<V> e) {
     long start = stats.start();
-    locked(s, () -> {
-      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS)) {
+    locked(s, held -> {
+      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS, held)) {
         writer.write(s.key(), e.value()); // in the turn: the system of record changes in the same order
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         put(s, e, out, false);
@@ -333,8 +334,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   /** {@link #getAndPut(Object, Object)} of a value already encoded for {@code s} (see {@link #put(Slot, Encoded)}). */
   V getAndPut(Slot<K> s, Encoded<V> e) {
     long start = stats.start();
-    return locked(s, () -> {
-      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS)) {
+    return locked(s, held -> {
+      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.PUTS, held)) {
         writer.write(s.key(), e.value()); // in the turn: the system of record changes in the same order
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         V old = put(s, e, out, true);
@@ -374,8 +375,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     K key = s.key();
     V value = e.value();
     long start = stats.start();
-    return locked(s, () -> {
-      try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.PUTS)) {
+    return locked(s, held -> {
+      try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.PUTS, held)) {
         if (!writer.enabled() && expiry.isEternal() && store.add(s, e, expiry.forCreation(store.now()))) {
           // Optimistic: an absent key takes one add. Only when the add fails is the occupant read,
           // to tell a live entry from a stale or foreign item.
@@ -404,8 +405,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     checkUsable();
     Slot<K> s = store.slot(key);
     long start = stats.start();
-    return locked(s, () -> {
-      try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.REMOVALS)) {
+    return locked(s, held -> {
+      try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.REMOVALS, held)) {
         writer.delete(key); // in the turn: the system of record changes in the same order
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         boolean removed = rules.blindDeleteIsExact() ? store.delete(s) : removeLive(s, out) != null;
@@ -442,8 +443,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     checkUsable();
     Slot<K> s = store.slot(key);
     long start = stats.start();
-    return locked(s, () -> {
-      try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.REMOVALS)) {
+    return locked(s, held -> {
+      try (Turn t = events.turn(s.memcachedKey(), key, WriteRules.REMOVALS, held)) {
         writer.delete(key); // in the turn: the system of record changes in the same order
         List<EntryEvent<K, V>> out = new ArrayList<>(1);
         Applied<V> a = removeLive(s, out);
@@ -500,8 +501,8 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   private Applied<V> conditional(Slot<K> s, V expected, Encoded<V> replacement) {
     long start = stats.start();
     WriteRules.WriterOnce<K, V> once = rules.writerOnce();
-    return locked(s, () -> {
-      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.CHANGES)) {
+    return locked(s, held -> {
+      try (Turn t = events.turn(s.memcachedKey(), s.key(), WriteRules.CHANGES, held)) {
         Applied<V> a = store.compute(s, rules.conditionalDecision(s.key(), expected, replacement, once));
         return rules.conditionalDone(s, replacement, a, once, start);
       }
@@ -566,8 +567,11 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   // ---------------------------------------------------------------- write-through locking
 
-  /** Runs {@code body} holding the key for the fleet when a writer must stay together with memcached. */
-  <T> T locked(Slot<K> s, Supplier<T> body) {
+  /**
+   * Runs {@code body} holding the key for the fleet when a writer must stay together with memcached;
+   * {@code body} gets the wait that took the hold, whose deadline its turn for events shares.
+   */
+  <T> T locked(Slot<K> s, Function<BoundedWait, T> body) {
     return locks.locked(s.memcachedKey(), body);
   }
 

@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import javax.cache.Cache;
@@ -237,6 +238,51 @@ class EventOrderTest {
   void listenersWritingEachOthersKeysDoNotWaitForEachOther(Protocol p, TestManagers managers) throws Exception {
     Chain chain = new Chain();
     Cache<String, String> c = cache(managers, p, "crossed", 60_000, chain);
+    crossedListeners(c, chain, c::put);
+  }
+
+  /**
+   * So do those of a write-through cache, where each write first waits for the key's hold for the
+   * fleet, which the other thread holds: the cycle check sees that wait too. Before, each waited
+   * for the other's hold until the lease timeout (here 60 s).
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void listenersOfAWriteThroughCacheWritingEachOthersKeysDoNotWaitForEachOther(Protocol p, TestManagers managers)
+      throws Exception {
+    Chain chain = new Chain();
+    NewcacheConfiguration<String, String> config = config(60_000, chain);
+    config.setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(CacheRulesTest.Records.class));
+    CacheRulesTest.Records.SYSTEM.clear();
+    Cache<String, String> c = managers.open(p).createCache("crossed-through", config);
+    crossedListeners(c, chain, c::put);
+    assertEquals("from-b", CacheRulesTest.Records.SYSTEM.get("a"));
+    assertEquals("from-a", CacheRulesTest.Records.SYSTEM.get("b"));
+  }
+
+  /** And so do entry processors', which first wait for the key's processor turn (single flight). */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void listenersInvokingProcessorsOnEachOthersKeysDoNotWaitForEachOther(Protocol p, TestManagers managers)
+      throws Exception {
+    Chain chain = new Chain();
+    NewcacheConfiguration<String, String> config = config(60_000, chain);
+    config.setSingleFlight(true);
+    Cache<String, String> c = managers.open(p).createCache("crossed-processors", config);
+    crossedListeners(c, chain, (k, v) -> c.invoke(k, (e, args) -> {
+      e.setValue(v);
+      return null;
+    }));
+  }
+
+  /**
+   * Two threads, each writing one key with {@code write}, whose synchronous listeners then each
+   * write the key the other thread holds (a cycle): both go on at once, and every write lands.
+   */
+  private static void crossedListeners(Cache<String, String> c, Chain chain, BiConsumer<String, String> write)
+      throws Exception {
     java.util.concurrent.CyclicBarrier bothInListeners = new java.util.concurrent.CyclicBarrier(2);
     chain.onEvent = e -> {
       String other = Map.of("x", "b", "y", "a").get(e.getValue());
@@ -246,16 +292,16 @@ class EventOrderTest {
         } catch (Exception notBoth) {
           throw new IllegalStateException(notBoth);
         }
-        c.put(other, "from-" + e.getKey());
+        write.accept(other, "from-" + e.getKey());
       }
     };
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<?> a = pool.submit(() -> c.put("a", "x"));
-      Future<?> b = pool.submit(() -> c.put("b", "y"));
+      Future<?> a = pool.submit(() -> write.accept("a", "x"));
+      Future<?> b = pool.submit(() -> write.accept("b", "y"));
       a.get(10, TimeUnit.SECONDS);
       b.get(10, TimeUnit.SECONDS);
-      assertEquals("from-b", c.get("a"), "written after the outer put, by the other thread's listener");
+      assertEquals("from-b", c.get("a"), "written after the outer write, by the other thread's listener");
       assertEquals("from-a", c.get("b"));
       assertEquals(0, turns(c));
     } finally {
@@ -562,6 +608,63 @@ class EventOrderTest {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * A write-through put, and an entry processor (single flight), whose key another thread holds
+   * with a listener that does not return (its hold for the fleet or processor turn, and its turn
+   * for events) goes on after one lease timeout in all: its wait for the turn for events shares the
+   * deadline of its first wait. Before, it waited the lease timeout twice, one wait after the other.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  @Timeout(30)
+  void aHeldKeyHoldsAWriteThroughWriteOrAProcessorOneLeaseTimeoutInAll(Protocol p, TestManagers managers)
+      throws Exception {
+    Chain chain = new Chain();
+    NewcacheConfiguration<String, String> config = config(1_000, chain);
+    config.setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(CacheRulesTest.Records.class));
+    Cache<String, String> through = managers.open(p).createCache("held-through", config);
+    assertOneLeaseTimeout(through, chain, () -> through.put("k", "late"));
+
+    Chain processorChain = new Chain();
+    Cache<String, String> processed = cache(managers, p, "held-processor", 1_000, processorChain);
+    assertOneLeaseTimeout(processed, processorChain, () -> processed.invoke("k", (e, args) -> {
+      e.setValue("late");
+      return null;
+    }));
+  }
+
+  /** Holds "k" in a listener that does not return, and checks {@code late} goes on after about one lease timeout (1 s). */
+  private static void assertOneLeaseTimeout(Cache<String, String> c, Chain chain, Runnable late) throws Exception {
+    CountDownLatch inListener = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    chain.onEvent = e -> {
+      if ("slow".equals(e.getValue())) {
+        inListener.countDown();
+        Threads.awaitReleased(release);
+      }
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> slow = pool.submit(() -> c.invoke("k", (e, args) -> {
+        e.setValue("slow"); // a processor: holds the key (with a writer, for the fleet) as a put does
+        return null;
+      }));
+      assertTrue(inListener.await(10, TimeUnit.SECONDS));
+      long start = System.nanoTime();
+      late.run();
+      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(tookMillis >= 900 && tookMillis < 1_700, "one lease timeout (1 s), not two: " + tookMillis + " ms");
+      assertEquals("late", c.get("k"), "applied, without the turn");
+      release.countDown();
+      slow.get(10, TimeUnit.SECONDS);
+      assertEquals(0, turns(c));
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
     }
   }
 

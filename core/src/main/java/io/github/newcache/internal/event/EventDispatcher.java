@@ -1,5 +1,6 @@
 package io.github.newcache.internal.event;
 
+import io.github.newcache.internal.herd.BoundedWait;
 import io.github.newcache.internal.integration.UserResources;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -132,15 +133,25 @@ public final class EventDispatcher<K, V> {
    * timeout, then goes on without it (see {@link EventTurns}).
    */
   public EventTurns.Turn turn(String mkey, K key, Set<EventType> raises) {
-    return wantsAny(raises) ? turns.enter(mkey, key) : EventTurns.Turn.NONE;
+    return turn(mkey, key, raises, BoundedWait.NONE);
+  }
+
+  /**
+   * {@link #turn(String, Object, Set)} for a caller that waited for the key already ({@code within}:
+   * its hold for the fleet, its processor turn): the wait for the turn ends by that wait's deadline,
+   * so both take one lease timeout in all.
+   */
+  public EventTurns.Turn turn(String mkey, K key, Set<EventType> raises, BoundedWait within) {
+    return wantsAny(raises) ? turns.enter(mkey, key, within) : EventTurns.Turn.NONE;
   }
 
   /**
    * {@link #turn} for a batch of {@code items}, each naming its memcached key and entry key: their
-   * turns are taken in memcached-key order, so two batches never wait for each other in a cycle.
+   * turns are taken in memcached-key order, so two batches never wait for each other in a cycle,
+   * within the batch's wait for its keys so far ({@code within}, {@link BoundedWait#NONE} for none).
    */
   public <T> EventTurns.Turn turnAll(
-      Iterable<T> items, Function<T, String> mkey, Function<T, K> key, Set<EventType> raises) {
+      Iterable<T> items, Function<T, String> mkey, Function<T, K> key, Set<EventType> raises, BoundedWait within) {
     if (!wantsAny(raises)) {
       return EventTurns.Turn.NONE;
     }
@@ -148,7 +159,7 @@ public final class EventDispatcher<K, V> {
     for (T item : items) {
       sorted.putIfAbsent(mkey.apply(item), key.apply(item));
     }
-    return sorted.isEmpty() ? EventTurns.Turn.NONE : turns.enterAll(sorted);
+    return sorted.isEmpty() ? EventTurns.Turn.NONE : turns.enterAll(sorted, within);
   }
 
   /**

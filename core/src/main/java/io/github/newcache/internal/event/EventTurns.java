@@ -1,5 +1,7 @@
 package io.github.newcache.internal.event;
 
+import io.github.newcache.internal.herd.BoundedWait;
+import io.github.newcache.internal.herd.WaitsFor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,12 +41,16 @@ import javax.cache.CacheException;
  *
  * <p>Turns are innermost: a writer takes one after any other hold on the key (the writer's fleet
  * lock, a load's flight and lease, an entry processor's turn, a non-blocking write's place in
- * {@code WriteOrder}) and, while it holds it, waits only for memcached and its listeners. A
+ * {@code WriteOrder}) and, while it holds it, waits only for memcached and its listeners; a
+ * write-through write and an entry processor wait for it within the deadline of their hold ({@link
+ * BoundedWait}), one lease timeout for both. A
  * non-blocking write's listener step waits for a loader-pool thread too: so that threads of the
  * pool waiting for the key cannot keep it from one, a thread that waits for the key runs that step
  * itself ({@link Turn#offer}). A listener that writes another key while another thread's listener
  * writes this one would make both wait for each other: the wait that would close such a cycle is
  * skipped, and that one write goes on without the turn (its event unordered with the holder's).
+ * The cycle check ({@link WaitsFor}) sees the threads waiting for a write-through hold or a
+ * processor turn too.
  */
 public final class EventTurns {
 
@@ -69,19 +75,28 @@ public final class EventTurns {
 
   /** Takes the turn of {@code mkey} (the entry {@code key}); {@link Turn#NONE} when this thread holds it already. */
   Turn enter(String mkey, Object key) {
-    return enter(mkey, key, System.nanoTime() + waitNanos);
+    return enter(mkey, key, BoundedWait.NONE);
+  }
+
+  /**
+   * {@link #enter(String, Object)} within the caller's wait for the key so far ({@link
+   * BoundedWait#NONE}: none), whose deadline this wait shares: its hold for the fleet or processor
+   * turn and this turn take one lease timeout in all.
+   */
+  Turn enter(String mkey, Object key, BoundedWait within) {
+    return enter(mkey, key, within.deadline(System.nanoTime() + waitNanos));
   }
 
   /**
    * Takes the turns of every key of {@code keys} (memcached key to entry key), in their order, with
-   * one deadline for all; on a failure gives back those taken.
+   * one deadline for all, that of {@code within} when there is one; on a failure gives back those taken.
    */
-  Turn enterAll(SortedMap<String, ?> keys) {
+  Turn enterAll(SortedMap<String, ?> keys, BoundedWait within) {
     if (keys.size() == 1) {
       Map.Entry<String, ?> only = keys.entrySet().iterator().next();
-      return enter(only.getKey(), only.getValue());
+      return enter(only.getKey(), only.getValue(), within);
     }
-    long deadline = System.nanoTime() + waitNanos;
+    long deadline = within.deadline(System.nanoTime() + waitNanos);
     List<Turn> taken = new ArrayList<>(keys.size());
     try {
       for (Map.Entry<String, ?> k : keys.entrySet()) {
@@ -126,12 +141,12 @@ public final class EventTurns {
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        return Turn.NONE; // waited the lease timeout: go on without the turn, unordered
+        return Turn.NONE; // waited as long as it may (the lease timeout, or what the caller had left): on unordered
       }
-      Thread me = Thread.currentThread();
-      Turn outer = WAITS_FOR.put(me, running); // non-null: this thread runs a step for a turn it waits for
+      // outer non-null: this thread runs a step for a turn it waits for
+      WaitsFor.Held outer = WaitsFor.waitFor(running);
       try {
-        if (waitsFor(running, me)) {
+        if (WaitsFor.closesCycle(running)) {
           return Turn.NONE; // a cycle of listeners writing each other's keys: go on unordered, never wait
         }
         running.helpOrWait(left);
@@ -143,39 +158,9 @@ public final class EventTurns {
             + ", which another writer of this JVM was changing; this call did not change the cache entry, nor call the"
             + " writer for it", e);
       } finally {
-        if (outer != null) {
-          WAITS_FOR.put(me, outer);
-        } else {
-          WAITS_FOR.remove(me);
-        }
+        WaitsFor.done(outer);
       }
     }
-  }
-
-  /**
-   * Which turn each thread waiting for one waits for, across every cache: a thread whose
-   * listener writes another key while that key's holder's listener writes this thread's key (of
-   * this cache or another) would close a cycle, and each would wait out its lease timeout and
-   * fail. The wait that closes it is skipped instead ({@link #waitsFor}): that write goes on
-   * without the key's turn, its event unordered with the holder's, rather than stall both. Each
-   * waiter registers before it looks, so of two threads closing a cycle at once at least one sees it.
-   */
-  private static final ConcurrentHashMap<Thread, Turn> WAITS_FOR = new ConcurrentHashMap<>();
-
-  /** True when the holder of {@code turn}, through the turns it waits for, waits for {@code me}. */
-  private static boolean waitsFor(Turn turn, Thread me) {
-    Turn t = turn;
-    for (int hops = 0; t != null && hops < 64; hops++) {
-      Thread holder = t.owner; // null: a non-blocking write's turn whose listener step no thread runs yet
-      if (holder == null || t.done.isDone()) { // done: its holder has moved on; its waiter wakes
-        return false;
-      }
-      if (holder == me) {
-        return true;
-      }
-      t = WAITS_FOR.get(holder);
-    }
-    return false;
   }
 
   /**
@@ -283,7 +268,7 @@ public final class EventTurns {
   }
 
   /** A writer's turn on a key, given back by {@link #close} (try-with-resources). */
-  public static class Turn implements AutoCloseable {
+  public static class Turn implements AutoCloseable, WaitsFor.Held {
     /** No turn: nobody wants the events, or this thread holds the key's turn already. */
     public static final Turn NONE = new Turn(null, null, null) {
       @Override
@@ -305,6 +290,16 @@ public final class EventTurns {
       this.mkey = mkey;
       this.owner = owner;
       this.nonBlocking = of != null && owner == null;
+    }
+
+    @Override
+    public Thread holder() {
+      return owner;
+    }
+
+    @Override
+    public boolean released() {
+      return done.isDone();
     }
 
     /** True for the turn of a non-blocking write, whose listener step {@link #offer} hands to a thread. */

@@ -54,11 +54,11 @@ public final class FleetLocks {
         byte[] token = LoadCoordinator.token();
         if (herd.addLease(lease, token)) {
           mine.add(lease);
-          return new Hold(herd, mkey, gate, lease, token);
+          return new Hold(herd, mkey, gate, lease, token, wait);
         }
         if (wait.over()) {
           wait.timedOut(); // once: not again when the turn timed out already
-          return new Hold(herd, mkey, gate, null, null);
+          return new Hold(herd, mkey, gate, null, null, wait);
         }
         LoadCoordinator.sleep(poll);
         poll = Math.min(LoadCoordinator.MAX_POLL_MILLIS, poll * 2);
@@ -87,7 +87,16 @@ public final class FleetLocks {
    * {@link #releaseAll}.
    */
   public List<Hold> holdAll(List<String> mkeys) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(herd.leaseMillis);
+    return holdAll(mkeys, herd.waitForOthers());
+  }
+
+  /**
+   * {@link #holdAll(List)} within {@code within}, a wait that starts now ({@link
+   * LoadCoordinator#waitForOthers}): the caller's later waits on the keys (their turns for events)
+   * share its deadline.
+   */
+  public List<Hold> holdAll(List<String> mkeys, BoundedWait within) {
+    long deadline = within.deadline(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(herd.leaseMillis));
     List<Hold> held = new ArrayList<>(mkeys.size());
     try {
       if (herd.transport.absorbsFailures()) {
@@ -153,11 +162,11 @@ public final class FleetLocks {
           held.add(Hold.NOTHING);
         } else if (taken[i]) {
           mine.add(leases[i]);
-          held.add(new Hold(herd, window.get(i), gates[i], leases[i], tokens[i]));
+          held.add(new Hold(herd, window.get(i), gates[i], leases[i], tokens[i], waits[i]));
           gates[i] = null; // the hold lets it go
         } else {
           waits[i].timedOut();
-          held.add(new Hold(herd, window.get(i), gates[i], null, null));
+          held.add(new Hold(herd, window.get(i), gates[i], null, null, waits[i]));
           gates[i] = null; // the hold lets it go
         }
       }
@@ -334,20 +343,30 @@ public final class FleetLocks {
 
   /** A key held by {@link #hold}; {@link #close} lets it go (the lease, then this JVM's turn). */
   public static final class Hold implements AutoCloseable {
-    static final Hold NOTHING = new Hold(null, null, null, null, null);
+    static final Hold NOTHING = new Hold(null, null, null, null, null, BoundedWait.NONE);
 
     private final LoadCoordinator herd;
     private final String mkey;
     private final KeyTurns.Gate gate;
     private final String lease;
     private final byte[] token;
+    private final BoundedWait wait;
 
-    private Hold(LoadCoordinator herd, String mkey, KeyTurns.Gate gate, String lease, byte[] token) {
+    private Hold(LoadCoordinator herd, String mkey, KeyTurns.Gate gate, String lease, byte[] token, BoundedWait wait) {
       this.herd = herd;
       this.mkey = mkey;
       this.gate = gate;
       this.lease = lease;
       this.token = token;
+      this.wait = wait;
+    }
+
+    /**
+     * The wait that took this hold, whose deadline the holder's later waits on the key share (its
+     * turn for events); {@link BoundedWait#NONE} for a key the thread held already.
+     */
+    public BoundedWait waited() {
+      return wait;
     }
 
     @Override

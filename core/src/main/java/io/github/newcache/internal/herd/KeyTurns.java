@@ -13,7 +13,11 @@ import javax.cache.CacheException;
  * (write-through), before the fleet's lease. A later thread waits for the earlier one's turn
  * within its {@link BoundedWait} (the lease timeout from when its wait began, shared with its wait
  * for the lease and, in a batch, with the other keys); past it, it goes on without the turn
- * (counted as the wait's lease timeout). The same thread may enter again.
+ * (counted as the wait's lease timeout). The same thread may enter again. A wait that would close
+ * a cycle of threads waiting for each other (synchronous listeners of write-through writes or
+ * entry processors writing each other's keys, {@link WaitsFor}) is skipped, and the caller's wait
+ * cut short ({@link BoundedWait#cutShort}): it goes on at once without the key's turn, and without
+ * waiting for its lease, which the thread holding the turn holds too.
  */
 final class KeyTurns {
 
@@ -39,13 +43,20 @@ final class KeyTurns {
         wait.timedOut();
         return null;
       }
+      WaitsFor.Held outer = WaitsFor.waitFor(running);
       try {
+        if (WaitsFor.closesCycle(running)) {
+          wait.cutShort(); // listeners writing each other's keys: on at once, without the turn or the lease
+          return null;
+        }
         running.done.get(left, TimeUnit.NANOSECONDS);
       } catch (ExecutionException | TimeoutException e) {
         // loop: the deadline decides
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new CacheException("interrupted while waiting for another thread on " + mkey, e);
+      } finally {
+        WaitsFor.done(outer);
       }
     }
   }
@@ -59,12 +70,22 @@ final class KeyTurns {
   }
 
   /** One thread's turn on a key. */
-  static final class Gate {
+  static final class Gate implements WaitsFor.Held {
     final Thread owner;
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
     Gate(Thread owner) {
       this.owner = owner;
+    }
+
+    @Override
+    public Thread holder() {
+      return owner;
+    }
+
+    @Override
+    public boolean released() {
+      return done.isDone();
     }
   }
 }

@@ -118,7 +118,7 @@ public final class LoadCoordinator {
   }
 
   /** A caller's wait for others on a key that starts now: one lease timeout for all it waits for. */
-  BoundedWait waitForOthers() {
+  public BoundedWait waitForOthers() {
     return BoundedWait.fromNow(leaseMillis, stats);
   }
 
@@ -431,6 +431,11 @@ public final class LoadCoordinator {
      */
     public <T> T withLease(BooleanSupplier appeared, Supplier<T> body) {
       return underLease(mkey, wait, appeared, leased -> body.get());
+    }
+
+    /** This turn's wait for others, whose deadline the caller's later waits on the key share (its turn for events). */
+    public BoundedWait waited() {
+      return wait;
     }
   }
 

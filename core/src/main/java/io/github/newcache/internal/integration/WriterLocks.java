@@ -1,5 +1,6 @@
 package io.github.newcache.internal.integration;
 
+import io.github.newcache.internal.herd.BoundedWait;
 import io.github.newcache.internal.herd.FleetLocks;
 import io.github.newcache.internal.herd.LoadCoordinator;
 import java.util.ArrayList;
@@ -7,6 +8,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
 import javax.cache.event.CacheEntryListenerException;
@@ -44,13 +46,17 @@ public final class WriterLocks {
     this.forget = forget;
   }
 
-  /** Runs {@code body} holding {@code mkey} when the cache has a writer; else just runs it. */
-  public <T> T locked(String mkey, Supplier<T> body) {
+  /**
+   * Runs {@code body} holding {@code mkey} when the cache has a writer; else just runs it. {@code
+   * body} is handed the wait that took the hold ({@link BoundedWait#NONE} without one), whose
+   * deadline its wait for the key's turn for events shares.
+   */
+  public <T> T locked(String mkey, Function<BoundedWait, T> body) {
     if (!enabled) {
-      return body.get();
+      return body.apply(BoundedWait.NONE);
     }
     try (FleetLocks.Hold held = herd.fleetLocks().hold(mkey)) {
-      return forgettingOnFailure(List.of(mkey), body);
+      return forgettingOnFailure(List.of(mkey), () -> body.apply(held.waited()));
     }
   }
 
@@ -59,15 +65,16 @@ public final class WriterLocks {
    * a time, {@link FleetLocks#holdAll}), so that two batches never wait for each other in a cycle,
    * and let go together ({@link FleetLocks#releaseAll}).
    */
-  public <T> T lockedAll(Collection<String> mkeys, Supplier<T> body) {
+  public <T> T lockedAll(Collection<String> mkeys, Function<BoundedWait, T> body) {
     if (!enabled) {
-      return body.get();
+      return body.apply(BoundedWait.NONE);
     }
     FleetLocks locks = herd.fleetLocks();
-    List<FleetLocks.Hold> held = locks.holdAll(new ArrayList<>(new TreeSet<>(mkeys)));
+    BoundedWait within = herd.waitForOthers();
+    List<FleetLocks.Hold> held = locks.holdAll(new ArrayList<>(new TreeSet<>(mkeys)), within);
     T result;
     try {
-      result = forgettingOnFailure(mkeys, body);
+      result = forgettingOnFailure(mkeys, () -> body.apply(within));
     } catch (RuntimeException | Error e) {
       letGo(locks, held, e);
       throw e;
