@@ -127,6 +127,11 @@ public final class NewcacheCacheManager implements CacheManager {
     return settings;
   }
 
+  /** How many tasks wait on the manager's scheduler now (polls, late lease releases, timers): for tests. */
+  int scheduledTasks() {
+    return scheduler.getQueue().size();
+  }
+
   RecentSlots recentSlots() {
     return recentSlots;
   }

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -38,6 +39,8 @@ public final class InMemoryTransport implements MemcachedTransport {
   /** Commands to fail, by name, with how many more times. */
   private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> skips = new ConcurrentHashMap<>();
+  /** Commands to time out, by name, with how many more times. */
+  private final Map<String, AtomicLong> timeouts = new ConcurrentHashMap<>();
   /** The second parts of the items written in parts, in order, as handed over. */
   private final List<byte[]> tails = new CopyOnWriteArrayList<>();
   /** Keys handed over by the listing in progress; -1 when none is. */
@@ -95,6 +98,10 @@ public final class InMemoryTransport implements MemcachedTransport {
     if (!skipped && failing != null && failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new CacheException("memcached " + command + " failed (a failure the test asked for)");
     }
+    AtomicLong timingOut = timeouts.get(command);
+    if (timingOut != null && timingOut.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new CacheException("memcached " + command + " timed out (a timeout the test asked for)", new TimeoutException());
+    }
     commands.computeIfAbsent(command, c -> new AtomicLong()).incrementAndGet();
   }
 
@@ -107,6 +114,14 @@ public final class InMemoryTransport implements MemcachedTransport {
   public void failAfter(String command, int skip, int times) {
     skips.put(command, new AtomicLong(skip));
     failures.put(command, new AtomicLong(times));
+  }
+
+  /**
+   * Fails the next {@code times} commands named {@code command} as the transport fails one that
+   * got no answer in time (a CacheException caused by a {@link TimeoutException}), applying nothing.
+   */
+  public void timeOutNext(String command, int times) {
+    timeouts.put(command, new AtomicLong(times));
   }
 
   /** How many of the failures {@link #failNext} asked for are still to come. */

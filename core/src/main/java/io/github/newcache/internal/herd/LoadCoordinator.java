@@ -6,6 +6,7 @@ import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.internal.transport.BestEffort;
 import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
+import io.github.newcache.internal.transport.Unanswered;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -82,30 +83,43 @@ public final class LoadCoordinator {
   }
 
   /**
-   * Asks for {@code lease} with {@code token} ({@code add}). When memcached does not answer (a
-   * timeout: it may still apply the add, a frozen server once it resumes), the lease is released
-   * once it answers again ({@link LateReleases}) before the failure is thrown.
+   * Asks for {@code lease} with {@code token} ({@code add}). When memcached may still apply the add
+   * (it timed out: a frozen server applies it once it resumes), the lease is released once it
+   * answers again ({@link LateReleases}) before the failure is thrown; an add refused before it was
+   * sent, or cancelled for a server not connected, took nothing ({@link Unanswered}).
    */
   boolean addLease(String lease, byte[] token) {
     try {
       return transport.add(lease, leaseTtl(), token);
     } catch (CacheException e) {
-      lateReleases.retry(lease, token);
+      releaseLaterIfApplied(lease, token, e);
       throw e;
     }
   }
 
-  /** {@link #addLease} without blocking: a failed answer schedules the late release; a refusal to send throws. */
+  /** {@link #addLease} without blocking: a failure that may leave the add applied schedules the late release; a refusal to send throws. */
   // FutureReturnValueIgnored: whenComplete's future only schedules the late release.
   @SuppressWarnings("FutureReturnValueIgnored")
   CompletableFuture<Boolean> addLeaseAsync(String lease, byte[] token) {
     CompletableFuture<Boolean> added = transport.addAsync(lease, leaseTtl(), token);
     added.whenComplete((held, e) -> {
       if (e != null) {
-        lateReleases.retry(lease, token);
+        releaseLaterIfApplied(lease, token, e);
       }
     });
     return added;
+  }
+
+  /** Hands {@code lease} to {@link LateReleases} when the add that failed with {@code failure} may still be applied. */
+  private void releaseLaterIfApplied(String lease, byte[] token, Throwable failure) {
+    if (Unanswered.mayBeApplied(failure)) {
+      lateReleases.retry(lease, token);
+    }
+  }
+
+  /** How many leases given up on wait for their late release ({@link LateReleases}); for tests. */
+  int lateReleasesWaiting() {
+    return lateReleases.waiting();
   }
 
   /** The fleet locks of write-through operations, on this coordinator's turns and leases. */
@@ -323,8 +337,9 @@ public final class LoadCoordinator {
 
   /**
    * Sends the release of a lease ({@code gets}, then a removal by CAS when it still holds {@code
-   * token}); the future completes when memcached has answered, normally or not. A release
-   * memcached does not answer is tried again once it does ({@link LateReleases}).
+   * token}); the future completes when memcached has answered, normally or not. A release that
+   * fails, refused or unanswered, leaves the lease held: it is tried again once memcached answers
+   * ({@link LateReleases}).
    */
   CompletableFuture<Void> releasing(String lease, byte[] token) {
     return releasing(lease, token, false);
@@ -497,7 +512,7 @@ public final class LoadCoordinator {
         transport.cas(lease, item.cas(), Ttl.EXPIRED, new byte[] {0});
       }
     } catch (CacheException e) {
-      lateReleases.retry(lease, token); // unanswered: tried again once memcached answers
+      lateReleases.retry(lease, token); // the lease is still held: tried again once memcached answers
     }
   }
 
