@@ -61,7 +61,10 @@ final class CacheFactory {
     try {
       return wire(name, manager, config, transport, mangler, codec, executor, scheduler, clock, made);
     } catch (RuntimeException | Error e) {
-      made.close(name);
+      Error closing = made.close(name);
+      if (closing != null && closing != e) {
+        e.addSuppressed(closing); // the creation's own failure is what the caller gets
+      }
       throw e;
     }
   }
@@ -188,13 +191,19 @@ final class CacheFactory {
       return resource;
     }
 
-    void close(String name) {
-      if (events != null) {
-        events.close();
+    /** Closes what was made, each instance once; answers the first Error a close threw, or null. */
+    Error close(String name) {
+      UserResources closing = new UserResources(name);
+      try {
+        if (events != null) {
+          events.close(closing);
+        }
+      } finally {
+        for (Object r : resources) {
+          closing.close(r);
+        }
       }
-      for (Object r : resources) {
-        UserResources.close(r, name);
-      }
+      return closing.error();
     }
   }
 

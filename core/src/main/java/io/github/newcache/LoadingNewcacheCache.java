@@ -276,7 +276,7 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
   }
 
   @Override
-  void closeLoader() {
-    UserResources.close(loader, getName());
+  void closeLoader(UserResources closing) {
+    closing.close(loader);
   }
 }

@@ -706,25 +706,31 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   /**
    * Marks the cache closed and closes its writer, expiry policy, listeners, filters and loader,
-   * each on its own ({@link UserResources}: one that fails is logged and stops nothing); used by
-   * the manager. Only the first call does this: a cache closed by its own {@code close()} while the
-   * manager closes it, destroys it or gives up creating it closes each resource once. Its data
-   * stays on the servers.
+   * each on its own and each instance once ({@link UserResources}: one that fails is logged and
+   * stops nothing; the first Error one throws is thrown once all are closed); used by the manager.
+   * Only the first call does this: a cache closed by its own {@code close()} while the manager
+   * closes it, destroys it or gives up creating it closes each resource once. Its data stays on
+   * the servers.
    */
   void closeResources() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    store.close();
-    herd.close();
-    events.close();
-    UserResources.close(writer.resource(), name);
-    UserResources.close(expiry.policy(), name);
-    closeLoader();
+    UserResources closing = new UserResources(name);
+    try {
+      store.close();
+      herd.close();
+      events.close(closing);
+    } finally {
+      closing.close(writer.resource());
+      closing.close(expiry.policy());
+      closeLoader(closing);
+    }
+    closing.throwError();
   }
 
-  /** Closes the cache loader, within {@link #closeResources}: the loading cache has one. */
-  void closeLoader() {}
+  /** Closes the cache loader with {@code closing}, within {@link #closeResources}: the loading cache has one. */
+  void closeLoader(UserResources closing) {}
 
   @Override
   public boolean isClosed() {

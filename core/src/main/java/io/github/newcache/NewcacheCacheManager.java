@@ -296,14 +296,17 @@ public final class NewcacheCacheManager implements CacheManager {
    *
    * <p>Closes each cache, whose resources close each on its own (see {@link
    * io.github.newcache.internal.integration.UserResources}), then the manager's loader pool,
-   * scheduler and connections, whatever a cache's close threw. Only the first call closes: a
-   * second one, or one running meanwhile, returns at once.
+   * scheduler and connections, whatever a cache's close threw. An Error from a resource's close
+   * (a {@code NoClassDefFoundError} at a web application's undeploy) stops nothing either: the
+   * first one is thrown once everything is closed, the later ones suppressed in it. Only the first
+   * call closes: a second one, or one running meanwhile, returns at once.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    Error error = null;
     try {
       provider.release(this);
       for (NewcacheCache<?, ?> cache : new ArrayList<>(caches.values())) {
@@ -312,8 +315,14 @@ public final class NewcacheCacheManager implements CacheManager {
         } catch (RuntimeException e) {
           LOG.log(System.Logger.Level.WARNING, "cache " + cache.getName() + " of manager " + uri
               + " failed to unregister its MXBeans as the manager closed", e);
-        } finally {
+        }
+        try {
           cache.closeResources();
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "cache " + cache.getName() + " of manager " + uri
+              + " failed to close; the manager closed its other caches all the same", e);
+        } catch (Error e) {
+          error = kept(error, e);
         }
       }
     } finally {
@@ -324,6 +333,20 @@ public final class NewcacheCacheManager implements CacheManager {
         transport.close();
       }
     }
+    if (error != null) {
+      throw error;
+    }
+  }
+
+  /** The first of the Errors a close threw: {@code first}, with {@code next} suppressed in it, or {@code next}. */
+  private static Error kept(Error first, Error next) {
+    if (first == null) {
+      return next;
+    }
+    if (first != next) {
+      first.addSuppressed(next);
+    }
+    return first;
   }
 
   @Override

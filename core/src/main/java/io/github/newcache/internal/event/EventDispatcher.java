@@ -98,7 +98,9 @@ public final class EventDispatcher<K, V> {
     }
     Registration<K, V> r = registrations.remove(place);
     count(r, -1);
-    r.close(cacheName);
+    UserResources closing = new UserResources(cacheName);
+    r.close(closing);
+    closing.throwError();
   }
 
   /** Counts {@code r}'s event types in or out, and publishes the types some registration wants. */
@@ -258,15 +260,16 @@ public final class EventDispatcher<K, V> {
   }
 
   /**
-   * Deregisters every listener, closing each listener and filter on its own ({@link
-   * UserResources}), and ends the non-blocking writes still waiting for a key's turn ({@link
-   * EventTurns#close}): the manager's timer that would end their waits is shut down with it.
+   * Deregisters every listener, closing each listener and filter on its own with {@code closing}
+   * (which closes an instance once, and keeps an Error for after the cache's other resources), and
+   * ends the non-blocking writes still waiting for a key's turn ({@link EventTurns#close}): the
+   * manager's timer that would end their waits is shut down with it.
    */
-  public void close() {
+  public void close(UserResources closing) {
     turns.close();
     synchronized (this) {
       for (Registration<K, V> r : registrations.values()) {
-        r.close(cacheName);
+        r.close(closing);
       }
       registrations.clear();
       registered.clear();
@@ -373,9 +376,9 @@ public final class EventDispatcher<K, V> {
       return new EntryEvent<>(e.getSource(), e.getEventType(), e.getKey(), e.getValue(), null, false);
     }
 
-    void close(String cacheName) {
-      UserResources.close(listener, cacheName);
-      UserResources.close(filter, cacheName);
+    void close(UserResources closing) {
+      closing.close(listener);
+      closing.close(filter);
     }
   }
 }

@@ -1,9 +1,15 @@
 package io.github.newcache.internal.integration;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
 /**
  * Closes what a cache's configuration had its factories make (loader, writer, expiry policy,
  * listeners, event filters) when the cache closes, or when its creation fails before the cache
- * owns them: each one that is {@link AutoCloseable} (so {@link java.io.Closeable} too), on its own.
+ * owns them: each one that is {@link AutoCloseable} (so {@link java.io.Closeable} too), on its own,
+ * and each instance once, however many roles it has (one object as loader and writer, or as writer
+ * and listener, is closed once).
  *
  * <p>A close that fails, with an {@code IOException} or a {@code RuntimeException} ("already
  * closed"), is logged (WARNING, {@code io.github.newcache}) and goes no further: it keeps neither
@@ -12,32 +18,83 @@ package io.github.newcache.internal.integration;
  * manager logs its caches' failures too, and closes run where a caller could do nothing with one
  * (try-with-resources, Spring's destroy, {@code CachingProvider.close()}, a failed
  * {@code createCache} that throws its own exception).
+ *
+ * <p>An {@link Error} (a {@code NoClassDefFoundError} from a web application's class loader closed
+ * at undeploy) stops nothing either: the other resources, and the manager's other caches, are
+ * closed all the same, and the first Error is thrown once everything is closed ({@link
+ * #throwError}), since an Error is not for a library to swallow.
+ *
+ * <p>One instance serves one close of one cache, on one thread.
  */
 public final class UserResources {
 
   private static final System.Logger LOG = System.getLogger("io.github.newcache");
 
-  private UserResources() {}
+  private final String cacheName;
+  /** The resources closed so far, by identity. */
+  private final Set<Object> closed = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** The first Error a close threw; those after it are suppressed in it. */
+  private Error error;
+
+  /** A close of the resources of cache {@code cacheName} (named in the log). */
+  public UserResources(String cacheName) {
+    this.cacheName = cacheName;
+  }
 
   /**
-   * Closes {@code resource} if it is {@link AutoCloseable}; a failure is logged, never thrown (an
-   * interrupt keeps the thread's interrupt status).
+   * Closes {@code resource} if it is {@link AutoCloseable} and this has not closed the same instance
+   * already; a failure is logged, an Error kept for {@link #throwError} (an interrupt keeps the
+   * thread's interrupt status).
+   *
+   * @param resource a loader, writer, expiry policy, listener or filter; null or not closeable: nothing
+   */
+  public void close(Object resource) {
+    if (!(resource instanceof AutoCloseable closeable) || !closed.add(resource)) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      LOG.log(System.Logger.Level.WARNING,
+          "closing " + resource.getClass().getName() + " of cache " + cacheName + " failed; the cache closed "
+              + "its other resources all the same", e);
+    } catch (Error e) {
+      kept(e);
+    }
+  }
+
+  private void kept(Error e) {
+    if (error == null) {
+      error = e;
+    } else if (error != e) {
+      error.addSuppressed(e);
+    }
+  }
+
+  /** Throws the first Error a {@link #close} threw, if any, the later ones suppressed in it: call it once all are closed. */
+  public void throwError() {
+    if (error != null) {
+      throw error;
+    }
+  }
+
+  /** The first Error a {@link #close} threw, or null. */
+  public Error error() {
+    return error;
+  }
+
+  /**
+   * Closes {@code resource} alone, as {@link #close(Object)} does, an Error thrown at once.
    *
    * @param resource a loader, writer, expiry policy, listener or filter; null or not closeable: nothing
    * @param cacheName names the cache in the log
    */
   public static void close(Object resource, String cacheName) {
-    if (resource instanceof AutoCloseable closeable) {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        LOG.log(System.Logger.Level.WARNING,
-            "closing " + resource.getClass().getName() + " of cache " + cacheName + " failed; the cache closed "
-                + "its other resources all the same", e);
-      }
-    }
+    UserResources one = new UserResources(cacheName);
+    one.close(resource);
+    one.throwError();
   }
 }
