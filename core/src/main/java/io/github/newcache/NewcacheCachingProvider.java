@@ -265,22 +265,31 @@ public final class NewcacheCachingProvider implements CachingProvider {
     return taken;
   }
 
-  /** Closes every manager, each once, the first failure thrown after all were tried. */
+  /**
+   * Closes every manager, each once, the first failure thrown after all were tried, the others
+   * suppressed in it; an Error (a resource's close at undeploy) goes before any exception.
+   */
   private static void closeAll(List<NewcacheCacheManager> open) {
-    RuntimeException failure = null;
+    Throwable failure = null;
     for (NewcacheCacheManager m : open) {
       try {
         m.close();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         if (failure == null) {
+          failure = e;
+        } else if (e instanceof Error && !(failure instanceof Error)) {
+          e.addSuppressed(failure);
           failure = e;
         } else {
           failure.addSuppressed(e);
         }
       }
     }
+    if (failure instanceof Error e) {
+      throw e;
+    }
     if (failure != null) {
-      throw failure;
+      throw (RuntimeException) failure;
     }
   }
 

@@ -26,6 +26,8 @@ import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.configuration.OptionalFeature;
 import javax.cache.spi.CachingProvider;
@@ -152,6 +154,28 @@ class NewcacheCachingProviderTest {
           e.getMessage());
     } finally {
       System.clearProperty(NewcacheCachingProvider.URI_PROPERTY);
+    }
+  }
+
+  /**
+   * A manager whose close throws an Error (a listener's close at a web application's undeploy)
+   * keeps the provider's other managers from closing no more than it keeps its own caches: each is
+   * closed, then the Error is thrown. Before, the first Error escaped and the other manager stayed open.
+   */
+  @Test
+  void providerCloseClosesEveryManagerWhateverErrorOneThrows(TestManagers managers) throws Exception {
+    CachingProvider p = Caching.getCachingProvider();
+    try (URLClassLoader loader = new URLClassLoader(new URL[0], getClass().getClassLoader())) {
+      CacheManager a = managers.open(managers.uri(Protocol.TEXT), loader, null);
+      CacheManager b = managers.open(managers.uri(Protocol.BINARY), loader, null);
+      for (CacheManager m : List.of(a, b)) {
+        m.createCache("undeployed", new MutableConfiguration<String, String>().setTypes(String.class, String.class)
+            .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<String, String>(
+                FactoryBuilder.factoryOf(new ClosingTest.Listener(m.getURI() + " listener", "error")), null, false, true)));
+      }
+      NoClassDefFoundError thrown = assertThrows(NoClassDefFoundError.class, () -> p.close(loader));
+      assertEquals(1, thrown.getSuppressed().length, "the other manager's Error, suppressed in the first");
+      assertTrue(a.isClosed() && b.isClosed());
     }
   }
 
