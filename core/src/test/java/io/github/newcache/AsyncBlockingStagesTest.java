@@ -317,6 +317,37 @@ class AsyncBlockingStagesTest {
   }
 
   /**
+   * A {@code get} with a timeout of zero (or less) on the IO thread is a poll, which never waits:
+   * for a pending future of ours, or one derived from it, it throws {@link TimeoutException} as
+   * {@code CompletableFuture} does. Before, it was refused with the IllegalStateException of a wait.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aPollWithNoTimeoutOnTheIoThreadIsNotRefused(Protocol p, TestManagers managers) throws Exception {
+    Cache<String, String> c = managers.open(p, "opTimeout=" + OP_TIMEOUT_MILLIS)
+        .createCache("io-polls", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    AsyncCache<String, String> async = async(c);
+    c.put("a", "1");
+    c.put("b", "2");
+    List<String> polled = new CopyOnWriteArrayList<>();
+    onTheIoThread(async, () -> {
+      CompletableFuture<String> read = async.get("a"); // its answer waits for this thread: pending
+      for (CompletableFuture<String> f : List.of(read, read.thenApply(v -> v + "!"))) {
+        for (long timeout : new long[] {0, -1}) {
+          try {
+            polled.add("value " + f.get(timeout, TimeUnit.MILLISECONDS));
+          } catch (TimeoutException e) {
+            polled.add("pending");
+          } catch (InterruptedException | ExecutionException | RuntimeException e) {
+            polled.add(e.toString());
+          }
+        }
+      }
+    });
+    assertEquals(List.of("pending", "pending", "pending", "pending"), polled);
+  }
+
+  /**
    * A non-blocking write made in a stage on the IO thread while the server's budget of pending
    * writes is full (here, a 40 KB put whose listener is held): before, it waited {@code
    * opQueueWait} (3 s here) for room on the IO thread, the very thread whose answers would free it,

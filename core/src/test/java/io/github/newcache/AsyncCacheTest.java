@@ -394,8 +394,9 @@ class AsyncCacheTest {
   /**
    * A get's future may complete on the client's IO thread (small answers do); what the caller adds
    * to a pending future must still run on the callback threads (or, once done, in the caller's
-   * thread), never on the IO thread, for every
-   * kind of stage, for hits, misses, multi-gets and values too large to complete inline.
+   * thread), never on the IO thread, for every kind of stage (and those added to its {@code copy()}
+   * and {@code minimalCompletionStage()}: before, those ran on the IO thread), for hits, misses,
+   * multi-gets and values too large to complete inline.
    */
   @ParameterizedTest
   @EnumSource(Protocol.class)
@@ -420,12 +421,14 @@ class AsyncCacheTest {
       }
       pending++;
       Runnable seen = () -> threads.add(Thread.currentThread().getName());
-      switch (i % 5) {
+      switch (i % 7) {
         case 0 -> stages.add(f.thenApply(v -> { seen.run(); return v; }));
         case 1 -> stages.add(f.whenComplete((v, e) -> seen.run()));
         case 2 -> stages.add(f.thenCompose(v -> { seen.run(); return CompletableFuture.completedFuture(v); }));
         case 3 -> stages.add(f.handle((v, e) -> { seen.run(); return v; }));
-        default -> stages.add(f.thenCombine(CompletableFuture.completedFuture(1), (v, x) -> { seen.run(); return v; }));
+        case 4 -> stages.add(f.thenCombine(CompletableFuture.completedFuture(1), (v, x) -> { seen.run(); return v; }));
+        case 5 -> stages.add(f.copy().thenApply(v -> { seen.run(); return v; }));
+        default -> stages.add(f.minimalCompletionStage().thenApply(v -> { seen.run(); return v; }).toCompletableFuture());
       }
     }
     for (CompletableFuture<?> s : stages) {

@@ -20,12 +20,17 @@ import java.util.function.Function;
  * and is then woken directly, with no thread in between. The futures its stages return complete
  * on the continuation threads, so what is added to them runs there too.
  *
+ * <p>{@link #copy()} and {@link #minimalCompletionStage()} hand off too: while this is pending,
+ * the copy completes on {@code continuations}, as a stage's future does.
+ *
  * <p>A wait for it, or for a future its stages return, on the client's IO thread while it is
  * pending is refused with {@link IllegalStateException} ({@link IoThread#refuseWait}), as a
  * blocking call there is: the check is one read of the result, and of the thread's class only
- * when the future is pending. Its stages' futures are {@link Derived}, a {@link CompletableFuture}
- * in every other way. A future {@code CompletableFuture} makes itself ({@code allOf}, {@code
- * anyOf}, {@code minimalCompletionStage().toCompletableFuture()}) is a plain one, and cannot refuse.
+ * when the future is pending. A {@code get} with a timeout of zero or less is a poll, which never
+ * waits, and still throws {@link TimeoutException} for a pending future there. Its stages' futures
+ * are {@link Derived}, a {@link CompletableFuture} in every other way. A future {@code
+ * CompletableFuture} makes itself ({@code allOf}, {@code anyOf}, {@code
+ * minimalCompletionStage().toCompletableFuture()}) is a plain one, and cannot refuse.
  */
 public final class HandOffFuture<T> extends CompletableFuture<T> {
 
@@ -166,9 +171,12 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
     return super.get();
   }
 
+  /** {@inheritDoc} A timeout of zero or less polls, and never waits: it is not refused on the IO thread. */
   @Override
   public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-    IoThread.refuseWait(this);
+    if (timeout > 0) {
+      IoThread.refuseWait(this);
+    }
     return super.get(timeout, unit);
   }
 
@@ -177,6 +185,22 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
     IoThread.refuseWait(this);
     awaitBriefly();
     return super.join();
+  }
+
+  /**
+   * {@inheritDoc} While this is pending, the copy completes on {@code continuations}, as the future
+   * of any other stage does, so that what is added to it never runs on the IO thread; once this is
+   * done, the copy is done at once.
+   */
+  @Override
+  public CompletableFuture<T> copy() {
+    return isDone() ? super.copy() : whenCompleteAsync((v, e) -> { });
+  }
+
+  /** {@inheritDoc} A minimal view of {@link #copy()}: its stages never run on the IO thread either. */
+  @Override
+  public CompletionStage<T> minimalCompletionStage() {
+    return copy().minimalCompletionStage();
   }
 
   /**
@@ -200,9 +224,12 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
       return super.get();
     }
 
+    /** {@inheritDoc} A timeout of zero or less polls, and never waits: it is not refused on the IO thread. */
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-      IoThread.refuseWait(this);
+      if (timeout > 0) {
+        IoThread.refuseWait(this);
+      }
       return super.get(timeout, unit);
     }
 

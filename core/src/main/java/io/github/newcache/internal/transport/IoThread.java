@@ -17,7 +17,8 @@ import net.spy.memcached.MemcachedConnection;
  * refused there at once, before anything is sent.
  *
  * <p>So is a wait there for a pending future of the non-blocking API ({@code join}, {@code get},
- * with or without a timeout; {@link #refuseWait}): it would block this thread until the future
+ * with or without a timeout, but for a {@code get} whose timeout is zero or less: that one only
+ * polls; {@link #refuseWait}): it would block this thread until the future
  * completes, and when its answer is one this thread must read, for the whole operation timeout,
  * stalling every caller of the client meanwhile. A future that is done answers at once, as ever.
  */
