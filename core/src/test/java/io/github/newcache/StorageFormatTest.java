@@ -10,13 +10,16 @@ import io.github.newcache.internal.expiry.Expiry;
 import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.key.Hashing;
 import io.github.newcache.internal.store.Envelope;
+import io.github.newcache.key.ReadableKeyMangler;
 import io.github.newcache.testing.PlainTextCodec;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.RawMemcached;
 import io.github.newcache.testkit.TestManagers;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -194,6 +197,47 @@ class StorageFormatTest {
     Cache<String, String> own = managers.open(p, "valueCodec=" + PlainTextCodec.OwnId.class.getName()).createCache("shared", config());
     assertNull(own.get("k"), "a codec of another id does not, whatever its bytes");
     assertEquals(1, rejected(own));
+  }
+
+  /**
+   * removeAll(), clear() and destroyCache remove the cache's entries whichever codec wrote them:
+   * removing needs only the envelope's proof that an entry is the cache's, and is no rejection;
+   * reading (the iterator) still counts another codec's entry as a miss. Before, all three left the
+   * other codec's entries, counted as rejected, except clear() under the default key function,
+   * which deletes unread.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void removalsTakeTheCachesEntriesOfAnotherCodec(Protocol p, TestManagers managers) {
+    for (String keys : new String[] {"", "keyMangler=" + ReadableKeyMangler.class.getName()}) {
+      String name = keys.isEmpty() ? "removed" : "removedReadable";
+      String codec = "valueCodec=" + PlainTextCodec.class.getName();
+      CacheManager text = managers.open(p, keys.isEmpty() ? codec : keys + "&" + codec);
+      CacheManager standard = managers.open(p, keys);
+      Cache<String, String> t = text.createCache(name, config());
+      Cache<String, String> d = standard.createCache(name, config());
+      t.put("a", "Sophie");
+      d.put("m", "Anna");
+      List<String> seen = new ArrayList<>();
+      d.forEach(e -> seen.add(e.getKey()));
+      assertEquals(List.of("m"), seen, keys);
+      assertEquals(1, rejected(d), "the iterator reads the other codec's entry as a counted miss: " + keys);
+
+      d.removeAll();
+      assertNull(t.get("a"), "removeAll() removes the other codec's entry: " + keys);
+      t.put("b", "Sophie");
+      d.clear();
+      assertNull(t.get("b"), "clear() removes the other codec's entry: " + keys);
+      d.put("n", "Anna");
+      t.removeAll();
+      assertNull(d.get("n"), "and the other way round: " + keys);
+      assertEquals(1, rejected(d), "removing is no rejection: " + keys);
+      assertEquals(0, rejected(t), keys);
+
+      t.put("c", "Sophie");
+      standard.destroyCache(name);
+      assertNull(t.get("c"), "destroyCache removes the other codec's entry: " + keys);
+    }
   }
 
   private static long rejected(Cache<?, ?> c) {

@@ -290,17 +290,53 @@ final class EntryCodec<K, V> {
     Envelope env = Envelope.parse(raw, format, codecId, namespace, form);
     if (env == null && raw != null) {
       if (Envelope.otherFormat(raw, format)) {
-        failures.rejected(
-            Envelope.signed(format)
-                ? "an unsigned entry in the signed format's place"
-                : "a signed entry: items written with a secret are read only by clients with that secret");
+        rejectOtherSigning();
       } else if (Envelope.otherCodec(raw, format, codecId, namespace, form)) {
-        failures.rejected(
-            "an entry of cache " + cacheName + " written by another value codec than this cache's, whose id() is "
-                + codecName + ": clients that share a cache must use codecs of the same id");
+        rejectOtherCodec();
       }
     }
     return env;
+  }
+
+  /**
+   * The envelope of {@code raw} when it is this cache's entry for any key, whichever value codec
+   * wrote it: removing an entry needs only the proof that it is this cache's, and another codec's
+   * entry of the cache is removed as its own are, uncounted. Whether its value may be read is
+   * {@link #readable}'s to say. An entry of the other signing is counted, as in {@link #parse}.
+   */
+  Envelope parseAnyCodec(byte[] raw) {
+    Envelope env = Envelope.parseAnyCodec(raw, format, namespace);
+    if (env == null && Envelope.otherFormat(raw, format)) {
+      rejectOtherSigning();
+    }
+    return env;
+  }
+
+  /** True when this cache's codec wrote {@code env} ({@link #parseAnyCodec}), so that it may decode its value. */
+  boolean ownCodec(Envelope env) {
+    return env.writtenBy(format, codecId);
+  }
+
+  /** {@link #ownCodec}, counting an entry of another codec as {@link #parse} does: to read it is a miss. */
+  boolean readable(Envelope env) {
+    if (ownCodec(env)) {
+      return true;
+    }
+    rejectOtherCodec();
+    return false;
+  }
+
+  private void rejectOtherSigning() {
+    failures.rejected(
+        Envelope.signed(format)
+            ? "an unsigned entry in the signed format's place"
+            : "a signed entry: items written with a secret are read only by clients with that secret");
+  }
+
+  private void rejectOtherCodec() {
+    failures.rejected(
+        "an entry of cache " + cacheName + " written by another value codec than this cache's, whose id() is "
+            + codecName + ": clients that share a cache must use codecs of the same id");
   }
 
   /** The envelope of an item read in parts when it is {@code s}'s entry of this format; else null. */

@@ -90,7 +90,10 @@ final class EntryScan<K, V> {
    * expired} (those whose envelope has expired, when there are any) once every server's keys are
    * listed: one batch of slots is held at a time, beside the listed keys. A slot has its key when
    * this JVM can decode it, else null (a class this JVM refuses or lacks). Values are not decoded:
-   * removing an entry needs only the proof, from its envelope, that it is this cache's.
+   * removing an entry needs only the proof, from its envelope, that it is this cache's. So an entry
+   * of the cache that another value codec wrote, which this cache reads as a miss, is removed too,
+   * live, by its memcached key alone (its slot has no key: the writer and listeners, who would be
+   * told of a value this cache cannot read, do not hear of it), and is not counted as rejected.
    */
   void eachSlotBatch(Consumer<List<Slot<K>>> live, Consumer<List<Slot<K>>> expired) {
     List<String> listed = listed();
@@ -111,9 +114,14 @@ final class EntryScan<K, V> {
     long now = clock.millis();
     for (String mkey : mkeys) {
       Envelope env = owned(mkey, raw.get(mkey));
-      if (env != null) {
-        byte[] form = env.keyForm();
+      if (env == null) {
+        continue;
+      }
+      byte[] form = env.keyForm();
+      if (entryCodec.ownCodec(env)) {
         (env.isExpired(now) ? expired : live).add(new Slot<>(decodeKey(form), form, mkey));
+      } else if (!env.isExpired(now)) {
+        live.add(new Slot<>(null, form, mkey));
       }
     }
   }
@@ -164,8 +172,8 @@ final class EntryScan<K, V> {
     long now = clock.millis();
     for (String mkey : mkeys) {
       Envelope env = owned(mkey, raw.get(mkey));
-      if (env == null || env.isExpired(now)) {
-        continue;
+      if (env == null || env.isExpired(now) || !entryCodec.readable(env)) {
+        continue; // another codec's entry of this cache is a counted miss, as to get it is
       }
       K key = decodeKey(env.keyForm());
       V value = key == null ? null : entryCodec.decode(env);
@@ -179,10 +187,10 @@ final class EntryScan<K, V> {
   /**
    * The envelope of an item listed under {@code mkey} when it proves to be this cache's entry for
    * exactly that memcached key (its namespace matches and its key form, mangled again, gives {@code
-   * mkey}); null otherwise.
+   * mkey}), whichever value codec wrote it ({@link EntryCodec#parseAnyCodec}); null otherwise.
    */
   private Envelope owned(String mkey, byte[] raw) {
-    Envelope env = entryCodec.parse(raw, null);
+    Envelope env = entryCodec.parseAnyCodec(raw);
     if (env == null) {
       return null;
     }

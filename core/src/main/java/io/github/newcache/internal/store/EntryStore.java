@@ -549,7 +549,8 @@ public final class EntryStore<K, V> {
   /**
    * The slot of every live entry of this cache on the servers, for removal, in batches handed to
    * {@code each} after the servers' keys are listed: one batch of slots is held at a time. A slot
-   * has its key when this JVM can decode it, else null (a class this JVM refuses or lacks). With
+   * has its key when this JVM can decode it, else null (a class this JVM refuses or lacks, or an
+   * entry another value codec wrote, which this cache does not read: see {@link EntryScan}). With
    * stale-while-revalidate, the expired entries listed, which memcached keeps for the window and a
    * read-through {@code get} would serve stale, are handed one by one to {@code expired}, before
    * their batch's live slots, to be removed ({@link #removeIfExpired}, in the key's turn for

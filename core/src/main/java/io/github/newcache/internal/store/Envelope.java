@@ -177,6 +177,26 @@ public final class Envelope {
   }
 
   /**
+   * The envelope of {@code raw} when it is an entry of {@code namespace} (any key) signed as {@code
+   * format} is, whichever codec wrote it: proof enough that the item is that cache's entry, to
+   * remove it, but not that its value is one to decode ({@link #writtenBy}).
+   */
+  static Envelope parseAnyCodec(byte[] raw, byte format, byte[] namespace) {
+    if (raw == null || raw.length < 16 || raw[0] != MAGIC || !known(raw[1]) || signed(raw[1]) != signed(format)) {
+      return null;
+    }
+    return parseOwned(raw, namespace, null);
+  }
+
+  /**
+   * True when this entry is of {@code format} and, in formats 3 and 4, of the codec whose {@link
+   * #codecId} is {@code codecId}: an entry {@link #parse} would take.
+   */
+  boolean writtenBy(byte format, int codecId) {
+    return raw[1] == format && (!hasCodecId(format) || storedCodecId() == codecId);
+  }
+
+  /**
    * The envelope of {@code raw}, whatever its format, when it belongs to {@code namespace} and
    * {@code keyForm} (any key when null); null otherwise. The caller has checked the magic byte and
    * that the format is known.
