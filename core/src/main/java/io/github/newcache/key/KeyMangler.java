@@ -12,7 +12,9 @@ package io.github.newcache.key;
  * ends in {@code .lease}, or that is {@code lease-} followed by exactly 32 more characters. The
  * operation on a key mangled to such a key fails with an {@link IllegalArgumentException} naming
  * the memcached key, the mangler and this rule, before anything is sent; a mangler that keeps the
- * key's text, say, must not let a key ending in {@code .lease} end its output. Every key should depend on the space's flavor and version as well as its namespace:
+ * key's text, say, must not let a key ending in {@code .lease} end its output. An entry
+ * that a version before 0.2.0 stored under such a key is removed by {@code clear()} and {@code
+ * removeAll()}. Every key should depend on the space's flavor and version as well as its namespace:
  * those are what keep flavors apart and make a version bump hide older entries. It need not be collision
  * free: every stored entry carries its own key, so two keys mapped to the same memcached key
  * displace each other but never read each other's values.

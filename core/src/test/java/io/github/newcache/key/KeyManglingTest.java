@@ -18,15 +18,19 @@ import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.RawMemcached;
 import io.github.newcache.testkit.TestManagers;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.integration.CacheWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -260,6 +264,75 @@ class KeyManglingTest {
     c.put("lease-" + managers.flavor(), "v");
     assertEquals("v", c.get("lease-" + managers.flavor()), "a key of another length is stored");
     c.remove("lease-" + managers.flavor());
+  }
+
+  /**
+   * An entry that version 0.1.0 stored under a lease's key (the user key {@code x.lease} under a
+   * mangler that keeps the key's text, where {@code x}'s lease goes) is removed by {@code clear()}
+   * and {@code removeAll()} once its envelope proves it is the cache's entry, and a write-through
+   * put of {@code x} then waits for no lease. A real lease (a 16-byte token) stays. Before, both
+   * skipped it, {@code remove("x.lease")} is refused, and the eternal entry held every
+   * write-through write of {@code x} for the whole lease timeout for good.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void anEntryAnEarlierVersionStoredUnderALeasesKeyIsRemovedByClearAndRemoveAll(
+      Protocol p, TestManagers managers, RawMemcached raw) {
+    CacheManager m = managers.open(p, "keyMangler=" + ReadableKeyMangler.class.getName());
+    NewcacheConfiguration<String, String> config = new NewcacheConfiguration<>();
+    config.setTypes(String.class, String.class);
+    config.setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(NoWriter.class));
+    config.setLeaseTimeoutMillis(1500);
+    Cache<String, String> c = m.createCache("up", config);
+    KeySpace space = new KeySpace(managers.flavor(), 1, "up");
+    String old = new ReadableKeyMangler().mangle(space, "x.lease".getBytes(StandardCharsets.US_ASCII));
+    String lease = new ReadableKeyMangler().mangle(space, "y".getBytes(StandardCharsets.US_ASCII)) + ".lease";
+    // What 0.1.0 stored for c.put("x.lease", "old"): format 1, eternal, namespace "up", key form
+    // "x.lease", the default codec's 'S' and "old".
+    byte[] stored = HexFormat.of().parseHex("c7" + "01" + "7fffffffffffffff" + "0002" + "7570"
+        + "00000007" + "782e6c65617365" + "53" + "6f6c64");
+    raw.set(lease, new byte[16]); // another client's lease of y
+
+    for (String removal : List.of("clear", "removeAll")) {
+      raw.set(old, stored);
+      List<String> seen = new ArrayList<>();
+      c.forEach(e -> seen.add(e.getKey()));
+      assertFalse(seen.contains("x.lease"), "the iterator does not serve it: " + seen);
+      if (removal.equals("clear")) {
+        c.clear();
+      } else {
+        c.removeAll();
+      }
+      assertNull(raw.get(old), removal + "() removes it");
+      assertNotNull(raw.get(lease), removal + "() leaves a real lease");
+      long start = System.nanoTime();
+      c.put("x", "v");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(millis < 1000, "the write-through put of x waits for no lease after " + removal + ": " + millis + " ms");
+      assertEquals(0, c.unwrap(NewcacheCache.class).herdStatistics().getLeaseTimeouts(), removal);
+    }
+    raw.delete(lease);
+  }
+
+  /** A writer that takes every write, for {@link #anEntryAnEarlierVersionStoredUnderALeasesKeyIsRemovedByClearAndRemoveAll}. */
+  public static final class NoWriter implements CacheWriter<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {}
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      entries.clear();
+    }
+
+    @Override
+    public void delete(Object key) {}
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      keys.clear();
+    }
   }
 
   /** A read-through loader for {@link #manglerProducingALeasesKeyIsRefusedNamingTheRule}. */

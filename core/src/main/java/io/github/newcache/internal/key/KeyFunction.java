@@ -58,6 +58,18 @@ public final class KeyFunction {
   }
 
   /**
+   * True when this key function maps the key form {@code form} to {@code mkey}, a key listed on a
+   * server: with the stored envelope, the proof that the item there is the entry of that key. Unlike
+   * {@link #mangle} it takes a key of a lease's shape, which versions before 0.2.0 let a custom
+   * mangler give an entry, so that such an entry can still be told from a lease and removed.
+   *
+   * @throws RuntimeException whatever a custom mangler throws for {@code form}
+   */
+  public boolean gives(byte[] form, String mkey) {
+    return mkey.equals(exact ? Hashing.md5Key(prefix, form) : mangler.mangle(space, form));
+  }
+
+  /**
    * True when {@code mkey}, listed on a server, may be one of this cache's keys. For the default key
    * function it must be exactly the prefix and 32 hex digits, or the lease beside such a key: no
    * flavor, version or namespace holds {@code -}, so a key of another flavor, version or cache never

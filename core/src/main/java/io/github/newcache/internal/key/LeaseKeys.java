@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
  * the lease (every load, write-through write and entry processor of the other key would wait the
  * whole lease timeout for it; a {@code putIfAbsent} of it would replace a live lease), and under
  * {@code failures=miss} a failed write of it would be skipped as a lease's is. The default key
- * function never produces such a key; {@link KeyFunction} refuses a custom one's.
+ * function never produces such a key; {@link KeyFunction} refuses a custom one's. An entry that a
+ * version before 0.2.0 stored under one is removed by {@code clear()} and {@code removeAll()} once
+ * its envelope proves it an entry ({@code EntryScan}): a lease holds a token, never an envelope.
  */
 public final class LeaseKeys {
 

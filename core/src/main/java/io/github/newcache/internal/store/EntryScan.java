@@ -93,7 +93,8 @@ final class EntryScan<K, V> {
    * removing an entry needs only the proof, from its envelope, that it is this cache's. So an entry
    * of the cache that another value codec wrote, which this cache reads as a miss, is removed too,
    * live, by its memcached key alone (its slot has no key: the writer and listeners, who would be
-   * told of a value this cache cannot read, do not hear of it), and is not counted as rejected.
+   * told of a value this cache cannot read, do not hear of it), and is not counted as rejected. So
+   * is an entry stored under a key of a lease's shape ({@link #reserved}), which no key reaches now.
    */
   void eachSlotBatch(Consumer<List<Slot<K>>> live, Consumer<List<Slot<K>>> expired) {
     List<String> listed = listed();
@@ -118,7 +119,7 @@ final class EntryScan<K, V> {
         continue;
       }
       byte[] form = env.keyForm();
-      if (entryCodec.ownCodec(env)) {
+      if (entryCodec.ownCodec(env) && !reserved(mkey)) {
         (env.isExpired(now) ? expired : live).add(new Slot<>(decodeKey(form), form, mkey));
       } else if (!env.isExpired(now)) {
         live.add(new Slot<>(null, form, mkey));
@@ -172,7 +173,7 @@ final class EntryScan<K, V> {
     long now = clock.millis();
     for (String mkey : mkeys) {
       Envelope env = owned(mkey, raw.get(mkey));
-      if (env == null || env.isExpired(now) || !entryCodec.readable(env)) {
+      if (env == null || env.isExpired(now) || reserved(mkey) || !entryCodec.readable(env)) {
         continue; // another codec's entry of this cache is a counted miss, as to get it is
       }
       K key = decodeKey(env.keyForm());
@@ -195,10 +196,25 @@ final class EntryScan<K, V> {
       return null;
     }
     try {
-      return mkey.equals(keys.mangle(env.keyForm())) ? env : null;
+      return keys.gives(env.keyForm(), mkey) ? env : null;
     } catch (RuntimeException e) {
-      return null; // a key form the key function refuses is not one of ours
+      return null; // a key form the mangler refuses is not one of ours
     }
+  }
+
+  /**
+   * True when {@code mkey} has a lease's shape ({@link LeaseKeys}) under a custom key function. A
+   * version before 0.2.0 stored an entry there when the mangler gave its key that shape (the user
+   * key {@code x.lease} under a mangler that keeps the key's text): the entry sits in the place of
+   * another key's lease, and every load, write-through write and entry processor of that key waits
+   * the whole lease timeout for it while it stays (eternal entries stay for good). The key function
+   * now refuses such keys ({@link KeyFunction#mangle}), so no call reaches that entry by its key:
+   * the iterator skips it, and {@code removeAll()} and {@code clear()} remove it once its envelope
+   * proves it is this cache's entry. A real lease never passes that proof: it holds a 16-byte
+   * token, not an envelope.
+   */
+  private boolean reserved(String mkey) {
+    return !keys.exact() && LeaseKeys.matches(mkey);
   }
 
   /**
@@ -214,9 +230,10 @@ final class EntryScan<K, V> {
    */
   void clear() {
     // Leases stay: one held by another client keeps its write-through writer call and memcached
-    // write together (and its load single); they expire by themselves. No key function stores an
-    // entry under a lease's key (KeyFunction refuses a custom one's).
-    List<String> listed = listed(k -> !LeaseKeys.matches(k));
+    // write together (and its load single); they expire by themselves. The default key function
+    // never gives an entry a lease's key, so its lease keys are not even listed; under a custom
+    // one they are read, and an entry an earlier version stored there (see reserved) is deleted.
+    List<String> listed = listed(k -> !(keys.exact() && LeaseKeys.matches(k)));
     for (int i = 0; i < listed.size(); i += BATCH) {
       delete(listed.subList(i, Math.min(listed.size(), i + BATCH)));
     }
