@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.codec.DefaultValueCodec;
 import io.github.newcache.internal.expiry.Expiry;
 import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.key.Hashing;
@@ -237,6 +238,41 @@ class StorageFormatTest {
       t.put("c", "Sophie");
       standard.destroyCache(name);
       assertNull(t.get("c"), "destroyCache removes the other codec's entry: " + keys);
+    }
+  }
+
+  /**
+   * A subclass of the default codec that overrides neither encode nor decode writes the default
+   * codec's bytes, so it keeps the default codec's id: its entries are format 1, shared with the
+   * default codec and with what 0.1.0 wrote. One that overrides either gets its own id. Before, every
+   * subclass got its own (its class name), and read its own 0.1.0 entries as counted misses.
+   */
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aDefaultCodecSubclassThatKeepsItsBytesKeepsItsId(Protocol p, TestManagers managers, RawMemcached raw) {
+    assertEquals(DefaultValueCodec.class.getName(), new KeptBytes().id());
+    assertEquals(OtherBytes.class.getName(), new OtherBytes().id());
+    assertEquals(DefaultValueCodec.class.getName(), new DefaultValueCodec().id());
+
+    Cache<String, String> kept = managers.open(p, "valueCodec=" + KeptBytes.class.getName()).createCache("kept", config());
+    Cache<String, String> standard = managers.open(p).createCache("kept", config());
+    kept.put("k", "Sophie");
+    assertEquals(Envelope.FORMAT, raw.get(mkey(managers, "kept", "k"))[1]);
+    assertEquals("Sophie", standard.get("k"));
+    raw.set(mkey(managers, "kept", "old"), Envelope.encode("kept".getBytes(StandardCharsets.US_ASCII),
+        "old".getBytes(StandardCharsets.UTF_8), Expiry.ETERNAL, new DefaultValueCodec().encode("from 0.1.0")));
+    assertEquals("from 0.1.0", kept.get("old"), "the subclass reads what it wrote under 0.1.0");
+    assertEquals(0, rejected(kept));
+  }
+
+  /** A subclass of the default codec that keeps its bytes: it overrides neither encode nor decode. */
+  public static final class KeptBytes extends DefaultValueCodec {}
+
+  /** A subclass of the default codec that may write other bytes: it overrides an encode. */
+  public static final class OtherBytes extends DefaultValueCodec {
+    @Override
+    public byte[] encode(Object value, int headroom) {
+      return super.encode(value.toString(), headroom);
     }
   }
 

@@ -10,7 +10,9 @@ package io.github.newcache.codec;
  * miss, counted in {@code FailureStatisticsMXBean.getRejectedEntries}. The default codec's entries
  * keep the storage format of version 0.1.0 (formats 1 and 2 in the README's storage format); any
  * other codec's entries carry a short hash of its id (formats 3 and 4), which versions before 0.2.0
- * do not read.
+ * do not read. Version 0.1.0 stored every codec's entries as formats 1 and 2, so a custom codec's
+ * entries from then read as the default codec's (counted misses) until rewritten or expired, unless
+ * the codec returns {@link DefaultValueCodec}'s id (see the README's storage format).
  */
 public interface ValueCodec {
 
@@ -19,11 +21,12 @@ public interface ValueCodec {
    * its UTF-8 bytes), and a cache reads only the entries its own codec's id wrote; so two codecs
    * with the same id must read each other's bytes, and a codec whose encoding changes
    * incompatibly should change its id (say {@code "com.example.JsonCodec/2"}). The default, the
-   * class name, keeps every class apart, a subclass of {@link DefaultValueCodec} too; a codec that
-   * is renamed or moved but keeps its bytes returns its old id. A codec returning {@link
-   * DefaultValueCodec}'s id (its class name) declares that it writes exactly the default codec's
-   * bytes, and its entries are stored as the default codec's. Called once per cache, when the
-   * cache is created.
+   * class name, keeps every class apart (a subclass of {@link DefaultValueCodec} keeps that
+   * class's id unless it overrides {@code encode} or {@code decode}: see {@link
+   * DefaultValueCodec#id()}); a codec that is renamed or moved but keeps its bytes returns its old
+   * id. A codec returning {@link DefaultValueCodec}'s id (its class name) declares that it writes
+   * exactly the default codec's bytes, and its entries are stored as the default codec's, as
+   * version 0.1.0 stored every codec's. Called once per cache, when the cache is created.
    *
    * @return a non-empty name of the encoding, the same in every JVM that shares the cache
    */
