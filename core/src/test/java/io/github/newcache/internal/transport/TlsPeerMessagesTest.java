@@ -2,21 +2,33 @@ package io.github.newcache.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.internal.transport.tls.TlsSocketChannel;
 import io.github.newcache.testing.TestTls;
 import io.github.newcache.testkit.LocalMemcached;
+import io.github.newcache.testkit.RawMemcached;
 import io.github.newcache.testkit.TlsFixture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 import net.spy.memcached.MemcachedClient;
 import org.junit.jupiter.api.AfterAll;
@@ -112,6 +124,52 @@ class TlsPeerMessagesTest {
   }
 
   /**
+   * Once the server's close_notify has arrived, nothing more is sent on that connection: a write
+   * fails, so spymemcached drops the connection and connects again before it sends. A server that
+   * still reads after its close_notify, as TLS 1.3 allows (the front does), would otherwise apply an
+   * operation whose answer never comes, which the client then reports as failed. Before, the write
+   * was encrypted and sent, and memcached behind the front stored the key.
+   */
+  @Test
+  void nothingIsSentAfterTheServersCloseNotify() throws Exception {
+    try (TlsFront front = new TlsFront(Long.MAX_VALUE, 1, false);
+        RawMemcached direct = RawMemcached.of(memcached)) {
+      InetSocketAddress server = new InetSocketAddress("127.0.0.1", front.port());
+      SocketChannel raw = SocketChannel.open(server);
+      raw.configureBlocking(false);
+      try (Selector selector = Selector.open();
+          TlsSocketChannel channel = new TlsSocketChannel(raw, TestTls.context(tls.clientSettings()), server, 3000)) {
+        raw.register(selector, SelectionKey.OP_READ);
+        ByteBuffer version = ByteBuffer.wrap("version\r\n".getBytes(StandardCharsets.US_ASCII));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (version.hasRemaining()) { // the handshake, then the command
+          assertTrue(System.nanoTime() < deadline, "handshake and command within 10 s");
+          if (channel.write(version) == 0) {
+            channel.read(ByteBuffer.allocate(0));
+            selector.select(10);
+            selector.selectedKeys().clear();
+          }
+        }
+        ByteBuffer answer = ByteBuffer.allocate(256);
+        while (channel.read(answer) >= 0) { // the answer, then the close_notify behind it
+          assertTrue(System.nanoTime() < deadline, "answer and close_notify within 10 s");
+          selector.select(10);
+          selector.selectedKeys().clear();
+        }
+        assertTrue(new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII).startsWith("VERSION "));
+        assertEquals(1, front.closeNotifies.get());
+
+        String set = "set after-close-notify 0 0 1\r\nx\r\n";
+        assertThrows(IOException.class, () -> channel.write(ByteBuffer.wrap(set.getBytes(StandardCharsets.US_ASCII))),
+            "a write after the server's close_notify fails");
+      }
+      assertTrue(front.firstRelayed.await(10, TimeUnit.SECONDS), "the front saw the client go");
+      assertEquals(0, front.afterCloseNotify.get(), "bytes the front received after its close_notify");
+      assertNull(direct.get("after-close-notify"), "memcached applied nothing after the close_notify");
+    }
+  }
+
+  /**
    * TLS 1.3 in front of {@link #memcached}: relays bytes both ways and sends post-handshake
    * messages. Its TLS sockets are layered over the TCP sockets it accepts, so that it can send a
    * close_notify without ending the TCP stream.
@@ -124,6 +182,10 @@ class TlsPeerMessagesTest {
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger keyUpdates = new AtomicInteger();
     final AtomicInteger closeNotifies = new AtomicInteger();
+    /** Plaintext bytes the first connection's client sent after the front's close_notify. */
+    final AtomicLong afterCloseNotify = new AtomicLong();
+    /** Opens once the front relayed the first connection's last byte from the client. */
+    final CountDownLatch firstRelayed = new CountDownLatch(1);
     final CopyOnWriteArrayList<Socket> sockets = new CopyOnWriteArrayList<>();
 
     /**
@@ -157,7 +219,7 @@ class TlsPeerMessagesTest {
           sockets.add(client);
           sockets.add(plain);
           boolean first = connections.incrementAndGet() == 1;
-          daemon(() -> copy(client, plain));
+          daemon(() -> relay(client, plain, first));
           daemon(() -> answer(plain, client, tcp, first ? closeFirstAfter : Long.MAX_VALUE));
         }
       } catch (IOException closed) {
@@ -165,15 +227,23 @@ class TlsPeerMessagesTest {
       }
     }
 
-    private static void copy(Socket from, Socket to) {
+    /** Copies the client's bytes to memcached, counting on the first connection those after the close_notify. */
+    private void relay(Socket from, Socket to, boolean first) {
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         byte[] buf = new byte[8192];
         int n;
         while ((n = in.read(buf)) >= 0) {
+          if (first && closeNotifies.get() > 0) {
+            afterCloseNotify.addAndGet(n);
+          }
           out.write(buf, 0, n);
         }
       } catch (IOException ended) {
         // either side closed
+      } finally {
+        if (first) {
+          firstRelayed.countDown();
+        }
       }
     }
 

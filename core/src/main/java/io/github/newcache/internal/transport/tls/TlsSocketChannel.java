@@ -190,11 +190,22 @@ public final class TlsSocketChannel extends SocketChannel {
     return inboundClosed ? -1 : 0;
   }
 
+  /**
+   * Writes as the class comment says; throws once the server has closed its side ({@link
+   * #peerClosed}, or the end of its stream). A server that sent its close_notify may still read and
+   * apply what comes after (TLS 1.3 allows a half-closed connection), but its answer never comes:
+   * the client would give the operation up as failed although it was applied. Failing the write
+   * makes the client drop the connection and make it again before it sends anything more.
+   */
   @Override
   public int write(ByteBuffer src) throws IOException {
     handshake();
     if (!handshakeDone) {
       return 0;
+    }
+    if (inboundClosed) {
+      throw new EOFException("memcached at " + server.getHostString() + ":" + server.getPort()
+          + " closed its side of the TLS connection: nothing more is sent on it");
     }
     if (netOut.hasRemaining()) {
       flush();
