@@ -2,14 +2,20 @@ package io.github.newcache.testkit;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Starts and stops a real memcached process on a free loopback port: for the demo, the tests, the
@@ -31,7 +37,12 @@ public final class LocalMemcached implements AutoCloseable {
     this.extraArgs = extraArgs;
   }
 
-  /** Starts memcached with the given extra command-line arguments (e.g. {@code -I 2m}). */
+  /**
+   * Starts memcached with the given extra command-line arguments (e.g. {@code -I 2m}), on a free
+   * port (another one when a port is taken meanwhile), and returns once that process serves it.
+   *
+   * @throws IllegalStateException when it could not, naming why
+   */
   public static LocalMemcached start(String... extraArgs) {
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -49,7 +60,11 @@ public final class LocalMemcached implements AutoCloseable {
   /**
    * Starts memcached on a given loopback address and port, e.g. {@code 127.0.0.2} on the port of a
    * server already running on {@code 127.0.0.1}: two servers a host name can move between (every
-   * {@code 127.x.y.z} is loopback on Linux).
+   * {@code 127.x.y.z} is loopback on Linux). Returns once this process serves the port: a connect
+   * that another process accepts there does not count.
+   *
+   * @throws IllegalStateException when it cannot: memcached exited (another process listens on
+   *     that address and port, say), or did not listen within 10 s
    */
   public static LocalMemcached startAt(String loopbackAddress, int port, String... extraArgs) {
     if (!loopbackAddress.startsWith("127.")) {
@@ -87,17 +102,75 @@ public final class LocalMemcached implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
-        throw new IOException("memcached exited with code " + p.exitValue() + " (" + String.join(" ", cmd) + ")");
+        throw new IOException("memcached exited with code " + p.exitValue() + " (" + String.join(" ", cmd) + ")"
+            + (accepts() ? ": another process listens on " + host + ":" + port : ""));
       }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(loopback(host), port), 200);
+      if (accepts() && serves(p)) {
         return;
-      } catch (IOException notYet) {
-        sleep(20);
       }
+      sleep(20);
     }
     p.destroyForcibly();
-    throw new IOException("memcached did not accept connections on " + host + ":" + port + " within 10 s");
+    throw new IOException("memcached did not serve " + host + ":" + port + " within 10 s"
+        + (accepts() ? ": another process listens there" : ""));
+  }
+
+  /** True when something accepts a TCP connection on {@link #host}:{@link #port}. */
+  private boolean accepts() throws UnknownHostException {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(loopback(host), port), 200);
+      return true;
+    } catch (IOException notYet) {
+      return false;
+    }
+  }
+
+  /**
+   * True when the connection {@link #accepts} made reached {@code p}, not another process that
+   * already listened on the port: then memcached fails to bind it and exits ("address in use"),
+   * but maybe only after the connect. Read from procfs: whether {@code p} (or a process it started,
+   * for an executable that is a wrapper script) holds a socket that the kernel's table lists as
+   * listening on the port. Without procfs, only that {@code p} is alive.
+   */
+  private boolean serves(Process p) {
+    Path table = Path.of("/proc", Long.toString(p.pid()), "net", "tcp");
+    if (!Files.isReadable(table)) {
+      return p.isAlive();
+    }
+    Set<String> sockets = new HashSet<>();
+    sockets(p.toHandle(), sockets);
+    p.toHandle().descendants().forEach(child -> sockets(child, sockets));
+    String local = String.format(":%04X", port);
+    for (Path t : List.of(table, table.resolveSibling("tcp6"))) {
+      try (Stream<String> lines = Files.lines(t)) {
+        // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...; st 0A is LISTEN
+        if (lines.skip(1).map(line -> line.trim().split("\\s+"))
+            .anyMatch(f -> f.length > 9 && f[1].endsWith(local) && f[3].equals("0A") && sockets.contains(f[9]))) {
+          return true;
+        }
+      } catch (IOException | UncheckedIOException gone) {
+        // no such table (no IPv6), or the process is gone: the caller sees it exit
+      }
+    }
+    return false;
+  }
+
+  /** Adds the inodes of the sockets {@code process} holds open ({@code /proc/<pid>/fd}) to {@code inodes}. */
+  private static void sockets(ProcessHandle process, Set<String> inodes) {
+    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+      fds.forEach(fd -> {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            inodes.add(target.substring("socket:[".length(), target.length() - 1));
+          }
+        } catch (IOException | UncheckedIOException closed) {
+          // closed meanwhile
+        }
+      });
+    } catch (IOException | UncheckedIOException gone) {
+      // the process is gone
+    }
   }
 
   public String host() {
