@@ -205,8 +205,8 @@ final class BatchWrites<K, V> {
    * both. A synchronous listener that throws does not: its exception is thrown once every batch is
    * removed (the first; later ones suppressed). An entry whose key this JVM cannot decode (a class it refuses or lacks) is still removed,
    * by its memcached key, once its envelope proves it is this cache's; the writer and listeners
-   * cannot be told its key. So is a live entry of the cache that another value codec wrote (a miss
-   * for this cache's reads): the writer and listeners are not told of it either. With stale-while-revalidate, expired entries listed are removed too,
+   * cannot be told its key. So is an entry of the cache that another value codec wrote (a miss for
+   * this cache's reads): the writer and listeners are not told of it either. With stale-while-revalidate, expired entries listed are removed too,
    * each with its EXPIRED event, as a read that removes one raises it.
    */
   void removeAll() {

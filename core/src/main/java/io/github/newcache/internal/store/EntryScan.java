@@ -92,9 +92,10 @@ final class EntryScan<K, V> {
    * this JVM can decode it, else null (a class this JVM refuses or lacks). Values are not decoded:
    * removing an entry needs only the proof, from its envelope, that it is this cache's. So an entry
    * of the cache that another value codec wrote, which this cache reads as a miss, is removed too,
-   * live, by its memcached key alone (its slot has no key: the writer and listeners, who would be
-   * told of a value this cache cannot read, do not hear of it), and is not counted as rejected. So
-   * is an entry stored under a key of a lease's shape ({@link #reserved}), which no key reaches now.
+   * live or expired, as {@code clear()} removes it, by its memcached key alone (its slot has no key:
+   * the writer and listeners, who would be told of a value this cache cannot read, do not hear of
+   * it), and is not counted as rejected. So is an entry stored under a key of a lease's shape
+   * ({@link #reserved}), which no key reaches now.
    */
   void eachSlotBatch(Consumer<List<Slot<K>>> live, Consumer<List<Slot<K>>> expired) {
     List<String> listed = listed();
@@ -121,8 +122,8 @@ final class EntryScan<K, V> {
       byte[] form = env.keyForm();
       if (entryCodec.ownCodec(env) && !reserved(mkey)) {
         (env.isExpired(now) ? expired : live).add(new Slot<>(decodeKey(form), form, mkey));
-      } else if (!env.isExpired(now)) {
-        live.add(new Slot<>(null, form, mkey));
+      } else {
+        live.add(new Slot<>(null, form, mkey)); // ours, not to read: removed by its memcached key
       }
     }
   }
