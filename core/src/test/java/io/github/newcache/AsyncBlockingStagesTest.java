@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.MemcachedExtension;
 import io.github.newcache.testkit.Protocol;
 import io.github.newcache.testkit.TestManagers;
@@ -213,7 +214,7 @@ class AsyncBlockingStagesTest {
   void aBlockingCallOnTheIoThreadFailsAtOnceAndTheServerStaysHealthy(Protocol p, TestManagers managers) throws Exception {
     Cache<String, String> c = managers.open(p, "opTimeout=" + OP_TIMEOUT_MILLIS)
         .createCache("io", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
-    blockingCallsOnTheIoThreadAreRefusedAtOnce(c, null);
+    blockingCallsOnTheIoThreadAreRefusedAtOnce(managers.server(), c, null);
   }
 
   /**
@@ -241,7 +242,7 @@ class AsyncBlockingStagesTest {
     holder.start();
     try {
       assertTrue(holding.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the listener holds the keys' turns");
-      blockingCallsOnTheIoThreadAreRefusedAtOnce(c, "slow");
+      blockingCallsOnTheIoThreadAreRefusedAtOnce(managers.server(), c, "slow");
     } finally {
       release.countDown();
       holder.join(WAIT_MILLIS);
@@ -284,7 +285,7 @@ class AsyncBlockingStagesTest {
             throw new AssertionError(e);
           }
         });
-    onTheIoThread(async, () -> {
+    onTheIoThread(managers.server(), async, () -> {
       for (Function<CompletableFuture<String>, String> wait : waits) {
         CompletableFuture<String> read = async.get("a");
         for (CompletableFuture<String> f : List.of(read, read.thenApply(v -> v + "!"))) { // ours, and derived
@@ -330,7 +331,7 @@ class AsyncBlockingStagesTest {
     c.put("a", "1");
     c.put("b", "2");
     List<String> polled = new CopyOnWriteArrayList<>();
-    onTheIoThread(async, () -> {
+    onTheIoThread(managers.server(), async, () -> {
       CompletableFuture<String> read = async.get("a"); // its answer waits for this thread: pending
       for (CompletableFuture<String> f : List.of(read, read.thenApply(v -> v + "!"))) {
         for (long timeout : new long[] {0, -1}) {
@@ -377,7 +378,7 @@ class AsyncBlockingStagesTest {
     List<Long> calledFor = new CopyOnWriteArrayList<>();
     try {
       assertTrue(holding.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the listener holds the big put, and its bytes");
-      onTheIoThread(async, () -> {
+      onTheIoThread(managers.server(), async, () -> {
         long start = System.nanoTime();
         written.add(async.put("other", "v"));
         calledFor.add(since(start));
@@ -396,21 +397,30 @@ class AsyncBlockingStagesTest {
 
   /**
    * Runs {@code body} in a stage on the client's IO thread: one of the future thenCompose returns,
-   * whose inner read completes there (tried until it does, at most 10 times).
+   * relaying a read of key "b" that the IO thread completes. The server is paused (SIGSTOP) while
+   * the stage is added, so that the read is still pending then and its answer comes on the IO
+   * thread once the server goes on. Before, the read was sent and the stage added on a running
+   * server, tried up to 10 times: on a quiet machine the answer could come each time before the
+   * stage was added, which then ran on the calling thread.
    */
-  private static void onTheIoThread(AsyncCache<String, String> async, Runnable body) throws Exception {
+  private static void onTheIoThread(LocalMemcached server, AsyncCache<String, String> async, Runnable body)
+      throws Exception {
     List<String> ranOn = new CopyOnWriteArrayList<>();
-    for (int attempt = 0; attempt < 10 && !ranOn.contains("IO"); attempt++) {
-      async.get("a").thenCompose(v -> async.get("b")).thenRun(() -> {
+    CompletableFuture<Void> stage;
+    server.pause();
+    try {
+      stage = CompletableFuture.completedFuture(null).thenCompose(v -> async.get("b")).thenRun(() -> {
+        ranOn.add(Thread.currentThread().getName());
         if (Thread.currentThread().getName().startsWith("Memcached IO")) {
-          ranOn.add("IO");
           body.run();
-        } else {
-          ranOn.add(Thread.currentThread().getName()); // the inner read completed before the stage was added
         }
-      }).get(30, TimeUnit.SECONDS);
+      });
+    } finally {
+      server.resume();
     }
-    assertTrue(ranOn.contains("IO"), "a stage ran on the IO thread; ran on " + ranOn);
+    stage.get(30, TimeUnit.SECONDS);
+    assertEquals(1, ranOn.size(), "the stage ran once: " + ranOn);
+    assertTrue(ranOn.get(0).startsWith("Memcached IO"), "the stage ran on the IO thread, not on " + ranOn);
   }
 
   /**
@@ -437,32 +447,26 @@ class AsyncBlockingStagesTest {
    * Blocking puts of c0..c4 in a stage on the IO thread are refused at once, nothing is sent
    * ({@code c0}..{@code c4} keep {@code before}), and the server is not reported stalled.
    */
-  private static void blockingCallsOnTheIoThreadAreRefusedAtOnce(Cache<String, String> c, String before)
+  private static void blockingCallsOnTheIoThreadAreRefusedAtOnce(
+      LocalMemcached server, Cache<String, String> c, String before)
       throws Exception {
     AsyncCache<String, String> async = async(c);
     c.put("a", "1");
     c.put("b", "2");
-    List<String> ranOn = new CopyOnWriteArrayList<>();
     List<RuntimeException> refused = new CopyOnWriteArrayList<>();
     List<Long> refusedAfter = new CopyOnWriteArrayList<>();
-    for (int attempt = 0; attempt < 10 && refused.isEmpty(); attempt++) {
-      async.get("a").thenCompose(v -> async.get("b")).thenRun(() -> {
-        ranOn.add(Thread.currentThread().getName());
-        if (!Thread.currentThread().getName().startsWith("Memcached IO")) {
-          return; // the inner read completed before the stage was added: nothing to test this time
+    onTheIoThread(server, async, () -> {
+      for (int i = 0; i < 5; i++) {
+        long start = System.nanoTime();
+        try {
+          c.put("c" + i, "3");
+        } catch (RuntimeException e) {
+          refused.add(e);
         }
-        for (int i = 0; i < 5; i++) {
-          long start = System.nanoTime();
-          try {
-            c.put("c" + i, "3");
-          } catch (RuntimeException e) {
-            refused.add(e);
-          }
-          refusedAfter.add(since(start));
-        }
-      }).get(30, TimeUnit.SECONDS);
-    }
-    assertEquals(5, refused.size(), "the stage ran on the IO thread and its 5 puts were refused; ran on " + ranOn);
+        refusedAfter.add(since(start));
+      }
+    });
+    assertEquals(5, refused.size(), "the stage's 5 puts were refused: " + refused);
     for (RuntimeException e : refused) {
       assertTrue(e instanceof IllegalStateException && e.getMessage().contains("IO thread")
           && e.getMessage().contains("Nothing was sent") && e.getMessage().contains("your own executor"), String.valueOf(e));
