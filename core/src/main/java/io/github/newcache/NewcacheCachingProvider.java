@@ -280,7 +280,7 @@ public final class NewcacheCachingProvider implements CachingProvider {
         } else if (e instanceof Error && !(failure instanceof Error)) {
           e.addSuppressed(failure);
           failure = e;
-        } else {
+        } else if (failure != e) { // one resource shared by managers may throw the same Error twice
           failure.addSuppressed(e);
         }
       }

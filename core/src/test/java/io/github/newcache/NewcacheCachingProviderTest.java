@@ -179,6 +179,47 @@ class NewcacheCachingProviderTest {
     }
   }
 
+  /**
+   * One listener instance shared by two managers, whose close throws one and the same Error:
+   * provider.close threw "Self-suppression not permitted" (an IllegalArgumentException from
+   * adding the Error to itself) instead of the Error, and a manager after it would stay open.
+   */
+  @Test
+  void providerCloseThrowsAnErrorTwoManagersShareAsItself(TestManagers managers) throws Exception {
+    CachingProvider p = Caching.getCachingProvider();
+    try (URLClassLoader loader = new URLClassLoader(new URL[0], getClass().getClassLoader())) {
+      List<CacheManager> open = List.of(managers.open(managers.uri(Protocol.TEXT), loader, null),
+          managers.open(managers.uri(Protocol.BINARY), loader, null),
+          managers.open(managers.uri(Protocol.TEXT, "opTimeout=1500"), loader, null));
+      SharedErrorListener shared = new SharedErrorListener();
+      for (CacheManager m : open) {
+        m.createCache("shared", new MutableConfiguration<String, String>().setTypes(String.class, String.class)
+            .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<String, String>(
+                FactoryBuilder.factoryOf(shared), null, false, true)));
+      }
+      NoClassDefFoundError thrown = assertThrows(NoClassDefFoundError.class, () -> p.close(loader));
+      assertSame(SharedErrorListener.ERROR, thrown);
+      for (CacheManager m : open) {
+        assertTrue(m.isClosed(), m.getURI() + " closed");
+      }
+    }
+  }
+
+  /** A listener whose close throws one Error object, whoever closes it. */
+  public static final class SharedErrorListener
+      implements javax.cache.event.CacheEntryCreatedListener<String, String>, java.io.Closeable, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static final NoClassDefFoundError ERROR = new NoClassDefFoundError("a class of an undeployed application");
+
+    @Override
+    public void onCreated(Iterable<javax.cache.event.CacheEntryEvent<? extends String, ? extends String>> events) {}
+
+    @Override
+    public void close() {
+      throw ERROR;
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Protocol.class)
   void sameUriAndLoaderGiveTheSameManagerUntilClosed(Protocol p, TestManagers managers) throws Exception {
