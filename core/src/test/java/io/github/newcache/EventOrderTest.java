@@ -323,18 +323,7 @@ class EventOrderTest {
   void writersGoOnWhenTheKeysTurnIsHeldPastTheLeaseTimeout(Protocol p, TestManagers managers) throws Exception {
     Chain chain = new Chain();
     Cache<String, String> c = cache(managers, p, "held", 300, chain);
-    CountDownLatch inListener = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    chain.onEvent = e -> {
-      if ("slow".equals(e.getValue())) {
-        inListener.countDown();
-        Threads.awaitReleased(release);
-      }
-    };
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try {
-      Future<?> slow = pool.submit(() -> c.put("held key", "slow"));
-      assertTrue(inListener.await(10, TimeUnit.SECONDS));
+    try (HeldByListener slow = new HeldByListener(chain, () -> c.put("held key", "slow"))) {
       c.put("held key", "late");
       assertEquals("late", c.get("held key"), "applied, without the turn");
       @SuppressWarnings("unchecked")
@@ -342,13 +331,9 @@ class EventOrderTest {
       async.put("held key", "later").get(5, TimeUnit.SECONDS);
       assertEquals("later", c.get("held key"), "the non-blocking write went on at the timeout too");
       assertEquals(1, turns(c), "the slow listener's turn only");
-      release.countDown();
-      slow.get(10, TimeUnit.SECONDS);
+      slow.release();
+      slow.write.get(10, TimeUnit.SECONDS);
       assertEquals(0, turns(c));
-    } finally {
-      release.countDown();
-      pool.shutdownNow();
-      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
     }
   }
 
@@ -365,18 +350,7 @@ class EventOrderTest {
     Chain chain = new Chain();
     javax.cache.CacheManager m = managers.open(p);
     Cache<String, String> c = m.createCache("closing", config(60_000, chain));
-    CountDownLatch inListener = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    chain.onEvent = e -> {
-      if ("slow".equals(e.getValue())) {
-        inListener.countDown();
-        Threads.awaitReleased(release);
-      }
-    };
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try {
-      Future<?> slow = pool.submit(() -> c.put("held key", "slow"));
-      assertTrue(inListener.await(10, TimeUnit.SECONDS));
+    try (HeldByListener slow = new HeldByListener(chain, () -> c.put("held key", "slow"))) {
       @SuppressWarnings("unchecked")
       AsyncCache<String, String> async = c.unwrap(NewcacheCache.class).async();
       CompletableFuture<Void> waiting = async.put("held key", "waiting");
@@ -388,17 +362,13 @@ class EventOrderTest {
       assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2_000, "ended at the close");
       assertTrue(failed.getCause() instanceof CacheException && failed.getCause().getMessage().contains("closed")
           && failed.getCause().getMessage().contains("not applied"), String.valueOf(failed.getCause()));
-      release.countDown();
+      slow.release();
       try {
-        slow.get(10, TimeUnit.SECONDS);
+        slow.write.get(10, TimeUnit.SECONDS);
       } catch (java.util.concurrent.ExecutionException closedMeanwhile) {
         // the slow put's own end after the close is not what this tests
       }
       assertTrue(chain.texts().stream().noneMatch(t -> t.contains("=waiting")), "the waiting write was not applied: " + chain.texts());
-    } finally {
-      release.countDown();
-      pool.shutdownNow();
-      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
     }
   }
 
@@ -638,30 +608,53 @@ class EventOrderTest {
 
   /** Holds "k" in a listener that does not return, and checks {@code late} goes on after about one lease timeout (1 s). */
   private static void assertOneLeaseTimeout(Cache<String, String> c, Chain chain, Runnable late) throws Exception {
-    CountDownLatch inListener = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    chain.onEvent = e -> {
-      if ("slow".equals(e.getValue())) {
-        inListener.countDown();
-        Threads.awaitReleased(release);
-      }
-    };
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try {
-      Future<?> slow = pool.submit(() -> c.invoke("k", (e, args) -> {
-        e.setValue("slow"); // a processor: holds the key (with a writer, for the fleet) as a put does
-        return null;
-      }));
-      assertTrue(inListener.await(10, TimeUnit.SECONDS));
+    // a processor: holds the key (with a writer, for the fleet) as a put does
+    try (HeldByListener slow = new HeldByListener(chain, () -> c.invoke("k", (e, args) -> {
+      e.setValue("slow");
+      return null;
+    }))) {
       long start = System.nanoTime();
       late.run();
       long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertTrue(tookMillis >= 900 && tookMillis < 1_700, "one lease timeout (1 s), not two: " + tookMillis + " ms");
       assertEquals("late", c.get("k"), "applied, without the turn");
-      release.countDown();
-      slow.get(10, TimeUnit.SECONDS);
+      slow.release();
+      slow.write.get(10, TimeUnit.SECONDS);
       assertEquals(0, turns(c));
-    } finally {
+    }
+  }
+
+  /**
+   * A write whose synchronous listener does not return until released: while it runs, the write
+   * holds its key's turn for events (and, for a write that takes one, the key's fleet hold or
+   * processor turn). Closing releases the listener and stops the writing thread.
+   */
+  private static final class HeldByListener implements AutoCloseable {
+    private final CountDownLatch inListener = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final ExecutorService pool = Executors.newSingleThreadExecutor();
+    /** The held write, run on its own thread. */
+    final Future<?> write;
+
+    /** Starts {@code write}, which writes the value "slow", and waits until {@code chain}'s listener holds it. */
+    HeldByListener(Chain chain, Runnable write) throws InterruptedException {
+      chain.onEvent = e -> {
+        if ("slow".equals(e.getValue())) {
+          inListener.countDown();
+          Threads.awaitReleased(release);
+        }
+      };
+      this.write = pool.submit(write);
+      assertTrue(inListener.await(10, TimeUnit.SECONDS), "the listener holds the slow write");
+    }
+
+    /** Lets the listener return. */
+    void release() {
+      release.countDown();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
       release.countDown();
       pool.shutdownNow();
       assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
