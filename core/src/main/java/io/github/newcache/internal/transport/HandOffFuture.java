@@ -4,7 +4,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
@@ -28,11 +27,11 @@ import java.util.function.Function;
  * blocking call there is: the check is one read of the result, and of the thread's class only
  * when the future is pending. A {@code get} with a timeout of zero or less is a poll, which never
  * waits, and still throws {@link TimeoutException} for a pending future there. Its stages' futures
- * are {@link Derived}, a {@link CompletableFuture} in every other way. A future {@code
+ * are {@link WaitRefusingFuture}s, {@link CompletableFuture}s in every other way. A future {@code
  * CompletableFuture} makes itself ({@code allOf}, {@code anyOf}, {@code
  * minimalCompletionStage().toCompletableFuture()}) is a plain one, and cannot refuse.
  */
-public final class HandOffFuture<T> extends CompletableFuture<T> {
+public final class HandOffFuture<T> extends WaitRefusingFuture<T> {
 
   private final Executor continuations;
 
@@ -71,11 +70,6 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
   @Override
   public Executor defaultExecutor() {
     return continuations;
-  }
-
-  @Override
-  public <U> CompletableFuture<U> newIncompleteFuture() {
-    return new Derived<>();
   }
 
   @Override
@@ -171,15 +165,6 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
     return super.get();
   }
 
-  /** {@inheritDoc} A timeout of zero or less polls, and never waits: it is not refused on the IO thread. */
-  @Override
-  public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-    if (timeout > 0) {
-      IoThread.refuseWait(this);
-    }
-    return super.get(timeout, unit);
-  }
-
   @Override
   public T join() {
     IoThread.refuseWait(this);
@@ -201,42 +186,5 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
   @Override
   public CompletionStage<T> minimalCompletionStage() {
     return copy().minimalCompletionStage();
-  }
-
-  /**
-   * A future a {@link HandOffFuture}'s stage returns, or one derived from it in turn: a plain
-   * {@link CompletableFuture}, except that a wait for it on the client's IO thread while it is
-   * pending is refused ({@link IoThread#refuseWait}).
-   */
-  static final class Derived<T> extends CompletableFuture<T> {
-
-    /** Made by {@link #newIncompleteFuture} only. */
-    Derived() {}
-
-    @Override
-    public <U> CompletableFuture<U> newIncompleteFuture() {
-      return new Derived<>();
-    }
-
-    @Override
-    public T get() throws InterruptedException, ExecutionException {
-      IoThread.refuseWait(this);
-      return super.get();
-    }
-
-    /** {@inheritDoc} A timeout of zero or less polls, and never waits: it is not refused on the IO thread. */
-    @Override
-    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-      if (timeout > 0) {
-        IoThread.refuseWait(this);
-      }
-      return super.get(timeout, unit);
-    }
-
-    @Override
-    public T join() {
-      IoThread.refuseWait(this);
-      return super.join();
-    }
   }
 }
