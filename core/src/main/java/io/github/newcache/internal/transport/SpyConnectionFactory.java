@@ -53,6 +53,9 @@ import net.spy.memcached.ops.Operation;
  * operation timeout, which drops operations that waited unsent that long, is set past the longest
  * wait {@link OperationWait} can make, so only the caller's timeout ever gives up on an operation.
  *
+ * <p>spymemcached's IO loop is a {@link PromptConnection}, which writes a request to an idle
+ * connection in the turn that takes it in instead of one turn later.
+ *
  * <p>TLS: with a {@link TlsContext}, every node is a {@link TlsMemcachedNode}, which hands
  * spymemcached a {@link TlsSocketChannel} over each connection it makes; the handshake may take
  * the operation timeout (at least {@link ServerCheck#TIMEOUT_MILLIS}).
@@ -107,7 +110,8 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   @Override
   public MemcachedConnection createConnection(List<InetSocketAddress> addrs) throws IOException {
-    MemcachedConnection c = super.createConnection(addrs);
+    MemcachedConnection c =
+        new PromptConnection(getReadBufSize(), this, addrs, getInitialObservers(), getFailureMode(), getOperationFactory());
     client = c;
     return c;
   }

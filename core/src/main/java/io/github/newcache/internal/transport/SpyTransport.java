@@ -26,6 +26,7 @@ import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
 import net.spy.memcached.MemcachedClient;
+import net.spy.memcached.MemcachedConnection;
 import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.NodeLocator;
 import net.spy.memcached.ops.GetOperation;
@@ -230,6 +231,11 @@ public final class SpyTransport implements MemcachedTransport {
   /** The address of the server that holds {@code key}, as {@code host:port}. */
   public String serverFor(String key) {
     return flights.serverFor(key);
+  }
+
+  /** spymemcached's connection (its IO thread), for tests; null before it is made. */
+  MemcachedConnection connection() {
+    return factory.memcachedConnection();
   }
 
   /** Servers that are currently failed fast as stalled, as {@code host:port}. */
