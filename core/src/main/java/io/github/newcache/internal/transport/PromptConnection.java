@@ -1,6 +1,8 @@
 package io.github.newcache.internal.transport;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.util.Collection;
@@ -34,15 +36,32 @@ import net.spy.memcached.OperationFactory;
  * as it would have.
  *
  * <p>spymemcached counts the turns woken with nothing ready in a row (its guard against a selector
- * that spins), and a turn that reported a socket writable ended the row. A write here takes such a
- * turn's place only on an idle connection, which then waits for an answer, and an answer is a turn
- * with something ready: the row grows by at most one per server between answers, as before.
+ * that spins: past 256, it handles every connection on every such turn and takes down each one on
+ * which nothing was ever ready), and a turn that reported a socket writable ended the row. A turn
+ * here that takes operations in stands for that turn and ends the row too: otherwise requests
+ * cancelled before they are written (an interrupted caller, a refused batch), which leave nothing
+ * to write, would lengthen it by one each. The count is spymemcached's private field; when it
+ * cannot be reached (another spymemcached), the connection is spymemcached's own ({@link
+ * #available}).
  */
 final class PromptConnection extends MemcachedConnection {
+
+  /** spymemcached's {@code emptySelects}, or null when it cannot be reached. */
+  private static final VarHandle EMPTY_TURNS = emptyTurnsField();
 
   PromptConnection(int bufSize, ConnectionFactory f, List<InetSocketAddress> servers,
       Collection<ConnectionObserver> observers, FailureMode mode, OperationFactory operations) throws IOException {
     super(bufSize, f, servers, observers, mode, operations);
+  }
+
+  /** True when this connection can be used in place of spymemcached's own. */
+  static boolean available() {
+    return EMPTY_TURNS != null;
+  }
+
+  /** spymemcached's count of turns woken with nothing ready, in a row; for tests. */
+  int emptyTurns() {
+    return (int) EMPTY_TURNS.get(this);
   }
 
   @Override
@@ -51,21 +70,24 @@ final class PromptConnection extends MemcachedConnection {
     if (!shutDown && !addedQueue.isEmpty()) {
       for (MemcachedNode node : locator.getAll()) {
         if (!(node instanceof TlsMemcachedNode) && node.isActive()) {
-          writeIfIdle(node);
+          if (writeIfIdle(node)) {
+            EMPTY_TURNS.set(this, 0);
+          }
         }
       }
     }
     super.handleIO();
   }
 
-  private static void writeIfIdle(MemcachedNode node) {
+  /** Writes what waits for {@code node} when it is idle; true when it took operations in. */
+  private static boolean writeIfIdle(MemcachedNode node) {
     SelectionKey key = node.getSk();
     if (key == null || !key.isValid() || node.hasReadOp() || node.hasWriteOp() || node.getBytesRemainingToWrite() > 0) {
-      return;
+      return false;
     }
     node.copyInputQueue();
     if (!node.hasWriteOp()) {
-      return;
+      return false;
     }
     try {
       node.fillWriteBuffer(false); // spymemcached's shouldOptimize, false in our factory
@@ -76,8 +98,19 @@ final class PromptConnection extends MemcachedConnection {
         more = wrote > 0 && node.getBytesRemainingToWrite() > 0;
       }
     } catch (IOException | RuntimeException e) {
-      // Left to spymemcached: its write on the next turn meets the same failure and reconnects.
+      // Left to spymemcached: the selector reports the failed socket, whose read or write on the
+      // next turn meets the failure and reconnects.
     }
     node.fixupOps();
+    return true;
+  }
+
+  private static VarHandle emptyTurnsField() {
+    try {
+      return MethodHandles.privateLookupIn(MemcachedConnection.class, MethodHandles.lookup())
+          .findVarHandle(MemcachedConnection.class, "emptySelects", int.class);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
   }
 }

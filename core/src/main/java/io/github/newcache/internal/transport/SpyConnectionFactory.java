@@ -110,8 +110,9 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
 
   @Override
   public MemcachedConnection createConnection(List<InetSocketAddress> addrs) throws IOException {
-    MemcachedConnection c =
-        new PromptConnection(getReadBufSize(), this, addrs, getInitialObservers(), getFailureMode(), getOperationFactory());
+    MemcachedConnection c = PromptConnection.available()
+        ? new PromptConnection(getReadBufSize(), this, addrs, getInitialObservers(), getFailureMode(), getOperationFactory())
+        : super.createConnection(addrs);
     client = c;
     return c;
   }

@@ -238,6 +238,11 @@ public final class SpyTransport implements MemcachedTransport {
     return factory.memcachedConnection();
   }
 
+  /** Bytes of the operations waiting in {@code server}'s queues, for tests. */
+  long queuedBytes(SocketAddress server) {
+    return factory.queuedBytes(server);
+  }
+
   /** Servers that are currently failed fast as stalled, as {@code host:port}. */
   public List<String> stalledServers() {
     List<String> out = new ArrayList<>();
