@@ -61,7 +61,7 @@ final class CacheFactory {
     try {
       return wire(name, manager, config, transport, mangler, codec, executor, scheduler, clock, made);
     } catch (RuntimeException | Error e) {
-      Error closing = made.close(name);
+      Throwable closing = made.close(name);
       if (closing != null && closing != e) {
         e.addSuppressed(closing); // the creation's own failure is what the caller gets
       }
@@ -191,19 +191,19 @@ final class CacheFactory {
       return resource;
     }
 
-    /** Closes what was made, each instance once; answers the first Error a close threw, or null. */
-    Error close(String name) {
+    /**
+     * Closes what was made, each instance once, each whatever the others threw; answers what the
+     * closes kept to throw (the first Error, or the dispatcher's failure), or null.
+     */
+    Throwable close(String name) {
       UserResources closing = new UserResources(name);
-      try {
-        if (events != null) {
-          events.close(closing);
-        }
-      } finally {
-        for (Object r : resources) {
-          closing.close(r);
-        }
+      if (events != null) {
+        closing.run(() -> events.close(closing));
       }
-      return closing.error();
+      for (Object r : resources) {
+        closing.close(r);
+      }
+      return closing.failure();
     }
   }
 

@@ -705,10 +705,12 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   /**
-   * Marks the cache closed and closes its writer, expiry policy, listeners, filters and loader,
-   * each on its own and each instance once ({@link UserResources}: one that fails is logged and
-   * stops nothing; the first Error one throws is thrown once all are closed); used by the manager.
-   * Only the first call does this: a cache closed by its own {@code close()} while the manager
+   * Marks the cache closed and closes its own parts (store, herd, listeners' dispatcher), then its
+   * writer, expiry policy, listeners, filters and loader, each on its own and each instance once
+   * ({@link UserResources}: a resource that fails is logged and stops nothing); used by the
+   * manager. No step is skipped because one before it threw: once all have run, the first Error is
+   * thrown, or without one the failure of one of the cache's own parts, the others suppressed in
+   * it. Only the first call does this: a cache closed by its own {@code close()} while the manager
    * closes it, destroys it or gives up creating it closes each resource once. Its data stays on
    * the servers.
    */
@@ -717,16 +719,13 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
       return;
     }
     UserResources closing = new UserResources(name);
-    try {
-      store.close();
-      herd.close();
-      events.close(closing);
-    } finally {
-      closing.close(writer.resource());
-      closing.close(expiry.policy());
-      closeLoader(closing);
-    }
-    closing.throwError();
+    closing.run(store::close);
+    closing.run(herd::close);
+    closing.run(() -> events.close(closing));
+    closing.close(writer.resource());
+    closing.close(expiry.policy());
+    closeLoader(closing);
+    closing.throwFailure();
   }
 
   /** Closes the cache loader with {@code closing}, within {@link #closeResources}: the loading cache has one. */

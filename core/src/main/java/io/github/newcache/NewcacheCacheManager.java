@@ -4,6 +4,7 @@ import io.github.newcache.codec.ValueCodec;
 import io.github.newcache.internal.config.CacheDeclaration;
 import io.github.newcache.internal.config.ManagerSettings;
 import io.github.newcache.internal.expiry.TimeSource;
+import io.github.newcache.internal.integration.CloseFailures;
 import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.store.RecentSlots;
 import io.github.newcache.internal.transport.MemcachedTransport;
@@ -103,7 +104,7 @@ public final class NewcacheCacheManager implements CacheManager {
         create(d.name(), config, false); // the declaration has the manager-wide defaults already
       }
     } catch (RuntimeException e) {
-      close();
+      undo(e, this::close); // the declaration's failure is what the caller gets
       throw e;
     }
   }
@@ -182,28 +183,46 @@ public final class NewcacheCacheManager implements CacheManager {
     ValueCodec codec = config.getValueCodec() == null ? valueCodec : config.getValueCodec();
     NewcacheCache<K, V> cache = CacheFactory.create(cacheName, this, config, transport, mangler, codec, executor, scheduler, clock);
     if (caches.putIfAbsent(cacheName, cache) != null) {
-      cache.closeResources();
-      throw new CacheException(alreadyExists(cacheName));
+      CacheException exists = new CacheException(alreadyExists(cacheName));
+      undo(exists, cache::closeResources);
+      throw exists;
     }
     try {
       cache.registerMBeans();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       // not created after all: neither listed nor left open
       caches.remove(cacheName, cache);
-      cache.unregisterMBeans();
-      cache.closeResources();
+      undo(e, cache::unregisterMBeans, cache::closeResources);
       throw e;
     }
     if (closed.get()) {
       // close() ran while the cache was being made (its factories may take their time): it may
       // have closed the cache already, but not the MBeans registered after it.
-      cache.unregisterMBeans();
-      if (caches.remove(cacheName, cache)) {
-        cache.closeResources();
-      }
-      checkOpen();
+      IllegalStateException closedNow = closedException();
+      undo(closedNow, cache::unregisterMBeans, () -> {
+        if (caches.remove(cacheName, cache)) {
+          cache.closeResources();
+        }
+      });
+      throw closedNow;
     }
     return cache;
+  }
+
+  /**
+   * Undoes a cache not created after all: runs {@code steps} (unregistering its MXBeans, closing
+   * it), each whatever the ones before it threw, and suppresses their failure in {@code failure},
+   * the creation's own, which the caller throws, as for any {@code createCache} that fails part-way.
+   */
+  private static void undo(Throwable failure, Runnable... steps) {
+    CloseFailures undoing = new CloseFailures();
+    for (Runnable step : steps) {
+      undoing.run(step);
+    }
+    Throwable also = undoing.first();
+    if (also != null && also != failure) {
+      failure.addSuppressed(also);
+    }
   }
 
   private String alreadyExists(String cacheName) {
@@ -258,12 +277,12 @@ public final class NewcacheCacheManager implements CacheManager {
     if (cache == null) {
       return;
     }
-    try {
-      cache.clearData();
-    } finally {
-      release(cache);
-      cache.closeResources();
-    }
+    // The cache is forgotten and closed whatever the clear threw; an Error goes first ({@link CloseFailures}).
+    CloseFailures destroying = new CloseFailures();
+    destroying.run(cache::clearData);
+    destroying.run(() -> release(cache));
+    destroying.run(cache::closeResources);
+    destroying.throwIfAny();
   }
 
   /** Forgets a cache that is closing; its data stays on the servers. */
@@ -296,57 +315,49 @@ public final class NewcacheCacheManager implements CacheManager {
    *
    * <p>Closes each cache, whose resources close each on its own (see {@link
    * io.github.newcache.internal.integration.UserResources}), then the manager's loader pool,
-   * scheduler and connections, whatever a cache's close threw. An Error from a resource's close
-   * (a {@code NoClassDefFoundError} at a web application's undeploy) stops nothing either: the
-   * first one is thrown once everything is closed, the later ones suppressed in it. Only the first
-   * call closes: a second one, or one running meanwhile, returns at once.
+   * scheduler and connections, each step whatever the ones before it threw ({@link CloseFailures}).
+   * A cache that fails to close is logged. An Error from a resource's close (a {@code
+   * NoClassDefFoundError} at a web application's undeploy) stops nothing either: the first one is
+   * thrown once everything is closed, the later ones, and a failure of the manager's own pool,
+   * scheduler or connections, suppressed in it; without an Error, such a failure of the manager's
+   * own is thrown. Only the first call closes: a second one, or one running meanwhile, returns at
+   * once.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    Error error = null;
-    try {
-      provider.release(this);
-      for (NewcacheCache<?, ?> cache : new ArrayList<>(caches.values())) {
-        try {
-          release(cache);
-        } catch (RuntimeException e) {
-          LOG.log(System.Logger.Level.WARNING, "cache " + cache.getName() + " of manager " + uri
-              + " failed to unregister its MXBeans as the manager closed", e);
-        }
-        try {
-          cache.closeResources();
-        } catch (RuntimeException e) {
-          LOG.log(System.Logger.Level.WARNING, "cache " + cache.getName() + " of manager " + uri
-              + " failed to close; the manager closed its other caches all the same", e);
-        } catch (Error e) {
-          error = kept(error, e);
-        }
-      }
-    } finally {
-      try {
-        executor.close();
-        scheduler.shutdownNow();
-      } finally {
-        transport.close();
-      }
+    CloseFailures closing = new CloseFailures();
+    closing.run(() -> provider.release(this));
+    for (NewcacheCache<?, ?> cache : new ArrayList<>(caches.values())) {
+      closing.run(() -> forget(cache));
+      closing.run(() -> closeCache(cache));
     }
-    if (error != null) {
-      throw error;
+    closing.run(executor::close);
+    closing.run(scheduler::shutdownNow);
+    closing.run(transport::close);
+    closing.throwIfAny();
+  }
+
+  /** Forgets {@code cache} as the manager closes; a failure to unregister its MXBeans is logged. */
+  private void forget(NewcacheCache<?, ?> cache) {
+    try {
+      release(cache);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cache " + cache.getName() + " of manager " + uri
+          + " failed to unregister its MXBeans as the manager closed", e);
     }
   }
 
-  /** The first of the Errors a close threw: {@code first}, with {@code next} suppressed in it, or {@code next}. */
-  private static Error kept(Error first, Error next) {
-    if (first == null) {
-      return next;
+  /** Closes {@code cache} as the manager closes: an exception is logged, an Error thrown. */
+  private void closeCache(NewcacheCache<?, ?> cache) {
+    try {
+      cache.closeResources();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cache " + cache.getName() + " of manager " + uri
+          + " failed to close; the manager closed its other caches all the same", e);
     }
-    if (first != next) {
-      first.addSuppressed(next);
-    }
-    return first;
   }
 
   @Override
@@ -364,7 +375,11 @@ public final class NewcacheCacheManager implements CacheManager {
 
   private void checkOpen() {
     if (closed.get()) {
-      throw new IllegalStateException("cache manager " + uri + " is closed");
+      throw closedException();
     }
+  }
+
+  private IllegalStateException closedException() {
+    return new IllegalStateException("cache manager " + uri + " is closed");
   }
 }

@@ -2,6 +2,7 @@ package io.github.newcache;
 
 import io.github.newcache.internal.config.ManagerSettings;
 import io.github.newcache.internal.config.SettingsParser;
+import io.github.newcache.internal.integration.CloseFailures;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -267,30 +268,15 @@ public final class NewcacheCachingProvider implements CachingProvider {
 
   /**
    * Closes every manager, each once, the first failure thrown after all were tried, the others
-   * suppressed in it; an Error (a resource's close at undeploy) goes before any exception.
+   * suppressed in it; an Error (a resource's close at undeploy) goes before any exception, and
+   * one Error that managers sharing a resource threw is thrown as itself ({@link CloseFailures}).
    */
   private static void closeAll(List<NewcacheCacheManager> open) {
-    Throwable failure = null;
+    CloseFailures closing = new CloseFailures();
     for (NewcacheCacheManager m : open) {
-      try {
-        m.close();
-      } catch (RuntimeException | Error e) {
-        if (failure == null) {
-          failure = e;
-        } else if (e instanceof Error && !(failure instanceof Error)) {
-          e.addSuppressed(failure);
-          failure = e;
-        } else if (failure != e) { // one resource shared by managers may throw the same Error twice
-          failure.addSuppressed(e);
-        }
-      }
+      closing.run(m::close);
     }
-    if (failure instanceof Error e) {
-      throw e;
-    }
-    if (failure != null) {
-      throw (RuntimeException) failure;
-    }
+    closing.throwIfAny();
   }
 
   /** Forgets a manager that is closing. */

@@ -504,6 +504,148 @@ class ClosingTest {
     return Integer.compare(order.indexOf(a), order.indexOf(b));
   }
 
+  /**
+   * Makes the log behind {@code io.github.newcache} throw {@code failure} at each message that
+   * contains {@code text}, until closed: a logging backend that fails (one of a web application
+   * closed at undeploy) is how a failure reaches the cache's own closing steps and its MXBean
+   * registration, whose code throws nothing of its own.
+   */
+  static final class LogThrows extends java.util.logging.Handler implements AutoCloseable {
+    /** Held, so that the logger and its handlers are not collected meanwhile. */
+    private final java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.github.newcache");
+    private final String text;
+    private final Throwable failure;
+
+    LogThrows(String text, Throwable failure) {
+      this.text = text;
+      this.failure = failure;
+      log.addHandler(this);
+    }
+
+    @Override
+    public void publish(java.util.logging.LogRecord r) {
+      if (r.getMessage() != null && r.getMessage().contains(text)) {
+        if (failure instanceof Error e) {
+          throw e;
+        }
+        throw (RuntimeException) failure;
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {
+      log.removeHandler(this);
+    }
+  }
+
+  /**
+   * A failure in the cache's own closing steps (here its listeners' dispatcher, whose log of the
+   * listener's failed close throws) skips none of its resources and loses no Error: the writer's
+   * Error is thrown, the step's failure suppressed in it. Before, the dispatcher's failure escaped
+   * the cache's close, the filter stayed open and the writer's Error was lost.
+   */
+  @Test
+  void aFailedStepOfTheCachesCloseSkipsNoResourceAndLosesNoError() {
+    Cache<String, String> c = manager.createCache("c", everything("c", "runtime", "error"));
+    IllegalStateException logFailed = new IllegalStateException("the logging backend is gone");
+    NoClassDefFoundError thrown;
+    try (LogThrows log = new LogThrows("of cache c failed", logFailed)) {
+      thrown = assertThrows(NoClassDefFoundError.class, c::close);
+    }
+    assertTrue(thrown.getMessage().contains("c writer"), thrown.getMessage());
+    assertEquals(List.of(logFailed), List.of(thrown.getSuppressed()), "the step's failure, once");
+    assertTrue(c.isClosed());
+    assertNull(manager.getCache("c"));
+    assertClosedOnce("c");
+  }
+
+  /**
+   * An Error the manager kept from a cache is thrown whatever the manager's own connections throw
+   * as they close after it, their failure suppressed in it. Before, the transport's exception was
+   * thrown instead and the Error was lost.
+   */
+  @Test
+  void anErrorTheManagerKeptIsThrownWhateverItsConnectionsThrowAfterIt() {
+    Cache<String, String> a = manager.createCache("a", everything("a", "error", ""));
+    IllegalStateException transportFailed = new IllegalStateException("the transport cannot close");
+    memcached.failClose(transportFailed);
+    NoClassDefFoundError thrown = assertThrows(NoClassDefFoundError.class, manager::close);
+    assertTrue(thrown.getMessage().contains("a listener"), thrown.getMessage());
+    assertEquals(List.of(transportFailed), List.of(thrown.getSuppressed()));
+    assertTrue(manager.isClosed() && a.isClosed());
+    assertClosedOnce("a");
+  }
+
+  /**
+   * destroyCache whose clear fails (memcached) and whose listener's close throws an Error closes
+   * the cache and throws the Error, the clear's failure suppressed in it. Before, the Error
+   * replaced the clear's failure, which was lost.
+   */
+  @Test
+  void aDestroyWhoseClearFailsThrowsTheErrorOfItsCloseWithTheClearsFailure() {
+    Cache<String, String> c = manager.createCache("c", everything("c", "error", ""));
+    c.put("k", "v");
+    memcached.failNext("keys", 1);
+    NoClassDefFoundError thrown = assertThrows(NoClassDefFoundError.class, () -> manager.destroyCache("c"));
+    assertEquals(1, thrown.getSuppressed().length, "the clear's failure");
+    assertTrue(thrown.getSuppressed()[0] instanceof javax.cache.CacheException, String.valueOf(thrown.getSuppressed()[0]));
+    assertTrue(c.isClosed());
+    assertNull(manager.getCache("c"));
+    assertClosedOnce("c");
+  }
+
+  /**
+   * A createCache whose MXBean registration fails unregisters and closes the cache and throws the
+   * registration's failure, an Error from the cleanup suppressed in it, as any createCache that
+   * fails part-way. Here the name is held by another manager of the same URI and the log of that
+   * fails. Before, the listener's Error replaced the registration's failure.
+   */
+  @Test
+  void aCreateWhoseRegistrationFailsClosesTheCacheAndThrowsTheRegistrationsFailure() {
+    NewcacheCacheManager holder = InMemoryManagers.open("flavor=closing", memcached, clock);
+    try {
+      holder.createCache("c", new MutableConfiguration<String, String>()
+          .setTypes(String.class, String.class).setStatisticsEnabled(true));
+      IllegalStateException logFailed = new IllegalStateException("the logging backend is gone");
+      try (LogThrows log = new LogThrows("belongs to another cache", logFailed)) {
+        IllegalStateException thrown = assertThrows(IllegalStateException.class,
+            () -> manager.createCache("c", everything("c", "error", "").setStatisticsEnabled(true)));
+        assertSame(logFailed, thrown);
+        assertEquals(1, thrown.getSuppressed().length, "the listener's Error");
+        assertTrue(thrown.getSuppressed()[0] instanceof NoClassDefFoundError, String.valueOf(thrown.getSuppressed()[0]));
+      }
+      assertNull(manager.getCache("c"));
+      assertClosedOnce("c");
+    } finally {
+      holder.close();
+    }
+  }
+
+  /**
+   * A registration that fails with an Error leaves the cache neither listed nor open. Before, it
+   * was only caught as an exception: the cache stayed listed, open, with its resources.
+   */
+  @Test
+  void aCreateWhoseRegistrationThrowsAnErrorLeavesNoCacheOpen() {
+    NewcacheCacheManager holder = InMemoryManagers.open("flavor=closing", memcached, clock);
+    try {
+      holder.createCache("c", new MutableConfiguration<String, String>()
+          .setTypes(String.class, String.class).setStatisticsEnabled(true));
+      NoClassDefFoundError logFailed = new NoClassDefFoundError("org/example/logging/Gone");
+      try (LogThrows log = new LogThrows("belongs to another cache", logFailed)) {
+        assertSame(logFailed, assertThrows(NoClassDefFoundError.class,
+            () -> manager.createCache("c", everything("c", "", "").setStatisticsEnabled(true))));
+      }
+      assertNull(manager.getCache("c"));
+      assertClosedOnce("c");
+    } finally {
+      holder.close();
+    }
+  }
+
   /** A value codec that weighs a megabyte, so that a retained one would show. */
   public static final class HeavyCodec extends DefaultValueCodec {
     final byte[] ballast = new byte[1 << 20];

@@ -51,6 +51,8 @@ public final class InMemoryTransport implements MemcachedTransport {
   /** Non-blocking deletes still on their way ({@link #holdDeletes}), in the order sent. */
   private final Queue<Runnable> heldDeletes = new ConcurrentLinkedQueue<>();
   private volatile boolean holdingDeletes;
+  /** What {@link #close} throws, or null ({@link #failClose}). */
+  private volatile RuntimeException closeFailure;
 
   public InMemoryTransport(LongSupplier clock) {
     this.clock = clock;
@@ -306,6 +308,15 @@ public final class InMemoryTransport implements MemcachedTransport {
     }
   }
 
+  /** Makes {@link #close} throw {@code failure}, as a transport whose shutdown fails would. */
+  public void failClose(RuntimeException failure) {
+    closeFailure = failure;
+  }
+
   @Override
-  public void close() {}
+  public void close() {
+    if (closeFailure != null) {
+      throw closeFailure;
+    }
+  }
 }

@@ -100,7 +100,7 @@ public final class EventDispatcher<K, V> {
     count(r, -1);
     UserResources closing = new UserResources(cacheName);
     r.close(closing);
-    closing.throwError();
+    closing.throwFailure();
   }
 
   /** Counts {@code r}'s event types in or out, and publishes the types some registration wants. */

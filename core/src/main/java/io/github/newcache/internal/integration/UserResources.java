@@ -22,7 +22,14 @@ import java.util.Set;
  * <p>An {@link Error} (a {@code NoClassDefFoundError} from a web application's class loader closed
  * at undeploy) stops nothing either: the other resources, and the manager's other caches, are
  * closed all the same, and the first Error is thrown once everything is closed ({@link
- * #throwError}), since an Error is not for a library to swallow.
+ * #throwFailure}), since an Error is not for a library to swallow.
+ *
+ * <p>The cache's own parts close through it too ({@link #run}: its store, its herd, its listeners'
+ * dispatcher), so that none of them, nor a user resource after them, is skipped because one
+ * before it threw. What such a part throws is no user resource's failure to log: it is thrown once
+ * everything is closed, behind the first Error if there is one ({@link CloseFailures}). So is the
+ * failure of the log itself (a logging backend that throws, as one of a closed web application
+ * may): a close through this class never throws.
  *
  * <p>One instance serves one close of one cache, on one thread.
  */
@@ -33,8 +40,8 @@ public final class UserResources {
   private final String cacheName;
   /** The resources closed so far, by identity. */
   private final Set<Object> closed = Collections.newSetFromMap(new IdentityHashMap<>());
-  /** The first Error a close threw; those after it are suppressed in it. */
-  private Error error;
+  /** What the closes threw that is to be thrown: Errors, and the failures of the cache's own parts and of the log. */
+  private final CloseFailures failures = new CloseFailures();
 
   /** A close of the resources of cache {@code cacheName} (named in the log). */
   public UserResources(String cacheName) {
@@ -43,8 +50,8 @@ public final class UserResources {
 
   /**
    * Closes {@code resource} if it is {@link AutoCloseable} and this has not closed the same instance
-   * already; a failure is logged, an Error kept for {@link #throwError} (an interrupt keeps the
-   * thread's interrupt status).
+   * already; a failure is logged, an Error kept for {@link #throwFailure} (an interrupt keeps the
+   * thread's interrupt status). Never throws.
    *
    * @param resource a loader, writer, expiry policy, listener or filter; null or not closeable: nothing
    */
@@ -58,32 +65,35 @@ public final class UserResources {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      LOG.log(System.Logger.Level.WARNING,
+      failures.run(() -> LOG.log(System.Logger.Level.WARNING,
           "closing " + resource.getClass().getName() + " of cache " + cacheName + " failed; the cache closed "
-              + "its other resources all the same", e);
+              + "its other resources all the same", e));
     } catch (Error e) {
-      kept(e);
+      failures.add(e);
     }
   }
 
-  private void kept(Error e) {
-    if (error == null) {
-      error = e;
-    } else if (error != e) {
-      error.addSuppressed(e);
-    }
+  /**
+   * Runs {@code part}, a close of the cache's own (its store, herd or listeners' dispatcher),
+   * whatever the closes before it threw; what it throws is kept for {@link #throwFailure}.
+   *
+   * @param part the close of one part of the cache
+   */
+  public void run(Runnable part) {
+    failures.run(part);
   }
 
-  /** Throws the first Error a {@link #close} threw, if any, the later ones suppressed in it: call it once all are closed. */
-  public void throwError() {
-    if (error != null) {
-      throw error;
-    }
+  /**
+   * Throws what the closes kept, if anything: the first Error, or without one the first failure of
+   * a part, the others suppressed in it ({@link CloseFailures}). Call it once all are closed.
+   */
+  public void throwFailure() {
+    failures.throwIfAny();
   }
 
-  /** The first Error a {@link #close} threw, or null. */
-  public Error error() {
-    return error;
+  /** What {@link #throwFailure} would throw, or null. */
+  public Throwable failure() {
+    return failures.first();
   }
 
   /**
@@ -95,6 +105,6 @@ public final class UserResources {
   public static void close(Object resource, String cacheName) {
     UserResources one = new UserResources(cacheName);
     one.close(resource);
-    one.throwError();
+    one.throwFailure();
   }
 }
