@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.Cache;
@@ -91,11 +90,12 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   final LoadCoordinator herd;
   private final FailureStatistics failures;
   private final JmxRegistration jmx;
-  /** Set once, by the one close that closes the cache's resources (see {@link #closeResources}). */
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /** The one close that closes the cache's resources (see {@link #closeResources}). */
+  private final CloseOnce closing;
 
   NewcacheCache(CacheContext<K, V> context) {
     this.name = context.name();
+    this.closing = new CloseOnce("cache " + name);
     this.manager = context.manager();
     this.config = context.config();
     this.store = context.store();
@@ -680,12 +680,18 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     return manager;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A close called on another thread while one runs returns once that one has closed
+   * everything; one called on the closing thread itself (a resource's own {@code close()} closing
+   * its cache) returns at once ({@link CloseOnce}).
+   */
   @Override
   public void close() {
-    if (closed.get()) {
-      return;
+    if (!closing.started()) {
+      manager.release(this);
     }
-    manager.release(this);
     closeResources();
   }
 
@@ -711,21 +717,26 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    * manager. No step is skipped because one before it threw: once all have run, the first Error is
    * thrown, or without one the failure of one of the cache's own parts, the others suppressed in
    * it. Only the first call does this: a cache closed by its own {@code close()} while the manager
-   * closes it, destroys it or gives up creating it closes each resource once. Its data stays on
-   * the servers.
+   * closes it, destroys it or gives up creating it closes each resource once; a call on another
+   * thread meanwhile returns once the first has ended ({@link CloseOnce}). Its data stays on the
+   * servers.
    */
   void closeResources() {
-    if (!closed.compareAndSet(false, true)) {
+    if (!closing.begin()) {
       return;
     }
-    UserResources closing = new UserResources(name);
-    closing.run(store::close);
-    closing.run(herd::close);
-    closing.run(() -> events.close(closing));
-    closing.close(writer.resource());
-    closing.close(expiry.policy());
-    closeLoader(closing);
-    closing.throwFailure();
+    try {
+      UserResources resources = new UserResources(name);
+      resources.run(store::close);
+      resources.run(herd::close);
+      resources.run(() -> events.close(resources));
+      resources.close(writer.resource());
+      resources.close(expiry.policy());
+      closeLoader(resources);
+      resources.throwFailure();
+    } finally {
+      closing.end();
+    }
   }
 
   /** Closes the cache loader with {@code closing}, within {@link #closeResources}: the loading cache has one. */
@@ -733,7 +744,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean isClosed() {
-    return closed.get();
+    return closing.started();
   }
 
   @Override
@@ -745,7 +756,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   }
 
   void checkOpen() {
-    if (closed.get()) {
+    if (closing.started()) {
       throw new IllegalStateException("cache " + name + " is closed");
     }
   }

@@ -19,7 +19,6 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import javax.cache.Cache;
 import javax.cache.CacheException;
@@ -51,8 +50,8 @@ public final class NewcacheCacheManager implements CacheManager {
   private final Map<String, NewcacheCache<?, ?>> caches = new ConcurrentHashMap<>();
   /** Memcached keys of keys used lately, shared by this manager's caches. */
   private final RecentSlots recentSlots = new RecentSlots();
-  /** Set once, by the one {@link #close} that closes the manager (concurrent ones return at once). */
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /** The one {@link #close} that closes the manager (one on another thread meanwhile waits for it). */
+  private final CloseOnce closing;
 
   NewcacheCacheManager(
       NewcacheCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties, ManagerSettings settings) {
@@ -76,6 +75,7 @@ public final class NewcacheCacheManager implements CacheManager {
     this.classLoader = classLoader;
     this.properties = properties;
     this.settings = settings;
+    this.closing = new CloseOnce("cache manager " + uri);
     this.keyMangler = instantiate(settings.keyMangler(), KeyMangler.class, "keyMangler");
     this.valueCodec = instantiate(settings.valueCodec(), ValueCodec.class, "valueCodec");
     this.clock = clock;
@@ -195,7 +195,7 @@ public final class NewcacheCacheManager implements CacheManager {
       undo(e, cache::unregisterMBeans, cache::closeResources);
       throw e;
     }
-    if (closed.get()) {
+    if (closing.started()) {
       // close() ran while the cache was being made (its factories may take their time): it may
       // have closed the cache already, but not the MBeans registered after it.
       IllegalStateException closedNow = closedException();
@@ -320,24 +320,30 @@ public final class NewcacheCacheManager implements CacheManager {
    * NoClassDefFoundError} at a web application's undeploy) stops nothing either: the first one is
    * thrown once everything is closed, the later ones, and a failure of the manager's own pool,
    * scheduler or connections, suppressed in it; without an Error, such a failure of the manager's
-   * own is thrown. Only the first call closes: a second one, or one running meanwhile, returns at
-   * once.
+   * own is thrown. Only the first call closes: a second one does nothing, and one called on
+   * another thread meanwhile returns once the first has ended; one called on the closing thread
+   * itself (a resource's own {@code close()} closing the manager) returns at once ({@link
+   * CloseOnce}, which bounds the wait).
    */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
+    if (!closing.begin()) {
       return;
     }
-    CloseFailures closing = new CloseFailures();
-    closing.run(() -> provider.release(this));
-    for (NewcacheCache<?, ?> cache : new ArrayList<>(caches.values())) {
-      closing.run(() -> forget(cache));
-      closing.run(() -> closeCache(cache));
+    try {
+      CloseFailures failures = new CloseFailures();
+      failures.run(() -> provider.release(this));
+      for (NewcacheCache<?, ?> cache : new ArrayList<>(caches.values())) {
+        failures.run(() -> forget(cache));
+        failures.run(() -> closeCache(cache));
+      }
+      failures.run(executor::close);
+      failures.run(scheduler::shutdownNow);
+      failures.run(transport::close);
+      failures.throwIfAny();
+    } finally {
+      closing.end();
     }
-    closing.run(executor::close);
-    closing.run(scheduler::shutdownNow);
-    closing.run(transport::close);
-    closing.throwIfAny();
   }
 
   /** Forgets {@code cache} as the manager closes; a failure to unregister its MXBeans is logged. */
@@ -362,7 +368,7 @@ public final class NewcacheCacheManager implements CacheManager {
 
   @Override
   public boolean isClosed() {
-    return closed.get();
+    return closing.started();
   }
 
   @Override
@@ -374,7 +380,7 @@ public final class NewcacheCacheManager implements CacheManager {
   }
 
   private void checkOpen() {
-    if (closed.get()) {
+    if (closing.started()) {
       throw closedException();
     }
   }

@@ -62,6 +62,9 @@ class ClosingTest {
   void open() {
     CLOSED.clear();
     Blocking.ON = null;
+    Blocking.ENTERED = new CountDownLatch(1);
+    Blocking.RELEASED = new CountDownLatch(1);
+    Reentrant.CLOSES = null;
     manager = InMemoryManagers.open("flavor=closing", memcached, clock);
   }
 
@@ -231,8 +234,8 @@ class ClosingTest {
   public static final class Blocking extends Tracked implements CacheEntryCreatedListener<String, String> {
     private static final long serialVersionUID = 1L;
     static volatile Thread ON;
-    static final CountDownLatch ENTERED = new CountDownLatch(1);
-    static final CountDownLatch RELEASED = new CountDownLatch(1);
+    static volatile CountDownLatch ENTERED = new CountDownLatch(1);
+    static volatile CountDownLatch RELEASED = new CountDownLatch(1);
     /** The cache whose listener the closing thread is held in. */
     static volatile String held;
     private final String cache;
@@ -426,6 +429,154 @@ class ClosingTest {
       assertEquals(1, CLOSED.stream().filter((name + " writer")::equals).count(), name + "'s writer, in " + CLOSED);
       assertEquals(1, CLOSED.stream().filter((name + " listener")::equals).count(), name + "'s listener, in " + CLOSED);
     }
+  }
+
+  /** A write-through cache {@code name} whose listener is {@link Blocking}, its writer closed after it. */
+  private Cache<String, String> blockingCache(String name) {
+    return manager.createCache(name, new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(new Writer(name + " writer", "")))
+        .addCacheEntryListenerConfiguration(listener(new Blocking(name), null)));
+  }
+
+  /**
+   * Runs {@code close} on a thread of its own while another thread's close of the same cache or
+   * manager is held in a listener's close, and answers what had been closed when it returned.
+   */
+  private static List<String> closedWhenASecondCloseReturns(Runnable first, Runnable close) throws Exception {
+    Thread closer = new Thread(first, "closing-test-first-close");
+    Blocking.ON = closer;
+    closer.start();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Thread second = new Thread(() -> {
+      close.run();
+      seen.addAll(CLOSED);
+      seen.add("returned");
+    }, "closing-test-second-close");
+    try {
+      assertTrue(Blocking.ENTERED.await(10, TimeUnit.SECONDS), "the first close reached the listener");
+      second.start();
+      Threads.awaitWaitingOrEnded(second, java.time.Duration.ofSeconds(10));
+    } finally {
+      Blocking.RELEASED.countDown();
+      closer.join(10_000);
+      second.join(10_000);
+    }
+    assertFalse(closer.isAlive() || second.isAlive(), "both closes returned");
+    return seen;
+  }
+
+  /**
+   * A cache's close called on another thread while the first close runs returns once the first
+   * has closed everything. Before, it returned at once, the listener and writer still open.
+   */
+  @Test
+  void aSecondCloseOfACacheReturnsOnceTheFirstHasClosedEverything() throws Exception {
+    Cache<String, String> c = blockingCache("x");
+    assertEquals(List.of("x listener", "x writer", "returned"), closedWhenASecondCloseReturns(c::close, c::close));
+    assertTrue(c.isClosed());
+  }
+
+  /**
+   * A manager's close called on another thread while the first close runs returns once the first
+   * has closed everything. Before, it returned at once, the caches' resources still open.
+   */
+  @Test
+  void aSecondCloseOfAManagerReturnsOnceTheFirstHasClosedEverything() throws Exception {
+    Cache<String, String> c = blockingCache("x");
+    assertEquals(List.of("x listener", "x writer", "returned"),
+        closedWhenASecondCloseReturns(manager::close, manager::close));
+    assertTrue(manager.isClosed() && c.isClosed());
+  }
+
+  /**
+   * A cache's close called while its manager's close closes it, on another thread, returns once
+   * the manager has closed the cache. Before, it returned at once.
+   */
+  @Test
+  void aCachesCloseWhileItsManagerClosesItReturnsOnceItIsClosed() throws Exception {
+    Cache<String, String> c = blockingCache("x");
+    assertEquals(List.of("x listener", "x writer", "returned"), closedWhenASecondCloseReturns(manager::close, c::close));
+  }
+
+  /** A listener whose close runs {@link #CLOSES}: the closes of its own cache and manager. */
+  public static final class Reentrant extends Tracked implements CacheEntryCreatedListener<String, String> {
+    private static final long serialVersionUID = 1L;
+    static volatile Runnable CLOSES;
+
+    Reentrant(String name) {
+      super(name, "");
+    }
+
+    @Override
+    public void close() throws IOException {
+      super.close();
+      Runnable closes = CLOSES;
+      if (closes != null) {
+        closes.run();
+      }
+    }
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
+  }
+
+  /**
+   * A listener whose own close closes its cache and manager, on the thread that closes them,
+   * does not wait for itself: the close returns, everything closed once.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aCloseFromAListenersOwnCloseReturnsAtOnce(boolean byTheManager) throws Exception {
+    Cache<String, String> c = manager.createCache("x", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(new Writer("x writer", "")))
+        .addCacheEntryListenerConfiguration(listener(new Reentrant("x listener"), null)));
+    Reentrant.CLOSES = () -> {
+      c.close();
+      manager.close();
+    };
+    Thread closer = new Thread(byTheManager ? manager::close : c::close, "closing-test-close");
+    closer.start();
+    closer.join(10_000);
+    assertFalse(closer.isAlive(), "the close waited for itself");
+    assertTrue(c.isClosed() && manager.isClosed());
+    assertEquals(List.of("x listener", "x writer"), CLOSED);
+  }
+
+  /**
+   * A cache's listener whose close closes the manager, while the manager's close (on another
+   * thread) reaches that cache: each close would wait for the other. The wait that would close the
+   * cycle is skipped, and both return at once, everything closed.
+   */
+  @Test
+  void closesWaitingForEachOtherDoNotWaitOutTheirBound() throws Exception {
+    Cache<String, String> x = blockingCache("x");
+    Cache<String, String> y = manager.createCache("y", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .addCacheEntryListenerConfiguration(listener(new Reentrant("y listener"), null)));
+    Reentrant.CLOSES = manager::close;
+    Thread managerClose = new Thread(manager::close, "closing-test-manager-close");
+    Blocking.ON = managerClose;
+    Thread cacheClose = new Thread(y::close, "closing-test-cache-close");
+    long start = System.nanoTime();
+    try {
+      managerClose.start();
+      assertTrue(Blocking.ENTERED.await(10, TimeUnit.SECONDS), "the manager's close reached x's listener");
+      cacheClose.start(); // closes y, whose listener waits for the manager's close
+      Threads.awaitWaitingOrEnded(cacheClose, java.time.Duration.ofSeconds(10));
+    } finally {
+      Blocking.RELEASED.countDown(); // the manager's close goes on to y, closed by cacheClose
+      managerClose.join(10_000);
+      cacheClose.join(10_000);
+    }
+    assertFalse(managerClose.isAlive() || cacheClose.isAlive(), "a close waited for the other");
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "a close waited out its bound");
+    assertTrue(x.isClosed() && y.isClosed() && manager.isClosed());
+    assertEquals(1, CLOSED.stream().filter("y listener"::equals).count(), String.valueOf(CLOSED));
+    assertEquals(1, CLOSED.stream().filter("x writer"::equals).count(), String.valueOf(CLOSED));
   }
 
   /**

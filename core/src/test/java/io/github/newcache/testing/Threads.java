@@ -42,6 +42,23 @@ public final class Threads {
   }
 
   /**
+   * Waits, at most {@code timeout}, until {@code thread} has ended or waits (parked, sleeping,
+   * blocked on a monitor): a thread the test expects to wait for something it holds back.
+   */
+  public static void awaitWaitingOrEnded(Thread thread, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      switch (thread.getState()) {
+        case WAITING, TIMED_WAITING, BLOCKED, TERMINATED -> {
+          return;
+        }
+        default -> thread.join(1); // ends early if the thread does
+      }
+    }
+    throw new IllegalStateException(thread.getName() + " neither waits nor has ended: " + thread.getState());
+  }
+
+  /**
    * Waits, at most 10 s, for {@code latch} to open, from a thread the test started (a loader, a
    * fetch held until the test lets it go): unchecked, so it fits a lambda.
    */

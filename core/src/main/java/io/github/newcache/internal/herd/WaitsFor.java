@@ -5,7 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What each thread of this JVM waiting for another's hold on a key waits for, across every cache
  * and every kind of hold: a key's turn for write-through and entry processors ({@link KeyTurns}),
- * a key's turn for events ({@code EventTurns}). A synchronous listener that writes another key
+ * a key's turn for events ({@code EventTurns}); and a close of a cache or manager waiting for the
+ * one another thread runs ({@code CloseOnce}). A synchronous listener that writes another key
  * while that key's holder's listener writes this thread's key would close a cycle, and each would
  * wait out its lease timeout. The wait that closes it is skipped instead ({@link #closesCycle}):
  * that write goes on without the key's hold, rather than stall both. Each waiter registers
