@@ -277,7 +277,7 @@ public final class NewcacheCacheManager implements CacheManager {
     if (cache == null) {
       return;
     }
-    // The cache is forgotten and closed whatever the clear threw; an Error goes first ({@link CloseFailures}).
+    // The cache is forgotten and closed whatever the clear threw; an Error goes first (CloseFailures).
     CloseFailures destroying = new CloseFailures();
     destroying.run(cache::clearData);
     destroying.run(() -> release(cache));
