@@ -6,6 +6,7 @@ import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.expiry.ExpiryCalculator;
 import io.github.newcache.internal.herd.BoundedWait;
 import io.github.newcache.internal.herd.LoadCoordinator;
+import io.github.newcache.internal.integration.CloseFailures;
 import io.github.newcache.internal.integration.LoaderPool;
 import io.github.newcache.internal.integration.UserResources;
 import io.github.newcache.internal.integration.WriteThrough;
@@ -585,27 +586,43 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   public void registerCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfig) {
     checkOpen();
     Objects.requireNonNull(listenerConfig, "cacheEntryListenerConfiguration");
+    Runnable closeListener;
+    Throwable failure;
     synchronized (configLock) {
       if (!events.register(listenerConfig)) {
         throw new IllegalArgumentException("this listener configuration is already registered");
       }
       try {
         config.addCacheEntryListenerConfiguration(listenerConfig);
+        return;
       } catch (RuntimeException | Error e) {
-        events.deregister(listenerConfig);
-        throw e;
+        closeListener = events.deregister(listenerConfig);
+        failure = e;
       }
     }
+    try {
+      closeListener.run(); // outside the locks: the listener's close may close this cache
+    } catch (RuntimeException | Error e) {
+      failure.addSuppressed(e);
+    }
+    if (failure instanceof Error e) {
+      throw e;
+    }
+    throw (RuntimeException) failure;
   }
 
   @Override
   public void deregisterCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfig) {
     checkOpen();
     Objects.requireNonNull(listenerConfig, "cacheEntryListenerConfiguration");
+    Runnable closeListener;
     synchronized (configLock) {
-      events.deregister(listenerConfig);
+      closeListener = events.deregister(listenerConfig);
       config.removeCacheEntryListenerConfiguration(listenerConfig);
     }
+    // Outside the locks: the listener's close may close this cache or its manager, whose close,
+    // running on another thread meanwhile, takes the dispatcher's lock and would wait for this one.
+    closeListener.run();
   }
 
   /** An unmodifiable snapshot of the configuration: changing it throws, and never changes the cache. */
@@ -689,10 +706,12 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
    */
   @Override
   public void close() {
+    CloseFailures steps = new CloseFailures();
     if (!closing.started()) {
-      manager.release(this);
+      steps.run(() -> manager.release(this)); // a failure to unregister its MXBeans closes the cache all the same
     }
-    closeResources();
+    steps.run(this::closeResources);
+    steps.throwIfAny();
   }
 
   /** Registers the MXBeans its configuration switches on; the manager calls it once the cache is its own. */

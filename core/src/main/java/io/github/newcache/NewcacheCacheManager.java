@@ -103,8 +103,8 @@ public final class NewcacheCacheManager implements CacheManager {
         }
         create(d.name(), config, false); // the declaration has the manager-wide defaults already
       }
-    } catch (RuntimeException e) {
-      undo(e, this::close); // the declaration's failure is what the caller gets
+    } catch (RuntimeException | Error e) {
+      undo(e, this::close); // the declaration's failure is what the caller gets; nothing stays open
       throw e;
     }
   }

@@ -547,6 +547,38 @@ class ClosingTest {
   }
 
   /**
+   * A listener whose close closes the manager, deregistered on one thread while the manager's close
+   * starts on another: the deregistration closes the listener outside the dispatcher's lock, so the
+   * manager's close, which takes that lock as it closes the cache, goes on, and both return, the
+   * listener closed once (review 73: the deregistration waited out the close's 30 s bound, holding
+   * the lock the manager's close waited for).
+   */
+  @Test
+  void aListenerDeregisteredWhileTheManagerClosesMayCloseTheManagerFromItsClose() throws Exception {
+    MutableCacheEntryListenerConfiguration<String, String> registration = listener(new Reentrant("x listener"), null);
+    Cache<String, String> c = manager.createCache("x", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .addCacheEntryListenerConfiguration(registration));
+    Thread managerClose = new Thread(manager::close, "closing-test-manager-close");
+    Reentrant.CLOSES = () -> {
+      managerClose.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!manager.isClosed() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      manager.close(); // waits for the close that managerClose runs
+    };
+    Thread deregistration = new Thread(() -> c.deregisterCacheEntryListener(registration), "closing-test-deregister");
+    deregistration.start();
+    deregistration.join(10_000);
+    assertFalse(deregistration.isAlive(), "the deregistration waited for the manager's close, which waited for it");
+    managerClose.join(10_000);
+    assertFalse(managerClose.isAlive());
+    assertTrue(c.isClosed() && manager.isClosed());
+    assertEquals(List.of("x listener"), CLOSED);
+  }
+
+  /**
    * A cache's listener whose close closes the manager, while the manager's close (on another
    * thread) reaches that cache: each close would wait for the other. The wait that would close the
    * cycle is skipped, and both return at once, everything closed.

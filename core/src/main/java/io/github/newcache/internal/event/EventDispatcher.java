@@ -90,17 +90,26 @@ public final class EventDispatcher<K, V> {
     return true;
   }
 
-  /** Deregisters a listener, closing it; nothing when it is not registered. */
-  public synchronized void deregister(CacheEntryListenerConfiguration<K, V> config) {
-    Long place = registered.remove(config);
-    if (place == null) {
-      return;
+  /**
+   * Deregisters a listener; answers what closes it and its filter, to run once the caller holds no
+   * lock (their close may close the cache, whose close takes this dispatcher's lock, on another
+   * thread), or a no-op when it is not registered.
+   */
+  public Runnable deregister(CacheEntryListenerConfiguration<K, V> config) {
+    Registration<K, V> r;
+    synchronized (this) {
+      Long place = registered.remove(config);
+      if (place == null) {
+        return () -> { };
+      }
+      r = registrations.remove(place);
+      count(r, -1);
     }
-    Registration<K, V> r = registrations.remove(place);
-    count(r, -1);
-    UserResources closing = new UserResources(cacheName);
-    r.close(closing);
-    closing.throwFailure();
+    return () -> {
+      UserResources closing = new UserResources(cacheName);
+      r.close(closing);
+      closing.throwFailure();
+    };
   }
 
   /** Counts {@code r}'s event types in or out, and publishes the types some registration wants. */
