@@ -8,22 +8,28 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.codec.DefaultValueCodec;
+import io.github.newcache.internal.config.SettingsParser;
+import io.github.newcache.internal.management.MBeans;
 import io.github.newcache.testing.InMemoryTransport;
 import io.github.newcache.testing.ManualClock;
 import io.github.newcache.testing.Threads;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Serializable;
+import java.lang.management.ManagementFactory;
 import java.lang.ref.ReferenceQueue;
+import java.net.URI;
 import java.lang.ref.WeakReference;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
+import javax.cache.CacheException;
 import javax.cache.configuration.Factory;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
@@ -36,6 +42,9 @@ import javax.cache.expiry.Duration;
 import javax.cache.expiry.ExpiryPolicy;
 import javax.cache.integration.CacheLoader;
 import javax.cache.integration.CacheWriter;
+import javax.management.MBeanRegistration;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -778,6 +787,96 @@ class ClosingTest {
     assertTrue(c.isClosed());
     assertNull(manager.getCache("c"));
     assertClosedOnce("c");
+  }
+
+  /**
+   * A cache whose statistics MXBean cannot be unregistered (the platform server refuses: here a
+   * bean under its name whose deregistration fails) is closed all the same by its own close, which
+   * then throws that failure. Before, the close threw at once: the cache stayed open with its
+   * resources, and its manager, which had already let it go, never closed it (review 73).
+   */
+  @Test
+  void aCacheWhoseMXBeanCannotBeUnregisteredIsClosedByItsCloseAllTheSame() throws Exception {
+    Cache<String, String> c = manager.createCache("c", everything("c", "", "").setStatisticsEnabled(true));
+    ObjectName name = MBeans.name(MBeans.STATISTICS, manager.getURI().toString(), "c");
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    server.unregisterMBean(name);
+    Stubborn stubborn = new Stubborn();
+    server.registerMBean(stubborn, name);
+    try {
+      CacheException thrown = assertThrows(CacheException.class, c::close);
+      assertTrue(String.valueOf(thrown.getMessage()).contains("cannot unregister MBean"), thrown.getMessage());
+      assertTrue(c.isClosed());
+      assertClosedOnce("c");
+    } finally {
+      stubborn.letGo = true;
+      if (server.isRegistered(name)) {
+        server.unregisterMBean(name);
+      }
+    }
+  }
+
+  /**
+   * A manager whose declared cache throws an Error as it is made (its key type's class loader gone,
+   * as at a web application's undeploy) closes what it had opened (its connections, here a
+   * transport whose close is seen because it fails) and throws the Error, the close's failure
+   * suppressed in it. Before, only exceptions were caught there: the transport, loader pool,
+   * scheduler and earlier caches stayed open for good (review 73).
+   */
+  @Test
+  void aManagerWhoseDeclaredCacheThrowsAnErrorClosesWhatItOpened() {
+    ClassLoader gone = new ClassLoader(getClass().getClassLoader()) {
+      @Override
+      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        if (name.equals("org.example.Gone")) {
+          throw new NoClassDefFoundError("org/example/Gone");
+        }
+        return super.loadClass(name, resolve);
+      }
+    };
+    Properties declared = new Properties();
+    declared.setProperty("cache.bad.keyType", "org.example.Gone");
+    URI uri = URI.create("memcached://in-memory:1/?flavor=closing_declared");
+    InMemoryTransport transport = new InMemoryTransport(clock);
+    IllegalStateException closed = new IllegalStateException("the transport was closed");
+    transport.failClose(closed);
+    NoClassDefFoundError thrown = assertThrows(NoClassDefFoundError.class, () -> new NewcacheCacheManager(
+        new NewcacheCachingProvider(), uri, gone, declared, SettingsParser.parse(uri, gone, declared), s -> transport, clock));
+    assertTrue(List.of(thrown.getSuppressed()).contains(closed), "the manager's connections were not closed: " + thrown);
+  }
+
+  /** A standard MBean's interface, which the platform server wants public. */
+  public interface StubbornMBean {
+    /** Something to show. */
+    int getAnswer();
+  }
+
+  /** An MBean that refuses to be unregistered until told. */
+  public static final class Stubborn implements StubbornMBean, MBeanRegistration {
+    volatile boolean letGo;
+
+    @Override
+    public int getAnswer() {
+      return 42;
+    }
+
+    @Override
+    public ObjectName preRegister(MBeanServer server, ObjectName name) {
+      return name;
+    }
+
+    @Override
+    public void postRegister(Boolean registrationDone) {}
+
+    @Override
+    public void preDeregister() {
+      if (!letGo) {
+        throw new IllegalStateException("not yet");
+      }
+    }
+
+    @Override
+    public void postDeregister() {}
   }
 
   /**
