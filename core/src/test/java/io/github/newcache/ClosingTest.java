@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.configuration.Factory;
@@ -584,6 +585,51 @@ class ClosingTest {
     managerClose.join(10_000);
     assertFalse(managerClose.isAlive());
     assertTrue(c.isClosed() && manager.isClosed());
+    assertEquals(List.of("x listener"), CLOSED);
+  }
+
+  /**
+   * A listener whose close reads its cache's configuration, closed by the cache's close while
+   * another thread registers a listener on that cache: the close ends, the listener closed once,
+   * and the registration is refused, the cache being closed. (Review 74 found a deadlock here when
+   * the registration passed the cache's open check just before the close began: it then held the
+   * configuration lock and waited for the listeners' lock, which the close held while the
+   * listener's close waited for the configuration lock. The close no longer holds the listeners'
+   * lock while listeners close; that window cannot be held open from a test without a hook, so
+   * this test passed before the change too.)
+   */
+  @Test
+  void aListenerWhoseCloseReadsTheConfigurationDoesNotDeadlockARegistrationDuringTheClose() throws Exception {
+    Cache<String, String> c = manager.createCache("x", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .addCacheEntryListenerConfiguration(listener(new Reentrant("x listener"), null)));
+    AtomicReference<Throwable> registered = new AtomicReference<>();
+    Thread registration = new Thread(() -> {
+      try {
+        c.registerCacheEntryListener(listener(new Reentrant("y listener"), null));
+      } catch (RuntimeException e) {
+        registered.set(e);
+      }
+    }, "closing-test-register");
+    registration.setDaemon(true);
+    Reentrant.CLOSES = () -> {
+      registration.start();
+      try {
+        Threads.awaitWaitingOrEnded(registration, java.time.Duration.ofSeconds(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      c.getConfiguration(MutableConfiguration.class);
+    };
+    Thread close = new Thread(c::close, "closing-test-close");
+    close.setDaemon(true);
+    close.start();
+    close.join(10_000);
+    assertFalse(close.isAlive(), "the close and the registration wait for each other");
+    registration.join(10_000);
+    assertFalse(registration.isAlive());
+    assertTrue(c.isClosed());
+    assertTrue(registered.get() instanceof IllegalStateException, "the registration on the closing cache: " + registered.get());
     assertEquals(List.of("x listener"), CLOSED);
   }
 

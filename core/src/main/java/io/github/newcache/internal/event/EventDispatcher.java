@@ -59,6 +59,8 @@ public final class EventDispatcher<K, V> {
   private final Map<CacheEntryListenerConfiguration<K, V>, Long> registered = new HashMap<>();
   /** How many registrations want each event type; guarded by this. */
   private final Map<EventType, Integer> wanting = new EnumMap<>(EventType.class);
+  /** Set by {@link #close}: no listener is registered after it. */
+  private boolean closed;
   private long nextPlace;
   private volatile Set<EventType> types = EnumSet.noneOf(EventType.class);
   private final EventTurns turns;
@@ -79,6 +81,10 @@ public final class EventDispatcher<K, V> {
    * already registered (found by its {@code hashCode} and {@code equals}).
    */
   public synchronized boolean register(CacheEntryListenerConfiguration<K, V> config) {
+    if (closed) {
+      // the cache's close has closed its listeners already: one registered now would stay open
+      throw new IllegalStateException("cache " + cacheName + " is closed");
+    }
     if (registered.containsKey(config)) {
       return false;
     }
@@ -276,14 +282,19 @@ public final class EventDispatcher<K, V> {
    */
   public void close(UserResources closing) {
     turns.close();
+    List<Registration<K, V>> closed;
     synchronized (this) {
-      for (Registration<K, V> r : registrations.values()) {
-        r.close(closing);
-      }
+      this.closed = true;
+      closed = new ArrayList<>(registrations.values());
       registrations.clear();
       registered.clear();
       wanting.clear();
       types = EnumSet.noneOf(EventType.class);
+    }
+    // Outside the lock: a listener's close may call the cache (its configuration, under the cache's
+    // configuration lock, which a registration on another thread holds while it waits for this one).
+    for (Registration<K, V> r : closed) {
+      r.close(closing);
     }
   }
 
