@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.testing.AcceptingWriter;
 import io.github.newcache.codec.DefaultValueCodec;
 import io.github.newcache.internal.config.SettingsParser;
 import io.github.newcache.internal.management.MBeans;
@@ -20,7 +21,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.ref.ReferenceQueue;
 import java.net.URI;
 import java.lang.ref.WeakReference;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -42,7 +42,6 @@ import javax.cache.event.CacheEntryListener;
 import javax.cache.expiry.Duration;
 import javax.cache.expiry.ExpiryPolicy;
 import javax.cache.integration.CacheLoader;
-import javax.cache.integration.CacheWriter;
 import javax.management.MBeanRegistration;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -135,27 +134,11 @@ class ClosingTest {
     }
   }
 
-  public static final class Writer extends Tracked implements CacheWriter<String, String> {
+  public static final class Writer extends Tracked implements AcceptingWriter<String, String> {
     private static final long serialVersionUID = 1L;
 
     Writer(String name, String fails) {
       super(name, fails);
-    }
-
-    @Override
-    public void write(Cache.Entry<? extends String, ? extends String> entry) {}
-
-    @Override
-    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
-      entries.clear();
-    }
-
-    @Override
-    public void delete(Object key) {}
-
-    @Override
-    public void deleteAll(Collection<?> keys) {
-      keys.clear();
     }
   }
 
@@ -179,7 +162,7 @@ class ClosingTest {
 
   /** One object as loader, writer and listener of its cache. */
   public static final class AllInOne extends Tracked
-      implements CacheLoader<String, String>, CacheWriter<String, String>, CacheEntryCreatedListener<String, String> {
+      implements CacheLoader<String, String>, AcceptingWriter<String, String>, CacheEntryCreatedListener<String, String> {
     private static final long serialVersionUID = 1L;
 
     AllInOne(String name) {
@@ -194,22 +177,6 @@ class ClosingTest {
     @Override
     public Map<String, String> loadAll(Iterable<? extends String> keys) {
       return Map.of();
-    }
-
-    @Override
-    public void write(Cache.Entry<? extends String, ? extends String> entry) {}
-
-    @Override
-    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
-      entries.clear();
-    }
-
-    @Override
-    public void delete(Object key) {}
-
-    @Override
-    public void deleteAll(Collection<?> keys) {
-      keys.clear();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.newcache.fault;
 
+import io.github.newcache.testing.AcceptingWriter;
 import io.github.newcache.AsyncCache;
 import io.github.newcache.NewcacheCache;
 import java.io.BufferedReader;
@@ -8,7 +9,6 @@ import java.io.Serializable;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.URI;
-import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,7 +22,6 @@ import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.event.CacheEntryCreatedListener;
 import javax.cache.event.CacheEntryEvent;
-import javax.cache.integration.CacheWriter;
 import javax.cache.processor.EntryProcessor;
 import javax.cache.processor.MutableEntry;
 
@@ -49,24 +48,8 @@ public final class AsyncHeapChild {
   }
 
   /** A writer that keeps nothing: its presence makes every non-blocking write a blocking call on the loader pool. */
-  public static final class Discarding implements CacheWriter<String, byte[]>, Serializable {
+  public static final class Discarding implements AcceptingWriter<String, byte[]>, Serializable {
     private static final long serialVersionUID = 1L;
-
-    @Override
-    public void write(Cache.Entry<? extends String, ? extends byte[]> entry) {}
-
-    @Override
-    public void writeAll(Collection<Cache.Entry<? extends String, ? extends byte[]>> entries) {
-      entries.clear();
-    }
-
-    @Override
-    public void delete(Object key) {}
-
-    @Override
-    public void deleteAll(Collection<?> keys) {
-      keys.clear();
-    }
   }
 
   /** Stores its first argument: a processor whose value comes with the call. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.testing.AcceptingWriter;
 import io.github.newcache.NewcacheCache;
 import io.github.newcache.NewcacheConfiguration;
 import io.github.newcache.internal.key.Hashing;
@@ -22,7 +23,6 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +30,6 @@ import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
-import javax.cache.integration.CacheWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -319,24 +318,8 @@ class KeyManglingTest {
   }
 
   /** A writer that takes every write, for {@link #anEntryAnEarlierVersionStoredUnderALeasesKeyIsRemovedByClearAndRemoveAll}. */
-  public static final class NoWriter implements CacheWriter<String, String>, Serializable {
+  public static final class NoWriter implements AcceptingWriter<String, String>, Serializable {
     private static final long serialVersionUID = 1L;
-
-    @Override
-    public void write(Cache.Entry<? extends String, ? extends String> entry) {}
-
-    @Override
-    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
-      entries.clear();
-    }
-
-    @Override
-    public void delete(Object key) {}
-
-    @Override
-    public void deleteAll(Collection<?> keys) {
-      keys.clear();
-    }
   }
 
   /** A read-through loader for {@link #manglerProducingALeasesKeyIsRefusedNamingTheRule}. */
