@@ -206,7 +206,9 @@ final class BatchWrites<K, V> {
    * removed (the first; later ones suppressed). An entry whose key this JVM cannot decode (a class it refuses or lacks) is still removed,
    * by its memcached key, once its envelope proves it is this cache's; the writer and listeners
    * cannot be told its key. So is an entry of the cache that another value codec wrote (a miss for
-   * this cache's reads): the writer and listeners are not told of it either. With stale-while-revalidate, expired entries listed are removed too,
+   * this cache's reads): the writer and listeners are not told of it either. Each of those goes only
+   * while it is the item last read ({@link EntryStore#eachLiveSlotBatch}): an entry written
+   * over it meanwhile is left, not removed without its event. With stale-while-revalidate, expired entries listed are removed too,
    * each with its EXPIRED event, as a read that removes one raises it.
    */
   void removeAll() {
@@ -214,7 +216,7 @@ final class BatchWrites<K, V> {
     try {
       store.eachLiveSlotBatch(slots -> {
         try {
-          removeListed(slots);
+          removeAll(slots);
         } catch (CacheEntryListenerException e) {
           // The batch is done: a listener's failure stops neither this removeAll nor its events.
           if (listenerFailed[0] == null) {
@@ -223,7 +225,7 @@ final class BatchWrites<K, V> {
             listenerFailed[0].addSuppressed(e);
           }
         }
-      }, this::removeExpired);
+      }, this::removeExpired, stats::removals);
     } catch (RuntimeException | Error e) {
       if (listenerFailed[0] != null) {
         e.addSuppressed(listenerFailed[0]);
@@ -248,19 +250,6 @@ final class BatchWrites<K, V> {
     try (Turn t = s.key() == null ? Turn.NONE : events.turn(s.memcachedKey(), s.key(), WriteRules.EXPIRY)) {
       rules.expiredRemoved(s, store.removeIfExpired(s));
     }
-  }
-
-  /** Removes listed entries: those whose key this JVM cannot decode by their memcached keys alone. */
-  private void removeListed(List<Slot<K>> slots) {
-    List<Slot<K>> named = new ArrayList<>();
-    List<Slot<K>> opaque = new ArrayList<>();
-    for (Slot<K> s : slots) {
-      (s.key() != null ? named : opaque).add(s);
-    }
-    if (!opaque.isEmpty()) {
-      stats.removals(store.deleteAll(opaque));
-    }
-    removeAll(named);
   }
 
   /**

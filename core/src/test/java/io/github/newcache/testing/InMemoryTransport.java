@@ -51,6 +51,8 @@ public final class InMemoryTransport implements MemcachedTransport {
   /** Non-blocking deletes still on their way ({@link #holdDeletes}), in the order sent. */
   private final Queue<Runnable> heldDeletes = new ConcurrentLinkedQueue<>();
   private volatile boolean holdingDeletes;
+  /** What runs just before the next delete or cas of a key, by key ({@link #beforeRemoving}). */
+  private final Map<String, Runnable> beforeRemoving = new ConcurrentHashMap<>();
   /** What {@link #close} throws, or null ({@link #failClose}). */
   private volatile RuntimeException closeFailure;
 
@@ -81,8 +83,8 @@ public final class InMemoryTransport implements MemcachedTransport {
   }
 
   /**
-   * How many keys the listing in progress had handed over when the first delete during it was
-   * served; -1 when no delete was served during a listing.
+   * How many keys the listing in progress had handed over when the first delete or cas during it
+   * was served; -1 when none was served during a listing.
    */
   public long listedBeforeFirstDelete() {
     return listedBeforeFirstDelete.get();
@@ -220,9 +222,35 @@ public final class InMemoryTransport implements MemcachedTransport {
     return true;
   }
 
+  /**
+   * Runs {@code change} once, on the calling thread, just before the next delete or cas of {@code
+   * key} is served: another client's write landing between a read and the removal that followed it.
+   */
+  public void beforeRemoving(String key, Runnable change) {
+    beforeRemoving.put(key, change);
+  }
+
+  /** Runs what {@link #beforeRemoving} set for {@code key}, once. */
+  private void interpose(String key) {
+    Runnable change = beforeRemoving.remove(key);
+    if (change != null) {
+      change.run();
+    }
+  }
+
+  /** Notes a write served while a listing is read ({@link #listedBeforeFirstDelete}). */
+  private void writtenDuringListing() {
+    long listed = listedSoFar.get();
+    if (listed >= 0) {
+      listedBeforeFirstDelete.compareAndSet(-1, listed);
+    }
+  }
+
   @Override
   public synchronized CasOutcome cas(String key, long cas, int ttl, byte[] value) {
+    interpose(key);
     served("cas");
+    writtenDuringListing();
     Stored s = live(key);
     if (s == null) {
       return CasOutcome.GONE;
@@ -272,11 +300,9 @@ public final class InMemoryTransport implements MemcachedTransport {
 
   @Override
   public boolean delete(String key) {
+    interpose(key);
     served("delete");
-    long listed = listedSoFar.get();
-    if (listed >= 0) {
-      listedBeforeFirstDelete.compareAndSet(-1, listed);
-    }
+    writtenDuringListing();
     getAllsBeforeFirstDelete.compareAndSet(-1, getAllsServed.get());
     return live(key) != null && items.remove(key) != null;
   }

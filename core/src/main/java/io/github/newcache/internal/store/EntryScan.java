@@ -1,18 +1,28 @@
 package io.github.newcache.internal.store;
 
 import io.github.newcache.internal.expiry.TimeSource;
+import io.github.newcache.internal.expiry.Ttl;
 import io.github.newcache.internal.key.KeyForms;
 import io.github.newcache.internal.key.KeyFunction;
 import io.github.newcache.internal.key.LeaseKeys;
 import io.github.newcache.internal.management.FailureStatistics;
+import io.github.newcache.internal.transport.CasOutcome;
+import io.github.newcache.internal.transport.Item;
 import io.github.newcache.internal.transport.MemcachedTransport;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * One cache's entries found by listing the servers' keys, for the iterator, {@code removeAll()}
@@ -25,6 +35,13 @@ final class EntryScan<K, V> {
 
   /** Keys fetched per multi-get while scanning. */
   static final int BATCH = 100;
+  /**
+   * Reads of an item that a removal by memcached key alone makes before it leaves it: the first,
+   * and one more when the item changed between that read and its removal ({@link #removeUnchanged}).
+   */
+  static final int REMOVAL_READS = 2;
+  /** What the {@code cas} that removes an item writes: it expires at once ({@link Ttl#EXPIRED}). */
+  private static final byte[] TOMBSTONE = {0};
 
   private final EntryCodec<K, V> entryCodec;
   private final KeyFunction keys;
@@ -88,30 +105,41 @@ final class EntryScan<K, V> {
    * The slot of every entry of this cache on the servers, for removal, in batches of at most
    * {@value #BATCH} handed to {@code live} (the live entries, even an empty batch) and {@code
    * expired} (those whose envelope has expired, when there are any) once every server's keys are
-   * listed: one batch of slots is held at a time, beside the listed keys. A slot has its key when
-   * this JVM can decode it, else null (a class this JVM refuses or lacks). Values are not decoded:
-   * removing an entry needs only the proof, from its envelope, that it is this cache's. So an entry
-   * of the cache that another value codec wrote, which this cache reads as a miss, is removed too,
-   * live or expired, as {@code clear()} removes it, by its memcached key alone (its slot has no key:
-   * the writer and listeners, who would be told of a value this cache cannot read, do not hear of
-   * it), and is not counted as rejected. So is an entry stored under a key of a lease's shape
-   * ({@link #reserved}), which no key reaches now.
+   * listed: one batch of slots is held at a time, beside the listed keys. A live slot has its key;
+   * an expired one has it when this JVM can decode it, else null (a class this JVM refuses or
+   * lacks). Values are not decoded: removing an entry needs only the proof, from its envelope, that
+   * it is this cache's. The live entries that cannot be handed over with their key are removed here,
+   * by their memcached keys alone, and counted to {@code removedUnread} (each batch's count, before
+   * its slots are handed over): an entry whose key this JVM cannot decode, an entry of the cache
+   * that another value codec wrote, which this cache reads as a miss, and an entry stored under a
+   * key of a lease's shape ({@link #reserved}), which no key reaches now. Each goes only while it is
+   * the item that was judged ({@link #removeUnchanged}): the writer and listeners, who would be told
+   * of a value this cache cannot read, do not hear of it, so an entry of the cache written over it
+   * in the meantime is not taken with it, nor is a lease taken where it was. None is counted as
+   * rejected.
    */
-  void eachSlotBatch(Consumer<List<Slot<K>>> live, Consumer<List<Slot<K>>> expired) {
+  void eachSlotBatch(Consumer<List<Slot<K>>> live, Consumer<List<Slot<K>>> expired, LongConsumer removedUnread) {
     List<String> listed = listed();
     for (int i = 0; i < listed.size(); i += BATCH) {
       List<Slot<K>> liveSlots = new ArrayList<>();
       List<Slot<K>> expiredSlots = new ArrayList<>();
-      slots(listed.subList(i, Math.min(listed.size(), i + BATCH)), liveSlots, expiredSlots);
+      List<String> unread = new ArrayList<>();
+      slots(listed.subList(i, Math.min(listed.size(), i + BATCH)), liveSlots, expiredSlots, unread);
       if (!expiredSlots.isEmpty()) {
         expired.accept(expiredSlots);
+      }
+      if (!unread.isEmpty()) {
+        removedUnread.accept(removeUnchanged(unread, this::takenUnread));
       }
       live.accept(liveSlots);
     }
   }
 
-  /** Adds the slots of this cache's entries among {@code mkeys} to {@code live} or {@code expired}. */
-  private void slots(List<String> mkeys, List<Slot<K>> live, List<Slot<K>> expired) {
+  /**
+   * Adds the slots of this cache's entries among {@code mkeys} to {@code live} or {@code expired},
+   * and the memcached keys of its live entries that are removed without their key to {@code unread}.
+   */
+  private void slots(List<String> mkeys, List<Slot<K>> live, List<Slot<K>> expired, List<String> unread) {
     Map<String, byte[]> raw = transport.getAll(mkeys);
     long now = clock.millis();
     for (String mkey : mkeys) {
@@ -120,28 +148,57 @@ final class EntryScan<K, V> {
         continue;
       }
       byte[] form = env.keyForm();
-      if (entryCodec.ownCodec(env) && !reserved(mkey)) {
-        (env.isExpired(now) ? expired : live).add(new Slot<>(decodeKey(form), form, mkey));
+      if (!entryCodec.ownCodec(env) || reserved(mkey)) {
+        unread.add(mkey); // ours, not to read
+        continue;
+      }
+      K key = decodeKey(form, true);
+      if (env.isExpired(now)) {
+        expired.add(new Slot<>(key, form, mkey)); // removed by a compute on its memcached key
+      } else if (key != null) {
+        live.add(new Slot<>(key, form, mkey));
       } else {
-        live.add(new Slot<>(null, form, mkey)); // ours, not to read: removed by its memcached key
+        unread.add(mkey);
       }
     }
   }
 
   /**
-   * The key stored as {@code form}, or null (counted) when this JVM cannot decode it or it is not
-   * of this cache's key type (a cache of the same name, flavor and version elsewhere on the fleet,
-   * with other keys): never handed to the caller, a writer or a listener as one of this cache's.
+   * Whether the item {@code raw}, read under {@code mkey}, is a live entry of this cache that a
+   * removal takes by its memcached key alone ({@link #eachSlotBatch}). A key this JVM cannot decode
+   * is not counted again: it was, when the entry was listed.
    */
-  private K decodeKey(byte[] form) {
+  private boolean takenUnread(String mkey, byte[] raw) {
+    Envelope env = owned(mkey, raw);
+    if (env == null) {
+      return false;
+    }
+    if (!entryCodec.ownCodec(env) || reserved(mkey)) {
+      return true;
+    }
+    return !env.isExpired(clock.millis()) && decodeKey(env.keyForm(), false) == null;
+  }
+
+  /**
+   * The key stored as {@code form}, or null (counted when {@code count}) when this JVM cannot decode
+   * it or it is not of this cache's key type (a cache of the same name, flavor and version
+   * elsewhere on the fleet, with other keys): never handed to the caller, a writer or a listener as
+   * one of this cache's.
+   */
+  private K decodeKey(byte[] form, boolean count) {
     Object key;
     try {
       key = KeyForms.decode(form, classLoader);
     } catch (RuntimeException e) {
-      failures.rejected("a stored key: " + e.getMessage());
+      if (count) {
+        failures.rejected("a stored key: " + e.getMessage());
+      }
       return null;
     }
     if (key == null || !entryCodec.takesKey(key)) {
+      if (!count) {
+        return null;
+      }
       failures.rejected("a stored key " + (key == null ? "that decodes to null" : "of type " + key.getClass().getName())
           + " in a cache of another key type: a foreign entry");
       return null;
@@ -177,7 +234,7 @@ final class EntryScan<K, V> {
       if (env == null || env.isExpired(now) || reserved(mkey) || !entryCodec.readable(env)) {
         continue; // another codec's entry of this cache is a counted miss, as to get it is
       }
-      K key = decodeKey(env.keyForm());
+      K key = decodeKey(env.keyForm(), true);
       V value = key == null ? null : entryCodec.decode(env);
       if (value != null) {
         found.add(new Found<>(new Slot<>(key, env.keyForm(), mkey), value));
@@ -227,32 +284,114 @@ final class EntryScan<K, V> {
    * Another application
    * writing keys of exactly that shape (django-newcache's {@code 2-1-<md5>} with flavor 2 is the
    * shape of an unflavored cache named 1 at version 2) would lose them: the README says to give
-   * such caches a flavor. Leases are left alone.
+   * such caches a flavor. Under a custom key function each listed item is read and removed only
+   * while it is the item whose envelope proved it this cache's ({@link #removeUnchanged}). Leases
+   * are left alone.
    */
   void clear() {
     // Leases stay: one held by another client keeps its write-through writer call and memcached
     // write together (and its load single); they expire by themselves. The default key function
     // never gives an entry a lease's key, so its lease keys are not even listed; under a custom
-    // one they are read, and an entry an earlier version stored there (see reserved) is deleted.
+    // one they are read, and an entry an earlier version stored there (see reserved) is removed,
+    // but not a lease taken there once that entry is gone.
     List<String> listed = listed(k -> !(keys.exact() && LeaseKeys.matches(k)));
     for (int i = 0; i < listed.size(); i += BATCH) {
-      delete(listed.subList(i, Math.min(listed.size(), i + BATCH)));
+      List<String> batch = listed.subList(i, Math.min(listed.size(), i + BATCH));
+      if (keys.exact()) {
+        transport.deleteAll(batch);
+      } else {
+        removeUnchanged(batch, (mkey, raw) -> owned(mkey, raw) != null);
+      }
     }
   }
 
-  /** Deletes the keys of {@code batch} that are this cache's. */
-  private void delete(List<String> batch) {
-    if (keys.exact()) {
-      transport.deleteAll(batch);
-      return;
+  /**
+   * Removes the items of {@code mkeys} that {@code taken} takes (given each memcached key and the
+   * item read there), by their memcached keys alone, and only while each is the item that was
+   * judged: each is read with its CAS token ({@code gets}) and expired at once by a {@code cas} with
+   * that token ({@link Ttl#EXPIRED}), both pipelined. An unconditional delete would take whatever
+   * was written in between: a live lease taken where an entry under a lease's key vanished, or an
+   * entry of the cache written over another codec's, without its REMOVED event. An item changed in
+   * between is read once more and judged again (up to {@value #REMOVAL_READS} reads), so an entry
+   * that was only rewritten (another client's access moving its expiry) still goes; one changed
+   * again was written during the removal, and JCache lets such a write survive it. Returns how many
+   * items were removed.
+   */
+  private int removeUnchanged(List<String> mkeys, BiPredicate<String, byte[]> taken) {
+    int removed = 0;
+    List<String> todo = mkeys;
+    for (int read = 0; read < REMOVAL_READS && !todo.isEmpty(); read++) {
+      Map<String, Item> items = readWithCas(todo);
+      List<String> judged = new ArrayList<>(items.size());
+      List<CompletableFuture<CasOutcome>> removals = new ArrayList<>(items.size());
+      for (Map.Entry<String, Item> e : items.entrySet()) {
+        if (taken.test(e.getKey(), e.getValue().value())) {
+          long cas = e.getValue().cas();
+          judged.add(e.getKey());
+          removals.add(sent(() -> transport.casAsync(e.getKey(), cas, Ttl.EXPIRED, TOMBSTONE)));
+        }
+      }
+      List<CasOutcome> outcomes = answers(removals);
+      List<String> changed = new ArrayList<>();
+      for (int j = 0; j < outcomes.size(); j++) {
+        switch (outcomes.get(j)) {
+          case STORED -> removed++;
+          case CHANGED -> changed.add(judged.get(j));
+          case GONE -> { } // nothing left to remove
+        }
+      }
+      todo = changed;
     }
-    Map<String, byte[]> raw = transport.getAll(batch);
-    List<String> ours = new ArrayList<>();
-    for (String mkey : batch) {
-      if (owned(mkey, raw.get(mkey)) != null) {
-        ours.add(mkey);
+    return removed;
+  }
+
+  /** The items of {@code mkeys} that memcached holds, with their CAS tokens, read pipelined ({@code gets}). */
+  private Map<String, Item> readWithCas(List<String> mkeys) {
+    List<CompletableFuture<Item>> reads = new ArrayList<>(mkeys.size());
+    for (String mkey : mkeys) {
+      reads.add(sent(() -> transport.getsAsync(mkey)));
+    }
+    List<Item> items = answers(reads);
+    Map<String, Item> out = new LinkedHashMap<>(mkeys.size() * 4 / 3 + 1);
+    for (int j = 0; j < items.size(); j++) {
+      if (items.get(j) != null) {
+        out.put(mkeys.get(j), items.get(j));
       }
     }
-    transport.deleteAll(ours);
+    return out;
+  }
+
+  /** The future of a non-blocking operation; a refusal to send it becomes its failure. */
+  private static <T> CompletableFuture<T> sent(Supplier<CompletableFuture<T>> send) {
+    try {
+      return send.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * The answers of pipelined operations, in order, once every one is answered (each within the
+   * transport's operation timeout); when some failed, the first failure, the others suppressed in it.
+   */
+  private static <T> List<T> answers(List<CompletableFuture<T>> sent) {
+    List<T> out = new ArrayList<>(sent.size());
+    RuntimeException failed = null;
+    for (CompletableFuture<T> f : sent) {
+      try {
+        out.add(f.join());
+      } catch (CompletionException | CancellationException e) {
+        RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+        if (failed == null) {
+          failed = cause;
+        } else if (failed != cause) {
+          failed.addSuppressed(cause);
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
+    return out;
   }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * One cache's entries in memcached: the only code that issues memcached commands for entries.
@@ -524,7 +525,7 @@ public final class EntryStore<K, V> {
     }
   }
 
-  /** Deletes the slots' items, pipelined; returns how many existed. Slots may lack a key (see {@link #eachLiveSlotBatch}). */
+  /** Deletes the slots' items, pipelined; returns how many existed. */
   public int deleteAll(List<Slot<K>> slots) {
     List<String> mkeys = entryCodec.memcachedKeys(slots);
     try {
@@ -548,17 +549,20 @@ public final class EntryStore<K, V> {
 
   /**
    * The slot of every live entry of this cache on the servers, for removal, in batches handed to
-   * {@code each} after the servers' keys are listed: one batch of slots is held at a time. A slot
-   * has its key when this JVM can decode it, else null (a class this JVM refuses or lacks, or an
-   * entry another value codec wrote, which this cache does not read: see {@link EntryScan}). With
+   * {@code each} after the servers' keys are listed: one batch of slots is held at a time. Each slot
+   * has its key. The live entries that cannot be handed over with one (a key whose class this JVM
+   * refuses or lacks, an entry another value codec wrote, which this cache does not read, or one
+   * under a lease's key: see {@link EntryScan}) are removed by their memcached keys alone, each
+   * only while it is the item judged, and counted to {@code removedUnread}. With
    * stale-while-revalidate, the expired entries listed, which memcached keeps for the window and a
    * read-through {@code get} would serve stale, are handed one by one to {@code expired}, before
    * their batch's live slots, to be removed ({@link #removeIfExpired}, in the key's turn for
    * events when a listener wants its EXPIRED event); they are absent for JCache, so no writer or
-   * statistic hears of them.
+   * statistic hears of them. The near cache is not told of these removals: the caller drops what it
+   * holds once it is done ({@link #forgetHeld}).
    */
-  public void eachLiveSlotBatch(Consumer<List<Slot<K>>> each, Consumer<Slot<K>> expired) {
-    scan.eachSlotBatch(each, staleMillis > 0 ? slots -> slots.forEach(expired) : slots -> {});
+  public void eachLiveSlotBatch(Consumer<List<Slot<K>>> each, Consumer<Slot<K>> expired, LongConsumer removedUnread) {
+    scan.eachSlotBatch(each, staleMillis > 0 ? slots -> slots.forEach(expired) : slots -> {}, removedUnread);
   }
 
   /**

@@ -1,0 +1,182 @@
+package io.github.newcache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.github.newcache.key.KeySpace;
+import io.github.newcache.key.ReadableKeyMangler;
+import io.github.newcache.testing.InMemoryTransport;
+import io.github.newcache.testing.ManualClock;
+import io.github.newcache.testing.PlainTextCodec;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import javax.cache.Cache;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryRemovedListener;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The entries {@code clear()} and {@code removeAll()} remove by their memcached keys alone, after
+ * reading them to prove them the cache's: under a custom key function every entry {@code clear()}
+ * removes, and those {@code removeAll()} cannot name (another value codec's, one that 0.1.0 stored
+ * under a lease's key, one whose key this JVM cannot decode). Another client's write landing
+ * between that read and the removal is left: the removal goes only while the item is the one read.
+ * Over an in-memory memcached that runs the write just before the removal ({@link
+ * InMemoryTransport#beforeRemoving}).
+ */
+class RemovalByKeyRulesTest {
+
+  private static final String READABLE_KEYS = "&keyMangler=" + ReadableKeyMangler.class.getName();
+  private static final String TEXT_VALUES = "&valueCodec=" + PlainTextCodec.class.getName();
+
+  private final ManualClock clock = new ManualClock();
+  private final InMemoryTransport memcached = new InMemoryTransport(clock);
+  private final List<NewcacheCacheManager> managers = new ArrayList<>();
+
+  @AfterEach
+  void close() {
+    managers.forEach(NewcacheCacheManager::close);
+  }
+
+  private NewcacheCacheManager open(String query) {
+    NewcacheCacheManager m = InMemoryManagers.open("flavor=rules" + query, memcached, clock);
+    managers.add(m);
+    return m;
+  }
+
+  private static MutableConfiguration<String, String> config() {
+    return new MutableConfiguration<String, String>().setTypes(String.class, String.class);
+  }
+
+  private static String memcachedKey(Cache<String, String> c, String key) {
+    return c.unwrap(NewcacheCache.class).store.slot(key).memcachedKey();
+  }
+
+  /** {@code c.clear()} or {@code c.removeAll()}, by name. */
+  private static void remove(Cache<String, String> c, String removal) {
+    if (removal.equals("clear()")) {
+      c.clear();
+    } else {
+      c.removeAll();
+    }
+  }
+
+  /**
+   * An entry that 0.1.0 stored under a lease's key (the user key {@code x.lease} under a mangler
+   * that keeps the key's text) vanishes between the read that proved it an entry and its removal,
+   * and another client takes the lease of {@code x} there: {@code clear()} and {@code removeAll()}
+   * leave that lease. Before, both deleted the key unconditionally, and the lease's holder lost its
+   * hold: a second load or write-through write of {@code x} could run beside its own.
+   */
+  @Test
+  void aLeaseTakenWhereAnEntryUnderALeasesKeyWasIsLeft() {
+    Cache<String, String> c = open(READABLE_KEYS).createCache("up", config());
+    String old = new ReadableKeyMangler().mangle(new KeySpace("rules", 1, "up"), "x.lease".getBytes(StandardCharsets.US_ASCII));
+    // What 0.1.0 stored for c.put("x.lease", "old"): format 1, eternal, namespace "up", key form
+    // "x.lease", the default codec's 'S' and "old".
+    byte[] stored = HexFormat.of().parseHex("c7" + "01" + "7fffffffffffffff" + "0002" + "7570"
+        + "00000007" + "782e6c65617365" + "53" + "6f6c64");
+    byte[] token = new byte[16];
+    Arrays.fill(token, (byte) 7);
+    for (String removal : List.of("clear()", "removeAll()")) {
+      memcached.set(old, 0, stored);
+      memcached.beforeRemoving(old, () -> {
+        memcached.delete(old);
+        memcached.add(old, 3, token); // another client's lease of x
+      });
+      remove(c, removal);
+      assertArrayEquals(token, memcached.get(old), removal + " leaves the lease taken where the entry was");
+      memcached.delete(old);
+
+      memcached.set(old, 0, stored);
+      remove(c, removal);
+      assertNull(memcached.get(old), removal + " removes the entry left alone");
+    }
+  }
+
+  /**
+   * The cache writes its own entry over another value codec's entry of the same key between the
+   * read that found the latter and its removal: {@code removeAll()}, which removes such entries
+   * without telling listeners (they cannot be told a value this cache cannot read), leaves the new
+   * entry, written during the call. Before, it deleted it too, and its listener never heard of that
+   * removal. Under both key functions.
+   */
+  @Test
+  void anEntryWrittenOverAnotherCodecsEntryDuringRemoveAllIsLeft() {
+    for (String keys : List.of("", READABLE_KEYS)) {
+      Removed.KEYS.clear();
+      String name = keys.isEmpty() ? "codecs" : "codecsReadable";
+      Cache<String, String> d = open(keys).createCache(name, config());
+      d.registerCacheEntryListener(
+          new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(Removed.class), null, false, true));
+      Cache<String, String> t = open(keys + TEXT_VALUES).createCache(name, config());
+      t.put("a", "Sophie");
+      t.put("b", "Sophie");
+      memcached.beforeRemoving(memcachedKey(d, "a"), () -> d.put("a", "Anna"));
+
+      d.removeAll();
+      assertEquals("Anna", d.get("a"), "the entry written during removeAll() stays: " + keys);
+      assertEquals(List.of(), Removed.KEYS, "and no listener is told of a removal: " + keys);
+      assertNull(t.get("b"), "the other codec's entry left alone is removed: " + keys);
+    }
+  }
+
+  /**
+   * An entry only rewritten (its bytes stored again, as another client's access that moves nothing
+   * does) between the read and the removal is read once more and removed all the same, by {@code
+   * clear()} under a custom key function and by {@code removeAll()} (another codec's entry); one
+   * rewritten again before that second removal was written during the call, and is left: the reads
+   * are bounded.
+   */
+  @Test
+  void anEntryRewrittenOnceIsRemovedAndOneRewrittenAgainIsLeft() {
+    String[][] cases = {{"clear()", READABLE_KEYS}, {"removeAll()", ""}, {"removeAll()", READABLE_KEYS}};
+    for (String[] each : cases) {
+      String removal = each[0];
+      String name = "rewritten" + managers.size();
+      Cache<String, String> d = open(each[1]).createCache(name, config());
+      Cache<String, String> t = open(each[1] + TEXT_VALUES).createCache(name, config());
+      String mkey = memcachedKey(d, "a");
+      Consumer<String> rewrite = k -> memcached.set(k, 0, memcached.get(k));
+
+      t.put("a", "Sophie");
+      memcached.beforeRemoving(mkey, () -> rewrite.accept(mkey));
+      remove(d, removal);
+      assertNull(memcached.get(mkey), removal + " removes an entry rewritten once: " + each[1]);
+
+      t.put("a", "Sophie");
+      memcached.beforeRemoving(mkey, () -> {
+        rewrite.accept(mkey);
+        memcached.beforeRemoving(mkey, () -> rewrite.accept(mkey));
+      });
+      remove(d, removal);
+      assertNotNull(memcached.get(mkey), removal + " leaves an entry rewritten at each of its reads: " + each[1]);
+      memcached.delete(mkey);
+    }
+  }
+
+  /** Records the keys of REMOVED events. */
+  public static final class Removed implements CacheEntryRemovedListener<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final List<String> KEYS = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onRemoved(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {
+      for (CacheEntryEvent<? extends String, ? extends String> e : events) {
+        KEYS.add(e.getKey());
+      }
+    }
+  }
+}
