@@ -39,6 +39,14 @@ class SaslTest {
   private static final String SASLPASSWD = "/usr/sbin/saslpasswd2";
   private static final String USER = "app";
   private static final String PASSWORD = "right-password";
+  /**
+   * A generous operation timeout for a manager that must work: a new manager waits for its
+   * connections to be made and authenticated before its first operation, for at least a second and
+   * at most {@code opTimeout} (the default's 1 s), returning as soon as they are. On a loaded
+   * machine SASL authentication can take longer than 1 s, and an operation sent before it is done is
+   * refused.
+   */
+  private static final String GENEROUS_TIMEOUT = "&opTimeout=15000";
 
   private static Path dir;
   private static Process memcached;
@@ -99,7 +107,7 @@ class SaslTest {
 
   @Test
   void rightCredentialsWorkAndListingIsRefusedClearly() {
-    try (CacheManager m = manager(PASSWORD, "binary=true")) {
+    try (CacheManager m = manager(PASSWORD, "binary=true" + GENEROUS_TIMEOUT)) {
       Cache<String, String> c = m.createCache("c", new MutableConfiguration<String, String>());
       c.put("k", "v");
       assertEquals("v", c.get("k"));
