@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.key.KeySpace;
 import io.github.newcache.key.ReadableKeyMangler;
@@ -17,8 +19,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import javax.cache.Cache;
+import javax.cache.CacheException;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.configuration.MutableConfiguration;
@@ -134,14 +136,17 @@ class RemovalByKeyRulesTest {
   }
 
   /**
-   * An entry only rewritten (its bytes stored again, as another client's access that moves nothing
-   * does) between the read and the removal is read once more and removed all the same, by {@code
-   * clear()} under a custom key function and by {@code removeAll()} (another codec's entry); one
-   * rewritten again before that second removal was written during the call, and is left: the reads
-   * are bounded.
+   * An entry only rewritten (its bytes stored again, as another client's read under an access
+   * expiry policy does when it moves the expiry) between each read and its removal, at each of the
+   * first {@code REMOVAL_READS - 1} reads, is read again and removed all the same, by {@code clear()}
+   * under a custom key function and by {@code removeAll()} (another codec's entry): a few reads by
+   * other clients are no sign of a write, and an entry that existed before the call must go (review
+   * 75: with two reads, two other clients' reads during the call left it, with its old value). One
+   * rewritten at every read is left, and the call fails, naming the cache: the reads are bounded.
    */
   @Test
-  void anEntryRewrittenOnceIsRemovedAndOneRewrittenAgainIsLeft() {
+  void anEntryRewrittenAtAllButItsLastReadIsRemovedAndOneRewrittenAtEveryReadFailsTheCall() {
+    int reads = 8; // EntryScan.REMOVAL_READS
     String[][] cases = {{"clear()", READABLE_KEYS}, {"removeAll()", ""}, {"removeAll()", READABLE_KEYS}};
     for (String[] each : cases) {
       String removal = each[0];
@@ -149,21 +154,46 @@ class RemovalByKeyRulesTest {
       Cache<String, String> d = open(each[1]).createCache(name, config());
       Cache<String, String> t = open(each[1] + TEXT_VALUES).createCache(name, config());
       String mkey = memcachedKey(d, "a");
-      Consumer<String> rewrite = k -> memcached.set(k, 0, memcached.get(k));
 
       t.put("a", "Sophie");
-      memcached.beforeRemoving(mkey, () -> rewrite.accept(mkey));
+      rewriteBeforeRemovals(mkey, reads - 1);
       remove(d, removal);
-      assertNull(memcached.get(mkey), removal + " removes an entry rewritten once: " + each[1]);
+      assertNull(memcached.get(mkey), removal + " removes an entry rewritten at " + (reads - 1) + " reads: " + each[1]);
 
       t.put("a", "Sophie");
-      memcached.beforeRemoving(mkey, () -> {
-        rewrite.accept(mkey);
-        memcached.beforeRemoving(mkey, () -> rewrite.accept(mkey));
-      });
-      remove(d, removal);
+      rewriteBeforeRemovals(mkey, reads);
+      CacheException e = assertThrows(CacheException.class, () -> remove(d, removal), removal + ": " + each[1]);
+      assertTrue(e.getMessage().contains("1 entry of cache " + name), e.getMessage());
       assertNotNull(memcached.get(mkey), removal + " leaves an entry rewritten at each of its reads: " + each[1]);
       memcached.delete(mkey);
+    }
+  }
+
+  /**
+   * A failure of some of the removals of a batch fails {@code removeAll()}, and the entries the
+   * batch did remove are counted all the same (review 75: they were not).
+   */
+  @Test
+  void theRemovalsMadeBeforeAFailureAreCounted() {
+    Cache<String, String> d = open("").createCache("counted",
+        config().setStatisticsEnabled(true));
+    Cache<String, String> t = open(TEXT_VALUES).createCache("counted", config());
+    for (String k : List.of("a", "b", "c")) {
+      t.put(k, "Sophie");
+    }
+    memcached.failAfter("cas", 2, 1);
+    assertThrows(CacheException.class, d::removeAll);
+    assertEquals(2, d.unwrap(NewcacheCache.class).stats.getCacheRemovals(), "the two entries removed");
+    assertEquals(1, List.of("a", "b", "c").stream().filter(k -> t.get(k) != null).count(), "the one left");
+  }
+
+  /** Rewrites the item at {@code mkey} just before each of its next {@code times} deletes or cas. */
+  private void rewriteBeforeRemovals(String mkey, int times) {
+    if (times > 0) {
+      memcached.beforeRemoving(mkey, () -> {
+        memcached.set(mkey, 0, memcached.get(mkey));
+        rewriteBeforeRemovals(mkey, times - 1);
+      });
     }
   }
 

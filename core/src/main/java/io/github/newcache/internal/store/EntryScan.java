@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import javax.cache.CacheException;
 
 /**
  * One cache's entries found by listing the servers' keys, for the iterator, {@code removeAll()}
@@ -36,14 +37,17 @@ final class EntryScan<K, V> {
   /** Keys fetched per multi-get while scanning. */
   static final int BATCH = 100;
   /**
-   * Reads of an item that a removal by memcached key alone makes before it leaves it: the first,
-   * and one more when the item changed between that read and its removal ({@link #removeUnchanged}).
+   * Reads of an item that a removal by memcached key alone makes before it gives up
+   * ({@link #removeUnchanged}): the item changes under it whenever another client writes it, and
+   * also whenever another client only reads it under an access expiry policy (that read moves the
+   * expiry with a {@code cas}), so a few changes in a row are no sign of a write.
    */
-  static final int REMOVAL_READS = 2;
+  static final int REMOVAL_READS = 8;
   /** What the {@code cas} that removes an item writes: it expires at once ({@link Ttl#EXPIRED}). */
   private static final byte[] TOMBSTONE = {0};
 
   private final EntryCodec<K, V> entryCodec;
+  private final String cacheName;
   private final KeyFunction keys;
   private final MemcachedTransport transport;
   private final TimeSource clock;
@@ -52,12 +56,14 @@ final class EntryScan<K, V> {
 
   EntryScan(
       EntryCodec<K, V> entryCodec,
+      String cacheName,
       KeyFunction keys,
       MemcachedTransport transport,
       TimeSource clock,
       ClassLoader classLoader,
       FailureStatistics failures) {
     this.entryCodec = entryCodec;
+    this.cacheName = cacheName;
     this.keys = keys;
     this.transport = transport;
     this.clock = clock;
@@ -129,7 +135,7 @@ final class EntryScan<K, V> {
         expired.accept(expiredSlots);
       }
       if (!unread.isEmpty()) {
-        removedUnread.accept(removeUnchanged(unread, this::takenUnread));
+        removeUnchanged(unread, this::takenUnread, removedUnread);
       }
       live.accept(liveSlots);
     }
@@ -300,7 +306,7 @@ final class EntryScan<K, V> {
       if (keys.exact()) {
         transport.deleteAll(batch);
       } else {
-        removeUnchanged(batch, (mkey, raw) -> owned(mkey, raw) != null);
+        removeUnchanged(batch, (mkey, raw) -> owned(mkey, raw) != null, removed -> { });
       }
     }
   }
@@ -312,15 +318,21 @@ final class EntryScan<K, V> {
    * that token ({@link Ttl#EXPIRED}), both pipelined. An unconditional delete would take whatever
    * was written in between: a live lease taken where an entry under a lease's key vanished, or an
    * entry of the cache written over another codec's, without its REMOVED event. An item changed in
-   * between is read once more and judged again (up to {@value #REMOVAL_READS} reads), so an entry
-   * that was only rewritten (another client's access moving its expiry) still goes; one changed
-   * again was written during the removal, and JCache lets such a write survive it. Returns how many
-   * items were removed.
+   * between is read again and judged again, until it is removed, gone, or no longer taken: a change
+   * may be another client's write, or only its read under an access expiry policy, which rewrites
+   * the item's expiry, and an entry that existed before the call and was only read must go. One
+   * still changing at the {@value #REMOVAL_READS}th read is left, and the call fails naming how
+   * many were left. What was removed is counted to {@code removed} after each round of reads, before
+   * any failure of that round is thrown.
    */
-  private int removeUnchanged(List<String> mkeys, BiPredicate<String, byte[]> taken) {
-    int removed = 0;
+  private void removeUnchanged(List<String> mkeys, BiPredicate<String, byte[]> taken, LongConsumer removed) {
     List<String> todo = mkeys;
-    for (int read = 0; read < REMOVAL_READS && !todo.isEmpty(); read++) {
+    for (int read = 0; !todo.isEmpty(); read++) {
+      if (read == REMOVAL_READS) {
+        throw new CacheException("gave up on " + todo.size() + (todo.size() == 1 ? " entry" : " entries") + " of cache "
+            + cacheName + " after " + REMOVAL_READS + " attempts to remove by key: other clients kept changing "
+            + (todo.size() == 1 ? "it" : "them") + " (writing, or reading under an access expiry policy); call again");
+      }
       Map<String, Item> items = readWithCas(todo);
       List<String> judged = new ArrayList<>(items.size());
       List<CompletableFuture<CasOutcome>> removals = new ArrayList<>(items.size());
@@ -331,18 +343,26 @@ final class EntryScan<K, V> {
           removals.add(sent(() -> transport.casAsync(e.getKey(), cas, Ttl.EXPIRED, TOMBSTONE)));
         }
       }
-      List<CasOutcome> outcomes = answers(removals);
       List<String> changed = new ArrayList<>();
-      for (int j = 0; j < outcomes.size(); j++) {
-        switch (outcomes.get(j)) {
-          case STORED -> removed++;
-          case CHANGED -> changed.add(judged.get(j));
-          case GONE -> { } // nothing left to remove
+      int stored = 0;
+      RuntimeException failed = null;
+      for (int j = 0; j < removals.size(); j++) {
+        try {
+          switch (removals.get(j).join()) {
+            case STORED -> stored++;
+            case CHANGED -> changed.add(judged.get(j));
+            case GONE -> { } // nothing left to remove
+          }
+        } catch (CompletionException | CancellationException e) {
+          failed = firstOf(failed, e);
         }
+      }
+      removed.accept(stored);
+      if (failed != null) {
+        throw failed;
       }
       todo = changed;
     }
-    return removed;
   }
 
   /** The items of {@code mkeys} that memcached holds, with their CAS tokens, read pipelined ({@code gets}). */
@@ -381,17 +401,24 @@ final class EntryScan<K, V> {
       try {
         out.add(f.join());
       } catch (CompletionException | CancellationException e) {
-        RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
-        if (failed == null) {
-          failed = cause;
-        } else if (failed != cause) {
-          failed.addSuppressed(cause);
-        }
+        failed = firstOf(failed, e);
       }
     }
     if (failed != null) {
       throw failed;
     }
     return out;
+  }
+
+  /** The failure to throw: {@code first}, or the cause of {@code e} when there was none; the others suppressed in it. */
+  private static RuntimeException firstOf(RuntimeException first, RuntimeException e) {
+    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+    if (first == null) {
+      return cause;
+    }
+    if (first != cause) {
+      first.addSuppressed(cause);
+    }
+    return first;
   }
 }
