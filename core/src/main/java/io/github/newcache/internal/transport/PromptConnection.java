@@ -69,8 +69,8 @@ final class PromptConnection extends MemcachedConnection {
     // addedQueue: the connections callers added operations to since the last turn (spymemcached's)
     if (!shutDown && !addedQueue.isEmpty()) {
       for (MemcachedNode node : locator.getAll()) {
-        if (!(node instanceof TlsMemcachedNode) && node.isActive()) {
-          if (writeIfIdle(node)) {
+        if (node instanceof ReadingNode plain && plain.isActive()) {
+          if (writeIfIdle(plain)) {
             EMPTY_TURNS.set(this, 0);
           }
         }
@@ -80,9 +80,9 @@ final class PromptConnection extends MemcachedConnection {
   }
 
   /** Writes what waits for {@code node} when it is idle; true when it took operations in. */
-  private static boolean writeIfIdle(MemcachedNode node) {
+  private static boolean writeIfIdle(ReadingNode node) {
     SelectionKey key = node.getSk();
-    if (key == null || !key.isValid() || node.hasReadOp() || node.hasWriteOp() || node.getBytesRemainingToWrite() > 0) {
+    if (key == null || !key.isValid() || node.awaitsAnswer() || node.hasWriteOp() || node.getBytesRemainingToWrite() > 0) {
       return false;
     }
     node.copyInputQueue();

@@ -54,7 +54,8 @@ import net.spy.memcached.ops.Operation;
  * wait {@link OperationWait} can make, so only the caller's timeout ever gives up on an operation.
  *
  * <p>spymemcached's IO loop is a {@link PromptConnection}, which writes a request to an idle
- * connection in the turn that takes it in instead of one turn later.
+ * connection in the turn that takes it in instead of one turn later; each plain connection is a
+ * {@link ReadingNode}, which the selector watches for answers all the time it is connected.
  *
  * <p>TLS: with a {@link TlsContext}, every node is a {@link TlsMemcachedNode}, which hands
  * spymemcached a {@link TlsSocketChannel} over each connection it makes; the handshake may take
@@ -129,7 +130,7 @@ final class SpyConnectionFactory extends KetamaConnectionFactory {
     synchronized (this) {
       creating = budgets.computeIfAbsent(sa, a -> new QueueBudget(connection.opQueueBytes()));
       if (tls == null) {
-        return super.createMemcachedNode(sa, c, bufSize);
+        return new ReadingNode(super.createMemcachedNode(sa, c, bufSize));
       }
       InetSocketAddress server = (InetSocketAddress) sa;
       long handshakeMillis = Math.max(settings.opTimeoutMillis(), ServerCheck.TIMEOUT_MILLIS);

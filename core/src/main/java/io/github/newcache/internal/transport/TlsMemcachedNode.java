@@ -36,9 +36,8 @@ import net.spy.memcached.ops.Operation;
  * server that accepts TCP and then never answers the handshake is a stalled server: its
  * operations time out (and the stall breaker fails them fast), and no other server waits for it.
  */
-final class TlsMemcachedNode implements MemcachedNode {
+final class TlsMemcachedNode extends ForwardingNode {
 
-  private final MemcachedNode node;
   private final Function<SocketChannel, TlsSocketChannel> wrap;
   private volatile TlsSocketChannel channel;
   private final NudgeCount nudging = new NudgeCount();
@@ -51,9 +50,14 @@ final class TlsMemcachedNode implements MemcachedNode {
    */
   TlsMemcachedNode(
       Function<SocketChannel, MemcachedNode> make, SocketChannel raw, Function<SocketChannel, TlsSocketChannel> wrap) {
+    this(make, wrap, wrap.apply(raw));
+  }
+
+  private TlsMemcachedNode(
+      Function<SocketChannel, MemcachedNode> make, Function<SocketChannel, TlsSocketChannel> wrap, TlsSocketChannel first) {
+    super(make.apply(first));
     this.wrap = wrap;
-    this.channel = wrap.apply(raw);
-    this.node = make.apply(channel);
+    this.channel = first;
   }
 
   /** The TLS channel of the current connection. */
@@ -170,14 +174,7 @@ final class TlsMemcachedNode implements MemcachedNode {
     return ops;
   }
 
-  @Override
-  public void fixupOps() {
-    // the wrapped node's fixupOps would ask its own getSelectionOps, not this one
-    SelectionKey s = node.getSk();
-    if (s != null && s.isValid()) {
-      s.interestOps(getSelectionOps());
-    }
-  }
+
 
   @Override
   public void fillWriteBuffer(boolean optimizeGets) {
@@ -188,52 +185,23 @@ final class TlsMemcachedNode implements MemcachedNode {
     node.fillWriteBuffer(optimizeGets);
   }
 
-  @Override
-  public int writeSome() throws IOException {
-    return node.writeSome();
-  }
 
-  // ---- the wrapped node's
 
-  @Override
-  public void copyInputQueue() {
-    node.copyInputQueue();
-  }
 
-  @Override
-  public Collection<Operation> destroyInputQueue() {
-    return node.destroyInputQueue();
-  }
 
-  @Override
-  public void setupResend() {
-    node.setupResend();
-  }
 
-  @Override
-  public void transitionWriteItem() {
-    node.transitionWriteItem();
-  }
 
-  @Override
-  public Operation getCurrentReadOp() {
-    return node.getCurrentReadOp();
-  }
 
-  @Override
-  public Operation removeCurrentReadOp() {
-    return node.removeCurrentReadOp();
-  }
 
-  @Override
-  public Operation getCurrentWriteOp() {
-    return node.getCurrentWriteOp();
-  }
 
-  @Override
-  public Operation removeCurrentWriteOp() {
-    return node.removeCurrentWriteOp();
-  }
+
+
+
+
+
+
+
+
 
   @Override
   public boolean hasReadOp() {
@@ -245,30 +213,15 @@ final class TlsMemcachedNode implements MemcachedNode {
     return handshaking() ? channel.wantsWrite() : node.hasWriteOp();
   }
 
-  @Override
-  public void addOp(Operation op) {
-    node.addOp(op);
-  }
 
-  @Override
-  public void insertOp(Operation o) {
-    node.insertOp(o);
-  }
 
-  @Override
-  public ByteBuffer getRbuf() {
-    return node.getRbuf();
-  }
 
-  @Override
-  public ByteBuffer getWbuf() {
-    return node.getWbuf();
-  }
 
-  @Override
-  public SocketAddress getSocketAddress() {
-    return node.getSocketAddress();
-  }
+
+
+
+
+
 
   /**
    * Active as soon as TCP is up, handshake or not: operations queue behind the handshake. (Not
@@ -281,45 +234,21 @@ final class TlsMemcachedNode implements MemcachedNode {
     return node.isActive();
   }
 
-  @Override
-  public boolean isAuthenticated() {
-    return node.isAuthenticated();
-  }
 
-  @Override
-  public long lastReadDelta() {
-    return node.lastReadDelta();
-  }
 
-  @Override
-  public void completedRead() {
-    node.completedRead();
-  }
 
-  @Override
-  public void reconnecting() {
-    node.reconnecting();
-  }
 
-  @Override
-  public void connected() {
-    node.connected();
-  }
 
-  @Override
-  public int getReconnectCount() {
-    return node.getReconnectCount();
-  }
 
-  @Override
-  public void setSk(SelectionKey to) {
-    node.setSk(to);
-  }
 
-  @Override
-  public SelectionKey getSk() {
-    return node.getSk();
-  }
+
+
+
+
+
+
+
+
 
   /** Nothing can be written while the handshake runs (see the class comment). */
   @Override
@@ -327,38 +256,17 @@ final class TlsMemcachedNode implements MemcachedNode {
     return handshaking() ? 0 : node.getBytesRemainingToWrite();
   }
 
-  @Override
-  public void authComplete() {
-    node.authComplete();
-  }
 
-  @Override
-  public void setupForAuth() {
-    node.setupForAuth();
-  }
 
-  @Override
-  public void setContinuousTimeout(boolean timedOut) {
-    node.setContinuousTimeout(timedOut);
-  }
 
-  @Override
-  public int getContinuousTimeout() {
-    return node.getContinuousTimeout();
-  }
 
-  @Override
-  public MemcachedConnection getConnection() {
-    return node.getConnection();
-  }
 
-  @Override
-  public void setConnection(MemcachedConnection connection) {
-    node.setConnection(connection);
-  }
 
-  @Override
-  public String toString() {
-    return node.toString();
-  }
+
+
+
+
+
+
+
 }
