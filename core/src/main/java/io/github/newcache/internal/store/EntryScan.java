@@ -23,7 +23,6 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import javax.cache.CacheException;
 
 /**
  * One cache's entries found by listing the servers' keys, for the iterator, {@code removeAll()}
@@ -37,17 +36,16 @@ final class EntryScan<K, V> {
   /** Keys fetched per multi-get while scanning. */
   static final int BATCH = 100;
   /**
-   * Reads of an item that a removal by memcached key alone makes before it gives up
-   * ({@link #removeUnchanged}): the item changes under it whenever another client writes it, and
-   * also whenever another client only reads it under an access expiry policy (that read moves the
-   * expiry with a {@code cas}), so a few changes in a row are no sign of a write.
+   * Rounds of reading and removing by CAS that a removal by memcached key alone makes before it
+   * deletes by key ({@link #removeUnchanged}): the item changes under it whenever another client
+   * writes it, and also whenever another client only reads it under an access expiry policy (that
+   * read moves the expiry with a {@code cas}), so changes in a row are no sign of a write.
    */
   static final int REMOVAL_READS = 8;
   /** What the {@code cas} that removes an item writes: it expires at once ({@link Ttl#EXPIRED}). */
   private static final byte[] TOMBSTONE = {0};
 
   private final EntryCodec<K, V> entryCodec;
-  private final String cacheName;
   private final KeyFunction keys;
   private final MemcachedTransport transport;
   private final TimeSource clock;
@@ -56,14 +54,12 @@ final class EntryScan<K, V> {
 
   EntryScan(
       EntryCodec<K, V> entryCodec,
-      String cacheName,
       KeyFunction keys,
       MemcachedTransport transport,
       TimeSource clock,
       ClassLoader classLoader,
       FailureStatistics failures) {
     this.entryCodec = entryCodec;
-    this.cacheName = cacheName;
     this.keys = keys;
     this.transport = transport;
     this.clock = clock;
@@ -320,19 +316,15 @@ final class EntryScan<K, V> {
    * entry of the cache written over another codec's, without its REMOVED event. An item changed in
    * between is read again and judged again, until it is removed, gone, or no longer taken: a change
    * may be another client's write, or only its read under an access expiry policy, which rewrites
-   * the item's expiry, and an entry that existed before the call and was only read must go. One
-   * still changing at the {@value #REMOVAL_READS}th read is left, and the call fails naming how
-   * many were left. What was removed is counted to {@code removed} after each round of reads, before
-   * any failure of that round is thrown.
+   * the item's expiry, and an entry that existed before the call must go however often other
+   * clients read it meanwhile. One still changing after {@value #REMOVAL_READS} rounds (a hot key
+   * read under an access expiry policy) is read once more and, while still taken, deleted by key:
+   * only a write landing in that last round trip is deleted with it. What was removed is counted to
+   * {@code removed} after each round, before any failure of that round is thrown.
    */
   private void removeUnchanged(List<String> mkeys, BiPredicate<String, byte[]> taken, LongConsumer removed) {
     List<String> todo = mkeys;
-    for (int read = 0; !todo.isEmpty(); read++) {
-      if (read == REMOVAL_READS) {
-        throw new CacheException("gave up on " + todo.size() + (todo.size() == 1 ? " entry" : " entries") + " of cache "
-            + cacheName + " after " + REMOVAL_READS + " attempts to remove by key: other clients kept changing "
-            + (todo.size() == 1 ? "it" : "them") + " (writing, or reading under an access expiry policy); call again");
-      }
+    for (int read = 0; read < REMOVAL_READS && !todo.isEmpty(); read++) {
       Map<String, Item> items = readWithCas(todo);
       List<String> judged = new ArrayList<>(items.size());
       List<CompletableFuture<CasOutcome>> removals = new ArrayList<>(items.size());
@@ -362,6 +354,17 @@ final class EntryScan<K, V> {
         throw failed;
       }
       todo = changed;
+    }
+    if (!todo.isEmpty()) {
+      List<String> still = new ArrayList<>(todo.size());
+      for (Map.Entry<String, Item> e : readWithCas(todo).entrySet()) {
+        if (taken.test(e.getKey(), e.getValue().value())) {
+          still.add(e.getKey());
+        }
+      }
+      if (!still.isEmpty()) {
+        removed.accept(transport.deleteAll(still));
+      }
     }
   }
 

@@ -102,7 +102,7 @@ public final class EntryStore<K, V> {
     this.staleMillis = staleMillis;
     this.clock = clock;
     this.near = near;
-    this.scan = new EntryScan<>(entryCodec, cacheName, keys, transport, clock, classLoader, failures);
+    this.scan = new EntryScan<>(entryCodec, keys, transport, clock, classLoader, failures);
     this.computes = new EntryCompute<>(this, entryCodec, cacheName, transport, near);
     this.valuesInParts = entryCodec.writesInParts() && keys.exact();
   }
