@@ -183,6 +183,18 @@ class RemovalByKeyRulesTest {
     assertThrows(CacheException.class, d::removeAll);
     assertEquals(2, d.unwrap(NewcacheCache.class).stats.getCacheRemovals(), "the two entries removed");
     assertEquals(1, List.of("a", "b", "c").stream().filter(k -> t.get(k) != null).count(), "the one left");
+
+    // the same for the deletes by key of entries that changed before each removal by CAS (review 78)
+    d.unwrap(NewcacheCache.class).stats.clear();
+    for (String k : List.of("a", "b", "c")) {
+      t.put(k, "Sophie");
+    }
+    rewriteBeforeRemovals(memcachedKey(d, "a"), 8);
+    rewriteBeforeRemovals(memcachedKey(d, "b"), 8);
+    memcached.failAfter("delete", 1, 1);
+    assertThrows(CacheException.class, d::removeAll);
+    assertEquals(2, d.unwrap(NewcacheCache.class).stats.getCacheRemovals(), "c, and one of a and b, removed");
+    assertEquals(1, List.of("a", "b", "c").stream().filter(k -> t.get(k) != null).count(), "the other left");
   }
 
   /** Rewrites the item at {@code mkey} just before each of its next {@code times} deletes or cas. */

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.ObjIntConsumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -320,7 +321,8 @@ final class EntryScan<K, V> {
    * clients read it meanwhile. One still changing after {@value #REMOVAL_READS} rounds (a hot key
    * read under an access expiry policy) is read once more and, while still taken, deleted by key:
    * only a write landing in that last round trip is deleted with it. What was removed is counted to
-   * {@code removed} after each round, before any failure of that round is thrown.
+   * {@code removed} after each round and after those deletes, before any failure among them is
+   * thrown.
    */
   private void removeUnchanged(List<String> mkeys, BiPredicate<String, byte[]> taken, LongConsumer removed) {
     List<String> todo = mkeys;
@@ -336,20 +338,15 @@ final class EntryScan<K, V> {
         }
       }
       List<String> changed = new ArrayList<>();
-      int stored = 0;
-      RuntimeException failed = null;
-      for (int j = 0; j < removals.size(); j++) {
-        try {
-          switch (removals.get(j).join()) {
-            case STORED -> stored++;
-            case CHANGED -> changed.add(judged.get(j));
-            case GONE -> { } // nothing left to remove
-          }
-        } catch (CompletionException | CancellationException e) {
-          failed = firstOf(failed, e);
+      int[] stored = {0};
+      RuntimeException failed = eachAnswer(removals, (outcome, j) -> {
+        switch (outcome) {
+          case STORED -> stored[0]++;
+          case CHANGED -> changed.add(judged.get(j));
+          case GONE -> { } // nothing left to remove
         }
-      }
-      removed.accept(stored);
+      });
+      removed.accept(stored[0]);
       if (failed != null) {
         throw failed;
       }
@@ -362,8 +359,19 @@ final class EntryScan<K, V> {
           still.add(e.getKey());
         }
       }
-      if (!still.isEmpty()) {
-        removed.accept(transport.deleteAll(still));
+      List<CompletableFuture<Boolean>> deletes = new ArrayList<>(still.size());
+      for (String mkey : still) {
+        deletes.add(sent(() -> transport.deleteAsync(mkey)));
+      }
+      int[] deleted = {0};
+      RuntimeException failed = eachAnswer(deletes, (gone, j) -> {
+        if (gone) {
+          deleted[0]++;
+        }
+      });
+      removed.accept(deleted[0]);
+      if (failed != null) {
+        throw failed;
       }
     }
   }
@@ -399,18 +407,31 @@ final class EntryScan<K, V> {
    */
   private static <T> List<T> answers(List<CompletableFuture<T>> sent) {
     List<T> out = new ArrayList<>(sent.size());
-    RuntimeException failed = null;
-    for (CompletableFuture<T> f : sent) {
-      try {
-        out.add(f.join());
-      } catch (CompletionException | CancellationException e) {
-        failed = firstOf(failed, e);
-      }
-    }
+    RuntimeException failed = eachAnswer(sent, (answer, j) -> out.add(answer));
     if (failed != null) {
       throw failed;
     }
     return out;
+  }
+
+  /**
+   * Hands each answer of {@code sent} to {@code each} with its index, in order, as each is answered
+   * (within the transport's operation timeout); returns the first failure, the others suppressed in
+   * it, or null.
+   */
+  private static <T> RuntimeException eachAnswer(List<CompletableFuture<T>> sent, ObjIntConsumer<T> each) {
+    RuntimeException failed = null;
+    for (int j = 0; j < sent.size(); j++) {
+      T answer;
+      try {
+        answer = sent.get(j).join();
+      } catch (CompletionException | CancellationException e) {
+        failed = firstOf(failed, e);
+        continue;
+      }
+      each.accept(answer, j);
+    }
+    return failed;
   }
 
   /** The failure to throw: {@code first}, or the cause of {@code e} when there was none; the others suppressed in it. */

@@ -33,9 +33,14 @@ abstract class ForwardingNode implements MemcachedNode {
   public void fixupOps() {
     SelectionKey s = node.getSk();
     if (s != null && s.isValid()) {
-      s.interestOps(getSelectionOps());
+      int ops = getSelectionOps();
+      s.interestOps(ops);
+      interestSet(ops);
     }
   }
+
+  /** Told, on the IO thread, the interest {@link #fixupOps()} just gave the selector. */
+  void interestSet(int ops) {}
 
   @Override
   public int getSelectionOps() {

@@ -2,6 +2,7 @@ package io.github.newcache.internal.transport;
 
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import net.spy.memcached.MemcachedNode;
 
 /**
@@ -13,8 +14,9 @@ import net.spy.memcached.MemcachedNode;
  *
  * <p>The selector then also reports what arrives with nothing asked: a server that closes the
  * connection (read at once, and spymemcached reconnects after its reconnect delay, where it used to
- * find out when the next request failed on the closed connection) or one that sends bytes no request asked for (spymemcached's read finds no operation,
- * fails, and reconnects, where the bytes used to wait and be taken for the next request's answer).
+ * find out when the next request failed on the closed connection) or one that sends bytes no
+ * request asked for (spymemcached's read finds no operation, fails, and reconnects, where the bytes
+ * used to wait and be taken for the next request's answer).
  *
  * <p>spymemcached asserts, before each wait of its selector, that the interest matches its queues
  * ({@code selectorsMakeSense}: READ exactly when an answer is awaited, fatal to its IO thread under
@@ -23,6 +25,9 @@ import net.spy.memcached.MemcachedNode;
  * #awaitsAnswer()}.
  */
 final class ReadingNode extends ForwardingNode {
+
+  /** Whether the interest this node last gave the selector holds READ; the IO thread's. */
+  private volatile boolean reading;
 
   ReadingNode(MemcachedNode node) {
     super(node);
@@ -39,22 +44,44 @@ final class ReadingNode extends ForwardingNode {
     return ops == SelectionKey.OP_CONNECT ? ops : ops | SelectionKey.OP_READ;
   }
 
+  /**
+   * True when an answer is awaited, or when the selector's interest holds READ. The interest is
+   * the one this node last gave the selector ({@link #interestSet}, or the registration of a new
+   * channel), remembered on the IO thread, not read from the key: a close on another thread
+   * (spymemcached's {@code shutdown}) closes the channel and clears the node's key between the
+   * assertion's read of the interest and its call of this method (review 78), and an answer taken
+   * from the key then would fail the assertion and end the IO thread with an error.
+   */
   @Override
   public boolean hasReadOp() {
-    if (node.hasReadOp()) {
-      return true;
+    return node.hasReadOp() || reading;
+  }
+
+  @Override
+  void interestSet(int ops) {
+    reading = (ops & SelectionKey.OP_READ) != 0;
+  }
+
+  @Override
+  public void setSk(SelectionKey to) {
+    node.setSk(to);
+    if (to != null) {
+      registered(to);
     }
-    SelectionKey s = node.getSk();
-    if (s == null) {
-      return false;
-    }
+  }
+
+  @Override
+  public void registerChannel(SocketChannel ch, SelectionKey selectionKey) {
+    node.registerChannel(ch, selectionKey);
+    registered(selectionKey);
+  }
+
+  /** A channel was just registered with {@code key}, whose interest is the one it was given. */
+  private void registered(SelectionKey key) {
     try {
-      return (s.interestOps() & SelectionKey.OP_READ) != 0;
+      reading = (key.interestOps() & SelectionKey.OP_READ) != 0;
     } catch (CancelledKeyException e) {
-      // A close on another thread cancelled the key after the assertion had found it valid and
-      // read its interest, which a connected plain connection sets with READ (review 77: answering
-      // false here would fail the assertion, and end the IO thread with an error, during a close).
-      return true;
+      reading = false;
     }
   }
 }

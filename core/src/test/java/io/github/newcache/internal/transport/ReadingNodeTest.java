@@ -2,6 +2,7 @@ package io.github.newcache.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,15 +11,27 @@ import io.github.newcache.internal.config.SettingsParser;
 import io.github.newcache.internal.config.TransportSettings;
 import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.Protocol;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import net.spy.memcached.DefaultConnectionFactory;
+import net.spy.memcached.MemcachedClient;
+import net.spy.memcached.MemcachedNode;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -86,6 +99,65 @@ class ReadingNodeTest {
       } finally {
         transport.close();
       }
+    }
+  }
+
+  /**
+   * spymemcached asserts before each wait of its selector that a connection's interest matches its
+   * queues, reading the interest and then asking {@code hasReadOp}; a close on another thread
+   * (spymemcached's {@code shutdown}: it closes the channel and clears the node's key) can land in
+   * between. Here the IO thread is held inside that check, at the wrapped node's {@code hasReadOp},
+   * until the close has returned: the assertion holds and the IO thread ends without an error
+   * (review 78: the node answered from the cleared key, and the IO thread died of an
+   * AssertionError). Tests run with {@code -ea}, as the assertion needs.
+   */
+  @Test
+  void aCloseOnAnotherThreadDuringTheIoThreadsCheckOfTheInterestLeavesTheCheckTrue() throws Exception {
+    try (LocalMemcached server = LocalMemcached.start()) {
+      AtomicBoolean armed = new AtomicBoolean();
+      CountDownLatch inCheck = new CountDownLatch(1);
+      CountDownLatch closed = new CountDownLatch(1);
+      AtomicReference<ReadingNode> made = new AtomicReference<>();
+      DefaultConnectionFactory factory = new DefaultConnectionFactory() {
+        @Override
+        public MemcachedNode createMemcachedNode(SocketAddress sa, SocketChannel c, int bufSize) {
+          MemcachedNode inner = super.createMemcachedNode(sa, c, bufSize);
+          MemcachedNode held = (MemcachedNode) Proxy.newProxyInstance(ReadingNodeTest.class.getClassLoader(),
+              new Class<?>[] {MemcachedNode.class}, (proxy, method, args) -> {
+                // on the IO thread only the assertion asks (the connection here is spymemcached's own)
+                if (method.getName().equals("hasReadOp") && armed.compareAndSet(true, false)) {
+                  inCheck.countDown();
+                  closed.await(10, TimeUnit.SECONDS);
+                }
+                try {
+                  return method.invoke(inner, args);
+                } catch (InvocationTargetException e) {
+                  throw e.getCause();
+                }
+              });
+          ReadingNode n = new ReadingNode(held);
+          made.set(n);
+          return n;
+        }
+      };
+      MemcachedClient client = new MemcachedClient(factory, List.of(new InetSocketAddress("127.0.0.1", server.port())));
+      ReadingNode node = made.get();
+      Thread io = node.getConnection();
+      List<Throwable> died = new CopyOnWriteArrayList<>();
+      io.setUncaughtExceptionHandler((t, e) -> died.add(e));
+      try {
+        assertTrue(client.set("k", 0, "v").get(5, TimeUnit.SECONDS));
+        assertEquals("v", client.get("k"));
+        await(() -> !node.awaitsAnswer(), "the last answer is still awaited 10 s after its caller had it");
+        armed.set(true); // the IO thread checks again at its next turn, within its 1 s wake-up
+        assertTrue(inCheck.await(10, TimeUnit.SECONDS), "the IO thread did not check the interest within 10 s");
+      } finally {
+        client.shutdown(); // closes the channel and clears the node's key
+        closed.countDown();
+      }
+      io.join(TimeUnit.SECONDS.toMillis(10));
+      assertFalse(io.isAlive(), "the IO thread has not ended 10 s after the close");
+      assertEquals(List.of(), died, "what ended the IO thread");
     }
   }
 
