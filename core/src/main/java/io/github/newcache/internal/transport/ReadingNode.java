@@ -28,6 +28,8 @@ final class ReadingNode extends ForwardingNode {
 
   /** Whether the interest this node last gave the selector holds READ; the IO thread's. */
   private volatile boolean reading;
+  /** The key of the last channel registered ({@link #getSk()}). */
+  private volatile SelectionKey key;
 
   ReadingNode(MemcachedNode node) {
     super(node);
@@ -62,6 +64,18 @@ final class ReadingNode extends ForwardingNode {
     reading = (ops & SelectionKey.OP_READ) != 0;
   }
 
+  /**
+   * The key of the current channel, or of the last one once spymemcached clears the key at a close
+   * (a cancelled key then). spymemcached's interest check reads a node's key three times and throws
+   * a NullPointerException, ending the IO thread, when a close on another thread clears it in
+   * between (review 79); a cancelled key is skipped, or fails with an exception its loop catches.
+   */
+  @Override
+  public SelectionKey getSk() {
+    SelectionKey k = node.getSk();
+    return k != null ? k : key;
+  }
+
   @Override
   public void setSk(SelectionKey to) {
     node.setSk(to);
@@ -76,10 +90,11 @@ final class ReadingNode extends ForwardingNode {
     registered(selectionKey);
   }
 
-  /** A channel was just registered with {@code key}, whose interest is the one it was given. */
-  private void registered(SelectionKey key) {
+  /** A channel was just registered with {@code k}, whose interest is the one it was given. */
+  private void registered(SelectionKey k) {
+    key = k;
     try {
-      reading = (key.interestOps() & SelectionKey.OP_READ) != 0;
+      reading = (k.interestOps() & SelectionKey.OP_READ) != 0;
     } catch (CancelledKeyException e) {
       reading = false;
     }

@@ -31,9 +31,9 @@ import java.util.function.BooleanSupplier;
 import net.spy.memcached.DefaultConnectionFactory;
 import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.MemcachedNode;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ReadingNode}: a plain connection stays in the selector's watch for answers while it is
@@ -104,28 +104,34 @@ class ReadingNodeTest {
 
   /**
    * spymemcached asserts before each wait of its selector that a connection's interest matches its
-   * queues, reading the interest and then asking {@code hasReadOp}; a close on another thread
-   * (spymemcached's {@code shutdown}: it closes the channel and clears the node's key) can land in
-   * between. Here the IO thread is held inside that check, at the wrapped node's {@code hasReadOp},
-   * until the close has returned: the assertion holds and the IO thread ends without an error
-   * (review 78: the node answered from the cleared key, and the IO thread died of an
-   * AssertionError). Tests run with {@code -ea}, as the assertion needs.
+   * queues: it reads the node's key, asks the channel whether it is connected, reads the interest
+   * and then asks {@code hasReadOp}. A close on another thread (spymemcached's {@code shutdown}: it
+   * closes the channel and clears the node's key) can land anywhere in between. Here the IO thread
+   * is held inside that check, at the wrapped node's {@code getChannel} or {@code hasReadOp}, until
+   * the close has returned: the IO thread ends without an error. Review 78 found the check failing
+   * (an AssertionError) when held at {@code hasReadOp}: the node answered from the cleared key;
+   * review 79 found a NullPointerException when held at {@code getChannel}: the key was gone. Tests
+   * run with {@code -ea}, as the assertion needs.
    */
-  @Test
-  void aCloseOnAnotherThreadDuringTheIoThreadsCheckOfTheInterestLeavesTheCheckTrue() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"getChannel", "hasReadOp"})
+  void aCloseOnAnotherThreadDuringTheIoThreadsCheckOfTheInterestEndsItWithoutAnError(String heldAt) throws Exception {
     try (LocalMemcached server = LocalMemcached.start()) {
       AtomicBoolean armed = new AtomicBoolean();
       CountDownLatch inCheck = new CountDownLatch(1);
       CountDownLatch closed = new CountDownLatch(1);
       AtomicReference<ReadingNode> made = new AtomicReference<>();
+      AtomicReference<Thread> io = new AtomicReference<>();
       DefaultConnectionFactory factory = new DefaultConnectionFactory() {
         @Override
         public MemcachedNode createMemcachedNode(SocketAddress sa, SocketChannel c, int bufSize) {
           MemcachedNode inner = super.createMemcachedNode(sa, c, bufSize);
           MemcachedNode held = (MemcachedNode) Proxy.newProxyInstance(ReadingNodeTest.class.getClassLoader(),
               new Class<?>[] {MemcachedNode.class}, (proxy, method, args) -> {
-                // on the IO thread only the assertion asks (the connection here is spymemcached's own)
-                if (method.getName().equals("hasReadOp") && armed.compareAndSet(true, false)) {
+                // an idle connection's IO thread asks these in that check first (the connection here
+                // is spymemcached's own, with no prompt writes)
+                if (method.getName().equals(heldAt) && Thread.currentThread() == io.get()
+                    && armed.compareAndSet(true, false)) {
                   inCheck.countDown();
                   closed.await(10, TimeUnit.SECONDS);
                 }
@@ -142,9 +148,9 @@ class ReadingNodeTest {
       };
       MemcachedClient client = new MemcachedClient(factory, List.of(new InetSocketAddress("127.0.0.1", server.port())));
       ReadingNode node = made.get();
-      Thread io = node.getConnection();
+      io.set(node.getConnection());
       List<Throwable> died = new CopyOnWriteArrayList<>();
-      io.setUncaughtExceptionHandler((t, e) -> died.add(e));
+      io.get().setUncaughtExceptionHandler((t, e) -> died.add(e));
       try {
         assertTrue(client.set("k", 0, "v").get(5, TimeUnit.SECONDS));
         assertEquals("v", client.get("k"));
@@ -155,8 +161,8 @@ class ReadingNodeTest {
         client.shutdown(); // closes the channel and clears the node's key
         closed.countDown();
       }
-      io.join(TimeUnit.SECONDS.toMillis(10));
-      assertFalse(io.isAlive(), "the IO thread has not ended 10 s after the close");
+      io.get().join(TimeUnit.SECONDS.toMillis(10));
+      assertFalse(io.get().isAlive(), "the IO thread has not ended 10 s after the close");
       assertEquals(List.of(), died, "what ended the IO thread");
     }
   }
