@@ -26,8 +26,12 @@ import net.spy.memcached.MemcachedNode;
  */
 final class ReadingNode extends ForwardingNode {
 
-  /** Whether the interest this node last gave the selector holds READ; the IO thread's. */
-  private volatile boolean reading;
+  /**
+   * Whether the interest this node last gave the selector holds READ. Written and read on the IO
+   * thread only (set first, at the connection's registration, before that thread starts), so a
+   * plain field: it is written at every change of interest.
+   */
+  private boolean reading;
   /** The key of the last channel registered ({@link #getSk()}). */
   private volatile SelectionKey key;
 
