@@ -3,7 +3,6 @@ package io.github.newcache;
 import io.github.newcache.internal.event.EntryEvent;
 import io.github.newcache.internal.event.EventTurns.Turn;
 import io.github.newcache.internal.herd.BoundedWait;
-import io.github.newcache.internal.integration.UserResources;
 import io.github.newcache.internal.store.Applied;
 import io.github.newcache.internal.store.Current;
 import io.github.newcache.internal.store.Decision;
@@ -276,7 +275,7 @@ final class LoadingNewcacheCache<K, V> extends NewcacheCache<K, V> {
   }
 
   @Override
-  void closeLoader(UserResources closing) {
-    closing.close(loader);
+  Object loader() {
+    return loader;
   }
 }

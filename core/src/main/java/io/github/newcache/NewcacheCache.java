@@ -596,7 +596,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
         config.addCacheEntryListenerConfiguration(listenerConfig);
         return;
       } catch (RuntimeException | Error e) {
-        closeListener = events.deregister(listenerConfig);
+        closeListener = events.deregister(listenerConfig, this::keepInUse);
         failure = e;
       }
     }
@@ -617,7 +617,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(listenerConfig, "cacheEntryListenerConfiguration");
     Runnable closeListener;
     synchronized (configLock) {
-      closeListener = events.deregister(listenerConfig);
+      closeListener = events.deregister(listenerConfig, this::keepInUse);
       config.removeCacheEntryListenerConfiguration(listenerConfig);
     }
     // Outside the locks: the listener's close may close this cache or its manager, whose close,
@@ -751,15 +751,24 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
       resources.run(() -> events.close(resources));
       resources.close(writer.resource());
       resources.close(expiry.policy());
-      closeLoader(resources);
+      resources.close(loader());
       resources.throwFailure();
     } finally {
       closing.end();
     }
   }
 
-  /** Closes the cache loader with {@code closing}, within {@link #closeResources}: the loading cache has one. */
-  void closeLoader(UserResources closing) {}
+  /** The cache loader, closed by {@link #closeResources}; null here: the loading cache has one. */
+  Object loader() {
+    return null;
+  }
+
+  /** Keeps what the cache uses besides its listeners open through a listener's deregistration. */
+  private void keepInUse(UserResources closing) {
+    closing.keep(writer.resource());
+    closing.keep(expiry.policy());
+    closing.keep(loader());
+  }
 
   @Override
   public boolean isClosed() {

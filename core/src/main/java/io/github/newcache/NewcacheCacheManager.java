@@ -343,6 +343,7 @@ public final class NewcacheCacheManager implements CacheManager {
       failures.throwIfAny();
     } finally {
       closing.end();
+      provider.closed(this);
     }
   }
 

@@ -6,7 +6,9 @@ import io.github.newcache.internal.integration.CloseFailures;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,11 @@ public final class NewcacheCachingProvider implements CachingProvider {
    * being created.
    */
   private final Map<ClassLoader, Map<URI, Object>> managers = new WeakHashMap<>();
+  /**
+   * The managers whose close has begun (on any thread) and not ended: a close of this provider
+   * closes them too, which waits for that close to end (as a second close of a manager does).
+   */
+  private final Set<NewcacheCacheManager> closing = Collections.newSetFromMap(new IdentityHashMap<>());
 
   /**
    * Creates a provider with no managers open. {@code Caching.getCachingProvider()} creates the one
@@ -216,7 +223,9 @@ public final class NewcacheCachingProvider implements CachingProvider {
    * {@inheritDoc}
    *
    * <p>The managers are taken out of the provider under its lock and closed outside it; a manager
-   * still being created meanwhile opens after this close, as if asked for just after it.
+   * still being created meanwhile opens after this close, as if asked for just after it. A manager
+   * another thread is closing is waited for as a second close of it waits ({@link
+   * NewcacheCacheManager#close}), so that none is left with its threads running when this returns.
    */
   @Override
   public void close() {
@@ -226,6 +235,7 @@ public final class NewcacheCachingProvider implements CachingProvider {
         open.addAll(takeOpen(byUri, null));
       }
       managers.values().removeIf(Map::isEmpty);
+      addClosing(open, null, null);
     }
     closeAll(open);
   }
@@ -237,6 +247,7 @@ public final class NewcacheCachingProvider implements CachingProvider {
     synchronized (this) {
       open = takeOpen(managers.getOrDefault(loader, new HashMap<>()), null);
       managers.values().removeIf(Map::isEmpty);
+      addClosing(open, loader, null);
     }
     closeAll(open);
   }
@@ -249,6 +260,7 @@ public final class NewcacheCachingProvider implements CachingProvider {
     synchronized (this) {
       open = takeOpen(managers.getOrDefault(loader, new HashMap<>()), u);
       managers.values().removeIf(Map::isEmpty);
+      addClosing(open, loader, u);
     }
     closeAll(open);
   }
@@ -266,6 +278,15 @@ public final class NewcacheCachingProvider implements CachingProvider {
     return taken;
   }
 
+  /** Adds the managers closing on other threads (only {@code loader}'s and {@code uri}'s when non-null) to {@code open}. */
+  private void addClosing(List<NewcacheCacheManager> open, ClassLoader loader, URI uri) {
+    for (NewcacheCacheManager m : closing) {
+      if ((loader == null || m.getClassLoader() == loader) && (uri == null || m.getURI().equals(uri))) {
+        open.add(m);
+      }
+    }
+  }
+
   /**
    * Closes every manager, each once, the first failure thrown after all were tried, the others
    * suppressed in it; an Error (a resource's close at undeploy) goes before any exception, and
@@ -279,8 +300,9 @@ public final class NewcacheCachingProvider implements CachingProvider {
     closing.throwIfAny();
   }
 
-  /** Forgets a manager that is closing. */
+  /** Forgets a manager that is closing, until {@link #closed} says its close has ended. */
   synchronized void release(NewcacheCacheManager manager) {
+    closing.add(manager);
     Map<URI, Object> byUri = managers.get(manager.getClassLoader());
     if (byUri != null) {
       byUri.remove(manager.getURI(), manager);
@@ -288,6 +310,11 @@ public final class NewcacheCachingProvider implements CachingProvider {
         managers.remove(manager.getClassLoader());
       }
     }
+  }
+
+  /** The close of a manager {@link #release released} has ended. */
+  synchronized void closed(NewcacheCacheManager manager) {
+    closing.remove(manager);
   }
 
   @Override

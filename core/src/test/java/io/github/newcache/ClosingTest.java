@@ -361,6 +361,41 @@ class ClosingTest {
     assertEquals(List.of("c all"), CLOSED);
   }
 
+  /**
+   * A deregistered listener that the cache still uses (as its loader and writer, or as the
+   * listener of another registration) stays open until its last use ends: the cache's close
+   * closes it once. Before, the deregistration closed the cache's writer and the other
+   * registration's listener while they were in use.
+   */
+  @Test
+  void aDeregisteredListenerStillInUseStaysOpenUntilTheCacheCloses() {
+    AllInOne all = new AllInOne("c all");
+    Listener shared = new Listener("c shared", "");
+    MutableCacheEntryListenerConfiguration<String, String> asAll = listener(all, null);
+    MutableCacheEntryListenerConfiguration<String, String> first = listener(shared, null);
+    MutableCacheEntryListenerConfiguration<String, String> second = listener(shared, new Filter("c filter", ""));
+    Cache<String, String> c = manager.createCache("c", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setReadThrough(true)
+        .setCacheLoaderFactory(FactoryBuilder.factoryOf(all))
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(all))
+        .addCacheEntryListenerConfiguration(asAll)
+        .addCacheEntryListenerConfiguration(first)
+        .addCacheEntryListenerConfiguration(second));
+
+    c.deregisterCacheEntryListener(asAll);
+    c.deregisterCacheEntryListener(first);
+    assertEquals(List.of(), CLOSED, "the writer and loader, and the listener of the second registration, stay open");
+
+    c.deregisterCacheEntryListener(second);
+    assertEquals(List.of("c shared", "c filter"), CLOSED, "its last registration gone, the listener is closed");
+
+    c.put("k", "v");
+    c.close();
+    assertEquals(List.of("c shared", "c filter", "c all"), CLOSED);
+  }
+
   /** destroyCache removes the data and forgets the cache whatever its resources throw. */
   @Test
   void aDestroyedCacheWhoseResourcesFailToCloseIsForgottenAndClosed() {

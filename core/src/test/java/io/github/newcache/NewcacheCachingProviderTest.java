@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
@@ -202,6 +203,64 @@ class NewcacheCachingProviderTest {
       for (CacheManager m : open) {
         assertTrue(m.isClosed(), m.getURI() + " closed");
       }
+    }
+  }
+
+  /**
+   * A provider close while another thread closes one of its managers returns once that close has
+   * ended. Before, the manager's close had taken it out of the provider's list first, and the
+   * provider's close returned at once, the manager's caches and connections still open.
+   */
+  @Test
+  void providerCloseWaitsForAManagerAnotherThreadIsClosing(TestManagers managers) throws Exception {
+    CachingProvider p = Caching.getCachingProvider();
+    try (URLClassLoader loader = new URLClassLoader(new URL[0], getClass().getClassLoader())) {
+      CacheManager m = managers.open(managers.uri(Protocol.TEXT), loader, null);
+      HeldListener.reset();
+      m.createCache("held", new MutableConfiguration<String, String>().setTypes(String.class, String.class)
+          .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<String, String>(
+              FactoryBuilder.factoryOf(new HeldListener()), null, false, true)));
+      Thread managerClose = new Thread(m::close, "provider-test-manager-close");
+      managerClose.start();
+      Threads.awaitReleased(HeldListener.entered);
+
+      boolean[] closedWhenReturned = new boolean[1];
+      Thread providerClose = new Thread(() -> {
+        p.close(loader);
+        closedWhenReturned[0] = HeldListener.closed;
+      }, "provider-test-provider-close");
+      providerClose.start();
+      Threads.awaitWaitingOrEnded(providerClose, Duration.ofSeconds(10));
+      HeldListener.released.countDown();
+      providerClose.join(10_000);
+      managerClose.join(10_000);
+      assertFalse(providerClose.isAlive() || managerClose.isAlive(), "both closes returned");
+      assertTrue(closedWhenReturned[0], "the provider's close returned after the manager's close had ended");
+    }
+  }
+
+  /** A listener whose close waits until the test lets it go. */
+  public static final class HeldListener
+      implements javax.cache.event.CacheEntryCreatedListener<String, String>, java.io.Closeable, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static volatile CountDownLatch entered;
+    static volatile CountDownLatch released;
+    static volatile boolean closed;
+
+    static void reset() {
+      entered = new CountDownLatch(1);
+      released = new CountDownLatch(1);
+      closed = false;
+    }
+
+    @Override
+    public void onCreated(Iterable<javax.cache.event.CacheEntryEvent<? extends String, ? extends String>> events) {}
+
+    @Override
+    public void close() {
+      entered.countDown();
+      Threads.awaitReleased(released);
+      closed = true;
     }
   }
 

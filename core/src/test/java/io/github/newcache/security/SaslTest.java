@@ -120,9 +120,10 @@ class SaslTest {
   @Test
   void aWrongPasswordFailsTheManagerAtOnce() {
     long start = System.nanoTime();
-    CacheException e = assertThrows(CacheException.class, () -> manager("wrong-password", "binary=true&opTimeout=5000"));
+    CacheException e = assertThrows(CacheException.class, () -> manager("wrong-password", "binary=true&opTimeout=15000"));
     long millis = (System.nanoTime() - start) / 1_000_000;
-    assertTrue(millis < 1000, "reported after " + millis + " ms");
+    // well before the 15 s the manager would wait for an answer; a loaded machine's slow start is not a failure
+    assertTrue(millis < 5000, "reported after " + millis + " ms, not at the refusal");
     assertTrue(e.getMessage().contains("127.0.0.1:" + port) && e.getMessage().contains("'" + USER + "'")
         && e.getMessage().contains("authentication failed"), e.getMessage());
     assertFalse(e.getMessage().contains("wrong-password"), e.getMessage());

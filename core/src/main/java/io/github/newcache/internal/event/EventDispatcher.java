@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.concurrent.ConcurrentSkipListMap;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
@@ -99,9 +100,11 @@ public final class EventDispatcher<K, V> {
   /**
    * Deregisters a listener; answers what closes it and its filter, to run once the caller holds no
    * lock (their close may close the cache, whose close takes this dispatcher's lock, on another
-   * thread), or a no-op when it is not registered.
+   * thread), or a no-op when it is not registered. That close leaves open an instance the cache
+   * still uses: what {@code inUse} keeps (the cache's writer, loader, expiry policy) and the
+   * listeners and filters of the registrations left.
    */
-  public Runnable deregister(CacheEntryListenerConfiguration<K, V> config) {
+  public Runnable deregister(CacheEntryListenerConfiguration<K, V> config, Consumer<UserResources> inUse) {
     Registration<K, V> r;
     synchronized (this) {
       Long place = registered.remove(config);
@@ -113,6 +116,13 @@ public final class EventDispatcher<K, V> {
     }
     return () -> {
       UserResources closing = new UserResources(cacheName);
+      inUse.accept(closing);
+      synchronized (this) {
+        for (Registration<K, V> left : registrations.values()) {
+          closing.keep(left.listener);
+          closing.keep(left.filter);
+        }
+      }
       r.close(closing);
       closing.throwFailure();
     };

@@ -38,7 +38,7 @@ public final class UserResources {
   private static final System.Logger LOG = System.getLogger("io.github.newcache");
 
   private final String cacheName;
-  /** The resources closed so far, by identity. */
+  /** The resources closed or {@linkplain #keep kept} so far, by identity. */
   private final Set<Object> closed = Collections.newSetFromMap(new IdentityHashMap<>());
   /** What the closes threw that is to be thrown: Errors, and the failures of the cache's own parts and of the log. */
   private final CloseFailures failures = new CloseFailures();
@@ -70,6 +70,19 @@ public final class UserResources {
               + "its other resources all the same", e));
     } catch (Error e) {
       failures.add(e);
+    }
+  }
+
+  /**
+   * Leaves {@code resource} open: a later {@link #close(Object)} of the same instance does nothing.
+   * For a partial close (a listener deregistered) of an instance the cache still uses in another
+   * role: its writer, loader or expiry policy, or the listener or filter of another registration.
+   *
+   * @param resource an instance still in use; null: nothing
+   */
+  public void keep(Object resource) {
+    if (resource != null) {
+      closed.add(resource);
     }
   }
 
