@@ -183,6 +183,24 @@ class ClosingTest {
     public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
   }
 
+  /** A listener that is its own event filter. */
+  public static final class SelfFiltered extends Tracked
+      implements CacheEntryCreatedListener<String, String>, CacheEntryEventFilter<String, String> {
+    private static final long serialVersionUID = 1L;
+
+    SelfFiltered(String name) {
+      super(name, "");
+    }
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
+
+    @Override
+    public boolean evaluate(CacheEntryEvent<? extends String, ? extends String> event) {
+      return true;
+    }
+  }
+
   /** Eternal, as the default policy. */
   public static final class Expiry extends Tracked implements ExpiryPolicy {
     private static final long serialVersionUID = 1L;
@@ -390,6 +408,14 @@ class ClosingTest {
 
     c.deregisterCacheEntryListener(second);
     assertEquals(List.of("c shared", "c filter"), CLOSED, "its last registration gone, the listener is closed");
+
+    SelfFiltered self = new SelfFiltered("c self");
+    MutableCacheEntryListenerConfiguration<String, String> itsOwnFilter = new MutableCacheEntryListenerConfiguration<>(
+        FactoryBuilder.factoryOf(self), FactoryBuilder.factoryOf(self), false, true);
+    c.registerCacheEntryListener(itsOwnFilter);
+    c.deregisterCacheEntryListener(itsOwnFilter);
+    assertEquals(List.of("c shared", "c filter", "c self"), CLOSED, "a listener that is its own filter is closed once");
+    CLOSED.remove("c self");
 
     c.put("k", "v");
     c.close();

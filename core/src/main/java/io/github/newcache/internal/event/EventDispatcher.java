@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,6 +57,11 @@ public final class EventDispatcher<K, V> {
    * Delivery walks it without a lock, seeing the registrations of the moment.
    */
   private final ConcurrentSkipListMap<Long, Registration<K, V>> registrations = new ConcurrentSkipListMap<>();
+  /**
+   * How many registrations use each listener and filter instance (by identity): a deregistration
+   * leaves open one still in use; guarded by this.
+   */
+  private final IdentityHashMap<Object, Integer> uses = new IdentityHashMap<>();
   /** Each registered configuration's place in {@link #registrations}; guarded by this. */
   private final Map<CacheEntryListenerConfiguration<K, V>, Long> registered = new HashMap<>();
   /** How many registrations want each event type; guarded by this. */
@@ -94,6 +100,8 @@ public final class EventDispatcher<K, V> {
     registrations.put(place, r);
     registered.put(config, place);
     count(r, 1);
+    use(r.listener, 1);
+    use(r.filter, 1);
     return true;
   }
 
@@ -106,6 +114,8 @@ public final class EventDispatcher<K, V> {
    */
   public Runnable deregister(CacheEntryListenerConfiguration<K, V> config, Consumer<UserResources> inUse) {
     Registration<K, V> r;
+    boolean listenerUsed;
+    boolean filterUsed;
     synchronized (this) {
       Long place = registered.remove(config);
       if (place == null) {
@@ -113,19 +123,30 @@ public final class EventDispatcher<K, V> {
       }
       r = registrations.remove(place);
       count(r, -1);
+      use(r.listener, -1);
+      use(r.filter, -1);
+      listenerUsed = uses.containsKey(r.listener);
+      filterUsed = r.filter != null && uses.containsKey(r.filter);
     }
     return () -> {
       UserResources closing = new UserResources(cacheName);
       inUse.accept(closing);
-      synchronized (this) {
-        for (Registration<K, V> left : registrations.values()) {
-          closing.keep(left.listener);
-          closing.keep(left.filter);
-        }
+      if (listenerUsed) {
+        closing.keep(r.listener);
+      }
+      if (filterUsed) {
+        closing.keep(r.filter);
       }
       r.close(closing);
       closing.throwFailure();
     };
+  }
+
+  /** Counts a registration's use of {@code instance} (a listener or filter, or null) in or out. */
+  private void use(Object instance, int delta) {
+    if (instance != null) {
+      uses.merge(instance, delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
   }
 
   /** Counts {@code r}'s event types in or out, and publishes the types some registration wants. */
@@ -298,6 +319,7 @@ public final class EventDispatcher<K, V> {
       closed = new ArrayList<>(registrations.values());
       registrations.clear();
       registered.clear();
+      uses.clear();
       wanting.clear();
       types = EnumSet.noneOf(EventType.class);
     }
