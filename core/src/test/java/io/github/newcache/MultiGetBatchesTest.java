@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.newcache.key.ReadableKeyMangler;
 import io.github.newcache.testkit.LocalMemcached;
 import io.github.newcache.testkit.Protocol;
 import java.net.URI;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -133,6 +135,32 @@ class MultiGetBatchesTest {
     }
     assertEquals(hits, gotStrings.size());
     assertEquals(hits, gotBytes.size());
+  }
+
+  /**
+   * A text batch is one classic get of its keys: 512 keys of 235 bytes make a request line of about
+   * 120 KB, longer than memcached's read buffer, which it reads as a large multi-get; every value
+   * comes back.
+   */
+  @ParameterizedTest
+  @EnumSource(Call.class)
+  void aBatchOfTheLongestKeysComesBackWhole(Call call) {
+    CacheManager m = Caching.getCachingProvider().getCacheManager(URI.create("memcached://" + servers.get(0).address()
+        + "/?keyMangler=" + ReadableKeyMangler.class.getName()), MultiGetBatchesTest.class.getClassLoader());
+    managers.add(m);
+    Cache<String, String> c = m.createCache("long", new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+    Set<String> keys = new LinkedHashSet<>();
+    for (int i = 0; i < 600; i++) {
+      String key = String.format("%04d", i) + "k".repeat(221); // "r..1.long." before it: 235 bytes in memcached
+      keys.add(key);
+      c.put(key, "value " + i);
+    }
+    Map<String, String> got = call.getAll(c, keys);
+    assertEquals(600, got.size());
+    int i = 0;
+    for (String key : keys) {
+      assertEquals("value " + i++, got.get(key), key);
+    }
   }
 
   @ParameterizedTest

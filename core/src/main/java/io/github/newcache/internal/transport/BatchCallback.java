@@ -1,9 +1,8 @@
 package io.github.newcache.internal.transport;
 
 /**
- * The callback of a batch of gets sent as one operation ({@link MetaMultiGetOperation}, {@link
- * BinaryMultiGetOperation}): each value found is told by its key's place in the batch, so the
- * answers need not repeat the keys. A redistribution clones such an operation into spymemcached's
+ * The callback of a batch of gets sent as one operation ({@link TextMultiGetOperation}, {@link
+ * BinaryMultiGetOperation}): each value found is told by its key's place in the batch. A redistribution clones such an operation into spymemcached's
  * single-key gets with the same callback, which then hear of values by key, through {@link
  * MetaGetOperation.PartsCallback}.
  */

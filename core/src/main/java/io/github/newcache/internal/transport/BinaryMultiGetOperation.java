@@ -11,7 +11,7 @@ import net.spy.memcached.ops.StatusCode;
  * The gets of many keys on one server as one binary-protocol operation: a quiet get ({@code getq})
  * per key, its opaque telling the key's place in the batch, then a {@code noop}. memcached answers
  * only the keys it holds; the answer to the {@code noop} ends the batch. The binary twin of {@link
- * MetaMultiGetOperation}, and like it it reads a value longer than its key's head length in two
+ * TextMultiGetOperation}, and like it it reads a value longer than its key's head length in two
  * parts.
  *
  * <p>A status other than found, or an answer that is not this batch's, fails the whole operation as

@@ -6,7 +6,7 @@ import net.spy.memcached.ops.GetOperation;
 
 /**
  * A batch of gets of ours, one operation for many keys of one server ({@link
- * MetaMultiGetOperation}, {@link BinaryMultiGetOperation}), made from keys encoded and checked
+ * TextMultiGetOperation}, {@link BinaryMultiGetOperation}), made from keys encoded and checked
  * once ({@link #encode}). Queues weigh it by what it holds ({@link #heldBytes}), counted when it was
  * made, instead of walking its keys each time it moves.
  */

@@ -9,7 +9,7 @@ import net.spy.memcached.ops.Operation;
 
 /**
  * Splits a multi-get into the operations that send it: the keys of each server in batches of up to
- * {@link #MAX_KEYS}, one {@link MetaMultiGetOperation} or {@link BinaryMultiGetOperation} each, and a
+ * {@link #MAX_KEYS}, one {@link TextMultiGetOperation} or {@link BinaryMultiGetOperation} each, and a
  * single-key get for each key whose server is not connected, so that spymemcached places it by the
  * failure mode (fail it, wait for the server, or move it to another one), as it places its own.
  * Every answer goes to its key's slot in one {@link Awaited.Gets}.

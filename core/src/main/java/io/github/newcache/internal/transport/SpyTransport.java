@@ -343,8 +343,7 @@ public final class SpyTransport implements MemcachedTransport {
   private List<GetBatches.Send> batches(String[] names, int[] headLengths, Awaited.Gets answers) {
     boolean binary = settings.binary();
     return GetBatches.of(names, headLengths, binary, factory.locator(), answers,
-        binary ? BinaryMultiGetOperation::new
-            : (keys, callback) -> new MetaMultiGetOperation(keys, callback, this::noMetaGet),
+        binary ? BinaryMultiGetOperation::new : TextMultiGetOperation::new,
         this::partsGet);
   }
 

@@ -38,7 +38,7 @@ class BatchClonesTest {
   }
 
   /** A text batch of {@link #KEYS} reporting to {@code answers}, and its clones by our factory. */
-  private static List<Operation> clones(MetaMultiGetOperation batch) {
+  private static List<Operation> clones(TextMultiGetOperation batch) {
     OperationFactory factory = BatchClones.factory(false);
     List<Operation> out = new ArrayList<>(factory.clone(batch));
     for (Operation o : out) {
@@ -47,13 +47,12 @@ class BatchClonesTest {
     return out;
   }
 
-  private static MetaMultiGetOperation batch(Awaited.Gets answers) {
+  private static TextMultiGetOperation batch(Awaited.Gets answers) {
     byte[][] encoded = new byte[KEYS.length][];
     for (int i = 0; i < KEYS.length; i++) {
       encoded[i] = GetBatch.encode(KEYS[i], false);
     }
-    return new MetaMultiGetOperation(new BatchKeys(KEYS, encoded, null), answers.batch(KEYS, new int[] {0, 1, 2}),
-        server -> {});
+    return new TextMultiGetOperation(new BatchKeys(KEYS, encoded, null), answers.batch(KEYS, new int[] {0, 1, 2}));
   }
 
   private static void answer(Operation op, String bytes) throws Exception {
@@ -63,7 +62,7 @@ class BatchClonesTest {
   @Test
   void theClonesOfABatchGiveEveryValueToItsPlace() throws Exception {
     Awaited.Gets answers = new Awaited.Gets(3);
-    MetaMultiGetOperation batch = batch(answers);
+    TextMultiGetOperation batch = batch(answers);
     List<Operation> clones = clones(batch);
     assertEquals(3, clones.size());
     answer(clones.get(0), "VALUE k0 0 1\r\na\r\nEND\r\n");
@@ -80,7 +79,7 @@ class BatchClonesTest {
   @Test
   void aCloneAnsweredWithAnErrorFailsTheMultiGetInsteadOfReadingAsAMiss() throws Exception {
     Awaited.Gets answers = new Awaited.Gets(3);
-    MetaMultiGetOperation batch = batch(answers);
+    TextMultiGetOperation batch = batch(answers);
     List<Operation> clones = clones(batch);
     answer(clones.get(0), "END\r\n");
     try {
@@ -101,13 +100,13 @@ class BatchClonesTest {
   @Test
   void cancellingAClonedBatchCountsItsPartOnce() {
     Awaited.Gets answers = new Awaited.Gets(6);
-    MetaMultiGetOperation cloned = batch(answers);
+    TextMultiGetOperation cloned = batch(answers);
     String[] others = {"k3", "k4", "k5"};
     byte[][] encoded = new byte[3][];
     for (int i = 0; i < 3; i++) {
       encoded[i] = GetBatch.encode(others[i], false);
     }
-    new MetaMultiGetOperation(new BatchKeys(others, encoded, null), answers.batch(others, new int[] {3, 4, 5}), server -> {});
+    new TextMultiGetOperation(new BatchKeys(others, encoded, null), answers.batch(others, new int[] {3, 4, 5}));
     for (Operation clone : clones(cloned)) {
       cloned.addClone(clone);
     }
@@ -118,7 +117,7 @@ class BatchClonesTest {
   @Test
   void aCloneCancelledOnTheWayFailsTheMultiGetInsteadOfReadingAsAMiss() throws Exception {
     Awaited.Gets answers = new Awaited.Gets(3);
-    MetaMultiGetOperation batch = batch(answers);
+    TextMultiGetOperation batch = batch(answers);
     List<Operation> clones = clones(batch);
     answer(clones.get(0), "VALUE k0 0 1\r\na\r\nEND\r\n");
     clones.get(1).cancel();

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,9 +20,10 @@ import net.spy.memcached.ops.OperationStatus;
 import org.junit.jupiter.api.Test;
 
 /**
- * The batches of gets a multi-get sends, one operation per server: the requests they encode (quiet
- * meta gets and a meta no-op; quiet binary gets and a no-op), and their reading of memcached's
- * answers, which name only the keys it holds, by place, in every split a socket read can make. Over
+ * The batches of gets a multi-get sends, one operation per server: the requests they encode (one
+ * classic get of the keys; quiet binary gets and a no-op), and their reading of memcached's
+ * answers, which name only the keys it holds (by key, in order; by place), in every split a socket
+ * read can make. Over
  * real servers, through the cache: {@code MultiGetBatchesTest}.
  */
 class MultiGetOperationsTest {
@@ -68,18 +68,17 @@ class MultiGetOperationsTest {
     return new String(b, StandardCharsets.US_ASCII);
   }
 
-  private static MetaMultiGetOperation meta(Heard heard, List<SocketAddress> unknown) {
-    return new MetaMultiGetOperation(BATCH, heard, unknown::add);
+  private static TextMultiGetOperation text(Heard heard) {
+    return new TextMultiGetOperation(BATCH, heard);
   }
 
   // ---------------------------------------------------------------- text
 
   @Test
-  void theTextBatchIsAQuietMetaGetPerKeyNamingItsPlaceThenANoOp() {
-    assertEquals("mg ns:k0 v q O0\r\nmg ns:k1 v q O1\r\nmg ns:k2 v q O2\r\nmg ns:k3 v q O3\r\nmn\r\n",
-        text(sent(meta(new Heard(), new ArrayList<>()))));
-    assertEquals(List.of(KEYS), List.copyOf(meta(new Heard(), new ArrayList<>()).getKeys()));
-    MetaMultiGetOperation op = meta(new Heard(), new ArrayList<>());
+  void theTextBatchIsOneClassicGetOfItsKeys() {
+    assertEquals("get ns:k0 ns:k1 ns:k2 ns:k3\r\n", text(sent(text(new Heard()))));
+    assertEquals(List.of(KEYS), List.copyOf(text(new Heard()).getKeys()));
+    TextMultiGetOperation op = text(new Heard());
     assertWeighedByWhatItHolds(op, sent(op).length);
   }
 
@@ -109,11 +108,11 @@ class MultiGetOperationsTest {
 
   @Test
   void theTextBatchGivesEachValueFoundToItsPlaceInEverySplit() throws Exception {
-    byte[] answer = ascii("VA 6 O0\r\nabcdef\r\nVA 6 O1\r\nghijkl\r\nVA 0 O3\r\n\r\nMN\r\n");
+    byte[] answer = ascii("VALUE ns:k0 0 6\r\nabcdef\r\nVALUE ns:k1 7 6\r\nghijkl\r\nVALUE ns:k3 4294967295 0\r\n\r\nEND\r\n");
     for (boolean direct : new boolean[] {false, true}) {
       for (int cut = 0; cut <= answer.length; cut++) {
         Heard heard = new Heard();
-        MetaMultiGetOperation op = AnswerFeed.feed(meta(heard, new ArrayList<>()), answer, cut, direct);
+        TextMultiGetOperation op = AnswerFeed.feed(text(heard), answer, cut, direct);
         assertEquals(OperationState.COMPLETE, op.getState(), "split at " + cut);
         assertEquals(List.of("value 0 abcd|ef", "value 1 ghijkl", "value 3 ", "ok", "complete"), heard.events,
             "split at " + cut);
@@ -122,52 +121,55 @@ class MultiGetOperationsTest {
   }
 
   @Test
-  void theTextBatchSkipsFlagsItDidNotAskForAndEndsWithNoValueWhenNoneIsFound() throws Exception {
+  void theTextBatchSkipsACasItDidNotAskForAndEndsWithNoValueWhenNoneIsFound() throws Exception {
     Heard heard = new Heard();
-    AnswerFeed.feed(meta(heard, new ArrayList<>()), ascii("VA 2 W O2 X\r\nhi\r\nMN\r\n"), 5, false);
+    AnswerFeed.feed(text(heard), ascii("VALUE ns:k2 0 2 123\r\nhi\r\nEND\r\n"), 5, false);
     assertEquals(List.of("value 2 hi", "ok", "complete"), heard.events);
 
     Heard none = new Heard();
-    AnswerFeed.feed(meta(none, new ArrayList<>()), ascii("MN\r\n"), 1, false);
+    AnswerFeed.feed(text(none), ascii("END\r\n"), 1, false);
     assertEquals(List.of("ok", "complete"), none.events);
+  }
+
+  /** A key asked for twice is answered twice, in order: each answer goes to the next place of that key. */
+  @Test
+  void aKeyTwiceInTheTextBatchGetsEachAnswerInOrder() throws Exception {
+    String[] twice = {"ns:a", "ns:b", "ns:a"};
+    byte[][] encoded = Arrays.stream(twice).map(k -> GetBatch.encode(k, false)).toArray(byte[][]::new);
+    Heard heard = new Heard();
+    AnswerFeed.feed(new TextMultiGetOperation(new BatchKeys(twice, encoded, null), heard),
+        ascii("VALUE ns:a 0 1\r\nx\r\nVALUE ns:a 0 1\r\nx\r\nEND\r\n"), 3, false);
+    assertEquals(List.of("value 0 x", "value 2 x", "ok", "complete"), heard.events);
   }
 
   @Test
   void anAnswerThatIsNotTheTextBatchsFailsIt() {
     String[] foreign = {
-      "VA 2 O1\r\nhi\r\nVA 2 O1\r\nhi\r\n", // the same place twice
-      "VA 2 O2\r\nhi\r\nVA 2 O1\r\nhi\r\n", // out of order
-      "VA 2 O4\r\nhi\r\n", // past the batch
-      "VA 2\r\nhi\r\n", // no place
-      "VA 2 O\r\nhi\r\n",
-      "VA x O1\r\n",
-      "EN\r\n", // not quiet
-      "VA 2 O1\r\nhiX\r\n", // no CRLF after the value
+      "VALUE ns:k1 0 2\r\nhi\r\nVALUE ns:k1 0 2\r\nhi\r\n", // the same key twice
+      "VALUE ns:k2 0 2\r\nhi\r\nVALUE ns:k1 0 2\r\nhi\r\n", // out of order
+      "VALUE ns:k9 0 2\r\nhi\r\n", // not asked for
+      "VALUE ns:k 0 2\r\nhi\r\n", // a prefix of the batch's keys
+      "VALUE ns:k1 0\r\nhi\r\n", // no size
+      "VALUE ns:k1 0 x\r\n",
+      "VALUE ns:k1 x 2\r\n",
+      "VALUE ns:k1\r\n",
+      "VALUE \r\n",
+      "VALUE ns:k1 0 2\r\nhiX\r\n", // no CRLF after the value
+      "VA 2 O1\r\nhi\r\n",
+      "MN\r\n",
       "STORED\r\n",
+      "ERROR\r\n",
       "SERVER_ERROR out of memory\r\n",
       "CLIENT_ERROR bad command line format\r\n",
     };
     for (String answer : foreign) {
       Heard heard = new Heard();
-      List<SocketAddress> unknown = new ArrayList<>();
-      MetaMultiGetOperation op = meta(heard, unknown);
+      TextMultiGetOperation op = text(heard);
       op.initialize();
       assertThrows(OperationException.class, () -> op.readFromBuffer(ByteBuffer.wrap(ascii(answer))), answer);
       assertTrue(op.hasErrored(), answer);
       assertFalse(heard.events.contains("ok"), answer);
-      assertEquals(List.of(), unknown, answer);
     }
-  }
-
-  @Test
-  void aServerThatDoesNotKnowTheMetaGetIsToldAndFailsTheBatch() {
-    Heard heard = new Heard();
-    List<SocketAddress> unknown = new ArrayList<>();
-    MetaMultiGetOperation op = meta(heard, unknown);
-    op.initialize();
-    OperationException e = assertThrows(OperationException.class, () -> op.readFromBuffer(ByteBuffer.wrap(ascii("ERROR\r\n"))));
-    assertTrue(e.getMessage().contains("meta get"), e.getMessage());
-    assertEquals(1, unknown.size(), "the transport hears of it");
   }
 
   // ---------------------------------------------------------------- binary
@@ -194,13 +196,13 @@ class MultiGetOperationsTest {
       encoded[i] = GetBatch.encode(many[i], false);
     }
     BatchKeys keys = new BatchKeys(many, encoded, null);
-    assertEquals("Cmd: mg (512 keys) Keys: [ns:key-0, ns:key-1, ns:key-2 and 509 more]",
-        new MetaMultiGetOperation(keys, new Heard(), unknown -> {}).toString());
+    assertEquals("Cmd: get (512 keys) Keys: [ns:key-0, ns:key-1, ns:key-2 and 509 more]",
+        new TextMultiGetOperation(keys, new Heard()).toString());
     assertEquals("Cmd: getq (512 keys) Keys: [ns:key-0, ns:key-1, ns:key-2 and 509 more]",
         new BinaryMultiGetOperation(keys, new Heard()).toString());
-    assertEquals("Cmd: mg (3 keys) Keys: [ns:k0, ns:k1, ns:k2]",
-        new MetaMultiGetOperation(new BatchKeys(Arrays.copyOf(KEYS, 3), Arrays.copyOf(ENCODED, 3), null), new Heard(),
-            unknown -> {}).toString());
+    assertEquals("Cmd: get (3 keys) Keys: [ns:k0, ns:k1, ns:k2]",
+        new TextMultiGetOperation(new BatchKeys(Arrays.copyOf(KEYS, 3), Arrays.copyOf(ENCODED, 3), null), new Heard())
+            .toString());
   }
 
   @Test
