@@ -101,7 +101,7 @@ final class CacheFactory {
     EventDispatcher<K, V> events = new EventDispatcher<>(name, config.getLeaseTimeoutMillis(), scheduler);
     made.events = events;
     for (CacheEntryListenerConfiguration<K, V> l : config.getCacheEntryListenerConfigurations()) {
-      events.register(l);
+      events.register(l, made::keep); // what creation made the failure's cleanup closes, once
     }
     FailureStatistics failures = new FailureStatistics(name);
     // Safety: the failure policy and signing wrap the shared transport; the allow-list rides on the loader.
@@ -189,6 +189,11 @@ final class CacheFactory {
     <T> T add(T resource) {
       resources.add(resource);
       return resource;
+    }
+
+    /** Keeps what was made open through {@code closing}: {@link #close} closes it. */
+    void keep(UserResources closing) {
+      resources.forEach(closing::keep);
     }
 
     /**

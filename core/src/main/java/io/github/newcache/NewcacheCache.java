@@ -589,7 +589,7 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     Runnable closeListener;
     Throwable failure;
     synchronized (configLock) {
-      if (!events.register(listenerConfig)) {
+      if (!events.register(listenerConfig, this::keepInUse)) {
         throw new IllegalArgumentException("this listener configuration is already registered");
       }
       try {

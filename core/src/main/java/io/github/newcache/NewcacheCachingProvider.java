@@ -45,8 +45,9 @@ public final class NewcacheCachingProvider implements CachingProvider {
    */
   private final Map<ClassLoader, Map<URI, Object>> managers = new WeakHashMap<>();
   /**
-   * The managers whose close has begun (on any thread) and not ended: a close of this provider
-   * closes them too, which waits for that close to end (as a second close of a manager does).
+   * The managers whose close has begun (on any thread), or that a close of this provider has taken
+   * to close, and whose close has not ended: a close of this provider closes them too, which waits
+   * for that close to end (as a second close of a manager does).
    */
   private final Set<NewcacheCacheManager> closing = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -236,6 +237,7 @@ public final class NewcacheCachingProvider implements CachingProvider {
       }
       managers.values().removeIf(Map::isEmpty);
       addClosing(open, null, null);
+      closing.addAll(open);
     }
     closeAll(open);
   }
@@ -248,6 +250,7 @@ public final class NewcacheCachingProvider implements CachingProvider {
       open = takeOpen(managers.getOrDefault(loader, new HashMap<>()), null);
       managers.values().removeIf(Map::isEmpty);
       addClosing(open, loader, null);
+      closing.addAll(open);
     }
     closeAll(open);
   }
@@ -261,6 +264,7 @@ public final class NewcacheCachingProvider implements CachingProvider {
       open = takeOpen(managers.getOrDefault(loader, new HashMap<>()), u);
       managers.values().removeIf(Map::isEmpty);
       addClosing(open, loader, u);
+      closing.addAll(open);
     }
     closeAll(open);
   }

@@ -422,6 +422,77 @@ class ClosingTest {
     assertEquals(List.of("c shared", "c filter", "c all"), CLOSED);
   }
 
+  /** A filter factory that fails. */
+  private static final Factory<CacheEntryEventFilter<String, String>> NO_FILTER = () -> {
+    throw new IllegalStateException("filter cannot be created");
+  };
+
+  /**
+   * A registration whose filter factory fails closes the listener made for it, unless the cache
+   * still uses that instance (as its writer, or in another registration); a createCache failing so
+   * closes it once. Before, the registration closed the cache's writer and the other
+   * registration's listener while in use, and the failed create closed the writer twice (review 80).
+   */
+  @Test
+  void aRegistrationWhoseFilterFactoryFailsLeavesOpenWhatTheCacheStillUses() {
+    AllInOne all = new AllInOne("c all");
+    Listener shared = new Listener("c shared", "");
+    Cache<String, String> c = manager.createCache("c", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(all))
+        .addCacheEntryListenerConfiguration(listener(shared, null)));
+    assertThrows(IllegalStateException.class, () -> c.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(all), NO_FILTER, false, true)));
+    assertThrows(IllegalStateException.class, () -> c.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(shared), NO_FILTER, false, true)));
+    c.put("k", "v");
+    assertEquals(List.of(), CLOSED, "the writer and the first registration's listener stay open");
+
+    Listener alone = new Listener("c alone", "");
+    assertThrows(IllegalStateException.class, () -> c.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(alone), NO_FILTER, false, true)));
+    assertEquals(List.of("c alone"), CLOSED, "a listener nothing else uses is closed");
+    c.close();
+    assertEquals(List.of("c alone", "c shared", "c all"), CLOSED);
+
+    CLOSED.clear();
+    AllInOne writer = new AllInOne("d all");
+    assertThrows(IllegalStateException.class, () -> manager.createCache("d", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class)
+        .setWriteThrough(true)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(writer))
+        .addCacheEntryListenerConfiguration(
+            new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(writer), NO_FILTER, false, true))));
+    assertEquals(List.of("d all"), CLOSED, "one instance, closed once");
+  }
+
+  /**
+   * A filter registered again, in a new registration, while the deregistration of its old one is
+   * closing that registration's listener stays open: the deregistration asks whether it is used
+   * just before closing it. Before, it had decided at the deregistration, closed the filter in use
+   * and the cache's close closed it again (review 80).
+   */
+  @Test
+  void aFilterRegisteredAgainWhileItsOldRegistrationClosesStaysOpen() throws Exception {
+    Filter shared = new Filter("c filter", "");
+    MutableCacheEntryListenerConfiguration<String, String> first = new MutableCacheEntryListenerConfiguration<>(
+        FactoryBuilder.factoryOf(new Blocking("c")), FactoryBuilder.factoryOf(shared), false, true);
+    MutableCacheEntryListenerConfiguration<String, String> second = listener(new Listener("c second", ""), shared);
+    Cache<String, String> c = manager.createCache("c", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class).addCacheEntryListenerConfiguration(first));
+    Thread deregistration = new Thread(() -> c.deregisterCacheEntryListener(first), "closing-test-deregister-first");
+    Blocking.ON = deregistration;
+    deregistration.start();
+    Threads.awaitReleased(Blocking.ENTERED);
+    c.registerCacheEntryListener(second);
+    Blocking.RELEASED.countDown();
+    deregistration.join(10_000);
+    assertEquals(List.of("c listener"), CLOSED, "the filter is in use by the second registration");
+    c.close();
+    assertEquals(List.of("c listener", "c second", "c filter"), CLOSED);
+  }
+
   /** destroyCache removes the data and forgets the cache whatever its resources throw. */
   @Test
   void aDestroyedCacheWhoseResourcesFailToCloseIsForgottenAndClosed() {

@@ -18,8 +18,10 @@ import java.net.URLClassLoader;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -216,22 +218,20 @@ class NewcacheCachingProviderTest {
     CachingProvider p = Caching.getCachingProvider();
     try (URLClassLoader loader = new URLClassLoader(new URL[0], getClass().getClassLoader())) {
       CacheManager m = managers.open(managers.uri(Protocol.TEXT), loader, null);
-      HeldListener.reset();
-      m.createCache("held", new MutableConfiguration<String, String>().setTypes(String.class, String.class)
-          .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<String, String>(
-              FactoryBuilder.factoryOf(new HeldListener()), null, false, true)));
+      Gate.reset();
+      Gate.watch(m);
       Thread managerClose = new Thread(m::close, "provider-test-manager-close");
       managerClose.start();
-      Threads.awaitReleased(HeldListener.entered);
+      Threads.awaitReleased(Gate.entered(m));
 
       boolean[] closedWhenReturned = new boolean[1];
       Thread providerClose = new Thread(() -> {
         p.close(loader);
-        closedWhenReturned[0] = HeldListener.closed;
+        closedWhenReturned[0] = Gate.closed(m);
       }, "provider-test-provider-close");
       providerClose.start();
       Threads.awaitWaitingOrEnded(providerClose, Duration.ofSeconds(10));
-      HeldListener.released.countDown();
+      Gate.release();
       providerClose.join(10_000);
       managerClose.join(10_000);
       assertFalse(providerClose.isAlive() || managerClose.isAlive(), "both closes returned");
@@ -239,18 +239,86 @@ class NewcacheCachingProviderTest {
     }
   }
 
-  /** A listener whose close waits until the test lets it go. */
-  public static final class HeldListener
+  /**
+   * A provider close for one URI while another provider close has taken that URI's manager but not
+   * yet begun closing it (it closes another manager first) returns once that manager is closed.
+   * Before, the manager was in neither the provider's list nor its closing set, and the close
+   * returned at once with it open (review 80).
+   */
+  @Test
+  void providerCloseWaitsForAManagerAnotherProviderCloseHasTaken(TestManagers managers) throws Exception {
+    CachingProvider p = Caching.getCachingProvider();
+    try (URLClassLoader loader = new URLClassLoader(new URL[0], getClass().getClassLoader())) {
+      List<CacheManager> both = List.of(managers.open(managers.uri(Protocol.TEXT), loader, null),
+          managers.open(managers.uri(Protocol.BINARY), loader, null));
+      Gate.reset();
+      both.forEach(Gate::watch);
+      Thread all = new Thread(() -> p.close(loader), "provider-test-close-all");
+      all.start();
+      CacheManager first = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (first == null && System.nanoTime() < deadline) {
+        for (CacheManager m : both) {
+          if (Gate.entered(m).await(10, TimeUnit.MILLISECONDS)) {
+            first = m;
+          }
+        }
+      }
+      assertTrue(first != null, "the provider's close began closing a manager");
+      CacheManager other = both.get(0) == first ? both.get(1) : both.get(0);
+
+      boolean[] closedWhenReturned = new boolean[1];
+      Thread one = new Thread(() -> {
+        p.close(other.getURI(), loader);
+        closedWhenReturned[0] = Gate.closed(other);
+      }, "provider-test-close-one");
+      one.start();
+      Threads.awaitWaitingOrEnded(one, Duration.ofSeconds(10));
+      Gate.release();
+      one.join(10_000);
+      all.join(10_000);
+      assertFalse(one.isAlive() || all.isAlive(), "both closes returned");
+      assertTrue(closedWhenReturned[0], "close(uri, loader) returned after that manager was closed");
+    }
+  }
+
+  /** A listener per manager whose close says so, then waits until the test lets it go. */
+  public static final class Gate
       implements javax.cache.event.CacheEntryCreatedListener<String, String>, java.io.Closeable, java.io.Serializable {
     private static final long serialVersionUID = 1L;
-    static volatile CountDownLatch entered;
+    static final Map<URI, CountDownLatch> ENTERED = new ConcurrentHashMap<>();
+    static final Set<URI> CLOSED = ConcurrentHashMap.newKeySet();
     static volatile CountDownLatch released;
-    static volatile boolean closed;
+    private final URI manager;
+
+    Gate(URI manager) {
+      this.manager = manager;
+    }
 
     static void reset() {
-      entered = new CountDownLatch(1);
+      ENTERED.clear();
+      CLOSED.clear();
       released = new CountDownLatch(1);
-      closed = false;
+    }
+
+    /** Gives {@code m} a cache whose listener is a gate. */
+    static void watch(CacheManager m) {
+      ENTERED.put(m.getURI(), new CountDownLatch(1));
+      m.createCache("held", new MutableConfiguration<String, String>().setTypes(String.class, String.class)
+          .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<String, String>(
+              FactoryBuilder.factoryOf(new Gate(m.getURI())), null, false, true)));
+    }
+
+    static CountDownLatch entered(CacheManager m) {
+      return ENTERED.get(m.getURI());
+    }
+
+    static boolean closed(CacheManager m) {
+      return CLOSED.contains(m.getURI());
+    }
+
+    static void release() {
+      released.countDown();
     }
 
     @Override
@@ -258,9 +326,9 @@ class NewcacheCachingProviderTest {
 
     @Override
     public void close() {
-      entered.countDown();
+      ENTERED.get(manager).countDown();
       Threads.awaitReleased(released);
-      closed = true;
+      CLOSED.add(manager);
     }
   }
 

@@ -59,7 +59,8 @@ public final class EventDispatcher<K, V> {
   private final ConcurrentSkipListMap<Long, Registration<K, V>> registrations = new ConcurrentSkipListMap<>();
   /**
    * How many registrations use each listener and filter instance (by identity): a deregistration
-   * leaves open one still in use; guarded by this.
+   * leaves open one still in use; guarded by this. Kept as it was by {@link #close}, which closes
+   * those instances: a deregistration finishing after it then leaves them alone.
    */
   private final IdentityHashMap<Object, Integer> uses = new IdentityHashMap<>();
   /** Each registered configuration's place in {@link #registrations}; guarded by this. */
@@ -85,9 +86,11 @@ public final class EventDispatcher<K, V> {
 
   /**
    * Registers a listener, in constant time (amortized); false when an equal configuration is
-   * already registered (found by its {@code hashCode} and {@code equals}).
+   * already registered (found by its {@code hashCode} and {@code equals}). When its filter factory
+   * fails, the listener made for it is closed, unless the cache still uses the same instance: what
+   * {@code inUse} keeps (the cache's writer, loader, expiry policy) or another registration.
    */
-  public synchronized boolean register(CacheEntryListenerConfiguration<K, V> config) {
+  public synchronized boolean register(CacheEntryListenerConfiguration<K, V> config, Consumer<UserResources> inUse) {
     if (closed) {
       // the cache's close has closed its listeners already: one registered now would stay open
       throw new IllegalStateException("cache " + cacheName + " is closed");
@@ -95,7 +98,15 @@ public final class EventDispatcher<K, V> {
     if (registered.containsKey(config)) {
       return false;
     }
-    Registration<K, V> r = new Registration<>(config, cacheName);
+    Registration<K, V> r = new Registration<>(config, listener -> {
+      UserResources closing = new UserResources(cacheName);
+      inUse.accept(closing);
+      if (uses.containsKey(listener)) {
+        closing.keep(listener);
+      }
+      closing.close(listener);
+      closing.throwFailure();
+    });
     long place = nextPlace++;
     registrations.put(place, r);
     registered.put(config, place);
@@ -114,8 +125,6 @@ public final class EventDispatcher<K, V> {
    */
   public Runnable deregister(CacheEntryListenerConfiguration<K, V> config, Consumer<UserResources> inUse) {
     Registration<K, V> r;
-    boolean listenerUsed;
-    boolean filterUsed;
     synchronized (this) {
       Long place = registered.remove(config);
       if (place == null) {
@@ -125,21 +134,29 @@ public final class EventDispatcher<K, V> {
       count(r, -1);
       use(r.listener, -1);
       use(r.filter, -1);
-      listenerUsed = uses.containsKey(r.listener);
-      filterUsed = r.filter != null && uses.containsKey(r.filter);
     }
     return () -> {
       UserResources closing = new UserResources(cacheName);
       inUse.accept(closing);
-      if (listenerUsed) {
-        closing.keep(r.listener);
-      }
-      if (filterUsed) {
-        closing.keep(r.filter);
-      }
-      r.close(closing);
+      closeUnlessUsed(closing, r.listener);
+      closeUnlessUsed(closing, r.filter);
       closing.throwFailure();
     };
+  }
+
+  /**
+   * Closes a deregistered listener or filter with {@code closing}, unless a registration uses the
+   * same instance, asked just before (a registration made since the deregistration counts, but one
+   * made while this close runs finds the instance closed: the caller raced its own close), or the
+   * cache's close has closed it already ({@link #uses} is kept for that).
+   */
+  private void closeUnlessUsed(UserResources closing, Object instance) {
+    synchronized (this) {
+      if (instance != null && uses.containsKey(instance)) {
+        closing.keep(instance);
+      }
+    }
+    closing.close(instance);
   }
 
   /** Counts a registration's use of {@code instance} (a listener or filter, or null) in or out. */
@@ -319,7 +336,6 @@ public final class EventDispatcher<K, V> {
       closed = new ArrayList<>(registrations.values());
       registrations.clear();
       registered.clear();
-      uses.clear();
       wanting.clear();
       types = EnumSet.noneOf(EventType.class);
     }
@@ -336,15 +352,25 @@ public final class EventDispatcher<K, V> {
     final CacheEntryEventFilter<? super K, ? super V> filter;
     final Set<EventType> types = EnumSet.noneOf(EventType.class);
 
-    /** Makes the listener and its filter; a filter factory that fails closes the listener made. */
-    Registration(CacheEntryListenerConfiguration<K, V> config, String cacheName) {
+    /** Makes the listener and its filter; a filter factory that fails has the listener made closed by {@code close}. */
+    Registration(CacheEntryListenerConfiguration<K, V> config, Consumer<Object> close) {
       this.config = config;
       this.listener = config.getCacheEntryListenerFactory().create();
       Factory<CacheEntryEventFilter<? super K, ? super V>> ff = config.getCacheEntryEventFilterFactory();
       try {
         this.filter = ff == null ? null : ff.create();
       } catch (RuntimeException | Error e) {
-        UserResources.close(listener, cacheName);
+        try {
+          close.accept(listener);
+        } catch (RuntimeException | Error closeFailure) {
+          if (closeFailure instanceof Error && !(e instanceof Error)) {
+            closeFailure.addSuppressed(e); // an Error goes first, as every close here has it
+            throw closeFailure;
+          }
+          if (closeFailure != e) {
+            e.addSuppressed(closeFailure);
+          }
+        }
         throw e;
       }
       if (listener instanceof CacheEntryCreatedListener) {
