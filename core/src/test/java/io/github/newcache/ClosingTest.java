@@ -493,6 +493,32 @@ class ClosingTest {
     assertEquals(List.of("c listener", "c second", "c filter"), CLOSED);
   }
 
+  /**
+   * Two registrations sharing a filter, deregistered on two threads at once, close it once: the
+   * deregistration that leaves it unused claims its close. Before, each asked just before its close
+   * whether a registration still used it, and both closed it (review 81).
+   */
+  @Test
+  void concurrentDeregistrationsOfASharedFilterCloseItOnce() throws Exception {
+    Filter shared = new Filter("c filter", "");
+    MutableCacheEntryListenerConfiguration<String, String> first = new MutableCacheEntryListenerConfiguration<>(
+        FactoryBuilder.factoryOf(new Blocking("c")), FactoryBuilder.factoryOf(shared), false, true);
+    MutableCacheEntryListenerConfiguration<String, String> second = listener(new Listener("c second", ""), shared);
+    Cache<String, String> c = manager.createCache("c", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class).addCacheEntryListenerConfiguration(first)
+        .addCacheEntryListenerConfiguration(second));
+    Thread deregistration = new Thread(() -> c.deregisterCacheEntryListener(first), "closing-test-deregister-first");
+    Blocking.ON = deregistration;
+    deregistration.start();
+    Threads.awaitReleased(Blocking.ENTERED); // the first is deregistered; its listener is closing
+    c.deregisterCacheEntryListener(second);
+    Blocking.RELEASED.countDown();
+    deregistration.join(10_000);
+    c.close();
+    assertEquals(1, CLOSED.stream().filter("c filter"::equals).count(), "the shared filter is closed once: " + CLOSED);
+    assertEquals(List.of("c second", "c filter", "c listener"), CLOSED);
+  }
+
   /** destroyCache removes the data and forgets the cache whatever its resources throw. */
   @Test
   void aDestroyedCacheWhoseResourcesFailToCloseIsForgottenAndClosed() {

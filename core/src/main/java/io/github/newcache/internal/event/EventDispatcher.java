@@ -59,10 +59,15 @@ public final class EventDispatcher<K, V> {
   private final ConcurrentSkipListMap<Long, Registration<K, V>> registrations = new ConcurrentSkipListMap<>();
   /**
    * How many registrations use each listener and filter instance (by identity): a deregistration
-   * leaves open one still in use; guarded by this. Kept as it was by {@link #close}, which closes
-   * those instances: a deregistration finishing after it then leaves them alone.
+   * leaves open one still in use; guarded by this.
    */
   private final IdentityHashMap<Object, Integer> uses = new IdentityHashMap<>();
+  /**
+   * The instances no registration uses any more whose close a deregistration has claimed and not
+   * yet run (by identity): the claim is the one close of the instance; a registration of the same
+   * instance meanwhile takes it back. Guarded by this.
+   */
+  private final Set<Object> unclosed = Collections.newSetFromMap(new IdentityHashMap<>());
   /** Each registered configuration's place in {@link #registrations}; guarded by this. */
   private final Map<CacheEntryListenerConfiguration<K, V>, Long> registered = new HashMap<>();
   /** How many registrations want each event type; guarded by this. */
@@ -101,8 +106,8 @@ public final class EventDispatcher<K, V> {
     Registration<K, V> r = new Registration<>(config, listener -> {
       UserResources closing = new UserResources(cacheName);
       inUse.accept(closing);
-      if (uses.containsKey(listener)) {
-        closing.keep(listener);
+      if (uses.containsKey(listener) || unclosed.contains(listener)) {
+        closing.keep(listener); // in use, or its deregistration closes it
       }
       closing.close(listener);
       closing.throwFailure();
@@ -124,45 +129,53 @@ public final class EventDispatcher<K, V> {
    * listeners and filters of the registrations left.
    */
   public Runnable deregister(CacheEntryListenerConfiguration<K, V> config, Consumer<UserResources> inUse) {
-    Registration<K, V> r;
+    List<Object> claimed = new ArrayList<>(2);
     synchronized (this) {
       Long place = registered.remove(config);
       if (place == null) {
         return () -> { };
       }
-      r = registrations.remove(place);
+      Registration<K, V> r = registrations.remove(place);
       count(r, -1);
       use(r.listener, -1);
       use(r.filter, -1);
+      claim(r.listener, claimed);
+      claim(r.filter, claimed);
     }
     return () -> {
       UserResources closing = new UserResources(cacheName);
       inUse.accept(closing);
-      closeUnlessUsed(closing, r.listener);
-      closeUnlessUsed(closing, r.filter);
+      for (Object instance : claimed) {
+        boolean mine;
+        synchronized (this) {
+          mine = unclosed.remove(instance); // false: registered again since
+        }
+        if (mine) {
+          closing.close(instance);
+        }
+      }
       closing.throwFailure();
     };
   }
 
   /**
-   * Closes a deregistered listener or filter with {@code closing}, unless a registration uses the
-   * same instance, asked just before (a registration made since the deregistration counts, but one
-   * made while this close runs finds the instance closed: the caller raced its own close), or the
-   * cache's close has closed it already ({@link #uses} is kept for that).
+   * Claims the close of a deregistered listener or filter for this deregistration, when no
+   * registration uses the instance any more and no other deregistration has claimed it: of two
+   * deregistrations sharing it, the later one closes it, once.
    */
-  private void closeUnlessUsed(UserResources closing, Object instance) {
-    synchronized (this) {
-      if (instance != null && uses.containsKey(instance)) {
-        closing.keep(instance);
-      }
+  private void claim(Object instance, List<Object> claimed) {
+    if (instance != null && !uses.containsKey(instance) && unclosed.add(instance)) {
+      claimed.add(instance);
     }
-    closing.close(instance);
   }
 
   /** Counts a registration's use of {@code instance} (a listener or filter, or null) in or out. */
   private void use(Object instance, int delta) {
     if (instance != null) {
       uses.merge(instance, delta, (a, b) -> a + b == 0 ? null : a + b);
+      if (delta > 0) {
+        unclosed.remove(instance); // registered again: its deregistration's close no longer closes it
+      }
     }
   }
 
@@ -336,6 +349,7 @@ public final class EventDispatcher<K, V> {
       closed = new ArrayList<>(registrations.values());
       registrations.clear();
       registered.clear();
+      uses.clear();
       wanting.clear();
       types = EnumSet.noneOf(EventType.class);
     }
