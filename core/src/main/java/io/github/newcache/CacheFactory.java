@@ -101,7 +101,7 @@ final class CacheFactory {
     EventDispatcher<K, V> events = new EventDispatcher<>(name, config.getLeaseTimeoutMillis(), scheduler);
     made.events = events;
     for (CacheEntryListenerConfiguration<K, V> l : config.getCacheEntryListenerConfigurations()) {
-      events.register(l, made::keep); // what creation made the failure's cleanup closes, once
+      events.register(l, made::keep, made.closes::add); // the failure's cleanup closes what creation made, once
     }
     FailureStatistics failures = new FailureStatistics(name);
     // Safety: the failure policy and signing wrap the shared transport; the allow-list rides on the loader.
@@ -185,6 +185,8 @@ final class CacheFactory {
     private final List<Object> resources = new ArrayList<>();
     /** The listeners' dispatcher, once made: its listeners and filters. */
     EventDispatcher<?, ?> events;
+    /** Closes of listeners made for a registration whose filter factory failed. */
+    final List<Runnable> closes = new ArrayList<>(1);
 
     <T> T add(T resource) {
       resources.add(resource);
@@ -208,6 +210,7 @@ final class CacheFactory {
       for (Object r : resources) {
         closing.close(r);
       }
+      closes.forEach(closing::run);
       return closing.failure();
     }
   }

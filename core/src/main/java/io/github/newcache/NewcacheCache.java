@@ -586,24 +586,35 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
   public void registerCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfig) {
     checkOpen();
     Objects.requireNonNull(listenerConfig, "cacheEntryListenerConfiguration");
+    List<Runnable> closeMade = new ArrayList<>(1);
     Runnable closeListener;
     Throwable failure;
     synchronized (configLock) {
-      if (!events.register(listenerConfig, this::keepInUse)) {
-        throw new IllegalArgumentException("this listener configuration is already registered");
-      }
+      boolean added = false;
       try {
+        if (!events.register(listenerConfig, this::keepInUse, closeMade::add)) {
+          throw new IllegalArgumentException("this listener configuration is already registered");
+        }
+        added = true;
         config.addCacheEntryListenerConfiguration(listenerConfig);
         return;
       } catch (RuntimeException | Error e) {
-        closeListener = events.deregister(listenerConfig, this::keepInUse);
+        if (added) {
+          closeListener = events.deregister(listenerConfig, this::keepInUse);
+        } else if (!closeMade.isEmpty()) {
+          closeListener = closeMade.get(0); // its filter factory failed: the listener made for it
+        } else {
+          throw e;
+        }
         failure = e;
       }
     }
     try {
       closeListener.run(); // outside the locks: the listener's close may close this cache
     } catch (RuntimeException | Error e) {
-      failure.addSuppressed(e);
+      if (e != failure) {
+        failure.addSuppressed(e);
+      }
     }
     if (failure instanceof Error e) {
       throw e;

@@ -519,6 +519,65 @@ class ClosingTest {
     assertEquals(List.of("c second", "c filter", "c listener"), CLOSED);
   }
 
+  /** A listener whose close, once the cache's close on {@link #CLOSER} waits or has ended, closes that cache too. */
+  public static final class ClosesItsCache extends Tracked implements CacheEntryCreatedListener<String, String> {
+    private static final long serialVersionUID = 1L;
+    static volatile Cache<String, String> cache;
+    static volatile Thread closer;
+    static volatile CountDownLatch entered;
+    static volatile long closeMillis;
+
+    ClosesItsCache() {
+      super("closes its cache", "");
+    }
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends String, ? extends String>> events) {}
+
+    @Override
+    public void close() throws IOException {
+      entered.countDown();
+      try {
+        Threads.awaitWaitingOrEnded(closer, java.time.Duration.ofSeconds(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      long start = System.nanoTime();
+      cache.close();
+      closeMillis = (System.nanoTime() - start) / 1_000_000;
+      super.close();
+    }
+  }
+
+  /**
+   * The listener made for a registration whose filter factory fails is closed outside the cache's
+   * locks, as a deregistered one is: its close may close the cache while another thread's close of
+   * the cache runs. Before, it was closed holding the configuration and dispatcher locks; the other
+   * close waited for them, the listener's close waited for the other close, and both stalled for
+   * the 30 s bound of a close waiting for another (review 81).
+   */
+  @Test
+  void aListenerWhoseFilterFactoryFailsIsClosedOutsideTheLocks() throws Exception {
+    Cache<String, String> c = manager.createCache("c", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class));
+    ClosesItsCache.cache = c;
+    ClosesItsCache.entered = new CountDownLatch(1);
+    ClosesItsCache.closeMillis = -1;
+    Thread closer = new Thread(c::close, "closing-test-cache-close");
+    ClosesItsCache.closer = closer;
+    Thread registering = new Thread(() -> assertThrows(IllegalStateException.class, () -> c.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(new ClosesItsCache()), NO_FILTER, false, true))),
+        "closing-test-register");
+    registering.start();
+    Threads.awaitReleased(ClosesItsCache.entered);
+    closer.start();
+    registering.join(60_000);
+    closer.join(60_000);
+    assertTrue(ClosesItsCache.closeMillis >= 0 && ClosesItsCache.closeMillis < 10_000,
+        "the listener's close of its cache took " + ClosesItsCache.closeMillis + " ms (30 s: the two closes waited for each other)");
+    assertEquals(List.of("closes its cache"), CLOSED);
+  }
+
   /** destroyCache removes the data and forgets the cache whatever its resources throw. */
   @Test
   void aDestroyedCacheWhoseResourcesFailToCloseIsForgottenAndClosed() {

@@ -92,10 +92,13 @@ public final class EventDispatcher<K, V> {
   /**
    * Registers a listener, in constant time (amortized); false when an equal configuration is
    * already registered (found by its {@code hashCode} and {@code equals}). When its filter factory
-   * fails, the listener made for it is closed, unless the cache still uses the same instance: what
-   * {@code inUse} keeps (the cache's writer, loader, expiry policy) or another registration.
+   * fails, what closes the listener made for it goes to {@code later}, to run once the caller holds
+   * no lock (the listener's close may close the cache); it leaves the instance open when the cache
+   * still uses it: what {@code inUse} keeps (the cache's writer, loader, expiry policy) or a
+   * registration (and when a deregistration is to close it).
    */
-  public synchronized boolean register(CacheEntryListenerConfiguration<K, V> config, Consumer<UserResources> inUse) {
+  public synchronized boolean register(
+      CacheEntryListenerConfiguration<K, V> config, Consumer<UserResources> inUse, Consumer<Runnable> later) {
     if (closed) {
       // the cache's close has closed its listeners already: one registered now would stay open
       throw new IllegalStateException("cache " + cacheName + " is closed");
@@ -104,13 +107,9 @@ public final class EventDispatcher<K, V> {
       return false;
     }
     Registration<K, V> r = new Registration<>(config, listener -> {
-      UserResources closing = new UserResources(cacheName);
-      inUse.accept(closing);
-      if (uses.containsKey(listener) || unclosed.contains(listener)) {
-        closing.keep(listener); // in use, or its deregistration closes it
-      }
-      closing.close(listener);
-      closing.throwFailure();
+      List<Object> claimed = new ArrayList<>(1);
+      claim(listener, claimed);
+      later.accept(closeClaimed(claimed, inUse));
     });
     long place = nextPlace++;
     registrations.put(place, r);
@@ -141,6 +140,14 @@ public final class EventDispatcher<K, V> {
       use(r.filter, -1);
       claim(r.listener, claimed);
       claim(r.filter, claimed);
+    }
+    return closeClaimed(claimed, inUse);
+  }
+
+  /** What closes the instances {@code claimed} still are to be closed, leaving what {@code inUse} keeps. */
+  private Runnable closeClaimed(List<Object> claimed, Consumer<UserResources> inUse) {
+    if (claimed.isEmpty()) {
+      return () -> { };
     }
     return () -> {
       UserResources closing = new UserResources(cacheName);
@@ -366,25 +373,15 @@ public final class EventDispatcher<K, V> {
     final CacheEntryEventFilter<? super K, ? super V> filter;
     final Set<EventType> types = EnumSet.noneOf(EventType.class);
 
-    /** Makes the listener and its filter; a filter factory that fails has the listener made closed by {@code close}. */
-    Registration(CacheEntryListenerConfiguration<K, V> config, Consumer<Object> close) {
+    /** Makes the listener and its filter; a filter factory that fails hands the listener made to {@code unused}. */
+    Registration(CacheEntryListenerConfiguration<K, V> config, Consumer<Object> unused) {
       this.config = config;
       this.listener = config.getCacheEntryListenerFactory().create();
       Factory<CacheEntryEventFilter<? super K, ? super V>> ff = config.getCacheEntryEventFilterFactory();
       try {
         this.filter = ff == null ? null : ff.create();
       } catch (RuntimeException | Error e) {
-        try {
-          close.accept(listener);
-        } catch (RuntimeException | Error closeFailure) {
-          if (closeFailure instanceof Error && !(e instanceof Error)) {
-            closeFailure.addSuppressed(e); // an Error goes first, as every close here has it
-            throw closeFailure;
-          }
-          if (closeFailure != e) {
-            e.addSuppressed(closeFailure);
-          }
-        }
+        unused.accept(listener);
         throw e;
       }
       if (listener instanceof CacheEntryCreatedListener) {

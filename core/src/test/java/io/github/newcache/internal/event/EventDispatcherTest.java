@@ -45,7 +45,7 @@ class EventDispatcherTest {
       events.close(new UserResources("c"));
       MutableCacheEntryListenerConfiguration<String, String> config = new MutableCacheEntryListenerConfiguration<>(
           FactoryBuilder.factoryOf(Counted.class), null, false, true);
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> events.register(config, closing -> { }));
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> events.register(config, closing -> { }, Runnable::run));
       assertEquals("cache c is closed", e.getMessage());
       assertFalse(events.wants(EventType.CREATED));
     } finally {
