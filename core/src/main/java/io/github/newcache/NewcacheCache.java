@@ -612,7 +612,10 @@ public class NewcacheCache<K, V> implements Cache<K, V> {
     try {
       closeListener.run(); // outside the locks: the listener's close may close this cache
     } catch (RuntimeException | Error e) {
-      if (e != failure) {
+      if (e instanceof Error && !(failure instanceof Error)) {
+        e.addSuppressed(failure); // an Error from a close goes first, as every close here has it
+        failure = e;
+      } else if (e != failure) {
         failure.addSuppressed(e);
       }
     }

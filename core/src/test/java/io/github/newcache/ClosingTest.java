@@ -519,6 +519,23 @@ class ClosingTest {
     assertEquals(List.of("c second", "c filter", "c listener"), CLOSED);
   }
 
+  /**
+   * An Error from the close of the listener made for a registration whose filter factory failed
+   * is thrown, the factory's failure suppressed in it, as every close here puts an Error first.
+   * Since that close ran outside the locks (0bba7e9), the factory's failure hid it (review 82).
+   */
+  @Test
+  void anErrorClosingTheListenerOfAFailedRegistrationIsThrownFirst() {
+    Cache<String, String> c = manager.createCache("c", new MutableConfiguration<String, String>()
+        .setTypes(String.class, String.class));
+    NoClassDefFoundError e = assertThrows(NoClassDefFoundError.class, () -> c.registerCacheEntryListener(
+        new MutableCacheEntryListenerConfiguration<>(FactoryBuilder.factoryOf(new Listener("c error", "error")),
+            NO_FILTER, false, true)));
+    assertEquals(1, e.getSuppressed().length, "the filter factory's failure, suppressed in the Error");
+    assertTrue(e.getSuppressed()[0] instanceof IllegalStateException, e.getSuppressed()[0].toString());
+    assertEquals(List.of("c error"), CLOSED);
+  }
+
   /** A listener whose close, once the cache's close on {@link #CLOSER} waits or has ended, closes that cache too. */
   public static final class ClosesItsCache extends Tracked implements CacheEntryCreatedListener<String, String> {
     private static final long serialVersionUID = 1L;

@@ -65,7 +65,8 @@ public final class EventDispatcher<K, V> {
   /**
    * The instances no registration uses any more whose close a deregistration has claimed and not
    * yet run (by identity): the claim is the one close of the instance; a registration of the same
-   * instance meanwhile takes it back. Guarded by this.
+   * instance meanwhile takes it back. One made while the claimed close runs finds the instance
+   * closed (its caller raced its own deregistration). Guarded by this.
    */
   private final Set<Object> unclosed = Collections.newSetFromMap(new IdentityHashMap<>());
   /** Each registered configuration's place in {@link #registrations}; guarded by this. */
