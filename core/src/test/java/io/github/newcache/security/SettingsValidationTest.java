@@ -46,7 +46,7 @@ class SettingsValidationTest {
         parse("memcached://h:1/?failureMode=redistribute&maxReconnectDelay=5&stallTimeouts=3&stallWindow=400"
             + "&stallCooldown=250&opQueueSize=1000&opQueueWait=20&opQueueBytes=1000000"
             + "&deserializationAllow=com.example.**,org.foo.Bar&binary=true");
-    assertEquals(new ConnectionSettings("redistribute", 5, 3, 400, 250, 1000, 20, 1_000_000), s.connection());
+    assertEquals(new ConnectionSettings("redistribute", 5, 3, 400, 250, 1000, 20, 1_000_000, 2), s.connection());
     assertEquals(List.of("com.example.**", "org.foo.Bar"), s.security().deserializationAllow());
   }
 

@@ -21,6 +21,8 @@ import java.util.Set;
  * @param opQueueSize how many operations may wait for one server before new ones are refused
  * @param opQueueWaitMillis how long a caller waits for room in a full queue before it gets an error
  * @param opQueueBytes how many bytes may wait for one server before new operations are refused
+ * @param directGets how many connections per server single-key blocking gets may use on the calling
+ *     thread, besides the shared one; 0: none
  */
 public record ConnectionSettings(
     String failureMode,
@@ -30,7 +32,8 @@ public record ConnectionSettings(
     long stallCooldownMillis,
     int opQueueSize,
     long opQueueWaitMillis,
-    long opQueueBytes) {
+    long opQueueBytes,
+    int directGets) {
 
   public static final String CANCEL = "cancel";
   public static final String REDISTRIBUTE = "redistribute";
@@ -52,6 +55,7 @@ public record ConnectionSettings(
         Settings.STALL_COOLDOWN.get(v, where, source),
         Settings.OP_QUEUE_SIZE.get(v, where, source).intValue(),
         Settings.OP_QUEUE_WAIT.get(v, where, source),
-        Settings.OP_QUEUE_BYTES.get(v, where, source));
+        Settings.OP_QUEUE_BYTES.get(v, where, source),
+        Settings.DIRECT_GETS.get(v, where, source).intValue());
   }
 }

@@ -97,6 +97,12 @@ public final class Settings {
               + "non-blocking writes accepted for a server and not done yet get a second budget of this size for "
               + "what they hold outside the queues (see the non-blocking API)",
           Setting.number(65_536, 1L << 32, "bytes"));
+  public static final Setting<Long> DIRECT_GETS =
+      manager("directGets", 2L, "`2`", "0 … 64",
+          "connections per server on which a single-key blocking get is written and read by the calling thread "
+              + "itself, besides the shared connection (a lower latency per call, see *Performance*); callers beyond "
+              + "them use the shared connection; `0` turns them off; not used with TLS or SASL",
+          Setting.number(0, 64));
   public static final Setting<String> DESERIALIZATION_ALLOW =
       manager("deserializationAllow", "", "empty", "comma-separated `a.B`, `a.*`, `a.**`, `a.B*`",
           "classes that may be deserialized besides the built-in list (see *Failures and security*)", Setting.text());
@@ -240,7 +246,7 @@ public final class Settings {
   public static final List<Setting<?>> MANAGER =
       List.of(BINARY, FLAVOR, VERSION, KEY_MANGLER, VALUE_CODEC, OP_TIMEOUT, LIST_TIMEOUT, MAX_ITEM_SIZE, FAILURE_MODE,
           STALL_TIMEOUTS, STALL_WINDOW, STALL_COOLDOWN, MAX_RECONNECT_DELAY, OP_QUEUE_SIZE, OP_QUEUE_WAIT,
-          OP_QUEUE_BYTES, DESERIALIZATION_ALLOW, STATISTICS_DEFAULT, MANAGEMENT_DEFAULT, NEAR_MAX_ENTRIES_DEFAULT,
+          OP_QUEUE_BYTES, DIRECT_GETS, DESERIALIZATION_ALLOW, STATISTICS_DEFAULT, MANAGEMENT_DEFAULT, NEAR_MAX_ENTRIES_DEFAULT,
           NEAR_MAX_BYTES_DEFAULT, NEAR_STALENESS_DEFAULT, USERNAME, PASSWORD, SECRET);
 
   /** TLS, auto discovery and DNS: manager settings with a README table of their own. */

@@ -419,7 +419,8 @@ final class Flights {
     };
   }
 
-  private void answered(Op op) {
+  /** Reports an answer to the breakers of the servers {@code op} waited for. */
+  void answered(Op op) {
     if (!breakers.anySuspect()) {
       return;
     }
@@ -459,6 +460,27 @@ final class Flights {
         "memcached " + op.name + " of " + op.what + " on " + String.join(", ", names) + " timed out after "
             + timeoutMillis + " ms (not counting time this JVM was paused)"
             + (op.valueLength >= 0 ? "; the server may still apply it when it answers" : ""), e);
+  }
+
+  /**
+   * A get read on the calling thread ({@link DirectGets}) got no answer in time: charged to its
+   * server and said as a timed-out get of the shared connection is.
+   */
+  CacheException directTimedOut(Op op, Throwable cause) {
+    TimeoutException e = new TimeoutException("no answer in time on the caller's own connection");
+    e.initCause(cause);
+    return timedOut(() -> { }, e, op);
+  }
+
+  /** A get read on the calling thread was interrupted while it waited; the flag is kept. */
+  CacheException interrupted(Op op, Throwable cause) {
+    Thread.currentThread().interrupt();
+    return new CacheException("interrupted during memcached " + op.name + " of " + op.what, cause);
+  }
+
+  /** A get read on the calling thread lost its connection late in its wait, or as the transport closed. */
+  CacheException lost(Op op, Throwable cause) {
+    return notConnected(op, cause);
   }
 
   private CacheException notConnected(Op op, Throwable cause) {

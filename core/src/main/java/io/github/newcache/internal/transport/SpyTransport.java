@@ -93,6 +93,8 @@ public final class SpyTransport implements MemcachedTransport {
   private final ConnectionEvents connections;
   /** Works around memcached's TLS pipelining hang; null without TLS. */
   private final TlsNudges nudges;
+  /** Single-key gets on the calling thread; null with TLS, SASL or {@code directGets=0}. */
+  private final DirectGets direct;
   /**
    * Whether single-key gets go as meta gets ({@link MetaGetOperation}): the text protocol, and no
    * server has said it does not speak them (at start, when its connection comes back, or by
@@ -158,6 +160,10 @@ public final class SpyTransport implements MemcachedTransport {
     this.pending = new PendingWrites(this::nodeOf, settings.connection().opQueueBytes(),
         settings.connection().opQueueWaitMillis(), factory.queueLimits());
     this.nudges = tls == null ? null : new TlsNudges(factory::memcachedConnection, factory::locator, factory.getOperationFactory());
+    int directGets = settings.connection().directGets();
+    this.direct = tls != null || sasl || directGets == 0
+        ? null
+        : new DirectGets(directGets, settings.binary(), timeoutMillis, pauses, flights, this::noMetaGet);
     try {
       this.client = new MemcachedClient(factory, servers);
     } catch (IOException | RuntimeException e) {
@@ -256,7 +262,8 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public byte[] get(String key) {
-    return fetch(key, 0).value();
+    Parts found = fetch(key, 0);
+    return found == null ? null : found.whole();
   }
 
   @Override
@@ -266,21 +273,46 @@ public final class SpyTransport implements MemcachedTransport {
 
   @Override
   public Parts getParts(String key, int headLength) {
-    return fetch(key, headLength).parts();
+    return fetch(key, headLength);
   }
 
   /**
    * A single-key get, its value read in two parts after {@code headLength} bytes when that is above
-   * 0 and the transport {@link #readsInParts}.
+   * 0 and the transport {@link #readsInParts}; null when memcached holds nothing under the key. On
+   * the calling thread ({@link DirectGets}) when it can, else through spymemcached.
    */
-  private Awaited.Get fetch(String key, int headLength) {
+  @SuppressWarnings("ReferenceEquality") // NOT_TAKEN is a sentinel, told apart by identity
+  private Parts fetch(String key, int headLength) {
     IoThread.refuseBlocking("get", key);
     flights.admit(key, "get");
+    Flights.Op op = Flights.Op.read("get", key);
+    if (direct == null || !readsInParts()) {
+      return shared(key, headLength, op);
+    }
+    boolean few = direct.enter();
+    try {
+      if (few && !breakers.anySuspect()) {
+        MemcachedNode node = nodeOf(key);
+        if (node != null && node.isActive() && node.getSocketAddress() instanceof InetSocketAddress server) {
+          Parts found = direct.get(server, key, headLength, op);
+          if (found != DirectGets.NOT_TAKEN) {
+            return found;
+          }
+        }
+      }
+      return shared(key, headLength, op);
+    } finally {
+      direct.exit();
+    }
+  }
+
+  /** {@link #fetch} through spymemcached. */
+  private Parts shared(String key, int headLength, Flights.Op op) {
     Awaited.Get answer = new Awaited.Get();
     Operation sent = headLength > 0 && readsInParts() ? partsGet(key, answer, headLength) : getOperation(key, answer);
     send("get", key, sent);
-    flights.finish(sent, answer, Flights.Op.read("get", key));
-    return answer;
+    flights.finish(sent, answer, op);
+    return answer.parts();
   }
 
   @Override
@@ -299,6 +331,10 @@ public final class SpyTransport implements MemcachedTransport {
     Flights.Op op = multiGet(keys, first);
     if (readsInParts()) {
       String[] names = keys.toArray(new String[0]);
+      Parts[] found = directAll(names, null, op);
+      if (found != null) {
+        return values(names, found);
+      }
       return values(names, batchedGets(names, null, op));
     }
     Future<Map<String, byte[]>> f = flights.enqueue("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder));
@@ -312,10 +348,65 @@ public final class SpyTransport implements MemcachedTransport {
     }
     IoThread.refuseBlocking("get (multi)", keys);
     String[] names = keys.toArray(new String[0]);
-    Awaited.Gets answers = batchedGets(names, headLengths, multiGet(keys, names[0]));
+    Flights.Op op = multiGet(keys, names[0]);
+    Parts[] found = directAll(names, headLengths, op);
+    if (found != null) {
+      return found;
+    }
+    Awaited.Gets answers = batchedGets(names, headLengths, op);
     Parts[] out = new Parts[names.length];
     for (int i = 0; i < names.length; i++) {
       out[i] = answers.parts(i);
+    }
+    return out;
+  }
+
+  /**
+   * A multi-get of {@code names} on the calling thread ({@link DirectGets}) when they can: at most
+   * {@link GetBatches#MAX_KEYS} keys, all held by one connected server, few callers; else null, and
+   * they go through spymemcached.
+   */
+  @SuppressWarnings("ReferenceEquality") // NOT_TAKEN_ALL is a sentinel, told apart by identity
+  private Parts[] directAll(String[] names, int[] headLengths, Flights.Op op) {
+    if (direct == null || names.length > GetBatches.MAX_KEYS || breakers.anySuspect()) {
+      return null;
+    }
+    boolean few = direct.enter();
+    try {
+      MemcachedNode node = few ? oneServer(names) : null;
+      if (node == null || !(node.getSocketAddress() instanceof InetSocketAddress server)) {
+        return null;
+      }
+      Parts[] found = direct.getAll(server, names, headLengths, op);
+      return found == DirectGets.NOT_TAKEN_ALL ? null : found;
+    } finally {
+      direct.exit();
+    }
+  }
+
+  /** The connected server that holds every one of {@code names}, or null when there is none. */
+  private MemcachedNode oneServer(String[] names) {
+    NodeLocator locator = factory.locator();
+    if (locator == null) {
+      return null;
+    }
+    Collection<MemcachedNode> all = locator.getAll();
+    MemcachedNode node = all.size() == 1 ? all.iterator().next() : locator.getPrimary(names[0]);
+    for (int i = 1; i < names.length && all.size() > 1; i++) {
+      if (locator.getPrimary(names[i]) != node) {
+        return null;
+      }
+    }
+    return node.isActive() ? node : null;
+  }
+
+  /** The values {@code found} for {@code names}, by name. */
+  private static Map<String, byte[]> values(String[] names, Parts[] found) {
+    Map<String, byte[]> out = new HashMap<>(names.length * 4 / 3 + 1);
+    for (int i = 0; i < names.length; i++) {
+      if (found[i] != null) {
+        out.put(names[i], found[i].whole());
+      }
     }
     return out;
   }
@@ -568,6 +659,11 @@ public final class SpyTransport implements MemcachedTransport {
     }
   }
 
+  /** Connections of {@link DirectGets} open now, for tests. */
+  int directConnections() {
+    return direct == null ? 0 : direct.open();
+  }
+
   /** No-ops sent by {@link TlsNudges} so far (0 without TLS). */
   long tlsNudges() {
     return nudges == null ? 0 : nudges.nudges();
@@ -669,6 +765,9 @@ public final class SpyTransport implements MemcachedTransport {
   @Override
   public void close() {
     connections.close(CLOSE_CHECKS_MILLIS);
+    if (direct != null) {
+      direct.close();
+    }
     if (nudges != null) {
       nudges.close();
     }

@@ -183,10 +183,29 @@ class MetaGetTest {
   }
 
   @Test
-  void aServerThatRefusesTheMetaGetFailsThatGetAndGetsClassicGetsFromThenOn() throws Exception {
+  void aServerThatRefusesTheMetaGetOnACallersOwnConnectionGetsClassicGetsFromThatGetOn() throws Exception {
     try (FakeServer proxy = new FakeServer("1.6.9")) {
       proxy.values.put("k", "hi");
       SpyTransport transport = transport(proxy.address(), false);
+      try {
+        // read on the caller's thread (DirectGets): the refused meta get is asked again as a classic get
+        assertArrayEquals("hi".getBytes(StandardCharsets.US_ASCII), transport.get("k"));
+        assertEquals(Map.of("k", "hi"), strings(transport.getAll(List.of("k", "absent"))));
+        assertEquals(1, proxy.metaGets.get(), "one meta get was refused; none was sent after it");
+        assertTrue(proxy.classicGets.get() >= 2);
+        assertFalse(transport.sendsMetaGets());
+      } finally {
+        transport.close();
+      }
+    }
+  }
+
+  @Test
+  void aServerThatRefusesTheMetaGetFailsThatGetAndGetsClassicGetsFromThenOn() throws Exception {
+    try (FakeServer proxy = new FakeServer("1.6.9")) {
+      proxy.values.put("k", "hi");
+      // through spymemcached's connection (no connection of the caller's own)
+      SpyTransport transport = transport(proxy.address(), false, 5000, "&directGets=0");
       try {
         CacheException e = assertThrows(CacheException.class, () -> transport.get("k"));
         assertTrue(String.valueOf(e.getMessage()).contains("meta get"), e.getMessage());
@@ -230,7 +249,11 @@ class MetaGetTest {
   }
 
   private static SpyTransport transport(String address, boolean binary, int opTimeoutMillis) {
-    URI uri = URI.create("memcached://" + address + "/?binary=" + binary + "&opTimeout=" + opTimeoutMillis);
+    return transport(address, binary, opTimeoutMillis, "");
+  }
+
+  private static SpyTransport transport(String address, boolean binary, int opTimeoutMillis, String more) {
+    URI uri = URI.create("memcached://" + address + "/?binary=" + binary + "&opTimeout=" + opTimeoutMillis + more);
     return new SpyTransport(SettingsParser.parse(uri, MetaGetTest.class.getClassLoader(), null).transport());
   }
 
