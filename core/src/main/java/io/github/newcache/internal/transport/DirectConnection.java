@@ -38,13 +38,17 @@ final class DirectConnection implements AutoCloseable {
 
   /**
    * The server answered what this connection did not ask for or cannot read: an error line, an
-   * answer of another shape; {@code unknownCommand} when it does not know the meta get.
+   * answer of another shape; {@code unknownCommand} when it does not know the meta get (a bare
+   * {@code ERROR}: a server at its connection limit answers {@code ERROR Too many open connections}).
    */
   static final class Refused extends IOException {
+    /** What the server answered, or what was wrong with it. */
+    final String answer;
     final boolean unknownCommand;
 
-    Refused(String message, boolean unknownCommand) {
-      super(message);
+    Refused(String answer, boolean unknownCommand) {
+      super(answer);
+      this.answer = answer;
       this.unknownCommand = unknownCommand;
     }
   }
@@ -229,7 +233,7 @@ final class DirectConnection implements AutoCloseable {
       }
       if (length < 6 || line[0] != 'V' || line[1] != 'A' || line[2] != 'L' || line[3] != 'U' || line[4] != 'E'
           || line[5] != ' ') {
-        throw unexpected("answer " + TextOperation.text(line, 0, length));
+        throw unexpected(TextOperation.text(line, 0, length));
       }
       int keyEnd = 6;
       while (keyEnd < length && line[keyEnd] != ' ') {
@@ -246,7 +250,7 @@ final class DirectConnection implements AutoCloseable {
       int sizeEnd = flagsEnd < length && line[flagsEnd] == ' ' ? TextOperation.digitsEnd(line, flagsEnd + 1, length) : -1;
       if (place == keys.length || flagsEnd == keyEnd + 1 || sizeEnd <= flagsEnd + 1
           || (sizeEnd < length && line[sizeEnd] != ' ')) {
-        throw unexpected("answer " + TextOperation.text(line, 0, length));
+        throw unexpected(TextOperation.text(line, 0, length));
       }
       found[place] = readValue(TextOperation.decimal(line, flagsEnd + 1, sizeEnd), headLengths == null ? 0 : headLengths[place]);
       readCrLf();
@@ -295,11 +299,11 @@ final class DirectConnection implements AutoCloseable {
     }
     if (length < 4 || line[0] != 'V' || line[1] != 'A' || line[2] != ' ') {
       String text = TextOperation.text(line, 0, length);
-      throw text.startsWith("ERROR") ? new Refused("unknown command: " + text, true) : unexpected("answer " + text);
+      throw text.equals("ERROR") ? new Refused(text, true) : unexpected(text);
     }
     int end = TextOperation.digitsEnd(line, 3, length);
     if (end == 3 || (end < length && line[end] != ' ')) {
-      throw unexpected("answer " + TextOperation.text(line, 0, length));
+      throw unexpected(TextOperation.text(line, 0, length));
     }
     Parts found = readValue(TextOperation.decimal(line, 3, end), headLength);
     readCrLf();
@@ -446,7 +450,7 @@ final class DirectConnection implements AutoCloseable {
   }
 
   private static Refused unexpected(String what) {
-    return new Refused("unexpected " + what, false);
+    return new Refused(what, false);
   }
 
   /**

@@ -30,10 +30,11 @@ import javax.cache.CacheException;
  *
  * <p>What this does not take, {@link #NOT_TAKEN}, goes through spymemcached as before, whose rules
  * (failure mode, key checks, error messages) then apply unchanged: a key spymemcached would refuse,
- * a server whose connection failed to open within the last second, and an answer this connection
- * cannot read (an error line, a meta get the server does not know, bytes of another shape) within
- * the first half of the timeout (the get is then asked twice; later in the timeout it fails, so a
- * call never waits much past its timeout). An idle connection the server closed (a restart, an idle
+ * a server whose connection failed to open, or was answered with an error at its first request
+ * (a server at its connection limit), within the last second, and an answer this connection cannot
+ * read (an error line, a meta get the server does not know, bytes of another shape) within the
+ * first half of the timeout: the get is then asked again, in what is left of the same timeout; later
+ * in the timeout it fails with the server's answer, as the shared connection's get does. An idle connection the server closed (a restart, an idle
  * timeout) is found before it is used and replaced. A connection lost with the get in flight fails
  * it as the shared connection's loss does; a get with no answer in time fails as a timed-out get
  * does, charged to the server's stall breaker; an interrupted one as an interrupted wait does. A
@@ -104,12 +105,12 @@ final class DirectGets implements AutoCloseable {
    * timeout, an interrupt, or a connection lost late in the wait.
    */
   @SuppressWarnings("ReferenceEquality") // the sentinels are told apart by identity
-  Parts get(InetSocketAddress server, String key, int headLength, Flights.Op op) {
+  Parts get(InetSocketAddress server, String key, int headLength, Flights.Op op, long start) {
     byte[] keyBytes = DirectConnection.utf8(key);
     if (!acceptable(keyBytes)) {
       return NOT_TAKEN;
     }
-    Parts found = exchange(server, op, NOT_TAKEN, (c, deadline) -> c.get(keyBytes, headLength, deadline));
+    Parts found = exchange(server, op, start, NOT_TAKEN, (c, deadline) -> c.get(keyBytes, headLength, deadline));
     return found == DirectConnection.MISSING ? null : found;
   }
 
@@ -119,7 +120,7 @@ final class DirectGets implements AutoCloseable {
    * {@code headLengths[i]} when that array is given and the length is above 0) or null; or {@link
    * #NOT_TAKEN_ALL} when they must go through the shared connection. Throws as {@link #get} does.
    */
-  Parts[] getAll(InetSocketAddress server, String[] keys, int[] headLengths, Flights.Op op) {
+  Parts[] getAll(InetSocketAddress server, String[] keys, int[] headLengths, Flights.Op op, long start) {
     byte[][] encoded = new byte[keys.length][];
     for (int i = 0; i < keys.length; i++) {
       encoded[i] = DirectConnection.utf8(keys[i]);
@@ -127,14 +128,15 @@ final class DirectGets implements AutoCloseable {
         return NOT_TAKEN_ALL;
       }
     }
-    return exchange(server, op, NOT_TAKEN_ALL, (c, deadline) -> c.getAll(encoded, headLengths, deadline));
+    return exchange(server, op, start, NOT_TAKEN_ALL, (c, deadline) -> c.getAll(encoded, headLengths, deadline));
   }
 
   /**
-   * One request and its answer over a connection of this thread's, as {@link #get} says; {@code
-   * notTaken} when it must go through the shared connection.
+   * One request and its answer over a connection of this thread's, as {@link #get} says, within one
+   * timeout from {@code start} (the call's: what it spends here counts against it on the shared
+   * connection too); {@code notTaken} when it must go through the shared connection.
    */
-  private <T> T exchange(InetSocketAddress server, Flights.Op op, T notTaken, Exchange<T> exchange) {
+  private <T> T exchange(InetSocketAddress server, Flights.Op op, long start, T notTaken, Exchange<T> exchange) {
     if (closed || Thread.currentThread().isInterrupted()) {
       return notTaken; // the shared connection says what an interrupted caller gets
     }
@@ -142,14 +144,14 @@ final class DirectGets implements AutoCloseable {
     if (lane == null) {
       lane = lanes.computeIfAbsent(server, s -> new Lane(perServer));
     }
-    long start = System.nanoTime();
     DirectConnection.Deadline deadline = () -> left(start);
     DirectConnection c = lane.idle();
     while (c != null && !c.quiet()) { // closed by the server while idle: not worth an error
       lane.discard(c);
       c = lane.idle();
     }
-    if (c == null) {
+    boolean fresh = c == null; // opened for this call: a refusal may be the server's at connect
+    if (fresh) {
       c = open(lane, server, deadline, op);
       if (c == null) {
         return notTaken;
@@ -170,11 +172,13 @@ final class DirectGets implements AutoCloseable {
       lane.discard(c);
       if (e.unknownCommand) {
         unknownMetaGet.accept(server);
+      } else if (fresh) { // a server at its connection limit answers a new connection with an error and closes it
+        lane.refusedUntil = System.nanoTime() + REFUSED_NANOS;
       }
       if (!closed && System.nanoTime() - start < timeoutNanos / 2) {
         return notTaken;
       }
-      throw flights.lost(op, e);
+      throw flights.answeredWith(op, e.answer, e);
     } catch (DirectConnection.Lost e) {
       lane.discard(c);
       throw flights.lost(op, e);
@@ -214,6 +218,9 @@ final class DirectGets implements AutoCloseable {
       lane.unreserve(slot);
       lane.refusedUntil = System.nanoTime() + REFUSED_NANOS;
       return null;
+    } catch (Error e) {
+      lane.unreserve(slot);
+      throw e;
     }
     lane.opened(slot, c);
     if (closed) { // a close that ran meanwhile may not have seen it

@@ -188,9 +188,14 @@ final class Flights {
    * {@code answer}.
    */
   void finish(Operation sent, Awaited answer, Op op) {
+    finish(sent, answer, op, System.nanoTime());
+  }
+
+  /** {@link #finish(Operation, Awaited, Op)} of a call begun at {@code start}: its timeout counts from then. */
+  void finish(Operation sent, Awaited answer, Op op, long start) {
     boolean done;
     try {
-      done = wait.await(answer::done);
+      done = wait.await(answer::done, start);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       sent.cancel();
@@ -225,9 +230,14 @@ final class Flights {
    * answer}: waits for all of them, then throws for the first that failed.
    */
   void finishAll(List<GetBatches.Send> sent, Awaited answer, Op op) {
+    finishAll(sent, answer, op, System.nanoTime());
+  }
+
+  /** {@link #finishAll(List, Awaited, Op)} of a call begun at {@code start}: its timeout counts from then. */
+  void finishAll(List<GetBatches.Send> sent, Awaited answer, Op op, long start) {
     boolean done;
     try {
-      done = wait.await(answer::done);
+      done = wait.await(answer::done, start);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       for (GetBatches.Send s : sent) {
@@ -470,6 +480,12 @@ final class Flights {
     TimeoutException e = new TimeoutException("no answer in time on the caller's own connection");
     e.initCause(cause);
     return timedOut(() -> { }, e, op);
+  }
+
+  /** A get read on the calling thread got {@code answer} from its server, not a get's answer. */
+  CacheException answeredWith(Op op, String answer, Throwable cause) {
+    return new CacheException("memcached at " + serverFor(op.key) + " answered " + op.name + " of " + op.what
+        + " with an error: " + answer, cause);
   }
 
   /** A get read on the calling thread was interrupted while it waited; the flag is kept. */

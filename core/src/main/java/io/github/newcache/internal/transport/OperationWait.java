@@ -47,7 +47,11 @@ final class OperationWait {
    * unparks the waiting thread then.
    */
   boolean await(BooleanSupplier done) throws InterruptedException {
-    long start = System.nanoTime();
+    return await(done, System.nanoTime());
+  }
+
+  /** {@link #await(BooleanSupplier)} of a call begun at {@code start}: the timeout counts from then. */
+  boolean await(BooleanSupplier done, long start) throws InterruptedException {
     long deadline = start + timeoutNanos;
     while (!done.getAsBoolean()) {
       long now = System.nanoTime();

@@ -286,32 +286,33 @@ public final class SpyTransport implements MemcachedTransport {
     IoThread.refuseBlocking("get", key);
     flights.admit(key, "get");
     Flights.Op op = Flights.Op.read("get", key);
+    long start = System.nanoTime();
     if (direct == null || !readsInParts()) {
-      return shared(key, headLength, op);
+      return shared(key, headLength, op, start);
     }
     boolean few = direct.enter();
     try {
       if (few && !breakers.anySuspect()) {
         MemcachedNode node = nodeOf(key);
         if (node != null && node.isActive() && node.getSocketAddress() instanceof InetSocketAddress server) {
-          Parts found = direct.get(server, key, headLength, op);
+          Parts found = direct.get(server, key, headLength, op, start);
           if (found != DirectGets.NOT_TAKEN) {
             return found;
           }
         }
       }
-      return shared(key, headLength, op);
+      return shared(key, headLength, op, start);
     } finally {
       direct.exit();
     }
   }
 
-  /** {@link #fetch} through spymemcached. */
-  private Parts shared(String key, int headLength, Flights.Op op) {
+  /** {@link #fetch} through spymemcached, in what is left of the timeout of a call begun at {@code start}. */
+  private Parts shared(String key, int headLength, Flights.Op op, long start) {
     Awaited.Get answer = new Awaited.Get();
     Operation sent = headLength > 0 && readsInParts() ? partsGet(key, answer, headLength) : getOperation(key, answer);
     send("get", key, sent);
-    flights.finish(sent, answer, op);
+    flights.finish(sent, answer, op, start);
     return answer.parts();
   }
 
@@ -331,11 +332,12 @@ public final class SpyTransport implements MemcachedTransport {
     Flights.Op op = multiGet(keys, first);
     if (readsInParts()) {
       String[] names = keys.toArray(new String[0]);
-      Parts[] found = directAll(names, null, op);
+      long start = System.nanoTime();
+      Parts[] found = directAll(names, null, op, start);
       if (found != null) {
         return values(names, found);
       }
-      return values(names, batchedGets(names, null, op));
+      return values(names, batchedGets(names, null, op, start));
     }
     Future<Map<String, byte[]>> f = flights.enqueue("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder));
     return flights.finish(f, op);
@@ -349,11 +351,12 @@ public final class SpyTransport implements MemcachedTransport {
     IoThread.refuseBlocking("get (multi)", keys);
     String[] names = keys.toArray(new String[0]);
     Flights.Op op = multiGet(keys, names[0]);
-    Parts[] found = directAll(names, headLengths, op);
+    long start = System.nanoTime();
+    Parts[] found = directAll(names, headLengths, op, start);
     if (found != null) {
       return found;
     }
-    Awaited.Gets answers = batchedGets(names, headLengths, op);
+    Awaited.Gets answers = batchedGets(names, headLengths, op, start);
     Parts[] out = new Parts[names.length];
     for (int i = 0; i < names.length; i++) {
       out[i] = answers.parts(i);
@@ -367,7 +370,7 @@ public final class SpyTransport implements MemcachedTransport {
    * they go through spymemcached.
    */
   @SuppressWarnings("ReferenceEquality") // NOT_TAKEN_ALL is a sentinel, told apart by identity
-  private Parts[] directAll(String[] names, int[] headLengths, Flights.Op op) {
+  private Parts[] directAll(String[] names, int[] headLengths, Flights.Op op, long start) {
     if (direct == null || names.length > GetBatches.MAX_KEYS || breakers.anySuspect()) {
       return null;
     }
@@ -377,7 +380,7 @@ public final class SpyTransport implements MemcachedTransport {
       if (node == null || !(node.getSocketAddress() instanceof InetSocketAddress server)) {
         return null;
       }
-      Parts[] found = direct.getAll(server, names, headLengths, op);
+      Parts[] found = direct.getAll(server, names, headLengths, op, start);
       return found == DirectGets.NOT_TAKEN_ALL ? null : found;
     } finally {
       direct.exit();
@@ -422,11 +425,11 @@ public final class SpyTransport implements MemcachedTransport {
    * #readsInParts}). With {@code headLengths} null every value is read in one array; else each in
    * two parts after {@code headLengths[i]} bytes.
    */
-  private Awaited.Gets batchedGets(String[] names, int[] headLengths, Flights.Op op) {
+  private Awaited.Gets batchedGets(String[] names, int[] headLengths, Flights.Op op, long start) {
     Awaited.Gets answers = new Awaited.Gets(names.length);
     List<GetBatches.Send> sends = batches(names, headLengths, answers);
     flights.sendAll(op.name(), sends, this::enqueue);
-    flights.finishAll(sends, answers, op);
+    flights.finishAll(sends, answers, op, start);
     return answers;
   }
 

@@ -11,6 +11,9 @@ import io.github.newcache.testkit.LocalMemcached;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -319,7 +323,188 @@ class DirectGetsTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aServerAtItsConnectionLimitIsLeftToTheSharedConnectionForAWhile(boolean binary) throws Exception {
+    try (LocalMemcached server = LocalMemcached.start("-c", "20")) {
+      SpyTransport transport = transport(server, binary, "");
+      List<Socket> filling = new ArrayList<>();
+      try (Stats stats = new Stats(server)) { // opened first: a full server refuses new connections
+        transport.set("k", 0, new byte[] {7});
+        boolean full = false;
+        for (int i = 0; i < 40 && !full; i++) { // memcached answers a connection past its limit with an error
+          Socket s = new Socket(server.host(), server.port());
+          s.setSoTimeout(5_000);
+          filling.add(s);
+          s.getOutputStream().write("version\r\n".getBytes(StandardCharsets.US_ASCII));
+          String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+          full = line == null || line.startsWith("ERROR");
+        }
+        assertTrue(full, "memcached reached its connection limit");
+        long rejectedBefore = stats.get("rejected_connections");
+        for (int i = 0; i < 20; i++) {
+          assertArrayEquals(new byte[] {7}, transport.get("k"), "answered through the shared connection");
+          assertEquals(Map.of(), transport.getAll(List.of("absent-a", "absent-b")));
+        }
+        // one refused connection, then none for a second (not one per get)
+        long rejected = stats.get("rejected_connections") - rejectedBefore;
+        assertTrue(rejected <= 2, "rejected " + rejected);
+        assertEquals(!binary, transport.sendsMetaGets(), "a full server is not one that does not know the meta get");
+        for (Socket s : filling) {
+          s.close();
+        }
+        assertTrue(await(() -> {
+          transport.get("k");
+          return transport.directConnections() == 1;
+        }, 10_000), "a connection of its own again once the server has room");
+        assertEquals(!binary, transport.sendsMetaGets());
+      } finally {
+        for (Socket s : filling) {
+          s.close();
+        }
+        transport.close();
+      }
+    }
+  }
+
+  @Test
+  void anErrorAnswerLateInTheTimeoutIsTheServersAnswer() throws Exception {
+    // the first meta get is answered with an error after 650 ms, of a 1,000 ms timeout: too late to ask again
+    try (SlowServer slow = new SlowServer(650, 650)) {
+      SpyTransport transport = new SpyTransport(SettingsParser.parse(URI.create("memcached://" + slow.address()
+          + "/?opTimeout=1000"), DirectGetsTest.class.getClassLoader(), null).transport());
+      try {
+        CacheException e = assertThrows(CacheException.class, () -> transport.get("k"));
+        assertTrue(e.getMessage().contains("answered get of k with an error: SERVER_ERROR out of memory"), e.getMessage());
+      } finally {
+        transport.close();
+      }
+    }
+  }
+
+  @Test
+  void aGetAskedAgainOnTheSharedConnectionKeepsItsTimeout() throws Exception {
+    // answered with an error after 450 ms, asked again on the shared connection, answered after 900 more:
+    // the call still times out 1,000 ms after it began
+    try (SlowServer slow = new SlowServer(450, 900)) {
+      SpyTransport transport = new SpyTransport(SettingsParser.parse(URI.create("memcached://" + slow.address()
+          + "/?opTimeout=1000"), DirectGetsTest.class.getClassLoader(), null).transport());
+      try {
+        long start = System.nanoTime();
+        CacheException e = assertThrows(CacheException.class, () -> transport.get("k"));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(e.getMessage().contains("timed out after 1000 ms"), e.getMessage());
+        assertTrue(millis < 1_300, "timed out " + millis + " ms after the call began");
+        assertEquals(2, slow.metaGets.get(), "asked once on its own connection, once on the shared one");
+      } finally {
+        transport.close();
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * Enough of memcached 1.6.9 for the start check, answering its first meta get with an error after
+   * {@code firstMillis} and later ones after {@code laterMillis}.
+   */
+  private static final class SlowServer implements AutoCloseable {
+    final AtomicInteger metaGets = new AtomicInteger();
+    private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    private final List<Socket> clients = new CopyOnWriteArrayList<>();
+    private final long firstMillis;
+    private final long laterMillis;
+
+    SlowServer(long firstMillis, long laterMillis) throws IOException {
+      this.firstMillis = firstMillis;
+      this.laterMillis = laterMillis;
+      Thread accept = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try {
+            Socket client = socket.accept();
+            clients.add(client);
+            Thread t = new Thread(() -> serve(client), "slow-memcached-client");
+            t.setDaemon(true);
+            t.start();
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      }, "slow-memcached");
+      accept.setDaemon(true);
+      accept.start();
+    }
+
+    String address() {
+      return "127.0.0.1:" + socket.getLocalPort();
+    }
+
+    private void serve(Socket client) {
+      try (client) {
+        BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+        OutputStream out = client.getOutputStream();
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          String answer;
+          if (line.startsWith("stats")) {
+            answer = "STAT item_size_max 1048576\r\nEND\r\n";
+          } else if (line.startsWith("version")) {
+            answer = "VERSION 1.6.9\r\n";
+          } else if (line.startsWith("mg ")) {
+            Thread.sleep(metaGets.incrementAndGet() == 1 ? firstMillis : laterMillis);
+            answer = "SERVER_ERROR out of memory writing get response\r\n";
+          } else if (line.startsWith("get ")) {
+            answer = "END\r\n";
+          } else {
+            answer = "ERROR\r\n";
+          }
+          out.write(answer.getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+        }
+      } catch (IOException | InterruptedException gone) {
+        // the client closed the connection
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+      for (Socket c : clients) {
+        c.close();
+      }
+    }
+  }
+
+  /** memcached's {@code stats}, read over one connection of its own. */
+  private static final class Stats implements AutoCloseable {
+    private final Socket socket;
+    private final BufferedReader in;
+
+    Stats(LocalMemcached server) throws IOException {
+      socket = new Socket(server.host(), server.port());
+      socket.setSoTimeout(5_000);
+      in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+    }
+
+    long get(String name) throws IOException {
+      socket.getOutputStream().write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
+      Long value = null;
+      for (String line = in.readLine(); line != null && !line.equals("END"); line = in.readLine()) {
+        if (line.startsWith("STAT " + name + " ")) {
+          value = Long.parseLong(line.substring(("STAT " + name + " ").length()).trim());
+        }
+      }
+      if (value == null) {
+        throw new IllegalStateException("no " + name + " in stats");
+      }
+      return value;
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
 
   private static SpyTransport transport(LocalMemcached server, boolean binary, String more) {
     URI uri = URI.create("memcached://" + server.address() + "/?binary=" + binary + more);
