@@ -76,6 +76,13 @@ final class DirectConnection implements AutoCloseable {
   private final ByteBuffer in = ByteBuffer.allocate(16 * 1024);
   private final byte[] line = new byte[MAX_LINE];
   private int opaque;
+  /** The header of the binary answer being read ({@link #readHeader}). */
+  private int opcode;
+  private int keyLength;
+  private int extrasLength;
+  private int status;
+  private int body;
+  private int answerOpaque;
   /** The deadline of the current call. */
   private Deadline deadline;
   /** Its place among its server's connections ({@link DirectGets}); set once, before it is shared. */
@@ -265,19 +272,8 @@ final class DirectConnection implements AutoCloseable {
   private void binaryAnswers(int n, int first, int[] headLengths, Parts[] found) throws IOException {
     int last = -1;
     while (true) {
-      fill(HEADER);
-      int at = in.position();
-      byte magic = in.get(at);
-      int opcode = in.get(at + 1) & 0xff;
-      int keyLength = in.getShort(at + 2) & 0xffff;
-      int extrasLength = in.get(at + 4) & 0xff;
-      int status = in.getShort(at + 6) & 0xffff;
-      int body = in.getInt(at + 8);
-      int place = in.getInt(at + 12) - first; // in int arithmetic: right across the opaques' wrap
-      in.position(at + HEADER);
-      if (magic != BINARY_RESPONSE || body < 0 || keyLength + extrasLength > body) {
-        throw unexpected("binary answer (magic " + magic + ", opcode " + opcode + ")");
-      }
+      readHeader();
+      int place = answerOpaque - first; // in int arithmetic: right across the opaques' wrap
       if (opcode == BINARY_NOOP && place == n && status == 0) {
         skip(body);
         return;
@@ -288,6 +284,26 @@ final class DirectConnection implements AutoCloseable {
       skip(keyLength + extrasLength);
       found[place] = readValue(body - keyLength - extrasLength, headLengths == null ? 0 : headLengths[place]);
       last = place;
+    }
+  }
+
+  /**
+   * Reads a binary answer's header into {@link #opcode} and the fields after it; throws when it is
+   * not an answer's or its lengths do not fit.
+   */
+  private void readHeader() throws IOException {
+    fill(HEADER);
+    int at = in.position();
+    byte magic = in.get(at);
+    opcode = in.get(at + 1) & 0xff;
+    keyLength = in.getShort(at + 2) & 0xffff;
+    extrasLength = in.get(at + 4) & 0xff;
+    status = in.getShort(at + 6) & 0xffff;
+    body = in.getInt(at + 8);
+    answerOpaque = in.getInt(at + 12);
+    in.position(at + HEADER);
+    if (magic != BINARY_RESPONSE || body < 0 || keyLength + extrasLength > body) {
+      throw unexpected("binary answer (magic " + magic + ", opcode " + opcode + ")");
     }
   }
 
@@ -312,19 +328,9 @@ final class DirectConnection implements AutoCloseable {
   }
 
   private Parts binaryAnswer(int headLength) throws IOException {
-    fill(HEADER);
-    int at = in.position();
-    byte magic = in.get(at);
-    int opcode = in.get(at + 1) & 0xff;
-    int keyLength = in.getShort(at + 2) & 0xffff;
-    int extrasLength = in.get(at + 4) & 0xff;
-    int status = in.getShort(at + 6) & 0xffff;
-    int body = in.getInt(at + 8);
-    int answerOpaque = in.getInt(at + 12);
-    in.position(at + HEADER);
-    if (magic != BINARY_RESPONSE || opcode != BINARY_GET || answerOpaque != opaque || body < 0
-        || keyLength + extrasLength > body) {
-      throw unexpected("binary answer (magic " + magic + ", opcode " + opcode + ", opaque " + answerOpaque + ")");
+    readHeader();
+    if (opcode != BINARY_GET || answerOpaque != opaque) {
+      throw unexpected("binary answer (opcode " + opcode + ", opaque " + answerOpaque + ")");
     }
     if (status == BinaryOperation.NOT_FOUND) {
       skip(body);
