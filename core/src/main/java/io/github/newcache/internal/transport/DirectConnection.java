@@ -301,9 +301,16 @@ final class DirectConnection implements AutoCloseable {
     status = in.getShort(at + 6) & 0xffff;
     body = in.getInt(at + 8);
     answerOpaque = in.getInt(at + 12);
+    if (magic != BINARY_RESPONSE) { // a text line: memcached's refusal of a connection past its limit, say
+      byte[] start = new byte[HEADER];
+      in.get(at, start);
+      String text = new String(start, StandardCharsets.ISO_8859_1);
+      int end = text.indexOf('\r');
+      throw unexpected(end < 0 ? text : text.substring(0, end));
+    }
     in.position(at + HEADER);
-    if (magic != BINARY_RESPONSE || body < 0 || keyLength + extrasLength > body) {
-      throw unexpected("binary answer (magic " + magic + ", opcode " + opcode + ")");
+    if (body < 0 || keyLength + extrasLength > body) {
+      throw unexpected("binary answer (opcode " + opcode + ", body " + body + ")");
     }
   }
 

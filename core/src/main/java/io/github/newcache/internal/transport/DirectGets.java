@@ -30,8 +30,9 @@ import javax.cache.CacheException;
  *
  * <p>What this does not take, {@link #NOT_TAKEN}, goes through spymemcached as before, whose rules
  * (failure mode, key checks, error messages) then apply unchanged: a key spymemcached would refuse,
- * a server whose connection failed to open, or was answered with an error at its first request
- * (a server at its connection limit), within the last second, and an answer this connection cannot
+ * a server whose new connection failed to open, did not connect and answer within half the
+ * timeout, or was answered with an error at its first request (a server at its connection limit),
+ * within the last second, and an answer this connection cannot
  * read (an error line, a meta get the server does not know, bytes of another shape) within the
  * first half of the timeout: the get is then asked again, in what is left of the same timeout; later
  * in the timeout it fails with the server's answer, as the shared connection's get does. An idle connection the server closed (a restart, an idle
@@ -152,7 +153,14 @@ final class DirectGets implements AutoCloseable {
     }
     boolean fresh = c == null; // opened for this call: a refusal may be the server's at connect
     if (fresh) {
-      c = open(lane, server, deadline, op);
+      // a new connection gets half the timeout to connect and answer: one that a full server never
+      // serves is then left for the shared connection, in the half that is left
+      deadline = () -> Math.min(left(start), start + timeoutNanos / 2 - System.nanoTime());
+      try {
+        c = open(lane, server, deadline);
+      } catch (InterruptedIOException e) {
+        throw flights.interrupted(op, e);
+      }
       if (c == null) {
         return notTaken;
       }
@@ -164,6 +172,10 @@ final class DirectGets implements AutoCloseable {
       return answer;
     } catch (DirectConnection.Late e) {
       lane.discard(c);
+      if (fresh && !closed) {
+        lane.refusedUntil = System.nanoTime() + REFUSED_NANOS;
+        return notTaken;
+      }
       throw flights.directTimedOut(op, e);
     } catch (InterruptedIOException e) {
       lane.discard(c);
@@ -196,8 +208,13 @@ final class DirectGets implements AutoCloseable {
     T run(DirectConnection c, DirectConnection.Deadline deadline) throws IOException;
   }
 
-  /** Opens a connection of {@code lane} when it may have one more; null when not. */
-  private DirectConnection open(Lane lane, InetSocketAddress server, DirectConnection.Deadline deadline, Flights.Op op) {
+  /**
+   * Opens a connection of {@code lane} when it may have one more; null when not, or when it could
+   * not be opened within {@code deadline} (then the server is left to the shared connection for a
+   * while).
+   */
+  private DirectConnection open(Lane lane, InetSocketAddress server, DirectConnection.Deadline deadline)
+      throws InterruptedIOException {
     if (lane.refusedUntil != 0 && System.nanoTime() - lane.refusedUntil < 0) {
       return null;
     }
@@ -208,13 +225,10 @@ final class DirectGets implements AutoCloseable {
     DirectConnection c;
     try {
       c = DirectConnection.open(server, binary, deadline);
-    } catch (DirectConnection.Late e) {
-      lane.unreserve(slot);
-      throw flights.directTimedOut(op, e);
     } catch (InterruptedIOException e) {
       lane.unreserve(slot);
-      throw flights.interrupted(op, e);
-    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) { // refused, unreachable, or not connected in time
       lane.unreserve(slot);
       lane.refusedUntil = System.nanoTime() + REFUSED_NANOS;
       return null;

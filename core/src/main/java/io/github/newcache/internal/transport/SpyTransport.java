@@ -286,10 +286,10 @@ public final class SpyTransport implements MemcachedTransport {
     IoThread.refuseBlocking("get", key);
     flights.admit(key, "get");
     Flights.Op op = Flights.Op.read("get", key);
-    long start = System.nanoTime();
     if (direct == null || !readsInParts()) {
-      return shared(key, headLength, op, start);
+      return shared(key, headLength, op, 0);
     }
+    long start = System.nanoTime();
     boolean few = direct.enter();
     try {
       if (few && !breakers.anySuspect()) {
@@ -301,18 +301,21 @@ public final class SpyTransport implements MemcachedTransport {
           }
         }
       }
-      return shared(key, headLength, op, start);
+      return shared(key, headLength, op, System.nanoTime() - start);
     } finally {
       direct.exit();
     }
   }
 
-  /** {@link #fetch} through spymemcached, in what is left of the timeout of a call begun at {@code start}. */
-  private Parts shared(String key, int headLength, Flights.Op op, long start) {
+  /**
+   * {@link #fetch} through spymemcached, its timeout counted from when it is queued, less {@code
+   * spentNanos} the call spent on the caller's own connection first.
+   */
+  private Parts shared(String key, int headLength, Flights.Op op, long spentNanos) {
     Awaited.Get answer = new Awaited.Get();
     Operation sent = headLength > 0 && readsInParts() ? partsGet(key, answer, headLength) : getOperation(key, answer);
     send("get", key, sent);
-    flights.finish(sent, answer, op, start);
+    flights.finish(sent, answer, op, System.nanoTime() - spentNanos);
     return answer.parts();
   }
 
@@ -337,7 +340,7 @@ public final class SpyTransport implements MemcachedTransport {
       if (found != null) {
         return values(names, found);
       }
-      return values(names, batchedGets(names, null, op, start));
+      return values(names, batchedGets(names, null, op, System.nanoTime() - start));
     }
     Future<Map<String, byte[]>> f = flights.enqueue("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder));
     return flights.finish(f, op);
@@ -356,7 +359,7 @@ public final class SpyTransport implements MemcachedTransport {
     if (found != null) {
       return found;
     }
-    Awaited.Gets answers = batchedGets(names, headLengths, op, start);
+    Awaited.Gets answers = batchedGets(names, headLengths, op, System.nanoTime() - start);
     Parts[] out = new Parts[names.length];
     for (int i = 0; i < names.length; i++) {
       out[i] = answers.parts(i);
@@ -423,13 +426,14 @@ public final class SpyTransport implements MemcachedTransport {
   /**
    * A multi-get as one batch operation per server ({@link GetBatches}; only while {@link
    * #readsInParts}). With {@code headLengths} null every value is read in one array; else each in
-   * two parts after {@code headLengths[i]} bytes.
+   * two parts after {@code headLengths[i]} bytes. Its timeout counts from when the batches are
+   * queued, less {@code spentNanos} the call spent on the caller's own connection first.
    */
-  private Awaited.Gets batchedGets(String[] names, int[] headLengths, Flights.Op op, long start) {
+  private Awaited.Gets batchedGets(String[] names, int[] headLengths, Flights.Op op, long spentNanos) {
     Awaited.Gets answers = new Awaited.Gets(names.length);
     List<GetBatches.Send> sends = batches(names, headLengths, answers);
     flights.sendAll(op.name(), sends, this::enqueue);
-    flights.finishAll(sends, answers, op, start);
+    flights.finishAll(sends, answers, op, System.nanoTime() - spentNanos);
     return answers;
   }
 

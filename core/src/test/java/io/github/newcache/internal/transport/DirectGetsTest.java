@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -374,10 +375,11 @@ class DirectGetsTest {
 
   @Test
   void anErrorAnswerLateInTheTimeoutIsTheServersAnswer() throws Exception {
-    // the first meta get is answered with an error after 650 ms, of a 1,000 ms timeout: too late to ask again
+    // the second meta get is answered with an error after 650 ms, of a 1,000 ms timeout: too late to ask again
     try (SlowServer slow = new SlowServer(650, 650)) {
       SpyTransport transport = slow.transport();
       try {
+        assertNull(transport.get("k"), "the first meta get, on a new connection of its own, is answered at once");
         CacheException e = assertThrows(CacheException.class, () -> transport.get("k"));
         assertTrue(e.getMessage().contains("answered get of k with an error: SERVER_ERROR out of memory"), e.getMessage());
       } finally {
@@ -388,28 +390,129 @@ class DirectGetsTest {
 
   @Test
   void aGetAskedAgainOnTheSharedConnectionKeepsItsTimeout() throws Exception {
-    // answered with an error after 450 ms, asked again on the shared connection, answered after 900 more:
-    // the call still times out 1,000 ms after it began
+    // the second meta get is answered with an error after 450 ms, asked again on the shared connection,
+    // answered after 900 more: the call still times out 1,000 ms after it began
     try (SlowServer slow = new SlowServer(450, 900)) {
       SpyTransport transport = slow.transport();
       try {
+        assertNull(transport.get("k"));
         long start = System.nanoTime();
         CacheException e = assertThrows(CacheException.class, () -> transport.get("k"));
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(e.getMessage().contains("timed out after 1000 ms"), e.getMessage());
         assertTrue(millis < 1_300, "timed out " + millis + " ms after the call began");
-        assertEquals(2, slow.metaGets.get(), "asked once on its own connection, once on the shared one");
+        assertEquals(3, slow.metaGets.get(), "asked once on its own connection, once on the shared one");
       } finally {
         transport.close();
       }
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aServerThatStopsAcceptingConnectionsIsLeftToTheSharedConnection(boolean binary) throws Exception {
+    // past its limit this memcached stops accepting: a new connection's handshake is never answered
+    try (LocalMemcached server = LocalMemcached.start("-c", "20", "-o", "no_maxconns_fast")) {
+      SpyTransport transport = transport(server, binary, "&opTimeout=500");
+      List<Socket> filling = new ArrayList<>();
+      try {
+        transport.set("k", 0, new byte[] {7});
+        for (int i = 0; i < 40; i++) {
+          Socket s = new Socket();
+          try {
+            s.connect(new InetSocketAddress(server.host(), server.port()), 300);
+          } catch (IOException notAccepted) {
+            s.close();
+            break;
+          }
+          filling.add(s);
+        }
+        transport.set("k", 0, new byte[] {8}); // the shared connection is still served
+        for (int i = 0; i < 10; i++) {
+          long start = System.nanoTime();
+          assertArrayEquals(new byte[] {8}, transport.get("k"), "get " + i);
+          assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 500, "within the timeout");
+        }
+        assertEquals(0, transport.directConnections());
+        assertEquals(List.of(), transport.stalledServers(), "a healthy server is not blamed");
+      } finally {
+        for (Socket s : filling) {
+          s.close();
+        }
+        transport.close();
+      }
+    }
+  }
+
+  @Test
+  void aGetsTimeoutCountsFromWhenItIsQueuedNotFromItsWaitForRoom() throws Exception {
+    try (LocalMemcached server = LocalMemcached.start()) {
+      // shared connection only; a queue of 16 operations; waits for room up to 5 s; 1 s timeouts
+      SpyTransport transport = transport(server, false,
+          "&directGets=0&opTimeout=1000&opQueueWait=5000&opQueueSize=16&opQueueBytes=67108864&stallTimeouts=0");
+      List<Thread> fillers = new ArrayList<>();
+      try {
+        transport.set("k", 0, new byte[] {7});
+        server.pause();
+        for (int t = 0; t < 2; t++) { // large writes that fill the socket and stay queued, then small ones
+          int n = t;
+          Thread filler = new Thread(() -> {
+            Map<String, byte[]> values = new HashMap<>();
+            for (int i = 0; i < (n == 0 ? 12 : 300); i++) {
+              values.put("fill-" + n + "-" + i, new byte[n == 0 ? 900_000 : 100]);
+            }
+            try {
+              transport.setAll(values, 0);
+            } catch (RuntimeException timedOut) {
+              // while the server is frozen
+            }
+          });
+          filler.setDaemon(true);
+          filler.start();
+          fillers.add(filler);
+          if (n == 0) {
+            assertTrue(await(() -> transport.queuedBytes(new InetSocketAddress(server.host(), server.port())) > 5_000_000, 10_000), "large writes queued");
+          }
+        }
+        assertTrue(await(() -> waitsForRoom(fillers.get(1)), 10_000), "the queue is full");
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread getter = new Thread(() -> {
+          try {
+            outcome.complete(transport.get("k"));
+          } catch (RuntimeException e) {
+            outcome.complete(e);
+          }
+        });
+        getter.start();
+        assertTrue(await(() -> waitsForRoom(getter), 10_000), () -> "the get waits for room in the queue: " + outcome.getNow(null));
+        Thread.sleep(1_500); // longer than opTimeout, in the wait for room: not part of the get's timeout
+        server.resume();
+        Object got = outcome.get(20, TimeUnit.SECONDS);
+        assertTrue(got instanceof byte[], "answered, not " + got);
+        assertArrayEquals(new byte[] {7}, (byte[]) got);
+      } finally {
+        server.resume();
+        transport.close();
+      }
+    }
+  }
+
+  /** Whether {@code t} waits for room in a full queue. */
+  private static boolean waitsForRoom(Thread t) {
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getClassName().endsWith(".BudgetedQueue") && e.getMethodName().equals("offer")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /**
-   * Enough of memcached 1.6.9 for the start check, answering its first meta get with an error after
-   * {@code firstMillis} and later ones after {@code laterMillis}.
+   * Enough of memcached 1.6.9 for the start check, answering its first meta get as a miss at once,
+   * the second with an error after {@code firstMillis} and later ones with errors after {@code
+   * laterMillis}.
    */
   private static final class SlowServer implements AutoCloseable {
     final AtomicInteger metaGets = new AtomicInteger();
@@ -455,8 +558,11 @@ class DirectGetsTest {
           } else if (line.startsWith("version")) {
             answer = "VERSION 1.6.9\r\n";
           } else if (line.startsWith("mg ")) {
-            Thread.sleep(metaGets.incrementAndGet() == 1 ? firstMillis : laterMillis);
-            answer = "SERVER_ERROR out of memory writing get response\r\n";
+            int n = metaGets.incrementAndGet();
+            if (n > 1) {
+              Thread.sleep(n == 2 ? firstMillis : laterMillis);
+            }
+            answer = n == 1 ? "EN\r\n" : "SERVER_ERROR out of memory writing get response\r\n";
           } else if (line.startsWith("get ")) {
             answer = "END\r\n";
           } else {
