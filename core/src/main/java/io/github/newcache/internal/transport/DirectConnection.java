@@ -147,6 +147,37 @@ final class DirectConnection implements AutoCloseable {
   }
 
   /**
+   * Asks the server for a no-op ({@code mn}, or the binary {@code noop}) and reads its answer: proof
+   * that the server reads this connection, which a server at its connection limit may accept without
+   * ever reading. Throws as {@link #get} does.
+   */
+  void probe(Deadline within) throws IOException {
+    deadline = within;
+    out.clear();
+    if (binary) {
+      opaque++;
+      BinaryOperation.putHeader(out, BINARY_NOOP, 0, 0, 0, opaque);
+    } else {
+      out.put((byte) 'm').put((byte) 'n').put((byte) '\r').put((byte) '\n');
+    }
+    send(out.flip());
+    if (binary) {
+      readHeader();
+      if (opcode != BINARY_NOOP || answerOpaque != opaque || status != 0) {
+        throw unexpected("binary answer (opcode " + opcode + ", opaque " + answerOpaque + ", status " + status + ")");
+      }
+      skip(body);
+    } else {
+      int length = readLine();
+      if (length != 2 || line[0] != 'M' || line[1] != 'N') {
+        String text = TextOperation.text(line, 0, length);
+        throw text.equals("ERROR") ? new Refused(text, true) : unexpected(text); // no meta commands
+      }
+    }
+    endOfAnswer();
+  }
+
+  /**
    * Gets {@code key} (its UTF-8 bytes): writes the request, reads the answer and returns the item,
    * in two arrays past {@code headLength} when that is above 0, or {@link #MISSING}. Throws {@link
    * Lost}, {@link Refused}, {@link Late} or an {@link InterruptedIOException}; the connection must

@@ -30,9 +30,8 @@ import javax.cache.CacheException;
  *
  * <p>What this does not take, {@link #NOT_TAKEN}, goes through spymemcached as before, whose rules
  * (failure mode, key checks, error messages) then apply unchanged: a key spymemcached would refuse,
- * a server whose new connection failed to open, did not connect and answer within half the
- * timeout, or was answered with an error at its first request (a server at its connection limit),
- * within the last second, and an answer this connection cannot
+ * a server whose new connection failed to open or did not answer a first no-op within half the
+ * timeout, or answered it with an error (a server at its connection limit), within the last second, and an answer this connection cannot
  * read (an error line, a meta get the server does not know, bytes of another shape) within the
  * first half of the timeout: the get is then asked again, in what is left of the same timeout; later
  * in the timeout it fails with the server's answer, as the shared connection's get does. An idle connection the server closed (a restart, an idle
@@ -153,16 +152,38 @@ final class DirectGets implements AutoCloseable {
     }
     boolean fresh = c == null; // opened for this call: a refusal may be the server's at connect
     if (fresh) {
-      // a new connection gets half the timeout to connect and answer: one that a full server never
-      // serves is then left for the shared connection, in the half that is left
-      deadline = () -> Math.min(left(start), start + timeoutNanos / 2 - System.nanoTime());
       try {
-        c = open(lane, server, deadline);
+        // half the timeout to connect and answer a no-op: a server that stops accepting, or accepts
+        // without reading (at its connection limit), is then left to the shared connection, in the
+        // half that is left; the get itself then has the whole timeout, as on a connection in use
+        c = open(lane, server, () -> Math.min(left(start), start + timeoutNanos / 2 - System.nanoTime()));
       } catch (InterruptedIOException e) {
         throw flights.interrupted(op, e);
       }
       if (c == null) {
         return notTaken;
+      }
+      try {
+        c.probe(() -> Math.min(left(start), start + timeoutNanos / 2 - System.nanoTime()));
+      } catch (InterruptedIOException e) {
+        lane.discard(c);
+        throw flights.interrupted(op, e);
+      } catch (DirectConnection.Lost e) { // as a get's lost connection
+        lane.discard(c);
+        throw flights.lost(op, e);
+      } catch (IOException | RuntimeException e) { // no answer in half the timeout, or a refusal
+        lane.discard(c);
+        if (e instanceof DirectConnection.Refused refused && refused.unknownCommand) {
+          unknownMetaGet.accept(server); // a server without meta commands: classic gets from now on
+        }
+        if (!closed) {
+          lane.refusedUntil = System.nanoTime() + REFUSED_NANOS;
+          return notTaken;
+        }
+        throw flights.lost(op, e);
+      } catch (Error e) {
+        lane.discard(c);
+        throw e;
       }
     }
     try {
@@ -172,10 +193,6 @@ final class DirectGets implements AutoCloseable {
       return answer;
     } catch (DirectConnection.Late e) {
       lane.discard(c);
-      if (fresh && !closed) {
-        lane.refusedUntil = System.nanoTime() + REFUSED_NANOS;
-        return notTaken;
-      }
       throw flights.directTimedOut(op, e);
     } catch (InterruptedIOException e) {
       lane.discard(c);
@@ -184,8 +201,6 @@ final class DirectGets implements AutoCloseable {
       lane.discard(c);
       if (e.unknownCommand) {
         unknownMetaGet.accept(server);
-      } else if (fresh) { // a server at its connection limit answers a new connection with an error and closes it
-        lane.refusedUntil = System.nanoTime() + REFUSED_NANOS;
       }
       if (!closed && System.nanoTime() - start < timeoutNanos / 2) {
         return notTaken;

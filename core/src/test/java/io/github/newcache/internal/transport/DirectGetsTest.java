@@ -389,6 +389,23 @@ class DirectGetsTest {
   }
 
   @Test
+  void aSlowAnswerWithinTheTimeoutOnANewConnectionIsTheAnswer() throws Exception {
+    // every get answered after 600 ms, of a 1,000 ms timeout; the first one opens the connection
+    try (SlowServer slow = new SlowServer(0, 0, 600)) {
+      SpyTransport transport = slow.transport();
+      try {
+        for (int i = 0; i < 3; i++) {
+          assertArrayEquals(new byte[] {'x'}, transport.get("k"), "get " + i);
+        }
+        assertEquals(3, slow.metaGets.get(), "each asked once");
+        assertEquals(1, transport.directConnections());
+      } finally {
+        transport.close();
+      }
+    }
+  }
+
+  @Test
   void aGetAskedAgainOnTheSharedConnectionKeepsItsTimeout() throws Exception {
     // the second meta get is answered with an error after 450 ms, asked again on the shared connection,
     // answered after 900 more: the call still times out 1,000 ms after it began
@@ -520,10 +537,17 @@ class DirectGetsTest {
     private final List<Socket> clients = new CopyOnWriteArrayList<>();
     private final long firstMillis;
     private final long laterMillis;
+    /** When 0 or more: every meta get is a hit ({@code x}) after this long, instead of the above. */
+    private final long hitMillis;
 
     SlowServer(long firstMillis, long laterMillis) throws IOException {
+      this(firstMillis, laterMillis, -1);
+    }
+
+    SlowServer(long firstMillis, long laterMillis, long hitMillis) throws IOException {
       this.firstMillis = firstMillis;
       this.laterMillis = laterMillis;
+      this.hitMillis = hitMillis;
       Thread accept = new Thread(() -> {
         while (!socket.isClosed()) {
           try {
@@ -557,6 +581,12 @@ class DirectGetsTest {
             answer = "STAT item_size_max 1048576\r\nEND\r\n";
           } else if (line.startsWith("version")) {
             answer = "VERSION 1.6.9\r\n";
+          } else if (line.equals("mn")) {
+            answer = "MN\r\n";
+          } else if (line.startsWith("mg ") && hitMillis >= 0) {
+            metaGets.incrementAndGet();
+            Thread.sleep(hitMillis);
+            answer = "VA 1\r\nx\r\n";
           } else if (line.startsWith("mg ")) {
             int n = metaGets.incrementAndGet();
             if (n > 1) {
