@@ -323,22 +323,18 @@ final class DirectConnection implements AutoCloseable {
    * not an answer's or its lengths do not fit.
    */
   private void readHeader() throws IOException {
+    fill(1);
+    if (in.get(in.position()) != BINARY_RESPONSE) { // a text line: memcached's refusal of a connection past its limit, say
+      throw unexpected(strayLine());
+    }
     fill(HEADER);
     int at = in.position();
-    byte magic = in.get(at);
     opcode = in.get(at + 1) & 0xff;
     keyLength = in.getShort(at + 2) & 0xffff;
     extrasLength = in.get(at + 4) & 0xff;
     status = in.getShort(at + 6) & 0xffff;
     body = in.getInt(at + 8);
     answerOpaque = in.getInt(at + 12);
-    if (magic != BINARY_RESPONSE) { // a text line: memcached's refusal of a connection past its limit, say
-      byte[] start = new byte[HEADER];
-      in.get(at, start);
-      String text = new String(start, StandardCharsets.ISO_8859_1);
-      int end = text.indexOf('\r');
-      throw unexpected(end < 0 ? text : text.substring(0, end));
-    }
     in.position(at + HEADER);
     if (body < 0 || keyLength + extrasLength > body) {
       throw unexpected("binary answer (opcode " + opcode + ", body " + body + ")");
@@ -411,6 +407,29 @@ final class DirectConnection implements AutoCloseable {
         read(rest);
       }
     }
+  }
+
+  /**
+   * The text line a server sent where a binary answer belongs, without its CRLF: up to its end, the
+   * connection's, the deadline or {@link TextOperation#MAX_LINE} bytes, whichever comes first.
+   */
+  private String strayLine() {
+    int length = 0;
+    try {
+      while (length < MAX_LINE) {
+        if (!in.hasRemaining()) {
+          refill();
+        }
+        byte b = in.get();
+        if (b == '\n') {
+          break;
+        }
+        line[length++] = b;
+      }
+    } catch (IOException e) {
+      // what came before the close or the deadline is the answer
+    }
+    return TextOperation.text(line, 0, length > 0 && line[length - 1] == '\r' ? length - 1 : length);
   }
 
   /** One answer line, without its CRLF, into {@link #line}; returns its length. */

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.function.Consumer;
 import javax.cache.CacheException;
 
 /**
@@ -42,10 +41,10 @@ import javax.cache.CacheException;
  */
 final class DirectGets implements AutoCloseable {
 
-  /** What {@link #get} answers when it did not take the get. */
-  static final Parts NOT_TAKEN = new Parts(new byte[0], null);
-  /** What {@link #getAll} answers when it did not take the gets. */
-  static final Parts[] NOT_TAKEN_ALL = new Parts[0];
+  /** What {@link #direct} answers when it did not take the get. */
+  private static final Parts NOT_TAKEN = new Parts(new byte[0], null);
+  /** What {@link #directAll} answers when it did not take the gets. */
+  private static final Parts[] NOT_TAKEN_ALL = new Parts[0];
 
   /** How long a server whose connection failed to open is left to the shared connection. */
   private static final long REFUSED_NANOS = 1_000_000_000L;
@@ -57,10 +56,9 @@ final class DirectGets implements AutoCloseable {
   private final long timeoutNanos;
   private final ClientPauses pauses;
   private final Flights flights;
-  /** Told a server that answered the meta get with ERROR. */
-  private final Consumer<SocketAddress> unknownMetaGet;
+  private final Shared shared;
   private final Map<SocketAddress, Lane> lanes = new ConcurrentHashMap<>();
-  /** Blocking gets in progress on this transport, direct or not ({@link #enter}). */
+  /** Blocking reads in progress on this transport, direct or not ({@link #get}, {@link #getAll}). */
   private final AtomicInteger callers = new AtomicInteger();
   private volatile boolean closed;
 
@@ -70,11 +68,10 @@ final class DirectGets implements AutoCloseable {
    * @param timeoutMillis {@code opTimeout}
    * @param pauses the client's pauses, which the deadline does not count
    * @param flights for the failures' messages and the stall breakers
-   * @param unknownMetaGet told a server that does not know the meta get
+   * @param shared the transport's shared connection, for the reads not taken here
    */
-  DirectGets(int perServer, boolean binary, long timeoutMillis, ClientPauses pauses, Flights flights,
-      Consumer<SocketAddress> unknownMetaGet) {
-    this.unknownMetaGet = unknownMetaGet;
+  DirectGets(int perServer, boolean binary, long timeoutMillis, ClientPauses pauses, Flights flights, Shared shared) {
+    this.shared = shared;
     this.perServer = perServer;
     this.binary = binary;
     this.timeoutNanos = timeoutMillis * 1_000_000L;
@@ -83,29 +80,93 @@ final class DirectGets implements AutoCloseable {
   }
 
   /**
-   * Counts a blocking get in, until its {@link #exit}; true when so few are in progress (at most
-   * {@code perServer}) that it may be read on its thread. More callers at once go through the
-   * shared connection: there spymemcached's IO thread writes the requests of many in one write,
-   * which costs memcached and the host less per get than a request per socket (measured, 16
-   * threads of gets: 10 to 18% fewer gets per second when two of them took direct connections).
+   * What a direct read needs of the transport it serves: where keys live, whether a server is
+   * suspect, and the shared connection's reads, which take what is not read here.
    */
-  boolean enter() {
-    return callers.incrementAndGet() <= perServer;
-  }
+  interface Shared {
 
-  /** Counts out a get counted in by {@link #enter}. */
-  void exit() {
-    callers.decrementAndGet();
+    /** The connected server that holds {@code key}; null when there is none. */
+    InetSocketAddress server(String key);
+
+    /** The connected server that holds every one of {@code keys}; null when there is none. */
+    InetSocketAddress server(String[] keys);
+
+    /** Whether a server's stall breaker suspects it: then every read goes through the shared connection. */
+    boolean anySuspect();
+
+    /** Told a server that answered a meta command with {@code ERROR}: classic gets from then on. */
+    void unknownMetaGet(SocketAddress server);
+
+    /** A get through the shared connection, its timeout less {@code spentNanos} spent here first. */
+    Parts get(String key, int headLength, Flights.Op op, long spentNanos);
+
+    /** A multi-get through the shared connection, as {@link #get}; element {@code i} for {@code keys[i]}. */
+    Parts[] getAll(String[] keys, int[] headLengths, Flights.Op op, long spentNanos);
   }
 
   /**
-   * Gets {@code key} from {@code server} on this thread: its item ({@link Parts}, in two arrays past
-   * {@code headLength} when that is above 0), null when the server holds none, or {@link #NOT_TAKEN}
-   * when it must go through the shared connection. Throws as the shared connection's get does on a
-   * timeout, an interrupt, or a connection lost late in the wait.
+   * Gets {@code key}: its item ({@link Parts}, in two arrays past {@code headLength} when that is
+   * above 0) or null when memcached holds none; on this thread when it can, else through the shared
+   * connection, in what is left of the same timeout. On this thread only while at most {@code
+   * perServer} blocking reads are in progress on the transport (this one counted, wherever it is
+   * read): more callers at once go through the shared connection, where spymemcached's IO thread
+   * writes the requests of many in one write, which costs memcached and the host less per get than a
+   * request per socket (measured, 16 threads of gets: 10 to 18% fewer gets per second when two of
+   * them took direct connections).
    */
-  @SuppressWarnings("ReferenceEquality") // the sentinels are told apart by identity
-  Parts get(InetSocketAddress server, String key, int headLength, Flights.Op op, long start) {
+  @SuppressWarnings("ReferenceEquality") // NOT_TAKEN is a sentinel, told apart by identity
+  Parts get(String key, int headLength, Flights.Op op) {
+    long start = System.nanoTime();
+    boolean few = callers.incrementAndGet() <= perServer;
+    try {
+      if (few && !shared.anySuspect()) {
+        InetSocketAddress server = shared.server(key);
+        if (server != null) {
+          Parts found = direct(server, key, headLength, op, start);
+          if (found != NOT_TAKEN) {
+            return found;
+          }
+        }
+      }
+      return shared.get(key, headLength, op, System.nanoTime() - start);
+    } finally {
+      callers.decrementAndGet();
+    }
+  }
+
+  /**
+   * Gets {@code keys} as {@link #get} does: element {@code i} is the item of {@code keys[i]} (in two
+   * arrays past {@code headLengths[i]} when that array is given and the length is above 0) or null.
+   * On this thread in one request when they are at most {@link GetBatches#MAX_KEYS} and one
+   * connected server holds them all.
+   */
+  @SuppressWarnings("ReferenceEquality") // NOT_TAKEN_ALL is a sentinel, told apart by identity
+  Parts[] getAll(String[] keys, int[] headLengths, Flights.Op op) {
+    long start = System.nanoTime();
+    boolean few = callers.incrementAndGet() <= perServer;
+    try {
+      if (few && keys.length <= GetBatches.MAX_KEYS && !shared.anySuspect()) {
+        InetSocketAddress server = shared.server(keys);
+        if (server != null) {
+          Parts[] found = directAll(server, keys, headLengths, op, start);
+          if (found != NOT_TAKEN_ALL) {
+            return found;
+          }
+        }
+      }
+      return shared.getAll(keys, headLengths, op, System.nanoTime() - start);
+    } finally {
+      callers.decrementAndGet();
+    }
+  }
+
+  /**
+   * Gets {@code key} from {@code server} on this thread: its item, null when the server holds none,
+   * or {@link #NOT_TAKEN} when it must go through the shared connection. Throws as the shared
+   * connection's get does on a timeout, an interrupt, or a connection lost late in the wait.
+   */
+  @SuppressWarnings("ReferenceEquality") // MISSING is a sentinel, told apart by identity
+  private Parts direct(InetSocketAddress server, String key, int headLength, Flights.Op op, long start) {
     byte[] keyBytes = DirectConnection.utf8(key);
     if (!acceptable(keyBytes)) {
       return NOT_TAKEN;
@@ -115,12 +176,10 @@ final class DirectGets implements AutoCloseable {
   }
 
   /**
-   * Gets {@code keys}, all held by {@code server} and at most {@link GetBatches#MAX_KEYS}, on this
-   * thread in one request: element {@code i} is the item of {@code keys[i]} (in two arrays past
-   * {@code headLengths[i]} when that array is given and the length is above 0) or null; or {@link
-   * #NOT_TAKEN_ALL} when they must go through the shared connection. Throws as {@link #get} does.
+   * Gets {@code keys}, all held by {@code server}, on this thread in one request, as {@link #getAll}
+   * says; {@link #NOT_TAKEN_ALL} when they must go through the shared connection.
    */
-  Parts[] getAll(InetSocketAddress server, String[] keys, int[] headLengths, Flights.Op op, long start) {
+  private Parts[] directAll(InetSocketAddress server, String[] keys, int[] headLengths, Flights.Op op, long start) {
     byte[][] encoded = new byte[keys.length][];
     for (int i = 0; i < keys.length; i++) {
       encoded[i] = DirectConnection.utf8(keys[i]);
@@ -174,7 +233,7 @@ final class DirectGets implements AutoCloseable {
       } catch (IOException | RuntimeException e) { // no answer in half the timeout, or a refusal
         lane.discard(c);
         if (e instanceof DirectConnection.Refused refused && refused.unknownCommand) {
-          unknownMetaGet.accept(server); // a server without meta commands: classic gets from now on
+          shared.unknownMetaGet(server); // a server without meta commands: classic gets from now on
         }
         if (!closed) {
           lane.refusedUntil = System.nanoTime() + REFUSED_NANOS;
@@ -200,7 +259,7 @@ final class DirectGets implements AutoCloseable {
     } catch (DirectConnection.Refused e) {
       lane.discard(c);
       if (e.unknownCommand) {
-        unknownMetaGet.accept(server);
+        shared.unknownMetaGet(server);
       }
       if (!closed && System.nanoTime() - start < timeoutNanos / 2) {
         return notTaken;

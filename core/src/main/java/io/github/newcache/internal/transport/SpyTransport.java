@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import javax.cache.CacheException;
 import net.spy.memcached.CASResponse;
@@ -163,7 +164,7 @@ public final class SpyTransport implements MemcachedTransport {
     int directGets = settings.connection().directGets();
     this.direct = tls != null || sasl || directGets == 0
         ? null
-        : new DirectGets(directGets, settings.binary(), timeoutMillis, pauses, flights, this::noMetaGet);
+        : new DirectGets(directGets, settings.binary(), timeoutMillis, pauses, flights, new SharedReads());
     try {
       this.client = new MemcachedClient(factory, servers);
     } catch (IOException | RuntimeException e) {
@@ -281,7 +282,6 @@ public final class SpyTransport implements MemcachedTransport {
    * 0 and the transport {@link #readsInParts}; null when memcached holds nothing under the key. On
    * the calling thread ({@link DirectGets}) when it can, else through spymemcached.
    */
-  @SuppressWarnings("ReferenceEquality") // NOT_TAKEN is a sentinel, told apart by identity
   private Parts fetch(String key, int headLength) {
     IoThread.refuseBlocking("get", key);
     flights.admit(key, "get");
@@ -289,22 +289,7 @@ public final class SpyTransport implements MemcachedTransport {
     if (direct == null || !readsInParts()) {
       return shared(key, headLength, op, 0);
     }
-    long start = System.nanoTime();
-    boolean few = direct.enter();
-    try {
-      if (few && !breakers.anySuspect()) {
-        MemcachedNode node = nodeOf(key);
-        if (node != null && node.isActive() && node.getSocketAddress() instanceof InetSocketAddress server) {
-          Parts found = direct.get(server, key, headLength, op, start);
-          if (found != DirectGets.NOT_TAKEN) {
-            return found;
-          }
-        }
-      }
-      return shared(key, headLength, op, System.nanoTime() - start);
-    } finally {
-      direct.exit();
-    }
+    return direct.get(key, headLength, op);
   }
 
   /**
@@ -335,12 +320,8 @@ public final class SpyTransport implements MemcachedTransport {
     Flights.Op op = multiGet(keys, first);
     if (readsInParts()) {
       String[] names = keys.toArray(new String[0]);
-      long start = System.nanoTime();
-      Parts[] found = directAll(names, null, op, start);
-      if (found != null) {
-        return values(names, found);
-      }
-      return values(names, batchedGets(names, null, op, System.nanoTime() - start));
+      Parts[] found = multiFetch(names, null, op);
+      return values(names, i -> found[i] == null ? null : found[i].whole());
     }
     Future<Map<String, byte[]>> f = flights.enqueue("get (multi)", first, () -> client.asyncGetBulk(keys, transcoder));
     return flights.finish(f, op);
@@ -353,13 +334,21 @@ public final class SpyTransport implements MemcachedTransport {
     }
     IoThread.refuseBlocking("get (multi)", keys);
     String[] names = keys.toArray(new String[0]);
-    Flights.Op op = multiGet(keys, names[0]);
-    long start = System.nanoTime();
-    Parts[] found = directAll(names, headLengths, op, start);
-    if (found != null) {
-      return found;
-    }
-    Awaited.Gets answers = batchedGets(names, headLengths, op, System.nanoTime() - start);
+    return multiFetch(names, headLengths, multiGet(keys, names[0]));
+  }
+
+  /**
+   * A multi-get of {@code names} (only while {@link #readsInParts}): on the calling thread ({@link
+   * DirectGets}) when it can, else through spymemcached; element {@code i} is the item of {@code
+   * names[i]}, whole or in two parts as {@link #batchedGets} says, or null.
+   */
+  private Parts[] multiFetch(String[] names, int[] headLengths, Flights.Op op) {
+    return direct == null ? sharedAll(names, headLengths, op, 0) : direct.getAll(names, headLengths, op);
+  }
+
+  /** {@link #multiFetch} through spymemcached, its timeout as {@link #batchedGets} says. */
+  private Parts[] sharedAll(String[] names, int[] headLengths, Flights.Op op, long spentNanos) {
+    Awaited.Gets answers = batchedGets(names, headLengths, op, spentNanos);
     Parts[] out = new Parts[names.length];
     for (int i = 0; i < names.length; i++) {
       out[i] = answers.parts(i);
@@ -367,26 +356,39 @@ public final class SpyTransport implements MemcachedTransport {
     return out;
   }
 
-  /**
-   * A multi-get of {@code names} on the calling thread ({@link DirectGets}) when they can: at most
-   * {@link GetBatches#MAX_KEYS} keys, all held by one connected server, few callers; else null, and
-   * they go through spymemcached.
-   */
-  @SuppressWarnings("ReferenceEquality") // NOT_TAKEN_ALL is a sentinel, told apart by identity
-  private Parts[] directAll(String[] names, int[] headLengths, Flights.Op op, long start) {
-    if (direct == null || names.length > GetBatches.MAX_KEYS || breakers.anySuspect()) {
-      return null;
+  /** What {@link DirectGets} reads through spymemcached, and where it finds the servers. */
+  private final class SharedReads implements DirectGets.Shared {
+
+    @Override
+    public InetSocketAddress server(String key) {
+      MemcachedNode node = nodeOf(key);
+      return node != null && node.isActive() && node.getSocketAddress() instanceof InetSocketAddress a ? a : null;
     }
-    boolean few = direct.enter();
-    try {
-      MemcachedNode node = few ? oneServer(names) : null;
-      if (node == null || !(node.getSocketAddress() instanceof InetSocketAddress server)) {
-        return null;
-      }
-      Parts[] found = direct.getAll(server, names, headLengths, op, start);
-      return found == DirectGets.NOT_TAKEN_ALL ? null : found;
-    } finally {
-      direct.exit();
+
+    @Override
+    public InetSocketAddress server(String[] keys) {
+      MemcachedNode node = oneServer(keys);
+      return node != null && node.getSocketAddress() instanceof InetSocketAddress a ? a : null;
+    }
+
+    @Override
+    public boolean anySuspect() {
+      return breakers.anySuspect();
+    }
+
+    @Override
+    public void unknownMetaGet(SocketAddress server) {
+      noMetaGet(server);
+    }
+
+    @Override
+    public Parts get(String key, int headLength, Flights.Op op, long spentNanos) {
+      return shared(key, headLength, op, spentNanos);
+    }
+
+    @Override
+    public Parts[] getAll(String[] keys, int[] headLengths, Flights.Op op, long spentNanos) {
+      return sharedAll(keys, headLengths, op, spentNanos);
     }
   }
 
@@ -406,12 +408,13 @@ public final class SpyTransport implements MemcachedTransport {
     return node.isActive() ? node : null;
   }
 
-  /** The values {@code found} for {@code names}, by name. */
-  private static Map<String, byte[]> values(String[] names, Parts[] found) {
+  /** The values of {@code names} that {@code valueAt} gives for their places, by name; nulls left out. */
+  private static Map<String, byte[]> values(String[] names, IntFunction<byte[]> valueAt) {
     Map<String, byte[]> out = new HashMap<>(names.length * 4 / 3 + 1);
     for (int i = 0; i < names.length; i++) {
-      if (found[i] != null) {
-        out.put(names[i], found[i].whole());
+      byte[] v = valueAt.apply(i);
+      if (v != null) {
+        out.put(names[i], v);
       }
     }
     return out;
@@ -443,18 +446,6 @@ public final class SpyTransport implements MemcachedTransport {
     return GetBatches.of(names, headLengths, binary, factory.locator(), answers,
         binary ? BinaryMultiGetOperation::new : TextMultiGetOperation::new,
         this::partsGet);
-  }
-
-  /** The values {@code answers} found for {@code names}, by name. */
-  private static Map<String, byte[]> values(String[] names, Awaited.Gets answers) {
-    Map<String, byte[]> out = new HashMap<>(names.length * 4 / 3 + 1);
-    for (int i = 0; i < names.length; i++) {
-      byte[] v = answers.value(i);
-      if (v != null) {
-        out.put(names[i], v);
-      }
-    }
-    return out;
   }
 
   @Override
@@ -734,7 +725,7 @@ public final class SpyTransport implements MemcachedTransport {
     if (readsInParts()) {
       String[] names = keys.toArray(new String[0]);
       return async.gets(op, names.length, answers -> batches(names, null, answers), this::enqueue,
-          answers -> values(names, answers));
+          answers -> values(names, answers::value));
     }
     return async.issueRead(op, () -> client.asyncGetBulk(keys, transcoder));
   }

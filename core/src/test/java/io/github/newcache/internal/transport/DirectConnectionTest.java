@@ -76,6 +76,22 @@ class DirectConnectionTest {
   }
 
   @Test
+  void aTextLineOnABinaryConnectionIsReportedWhole() throws Exception {
+    // memcached past its connection limit answers any first request with a text line and closes
+    for (String line : new String[] {"ERROR Too many open connections", "ERROR"}) {
+      try (Scripted server = Scripted.answering(request -> bytes(line + "\r\n"), true);
+          DirectConnection c = server.connect(true)) {
+        DirectConnection.Refused refused = assertThrows(DirectConnection.Refused.class, () -> c.get(KEY, 0, in(5_000)));
+        assertEquals(line, refused.answer);
+      }
+      try (Scripted server = Scripted.answeringOnce(bytes(line), true); // a line without its end, then the close
+          DirectConnection c = server.connect(true)) {
+        assertEquals(line, assertThrows(DirectConnection.Refused.class, () -> c.get(KEY, 0, in(5_000))).answer);
+      }
+    }
+  }
+
+  @Test
   void anIdleConnectionTheServerClosedIsNotQuiet() throws Exception {
     try (Scripted server = Scripted.answering(request -> "EN\r\n".getBytes(StandardCharsets.US_ASCII), false);
         DirectConnection c = server.connect(false)) {
@@ -262,6 +278,16 @@ class DirectConnectionTest {
       return new Scripted(script, binary, oneWrite, 0);
     }
 
+    /** A server that answers the first request with {@code answer}, one byte per write, and closes the connection. */
+    static Scripted answeringOnce(byte[] answer, boolean binary) throws IOException {
+      Scripted server = new Scripted(request -> answer, binary, false, 0);
+      server.once = true; // before any connection: serve reads it after a request
+      return server;
+    }
+
+    /** Whether the connection closes after the first answer. */
+    private volatile boolean once;
+
     DirectConnection connect(boolean binary) throws IOException {
       return DirectConnection.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort()), binary, in(5_000));
     }
@@ -308,6 +334,9 @@ class DirectConnectionTest {
           for (byte b : answer) {
             out.write(b);
             out.flush();
+          }
+          if (once) {
+            return;
           }
         }
       } catch (IOException e) {

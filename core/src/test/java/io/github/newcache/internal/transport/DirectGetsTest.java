@@ -301,6 +301,35 @@ class DirectGetsTest {
   }
 
   @Test
+  void aMultiGetOnTheSharedConnectionCountsAsABlockingReadInProgress() throws Exception {
+    try (LocalMemcached server = LocalMemcached.start()) {
+      SpyTransport transport = transport(server, false, "&directGets=1&opTimeout=3000");
+      try {
+        transport.set("k", 0, new byte[] {1});
+        assertArrayEquals(new byte[] {1}, transport.get("k"));
+        assertEquals(1, transport.directConnections());
+        server.pause();
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i <= GetBatches.MAX_KEYS; i++) {
+          many.add("m" + i);
+        }
+        CompletableFuture<Throwable> multi = new CompletableFuture<>();
+        Thread first = new Thread(() -> multi.complete(assertThrows(CacheException.class, () -> transport.getAll(many))));
+        first.start();
+        assertTrue(await(() -> waitsIn(first, "finishAll"), 5_000), "the multi-get waits on the shared connection");
+        // one blocking read is in progress: with directGets=1 this get goes through the shared connection too,
+        // and the idle direct connection is left as it is (a get on it would time out and close it)
+        assertThrows(CacheException.class, () -> transport.get("k"));
+        assertTrue(multi.get(10, TimeUnit.SECONDS) instanceof CacheException);
+        assertEquals(1, transport.directConnections(), "the direct connection was not used");
+      } finally {
+        server.resume();
+        transport.close();
+      }
+    }
+  }
+
+  @Test
   void closeEndsAGetWaitingOnAFrozenServerAndClosesEveryConnection() throws Exception {
     try (LocalMemcached server = LocalMemcached.start()) {
       SpyTransport transport = transport(server, false, "&opTimeout=20000");
@@ -653,6 +682,16 @@ class DirectGetsTest {
   }
 
   /** Whether {@code caller} waits for an answer on a direct connection. */
+  /** Whether {@code caller} is in a method named {@code method} now. */
+  private static boolean waitsIn(Thread caller, String method) {
+    for (StackTraceElement e : caller.getStackTrace()) {
+      if (e.getMethodName().equals(method)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean waitsOnItsConnection(Thread caller) {
     for (StackTraceElement e : caller.getStackTrace()) {
       if (e.getClassName().equals(DirectConnection.class.getName()) && e.getMethodName().equals("await")) {
