@@ -101,7 +101,8 @@ public final class Settings {
       manager("directGets", 2L, "`2`", "0 … 64",
           "connections per server on which a single-key blocking get is written and read by the calling thread "
               + "itself, besides the shared connection (a lower latency per call, see *Performance*); callers beyond "
-              + "them use the shared connection; `0` turns them off; not used with TLS or SASL",
+              + "them use the shared connection; `0` turns them off; over TLS too (one handshake per connection); "
+              + "not used with SASL",
           Setting.number(0, 64));
   public static final Setting<String> DESERIALIZATION_ALLOW =
       manager("deserializationAllow", "", "empty", "comma-separated `a.B`, `a.*`, `a.**`, `a.B*`",

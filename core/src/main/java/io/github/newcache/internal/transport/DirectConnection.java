@@ -1,5 +1,7 @@
 package io.github.newcache.internal.transport;
 
+import io.github.newcache.internal.transport.tls.TlsContext;
+import io.github.newcache.internal.transport.tls.TlsSocketChannel;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -20,7 +22,9 @@ import java.util.Arrays;
  *
  * <p>It speaks the protocol the transport speaks: the meta get {@code mg <key> v} (answer {@code VA
  * <bytes>} and the value, or {@code EN}) or the binary get. The socket is non-blocking and waits
- * with a selector of its own, so each wait has a deadline. Anything it does not expect (an error
+ * with a selector of its own, so each wait has a deadline. With TLS it reads and writes through a
+ * {@link TlsSocketChannel} over that socket, whose handshake {@link #open} finishes within the
+ * deadline. Anything it does not expect (an error
  * line, an answer to another request, bytes after the answer, the server closing) ends the
  * connection: nothing later read on it could be trusted to line up.
  */
@@ -67,7 +71,12 @@ final class DirectConnection implements AutoCloseable {
   private static final int BINARY_GETQ = 0x09;
   private static final int BINARY_NOOP = 0x0a;
 
+  /** The socket, registered with {@link #selector}; closing it ends the connection. */
+  private final SocketChannel socket;
+  /** What requests are written to and answers read from: {@link #socket}, or TLS over it. */
   private final SocketChannel channel;
+  /** The TLS over {@link #socket}; null without TLS. */
+  private final TlsSocketChannel tls;
   private final Selector selector;
   private final SelectionKey key;
   private final boolean binary;
@@ -94,25 +103,38 @@ final class DirectConnection implements AutoCloseable {
     long leftNanos();
   }
 
-  private DirectConnection(SocketChannel channel, Selector selector, boolean binary) throws IOException {
-    this.channel = channel;
+  private DirectConnection(SocketChannel socket, TlsSocketChannel tls, Selector selector, boolean binary)
+      throws IOException {
+    this.socket = socket;
+    this.tls = tls;
+    this.channel = tls != null ? tls : socket;
     this.selector = selector;
     this.binary = binary;
-    this.key = channel.register(selector, 0);
+    this.key = socket.register(selector, 0);
+  }
+
+  /** {@link #open(InetSocketAddress, boolean, TlsContext, Deadline)} without TLS. */
+  static DirectConnection open(InetSocketAddress server, boolean binary, Deadline deadline) throws IOException {
+    return open(server, binary, null, deadline);
   }
 
   /**
-   * Connects to {@code server} within {@code deadline}; throws {@link Lost} when that fails, {@link
-   * Late} when it takes too long.
+   * Connects to {@code server} within {@code deadline}, with {@code tls} (when not null) its TLS
+   * handshake done too; throws {@link Lost} when connecting fails, the handshake's failure ({@link
+   * io.github.newcache.internal.transport.tls.TlsHandshakeException}) when that fails, {@link Late}
+   * when it takes too long.
    */
-  static DirectConnection open(InetSocketAddress server, boolean binary, Deadline deadline) throws IOException {
+  static DirectConnection open(InetSocketAddress server, boolean binary, TlsContext tls, Deadline deadline)
+      throws IOException {
     SocketChannel ch = SocketChannel.open();
     Selector sel = null;
     try {
       ch.configureBlocking(false);
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       sel = Selector.open();
-      DirectConnection c = new DirectConnection(ch, sel, binary);
+      long handshakeMillis = Math.max(1, deadline.leftNanos() / 1_000_000L);
+      DirectConnection c = new DirectConnection(ch, tls == null ? null : new TlsSocketChannel(ch, tls, server, handshakeMillis),
+          sel, binary);
       c.deadline = deadline;
       try {
         if (!ch.connect(server)) {
@@ -126,10 +148,27 @@ final class DirectConnection implements AutoCloseable {
       } catch (IOException e) {
         throw new Lost("cannot connect: " + e, e);
       }
+      if (c.tls != null) {
+        c.handshake();
+      }
       return c;
     } catch (IOException | RuntimeException | Error e) {
       closeQuietly(ch, sel);
       throw e;
+    }
+  }
+
+  /** Advances the TLS handshake, waiting for the socket as it asks, until it is done or fails. */
+  private void handshake() throws IOException {
+    while (true) {
+      tls.advance();
+      if (tls.failure() != null) {
+        throw tls.failure();
+      }
+      if (tls.isHandshakeDone()) {
+        return;
+      }
+      await(tls.wantsWrite() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
     }
   }
 
@@ -533,7 +572,7 @@ final class DirectConnection implements AutoCloseable {
         }
         int ready = selector.select(Math.max(1, (left + 999_999) / 1_000_000));
         selector.selectedKeys().clear();
-        if (!channel.isOpen()) { // closed by another thread (the transport's close), which woke this
+        if (!socket.isOpen()) { // closed by another thread (the transport's close), which woke this
           throw new Lost("closed", null);
         }
         if (ready > 0) {
@@ -546,9 +585,14 @@ final class DirectConnection implements AutoCloseable {
   }
 
 
+  /**
+   * Closes the socket (from any thread: a caller waiting on it is woken and fails as lost). With
+   * TLS no close_notify is sent: the caller's thread may be using the TLS engine, and memcached
+   * needs none.
+   */
   @Override
   public void close() {
-    closeQuietly(channel, selector);
+    closeQuietly(socket, selector);
   }
 
   private static void closeQuietly(SocketChannel ch, Selector sel) {

@@ -1,5 +1,6 @@
 package io.github.newcache.internal.transport;
 
+import io.github.newcache.internal.transport.tls.TlsContext;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -53,6 +54,8 @@ final class DirectGets implements AutoCloseable {
 
   private final int perServer;
   private final boolean binary;
+  /** TLS for every connection, as the shared connection has it; null for none. */
+  private final TlsContext tls;
   private final long timeoutNanos;
   private final ClientPauses pauses;
   private final Flights flights;
@@ -65,13 +68,16 @@ final class DirectGets implements AutoCloseable {
   /**
    * @param perServer the most connections per server
    * @param binary the binary protocol, else the meta get of the text protocol
+   * @param tls TLS for every connection, or null for plain TCP
    * @param timeoutMillis {@code opTimeout}
    * @param pauses the client's pauses, which the deadline does not count
    * @param flights for the failures' messages and the stall breakers
    * @param shared the transport's shared connection, for the reads not taken here
    */
-  DirectGets(int perServer, boolean binary, long timeoutMillis, ClientPauses pauses, Flights flights, Shared shared) {
+  DirectGets(int perServer, boolean binary, TlsContext tls, long timeoutMillis, ClientPauses pauses, Flights flights,
+      Shared shared) {
     this.shared = shared;
+    this.tls = tls;
     this.perServer = perServer;
     this.binary = binary;
     this.timeoutNanos = timeoutMillis * 1_000_000L;
@@ -298,7 +304,7 @@ final class DirectGets implements AutoCloseable {
     }
     DirectConnection c;
     try {
-      c = DirectConnection.open(server, binary, deadline);
+      c = DirectConnection.open(server, binary, tls, deadline);
     } catch (InterruptedIOException e) {
       lane.unreserve(slot);
       throw e;

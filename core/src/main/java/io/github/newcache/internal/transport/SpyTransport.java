@@ -94,7 +94,7 @@ public final class SpyTransport implements MemcachedTransport {
   private final ConnectionEvents connections;
   /** Works around memcached's TLS pipelining hang; null without TLS. */
   private final TlsNudges nudges;
-  /** Single-key gets on the calling thread; null with TLS, SASL or {@code directGets=0}. */
+  /** Blocking reads on the calling thread; null with SASL or {@code directGets=0}. */
   private final DirectGets direct;
   /**
    * Whether single-key gets go as meta gets ({@link MetaGetOperation}): the text protocol, and no
@@ -162,9 +162,9 @@ public final class SpyTransport implements MemcachedTransport {
         settings.connection().opQueueWaitMillis(), factory.queueLimits());
     this.nudges = tls == null ? null : new TlsNudges(factory::memcachedConnection, factory::locator, factory.getOperationFactory());
     int directGets = settings.connection().directGets();
-    this.direct = tls != null || sasl || directGets == 0
+    this.direct = sasl || directGets == 0
         ? null
-        : new DirectGets(directGets, settings.binary(), timeoutMillis, pauses, flights, new SharedReads());
+        : new DirectGets(directGets, settings.binary(), tls, timeoutMillis, pauses, flights, new SharedReads());
     try {
       this.client = new MemcachedClient(factory, servers);
     } catch (IOException | RuntimeException e) {

@@ -681,7 +681,6 @@ class DirectGetsTest {
     return new SpyTransport(SettingsParser.parse(uri, DirectGetsTest.class.getClassLoader(), null).transport());
   }
 
-  /** Whether {@code caller} waits for an answer on a direct connection. */
   /** Whether {@code caller} is in a method named {@code method} now. */
   private static boolean waitsIn(Thread caller, String method) {
     for (StackTraceElement e : caller.getStackTrace()) {
@@ -692,7 +691,8 @@ class DirectGetsTest {
     return false;
   }
 
-  private static boolean waitsOnItsConnection(Thread caller) {
+  /** Whether {@code caller} waits for an answer on a direct connection. */
+  static boolean waitsOnItsConnection(Thread caller) {
     for (StackTraceElement e : caller.getStackTrace()) {
       if (e.getClassName().equals(DirectConnection.class.getName()) && e.getMethodName().equals("await")) {
         return true;
@@ -717,7 +717,7 @@ class DirectGetsTest {
     }
   }
 
-  private static boolean await(BooleanSupplier condition, long millis) throws InterruptedException {
+  static boolean await(BooleanSupplier condition, long millis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
