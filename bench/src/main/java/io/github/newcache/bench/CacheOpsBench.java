@@ -40,6 +40,13 @@ public class CacheOpsBench {
   @Param({"100", "10240"})
   public int valueSize;
 
+  /**
+   * memcached's {@code -R}: the most requests it serves of one connection before it turns to the
+   * others and writes what it has (its default, 20, unless a stage says otherwise).
+   */
+  @Param({MemcachedServer.DEFAULT_REQUESTS_PER_EVENT})
+  public String requestsPerEvent;
+
   Target target;
   byte[] value;
   String[] keys;
@@ -55,7 +62,8 @@ public class CacheOpsBench {
     for (Set<String> b : batches) {
       entries.add(Data.entries(b, value));
     }
-    target = Target.open(sides, protocol).prepared(t -> Data.preload(t, batches, value));
+    target = Target.open(sides, protocol, MemcachedServer.requestsPerEvent(requestsPerEvent))
+        .prepared(t -> Data.preload(t, batches, value));
   }
 
   final Rotation rotation = new Rotation();

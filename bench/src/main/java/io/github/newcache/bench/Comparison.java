@@ -31,6 +31,8 @@ final class Comparison {
   final String valueSize;
   /** The near-cache benchmark's share of writes, in percent; null for the others. */
   final String writePercent;
+  /** memcached's {@code -R} when a case sets it apart from its default; null otherwise. */
+  final String requestsPerEvent;
   final int threads;
   final boolean latency;
   final List<String> sides;
@@ -43,8 +45,10 @@ final class Comparison {
   final List<Map<String, Double>> blocks = new ArrayList<>();
 
   private Comparison(
-      String op, String protocol, String valueSize, String writePercent, int threads, boolean latency, List<String> sides) {
+      String op, String protocol, String valueSize, String writePercent, String requestsPerEvent, int threads,
+      boolean latency, List<String> sides) {
     this.op = op;
+    this.requestsPerEvent = requestsPerEvent;
     this.protocol = protocol;
     this.valueSize = valueSize;
     this.writePercent = writePercent;
@@ -58,7 +62,9 @@ final class Comparison {
     String[] parts = p.getBenchmark().split("\\.");
     String op = parts[parts.length - 2] + "." + parts[parts.length - 1];
     List<String> sides = Target.ids(p.getParam("sides"));
-    Comparison c = new Comparison(op, p.getParam("protocol"), p.getParam("valueSize"), p.getParam("writePercent"), p.getThreads(),
+    String requests = p.getParam("requestsPerEvent");
+    Comparison c = new Comparison(op, p.getParam("protocol"), p.getParam("valueSize"), p.getParam("writePercent"),
+        MemcachedServer.DEFAULT_REQUESTS_PER_EVENT.equals(requests) ? null : requests, p.getThreads(),
         p.getMode() == Mode.SampleTime, sides);
     for (BenchmarkResult br : rr.getBenchmarkResults()) {
       c.add(br);

@@ -26,6 +26,20 @@ final class MemcachedServer implements AutoCloseable {
     this.tls = tls;
   }
 
+  /** memcached's default {@code -R} (requests served of one connection per event). */
+  static final String DEFAULT_REQUESTS_PER_EVENT = "20";
+
+  /** The arguments that set memcached's {@code -R} to {@code n}; none for its default. */
+  static String[] requestsPerEvent(String n) {
+    if (DEFAULT_REQUESTS_PER_EVENT.equals(n)) {
+      return new String[0];
+    }
+    if (!n.matches("[1-9][0-9]{0,5}")) {
+      throw new IllegalArgumentException("requestsPerEvent must be a whole number from 1 to 999999, not '" + n + "'");
+    }
+    return new String[] {"-R", n};
+  }
+
   static MemcachedServer start(String... extraArgs) {
     return new MemcachedServer(LocalMemcached.start(extraArgs), null);
   }

@@ -73,6 +73,8 @@ final class Plan {
     stages.add(new Stage("tls", "TLS against plain TCP, 100 B", null, concat(
         cases("tls", "CacheOpsBench.getHit", Sides.TLS, List.of("100"), 1, Mode.Throughput, "CacheOpsBench.put"),
         cases("tls", "CacheOpsBench.getHit", Sides.TLS, List.of("100"), 16, Mode.Throughput, "CacheOpsBench.put"))));
+    stages.add(new Stage(RequestsSection.STAGE, "binary batches against memcached -R " + RequestsSection.REQUESTS, null,
+        requestsCases()));
     stages.add(new Stage("codec", "codec, no network", "\\.CodecBench\\.", List.of()));
     stages.add(new Stage("overhead", "our CPU per key and per value, no network",
         "\\.(KeyPathBench|ValuePathBench)\\.", List.of()));
@@ -95,6 +97,21 @@ final class Plan {
     Map<String, String> p = params("binary", null);
     p.put("writePercent", "0");
     out.add(new Case("near", "NearCacheBench.hotGet", Sides.NEAR, p, 1, Mode.SampleTime));
+    return out;
+  }
+
+  /**
+   * The binary 100 B getAll and putAll again, against a memcached that serves up to {@link
+   * RequestsSection#REQUESTS} requests of a connection at a time instead of its default 20: a batch of
+   * 100 keys is 101 binary requests.
+   */
+  static List<Case> requestsCases() {
+    List<Case> out = new ArrayList<>();
+    for (String method : List.of("CacheOpsBench.getAll", "CacheOpsBench.putAll")) {
+      Map<String, String> p = params("binary", "100");
+      p.put("requestsPerEvent", RequestsSection.REQUESTS);
+      out.add(new Case(RequestsSection.STAGE, method, Sides.ALL, p, 1, Mode.Throughput));
+    }
     return out;
   }
 

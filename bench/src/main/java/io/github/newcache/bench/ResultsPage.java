@@ -64,6 +64,7 @@ final class ResultsPage {
   private final List<Comparison> latency = new ArrayList<>();
   private final List<Comparison> near = new ArrayList<>();
   private final List<Comparison> tls = new ArrayList<>();
+  private final List<Comparison> requests = new ArrayList<>();
   private final StringBuilder md = new StringBuilder();
 
   ResultsPage(Report.Run run) {
@@ -78,6 +79,8 @@ final class ResultsPage {
           near.add(c);
         } else if (c.sides.contains(TlsSection.TLS)) {
           tls.add(c);
+        } else if (c.requestsPerEvent != null) {
+          requests.add(c);
         } else {
           (c.latency ? latency : throughput).add(c);
         }
@@ -103,6 +106,7 @@ final class ResultsPage {
     latencyTable();
     md.append(new NearSection(near).render());
     md.append(new TlsSection(tls).render());
+    md.append(new RequestsSection(requests, throughput).render());
     plainStages();
     failures();
     return md.toString();
@@ -449,7 +453,8 @@ final class ResultsPage {
     return Double.isNaN(r) || Double.isInfinite(r) ? "–" : String.format(Locale.ROOT, "%.2f", r);
   }
 
-  private static String range(double[] r) {
+  /** A per-block range, two decimals, or – when there is none. */
+  static String range(double[] r) {
     if (r == null) {
       return "–";
     }
@@ -469,7 +474,8 @@ final class ResultsPage {
     return value >= goal ? "yes" : "**no**";
   }
 
-  private static String number(double x, String format) {
+  /** {@code x} in {@code format}, or – when it was not measured. */
+  static String number(double x, String format) {
     return Double.isNaN(x) ? "–" : String.format(Locale.ROOT, format, x);
   }
 

@@ -2,7 +2,6 @@ package io.github.newcache.bench;
 
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
 /** The TLS part of {@code RESULTS.md}: ours over TLS against ours over plain TCP. */
 final class TlsSection {
@@ -36,28 +35,15 @@ final class TlsSection {
       md.append("| ").append(ResultsPage.LABELS.getOrDefault(c.op, c.op))
           .append(" | ").append(c.protocol)
           .append(" | ").append(c.threads)
-          .append(" | ").append(number(c.mean(OURS), "%,.0f"))
-          .append(" | ").append(number(c.mean(TLS), "%,.0f"))
-          .append(" | **").append(number(c.ratio(TLS, OURS), "%.2f")).append("**")
-          .append(" | ").append(range(c.blockRange(TLS, OURS)))
-          .append(" | ").append(number(c.cpu(OURS), "%,.1f"))
-          .append(" | ").append(number(c.cpu(TLS), "%,.1f"))
+          .append(" | ").append(ResultsPage.number(c.mean(OURS), "%,.0f"))
+          .append(" | ").append(ResultsPage.number(c.mean(TLS), "%,.0f"))
+          .append(" | **").append(ResultsPage.number(c.ratio(TLS, OURS), "%.2f")).append("**")
+          .append(" | ").append(ResultsPage.range(c.blockRange(TLS, OURS)))
+          .append(" | ").append(ResultsPage.number(c.cpu(OURS), "%,.1f"))
+          .append(" | ").append(ResultsPage.number(c.cpu(TLS), "%,.1f"))
           .append(" |\n");
     }
     md.append('\n');
     return md.toString();
-  }
-
-  private static String number(double x, String format) {
-    return Double.isNaN(x) ? "–" : String.format(Locale.ROOT, format, x);
-  }
-
-  private static String range(double[] r) {
-    if (r == null) {
-      return "–";
-    }
-    String lo = String.format(Locale.ROOT, "%.2f", r[0]);
-    String hi = String.format(Locale.ROOT, "%.2f", r[1]);
-    return lo.equals(hi) ? lo : lo + "–" + hi;
   }
 }
