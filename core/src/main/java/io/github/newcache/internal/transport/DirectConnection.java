@@ -1,6 +1,7 @@
 package io.github.newcache.internal.transport;
 
 import io.github.newcache.internal.transport.tls.TlsContext;
+import io.github.newcache.internal.transport.tls.TlsHandshakeException;
 import io.github.newcache.internal.transport.tls.TlsSocketChannel;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -23,7 +24,7 @@ import java.util.Arrays;
  * <p>It speaks the protocol the transport speaks: the meta get {@code mg <key> v} (answer {@code VA
  * <bytes>} and the value, or {@code EN}) or the binary get. The socket is non-blocking and waits
  * with a selector of its own, so each wait has a deadline. With TLS it reads and writes through a
- * {@link TlsSocketChannel} over that socket, whose handshake {@link #open} finishes within the
+ * {@link TlsSocketChannel} over that socket, whose handshake {@link #connect} finishes within the
  * deadline. Anything it does not expect (an error
  * line, an answer to another request, bytes after the answer, the server closing) ends the
  * connection: nothing later read on it could be trusted to line up.
@@ -113,18 +114,24 @@ final class DirectConnection implements AutoCloseable {
     this.key = socket.register(selector, 0);
   }
 
-  /** {@link #open(InetSocketAddress, boolean, TlsContext, Deadline)} without TLS. */
+  /** A plain connection to {@code server}, connected within {@code deadline} ({@link #connect}). */
   static DirectConnection open(InetSocketAddress server, boolean binary, Deadline deadline) throws IOException {
-    return open(server, binary, null, deadline);
+    DirectConnection c = create(server, binary, null, 0);
+    try {
+      c.connect(server, deadline);
+      return c;
+    } catch (IOException | RuntimeException | Error e) {
+      c.close();
+      throw e;
+    }
   }
 
   /**
-   * Connects to {@code server} within {@code deadline}, with {@code tls} (when not null) its TLS
-   * handshake done too; throws {@link Lost} when connecting fails, the handshake's failure ({@link
-   * io.github.newcache.internal.transport.tls.TlsHandshakeException}) when that fails, {@link Late}
-   * when it takes too long.
+   * A connection to {@code server}, with {@code tls} (when not null) TLS over it, not yet connected:
+   * {@link #close} ends its {@link #connect} from any thread. {@code handshakeMillis} is the time
+   * the handshake has, which its failures name (the deadline of {@link #connect} bounds it).
    */
-  static DirectConnection open(InetSocketAddress server, boolean binary, TlsContext tls, Deadline deadline)
+  static DirectConnection create(InetSocketAddress server, boolean binary, TlsContext tls, long handshakeMillis)
       throws IOException {
     SocketChannel ch = SocketChannel.open();
     Selector sel = null;
@@ -132,29 +139,36 @@ final class DirectConnection implements AutoCloseable {
       ch.configureBlocking(false);
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       sel = Selector.open();
-      long handshakeMillis = Math.max(1, deadline.leftNanos() / 1_000_000L);
-      DirectConnection c = new DirectConnection(ch, tls == null ? null : new TlsSocketChannel(ch, tls, server, handshakeMillis),
-          sel, binary);
-      c.deadline = deadline;
-      try {
-        if (!ch.connect(server)) {
-          c.await(SelectionKey.OP_CONNECT);
-          while (!ch.finishConnect()) {
-            c.await(SelectionKey.OP_CONNECT);
-          }
-        }
-      } catch (Late | InterruptedIOException e) {
-        throw e;
-      } catch (IOException e) {
-        throw new Lost("cannot connect: " + e, e);
-      }
-      if (c.tls != null) {
-        c.handshake();
-      }
-      return c;
+      TlsSocketChannel secured = tls == null ? null : new TlsSocketChannel(ch, tls, server, handshakeMillis);
+      return new DirectConnection(ch, secured, sel, binary);
     } catch (IOException | RuntimeException | Error e) {
       closeQuietly(ch, sel);
       throw e;
+    }
+  }
+
+  /**
+   * Connects to {@code server} within {@code deadline}, the TLS handshake too when there is TLS;
+   * throws {@link Lost} when connecting fails (or {@link #close} ended it), the handshake's failure
+   * ({@link TlsHandshakeException}) when that fails, {@link Late} when it takes too long. The
+   * connection must be closed after a failure.
+   */
+  void connect(InetSocketAddress server, Deadline within) throws IOException {
+    deadline = within;
+    try {
+      if (!socket.connect(server)) {
+        await(SelectionKey.OP_CONNECT);
+        while (!socket.finishConnect()) {
+          await(SelectionKey.OP_CONNECT);
+        }
+      }
+    } catch (Late | Lost | InterruptedIOException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new Lost("cannot connect: " + e, e);
+    }
+    if (tls != null) {
+      handshake();
     }
   }
 
@@ -288,7 +302,7 @@ final class DirectConnection implements AutoCloseable {
           await(SelectionKey.OP_WRITE);
         }
       }
-    } catch (Late | Lost | Refused | InterruptedIOException e) {
+    } catch (Late | Lost | Refused | InterruptedIOException | TlsHandshakeException e) {
       throw e;
     } catch (IOException e) {
       throw new Lost("write failed: " + e, e);
@@ -531,6 +545,8 @@ final class DirectConnection implements AutoCloseable {
       int n;
       try {
         n = channel.read(b);
+      } catch (TlsHandshakeException e) { // TLS 1.3: a server refuses the client's certificate at the first read
+        throw e;
       } catch (IOException e) {
         throw new Lost("read failed: " + e, e);
       }

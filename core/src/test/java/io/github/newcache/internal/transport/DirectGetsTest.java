@@ -682,7 +682,7 @@ class DirectGetsTest {
   }
 
   /** Whether {@code caller} is in a method named {@code method} now. */
-  private static boolean waitsIn(Thread caller, String method) {
+  static boolean waitsIn(Thread caller, String method) {
     for (StackTraceElement e : caller.getStackTrace()) {
       if (e.getMethodName().equals(method)) {
         return true;

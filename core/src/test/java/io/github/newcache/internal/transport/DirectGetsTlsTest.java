@@ -2,7 +2,9 @@ package io.github.newcache.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.newcache.internal.config.SettingsParser;
@@ -117,6 +119,93 @@ class DirectGetsTlsTest {
       }
       assertTrue(DirectGetsTest.await(() -> tls.stat(server, "curr_connections") - 1 == 0, 5_000),
           "no connection left: " + (tls.stat(server, "curr_connections") - 1));
+    }
+  }
+
+  @Test
+  void aBinaryMultiGetLongerThanATlsRecordIsAnsweredWithinItsTimeout() throws Exception {
+    // memcached before 1.6.39 leaves pipelined binary requests that span TLS records half read
+    try (LocalMemcached server = tls.startServer()) {
+      SpyTransport transport = transport(server, true, "&opTimeout=3000");
+      try {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 235; i++) { // 235 quiet gets of 115-byte keys: a request of 32,689 bytes
+          String key = ("k" + i + "_" + "x".repeat(115)).substring(0, 115);
+          keys.add(key);
+          transport.set(key, 0, ("v" + i).getBytes(StandardCharsets.US_ASCII));
+        }
+        for (int n : new int[] {1, 20, 40, 58, 59, 100, 235}) { // 58 keys: the largest request sent on the caller's connection
+          for (int round = 0; round < 5; round++) {
+            Map<String, byte[]> all = transport.getAll(keys.subList(0, n));
+            assertEquals(n, all.size(), n + " keys");
+          }
+        }
+      } finally {
+        transport.close();
+      }
+    }
+  }
+
+  @Test
+  void aServerThatRefusesTheClientsCertificateAfterTheHandshakeIsLeftToTheSharedConnection() throws Exception {
+    LocalMemcached first = tls.startServer();
+    LocalMemcached second = null;
+    SpyTransport transport = transport(first, false, "&opTimeout=2000&maxReconnectDelay=1");
+    try {
+      transport.set("k", 0, "v".getBytes(StandardCharsets.US_ASCII));
+      assertArrayEquals("v".getBytes(StandardCharsets.US_ASCII), transport.get("k"));
+      int port = first.port();
+      first.close();
+      // TLS 1.3: the client's handshake ends before the server refuses its (missing) certificate,
+      // which it says at the first read
+      second = LocalMemcached.startAt("127.0.0.1", port, tls.mutualArgs());
+      for (int i = 0; i < 3; i++) {
+        Throwable t = assertThrows(CacheException.class, () -> transport.get("k"));
+        if (i > 0) { // within the second the server is left to the shared connection, which says what it says
+          for (Throwable c = t; c != null; c = c.getCause()) {
+            assertFalse(c instanceof DirectConnection.Lost, "reported as a lost connection of the caller's: " + t);
+          }
+        }
+      }
+    } finally {
+      transport.close();
+      first.close();
+      if (second != null) {
+        second.close();
+      }
+    }
+  }
+
+  @Test
+  void closeEndsAGetWhoseNewConnectionWaitsInTheHandshake() throws Exception {
+    try (LocalMemcached server = tls.startServer()) {
+      SpyTransport transport = transport(server, false, "&opTimeout=20000");
+      transport.set("k", 0, "v".getBytes(StandardCharsets.US_ASCII));
+      assertEquals(0, transport.directConnections());
+      server.pause();
+      try {
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+          try {
+            transport.get("k");
+            outcome.complete(null);
+          } catch (Throwable t) {
+            outcome.complete(t);
+          }
+        });
+        caller.start();
+        assertTrue(DirectGetsTest.await(() -> DirectGetsTest.waitsIn(caller, "handshake"), 5_000),
+            "the get's new connection waits in its handshake");
+        long start = System.nanoTime();
+        transport.close();
+        Throwable t = outcome.get(10, TimeUnit.SECONDS);
+        assertTrue(t instanceof CacheException, String.valueOf(t));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis < 5_000, "ended " + millis + " ms after close");
+        assertEquals(0, transport.directConnections());
+      } finally {
+        server.resume();
+      }
     }
   }
 
