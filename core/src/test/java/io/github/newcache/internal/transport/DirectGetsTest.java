@@ -337,15 +337,7 @@ class DirectGetsTest {
       assertArrayEquals(new byte[] {1}, transport.get("k"));
       server.pause();
       CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-      Thread caller = new Thread(() -> {
-        try {
-          transport.get("k");
-          outcome.complete(null);
-        } catch (Throwable t) {
-          outcome.complete(t);
-        }
-      });
-      caller.start();
+      Thread caller = getting(transport, "k", outcome);
       assertTrue(await(() -> waitsOnItsConnection(caller), 5_000), "the get waits on its own connection");
       long start = System.nanoTime();
       transport.close();
@@ -679,6 +671,20 @@ class DirectGetsTest {
   private static SpyTransport transport(LocalMemcached server, boolean binary, String more) {
     URI uri = URI.create("memcached://" + server.address() + "/?binary=" + binary + more);
     return new SpyTransport(SettingsParser.parse(uri, DirectGetsTest.class.getClassLoader(), null).transport());
+  }
+
+  /** A started thread that gets {@code key}; {@code outcome} completes with what the get threw, or null. */
+  static Thread getting(SpyTransport transport, String key, CompletableFuture<Throwable> outcome) {
+    Thread caller = new Thread(() -> {
+      try {
+        transport.get(key);
+        outcome.complete(null);
+      } catch (Throwable t) {
+        outcome.complete(t);
+      }
+    });
+    caller.start();
+    return caller;
   }
 
   /** Whether {@code caller} is in a method named {@code method} now. */

@@ -90,39 +90,6 @@ class DirectGetsTlsTest {
   }
 
   @Test
-  void closeEndsATlsGetWaitingOnAFrozenServer() throws Exception {
-    try (LocalMemcached server = tls.startServer()) {
-      SpyTransport transport = transport(server, false, "&opTimeout=20000");
-      transport.set("k", 0, "v".getBytes(StandardCharsets.US_ASCII));
-      assertArrayEquals("v".getBytes(StandardCharsets.US_ASCII), transport.get("k"));
-      server.pause();
-      try {
-        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-        Thread caller = new Thread(() -> {
-          try {
-            transport.get("k");
-            outcome.complete(null);
-          } catch (Throwable t) {
-            outcome.complete(t);
-          }
-        });
-        caller.start();
-        assertTrue(DirectGetsTest.await(() -> DirectGetsTest.waitsOnItsConnection(caller), 5_000), "the get waits on its own connection");
-        long start = System.nanoTime();
-        transport.close(); // throws nothing although the caller's thread is in the TLS engine's hands
-        Throwable t = outcome.get(10, TimeUnit.SECONDS);
-        assertTrue(t instanceof CacheException, String.valueOf(t));
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 10_000);
-        assertEquals(0, transport.directConnections());
-      } finally {
-        server.resume();
-      }
-      assertTrue(DirectGetsTest.await(() -> tls.stat(server, "curr_connections") - 1 == 0, 5_000),
-          "no connection left: " + (tls.stat(server, "curr_connections") - 1));
-    }
-  }
-
-  @Test
   void aBinaryMultiGetLongerThanATlsRecordIsAnsweredWithinItsTimeout() throws Exception {
     // memcached before 1.6.39 leaves pipelined binary requests that span TLS records half read
     try (LocalMemcached server = tls.startServer()) {
@@ -176,28 +143,25 @@ class DirectGetsTlsTest {
     }
   }
 
-  @Test
-  void closeEndsAGetWhoseNewConnectionWaitsInTheHandshake() throws Exception {
+  /** With its connection open (waiting for an answer), or with a new one in its handshake. */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void closeEndsATlsGetWaitingOnAFrozenServerAndLeavesNoConnection(boolean connected) throws Exception {
     try (LocalMemcached server = tls.startServer()) {
       SpyTransport transport = transport(server, false, "&opTimeout=20000");
       transport.set("k", 0, "v".getBytes(StandardCharsets.US_ASCII));
-      assertEquals(0, transport.directConnections());
+      if (connected) {
+        assertArrayEquals("v".getBytes(StandardCharsets.US_ASCII), transport.get("k"));
+      }
+      assertEquals(connected ? 1 : 0, transport.directConnections());
       server.pause();
       try {
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-        Thread caller = new Thread(() -> {
-          try {
-            transport.get("k");
-            outcome.complete(null);
-          } catch (Throwable t) {
-            outcome.complete(t);
-          }
-        });
-        caller.start();
-        assertTrue(DirectGetsTest.await(() -> DirectGetsTest.waitsIn(caller, "handshake"), 5_000),
-            "the get's new connection waits in its handshake");
+        Thread caller = DirectGetsTest.getting(transport, "k", outcome);
+        assertTrue(DirectGetsTest.await(() -> DirectGetsTest.waitsOnItsConnection(caller)
+            && (connected || DirectGetsTest.waitsIn(caller, "handshake")), 5_000), "the get waits on its own connection");
         long start = System.nanoTime();
-        transport.close();
+        transport.close(); // throws nothing although the caller's thread is in the TLS engine's hands
         Throwable t = outcome.get(10, TimeUnit.SECONDS);
         assertTrue(t instanceof CacheException, String.valueOf(t));
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -206,6 +170,8 @@ class DirectGetsTlsTest {
       } finally {
         server.resume();
       }
+      assertTrue(DirectGetsTest.await(() -> tls.stat(server, "curr_connections") - 1 == 0, 5_000),
+          "no connection left: " + (tls.stat(server, "curr_connections") - 1));
     }
   }
 
