@@ -114,18 +114,6 @@ final class DirectConnection implements AutoCloseable {
     this.key = socket.register(selector, 0);
   }
 
-  /** A plain connection to {@code server}, connected within {@code deadline} ({@link #connect}). */
-  static DirectConnection open(InetSocketAddress server, boolean binary, Deadline deadline) throws IOException {
-    DirectConnection c = create(server, binary, null, 0);
-    try {
-      c.connect(server, deadline);
-      return c;
-    } catch (IOException | RuntimeException | Error e) {
-      c.close();
-      throw e;
-    }
-  }
-
   /**
    * A connection to {@code server}, with {@code tls} (when not null) TLS over it, not yet connected:
    * {@link #close} ends its {@link #connect} from any thread. {@code handshakeMillis} is the time

@@ -57,7 +57,7 @@ final class DirectGets implements AutoCloseable {
    * ({@link TlsNudges}), a caller's connection would wait out its timeout. A text multi-get is one
    * request line, which memcached reads to its end.
    */
-  static final int MAX_TLS_BINARY_BATCH = 8 * 1024;
+  private static final int MAX_TLS_BINARY_BATCH = 8 * 1024;
   /** The longest key memcached takes, in bytes. */
   private static final int MAX_KEY = 250;
 

@@ -289,7 +289,15 @@ class DirectConnectionTest {
     private volatile boolean once;
 
     DirectConnection connect(boolean binary) throws IOException {
-      return DirectConnection.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort()), binary, in(5_000));
+      InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort());
+      DirectConnection c = DirectConnection.create(server, binary, null, 0);
+      try {
+        c.connect(server, in(5_000));
+        return c;
+      } catch (IOException | RuntimeException e) {
+        c.close();
+        throw e;
+      }
     }
 
     String firstRequest() throws Exception {
